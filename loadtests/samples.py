@@ -1,0 +1,63 @@
+"""The sample writer both engines share: one CSV row per request, streamed to the run directory.
+
+Rules: rows are appended as requests finish and the file is flushed to the OS at least every
+FLUSH_INTERVAL_S (engines call `flush_if_due` from their loop or timer, and `close` at the end),
+so a crash or Ctrl-C loses at most the last second. The header comes from the `Sample` dataclass.
+Never write a key or a header value here: a sample holds ids, timings, sizes and codes only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TextIO
+
+from scorebench.records import Sample, csv_line, header
+
+FLUSH_INTERVAL_S = 0.5
+
+
+class SampleWriter:
+    """Append `Sample` rows to a CSV file (created with its header if new)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        is_new = not path.exists() or path.stat().st_size == 0
+        self._handle: TextIO = path.open("a", newline="", encoding="utf-8", buffering=1 << 16)
+        if is_new:
+            self._handle.write(",".join(header(Sample)) + "\r\n")
+        self._last_flush_s = time.monotonic()
+        self.count = 0
+
+    def write(self, sample: Sample) -> None:
+        """Append one sample (buffered; flushed by flush_if_due or close)."""
+        self._handle.write(csv_line(sample))
+        self.count += 1
+
+    def flush_if_due(self, now_s: float | None = None) -> None:
+        """Flush when FLUSH_INTERVAL_S has passed since the last flush."""
+        now_s = time.monotonic() if now_s is None else now_s
+        if now_s - self._last_flush_s >= FLUSH_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand everything written so far to the OS (survives the process dying)."""
+        if not self._handle.closed:
+            self._handle.flush()
+        self._last_flush_s = time.monotonic()
+
+    def close(self) -> None:
+        """Flush and fsync, then close; safe to call twice."""
+        if self._handle.closed:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+    def __enter__(self) -> SampleWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

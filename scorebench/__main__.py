@@ -1,0 +1,5 @@
+"""`python -m scorebench` is the same entry point as the `scorebench` console script."""
+
+from scorebench.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""The records that cross a stage boundary, and their one file format.
+
+Every stage meets the others only through files in the run directory (DESIGN.md). Each record is
+one frozen dataclass whose field names are the CSV column names; headers are derived from
+`dataclasses.fields()` so no column list can drift. Both load engines write `Sample`, every
+probe backend returns `TelemetryRow` / `ExceptionRow`.
+
+Outcomes of a client request, as a tree:
+
+    ok                      2xx and the body is the JSON the endpoint promises
+    http_4xx                the server answered 4xx (401, 408, 429, ...)
+    http_5xx                the server answered 5xx that is not a scoring failure (502, 503, ...)
+    run_function_failed     500 with `x-ms-run-function-failed: True` (run() raised or timed out)
+    timeout                 no complete answer within the client timeout
+    connect_error           TCP/TLS connection could not be made (refused, unresolvable, TLS)
+    read_error              the connection broke while sending or reading the answer
+    bad_response            2xx, but the body is not the expected JSON
+
+Times are UTC ISO-8601 strings with microseconds and a trailing `Z`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+OUTCOMES = (
+    "ok",
+    "http_4xx",
+    "http_5xx",
+    "run_function_failed",
+    "timeout",
+    "connect_error",
+    "read_error",
+    "bad_response",
+)
+
+SAMPLES_GLOB = "samples*.csv"
+"""Samples may be split in parts (one per Locust worker: samples-<worker>.csv); read them all."""
+TELEMETRY_FILE = "telemetry.csv"
+EXCEPTIONS_FILE = "exceptions.csv"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sample:
+    """One client request, as the load engine saw it."""
+
+    client_request_id: str
+    """uuid4 hex sent as `x-ms-client-request-id`; the join key to the server's telemetry."""
+    started_at: str
+    """UTC ISO time the request started (open model: when it was meant to start)."""
+    latency_ms: float
+    """From start (or intended start) to the last byte of the answer, or to the failure."""
+    status: int
+    """HTTP status code, or 0 when there was no answer."""
+    outcome: str
+    """One of OUTCOMES."""
+    server_fn_ms: float | None
+    """The `x-ms-run-fn-exec-ms` response header (time inside run()), when sent."""
+    bytes_sent: int
+    bytes_received: int
+    payload_id: str
+    worker: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TelemetryRow:
+    """One server request as Application Insights recorded it."""
+
+    timestamp: str
+    client_request_id: str
+    operation_id: str
+    name: str
+    result_code: str
+    success: bool
+    duration_ms: float
+    item_count: int
+    """Sampling weight: count requests with sum(item_count), never by counting rows."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExceptionRow:
+    """One server-side exception in the run's window."""
+
+    timestamp: str
+    client_request_id: str
+    type: str
+    message: str
+    item_count: int
+
+
+R = TypeVar("R")
+
+
+def utc_iso(moment: datetime) -> str:
+    """Format an aware datetime as the records' UTC string: 2026-11-22T20:56:30.123456Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_from_epoch(epoch_s: float) -> str:
+    """Format seconds since the epoch as the records' UTC string."""
+    return utc_iso(datetime.fromtimestamp(epoch_s, UTC))
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse a records' UTC string (or any ISO-8601 string with an offset) to an aware datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def header(record_type: type[Any]) -> list[str]:
+    """The CSV header of a record type: its field names, in order."""
+    return [f.name for f in dataclasses.fields(record_type)]
+
+
+def to_row(record: Any) -> list[str]:
+    """A record as CSV cells: None is the empty cell, floats keep 3 decimals, bools are 1/0."""
+    return [_cell(getattr(record, name)) for name in record.__slots__]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+_PARSERS: dict[str, Any] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": lambda text: text in ("1", "True", "true"),
+    "float | None": lambda text: float(text) if text != "" else None,
+}
+
+
+def from_row(record_type: type[R], cells: dict[str, str]) -> R:
+    """Parse one CSV row (a dict from csv.DictReader) back into a record."""
+    values = {f.name: _PARSERS[str(f.type)](cells[f.name]) for f in dataclasses.fields(record_type)}  # type: ignore[arg-type]
+    return record_type(**values)
+
+
+def write_csv(path: Path, records: Iterable[Any], record_type: type[Any]) -> int:
+    """Write records to a new CSV file with the record type's header; returns the row count."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header(record_type))
+        for record in records:
+            writer.writerow(to_row(record))
+            count += 1
+    return count
+
+
+def read_csv(path: Path, record_type: type[R]) -> Iterator[R]:
+    """Read records back from a CSV file written by write_csv or a streaming writer.
+
+    A last line cut short by a crash (fewer cells than the header) is skipped, not an error:
+    streamed files may end mid-line when the writer was killed.
+    """
+    names = header(record_type)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != names:
+            raise ValueError(f"{path}: columns {reader.fieldnames} are not {names}")
+        for cells in reader:
+            if None in cells.values():
+                continue
+            yield from_row(record_type, cells)
+
+
+def read_samples(run_dir: Path) -> list[Sample]:
+    """All samples of a run directory, from every part file, in file order."""
+    samples: list[Sample] = []
+    for path in sorted(run_dir.glob(SAMPLES_GLOB)):
+        samples.extend(read_csv(path, Sample))
+    return samples
+
+
+def csv_line(record: Any) -> str:
+    """One record as a CSV text line (with its newline), for streaming writers."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(to_row(record))
+    return buffer.getvalue()

@@ -1,0 +1,79 @@
+"""Shared test helpers: the repo root, free loopback ports, the CLI in a subprocess, the stand-in.
+
+Rules: everything talks to 127.0.0.1; servers run on free ports; CLI tests run the real entry
+point (`python -m scorebench`) in a subprocess with this checkout first on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+BANK_CSV = SHARED_DATA / "bankmarketing_train.csv"
+TEST_KEY = "sbk-" + "7f3a9c" * 8  # a long random-looking key; tests grep outputs for it
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess: this checkout first on PYTHONPATH, no stray key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCOREBENCH_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL"] = "true"
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run `python -m scorebench ARGS` and return the finished process (text output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scorebench", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or cli_env(),
+        cwd=kwargs.pop("cwd", REPO_ROOT),  # type: ignore[arg-type]
+        check=False,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+@pytest.fixture
+def standin_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Start stand-ins with knobs: `standin_factory(key=TEST_KEY, latency_ms=40)`; all stopped after."""
+    from scorebench.local.standin import StandIn
+
+    started: list[StandIn] = []
+
+    def start(**knobs: object) -> StandIn:
+        knobs.setdefault("data_dir", tmp_path_factory.mktemp("standin"))
+        standin = StandIn(**knobs)  # type: ignore[arg-type]
+        started.append(standin)
+        standin.start()
+        return standin
+
+    yield start
+    for standin in started:
+        standin.stop()
+
+
+@pytest.fixture(scope="session")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One shared stand-in for the session, with key auth (TEST_KEY) and no faults."""
+    from scorebench.local.standin import StandIn
+
+    with StandIn(key=TEST_KEY, data_dir=tmp_path_factory.mktemp("standin-shared")) as running:
+        yield running
