@@ -1,0 +1,175 @@
+"""`scorebench run`: flags → validated RunSettings → scorebench/orchestrate.py.
+
+Flags left unset fall back to SCOREBENCH_* variables, then scorebench.toml, then defaults
+(scorebench/config.py), so every flag here defaults to None. Rules: every bad value is a one-line
+HarnessError before anything starts; the key is never a flag (SCOREBENCH_KEY, --key-file, or the
+Azure ML service).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench import config
+from scorebench.errors import HarnessError
+from scorebench.orchestrate import RunSettings, execute
+from scorebench.parts import ENGINES
+from scorebench.preflight import check_url
+from scorebench.units import parse_duration_s
+
+# (flags, dest, type, help) — every default is None: config.resolve fills it.
+FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
+    (("--endpoint",), "endpoint", str, "scoring URL (default: start the local stand-in)"),
+    (("--engine",), "engine", str, f"load engine: {' | '.join(ENGINES)} (default ab)"),
+    (("--duration",), "duration", str, "how long to load, e.g. 60s, 5m (default 60s)"),
+    (("--requests",), "requests", int, "stop after N requests (with --duration: whichever first)"),
+    (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
+    (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
+    (("--users",), "users", int, "Locust users (default 1)"),
+    (("--spawn-rate",), "spawn_rate", float, "Locust users started per second (default 1)"),
+    (("--workers",), "workers", int, "Locust worker processes (default 0: one local runner)"),
+    (("--shape",), "shape", str, "Locust load shape: steady, ramp, step, spike, soak"),
+    (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
+    (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
+    (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
+    (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "how long to wait for telemetry to arrive (default 30s)"),
+    (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
+    (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
+    (("--threshold",), "threshold", str, "a check like p95:+10%% (repeatable; replaces the defaults)"),
+    (("--out",), "out", str, "folder for run directories (default runs)"),
+    (("--label",), "label", str, "label in the run directory name (default run)"),
+    (("--key-file",), "key_file", str, "file holding the endpoint key (else SCOREBENCH_KEY)"),
+    (("--service",), "service", str, "Azure ML v1 web service name (scoring URI and key from the workspace)"),
+    (("--workspace-config",), "workspace_config", str, "Azure ML workspace config.json"),
+    (("--endpoint-name",), "endpoint_name", str, "Azure ML v2 managed online endpoint name"),
+    (("--deployment",), "deployment", str, "Azure ML v2 deployment (sent as azureml-model-deployment)"),
+)
+SWITCHES: tuple[tuple[str, str, str], ...] = (
+    ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
+    ("--telemetry-required", "telemetry_required", "exit 2 when the server's telemetry cannot be read"),
+    ("--no-progress", "no_progress", "no progress line while the load runs"),
+)
+TELEMETRY_KINDS = ("none", "appinsights", "local:")
+POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for flags, dest, kind, text in FLAGS:
+        action = "append" if dest == "threshold" else "store"
+        parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)
+    for flag, dest, text in SWITCHES:
+        parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
+
+
+def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    explicit = {name for name, value in vars(args).items() if value is not None}
+    config.resolve(args)
+    return execute(settings_from(args, explicit))
+
+
+def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
+    """Validate resolved args into RunSettings (HarnessError on the first bad value)."""
+    if args.engine not in ENGINES:
+        raise HarnessError(f"--engine: unknown engine {args.engine!r} (choose {', '.join(ENGINES)})")
+    for name, least in POSITIVE:
+        value = getattr(args, name)
+        if value is not None and value < least:
+            raise HarnessError(f"--{name.replace('_', '-')}: must be at least {least}, got {value}")
+    _check_positive(args)
+    if args.endpoint:
+        check_url(args.endpoint)
+    telemetry = _telemetry(args)
+    payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
+    payloads = load_payloads(payloads_path)
+    return RunSettings(
+        engine=args.engine,
+        payloads=payloads,
+        payloads_path=str(args.payloads or payloads_path),
+        plan_fields=_plan_fields(args, explicit),
+        out_dir=Path(args.out),
+        label=args.label,
+        telemetry=telemetry,
+        probe_options=_probe_options(args),
+        telemetry_required=bool(args.telemetry_required),
+        baseline=args.baseline,
+        thresholds=list(args.threshold or []),
+        insecure=bool(args.insecure),
+        progress=not args.no_progress,
+        endpoint=args.endpoint,
+        key=config.endpoint_key(args),
+        service=_service(args),
+        timeout_explicit="timeout_s" in explicit,
+    )
+
+
+def _check_positive(args: argparse.Namespace) -> None:
+    for name in ("rate", "spawn_rate", "timeout_s"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise HarnessError(f"--{name.replace('_', '-')}: must be more than 0, got {value:g}")
+
+
+def _plan_fields(args: argparse.Namespace, explicit: set[str]) -> dict[str, Any]:
+    duration_s: float | None = parse_duration_s(str(args.duration), "--duration")
+    if args.requests is not None and "duration" not in explicit:
+        duration_s = None  # --requests alone: send exactly N (ab -n)
+    if duration_s is not None and duration_s <= 0:
+        raise HarnessError(f"--duration: must be more than 0, got {args.duration!r}")
+    return {
+        "duration_s": duration_s,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "rate_rps": args.rate,
+        "users": args.users,
+        "spawn_rate": args.spawn_rate,
+        "workers": args.workers,
+        "shape": args.shape,
+        "timeout_s": float(args.timeout_s),
+    }
+
+
+def _telemetry(args: argparse.Namespace) -> str | None:
+    spec = args.telemetry
+    if spec is None:
+        return "appinsights" if (args.workspace_id or args.app_insights_id) else None
+    if not spec.startswith(TELEMETRY_KINDS) or spec == "local:":
+        raise HarnessError(f"--telemetry: {spec!r} is not none, local:DIR or appinsights")
+    if spec == "appinsights" and not (args.workspace_id or args.app_insights_id):
+        raise HarnessError("--telemetry appinsights needs --workspace-id ID or --app-insights-id RESOURCE_ID")
+    return str(spec)
+
+
+def _probe_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"wait_s": parse_duration_s(str(args.telemetry_wait), "--telemetry-wait")}
+    if args.workspace_id:
+        options["workspace_id"] = args.workspace_id
+    if args.app_insights_id:
+        options["app_insights_id"] = args.app_insights_id
+    return options
+
+
+def _service(args: argparse.Namespace) -> dict[str, Any]:
+    if args.endpoint and (args.service or args.endpoint_name):
+        raise HarnessError("--endpoint and --service/--endpoint-name name two targets: give one")
+    if args.service and args.endpoint_name:
+        raise HarnessError("--service (v1) and --endpoint-name (v2) name two targets: give one")
+    name = args.service or args.endpoint_name
+    if not name:
+        if args.deployment:
+            raise HarnessError("--deployment needs --endpoint-name")
+        return {}
+    service: dict[str, Any] = {"name": name, "workspace_config": args.workspace_config}
+    if args.endpoint_name:
+        service["deployment"] = args.deployment
+    return service
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

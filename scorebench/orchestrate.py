@@ -1,0 +1,304 @@
+"""`scorebench run` end to end: target → preflight → run dir → load → probe → report → compare.
+
+`execute(settings)` is the whole run; scorebench/commands/run.py turns flags into RunSettings.
+Order and rules:
+  * the target is --endpoint, an Azure ML service (--service / --endpoint-name), or, with neither,
+    the local stand-in started for this run with a random key and local telemetry;
+  * preflight runs before the run directory exists: a run that could not start leaves nothing;
+  * run.json is written before the first load request (ended_at/partial after), swagger.json kept;
+  * the engine streams samples; the progress thread only reads them;
+  * SIGINT/SIGTERM during the load: the engine (or our handler) stops it, the run is marked
+    partial with why, and probe and report still run; a second signal exits at once (exit 130),
+    the samples already on disk;
+  * telemetry failing is recorded and the report is built from client samples; it is exit 2 only
+    with --telemetry-required; an interrupted run exits 130 once its report is written.
+Other stages are reached only through scorebench/parts.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from loadtests.plan import LoadPlan, LoadResult
+from payloads.loader import Payload, payload_set_hash
+from scorebench.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.parts import part, report_outcome
+from scorebench.preflight import PreflightResult, preflight
+from scorebench.progress import Progress
+from scorebench.records import read_samples, utc_iso
+from scorebench.rundir import create_run_dir, update_run_json, write_run_json
+from scorebench.runinfo import git_commit, load_profile, tool_versions
+from scorebench.secrets import redact, safe_url
+
+SWAGGER_FILE = "swagger.json"
+
+
+@dataclasses.dataclass
+class Target:
+    """Where the load goes, with the key (never stored) and what the service told about itself."""
+
+    url: str
+    key: str | None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    telemetry: str = "none"
+    timeout_s: float | None = None
+    service: dict[str, Any] = dataclasses.field(default_factory=dict)
+    standin: Any = None
+
+
+@dataclasses.dataclass
+class RunSettings:
+    """Everything a run needs, validated (commands/run.py builds it)."""
+
+    engine: str
+    payloads: list[Payload]
+    payloads_path: str
+    plan_fields: dict[str, Any]
+    out_dir: Path
+    label: str
+    telemetry: str | None
+    probe_options: dict[str, Any]
+    telemetry_required: bool
+    baseline: str | None
+    thresholds: list[str]
+    insecure: bool
+    progress: bool
+    endpoint: str | None = None
+    key: str | None = None
+    service: dict[str, Any] = dataclasses.field(default_factory=dict)
+    timeout_explicit: bool = False
+
+
+def execute(settings: RunSettings) -> int:
+    """Run one benchmark; print the run directory, the report path and the verdict; return the exit code."""
+    run_load = part(f"engine:{settings.engine}")
+    with _target(settings) as target:
+        plan = _plan(settings, target)
+        checked = preflight(
+            target.url, settings.payloads, key=target.key, headers=target.headers,
+            timeout_s=plan.timeout_s, insecure=settings.insecure,
+        )  # fmt: skip
+        run_dir = _start_run_dir(settings, target, plan, checked)
+        print(f"run directory: {run_dir}", flush=True)
+        result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
+        _finish_load(run_dir, result)
+        probe_error = _probe(run_dir, settings, target)
+    return _report(run_dir, settings, probe_error, interrupted)
+
+
+@contextmanager
+def _target(settings: RunSettings) -> Iterator[Target]:
+    if settings.endpoint:
+        yield Target(settings.endpoint, settings.key, telemetry=settings.telemetry or "none")
+    elif settings.service:
+        yield _service_target(settings)
+    else:
+        with _standin_target(settings) as target:
+            yield target
+
+
+def _service_target(settings: RunSettings) -> Target:
+    resolved = part("resolve_service")(**settings.service)
+    headers = dict(getattr(resolved, "headers", None) or {})
+    if settings.service.get("deployment"):
+        headers.setdefault("azureml-model-deployment", str(settings.service["deployment"]))
+    info = {
+        "service_id": getattr(resolved, "service_id", None),
+        "model_ids": list(getattr(resolved, "model_ids", None) or []),
+        "swagger_uri": getattr(resolved, "swagger_uri", None),
+        "deployment": settings.service.get("deployment"),
+    }
+    return Target(
+        url=resolved.scoring_uri,
+        key=settings.key or getattr(resolved, "key", None),
+        headers=headers,
+        telemetry=settings.telemetry or "none",
+        timeout_s=getattr(resolved, "timeout_s", None),
+        service=info,
+    )
+
+
+@contextmanager
+def _standin_target(settings: RunSettings) -> Iterator[Target]:
+    standin_class = part("standin")
+    data_dir = Path(tempfile.mkdtemp(prefix="scorebench-standin-"))
+    key = secrets.token_urlsafe(32)
+    print("no --endpoint: starting the local stand-in endpoint for this run ...", file=sys.stderr, flush=True)
+    standin = standin_class(key=key, data_dir=data_dir)
+    try:
+        standin.start()
+        telemetry = settings.telemetry or standin.telemetry_spec
+        yield Target(
+            standin.score_url, key, telemetry=telemetry, service={"service_id": "local-standin"}, standin=standin
+        )
+    finally:
+        standin.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _plan(settings: RunSettings, target: Target) -> LoadPlan:
+    fields = dict(settings.plan_fields)
+    if target.timeout_s and not settings.timeout_explicit:
+        fields["timeout_s"] = float(target.timeout_s)
+    return LoadPlan(
+        url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
+        insecure=settings.insecure, **fields,
+    )  # fmt: skip
+
+
+def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checked: PreflightResult) -> Path:
+    started = datetime.now(UTC)
+    run_dir = create_run_dir(settings.out_dir, started, settings.label)
+    if checked.swagger_text is not None:
+        (run_dir / SWAGGER_FILE).write_text(redact(checked.swagger_text, target.key), encoding="utf-8")
+    info: dict[str, Any] = {
+        "label": settings.label,
+        "endpoint": safe_url(target.url),
+        "local_standin": target.standin is not None,
+        "engine": settings.engine,
+        "load_profile": load_profile(plan),
+        "timeout_s": plan.timeout_s,
+        "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
+        "payload_set_hash": payload_set_hash(settings.payloads),
+        "service": {k: v for k, v in target.service.items() if v not in (None, [], "")},
+        "headers": sorted(target.headers),
+        "telemetry": target.telemetry,
+        "baseline": settings.baseline,
+        "thresholds": settings.thresholds,
+        "preflight": {
+            "health_status": checked.health_status,
+            "swagger": SWAGGER_FILE if checked.swagger_text is not None else None,
+            "payloads_checked": checked.payloads_checked,
+            "warmup_status": checked.warmup_status,
+            "warmup_latency_ms": checked.warmup_latency_ms,
+            "warnings": checked.warnings,
+        },
+        "tool_versions": tool_versions(),
+        "git_commit": git_commit(),
+        "started_at": utc_iso(started),
+        "ended_at": None,
+        "partial": False,
+        "partial_reason": None,
+    }
+    write_run_json(run_dir, info)
+    return run_dir
+
+
+class _Interrupts:
+    """SIGINT/SIGTERM handling around the load: first → stop the load; any later one → exit now."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self._saved: dict[int, Any] = {}
+
+    def arm_first(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._saved[signum] = signal.signal(signum, self._first)
+
+    def arm_second(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._second)
+
+    def restore(self) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    def _first(self, signum: int, frame: FrameType | None) -> None:
+        self.reason = f"interrupted by {signal.Signals(signum).name}"
+        self.arm_second()
+        raise KeyboardInterrupt
+
+    def _second(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        sys.stderr.write(f"\nscorebench: {name} again: stopping now; the samples taken are in the run directory\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _load(run_load: Any, plan: LoadPlan, run_dir: Path, show: bool, key: str | None) -> tuple[LoadResult, bool]:
+    interrupts = _Interrupts()
+    interrupts.arm_first()
+    started = utc_iso(datetime.now(UTC))
+    try:
+        with Progress(run_dir, enabled=show):
+            result: LoadResult = run_load(plan, run_dir)
+    except KeyboardInterrupt:
+        interrupts.reason = interrupts.reason or "interrupted by SIGINT"
+        interrupts.arm_second()
+        count = len(read_samples(run_dir))
+        result = LoadResult(count, started, utc_iso(datetime.now(UTC)), partial=True, reason=interrupts.reason)
+    interrupted = interrupts.reason is not None or _says_interrupted(result)
+    if interrupted:
+        interrupts.arm_second()
+        print(
+            f"load stopped early ({result.reason or interrupts.reason}): probing and reporting what was taken",
+            file=sys.stderr,
+        )
+    else:
+        interrupts.restore()
+    return result, interrupted
+
+
+def _says_interrupted(result: LoadResult) -> bool:
+    reason = (result.reason or "").lower()
+    return result.partial and any(word in reason for word in ("interrupt", "sigint", "sigterm", "signal"))
+
+
+def _finish_load(run_dir: Path, result: LoadResult) -> None:
+    update_run_json(
+        run_dir,
+        ended_at=utc_iso(datetime.now(UTC)),
+        load_started_at=result.started_at,
+        load_ended_at=result.ended_at,
+        requests=result.requests,
+        partial=bool(result.partial),
+        partial_reason=result.reason if result.partial else None,
+        engine_info=dict(result.engine_info),
+    )
+
+
+def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
+    """Fetch telemetry; return why it failed (None when it worked or was not asked for)."""
+    if target.telemetry == "none":
+        return None
+    try:
+        part("probe")(run_dir, target.telemetry, **settings.probe_options)
+    except HarnessError as exc:
+        return _probe_failed(run_dir, str(exc), target.key)
+    except Exception as exc:  # a probe bug must not cost the run its report
+        return _probe_failed(run_dir, f"{type(exc).__name__}: {exc}", target.key)
+    return None
+
+
+def _probe_failed(run_dir: Path, message: str, key: str | None) -> str:
+    line = redact(message, key).replace("\n", " ")
+    update_run_json(run_dir, telemetry_error=line)
+    print(f"scorebench: warning: telemetry unavailable: {line}; the report uses client samples only", file=sys.stderr)
+    return line
+
+
+def _report(run_dir: Path, settings: RunSettings, probe_error: str | None, interrupted: bool) -> int:
+    outcome = report_outcome(
+        part("report")(run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None)
+    )
+    print(f"report: {outcome.report_path or run_dir / 'report.html'}")
+    for line in outcome.verdict_lines:
+        print(line)
+    if probe_error and settings.telemetry_required:
+        raise HarnessError(f"telemetry required but unavailable: {probe_error}")
+    if interrupted:
+        print("run: partial (interrupted); exit 130", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return outcome.exit_code if outcome.exit_code in (0, 1, EXIT_HARNESS) else EXIT_HARNESS

@@ -1,0 +1,263 @@
+"""Preflight: prove the endpoint answers, accepts the key and the payloads before any load is sent.
+
+Steps, each failing with one HarnessError line (exit 2) the user can act on:
+  1. the URL itself (scheme, host) and DNS resolution of the host;
+  2. health `GET <base>/` (the scoring URL without its last segment: `.../score` → `.../`);
+  3. `GET <base>/swagger.json` and every payload checked against its input schema
+     (payloads/schema.py); no swagger (404, not JSON) is a warning, not an error;
+  4. one authenticated warm-up `POST` of the first payload: 401/403 → the key was refused;
+     404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 → a warning
+     (the load will measure it).
+Rules: `requests` only (never locust here: its gevent patching breaks ssl); a key sent over plain
+http to a host that is not loopback gets a loud warning; no message ever holds the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import socket
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from payloads.loader import Payload
+from payloads.schema import check_payloads
+from scorebench.errors import HarnessError
+from scorebench.secrets import bearer, redact, safe_url
+
+CONNECT_TIMEOUT_S = 10.0
+HEALTH_TIMEOUT_S = 30.0
+REQUEST_ID_HEADER = "x-ms-client-request-id"
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+WarnFn = Callable[[str], None]
+
+
+@dataclasses.dataclass
+class PreflightResult:
+    """What preflight learnt; swagger_text is kept verbatim in the run directory."""
+
+    health_status: int | None = None
+    swagger: dict[str, Any] | None = None
+    swagger_text: str | None = None
+    payloads_checked: int = 0
+    warmup_status: int | None = None
+    warmup_latency_ms: float | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+def base_url(scoring_url: str) -> str:
+    """`http://h/api/v1/service/x/score?a=1` → `http://h/api/v1/service/x/` (the health and swagger root)."""
+    parts = urlsplit(scoring_url)
+    path = parts.path.rsplit("/", 1)[0] + "/" if "/" in parts.path else "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def swagger_url(scoring_url: str) -> str:
+    """Where the inference server serves the scoring API's description."""
+    return base_url(scoring_url) + "swagger.json"
+
+
+def check_url(url: str) -> tuple[str, int]:
+    """(host, port) of an http(s) URL; HarnessError for a URL without scheme or host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise HarnessError(f"endpoint: {safe_url(url)!r} is not an http(s) URL (e.g. https://HOST/score)")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise HarnessError(f"endpoint: {safe_url(url)!r} has an invalid port") from None
+    return parts.hostname, port
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost names and 127.0.0.0/8, ::1."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_warning(url: str, key: str | None) -> str | None:
+    """The loud warning when a key would travel unencrypted to a host that is not this machine."""
+    parts = urlsplit(url)
+    if key and parts.scheme == "http" and parts.hostname and not is_loopback(parts.hostname):
+        return (
+            f"WARNING: the endpoint key will be sent over plain http to {parts.hostname}: "
+            "anyone on the path can read it; use https"
+        )
+    return None
+
+
+def preflight(
+    url: str,
+    payloads: list[Payload],
+    *,
+    key: str | None,
+    headers: dict[str, str] | None = None,
+    timeout_s: float = 60.0,
+    insecure: bool = False,
+    warn: WarnFn | None = None,
+) -> PreflightResult:
+    """Run the four steps against the scoring URL; return what was learnt or raise HarnessError."""
+    emit = warn or _stderr_warning
+    result = PreflightResult()
+    host, port = check_url(url)
+    _resolve(host, port)
+    loud = plain_http_warning(url, key)
+    if loud:
+        emit(loud)
+        result.warnings.append(loud)
+    with requests.Session() as session, warnings.catch_warnings():
+        if insecure:
+            warnings.simplefilter("ignore")
+        session.verify = not insecure
+        session.trust_env = False
+        call = _Caller(session, key)
+        _health(call, url, result, emit)
+        _swagger(call, url, payloads, key, headers or {}, result, emit)
+        _warmup(call, url, payloads[0], key, headers or {}, timeout_s, result, emit)
+    return result
+
+
+class _Caller:
+    """One HTTP call with every transport failure turned into a one-line HarnessError."""
+
+    def __init__(self, session: requests.Session, key: str | None) -> None:
+        self.session, self.key = session, key
+
+    def __call__(self, method: str, url: str, read_timeout_s: float, **kwargs: Any) -> requests.Response:
+        shown = safe_url(url)
+        try:
+            return self.session.request(
+                method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout_s), allow_redirects=False, **kwargs
+            )
+        except requests.exceptions.SSLError as exc:
+            reason = _short(exc, self.key)
+            hint = "use --insecure to accept it (test servers only)"
+            raise HarnessError(f"endpoint: TLS verification failed for {shown}: {reason}; {hint}") from None
+        except requests.exceptions.ConnectTimeout:
+            raise HarnessError(f"endpoint: no connection to {shown} within {CONNECT_TIMEOUT_S:g}s") from None
+        except requests.exceptions.Timeout:
+            raise HarnessError(f"endpoint: {method} {shown} gave no answer within {read_timeout_s:g}s") from None
+        except requests.exceptions.ConnectionError as exc:
+            text = str(exc)
+            if "refused" in text.lower():
+                raise HarnessError(f"endpoint: connection refused by {shown} (is the service running?)") from None
+            raise HarnessError(f"endpoint: cannot reach {shown}: {_short(exc, self.key)}") from None
+        except requests.exceptions.RequestException as exc:
+            raise HarnessError(f"endpoint: {method} {shown} failed: {_short(exc, self.key)}") from None
+
+
+def _resolve(host: str, port: int) -> None:
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise HarnessError(f"endpoint: host {host!r} does not resolve ({exc.strerror})") from None
+    except UnicodeError:
+        raise HarnessError(f"endpoint: host {host!r} is not a valid host name") from None
+
+
+def _health(call: _Caller, url: str, result: PreflightResult, emit: WarnFn) -> None:
+    target = base_url(url)
+    response = call("GET", target, HEALTH_TIMEOUT_S)
+    result.health_status = response.status_code
+    if response.status_code >= 500:
+        raise HarnessError(f"endpoint: health check GET {safe_url(target)} answered HTTP {response.status_code}")
+    if response.status_code != 200:
+        _note(result, emit, f"health check GET {safe_url(target)} answered HTTP {response.status_code}; going on")
+
+
+def _swagger(
+    call: _Caller,
+    url: str,
+    payloads: list[Payload],
+    key: str | None,
+    headers: dict[str, str],
+    result: PreflightResult,
+    emit: WarnFn,
+) -> None:
+    target = swagger_url(url)
+    response = call("GET", target, HEALTH_TIMEOUT_S, headers={**headers, **bearer(key)})
+    if response.status_code != 200:
+        _note(
+            result, emit, f"no swagger.json at {safe_url(target)} (HTTP {response.status_code}): payloads not checked"
+        )
+        return
+    try:
+        swagger = json.loads(response.text)
+    except ValueError:
+        _note(result, emit, f"swagger.json at {safe_url(target)} is not JSON: payloads not checked")
+        return
+    if not isinstance(swagger, dict):
+        _note(result, emit, f"swagger.json at {safe_url(target)} is not an object: payloads not checked")
+        return
+    result.swagger, result.swagger_text = swagger, response.text
+    result.payloads_checked = check_payloads(payloads, swagger)
+
+
+def _warmup(
+    call: _Caller,
+    url: str,
+    payload: Payload,
+    key: str | None,
+    headers: dict[str, str],
+    timeout_s: float,
+    result: PreflightResult,
+    emit: WarnFn,
+) -> None:
+    request_headers = {**headers, "Content-Type": "application/json", REQUEST_ID_HEADER: uuid.uuid4().hex}
+    started_s = time.perf_counter()
+    response = call("POST", url, timeout_s, data=payload.body, headers={**request_headers, **bearer(key)})
+    result.warmup_latency_ms = (time.perf_counter() - started_s) * 1000.0
+    result.warmup_status = status = response.status_code
+    shown = safe_url(url)
+    if status in (401, 403):
+        raise HarnessError(_refused(status, key))
+    if status in (404, 405):
+        raise HarnessError(f"endpoint: POST {shown} answered HTTP {status}: is this the scoring URL (…/score)?")
+    if 400 <= status < 500 and status != 429:
+        body = redact(response.text[:160], key).replace("\n", " ").strip()
+        raise HarnessError(f"endpoint: rejected payload {payload.payload_id} (HTTP {status}): {body}")
+    if status >= 300:
+        _note(result, emit, f"warm-up POST {shown} answered HTTP {status}; the load will measure it")
+
+
+def _refused(status: int, key: str | None) -> str:
+    if not key:
+        return (
+            f"authentication required: the endpoint answered HTTP {status} and no key was given "
+            "(set SCOREBENCH_KEY or --key-file)"
+        )
+    return f"authentication failed: the endpoint refused the key (HTTP {status}): check SCOREBENCH_KEY / --key-file"
+
+
+def _note(result: PreflightResult, emit: WarnFn, message: str) -> None:
+    result.warnings.append(message)
+    emit(message)
+
+
+def _short(exc: BaseException, key: str | None) -> str:
+    """The innermost useful reason of a requests/urllib3 error, one line, no key."""
+    inner: BaseException = exc
+    while inner.__context__ is not None and not isinstance(inner, OSError | ValueError):
+        inner = inner.__context__
+    text = str(getattr(inner, "reason", None) or inner)
+    for marker in ("certificate verify failed", "Connection refused", "timed out"):
+        if marker in text:
+            text = text[text.index(marker) :].split("(")[0].split(")")[0].strip(" ':\"")
+            break
+    return redact(text, key).replace("\n", " ")[:200]
+
+
+def _stderr_warning(message: str) -> None:
+    print(f"scorebench: warning: {message}", file=sys.stderr)

@@ -1,0 +1,135 @@
+"""The progress line while a load runs: elapsed, requests, rps, p95 so far, errors.
+
+It knows nothing of the engine: a thread tails every samples*.csv in the run directory (engines
+flush them at least twice a second) and reads two columns, latency_ms and outcome. On a terminal
+the line is redrawn in place (`\\r`) twice a second; elsewhere (CI logs) a line is printed every
+NON_TTY_INTERVAL_S and once at the end. Rules: the line goes to stderr (stdout carries the run
+directory, report path and verdict); p95 is exact over the samples read so far; a half-written
+last line is left for the next read.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from scorebench.records import SAMPLES_GLOB
+
+TTY_INTERVAL_S = 0.5
+NON_TTY_INTERVAL_S = 10.0
+
+
+class SampleTail:
+    """Incremental reader of samples*.csv: counts, errors and latencies of the rows seen so far."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self._offsets: dict[Path, int] = {}
+        self._columns: dict[Path, tuple[int, int]] = {}
+        self.latencies_ms: list[float] = []
+        self.errors = 0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms)
+
+    def poll(self) -> int:
+        """Read rows appended since the last poll; return how many were new."""
+        before = self.requests
+        for path in sorted(self.run_dir.glob(SAMPLES_GLOB)):
+            self._read_new(path)
+        return self.requests - before
+
+    def p95_ms(self) -> float | None:
+        """Exact 95th percentile (nearest rank) of the latencies read so far."""
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        rank = max(1, -(-95 * len(ordered) // 100))
+        return ordered[rank - 1]
+
+    def _read_new(self, path: Path) -> None:
+        try:
+            with path.open("rb") as handle:
+                handle.seek(self._offsets.get(path, 0))
+                chunk = handle.read()
+        except OSError:
+            return
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return
+        self._offsets[path] = self._offsets.get(path, 0) + end + 1
+        for line in chunk[: end + 1].decode("utf-8", "replace").splitlines():
+            self._take(path, line.split(","))
+
+    def _take(self, path: Path, cells: list[str]) -> None:
+        if path not in self._columns:
+            if "latency_ms" in cells and "outcome" in cells:
+                self._columns[path] = (cells.index("latency_ms"), cells.index("outcome"))
+            return
+        latency_at, outcome_at = self._columns[path]
+        try:
+            self.latencies_ms.append(float(cells[latency_at]))
+        except (ValueError, IndexError):
+            return
+        if cells[outcome_at] != "ok":
+            self.errors += 1
+
+
+def format_line(elapsed_s: float, tail: SampleTail) -> str:
+    """`load 12s  1,234 requests  102.8 rps  p95 45.1 ms  errors 3`."""
+    rps = tail.requests / elapsed_s if elapsed_s > 0 else 0.0
+    p95 = tail.p95_ms()
+    p95_text = f"{p95:,.1f} ms" if p95 is not None else "-"
+    return f"load {elapsed_s:,.0f}s  {tail.requests:,} requests  {rps:,.1f} rps  p95 {p95_text}  errors {tail.errors:,}"
+
+
+class Progress:
+    """A background thread showing the progress line; `with Progress(run_dir):` around the load."""
+
+    def __init__(self, run_dir: Path, *, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self.tail = SampleTail(run_dir)
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="scorebench-progress", daemon=True)
+        self._started_s = time.monotonic()
+
+    def __enter__(self) -> Progress:
+        self._started_s = time.monotonic()
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the thread and show the final line once."""
+        if not self.enabled or self._stop.is_set():
+            return
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.tail.poll()
+        self._show(final=True)
+
+    def _loop(self) -> None:
+        interval_s = TTY_INTERVAL_S if self.tty else NON_TTY_INTERVAL_S
+        while not self._stop.wait(interval_s):
+            self.tail.poll()
+            self._show(final=False)
+
+    def _show(self, *, final: bool) -> None:
+        line = format_line(time.monotonic() - self._started_s, self.tail)
+        try:
+            if self.tty:
+                self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
+            else:
+                self.stream.write(line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
