@@ -83,13 +83,13 @@ class RunSettings:
 
 def execute(settings: RunSettings) -> int:
     """Run one benchmark; print the run directory, the report path and the verdict; return the exit code."""
-    run_load = part(f"engine:{settings.engine}")
     with _target(settings) as target:
         plan = _plan(settings, target)
         checked = preflight(
             target.url, settings.payloads, key=target.key, headers=target.headers,
             timeout_s=plan.timeout_s, insecure=settings.insecure,
         )  # fmt: skip
+        run_load = part(f"engine:{settings.engine}")
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
         result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)

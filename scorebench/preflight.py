@@ -34,6 +34,7 @@ from scorebench.errors import HarnessError
 from scorebench.secrets import bearer, redact, safe_url
 
 CONNECT_TIMEOUT_S = 10.0
+"""Connect timeout of every preflight call (the read timeout is --timeout-s, at most HEALTH_TIMEOUT_S for GETs)."""
 HEALTH_TIMEOUT_S = 30.0
 REQUEST_ID_HEADER = "x-ms-client-request-id"
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
@@ -123,8 +124,8 @@ def preflight(
         session.verify = not insecure
         session.trust_env = False
         call = _Caller(session, key)
-        _health(call, url, result, emit)
-        _swagger(call, url, payloads, key, headers or {}, result, emit)
+        _health(call, url, min(timeout_s, HEALTH_TIMEOUT_S), result, emit)
+        _swagger(call, url, payloads, key, headers or {}, min(timeout_s, HEALTH_TIMEOUT_S), result, emit)
         _warmup(call, url, payloads[0], key, headers or {}, timeout_s, result, emit)
     return result
 
@@ -167,9 +168,9 @@ def _resolve(host: str, port: int) -> None:
         raise HarnessError(f"endpoint: host {host!r} is not a valid host name") from None
 
 
-def _health(call: _Caller, url: str, result: PreflightResult, emit: WarnFn) -> None:
+def _health(call: _Caller, url: str, read_timeout_s: float, result: PreflightResult, emit: WarnFn) -> None:
     target = base_url(url)
-    response = call("GET", target, HEALTH_TIMEOUT_S)
+    response = call("GET", target, read_timeout_s)
     result.health_status = response.status_code
     if response.status_code >= 500:
         raise HarnessError(f"endpoint: health check GET {safe_url(target)} answered HTTP {response.status_code}")
@@ -183,11 +184,12 @@ def _swagger(
     payloads: list[Payload],
     key: str | None,
     headers: dict[str, str],
+    read_timeout_s: float,
     result: PreflightResult,
     emit: WarnFn,
 ) -> None:
     target = swagger_url(url)
-    response = call("GET", target, HEALTH_TIMEOUT_S, headers={**headers, **bearer(key)})
+    response = call("GET", target, read_timeout_s, headers={**headers, **bearer(key)})
     if response.status_code != 200:
         _note(
             result, emit, f"no swagger.json at {safe_url(target)} (HTTP {response.status_code}): payloads not checked"
