@@ -41,6 +41,9 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a bad flag as one HarnessError line instead of usage + exit."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments: "):  # name the flags, never echo values (a key?)
+            flags = [word.split("=")[0] for word in message.split(" ")[2:] if word.startswith("-")]
+            message = f"unrecognized arguments: {' '.join(flags) or '(values not shown)'}"
         raise HarnessError(f"{self.prog}: {message}")
 
 

@@ -59,7 +59,16 @@ TELEMETRY_KINDS = ("none", "appinsights", "local:")
 POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1))
 
 
+class _RefuseKey(argparse.Action):
+    """`--key VALUE` is refused without echoing VALUE: a key on the command line stays in shell history."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option: str | None = None) -> None:
+        raise HarnessError("run: the key is never a flag (shell history keeps it): use SCOREBENCH_KEY or --key-file")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
+    parser.add_argument("--key", "--api-key", action=_RefuseKey, help=argparse.SUPPRESS)
     for flags, dest, kind, text in FLAGS:
         action = "append" if dest == "threshold" else "store"
         parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)

@@ -1,0 +1,85 @@
+"""scorebench/config.py: flags, then SCOREBENCH_* variables, then scorebench.toml, then defaults."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from scorebench import config
+from scorebench.commands import run as run_command
+from scorebench.errors import HarnessError
+from tests.conftest import TEST_KEY
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    run_command.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_defaults_when_nothing_is_given() -> None:
+    args = config.resolve(parse(), environ={}, toml={})
+    assert (args.engine, args.duration, args.concurrency, args.timeout_s, args.out) == ("ab", "60s", 1, 60.0, "runs")
+    assert args.threshold == []
+    assert args.insecure is False
+
+
+def test_precedence_flag_over_env_over_toml_over_default() -> None:
+    toml = {"engine": "locust", "concurrency": 4, "label": "from-toml", "timeout-s": 5.0}
+    env = {"SCOREBENCH_CONCURRENCY": "8", "SCOREBENCH_LABEL": "from-env"}
+    args = config.resolve(parse("--label", "from-flag"), environ=env, toml=toml)
+    assert args.label == "from-flag"
+    assert args.concurrency == 8
+    assert args.engine == "locust"
+    assert args.timeout_s == 5.0
+    assert args.duration == "60s"
+
+
+def test_env_values_are_parsed_and_bad_ones_named() -> None:
+    env = {"SCOREBENCH_INSECURE": "yes", "SCOREBENCH_THRESHOLD": "p95:+10%, rps:-5%", "SCOREBENCH_RATE": "2.5"}
+    args = config.resolve(parse(), environ=env, toml={})
+    assert (args.insecure, args.threshold, args.rate) == (True, ["p95:+10%", "rps:-5%"], 2.5)
+    with pytest.raises(HarnessError, match=r"SCOREBENCH_CONCURRENCY: 'many' is not a valid value for concurrency"):
+        config.resolve(parse(), environ={"SCOREBENCH_CONCURRENCY": "many"}, toml={})
+
+
+def test_toml_file_run_table(tmp_path: Path) -> None:
+    path = tmp_path / "scorebench.toml"
+    path.write_text('[run]\nengine = "locust"\nthreshold = ["p99:+15%"]\nspawn-rate = 3\n', encoding="utf-8")
+    table = config.load_toml(environ={"SCOREBENCH_CONFIG": str(path)})
+    args = config.resolve(parse(), environ={}, toml=table)
+    assert (args.engine, args.threshold, args.spawn_rate) == ("locust", ["p99:+15%"], 3)
+
+
+def test_toml_problems_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="does not exist"):
+        config.load_toml(environ={"SCOREBENCH_CONFIG": str(tmp_path / "missing.toml")})
+    broken = tmp_path / "scorebench.toml"
+    broken.write_text("[run\n", encoding="utf-8")
+    with pytest.raises(HarnessError, match=r"config: .*scorebench.toml"):
+        config.load_toml(broken)
+
+
+def test_the_key_is_never_a_setting_nor_a_run_flag(tmp_path: Path) -> None:
+    assert "key" not in config.SETTINGS_BY_DEST
+    parser = _one_line_parser()
+    run_command.add_arguments(parser)
+    for argv in (["--key", TEST_KEY], [f"--key={TEST_KEY}"], ["--ke", TEST_KEY]):
+        with pytest.raises(HarnessError) as caught:
+            parser.parse_args(argv)
+        assert TEST_KEY not in str(caught.value)
+    key_file = tmp_path / "key"
+    key_file.write_text(TEST_KEY + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    assert config.endpoint_key(parse(), environ={"SCOREBENCH_KEY": TEST_KEY}) == TEST_KEY
+    args = config.resolve(parse(), environ={"SCOREBENCH_KEY_FILE": str(key_file)}, toml={})
+    assert config.endpoint_key(args, environ={}) == TEST_KEY
+    assert config.endpoint_key(parse(), environ={}) is None
+
+
+def _one_line_parser() -> argparse.ArgumentParser:
+    from scorebench.cli import OneLineParser
+
+    return OneLineParser(prog="scorebench run")
