@@ -58,7 +58,9 @@ def test_seeded_sample_is_reproducible(tiny_csv: Path, tmp_path: Path) -> None:
         ({"records_per_body": 0}, "must be at least 1"),
     ],
 )
-def test_bad_requests_are_one_line_errors(tiny_csv: Path, tmp_path: Path, knobs: dict[str, object], message: str) -> None:
+def test_bad_requests_are_one_line_errors(
+    tiny_csv: Path, tmp_path: Path, knobs: dict[str, object], message: str
+) -> None:
     with pytest.raises(HarnessError, match=message):
         generate_payloads(tiny_csv, tmp_path / "out", **knobs)  # type: ignore[arg-type]
 

@@ -54,7 +54,7 @@ def test_body_must_be_object_with_data(tmp_path: Path, text: str) -> None:
 
 def test_empty_folder_and_missing_path(tmp_path: Path) -> None:
     write(tmp_path, "notes.txt", "not a payload")
-    with pytest.raises(HarnessError, match="holds no .json or .jsonl payload files"):
+    with pytest.raises(HarnessError, match=r"holds no \.json or \.jsonl payload files"):
         load_payloads(tmp_path)
     with pytest.raises(HarnessError, match="does not exist"):
         load_payloads(tmp_path / "nowhere")

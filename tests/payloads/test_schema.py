@@ -82,9 +82,16 @@ def test_undecorated_run_and_no_schema_check_nothing() -> None:
 
 
 def test_openapi3_request_body_is_found() -> None:
-    service_input = {"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}}
+    service_input = {
+        "type": "object",
+        "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}},
+    }
     operation = {"requestBody": {"content": {"application/json": {"schema": service_input}}}}
-    openapi = {"openapi": "3.0.1", "paths": {"/score": {"post": operation}}, "components": {"schemas": {"Record": RECORD}}}
+    openapi = {
+        "openapi": "3.0.1",
+        "paths": {"/score": {"post": operation}},
+        "components": {"schemas": {"Record": RECORD}},
+    }
     assert rejection({"age": "old", "job": "x"}, swagger=openapi).endswith('field "age": expected integer, got "old"')
 
 

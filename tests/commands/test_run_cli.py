@@ -1,0 +1,190 @@
+"""`scorebench run` end to end: the real command in a subprocess, against the stand-in, with the real engine.
+
+Bad input needs nothing else; preflight cases need the stand-in; full runs need the ab engine, the
+probe and the report stage too, and are skipped (with the reason shown) until those are in this build.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scorebench.parts import PARTS, available
+from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli
+
+MISSING = [role for role in ("engine:ab", "probe", "report") if not available(role)]
+needs_pipeline = pytest.mark.skipif(
+    bool(MISSING), reason=f"not in this build yet: {', '.join(f'{r} ({PARTS[r][0]})' for r in MISSING)}"
+)
+QUICK = ("--no-progress", "--label", "t")
+
+
+def one_line_error(done: subprocess.CompletedProcess[str], *, contains: str) -> str:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("scorebench: error:")]
+    assert len(lines) == 1, done.stderr
+    assert contains in lines[0]
+    assert TEST_KEY not in done.stdout + done.stderr
+    return lines[0]
+
+
+def run_dirs(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir()) if out.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("argv", "contains"),
+    [
+        (["--engine", "jmeter"], "--engine: unknown engine 'jmeter'"),
+        (["--duration", "15 parsecs"], "--duration: '15 parsecs' is not a duration"),
+        (["--endpoint", "127.0.0.1:5001/score"], "is not an http(s) URL"),
+        (["--concurrency", "0"], "--concurrency: must be at least 1"),
+        (["--telemetry", "carrier-pigeon"], "--telemetry: 'carrier-pigeon' is not none, local:DIR or appinsights"),
+        (["--key", TEST_KEY], "the key is never a flag"),
+        (["--key-file", "/nonexistent/key"], "key file /nonexistent/key does not exist"),
+    ],
+)
+def test_bad_flags_exit_2_in_one_line(tmp_path: Path, argv: list[str], contains: str) -> None:
+    one_line_error(run_cli("run", "--out", str(tmp_path), *QUICK, *argv, timeout=60), contains=contains)
+    assert run_dirs(tmp_path) == []
+
+
+def test_bad_payloads_exit_2_naming_file_and_position(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    one_line_error(run_cli("run", "--payloads", str(folder), *QUICK), contains="holds no .json or .jsonl")
+    (folder / "a.json").write_text('{"data": [1,}', encoding="utf-8")
+    one_line_error(
+        run_cli("run", "--payloads", str(folder), *QUICK), contains=f"{folder / 'a.json'}:1:13: malformed JSON"
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "contains"),
+    [
+        (f"http://127.0.0.1:{free_port()}/score", "connection refused"),
+        ("http://nonexistent.invalid/score", "does not resolve"),
+    ],
+)
+def test_unreachable_endpoints_exit_2_and_leave_no_run(tmp_path: Path, endpoint: str, contains: str) -> None:
+    done = run_cli("run", "--endpoint", endpoint, "--out", str(tmp_path), *QUICK, timeout=60)
+    one_line_error(done, contains=contains)
+    assert run_dirs(tmp_path) == []
+
+
+def test_wrong_key_exits_2_naming_authentication(tmp_path: Path, standin: Any) -> None:
+    env = cli_env(SCOREBENCH_KEY="not-the-right-key-at-all")
+    done = run_cli("run", "--endpoint", standin.score_url, "--out", str(tmp_path), *QUICK, env=env)
+    one_line_error(done, contains="authentication failed: the endpoint refused the key (HTTP 401)")
+    assert "not-the-right-key-at-all" not in done.stderr
+    assert run_dirs(tmp_path) == []
+
+
+def test_payload_rejected_by_the_swagger_schema(tmp_path: Path, standin: Any) -> None:
+    record = json.loads((REPO_ROOT / "payloads" / "bank_marketing" / "data.json").read_text())["data"][0]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"data": [{**record, "age": "old"}]}), encoding="utf-8")
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    out = tmp_path / "runs"
+    done = run_cli("run", "--endpoint", standin.score_url, "--payloads", str(bad), "--out", str(out), *QUICK, env=env)
+    one_line_error(done, contains='payloads: bad.json: record 0: field "age": expected integer, got "old"')
+    assert run_dirs(out) == []
+
+
+def finished_run(done: subprocess.CompletedProcess[str]) -> tuple[Path, dict[str, Any]]:
+    lines = done.stdout.splitlines()
+    run_dir = Path(next(line for line in lines if line.startswith("run directory: ")).split(": ", 1)[1])
+    report = Path(next(line for line in lines if line.startswith("report: ")).split(": ", 1)[1])
+    assert report.is_file()
+    assert report.parent == run_dir
+    return run_dir, json.loads((run_dir / "run.json").read_text())
+
+
+def assert_no_key_anywhere(run_dir: Path, done: subprocess.CompletedProcess[str], key: str) -> None:
+    assert key not in done.stdout + done.stderr
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+
+
+@needs_pipeline
+def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
+    done = run_cli("run", "--duration", "3s", "--out", str(tmp_path), "--label", "demo", timeout=240)
+    assert done.returncode == 0, done.stderr
+    run_dir, info = finished_run(done)
+    assert info["local_standin"] is True
+    assert info["telemetry"].startswith("local:")
+    assert info["partial"] is False
+    assert info["ended_at"] > info["started_at"]
+    assert len(info["payload_set_hash"]) == 64
+    assert info["requests"] > 0
+    assert (run_dir / "swagger.json").is_file()
+    assert (run_dir / "telemetry.csv").is_file()
+    assert "load " in done.stderr  # the progress line's final state
+
+
+@needs_pipeline
+def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path, standin: Any) -> None:
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--requests", "30", "--concurrency", "2", "--telemetry", "none")
+    done = run_cli("run", *argv, "--out", str(tmp_path), *QUICK, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    run_dir, info = finished_run(done)
+    assert info["load_profile"]["requests"] == 30
+    assert info["load_profile"]["duration_s"] is None
+    assert info["requests"] == 30
+    assert_no_key_anywhere(run_dir, done, TEST_KEY)
+
+
+@needs_pipeline
+def test_telemetry_failure_keeps_the_report_and_fails_only_when_required(tmp_path: Path, standin: Any) -> None:
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--requests", "5", "--telemetry", f"local:{tmp_path / 'no-sink'}")
+    argv += ("--telemetry-wait", "1s")
+    done = run_cli("run", *argv, "--out", str(tmp_path / "a"), *QUICK, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "telemetry unavailable" in done.stderr
+    _, info = finished_run(done)
+    assert info["telemetry_error"]
+    required = run_cli("run", *argv, "--telemetry-required", "--out", str(tmp_path / "b"), *QUICK, env=env, timeout=180)
+    one_line_error(required, contains="telemetry required but unavailable")
+    finished_run(required)  # the report was still written
+
+
+@needs_pipeline
+def test_sigint_during_the_load_keeps_samples_and_reports_partial(tmp_path: Path, standin: Any) -> None:
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ["--endpoint", standin.score_url, "--duration", "120s", "--telemetry", "none", "--out", str(tmp_path)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scorebench", "run", *argv, *QUICK],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not _has_samples(tmp_path):
+        time.sleep(0.1)  # polling a condition, not synchronising on time
+    assert _has_samples(tmp_path), "no samples appeared"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=90)
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    assert done.returncode == 130, stderr
+    run_dir, info = finished_run(done)
+    assert info["partial"] is True
+    assert "interrupt" in (info["partial_reason"] or "").lower() or "sigint" in (info["partial_reason"] or "").lower()
+    assert info["requests"] > 0
+    assert_no_key_anywhere(run_dir, done, TEST_KEY)
+
+
+def _has_samples(out: Path) -> bool:
+    return any(
+        sum(1 for _ in path.open(encoding="utf-8")) > 1
+        for run_dir in run_dirs(out)
+        for path in run_dir.glob("samples*.csv")
+    )

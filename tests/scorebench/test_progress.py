@@ -1,0 +1,59 @@
+"""scorebench/progress.py: tailing samples*.csv as an engine writes them; the progress line."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from loadtests.samples import SampleWriter
+from scorebench.progress import Progress, SampleTail, format_line
+from scorebench.records import Sample
+
+
+def sample(latency_ms: float, outcome: str = "ok", worker: str = "0") -> Sample:
+    status = 200 if outcome == "ok" else 503
+    return Sample("id", "2026-11-22T21:00:00Z", latency_ms, status, outcome, None, 10, 20, "data.json", worker)
+
+
+def test_tail_reads_only_complete_rows_across_parts(tmp_path: Path) -> None:
+    tail = SampleTail(tmp_path)
+    assert tail.poll() == 0
+    with SampleWriter(tmp_path / "samples-1.csv") as first, SampleWriter(tmp_path / "samples-2.csv") as second:
+        for latency_ms in range(1, 11):
+            first.write(sample(float(latency_ms)))
+        second.write(sample(100.0, "http_5xx"))
+        first.flush()
+        second.flush()
+        assert tail.poll() == 11
+        first.write(sample(50.0, "timeout"))
+        first.flush()
+    with (tmp_path / "samples-2.csv").open("a", encoding="utf-8") as handle:
+        handle.write("half-written,row")  # no newline yet: not counted
+    assert tail.poll() == 1
+    assert (tail.requests, tail.errors) == (12, 2)
+    # nearest rank: 95% of 12 → the 12th of 1..10, 50, 100
+    assert tail.p95_ms() == 100.0
+
+
+def test_p95_exact_on_hand_checked_data(tmp_path: Path) -> None:
+    tail = SampleTail(tmp_path)
+    tail.latencies_ms = [float(v) for v in range(1, 101)]
+    assert tail.p95_ms() == 95.0
+    assert format_line(10.0, tail) == "load 10s  100 requests  10.0 rps  p95 95.0 ms  errors 0"
+    assert SampleTail(tmp_path).p95_ms() is None
+
+
+def test_progress_prints_a_final_line_off_a_terminal(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    with SampleWriter(tmp_path / "samples.csv") as writer:
+        writer.write(sample(12.5))
+    with Progress(tmp_path, stream=stream):
+        pass
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "1 requests" in lines[0]
+    assert "p95 12.5 ms" in lines[0]
+    silent = io.StringIO()
+    with Progress(tmp_path, stream=silent, enabled=False):
+        pass
+    assert silent.getvalue() == ""
