@@ -34,7 +34,7 @@ from typing import Any
 from loadtests.plan import LoadPlan, LoadResult
 from payloads.loader import Payload, payload_set_hash
 from scorebench.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
-from scorebench.parts import part, report_outcome
+from scorebench.parts import call, part, report_outcome
 from scorebench.preflight import PreflightResult, preflight
 from scorebench.progress import Progress
 from scorebench.records import read_samples, utc_iso
@@ -110,7 +110,7 @@ def _target(settings: RunSettings) -> Iterator[Target]:
 
 
 def _service_target(settings: RunSettings) -> Target:
-    resolved = part("resolve_service")(**settings.service)
+    resolved = call("resolve_service", **settings.service)
     headers = dict(getattr(resolved, "headers", None) or {})
     if settings.service.get("deployment"):
         headers.setdefault("azureml-model-deployment", str(settings.service["deployment"]))
@@ -274,7 +274,7 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     if target.telemetry == "none":
         return None
     try:
-        part("probe")(run_dir, target.telemetry, **settings.probe_options)
+        call("probe", run_dir, target.telemetry, **settings.probe_options)
     except HarnessError as exc:
         return _probe_failed(run_dir, str(exc), target.key)
     except Exception as exc:  # a probe bug must not cost the run its report
@@ -291,7 +291,7 @@ def _probe_failed(run_dir: Path, message: str, key: str | None) -> str:
 
 def _report(run_dir: Path, settings: RunSettings, probe_error: str | None, interrupted: bool) -> int:
     outcome = report_outcome(
-        part("report")(run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None)
+        call("report", run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None)
     )
     print(f"report: {outcome.report_path or run_dir / 'report.html'}")
     for line in outcome.verdict_lines:

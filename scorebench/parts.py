@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 from typing import Any
 
 from scorebench.errors import HarnessError
@@ -37,6 +38,30 @@ def part(role: str) -> Any:
         return getattr(module, attribute)
     except AttributeError:
         raise HarnessError(f"{role}: {module_name}.{attribute} is not available in this build") from None
+
+
+def call(role: str, *args: Any, **options: Any) -> Any:
+    """Call a part with keyword options; None values are left out (the part's default applies).
+
+    An option with a value the part does not declare is a HarnessError naming it, so a name that
+    moved at merge time shows up in the first end-to-end test rather than being ignored.
+    """
+    function = part(role)
+    unknown = [name for name in dropped_options(role, options) if options[name] is not None]
+    if unknown:
+        module_name, attribute = PARTS[role]
+        raise HarnessError(f"{role}: {module_name}.{attribute} does not take {', '.join(unknown)}")
+    return function(*args, **{name: value for name, value in options.items() if value is not None})
+
+
+def dropped_options(role: str, options: dict[str, Any]) -> list[str]:
+    """The option names the part would not accept (or whose value is None)."""
+    try:
+        parameters = inspect.signature(part(role)).parameters
+    except (TypeError, ValueError):
+        return [name for name, value in options.items() if value is None]
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    return [name for name, value in options.items() if value is None or not (takes_any or name in parameters)]
 
 
 def available(role: str) -> bool:
