@@ -175,6 +175,8 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         "service": {k: v for k, v in target.service.items() if v not in (None, [], "")},
         "headers": sorted(target.headers),
         "telemetry": target.telemetry,
+        "workspace_id": settings.probe_options.get("workspace_id"),
+        "app_insights_id": settings.probe_options.get("resource_id"),
         "baseline": settings.baseline,
         "thresholds": settings.thresholds,
         "preflight": {
@@ -270,23 +272,26 @@ def _finish_load(run_dir: Path, result: LoadResult) -> None:
 
 
 def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
-    """Fetch telemetry; return why it failed (None when it worked or was not asked for)."""
+    """Fetch telemetry (run.json `probe`); return why it failed (None when it worked or was not asked for)."""
     if target.telemetry == "none":
         return None
     try:
-        call("probe", run_dir, target.telemetry, **settings.probe_options)
+        entry = call("probe", run_dir, target.telemetry, required=False, **settings.probe_options)
+        error = entry.get("error") if isinstance(entry, dict) else None
     except HarnessError as exc:
-        return _probe_failed(run_dir, str(exc), target.key)
+        error = _record_probe_error(run_dir, target.telemetry, str(exc))
     except Exception as exc:  # a probe bug must not cost the run its report
-        return _probe_failed(run_dir, f"{type(exc).__name__}: {exc}", target.key)
-    return None
-
-
-def _probe_failed(run_dir: Path, message: str, key: str | None) -> str:
-    line = redact(message, key).replace("\n", " ")
-    update_run_json(run_dir, telemetry_error=line)
+        error = _record_probe_error(run_dir, target.telemetry, f"{type(exc).__name__}: {exc}")
+    if not error:
+        return None
+    line = redact(str(error), target.key).replace("\n", " ")
     print(f"scorebench: warning: telemetry unavailable: {line}; the report uses client samples only", file=sys.stderr)
     return line
+
+
+def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
+    update_run_json(run_dir, probe={"source": spec, "error": message, "rows": 0})
+    return message
 
 
 def _report(run_dir: Path, settings: RunSettings, probe_error: str | None, interrupted: bool) -> int:

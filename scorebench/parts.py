@@ -18,7 +18,7 @@ from scorebench.errors import HarnessError
 ENGINES: dict[str, str] = {"ab": "loadtests.ab", "locust": "loadtests.locust_engine"}
 PARTS: dict[str, tuple[str, str]] = {
     **{f"engine:{name}": (module, "run_load") for name, module in ENGINES.items()},
-    "probe": ("scorebench.commands.probe", "probe_run"),
+    "probe": ("probes.collect", "probe_run"),
     "report": ("reports.build", "write_report"),
     "resolve_service": ("probes.azureml", "resolve_service"),
     "standin": ("scorebench.local.standin", "StandIn"),

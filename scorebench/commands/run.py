@@ -160,7 +160,7 @@ def _probe_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.workspace_id:
         options["workspace_id"] = args.workspace_id
     if args.app_insights_id:
-        options["app_insights_id"] = args.app_insights_id
+        options["resource_id"] = args.app_insights_id
     return options
 
 
@@ -174,10 +174,9 @@ def _service(args: argparse.Namespace) -> dict[str, Any]:
         if args.deployment:
             raise HarnessError("--deployment needs --endpoint-name")
         return {}
-    service: dict[str, Any] = {"name": name, "workspace_config": args.workspace_config}
     if args.endpoint_name:
-        service["deployment"] = args.deployment
-    return service
+        return {"endpoint_name": name, "deployment": args.deployment, "workspace_config": args.workspace_config}
+    return {"name": name, "workspace_config": args.workspace_config}
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:

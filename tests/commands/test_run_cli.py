@@ -153,7 +153,7 @@ def test_telemetry_failure_keeps_the_report_and_fails_only_when_required(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "telemetry unavailable" in done.stderr
     _, info = finished_run(done)
-    assert info["telemetry_error"]
+    assert info["probe"]["error"]
     required = run_cli("run", *argv, "--telemetry-required", "--out", str(tmp_path / "b"), *QUICK, env=env, timeout=180)
     one_line_error(required, contains="telemetry required but unavailable")
     finished_run(required)  # the report was still written
