@@ -185,6 +185,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
             "payloads_checked": checked.payloads_checked,
             "warmup_status": checked.warmup_status,
             "warmup_latency_ms": checked.warmup_latency_ms,
+            "warmup_request_id": checked.warmup_request_id,
             "warnings": checked.warnings,
         },
         "tool_versions": tool_versions(),

@@ -51,6 +51,8 @@ class PreflightResult:
     payloads_checked: int = 0
     warmup_status: int | None = None
     warmup_latency_ms: float | None = None
+    warmup_request_id: str | None = None
+    """The x-ms-client-request-id of the warm-up POST: the one server row no sample explains."""
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -217,7 +219,8 @@ def _warmup(
     result: PreflightResult,
     emit: WarnFn,
 ) -> None:
-    request_headers = {**headers, "Content-Type": "application/json", REQUEST_ID_HEADER: uuid.uuid4().hex}
+    result.warmup_request_id = uuid.uuid4().hex
+    request_headers = {**headers, "Content-Type": "application/json", REQUEST_ID_HEADER: result.warmup_request_id}
     started_s = time.perf_counter()
     response = call("POST", url, timeout_s, data=payload.body, headers={**request_headers, **bearer(key)})
     result.warmup_latency_ms = (time.perf_counter() - started_s) * 1000.0
