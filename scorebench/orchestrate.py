@@ -89,6 +89,7 @@ def execute(settings: RunSettings) -> int:
             target.url, settings.payloads, key=target.key, headers=target.headers,
             timeout_s=plan.timeout_s, insecure=settings.insecure,
         )  # fmt: skip
+        _say_preflight(checked, len(settings.payloads))
         run_load = part(f"engine:{settings.engine}")
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
@@ -146,6 +147,14 @@ def _standin_target(settings: RunSettings) -> Iterator[Target]:
     finally:
         standin.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _say_preflight(checked: PreflightResult, payload_count: int) -> None:
+    schema = (
+        f"{checked.payloads_checked} of {payload_count} payloads match swagger.json" if checked.swagger else "no schema"
+    )
+    warmup = f"warm-up HTTP {checked.warmup_status} in {checked.warmup_latency_ms or 0:,.0f} ms"
+    print(f"preflight: health HTTP {checked.health_status}, {schema}, {warmup}", file=sys.stderr, flush=True)
 
 
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:
