@@ -19,11 +19,12 @@ import pytest
 from scorebench.parts import PARTS, available
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli
 
-MISSING = [role for role in ("engine:ab", "probe", "report") if not available(role)]
+ENGINE = next((name for name in ("ab", "locust") if available(f"engine:{name}")), "ab")
+MISSING = [role for role in (f"engine:{ENGINE}", "probe", "report") if not available(role)]
 needs_pipeline = pytest.mark.skipif(
     bool(MISSING), reason=f"not in this build yet: {', '.join(f'{r} ({PARTS[r][0]})' for r in MISSING)}"
 )
-QUICK = ("--no-progress", "--label", "t")
+QUICK = ("--no-progress", "--label", "t", "--engine", ENGINE)
 
 
 def one_line_error(done: subprocess.CompletedProcess[str], *, contains: str) -> str:
@@ -117,7 +118,9 @@ def assert_no_key_anywhere(run_dir: Path, done: subprocess.CompletedProcess[str]
 
 @needs_pipeline
 def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
-    done = run_cli("run", "--duration", "3s", "--out", str(tmp_path), "--label", "demo", timeout=240)
+    done = run_cli(
+        "run", "--duration", "3s", "--out", str(tmp_path), "--label", "demo", "--engine", ENGINE, timeout=240
+    )
     assert done.returncode == 0, done.stderr
     run_dir, info = finished_run(done)
     assert info["local_standin"] is True
