@@ -150,7 +150,7 @@ class AppInsightsProbe:
                 f"no Azure credential for Log Analytics ({_first_line(exc)}): run `az login`, set"
                 " AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, use a managed identity, or pass --interactive"
             )
-        status, target, message = exc.status_code, self._target(), _first_line(exc)
+        status, target, message = exc.status_code, self._target(), _service_message(exc)
         flag = "--workspace-id" if self.workspace_id else "--app-insights-id"
         hints = {
             401: f"Log Analytics refused the token for {target} (401): sign in again (az login) in the right tenant",
@@ -201,6 +201,12 @@ def _retry_after_s(exc: HttpResponseError, default_s: float) -> float:
         return min(120.0, max(0.0, float(header))) if header else default_s
     except ValueError:
         return default_s
+
+
+def _service_message(exc: HttpResponseError) -> str:
+    """The innermost error message the service sent (LogsQueryError.message), else the first line."""
+    inner = getattr(getattr(exc, "model", None), "message", None)
+    return str(inner).splitlines()[0][:300] if inner else _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
