@@ -75,7 +75,9 @@ def _source_columns(clause: str) -> dict[str, str]:
     return {m.group(1): m.group(4) or "" for t in clause.split(",") if (m := _TERM.match(t.strip()))}
 
 
-def evaluate(tables: dict[str, list[dict[str, Any]]], query: str, timespan: str | None) -> tuple[list[dict], list[list]]:
+def evaluate(
+    tables: dict[str, list[dict[str, Any]]], query: str, timespan: str | None
+) -> tuple[list[dict], list[list]]:
     """Run one query of the supported subset; returns (columns, rows) in the wire format."""
     stages = [s.strip() for s in query.split("|")]
     table, steps = stages[0], stages[1:]
@@ -155,8 +157,11 @@ class LogAnalyticsStandIn:
         try:
             columns, rows = evaluate(self.tables, body["query"], body.get("timespan"))
         except QueryError as exc:
-            error = {"code": "BadArgumentError", "message": "The request had some invalid properties",
-                     "innererror": {"code": "SemanticError", "message": str(exc)}}  # fmt: skip
+            error = {
+                "code": "BadArgumentError",
+                "message": "The request had some invalid properties",
+                "innererror": {"code": "SemanticError", "message": str(exc)},
+            }
             return 400, {}, {"error": error}
         answer: dict[str, Any] = {"tables": [{"name": "PrimaryResult", "columns": columns, "rows": rows}]}
         if len(rows) > self.row_limit:
@@ -164,10 +169,17 @@ class LogAnalyticsStandIn:
             answer["error"] = {
                 "code": "PartialError",
                 "message": "There were some errors when processing your query.",
-                "details": [{"code": "EngineError", "message": "Something went wrong processing your query on the server.",
-                             "innererror": {"code": "E_QUERY_RESULT_SET_TOO_LARGE",
-                                            "message": "Query result set has exceeded the internal record count limit"}}],
-            }  # fmt: skip
+                "details": [
+                    {
+                        "code": "EngineError",
+                        "message": "Something went wrong processing your query on the server.",
+                        "innererror": {
+                            "code": "E_QUERY_RESULT_SET_TOO_LARGE",
+                            "message": "Query result set has exceeded the internal record count limit",
+                        },
+                    }
+                ],
+            }
         return 200, {}, answer
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -33,20 +33,41 @@ def at(seconds: float) -> str:
     return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def aml_request(seconds: float, client_id: str, code: int = 200, duration: str = "00:00:00.045", items: int = 1) -> dict:
+def aml_request(
+    seconds: float, client_id: str, code: int = 200, duration: str = "00:00:00.045", items: int = 1
+) -> dict:
     """An AppRequests row as the Azure ML inference server produces it (azure-facts §4.2)."""
     return {
-        "TimeGenerated": at(seconds), "Name": "/score", "OperationId": f"op{client_id}", "ResultCode": "0",
-        "Success": True, "DurationMs": 0.0, "ItemCount": items,
-        "Properties": {"Client Request Id": client_id, "duration": duration, "resultCode": str(code),
-                       "success": str(code < 400), "Request Id": "r" + client_id, "Response Value": "x" * 50},
-    }  # fmt: skip
+        "TimeGenerated": at(seconds),
+        "Name": "/score",
+        "OperationId": f"op{client_id}",
+        "ResultCode": "0",
+        "Success": True,
+        "DurationMs": 0.0,
+        "ItemCount": items,
+        "Properties": {
+            "Client Request Id": client_id,
+            "duration": duration,
+            "resultCode": str(code),
+            "success": str(code < 400),
+            "Request Id": "r" + client_id,
+            "Response Value": "x" * 50,
+        },
+    }
 
 
 def other_request(seconds: float) -> dict:
     """A request from a server that fills the standard columns (no custom dimensions)."""
-    return {"TimeGenerated": at(seconds), "Name": "/score", "OperationId": "op-std", "ResultCode": "503",
-            "Success": False, "DurationMs": 12.5, "ItemCount": 1, "Properties": {}}  # fmt: skip
+    return {
+        "TimeGenerated": at(seconds),
+        "Name": "/score",
+        "OperationId": "op-std",
+        "ResultCode": "503",
+        "Success": False,
+        "DurationMs": 12.5,
+        "ItemCount": 1,
+        "Properties": {},
+    }
 
 
 @pytest.fixture
@@ -62,8 +83,13 @@ def probe_for(la: LogAnalyticsStandIn, **options: object) -> AppInsightsProbe:
 
 def test_aml_rows_use_custom_dimensions_and_fall_back_for_other_servers(la):
     swagger = dict(aml_request(3, "sw"), Name="/swagger.json")
-    la.tables["AppRequests"] = [aml_request(1, "a", 200, "00:00:00.045"), aml_request(2, "b", 500, "00:00:01.250"),
-                                other_request(2.5), swagger, aml_request(120, "late")]  # fmt: skip
+    la.tables["AppRequests"] = [
+        aml_request(1, "a", 200, "00:00:00.045"),
+        aml_request(2, "b", 500, "00:00:01.250"),
+        other_request(2.5),
+        swagger,
+        aml_request(120, "late"),
+    ]
     rows = probe_for(la).requests(T0, T0 + timedelta(seconds=60))
     by_id = {r.client_request_id: r for r in rows}
     assert sorted(by_id) == ["", "a", "b"]
@@ -94,11 +120,22 @@ def test_client_ids_are_queried_in_chunks(la, monkeypatch):
 
 def test_classic_resource_uses_query_resource_and_classic_names(la):
     la.tables["requests"] = [
-        {"timestamp": at(1), "name": "/score", "operation_Id": "op1", "resultCode": "0", "success": "True",
-         "duration": 0.0, "itemCount": 2,
-         "customDimensions": {"Client Request Id": "c1", "duration": "00:00:00.200", "resultCode": "200",
-                              "success": "True"}},
-    ]  # fmt: skip
+        {
+            "timestamp": at(1),
+            "name": "/score",
+            "operation_Id": "op1",
+            "resultCode": "0",
+            "success": "True",
+            "duration": 0.0,
+            "itemCount": 2,
+            "customDimensions": {
+                "Client Request Id": "c1",
+                "duration": "00:00:00.200",
+                "resultCode": "200",
+                "success": "True",
+            },
+        },
+    ]
     rows = probe_for(la, workspace_id=None, resource_id=RID).requests(T0, T0 + timedelta(minutes=1))
     assert [(r.client_request_id, r.duration_ms, r.item_count) for r in rows] == [("c1", 200.0, 2)]
     assert la.requests[0]["path"] == f"/v1{RID}/query"
@@ -107,10 +144,16 @@ def test_classic_resource_uses_query_resource_and_classic_names(la):
 def test_exceptions_recover_the_client_id_from_the_python_repr(la):
     dims = "{'Container Id': 'Unknown', 'Request Id': 'r1', 'Client Request Id': 'cid-7'}"
     la.tables["AppExceptions"] = [
-        {"TimeGenerated": at(4), "ExceptionType": "UserScriptException", "OuterMessage": "boom",
-         "InnermostMessage": "", "OperationId": "0" * 32, "ItemCount": 1,
-         "Properties": {"custom_dimensions": dims}},
-    ]  # fmt: skip
+        {
+            "TimeGenerated": at(4),
+            "ExceptionType": "UserScriptException",
+            "OuterMessage": "boom",
+            "InnermostMessage": "",
+            "OperationId": "0" * 32,
+            "ItemCount": 1,
+            "Properties": {"custom_dimensions": dims},
+        },
+    ]
     (row,) = probe_for(la).exceptions(T0, T0 + timedelta(minutes=1))
     assert (row.client_request_id, row.type, row.message, row.item_count) == ("cid-7", "UserScriptException", "boom", 1)
 
@@ -174,7 +217,7 @@ def test_credential_failure_says_how_to_sign_in(la):
             raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
 
     probe = AppInsightsProbe(NoCredential(), workspace_id=WS, endpoint=la.endpoint)
-    with pytest.raises(HarnessError, match="az login.*--interactive"):
+    with pytest.raises(HarnessError, match=r"az login.*--interactive"):
         probe.requests(T0, T0 + timedelta(minutes=1))
 
 
@@ -187,9 +230,16 @@ def test_token_scope_keeps_the_log_analytics_audience(la):
 
 def test_traffic_log_is_a_second_source(la):
     la.tables["AmlOnlineEndpointTrafficLog"] = [
-        {"TimeGenerated": at(1), "Path": "/score", "XRequestId": "guid1", "XMSClientRequestId": "a",
-         "TotalDurationMs": 61, "ResponseCode": 424, "ModelStatusCode": 500},
-    ]  # fmt: skip
+        {
+            "TimeGenerated": at(1),
+            "Path": "/score",
+            "XRequestId": "guid1",
+            "XMSClientRequestId": "a",
+            "TotalDurationMs": 61,
+            "ResponseCode": 424,
+            "ModelStatusCode": 500,
+        },
+    ]
     (row,) = probe_for(la, traffic_log=True).requests(T0, T0 + timedelta(minutes=1), ["a"])
     assert (row.client_request_id, row.duration_ms, row.result_code, row.success) == ("a", 61.0, "424", False)
 
@@ -205,5 +255,5 @@ def test_needs_exactly_one_target():
 
 
 def test_plain_http_is_refused_off_loopback():
-    with pytest.raises(HarnessError, match="127.0.0.1"):
+    with pytest.raises(HarnessError, match=r"127\.0\.0\.1"):
         AppInsightsProbe(StaticTokenCredential(), workspace_id=WS, endpoint="http://example.com")
