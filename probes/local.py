@@ -6,12 +6,11 @@ Rules: the same semantics as the Application Insights backend (probes/rows.py: c
 first, sampling weight from `sampleRate`); the window is half-open [start, end) on the envelope's
 `time` (for the inference server that is about when the response was sent); only requests named
 `/score` are kept unless `request_name=None` (the server also logs /swagger.json). The store is
-opened read-only, so probing never disturbs a running sink.
+read with scorebench.local.store (read-only, WAL: probing never disturbs a running sink).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Collection, Iterator
 from datetime import datetime
@@ -20,31 +19,8 @@ from typing import Any
 
 from probes.rows import SCORE_NAME, exception_row, item_count_from_rate, request_row, timespan_ms
 from scorebench.errors import HarnessError
+from scorebench.local.store import STORE_FILE, read_envelopes
 from scorebench.records import ExceptionRow, TelemetryRow, parse_utc
-
-STORE_FILE = "telemetry.sqlite3"
-
-
-def read_envelopes(data_dir: Path, base_type: str | None = None) -> Iterator[dict[str, Any]]:
-    """Envelopes from the sink's store: scorebench.local.store when present, else the table directly."""
-    try:
-        from scorebench.local.store import read_envelopes as store_read  # type: ignore[import-not-found]
-    except ImportError:
-        yield from _read_table(data_dir, base_type)
-        return
-    yield from store_read(data_dir, base_type=base_type)
-
-
-def _read_table(data_dir: Path, base_type: str | None) -> Iterator[dict[str, Any]]:
-    path = data_dir / STORE_FILE
-    uri = f"file:{path}?mode=ro"
-    with sqlite3.connect(uri, uri=True, timeout=10) as conn:
-        sql, args = "SELECT envelope FROM envelopes", ()
-        if base_type:
-            sql, args = sql + " WHERE base_type = ?", (base_type,)
-        rows = conn.execute(sql + " ORDER BY id", args).fetchall()
-    for (text,) in rows:
-        yield json.loads(text)
 
 
 class LocalProbe:

@@ -1,17 +1,12 @@
-"""Test helpers: Application Insights envelopes in the exporter's shape (azure-facts §4.6), and a
-SQLite store in the stand-in sink's layout to put them in."""
+"""Test helpers: Application Insights envelopes in the exporter's shape (azure-facts §4.6), stored
+with the sink's own store writer (scorebench.local.store)."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS envelopes (id INTEGER PRIMARY KEY, received_at TEXT, time TEXT,"
-    " name TEXT, base_type TEXT, envelope TEXT)"
-)
+from scorebench.local.store import connect, store_path, write_envelopes
 
 
 def request_envelope(
@@ -89,13 +84,10 @@ def exception_envelope(time: str, client_id: str, message: str = "boom") -> dict
 
 
 def write_store(data_dir: Path, envelopes: list[dict[str, Any]]) -> Path:
-    """Append envelopes to DATA_DIR/telemetry.sqlite3 (created if missing) like the sink does."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "telemetry.sqlite3"
-    with sqlite3.connect(path) as conn:
-        conn.execute(SCHEMA)
-        conn.executemany(
-            "INSERT INTO envelopes (received_at, time, name, base_type, envelope) VALUES (?, ?, ?, ?, ?)",
-            [(e["time"], e["time"], e["name"], e["data"]["baseType"], json.dumps(e)) for e in envelopes],
-        )
-    return path
+    """Append envelopes to DATA_DIR/telemetry.sqlite3 with the sink's own store writer."""
+    connection = connect(data_dir)
+    try:
+        write_envelopes(connection, envelopes)
+    finally:
+        connection.close()
+    return store_path(data_dir)
