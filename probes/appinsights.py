@@ -117,9 +117,10 @@ class AppInsightsProbe:
             return _table_rows(result.tables)
         if (end - start).total_seconds() <= self.min_slice_s:
             error = result.partial_error
+            why = f"{error.code}: {error.message}" if error else "PartialError"
             raise HarnessError(
                 f"{self._target()}: Log Analytics returned a partial result even for {utc_iso(start)}"
-                f"..{utc_iso(end)} ({error.code}: {error.message}); too many rows in one slice"
+                f"..{utc_iso(end)} ({why}); too many rows in one slice"
             )
         middle = start + (end - start) / 2
         return self._sliced(build, start, middle) + self._sliced(build, middle, end)
@@ -196,7 +197,8 @@ def _is_auth_failure(exc: BaseException) -> bool:
 
 
 def _retry_after_s(exc: HttpResponseError, default_s: float) -> float:
-    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    headers = getattr(exc.response, "headers", None) or {}
+    header = headers.get("Retry-After")
     try:
         return min(120.0, max(0.0, float(header))) if header else default_s
     except ValueError:

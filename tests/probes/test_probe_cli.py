@@ -80,6 +80,7 @@ def test_probe_matches_every_request_of_a_real_stand_in_run(standin_factory, tmp
         REQUESTS, 0, 0, None)  # fmt: skip
     assert probe["stopped_because"] == "all_seen"
     assert done.stdout.startswith(f"probe: {REQUESTS} server requests")
+    print(done.stdout.strip())
 
 
 def test_probe_of_a_stored_run_counts_missing_and_unmatched(tmp_path):
@@ -130,3 +131,21 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
     assert (no_window.returncode, "started_at and ended_at" in no_window.stderr) == (2, True)
     bad_wait = run_cli("probe", str(run_dir), "--telemetry-wait", "soon")
     assert (bad_wait.returncode, "--telemetry-wait" in bad_wait.stderr) == (2, True)
+
+
+def test_probe_run_with_the_app_insights_backend(tmp_path):
+    from probes.collect import probe_run
+    from tests.probes.loganalytics_standin import LogAnalyticsStandIn
+    from tests.probes.test_appinsights import WS, StaticTokenCredential, aml_request
+
+    samples = [Sample(cid, "2026-11-22T20:00:00.000000Z", 70.0, 200, "ok", None, 10, 10, "p", "w") for cid in "ab"]
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "appinsights", samples, "2026-11-22T20:00:00.000000Z", "2026-11-22T20:00:10.000000Z")
+    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id=WS))
+    with LogAnalyticsStandIn() as la:
+        la.tables["AppRequests"] = [aml_request(1, "a", items=2), aml_request(2, "b", items=2)]
+        la.tables["AppExceptions"] = []
+        entry = probe_run(run_dir, credential=StaticTokenCredential(), endpoint=la.endpoint, wait_s=0)
+    assert entry["source"] == f"appinsights:workspace:{WS}"
+    assert (entry["rows"], entry["item_count_sum"], entry["missing_client_requests"], entry["error"]) == (2, 4, 0, None)
+    assert read_run_json(run_dir)["probe"] == entry
