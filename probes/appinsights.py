@@ -45,7 +45,7 @@ class AppInsightsProbe:
 
     OPTIONS = (
         "credential", "workspace_id", "resource_id", "endpoint", "audience", "interactive",
-        "traffic_log", "request_name", "throttle_retries", "min_slice_s", "server_timeout_s",
+        "traffic_log", "request_name", "throttle_retries", "min_slice_s", "server_timeout_s", "client_options",
     )  # fmt: skip
     poll_s = 20.0
     """Ingestion takes seconds to minutes; 3 unchanged polls = a minute without growth."""
@@ -64,6 +64,7 @@ class AppInsightsProbe:
         throttle_retries: int = 3,
         min_slice_s: float = 1.0,
         server_timeout_s: int | None = None,
+        client_options: dict[str, Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if bool(workspace_id) == bool(resource_id):
@@ -82,7 +83,7 @@ class AppInsightsProbe:
             raise HarnessError(f"{ENDPOINT_ENV}={self.endpoint}: plain http is allowed only on 127.0.0.1 (tests)")
         audience = audience or os.environ.get(AUDIENCE_ENV) or _default_audience(self.endpoint)
         credential = credential if credential is not None else default_credential(interactive)
-        self.client = LogsQueryClient(credential, endpoint=self.endpoint, audience=audience)
+        self.client = LogsQueryClient(credential, endpoint=self.endpoint, audience=audience, **(client_options or {}))
         target = f"workspace:{workspace_id}" if workspace_id else f"resource:{resource_id}"
         self.source = f"appinsights:{target}" + (":traffic_log" if traffic_log else "")
 

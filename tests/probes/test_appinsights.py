@@ -257,3 +257,11 @@ def test_needs_exactly_one_target():
 def test_plain_http_is_refused_off_loopback():
     with pytest.raises(HarnessError, match=r"127\.0\.0\.1"):
         AppInsightsProbe(StaticTokenCredential(), workspace_id=WS, endpoint="http://example.com")
+
+
+def test_server_errors_after_retries_say_what_answered(la):
+    la.scripted += [(500, {}, {"error": {"code": "InternalServerError", "message": "oops"}})] * 2
+    probe = probe_for(la, client_options={"retry_total": 1, "retry_backoff_factor": 0.01})
+    with pytest.raises(HarnessError, match=f"Log Analytics answered 500 for workspace {WS}: oops"):
+        probe.requests(T0, T0 + timedelta(minutes=1))
+    assert len(la.requests) == 2
