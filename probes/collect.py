@@ -65,8 +65,8 @@ def probe_run(
     run_dir = Path(run_dir)
     info = read_run_json(run_dir)
     spec = spec or _setting(info, "telemetry") or "none"
-    options.setdefault("workspace_id", _setting(info, "workspace_id"))
-    options.setdefault("resource_id", _setting(info, "app_insights_id"))
+    if not (options.get("workspace_id") or options.get("resource_id")):
+        options.update(workspace_id=_setting(info, "workspace_id"), resource_id=_setting(info, "app_insights_id"))
     start, end = _window(run_dir, info, before_s, after_s)
     ids = [s.client_request_id for s in read_samples(run_dir) if s.client_request_id]
     entry: dict[str, Any] = {"source": spec, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}

@@ -20,9 +20,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from azure.core.credentials import AccessToken
 
 _WINDOW = re.compile(r"^where (\w+) >= datetime\(([^)]+)\) and \1 < datetime\(([^)]+)\)$")
 _EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
@@ -205,3 +208,45 @@ class LogAnalyticsStandIn:
                 return
 
         return Handler
+
+
+T0 = datetime(2026, 11, 22, 20, 0, 0, tzinfo=UTC)
+"""The instant test rows are placed relative to (`at(seconds)`)."""
+
+
+class StaticTokenCredential:
+    """A TokenCredential that always hands out the same token (azure-facts §1.8)."""
+
+    def __init__(self) -> None:
+        self.scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.scopes.append(scopes)
+        return AccessToken("fake-token", int(time.time()) + 3600)
+
+
+def at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def aml_request(
+    seconds: float, client_id: str, code: int = 200, duration: str = "00:00:00.045", items: int = 1
+) -> dict:
+    """An AppRequests row as the Azure ML inference server produces it (azure-facts §4.2)."""
+    return {
+        "TimeGenerated": at(seconds),
+        "Name": "/score",
+        "OperationId": f"op{client_id}",
+        "ResultCode": "0",
+        "Success": True,
+        "DurationMs": 0.0,
+        "ItemCount": items,
+        "Properties": {
+            "Client Request Id": client_id,
+            "duration": duration,
+            "resultCode": str(code),
+            "success": str(code < 400),
+            "Request Id": "r" + client_id,
+            "Response Value": "x" * 50,
+        },
+    }

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from azure.core.credentials import AccessToken
@@ -11,49 +10,10 @@ from azure.core.credentials import AccessToken
 from probes import kql
 from probes.appinsights import AppInsightsProbe
 from scorebench.errors import HarnessError
-from tests.probes.loganalytics_standin import LogAnalyticsStandIn
+from tests.probes.loganalytics_standin import T0, LogAnalyticsStandIn, StaticTokenCredential, aml_request, at
 
-T0 = datetime(2026, 11, 22, 20, 0, 0, tzinfo=UTC)
 WS = "11111111-2222-3333-4444-555555555555"
 RID = "/subscriptions/s1/resourceGroups/rg/providers/microsoft.insights/components/ai1"
-
-
-class StaticTokenCredential:
-    """A TokenCredential that always hands out the same token (azure-facts §1.8)."""
-
-    def __init__(self) -> None:
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        self.scopes.append(scopes)
-        return AccessToken("fake-token", int(time.time()) + 3600)
-
-
-def at(seconds: float) -> str:
-    return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def aml_request(
-    seconds: float, client_id: str, code: int = 200, duration: str = "00:00:00.045", items: int = 1
-) -> dict:
-    """An AppRequests row as the Azure ML inference server produces it (azure-facts §4.2)."""
-    return {
-        "TimeGenerated": at(seconds),
-        "Name": "/score",
-        "OperationId": f"op{client_id}",
-        "ResultCode": "0",
-        "Success": True,
-        "DurationMs": 0.0,
-        "ItemCount": items,
-        "Properties": {
-            "Client Request Id": client_id,
-            "duration": duration,
-            "resultCode": str(code),
-            "success": str(code < 400),
-            "Request Id": "r" + client_id,
-            "Response Value": "x" * 50,
-        },
-    }
 
 
 def other_request(seconds: float) -> dict:

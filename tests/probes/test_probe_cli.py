@@ -13,10 +13,12 @@ import requests
 
 from loadtests.samples import SampleWriter
 from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from probes.collect import probe_run
 from scorebench.records import ExceptionRow, Sample, TelemetryRow, read_csv, read_samples, utc_from_epoch
 from scorebench.rundir import read_run_json, write_run_json
 from tests.conftest import TEST_KEY, run_cli
 from tests.probes.envelopes import exception_envelope, request_envelope, write_store
+from tests.probes.loganalytics_standin import LogAnalyticsStandIn, StaticTokenCredential, aml_request
 
 REQUESTS = 400
 
@@ -134,18 +136,35 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
 
 
 def test_probe_run_with_the_app_insights_backend(tmp_path):
-    from probes.collect import probe_run
-    from tests.probes.loganalytics_standin import LogAnalyticsStandIn
-    from tests.probes.test_appinsights import WS, StaticTokenCredential, aml_request
 
     samples = [Sample(cid, "2026-11-22T20:00:00.000000Z", 70.0, 200, "ok", None, 10, 10, "p", "w") for cid in "ab"]
     run_dir = tmp_path / "run"
     write_run(run_dir, "appinsights", samples, "2026-11-22T20:00:00.000000Z", "2026-11-22T20:00:10.000000Z")
-    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id=WS))
+    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws1"))
     with LogAnalyticsStandIn() as la:
         la.tables["AppRequests"] = [aml_request(1, "a", items=2), aml_request(2, "b", items=2)]
         la.tables["AppExceptions"] = []
         entry = probe_run(run_dir, credential=StaticTokenCredential(), endpoint=la.endpoint, wait_s=0)
-    assert entry["source"] == f"appinsights:workspace:{WS}"
+    assert entry["source"] == "appinsights:workspace:ws1"
     assert (entry["rows"], entry["item_count_sum"], entry["missing_client_requests"], entry["error"]) == (2, 4, 0, None)
     assert read_run_json(run_dir)["probe"] == entry
+
+
+def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
+
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "appinsights", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
+    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws-from-run"))
+    rid = "/subscriptions/s/resourceGroups/g/providers/microsoft.insights/components/c"
+    options = {"credential": StaticTokenCredential(), "wait_s": 0}
+    with LogAnalyticsStandIn() as la:
+        la.tables.update(AppRequests=[], AppExceptions=[], requests=[], exceptions=[])
+        from_run = probe_run(run_dir, workspace_id=None, resource_id=None, endpoint=la.endpoint, **options)
+        from_flag = probe_run(run_dir, resource_id=rid, endpoint=la.endpoint, **options)
+    assert (from_run["error"], from_flag["error"]) == (None, None)
+    assert [r["path"] for r in la.requests] == [
+        "/v1/workspaces/ws-from-run/query",
+        "/v1/workspaces/ws-from-run/query",
+        f"/v1{rid}/query",
+        f"/v1{rid}/query",
+    ]
