@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult
 
 from probes import kql
@@ -138,7 +138,7 @@ class AppInsightsProbe:
                 if exc.status_code != 429 or attempt == self.throttle_retries:
                     raise HarnessError(self._explain(exc)) from None
                 self._sleep(_retry_after_s(exc, default_s=2.0 * 2**attempt))
-            except ServiceRequestError as exc:
+            except AzureError as exc:  # no answer at all: refused, reset, timed out
                 raise HarnessError(f"cannot reach Log Analytics at {self.endpoint}: {_first_line(exc)}") from None
         raise AssertionError("unreachable")
 

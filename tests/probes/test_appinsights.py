@@ -225,3 +225,14 @@ def test_server_errors_after_retries_say_what_answered(la):
     with pytest.raises(HarnessError, match=f"Log Analytics answered 500 for workspace {WS}: oops"):
         probe.requests(T0, T0 + timedelta(minutes=1))
     assert len(la.requests) == 2
+
+
+def test_unreachable_endpoint_is_a_one_line_error():
+    from tests.conftest import free_port
+
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    probe = AppInsightsProbe(
+        StaticTokenCredential(), workspace_id=WS, endpoint=endpoint, client_options={"retry_total": 0}
+    )
+    with pytest.raises(HarnessError, match=f"cannot reach Log Analytics at {endpoint}"):
+        probe.requests(T0, T0 + timedelta(minutes=1))
