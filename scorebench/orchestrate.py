@@ -308,9 +308,10 @@ def _report(run_dir: Path, settings: RunSettings, probe_error: str | None, inter
     outcome = report_outcome(
         call("report", run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None)
     )
-    print(f"report: {outcome.report_path or run_dir / 'report.html'}")
     for line in outcome.verdict_lines:
         print(line)
+    print(f"run directory: {run_dir}")
+    print(f"report: {outcome.report_path or run_dir / 'report.html'}", flush=True)
     if probe_error and settings.telemetry_required:
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")
     if interrupted:

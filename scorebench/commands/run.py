@@ -146,6 +146,8 @@ def _plan_fields(args: argparse.Namespace, explicit: set[str]) -> dict[str, Any]
 
 def _telemetry(args: argparse.Namespace) -> str | None:
     spec = args.telemetry
+    if args.workspace_id and args.app_insights_id:
+        raise HarnessError("--workspace-id and --app-insights-id name two telemetry sources: give one")
     if spec is None:
         return "appinsights" if (args.workspace_id or args.app_insights_id) else None
     if not spec.startswith(TELEMETRY_KINDS) or spec == "local:":
