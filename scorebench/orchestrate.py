@@ -246,6 +246,10 @@ def _load(run_load: Any, plan: LoadPlan, run_dir: Path, show: bool, key: str | N
     try:
         with Progress(run_dir, enabled=show):
             result: LoadResult = run_load(plan, run_dir)
+    except HarnessError as exc:
+        interrupts.restore()
+        update_run_json(run_dir, ended_at=utc_iso(datetime.now(UTC)), error=redact(str(exc), key))
+        raise
     except KeyboardInterrupt:
         interrupts.reason = interrupts.reason or "interrupted by SIGINT"
         interrupts.arm_second()
