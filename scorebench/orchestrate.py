@@ -34,7 +34,7 @@ from typing import Any
 from loadtests.plan import LoadPlan, LoadResult
 from payloads.loader import Payload, payload_set_hash
 from scorebench.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
-from scorebench.parts import call, part, report_outcome
+from scorebench.parts import available, call, part, report_outcome
 from scorebench.preflight import PreflightResult, preflight
 from scorebench.progress import Progress
 from scorebench.records import read_samples, utc_iso
@@ -83,6 +83,7 @@ class RunSettings:
 
 def execute(settings: RunSettings) -> int:
     """Run one benchmark; print the run directory, the report path and the verdict; return the exit code."""
+    _check_baseline(settings.baseline)
     with _target(settings) as target:
         plan = _plan(settings, target)
         checked = preflight(
@@ -96,7 +97,13 @@ def execute(settings: RunSettings) -> int:
         result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
         _finish_load(run_dir, result)
         probe_error = _probe(run_dir, settings, target)
-    return _report(run_dir, settings, probe_error, interrupted)
+    return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
+
+
+def _check_baseline(name: str | None) -> None:
+    """A --baseline that does not exist is exit 2 before any load (when this build has the baseline store)."""
+    if name and available("load_baseline") and available("baselines_dir"):
+        call("load_baseline", name, part("baselines_dir")())
 
 
 @contextmanager
@@ -308,9 +315,10 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
     return message
 
 
-def _report(run_dir: Path, settings: RunSettings, probe_error: str | None, interrupted: bool) -> int:
+def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
+    thresholds = settings.thresholds or None
     outcome = report_outcome(
-        call("report", run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None)
+        call("report", run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s)
     )
     for line in outcome.verdict_lines:
         print(line)

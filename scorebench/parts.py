@@ -20,6 +20,8 @@ PARTS: dict[str, tuple[str, str]] = {
     **{f"engine:{name}": (module, "run_load") for name, module in ENGINES.items()},
     "probe": ("probes.collect", "probe_run"),
     "report": ("reports.build", "write_report"),
+    "load_baseline": ("reports.baseline", "load_baseline"),
+    "baselines_dir": ("reports.baseline", "baselines_dir"),
     "resolve_service": ("probes.azureml", "resolve_service"),
     "standin": ("scorebench.local.standin", "StandIn"),
 }
