@@ -191,3 +191,12 @@ def _has_samples(out: Path) -> bool:
         for run_dir in run_dirs(out)
         for path in run_dir.glob("samples*.csv")
     )
+
+
+@pytest.mark.skipif(not available("load_baseline"), reason="not in this build yet: reports.baseline")
+def test_unknown_baseline_is_exit_2_before_any_load(tmp_path: Path) -> None:
+    env = cli_env(SCOREBENCH_BASELINES_DIR=str(tmp_path / "baselines"))
+    done = run_cli("run", "--baseline", "never-saved", "--out", str(tmp_path / "runs"), *QUICK, env=env, timeout=60)
+    one_line_error(done, contains="baseline 'never-saved' not found")
+    assert run_dirs(tmp_path / "runs") == []
+    assert "starting the local stand-in" not in done.stderr
