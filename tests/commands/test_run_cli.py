@@ -162,27 +162,66 @@ def test_telemetry_failure_keeps_the_report_and_fails_only_when_required(tmp_pat
     finished_run(required)  # the report was still written
 
 
-@needs_pipeline
-def test_sigint_during_the_load_keeps_samples_and_reports_partial(tmp_path: Path, standin: Any) -> None:
-    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
-    argv = ["--endpoint", standin.score_url, "--duration", "120s", "--telemetry", "none", "--out", str(tmp_path)]
-    process = subprocess.Popen(
+def start_run(*argv: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, "-m", "scorebench", "run", *argv, *QUICK],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+
+def wait_for_samples(out: Path, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and not _has_samples(tmp_path):
+    while time.monotonic() < deadline and process.poll() is None and not _has_samples(out):
         time.sleep(0.1)  # polling a condition, not synchronising on time
-    assert _has_samples(tmp_path), "no samples appeared"
-    process.send_signal(signal.SIGINT)
+    assert _has_samples(out), "no samples appeared"
+
+
+@needs_pipeline
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_the_load_keeps_samples_and_reports_partial(
+    tmp_path: Path, standin: Any, signum: signal.Signals
+) -> None:
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    process = start_run(
+        "--endpoint", standin.score_url, "--duration", "120s", "--telemetry", "none", "--out", str(tmp_path), env=env
+    )
+    wait_for_samples(tmp_path, process)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=90)
     done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert done.returncode == 130, stderr
     run_dir, info = finished_run(done)
     assert info["partial"] is True
-    assert "interrupt" in (info["partial_reason"] or "").lower() or "sigint" in (info["partial_reason"] or "").lower()
+    assert signum.name in (info["partial_reason"] or "") or "interrupt" in (info["partial_reason"] or "")
     assert info["requests"] > 0
     assert_no_key_anywhere(run_dir, done, TEST_KEY)
+
+
+@needs_pipeline
+def test_a_second_sigint_exits_at_once_leaving_the_samples(tmp_path: Path, standin: Any, standin_factory: Any) -> None:
+    other = standin_factory(key=TEST_KEY)  # its telemetry never holds our ids: the probe waits
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--duration", "120s", "--telemetry", other.telemetry_spec)
+    process = start_run(*argv, "--telemetry-wait", "120s", "--out", str(tmp_path), env=env)
+    wait_for_samples(tmp_path, process)
+    process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _probing(tmp_path):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "SIGINT again: stopping now" in stderr
+    assert "report: " not in stdout
+    assert _has_samples(tmp_path)
+    assert TEST_KEY not in stdout + stderr
+
+
+def _probing(out: Path) -> bool:
+    """run.json has ended_at: the load is over and the probe is waiting."""
+    return any(
+        json.loads((d / "run.json").read_text()).get("ended_at") for d in run_dirs(out) if (d / "run.json").exists()
+    )
 
 
 def _has_samples(out: Path) -> bool:
