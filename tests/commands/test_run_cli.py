@@ -150,8 +150,8 @@ def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path,
 @needs_pipeline
 def test_telemetry_failure_keeps_the_report_and_fails_only_when_required(tmp_path: Path, standin: Any) -> None:
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
-    argv = ("--endpoint", standin.score_url, "--requests", "5", "--telemetry", f"local:{tmp_path / 'no-sink'}")
-    argv += ("--telemetry-wait", "1s")
+    no_sink = f"local:{tmp_path / 'no-sink'}"
+    argv = ("--endpoint", standin.score_url, "--requests", "5", "--telemetry", no_sink, "--telemetry-wait", "1s")
     done = run_cli("run", *argv, "--out", str(tmp_path / "a"), *QUICK, env=env, timeout=180)
     assert done.returncode == 0, done.stderr
     assert "telemetry unavailable" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 import urllib.request
 
 import pytest
@@ -23,7 +24,7 @@ RECORD = {
     },
 }
 # What inference-schema's PandasParameterType puts in definitions/ServiceInput (azureml-inference-server-http 1.5.1).
-SWAGGER2 = {
+SWAGGER2: dict[str, Any] = {
     "swagger": "2.0",
     "paths": {"/score": {"post": {"parameters": [{"in": "body", "schema": {"$ref": "#/definitions/ServiceInput"}}]}}},
     "definitions": {
@@ -41,7 +42,7 @@ def body(*records: dict[str, object], payload_id: str = "data.json") -> Payload:
     return Payload(payload_id=payload_id, body=raw, source=payload_id)
 
 
-def rejection(*records: dict[str, object], swagger: dict[str, object] = SWAGGER2) -> str:
+def rejection(*records: dict[str, object], swagger: dict[str, Any] = SWAGGER2) -> str:
     with pytest.raises(HarnessError) as caught:
         check_payloads([body(*records)], swagger)
     return str(caught.value)
@@ -87,7 +88,7 @@ def test_openapi3_request_body_is_found() -> None:
         "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}},
     }
     operation = {"requestBody": {"content": {"application/json": {"schema": service_input}}}}
-    openapi = {
+    openapi: dict[str, Any] = {
         "openapi": "3.0.1",
         "paths": {"/score": {"post": operation}},
         "components": {"schemas": {"Record": RECORD}},
