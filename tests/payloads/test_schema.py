@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 import urllib.request
+from typing import Any
 
 import pytest
 
@@ -70,7 +70,7 @@ def test_conforming_payloads_pass_and_are_counted() -> None:
 
 def test_body_that_is_not_the_expected_shape() -> None:
     doc = {"data": {"age": 1}}
-    assert list(validate(doc, SWAGGER2["definitions"]["ServiceInput"], SWAGGER2)) == [  # type: ignore[index]
+    assert list(validate(doc, SWAGGER2["definitions"]["ServiceInput"], SWAGGER2)) == [
         'field "data": expected array, got {"age": 1}'
     ]
 
