@@ -88,7 +88,7 @@ def execute(settings: RunSettings) -> int:
         plan = _plan(settings, target)
         checked = preflight(
             target.url, settings.payloads, key=target.key, headers=target.headers,
-            timeout_s=plan.timeout_s, insecure=settings.insecure,
+            timeout_s=plan.timeout_s, insecure=settings.insecure, swagger_location=target.service.get("swagger_uri"),
         )  # fmt: skip
         _say_preflight(checked, len(settings.payloads))
         run_load = part(f"engine:{settings.engine}")

@@ -109,9 +109,13 @@ def preflight(
     headers: dict[str, str] | None = None,
     timeout_s: float = 60.0,
     insecure: bool = False,
+    swagger_location: str | None = None,
     warn: WarnFn | None = None,
 ) -> PreflightResult:
-    """Run the four steps against the scoring URL; return what was learnt or raise HarnessError."""
+    """Run the four steps against the scoring URL; return what was learnt or raise HarnessError.
+
+    swagger_location overrides `<base>/swagger.json` (an Azure ML service tells its swagger URI).
+    """
     emit = warn or _stderr_warning
     result = PreflightResult()
     host, port = check_url(url)
@@ -127,7 +131,8 @@ def preflight(
         session.trust_env = False
         call = _Caller(session, key)
         _health(call, url, min(timeout_s, HEALTH_TIMEOUT_S), result, emit)
-        _swagger(call, url, payloads, key, headers or {}, min(timeout_s, HEALTH_TIMEOUT_S), result, emit)
+        location = swagger_location or swagger_url(url)
+        _swagger(call, location, payloads, key, headers or {}, min(timeout_s, HEALTH_TIMEOUT_S), result, emit)
         _warmup(call, url, payloads[0], key, headers or {}, timeout_s, result, emit)
     return result
 
@@ -182,7 +187,7 @@ def _health(call: _Caller, url: str, read_timeout_s: float, result: PreflightRes
 
 def _swagger(
     call: _Caller,
-    url: str,
+    target: str,
     payloads: list[Payload],
     key: str | None,
     headers: dict[str, str],
@@ -190,7 +195,6 @@ def _swagger(
     result: PreflightResult,
     emit: WarnFn,
 ) -> None:
-    target = swagger_url(url)
     response = call("GET", target, read_timeout_s, headers={**headers, **bearer(key)})
     if response.status_code != 200:
         _note(
