@@ -15,6 +15,17 @@ from typing import Any
 
 from scorebench import __version__
 
+PROFILE_FIELDS = (
+    "duration_s",
+    "requests",
+    "concurrency",
+    "rate_rps",
+    "users",
+    "spawn_rate",
+    "workers",
+    "shape",
+    "timeout_s",
+)
 TOOLS = ("locust", "azureml-inference-server-http", "inference-schema", "requests", "azure-monitor-query")
 
 
@@ -52,15 +63,4 @@ def git_commit(cwd: Path | None = None) -> str | None:
 
 def load_profile(plan: Any) -> dict[str, Any]:
     """The LoadPlan fields a baseline comparison must match (never url, key or headers)."""
-    names = (
-        "duration_s",
-        "requests",
-        "concurrency",
-        "rate_rps",
-        "users",
-        "spawn_rate",
-        "workers",
-        "shape",
-        "timeout_s",
-    )
-    return {name: getattr(plan, name, None) for name in names}
+    return {name: getattr(plan, name, None) for name in PROFILE_FIELDS}
