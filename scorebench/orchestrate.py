@@ -82,9 +82,21 @@ class RunSettings:
 
 
 def execute(settings: RunSettings) -> int:
-    """Run one benchmark; print the run directory, the report path and the verdict; return the exit code."""
+    """Run one benchmark; print the run directory, the report path and the verdict; return the exit code.
+
+    Any HarnessError leaves with every key this run knew scrubbed from its message.
+    """
+    keys: list[str | None] = [settings.key]
+    try:
+        return _execute(settings, keys)
+    except HarnessError as exc:
+        raise HarnessError(redact(str(exc), *keys)) from None
+
+
+def _execute(settings: RunSettings, keys: list[str | None]) -> int:
     _check_baseline(settings.baseline)
     with _target(settings) as target:
+        keys.append(target.key)
         plan = _plan(settings, target)
         checked = preflight(
             target.url, settings.payloads, key=target.key, headers=target.headers,
