@@ -91,6 +91,11 @@ def execute(settings: RunSettings) -> int:
         return _execute(settings, keys)
     except HarnessError as exc:
         raise HarnessError(redact(str(exc), *keys)) from None
+    except Exception as exc:
+        if os.environ.get("SCOREBENCH_DEBUG"):
+            raise
+        text = redact(f"{type(exc).__name__}: {exc}", *keys)
+        raise HarnessError(f"internal error: {text} (SCOREBENCH_DEBUG=1 shows the traceback)") from None
 
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
