@@ -4,8 +4,9 @@ One table (SETTINGS) says, for every setting, its argparse dest, its environment
 in scorebench.toml (table [run], or top level) and its default; `resolve` fills every flag the
 user left unset (None) from the next source in that order. Rules: argparse defaults for these
 settings are None so "not given" is visible; a value that does not parse is a HarnessError naming
-where it came from; the key is never a setting here — it comes only from SCOREBENCH_KEY,
---key-file or the Azure ML service (`resolve_key`).
+where it came from; thresholds are left to reports.checks.configured_thresholds (--threshold,
+$SCOREBENCH_THRESHOLDS, [check] thresholds) so `run` and `check` read them alike; the key is
+never a setting here: it comes only from SCOREBENCH_KEY, --key-file or the Azure ML service.
 """
 
 from __future__ import annotations
@@ -69,7 +70,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("app_insights_id", None),
     Setting("timeout_s", 60.0, float),
     Setting("baseline", None),
-    Setting("threshold", [], lambda text: [part.strip() for part in text.split(",") if part.strip()]),
     Setting("out", "runs"),
     Setting("label", "run"),
     Setting("key_file", None),

@@ -99,7 +99,7 @@ def execute(settings: RunSettings) -> int:
 
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
-    _check_baseline(settings.baseline)
+    _check_judging(settings)
     with _target(settings) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
@@ -117,10 +117,15 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
     return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
 
 
-def _check_baseline(name: str | None) -> None:
-    """A --baseline that does not exist is exit 2 before any load (when this build has the baseline store)."""
-    if name and available("load_baseline") and available("baselines_dir"):
-        call("load_baseline", name, part("baselines_dir")())
+def _check_judging(settings: RunSettings) -> None:
+    """Settle the thresholds (flags, else env/toml, as `check` does); check them and the baseline before the load."""
+    if available("configured_thresholds"):
+        settings.thresholds = list(call("configured_thresholds", settings.thresholds or None))
+    if available("parse_threshold"):
+        for text in settings.thresholds:
+            call("parse_threshold", text)
+    if settings.baseline and available("load_baseline") and available("baselines_dir"):
+        call("load_baseline", settings.baseline, part("baselines_dir")())
 
 
 @contextmanager

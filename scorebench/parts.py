@@ -21,6 +21,8 @@ PARTS: dict[str, tuple[str, str]] = {
     "probe": ("probes.collect", "probe_run"),
     "report": ("reports.build", "write_report"),
     "load_baseline": ("reports.baseline", "load_baseline"),
+    "configured_thresholds": ("reports.checks", "configured_thresholds"),
+    "parse_threshold": ("reports.checks", "parse_threshold"),
     "baselines_dir": ("reports.baseline", "baselines_dir"),
     "resolve_service": ("probes.azureml", "resolve_service"),
     "standin": ("scorebench.local.standin", "StandIn"),

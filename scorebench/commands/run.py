@@ -108,7 +108,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         probe_options=_probe_options(args),
         telemetry_required=bool(args.telemetry_required),
         baseline=args.baseline,
-        thresholds=list(args.threshold or []),
+        thresholds=list(args.threshold or []),  # env/toml: reports.checks.configured_thresholds
         insecure=bool(args.insecure),
         progress=not args.no_progress,
         endpoint=args.endpoint,

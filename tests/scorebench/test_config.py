@@ -22,7 +22,7 @@ def parse(*argv: str) -> argparse.Namespace:
 def test_defaults_when_nothing_is_given() -> None:
     args = config.resolve(parse(), environ={}, toml={})
     assert (args.engine, args.duration, args.concurrency, args.timeout_s, args.out) == ("ab", "60s", 1, 60.0, "runs")
-    assert args.threshold == []
+    assert args.threshold is None  # thresholds are read by reports.checks.configured_thresholds
     assert args.insecure is False
 
 
@@ -38,19 +38,19 @@ def test_precedence_flag_over_env_over_toml_over_default() -> None:
 
 
 def test_env_values_are_parsed_and_bad_ones_named() -> None:
-    env = {"SCOREBENCH_INSECURE": "yes", "SCOREBENCH_THRESHOLD": "p95:+10%, rps:-5%", "SCOREBENCH_RATE": "2.5"}
+    env = {"SCOREBENCH_INSECURE": "yes", "SCOREBENCH_WORKERS": "3", "SCOREBENCH_RATE": "2.5"}
     args = config.resolve(parse(), environ=env, toml={})
-    assert (args.insecure, args.threshold, args.rate) == (True, ["p95:+10%", "rps:-5%"], 2.5)
+    assert (args.insecure, args.workers, args.rate) == (True, 3, 2.5)
     with pytest.raises(HarnessError, match=r"SCOREBENCH_CONCURRENCY: 'many' is not a valid value for concurrency"):
         config.resolve(parse(), environ={"SCOREBENCH_CONCURRENCY": "many"}, toml={})
 
 
 def test_toml_file_run_table(tmp_path: Path) -> None:
     path = tmp_path / "scorebench.toml"
-    path.write_text('[run]\nengine = "locust"\nthreshold = ["p99:+15%"]\nspawn-rate = 3\n', encoding="utf-8")
+    path.write_text('[run]\nengine = "locust"\nlabel = "nightly"\nspawn-rate = 3\n', encoding="utf-8")
     table = config.load_toml(environ={"SCOREBENCH_CONFIG": str(path)})
     args = config.resolve(parse(), environ={}, toml=table)
-    assert (args.engine, args.threshold, args.spawn_rate) == ("locust", ["p99:+15%"], 3)
+    assert (args.engine, args.label, args.spawn_rate) == ("locust", "nightly", 3)
 
 
 def test_toml_problems_are_one_line(tmp_path: Path) -> None:
