@@ -239,3 +239,10 @@ def test_unknown_baseline_is_exit_2_before_any_load(tmp_path: Path) -> None:
     one_line_error(done, contains="baseline 'never-saved' not found")
     assert run_dirs(tmp_path / "runs") == []
     assert "starting the local stand-in" not in done.stderr
+
+
+@pytest.mark.skipif(not available("parse_threshold"), reason="not in this build yet: reports.checks")
+def test_a_bad_threshold_is_exit_2_before_any_load(tmp_path: Path) -> None:
+    done = run_cli("run", "--threshold", "p95:+ten%", "--out", str(tmp_path), *QUICK, timeout=60)
+    one_line_error(done, contains="p95:+ten%")
+    assert run_dirs(tmp_path) == []
