@@ -18,6 +18,7 @@ import pytest
 
 from scorebench.parts import PARTS, available
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli
+from tests.scorebench.test_preflight import Endpoint, make_cert, serve, serve_tls
 
 ENGINE = next((name for name in ("ab", "locust") if available(f"engine:{name}")), "ab")
 MISSING = [role for role in (f"engine:{ENGINE}", "probe", "report") if not available(role)]
@@ -246,3 +247,18 @@ def test_a_bad_threshold_is_exit_2_before_any_load(tmp_path: Path) -> None:
     done = run_cli("run", "--threshold", "p95:+ten%", "--out", str(tmp_path), *QUICK, timeout=60)
     one_line_error(done, contains="p95:+ten%")
     assert run_dirs(tmp_path) == []
+
+
+def test_self_signed_tls_is_exit_2_pointing_at_insecure(tmp_path: Path) -> None:
+    running = serve(serve_tls(Endpoint(), make_cert(tmp_path)))
+    server = next(running)
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    try:
+        done = run_cli(
+            "run", "--endpoint", server.score_url, "--out", str(tmp_path / "runs"), *QUICK, env=env, timeout=60
+        )
+    finally:
+        next(running, None)
+    one_line_error(done, contains="TLS verification failed")
+    assert "--insecure" in done.stderr
+    assert run_dirs(tmp_path / "runs") == []

@@ -198,9 +198,8 @@ def test_no_answer_within_the_timeout() -> None:
         assert "gave no answer within 0.3s" in fails(url, timeout_s=0.3)
 
 
-@pytest.fixture(scope="module")
-def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
+def make_cert(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl), as (cert, key) files in folder."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
@@ -210,11 +209,21 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
-def test_self_signed_tls_fails_with_a_hint_and_insecure_allows_it(endpoint_factory: Any, self_signed: Any) -> None:
-    server = endpoint_factory()
+def serve_tls(server: Endpoint, cert_and_key: tuple[Path, Path]) -> Endpoint:
+    """Wrap a not yet serving Endpoint's socket in TLS with the given certificate."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*self_signed)
+    context.load_cert_chain(*cert_and_key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_cert(tmp_path_factory.mktemp("tls"))
+
+
+def test_self_signed_tls_fails_with_a_hint_and_insecure_allows_it(endpoint_factory: Any, self_signed: Any) -> None:
+    server = serve_tls(endpoint_factory(), self_signed)
     message = fails(server.score_url)
     assert message.startswith("endpoint: TLS verification failed for https://127.0.0.1:")
     assert "certificate verify failed" in message
