@@ -10,6 +10,7 @@ most of the endpoint's traffic. Credentials come from azure-identity, one row pe
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -85,7 +86,18 @@ def _cloud_kwargs(auth: str) -> dict[str, Any]:
         "storage_endpoint": "core.windows.net",
         "registry_discovery_endpoint": base,
     }
-    return {"cloud": STANDIN_CLOUD, "cloud_metadata": metadata}
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    from probes.azureml_v1 import STANDIN_TOKEN
+
+    class StandinAuthPolicy(SansIOHTTPPolicy):  # type: ignore[misc,type-arg]
+        """Adds the dummy bearer; unlike azure-core's policy it allows http (loopback only)."""
+
+        def on_request(self, request: Any) -> None:
+            request.context.options.pop("enforce_https", None)
+            request.http_request.headers["Authorization"] = f"Bearer {STANDIN_TOKEN}"
+
+    return {"cloud": STANDIN_CLOUD, "cloud_metadata": metadata, "authentication_policy": StandinAuthPolicy()}
 
 
 def open_v2(config: WorkspaceConfig, auth: str, deployment: str | None) -> V2Directory:
@@ -153,7 +165,7 @@ class V2Directory:
             scoring_timeout_ms=int(timeout_ms),
             deployment=dep.name,
             workspace=self._workspace_name,
-            state=getattr(dep, "provisioning_state", None),
+            state=str(getattr(dep.provisioning_state, "value", dep.provisioning_state or "")) or None,
         )
 
     def primary_key(self, name: str) -> str:
@@ -184,13 +196,16 @@ def _auth_mode(endpoint: Any) -> str:
     return AUTH_MODE_NAMES.get(str(getattr(endpoint, "auth_mode", "key")).lower(), "key")
 
 
+_MODEL_ARM_ID = re.compile(r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
+
+
 def _model_ids(dep: Any) -> tuple[str, ...]:
     model = getattr(dep, "model", None)
     if model is None:
         return ()
-    if isinstance(model, str):
-        return (model,)
-    return (str(getattr(model, "id", None) or f"{model.name}:{model.version}"),)
+    text = model if isinstance(model, str) else str(getattr(model, "id", None) or f"{model.name}:{model.version}")
+    match = _MODEL_ARM_ID.search(text)
+    return (f"{match['name']}:{match['version']}" if match else text,)
 
 
 @contextmanager

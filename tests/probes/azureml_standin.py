@@ -92,6 +92,7 @@ def online_deployment(endpoint: str, name: str, timeout: str | None = "PT12S") -
         "properties": {
             "endpointComputeType": "Managed", "model": f"{ARM_WS}/models/bankmarketing-model/versions/3",
             "instanceType": "Standard_DS3_v2", "appInsightsEnabled": False, "requestSettings": settings,
+            "scaleSettings": {"scaleType": "Default"},
             "provisioningState": "Succeeded",
         },
     }  # fmt: skip
