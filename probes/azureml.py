@@ -168,14 +168,15 @@ def choose_auth(requested: str = "auto", environ: dict[str, str] | None = None) 
     return choice
 
 
-def access_error(status: int, what: str, where: str) -> HarnessError:
-    """The one-line error for an HTTP refusal from ARM / Model Management."""
+def access_error(status: int, subject: str) -> HarnessError:
+    """The one-line error for an HTTP refusal from ARM / Model Management about `subject`."""
     reasons = {
         401: "authentication failed (sign in again, or check AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET)",
         403: "access denied: the identity needs the 'AzureML Data Scientist' role (or Contributor) on the workspace",
+        404: "not found (check subscription_id, resource_group and workspace_name in config.json)",
     }
     reason = reasons.get(status, f"Azure ML answered HTTP {status}")
-    return HarnessError(f"{what} in {where}: {reason}")
+    return HarnessError(f"{subject}: {reason}")
 
 
 # ---- opening a directory ------------------------------------------------------------------------

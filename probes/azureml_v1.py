@@ -26,7 +26,7 @@ from probes.azureml import (
 )
 from scorebench.errors import HarnessError
 
-_STATUS = re.compile(r"(?:Response Code|status code|Status code)\W+(\d{3})", re.IGNORECASE)
+_STATUS = re.compile(r"(?:Response Code|status[ _]code)\W+(\d{3})", re.IGNORECASE)
 
 
 def _interactive() -> Any:
@@ -74,7 +74,7 @@ V1_AUTH: dict[str, Callable[[], Any]] = {
 def open_v1(config: WorkspaceConfig, auth: str) -> V1Directory:
     """Sign in and open the workspace of config.json; HarnessError on any failure."""
     where = f"workspace {config.workspace_name} ({config.path})"
-    with sdk_errors("opening", where):
+    with sdk_errors("", where):
         from azureml.core import Workspace
 
         workspace = Workspace.from_config(path=str(config.path), auth=V1_AUTH[auth]())
@@ -161,20 +161,19 @@ def sdk_errors(what: str, where: str) -> Iterator[None]:
 
 
 def _one_line(exc: Exception, what: str, where: str) -> HarnessError:
+    subject = f"{what} in {where}" if what else where
     text = str(exc)
     if "WebserviceNotFound" in text or "not found in provided workspace" in text:
         return HarnessError(f"{what} not found in {where}")
-    if "ResourceNotFound" in text or "could not be found" in text.lower():
-        return HarnessError(f"{what}: {where} not found (check subscription_id, resource_group, workspace_name)")
     status = _STATUS.search(text)
     if status:
-        return access_error(int(status.group(1)), what, where)
+        return access_error(int(status.group(1)), subject)
     if type(exc).__name__ in ("AuthenticationException", "ClientAuthenticationError"):
-        return access_error(401, what, where)
+        return access_error(401, subject)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     message = [line.removeprefix("Message:").strip() for line in lines if line.startswith("Message:")]
     first = (message or lines or [type(exc).__name__])[0]
-    return HarnessError(f"{what} in {where}: {first[:300]}")
+    return HarnessError(f"{subject}: {first[:300]}")
 
 
 # ---- the loopback stand-in hook (tests only) ----------------------------------------------------

@@ -107,7 +107,7 @@ def open_v2(config: WorkspaceConfig, auth: str, deployment: str | None) -> V2Dir
     except ImportError:
         raise HarnessError(INSTALL_HINT) from None
     where = f"workspace {config.workspace_name} ({config.path})"
-    with sdk_errors("opening", where):
+    with sdk_errors("", where):
         client = MLClient(
             V2_AUTH[auth](),
             config.subscription_id,
@@ -220,6 +220,7 @@ def sdk_errors(what: str, where: str) -> Iterator[None]:
 
 
 def _one_line(exc: Exception, what: str, where: str) -> HarnessError:
+    subject = f"{what} in {where}" if what else where
     status = getattr(exc, "status_code", None)
     if status is None and getattr(exc, "response", None) is not None:
         status = getattr(exc.response, "status_code", None)  # type: ignore[attr-defined]
@@ -228,7 +229,7 @@ def _one_line(exc: Exception, what: str, where: str) -> HarnessError:
     if type(exc).__name__ == "ClientAuthenticationError" and status is None:
         status = 401
     if status is not None:
-        return access_error(int(status), what, where)
+        return access_error(int(status), subject)
     text = str(exc)
     first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
-    return HarnessError(f"{what} in {where}: {first[:300]}")
+    return HarnessError(f"{subject}: {first[:300]}")

@@ -13,8 +13,14 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+from probes.azureml import STANDIN_ENV
 
 SUB, RG, WS = "00000000-0000-0000-0000-00000000c0de", "rg-bench", "ws-bench"
 ARM_WS = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}"
@@ -152,8 +158,10 @@ class AzureMLStandIn:
     def service_patch(self, svc: str, body: Any) -> tuple[int, Any]:
         if svc not in self.services:
             return 404, {"error": {"code": "NotFound"}}
-        for op in body:
-            self.services[svc][op["path"].strip("/")] = op["value"]
+        for op in body:  # JSON patch: top-level replaces and /properties/<name> adds
+            *parents, leaf = op["path"].strip("/").split("/", 1)
+            target = self.services[svc].setdefault(parents[0], {}) if parents else self.services[svc]
+            target[leaf] = op["value"]
         return 200, self.services[svc]
 
     def service_keys(self, svc: str) -> tuple[int, Any]:
@@ -223,3 +231,32 @@ def _handler(standin: AzureMLStandIn) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+# ---- pytest fixtures (import them into a test module to use) -----------------------------------
+
+
+@pytest.fixture
+def arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AzureMLStandIn]:
+    """A running stand-in with svc-aks (AKS, key auth), svc-aci (ACI, no auth) and endpoint ep-bank (blue/green);
+    SCOREBENCH_AZUREML_STANDIN points at it and azureml-core's discovery cache lives in tmp_path."""
+    from azureml._base_sdk_common import service_discovery
+
+    monkeypatch.setattr(service_discovery.CachedServiceDiscovery.__init__, "__defaults__", (str(tmp_path / ".discovery"),))
+    with AzureMLStandIn() as standin:
+        base = standin.base_url
+        standin.services["svc-aks"] = aks_service("svc-aks", base)
+        standin.services["svc-aci"] = aci_service("svc-aci", base)
+        standin.endpoints["ep-bank"] = online_endpoint("ep-bank", base, traffic={"blue": 90, "green": 10})
+        standin.deployments[("ep-bank", "blue")] = online_deployment("ep-bank", "blue")
+        standin.deployments[("ep-bank", "green")] = online_deployment("ep-bank", "green", timeout=None)
+        monkeypatch.setenv(STANDIN_ENV, base)
+        yield standin
+
+
+@pytest.fixture
+def workspace_config(tmp_path: Path) -> Path:
+    """config.json for the stand-in's workspace, as Azure ML studio downloads it."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config_json()), encoding="utf-8")
+    return path
