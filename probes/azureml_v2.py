@@ -97,7 +97,8 @@ def _cloud_kwargs(auth: str) -> dict[str, Any]:
             request.context.options.pop("enforce_https", None)
             request.http_request.headers["Authorization"] = f"Bearer {STANDIN_TOKEN}"
 
-    return {"cloud": STANDIN_CLOUD, "cloud_metadata": metadata, "authentication_policy": StandinAuthPolicy()}
+    cloud = f"{STANDIN_CLOUD}-{base.rsplit(':', 1)[-1]}"  # azure-ai-ml caches clouds by name: one per port
+    return {"cloud": cloud, "cloud_metadata": metadata, "authentication_policy": StandinAuthPolicy()}
 
 
 def open_v2(config: WorkspaceConfig, auth: str, deployment: str | None) -> V2Directory:
