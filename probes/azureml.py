@@ -15,6 +15,7 @@ of ARM / Model Management with a dummy credential (tests only; never set it in p
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -193,6 +194,18 @@ def open_directory(target: ServiceTarget) -> ServiceDirectory:
     from probes import azureml_v1
 
     return azureml_v1.open_v1(config, auth)
+
+
+def quiet_sdk_loggers(*prefixes: str) -> None:
+    """Keep SDK log chatter (azureml-core's logger.error, azure-ai-ml's INFO StreamHandlers) off stderr:
+    scorebench reports failures itself, in one line. SCOREBENCH_DEBUG=1 leaves them alone."""
+    if os.environ.get("SCOREBENCH_DEBUG"):
+        return
+    for prefix in prefixes:
+        logging.getLogger(prefix).addHandler(logging.NullHandler())
+        for name in list(logging.root.manager.loggerDict):
+            if name == prefix or name.startswith(prefix + "."):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 DirectoryOpener = Callable[[ServiceTarget], ServiceDirectory]

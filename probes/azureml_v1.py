@@ -23,6 +23,7 @@ from probes.azureml import (
     ServiceInfo,
     WorkspaceConfig,
     access_error,
+    quiet_sdk_loggers,
 )
 from scorebench.errors import HarnessError
 
@@ -77,6 +78,7 @@ def open_v1(config: WorkspaceConfig, auth: str) -> V1Directory:
     with sdk_errors("", where):
         from azureml.core import Workspace
 
+        quiet_sdk_loggers("azureml")
         workspace = Workspace.from_config(path=str(config.path), auth=V1_AUTH[auth]())
     return V1Directory(workspace, config.workspace_name)
 

@@ -21,6 +21,7 @@ from probes.azureml import (
     ServiceInfo,
     WorkspaceConfig,
     access_error,
+    quiet_sdk_loggers,
 )
 from scorebench.errors import HarnessError
 
@@ -107,6 +108,7 @@ def open_v2(config: WorkspaceConfig, auth: str, deployment: str | None) -> V2Dir
         from azure.ai.ml import MLClient
     except ImportError:
         raise HarnessError(INSTALL_HINT) from None
+    quiet_sdk_loggers("azure.ai.ml", "azure.identity")
     where = f"workspace {config.workspace_name} ({config.path})"
     with sdk_errors("", where):
         client = MLClient(

@@ -10,6 +10,7 @@ every request with that status (401/403); `requests` records (method, path, auth
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -20,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from probes.azureml import STANDIN_ENV
+from probes.azureml import STANDIN_ENV, ServiceInfo
+from scorebench.errors import HarnessError
 
 SUB, RG, WS = "00000000-0000-0000-0000-00000000c0de", "rg-bench", "ws-bench"
 ARM_WS = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}"
@@ -260,3 +262,46 @@ def workspace_config(tmp_path: Path) -> Path:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config_json()), encoding="utf-8")
     return path
+
+
+# ---- a fake at the seam -------------------------------------------------------------------------
+
+
+class FakeDirectory:
+    """A ServiceDirectory in memory: `services` maps name -> ServiceInfo; records the calls it got."""
+
+    def __init__(self, *infos: ServiceInfo, key: str = SERVICE_KEY, log_text: str = "") -> None:
+        self.services = {info.name: info for info in infos}
+        self.key = key
+        self.log_text = log_text
+        self.calls: list[tuple[str, object]] = []
+
+    def describe(self, name: str) -> ServiceInfo:
+        self.calls.append(("describe", name))
+        if name not in self.services:
+            raise HarnessError(f"service {name!r} not found in workspace ws-bench")
+        return self.services[name]
+
+    def primary_key(self, name: str) -> str:
+        self.calls.append(("primary_key", name))
+        return self.key
+
+    def logs(self, name: str, lines: int) -> str:
+        self.calls.append(("logs", lines))
+        return self.log_text
+
+    def set_app_insights(self, name: str, enabled: bool) -> None:
+        self.calls.append(("set_app_insights", enabled))
+        self.services[name] = dataclasses.replace(self.services[name], app_insights_enabled=enabled)
+
+
+def service_info(name: str = "svc-aks", **fields: Any) -> ServiceInfo:
+    """A v1 AKS ServiceInfo with plausible values; override any field."""
+    values: dict[str, Any] = {
+        "name": name, "scoring_uri": f"http://127.0.0.1:9/api/v1/service/{name}/score",
+        "swagger_uri": f"http://127.0.0.1:9/api/v1/service/{name}/swagger.json", "auth_mode": "key",
+        "compute_type": "AKS", "app_insights_enabled": False, "model_ids": (MODEL_ID,), "scoring_timeout_ms": 60000,
+        "workspace": "ws-bench", "state": "Healthy",
+    }  # fmt: skip
+    values.update(fields)
+    return ServiceInfo(**values)
