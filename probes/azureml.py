@@ -232,7 +232,9 @@ def resolve_service(
     headers = {DEPLOYMENT_HEADER: info.deployment} if target.is_v2 and info.deployment else {}
     timeout_s = info.scoring_timeout_ms / 1000 if info.scoring_timeout_ms else None
     service_id = f"{info.workspace}/{info.name}" + (f"/{info.deployment}" if info.deployment else "")
-    return ResolvedService(info.scoring_uri, info.swagger_uri, key, timeout_s, service_id, info.model_ids, headers, info)
+    return ResolvedService(
+        info.scoring_uri, info.swagger_uri, key, timeout_s, service_id, info.model_ids, headers, info
+    )
 
 
 def fetch_logs(

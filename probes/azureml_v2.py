@@ -91,7 +91,7 @@ def _cloud_kwargs(auth: str) -> dict[str, Any]:
 
     from probes.azureml_v1 import STANDIN_TOKEN
 
-    class StandinAuthPolicy(SansIOHTTPPolicy):  # type: ignore[misc,type-arg]
+    class StandinAuthPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         """Adds the dummy bearer; unlike azure-core's policy it allows http (loopback only)."""
 
         def on_request(self, request: Any) -> None:
@@ -139,7 +139,7 @@ class V2Directory:
             return self._deployment
         traffic = {k: v for k, v in (getattr(endpoint, "traffic", None) or {}).items() if v}
         if traffic:
-            return max(traffic, key=lambda dep: traffic[dep])
+            return str(max(traffic, key=lambda dep: traffic[dep]))
         with sdk_errors(f"deployments of endpoint {endpoint.name!r}", self._where):
             names = [dep.name for dep in self._client.online_deployments.list(endpoint.name)]
         if len(names) != 1:

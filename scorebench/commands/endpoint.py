@@ -48,7 +48,8 @@ def run(args: argparse.Namespace, opener: DirectoryOpener = open_directory) -> i
         raise HarnessError("--deployment goes with --endpoint-name (SDK v2 endpoints)")
     if args.verb == "keys" and not (args.out or args.reveal):
         raise HarnessError(
-            f"keys: say where the key goes: --out FILE (written with mode 0600) or --reveal (prints export {KEY_ENV}=...)"
+            "keys: say where the key goes: --out FILE (written with mode 0600) "
+            f"or --reveal (prints export {KEY_ENV}=...)"
         )
     if args.lines < 1:
         raise HarnessError(f"--lines must be at least 1, got {args.lines}")

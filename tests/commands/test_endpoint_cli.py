@@ -42,9 +42,15 @@ def run_fake(directory: FakeDirectory, *argv: str) -> int:
 def test_show_prints_every_fact_and_no_key(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_fake(FakeDirectory(service_info()), "show", "--name", "svc-aks") == 0
     out = capsys.readouterr().out
-    for expected in ("scoring URI:     http://127.0.0.1:9/api/v1/service/svc-aks/score", "swagger URI:", "auth mode:       key",
-                     "compute type:    AKS", "App Insights:    disabled", "model ids:       bankmarketing-model:3",
-                     "scoring timeout: 60000 ms"):  # fmt: skip
+    for expected in (
+        "scoring URI:     http://127.0.0.1:9/api/v1/service/svc-aks/score",
+        "swagger URI:",
+        "auth mode:       key",
+        "compute type:    AKS",
+        "App Insights:    disabled",
+        "model ids:       bankmarketing-model:3",
+        "scoring timeout: 60000 ms",
+    ):
         assert expected in out
     assert SERVICE_KEY not in out
 
@@ -91,7 +97,10 @@ def test_enable_and_disable_insights(capsys: pytest.CaptureFixture[str]) -> None
         ("set_app_insights", True),
         ("set_app_insights", False),
     ]
-    assert capsys.readouterr().out.splitlines() == ["App Insights for svc-aks: enabled", "App Insights for svc-aks: disabled"]
+    assert capsys.readouterr().out.splitlines() == [
+        "App Insights for svc-aks: enabled",
+        "App Insights for svc-aks: disabled",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -136,7 +145,16 @@ def test_cli_keys_never_printed_without_reveal(arm: AzureMLStandIn, workspace_co
     runs = [
         cli(arm, tmp_path, "keys", "--name", "svc-aks", config=workspace_config),
         cli(arm, tmp_path, "keys", "--name", "svc-aks", "--out", str(key_file), config=workspace_config),
-        cli(arm, tmp_path, "keys", "--endpoint-name", "ep-bank", "--out", str(tmp_path / "ep.key"), config=workspace_config),
+        cli(
+            arm,
+            tmp_path,
+            "keys",
+            "--endpoint-name",
+            "ep-bank",
+            "--out",
+            str(tmp_path / "ep.key"),
+            config=workspace_config,
+        ),
     ]
     assert [done.returncode for done in runs] == [2, 0, 0]
     for done in runs:
@@ -186,7 +204,8 @@ def test_cli_failures_are_one_line(
     arm.status_override = status
     done = cli(arm, tmp_path, *argv, config=workspace_config)
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert message in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -79,13 +79,16 @@ def aci_service(name: str, base: str, **fields: Any) -> dict[str, Any]:
     return service
 
 
-def online_endpoint(name: str, base: str, auth_mode: str = "Key", traffic: dict[str, int] | None = None) -> dict[str, Any]:
+def online_endpoint(
+    name: str, base: str, auth_mode: str = "Key", traffic: dict[str, int] | None = None
+) -> dict[str, Any]:
     return {
         "id": f"{ARM_WS}/onlineEndpoints/{name}", "name": name, "location": "westeurope", "kind": "Managed",
         "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
         "identity": {"type": "SystemAssigned"},
         "properties": {
-            "authMode": auth_mode, "scoringUri": f"{base}/ep/{name}/score", "swaggerUri": f"{base}/ep/{name}/swagger.json",
+            "authMode": auth_mode, "scoringUri": f"{base}/ep/{name}/score",
+            "swaggerUri": f"{base}/ep/{name}/swagger.json",
             "traffic": {"blue": 100} if traffic is None else traffic, "provisioningState": "Succeeded",
         },
     }  # fmt: skip
@@ -148,8 +151,8 @@ class AzureMLStandIn:
     # ---- handlers: (status, json body) ----
     def workspace(self) -> tuple[int, Any]:
         props = {"discoveryUrl": f"{self.base_url}/discovery", "workspaceId": "5f0c0de0-0000-4000-8000-000000000001"}
-        return 200, {"id": ARM_WS, "name": WS, "location": "westeurope", "type": "Microsoft.MachineLearningServices/workspaces",
-                     "properties": props}  # fmt: skip
+        kind = "Microsoft.MachineLearningServices/workspaces"
+        return 200, {"id": ARM_WS, "name": WS, "location": "westeurope", "type": kind, "properties": props}
 
     def discovery(self) -> tuple[int, Any]:
         return 200, dict.fromkeys(DISCOVERY_KEYS, self.base_url)
@@ -180,7 +183,11 @@ class AzureMLStandIn:
         return 200, self.endpoints[ep]
 
     def endpoint_keys(self, ep: str) -> tuple[int, Any]:
-        return (200, {"primaryKey": self.keys.get(ep, ENDPOINT_KEY), "secondaryKey": "s"}) if ep in self.endpoints else (404, {})
+        return (
+            (200, {"primaryKey": self.keys.get(ep, ENDPOINT_KEY), "secondaryKey": "s"})
+            if ep in self.endpoints
+            else (404, {})
+        )
 
     def deployment_list(self, ep: str) -> tuple[int, Any]:
         return 200, {"value": [dep for (e, _), dep in self.deployments.items() if e == ep]}
@@ -244,7 +251,9 @@ def arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AzureMLStan
     SCOREBENCH_AZUREML_STANDIN points at it and azureml-core's discovery cache lives in tmp_path."""
     from azureml._base_sdk_common import service_discovery
 
-    monkeypatch.setattr(service_discovery.CachedServiceDiscovery.__init__, "__defaults__", (str(tmp_path / ".discovery"),))
+    monkeypatch.setattr(
+        service_discovery.CachedServiceDiscovery.__init__, "__defaults__", (str(tmp_path / ".discovery"),)
+    )
     with AzureMLStandIn() as standin:
         base = standin.base_url
         standin.services["svc-aks"] = aks_service("svc-aks", base)

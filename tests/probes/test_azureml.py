@@ -59,7 +59,10 @@ def test_missing_config_file(tmp_path: Path) -> None:
         find_config(str(tmp_path / "nope.json"))
 
 
-@pytest.mark.parametrize(("text", "problem"), [("{not json", "is not readable JSON"), ('{"subscription_id": "x"}', "has no 'resource_group'")])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("{not json", "is not readable JSON"), ('{"subscription_id": "x"}', "has no 'resource_group'")],
+)
 def test_bad_config(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "config.json"
     path.write_text(text, encoding="utf-8")
@@ -168,7 +171,9 @@ LIVE_SERVICE = os.environ.get("SCOREBENCH_LIVE_SERVICE")
 
 
 @pytest.mark.live
-@pytest.mark.skipif(not (LIVE and LIVE_SERVICE), reason="set SCOREBENCH_LIVE_WORKSPACE=config.json and SCOREBENCH_LIVE_SERVICE=NAME")
+@pytest.mark.skipif(
+    not (LIVE and LIVE_SERVICE), reason="set SCOREBENCH_LIVE_WORKSPACE=config.json and SCOREBENCH_LIVE_SERVICE=NAME"
+)
 def test_live_workspace_describe() -> None:
     from probes.azureml import open_directory
 

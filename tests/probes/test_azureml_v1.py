@@ -90,7 +90,9 @@ def test_unknown_service_is_one_line(arm: AzureMLStandIn, workspace_config: Path
     ("status", "expected"),
     [(403, r"access denied: .*'AzureML Data Scientist' role"), (401, r"authentication failed")],
 )
-def test_refused_access_names_the_cause(arm: AzureMLStandIn, workspace_config: Path, status: int, expected: str) -> None:
+def test_refused_access_names_the_cause(
+    arm: AzureMLStandIn, workspace_config: Path, status: int, expected: str
+) -> None:
     arm.status_override = status
     with pytest.raises(HarnessError, match=expected) as caught:
         v1(workspace_config).describe("svc-aks")

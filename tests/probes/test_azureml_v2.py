@@ -82,13 +82,17 @@ def test_no_traffic_and_several_deployments_asks_for_one(arm: AzureMLStandIn, wo
 
 def test_unknown_endpoint_is_one_line(arm: AzureMLStandIn, workspace_config: Path) -> None:
     with pytest.raises(HarnessError) as caught:
-        open_directory(ServiceTarget(endpoint_name="ep-nope", workspace_config=str(workspace_config))).describe("ep-nope")
+        open_directory(ServiceTarget(endpoint_name="ep-nope", workspace_config=str(workspace_config))).describe(
+            "ep-nope"
+        )
     assert str(caught.value) == "endpoint 'ep-nope' not found in workspace ws-bench"
 
 
 def test_forbidden_names_the_role(arm: AzureMLStandIn, workspace_config: Path) -> None:
     arm.status_override = 403
-    with pytest.raises(HarnessError, match=r"^endpoint 'ep-bank' in workspace ws-bench: access denied: .*Data Scientist"):
+    with pytest.raises(
+        HarnessError, match=r"^endpoint 'ep-bank' in workspace ws-bench: access denied: .*Data Scientist"
+    ):
         v2(workspace_config).describe("ep-bank")
 
 
