@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from scorebench.errors import HarnessError
 from scorebench.records import parse_utc
@@ -103,6 +104,18 @@ class ResolvedService:
     headers: dict[str, str]
     info: ServiceInfo
 
+    def run_record(self) -> dict[str, object]:
+        """What run.json records about the service (never the key)."""
+        return {
+            "service_id": self.service_id,
+            "scoring_uri": self.scoring_uri,
+            "deployment": self.info.deployment,
+            "model_ids": list(self.model_ids),
+            "auth_mode": self.info.auth_mode,
+            "compute_type": self.info.compute_type,
+            "scoring_timeout_ms": self.info.scoring_timeout_ms,
+        }
+
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
@@ -156,6 +169,8 @@ def choose_auth(requested: str = "auto", environ: dict[str, str] | None = None) 
     """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else interactive."""
     env = os.environ if environ is None else environ
     if env.get(STANDIN_ENV):
+        if urlsplit(env[STANDIN_ENV]).hostname not in ("127.0.0.1", "localhost"):
+            raise HarnessError(f"{STANDIN_ENV} is a test hook and must point at 127.0.0.1, got {env[STANDIN_ENV]!r}")
         return "standin"
     choice = requested if requested != "auto" else env.get(AUTH_ENV, "auto")
     if choice not in AUTH_CHOICES:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +86,11 @@ def test_choose_auth(requested: str, env: dict[str, str], chosen: str) -> None:
     assert choose_auth(requested, env) == chosen
 
 
+def test_standin_hook_is_loopback_only() -> None:
+    with pytest.raises(HarnessError, match="is a test hook and must point at 127.0.0.1"):
+        choose_auth("auto", {STANDIN_ENV: "https://management.azure.com"})
+
+
 def test_service_principal_without_its_variables() -> None:
     with pytest.raises(HarnessError, match="needs AZURE_TENANT_ID, AZURE_CLIENT_SECRET in the environment"):
         choose_auth("service-principal", {"AZURE_CLIENT_ID": "c"})
@@ -116,6 +120,10 @@ def test_resolve_v1_service() -> None:
     assert resolved.service_id == "ws-bench/svc-aks"
     assert resolved.model_ids == ("bankmarketing-model:3",)
     assert SERVICE_KEY not in repr(resolved)
+    record = resolved.run_record()
+    assert record["service_id"] == "ws-bench/svc-aks"
+    assert record["model_ids"] == ["bankmarketing-model:3"]
+    assert SERVICE_KEY not in json.dumps(record)
 
 
 def test_resolve_v2_endpoint_sends_the_deployment_header() -> None:
@@ -162,21 +170,3 @@ def test_logs_without_window_unchanged() -> None:
 def test_logs_window_open_ended() -> None:
     start = datetime(2026, 1, 5, 10, 0, 9, tzinfo=UTC)
     assert logs_in_window(LOG, start, None).splitlines() == LOG.splitlines()[4:]
-
-
-# ---- a real workspace (opt-in) ----
-
-LIVE = os.environ.get("SCOREBENCH_LIVE_WORKSPACE")
-LIVE_SERVICE = os.environ.get("SCOREBENCH_LIVE_SERVICE")
-
-
-@pytest.mark.live
-@pytest.mark.skipif(
-    not (LIVE and LIVE_SERVICE), reason="set SCOREBENCH_LIVE_WORKSPACE=config.json and SCOREBENCH_LIVE_SERVICE=NAME"
-)
-def test_live_workspace_describe() -> None:
-    from probes.azureml import open_directory
-
-    target = ServiceTarget(name=LIVE_SERVICE, workspace_config=LIVE)
-    info = open_directory(target).describe(target.service_name)
-    assert info.scoring_uri.startswith("http")
