@@ -17,6 +17,7 @@ from scorebench.commands import endpoint
 from scorebench.errors import HarnessError
 from tests.conftest import cli_env, run_cli
 from tests.probes.azureml_standin import (
+    CLOUD_ENV,
     ENDPOINT_KEY,
     SERVICE_KEY,
     AzureMLStandIn,
@@ -118,8 +119,14 @@ def test_bad_flags(argv: list[str], message: str) -> None:
 # ---- end to end: python -m scorebench endpoint ... against the loopback stand-in ----
 
 
+def standin_env(arm: AzureMLStandIn, home: Path) -> dict[str, str]:
+    env = cli_env(SCOREBENCH_AZUREML_STANDIN=arm.base_url, HOME=str(home))
+    env.pop(CLOUD_ENV, None)
+    return env
+
+
 def cli(arm: AzureMLStandIn, tmp_path: Path, *argv: str, config: Path | None = None):  # type: ignore[no-untyped-def]
-    env = cli_env(SCOREBENCH_AZUREML_STANDIN=arm.base_url, HOME=str(tmp_path))
+    env = standin_env(arm, tmp_path)
     extra = ["--workspace-config", str(config)] if config else []
     return run_cli("endpoint", *argv, *extra, env=env)
 
@@ -184,7 +191,7 @@ def test_cli_logs_and_insights(arm: AzureMLStandIn, workspace_config: Path, tmp_
 def test_cli_config_found_from_the_working_directory(arm: AzureMLStandIn, tmp_path: Path) -> None:
     (tmp_path / ".azureml").mkdir()
     (tmp_path / ".azureml" / "config.json").write_text(json.dumps(config_json()))
-    env = cli_env(SCOREBENCH_AZUREML_STANDIN=arm.base_url, HOME=str(tmp_path))
+    env = standin_env(arm, tmp_path)
     done = run_cli("endpoint", "show", "--name", "svc-aks", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
 
@@ -217,7 +224,7 @@ def test_cli_token_service_when_key_needed(arm: AzureMLStandIn, workspace_config
 
 
 def test_cli_no_config(arm: AzureMLStandIn, tmp_path: Path) -> None:
-    env = cli_env(SCOREBENCH_AZUREML_STANDIN=arm.base_url, HOME=str(tmp_path))
+    env = standin_env(arm, tmp_path)
     done = run_cli("endpoint", "show", "--name", "svc-aks", env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert f"no config.json found in {tmp_path.resolve()}" in done.stderr

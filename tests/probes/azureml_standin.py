@@ -32,6 +32,7 @@ DISCOVERY_KEYS = ("api", "catalog", "experimentation", "gallery", "history", "hy
 SERVICE_KEY = "svc-primary-" + "5e1f0a" * 6
 ENDPOINT_KEY = "ep-primary-" + "9b2d4c" * 6
 MODEL_ID = "bankmarketing-model:3"
+CLOUD_ENV = "AZUREML_CURRENT_CLOUD"
 
 
 def config_json() -> dict[str, str]:
@@ -254,6 +255,8 @@ def arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AzureMLStan
     monkeypatch.setattr(
         service_discovery.CachedServiceDiscovery.__init__, "__defaults__", (str(tmp_path / ".discovery"),)
     )
+    # azure-ai-ml records the cloud it used in os.environ; undo it after the test (subprocesses inherit it)
+    monkeypatch.setenv(CLOUD_ENV, "AzureCloud")
     with AzureMLStandIn() as standin:
         base = standin.base_url
         standin.services["svc-aks"] = aks_service("svc-aks", base)
