@@ -87,7 +87,7 @@ def test_choose_auth(requested: str, env: dict[str, str], chosen: str) -> None:
 
 
 def test_standin_hook_is_loopback_only() -> None:
-    with pytest.raises(HarnessError, match="is a test hook and must point at 127.0.0.1"):
+    with pytest.raises(HarnessError, match=r"is a test hook and must point at 127\.0\.0\.1"):
         choose_auth("auto", {STANDIN_ENV: "https://management.azure.com"})
 
 
