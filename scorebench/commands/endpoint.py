@@ -26,16 +26,28 @@ VERBS = ("show", "keys", "logs", "enable-insights")
 DEFAULT_LOG_LINES = 5000
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("verb", choices=VERBS, help="what to do with the service")
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--name", help="SDK v1 web service (ACI/AKS) name")
+def add_service_arguments(parser: argparse.ArgumentParser, name_flag: str = "--name", required: bool = True) -> None:
+    """The flags naming an Azure ML service; `scorebench run` uses them with name_flag="--service"."""
+    which = parser.add_mutually_exclusive_group(required=required)
+    which.add_argument(name_flag, dest="name", help="SDK v1 web service (ACI/AKS) name")
     which.add_argument("--endpoint-name", help="SDK v2 managed online endpoint name (needs scorebench[v2])")
     parser.add_argument("--deployment", help="v2 deployment (default: the one taking most traffic)")
     parser.add_argument("--workspace-config", help="config.json from Azure ML studio, or a folder to search from")
     parser.add_argument("--auth", choices=AUTH_CHOICES, default="auto",
                         help="sign-in: auto = service principal when AZURE_CLIENT_ID/AZURE_TENANT_ID/"
                              "AZURE_CLIENT_SECRET are set, else interactive (env SCOREBENCH_AZURE_AUTH)")  # fmt: skip
+
+
+def service_target(args: argparse.Namespace) -> ServiceTarget:
+    """The ServiceTarget named by add_service_arguments' flags (HarnessError when they do not fit)."""
+    if args.deployment and not args.endpoint_name:
+        raise HarnessError("--deployment goes with --endpoint-name (SDK v2 endpoints)")
+    return ServiceTarget(args.name, args.endpoint_name, args.deployment, args.workspace_config, args.auth)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("verb", choices=VERBS, help="what to do with the service")
+    add_service_arguments(parser)
     parser.add_argument("--json", action="store_true", help="show: print the service as JSON")
     parser.add_argument("--out", help="keys: write the primary key to this file (created with mode 0600)")
     parser.add_argument("--reveal", action="store_true", help=f"keys: print 'export {KEY_ENV}=...' on stdout")
@@ -44,8 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, opener: DirectoryOpener = open_directory) -> int:
-    if args.deployment and not args.endpoint_name:
-        raise HarnessError("--deployment goes with --endpoint-name (SDK v2 endpoints)")
+    target = service_target(args)
     if args.verb == "keys" and not (args.out or args.reveal):
         raise HarnessError(
             "keys: say where the key goes: --out FILE (written with mode 0600) "
@@ -53,7 +64,6 @@ def run(args: argparse.Namespace, opener: DirectoryOpener = open_directory) -> i
         )
     if args.lines < 1:
         raise HarnessError(f"--lines must be at least 1, got {args.lines}")
-    target = ServiceTarget(args.name, args.endpoint_name, args.deployment, args.workspace_config, args.auth)
     name = target.service_name
     ACTIONS[args.verb](opener(target), name, args)
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from probes.azureml import ServiceTarget
 from scorebench.cli import OneLineParser
 from scorebench.commands import endpoint
 from scorebench.errors import HarnessError
@@ -228,3 +229,13 @@ def test_cli_no_config(arm: AzureMLStandIn, tmp_path: Path) -> None:
     done = run_cli("endpoint", "show", "--name", "svc-aks", env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert f"no config.json found in {tmp_path.resolve()}" in done.stderr
+
+
+def test_service_flags_for_run() -> None:
+    parser = OneLineParser(prog="scorebench run")
+    endpoint.add_service_arguments(parser, "--service", required=False)
+    assert endpoint.service_target(parser.parse_args(["--service", "svc-aks"])) == ServiceTarget(name="svc-aks")
+    v2 = parser.parse_args(["--endpoint-name", "ep", "--deployment", "blue", "--workspace-config", "c.json"])
+    assert endpoint.service_target(v2) == ServiceTarget(None, "ep", "blue", "c.json")
+    with pytest.raises(HarnessError, match="not allowed with argument"):
+        parser.parse_args(["--service", "a", "--endpoint-name", "b"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.azureml import ServiceTarget, open_directory
+from probes.azureml import ServiceTarget, open_directory, resolve_service
 from probes.azureml_v1 import STANDIN_TOKEN
 from scorebench.errors import HarnessError
 from tests.probes.azureml_standin import MMS, MODEL_ID, SERVICE_KEY, AzureMLStandIn, arm, workspace_config
@@ -106,3 +106,9 @@ def test_refused_service_call_after_workspace_opened(arm: AzureMLStandIn, worksp
     arm.status_override = 403
     with pytest.raises(HarnessError, match=r"^keys of service 'svc-aks' in workspace ws-bench: access denied"):
         directory.primary_key("svc-aks")
+
+
+def test_resolve_service_for_run(arm: AzureMLStandIn, workspace_config: Path) -> None:
+    resolved = resolve_service(name="svc-aks", workspace_config=str(workspace_config))
+    assert (resolved.key, resolved.timeout_s, resolved.headers) == (SERVICE_KEY, 60.0, {})
+    assert resolved.run_record()["model_ids"] == [MODEL_ID]

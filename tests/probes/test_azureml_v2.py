@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.azureml import ServiceTarget, open_directory
+from probes.azureml import ServiceTarget, open_directory, resolve_service
 from probes.azureml_v1 import STANDIN_TOKEN
 from scorebench.errors import HarnessError
 from tests.probes.azureml_standin import ARM_WS, ENDPOINT_KEY, AzureMLStandIn, arm, online_endpoint, workspace_config
@@ -102,3 +102,10 @@ def test_missing_extra_says_how_to_install(
     monkeypatch.setitem(sys.modules, "azure.ai.ml", None)  # what an environment without the extra looks like
     with pytest.raises(HarnessError, match=r"pip install scorebench\[v2\]"):
         v2(workspace_config)
+
+
+def test_resolve_service_for_run(arm: AzureMLStandIn, workspace_config: Path) -> None:
+    resolved = resolve_service(endpoint_name="ep-bank", workspace_config=str(workspace_config))
+    assert (resolved.key, resolved.timeout_s) == (ENDPOINT_KEY, 12.0)
+    assert resolved.headers == {"azureml-model-deployment": "blue"}
+    assert resolved.service_id == "ws-bench/ep-bank/blue"
