@@ -167,6 +167,8 @@ def _one_line(exc: Exception, what: str, where: str) -> HarnessError:
     text = str(exc)
     if "WebserviceNotFound" in text or "not found in provided workspace" in text:
         return HarnessError(f"{what} not found in {where}")
+    if not what and "workspace not found" in text.lower():
+        return access_error(404, subject)
     status = _STATUS.search(text)
     if status:
         return access_error(int(status.group(1)), subject)

@@ -112,3 +112,20 @@ def test_resolve_service_for_run(arm: AzureMLStandIn, workspace_config: Path) ->
     resolved = resolve_service(name="svc-aks", workspace_config=str(workspace_config))
     assert (resolved.key, resolved.timeout_s, resolved.headers) == (SERVICE_KEY, 60.0, {})
     assert resolved.run_record()["model_ids"] == [MODEL_ID]
+
+
+def test_aci_app_insights_switch(arm: AzureMLStandIn, workspace_config: Path) -> None:
+    directory = v1(workspace_config)
+    directory.set_app_insights("svc-aci", False)
+    assert directory.describe("svc-aci").app_insights_enabled is False
+
+
+def test_unknown_workspace_names_config_fields(arm: AzureMLStandIn, tmp_path: Path) -> None:
+    config = tmp_path / "other.json"
+    config.write_text('{"subscription_id": "s", "resource_group": "rg", "workspace_name": "ws-other"}')
+    with pytest.raises(HarnessError) as caught:
+        v1(config).describe("svc-aks")
+    assert str(caught.value) == (
+        f"workspace ws-other ({config}): not found (check subscription_id, resource_group and workspace_name "
+        "in config.json)"
+    )
