@@ -29,10 +29,14 @@ DEFAULT_LOG_LINES = 5000
 def add_service_arguments(parser: argparse.ArgumentParser, name_flag: str = "--name", required: bool = True) -> None:
     """The flags naming an Azure ML service; `scorebench run` uses them with name_flag="--service"."""
     which = parser.add_mutually_exclusive_group(required=required)
-    which.add_argument(name_flag, dest="name", help="SDK v1 web service (ACI/AKS) name")
-    which.add_argument("--endpoint-name", help="SDK v2 managed online endpoint name (needs scorebench[v2])")
-    parser.add_argument("--deployment", help="v2 deployment (default: the one taking most traffic)")
-    parser.add_argument("--workspace-config", help="config.json from Azure ML studio, or a folder to search from")
+    which.add_argument(name_flag, dest="name", metavar="SERVICE", help="SDK v1 web service (ACI/AKS) name")
+    which.add_argument(
+        "--endpoint-name", metavar="ENDPOINT", help="SDK v2 managed online endpoint name (needs scorebench[v2])"
+    )
+    parser.add_argument("--deployment", metavar="DEP", help="v2 deployment (default: the one taking most traffic)")
+    parser.add_argument(
+        "--workspace-config", metavar="PATH", help="config.json from Azure ML studio, or a folder to search from"
+    )
     parser.add_argument("--auth", choices=AUTH_CHOICES, default="auto",
                         help="sign-in: auto = service principal when AZURE_CLIENT_ID/AZURE_TENANT_ID/"
                              "AZURE_CLIENT_SECRET are set, else interactive (env SCOREBENCH_AZURE_AUTH)")  # fmt: skip
@@ -49,9 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("verb", choices=VERBS, help="what to do with the service")
     add_service_arguments(parser)
     parser.add_argument("--json", action="store_true", help="show: print the service as JSON")
-    parser.add_argument("--out", help="keys: write the primary key to this file (created with mode 0600)")
+    parser.add_argument(
+        "--out", metavar="FILE", help="keys: write the primary key to this file (created with mode 0600)"
+    )
     parser.add_argument("--reveal", action="store_true", help=f"keys: print 'export {KEY_ENV}=...' on stdout")
-    parser.add_argument("--lines", type=int, default=DEFAULT_LOG_LINES, help="logs: how many lines (default 5000)")
+    parser.add_argument(
+        "--lines", type=int, metavar="N", default=DEFAULT_LOG_LINES, help="logs: how many lines (default 5000)"
+    )
     parser.add_argument("--disable", action="store_true", help="enable-insights: switch Application Insights off")
 
 
