@@ -171,11 +171,32 @@ class AppInsightsProbe:
         return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
 
 
+TOKEN_ENV = "SCOREBENCH_LOGS_TOKEN"
+
+
 def default_credential(interactive: bool = False) -> Any:
-    """DefaultAzureCredential (environment, managed identity, Azure CLI, ...), or a browser login."""
+    """A browser login if asked; else a ready token from SCOREBENCH_LOGS_TOKEN (e.g. `az account
+    get-access-token --resource https://api.loganalytics.io --query accessToken -o tsv`, for CI
+    jobs that hold a token but no identity); else DefaultAzureCredential (environment, managed
+    identity, Azure CLI, ...)."""
     from azure.identity import DefaultAzureCredential, InteractiveBrowserCredential
 
-    return InteractiveBrowserCredential() if interactive else DefaultAzureCredential()
+    if interactive:
+        return InteractiveBrowserCredential()
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    return StaticTokenCredential(token) if token else DefaultAzureCredential()
+
+
+class StaticTokenCredential:
+    """A TokenCredential that hands out one bearer token (valid for the next hour, as far as it knows)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + 3600)
 
 
 def _loopback_http(endpoint: str) -> bool:
