@@ -1,0 +1,64 @@
+"""The Locust scenario run standalone (`locust -f loadtests/locustfile.py`) against the stand-in."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from scorebench.records import read_samples
+from tests.conftest import TEST_KEY, free_port
+from tests.loadtests.conftest import files_text, run_locust
+
+SHORT = ("-u", "2", "-r", "2", "-t", "3s")
+
+
+def test_standalone_run_exits_0_with_one_ok_sample_per_request(standin, tmp_path: Path) -> None:
+    run = run_locust(standin.base_url, tmp_path, *SHORT, "--json-file", str(tmp_path / "stats"), SCOREBENCH_KEY=TEST_KEY)
+    assert run.returncode == 0, run.stderr[-2000:]
+    samples = read_samples(tmp_path)
+    assert samples
+    assert {s.outcome for s in samples} == {"ok"}
+    assert len({s.client_request_id for s in samples}) == len(samples)
+    assert all(len(s.client_request_id) == 32 and s.server_fn_ms is not None for s in samples)
+    assert {s.payload_id for s in samples} == {"data.json"}
+    assert len({s.worker for s in samples}) == 1
+    (entry,) = json.loads((tmp_path / "stats.json").read_text())  # Locust's final stats (its csv lags)
+    assert (entry["num_requests"], entry["num_failures"]) == (len(samples), 0)
+    assert TEST_KEY not in run.stdout + run.stderr + files_text(tmp_path)
+
+
+def test_injected_errors_are_run_function_failed_and_fail_the_run(standin_factory, tmp_path: Path) -> None:
+    server = standin_factory(key=TEST_KEY, error_rate=0.5)
+    run = run_locust(server.base_url, tmp_path, *SHORT, SCOREBENCH_KEY=TEST_KEY)
+    outcomes = Counter(s.outcome for s in read_samples(tmp_path))
+    assert set(outcomes) == {"ok", "run_function_failed"}, outcomes
+    assert run.returncode == 1  # Locust counts them as failures
+    assert all(s.status == 500 for s in read_samples(tmp_path) if s.outcome == "run_function_failed")
+
+
+def test_wrong_key_is_http_4xx(standin, tmp_path: Path) -> None:
+    run = run_locust(standin.score_url, tmp_path, "-u", "1", "-t", "2s", SCOREBENCH_KEY="not-the-key")
+    samples = read_samples(tmp_path)
+    assert samples
+    assert {(s.outcome, s.status) for s in samples} == {("http_4xx", 401)}
+    assert run.returncode == 1
+
+
+def test_nothing_listening_is_connect_error(tmp_path: Path) -> None:
+    run = run_locust(f"http://127.0.0.1:{free_port()}", tmp_path, "-u", "1", "-t", "1s", SCOREBENCH_REQUESTS="3")
+    samples = read_samples(tmp_path)
+    assert [(s.outcome, s.status) for s in samples] == [("connect_error", 0)] * 3
+    assert run.returncode == 1
+
+
+def test_request_budget_stops_the_run(standin, tmp_path: Path) -> None:
+    run = run_locust(standin.score_url, tmp_path, "-u", "3", "-r", "3", "-t", "60s", SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_REQUESTS="7")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(read_samples(tmp_path)) == 7
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    run = run_locust("http://127.0.0.1:9", tmp_path, "-t", "1s", SCOREBENCH_SHAPE="zigzag")
+    assert run.returncode != 0
+    assert "SCOREBENCH_SHAPE='zigzag' is not one of" in run.stderr
