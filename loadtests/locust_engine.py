@@ -141,7 +141,9 @@ def _requests_env(plan: LoadPlan, index: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _started(commands: list[list[str]], envs: list[dict[str, str]], extras: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+def _started(
+    commands: list[list[str]], envs: list[dict[str, str]], extras: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Start every command in its own session; on exit, stop and reap whatever still runs."""
     processes: list[subprocess.Popen[bytes]] = []
     logs = [(extras / f"process-{i}.out").open("wb") for i in range(len(commands))]

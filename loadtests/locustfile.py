@@ -98,7 +98,9 @@ def _inline_payloads(root: Path) -> list[tuple[str, bytes]]:
             if file.suffix == ".jsonl"
             else [(name, text)]
         )
-        found += [(pid, json.dumps(json.loads(doc), separators=(",", ":"), ensure_ascii=False).encode()) for pid, doc in docs]
+        found += [
+            (pid, json.dumps(json.loads(doc), separators=(",", ":"), ensure_ascii=False).encode()) for pid, doc in docs
+        ]
     return found
 
 
@@ -176,6 +178,7 @@ def _on_init(environment: Any, runner: Any = None, **_kw: Any) -> None:
     if not HAVE_SCOREBENCH:
         _fail("SCOREBENCH_RUN_DIR needs the scorebench package (samples are written with its SampleWriter)")
     STATE.writer = SampleWriter(Path(run_dir) / f"samples-{WORKER}.csv")
+    STATE.writer.flush()  # the header reaches the file at once: readers never see an empty part
     gevent.spawn(_flush_forever)
 
 
@@ -194,8 +197,13 @@ def _on_quitting(**_kw: Any) -> None:
 
 
 @events.request.add_listener
-def _on_request(context: dict[str, Any] | None, response_time: float, response_length: int,
-                start_time: float | None = None, **_kw: Any) -> None:
+def _on_request(
+    context: dict[str, Any] | None,
+    response_time: float,
+    response_length: int,
+    start_time: float | None = None,
+    **_kw: Any,
+) -> None:
     info = context.get("scorebench") if context else None
     if info is None:
         return

@@ -95,8 +95,12 @@ def _number(environ: Mapping[str, str], name: str, default: float | None) -> flo
         raise ValueError(f"{name}={text!r} is not a number") from None
 
 
-def spec_from_env(environ: Mapping[str, str], users: int | None = None, spawn_rate: float | None = None,
-                  duration_s: float | None = None) -> ShapeSpec | None:
+def spec_from_env(
+    environ: Mapping[str, str],
+    users: int | None = None,
+    spawn_rate: float | None = None,
+    duration_s: float | None = None,
+) -> ShapeSpec | None:
     """The shape SCOREBENCH_SHAPE names (None when unset); Locust's -u/-r/-t fill the gaps.
 
     Variables: SCOREBENCH_USERS, SCOREBENCH_SPAWN_RATE, SCOREBENCH_DURATION_S, SCOREBENCH_STEPS,

@@ -15,12 +15,16 @@ from tests.conftest import REPO_ROOT, cli_env
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
 
 
-def run_locust(host: str, run_dir: Path, *args: str, timeout_s: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+def run_locust(
+    host: str, run_dir: Path, *args: str, timeout_s: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
     """`python -m locust -f loadtests/locustfile.py --headless --host HOST ARGS` with SCOREBENCH_* env."""
     run_dir.mkdir(parents=True, exist_ok=True)
     environ = cli_env(SCOREBENCH_RUN_DIR=str(run_dir), **env)
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=environ, cwd=run_dir, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout_s, env=environ, cwd=run_dir, check=False
+    )
 
 
 def files_text(folder: Path) -> str:

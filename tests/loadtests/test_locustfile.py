@@ -14,7 +14,9 @@ SHORT = ("-u", "2", "-r", "2", "-t", "3s")
 
 
 def test_standalone_run_exits_0_with_one_ok_sample_per_request(standin, tmp_path: Path) -> None:
-    run = run_locust(standin.base_url, tmp_path, *SHORT, "--json-file", str(tmp_path / "stats"), SCOREBENCH_KEY=TEST_KEY)
+    run = run_locust(
+        standin.base_url, tmp_path, *SHORT, "--json-file", str(tmp_path / "stats"), SCOREBENCH_KEY=TEST_KEY
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     samples = read_samples(tmp_path)
     assert samples
@@ -53,7 +55,9 @@ def test_nothing_listening_is_connect_error(tmp_path: Path) -> None:
 
 
 def test_request_budget_stops_the_run(standin, tmp_path: Path) -> None:
-    run = run_locust(standin.score_url, tmp_path, "-u", "3", "-r", "3", "-t", "60s", SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_REQUESTS="7")
+    run = run_locust(
+        standin.score_url, tmp_path, "-u", "3", "-r", "3", "-t", "60s", SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_REQUESTS="7"
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert len(read_samples(tmp_path)) == 7
 
