@@ -75,8 +75,10 @@ print("partial", result.partial, result.reason, result.requests, flush=True)
 
 
 def test_sigint_stops_locust_gracefully_and_returns_partial(standin, tmp_path: Path) -> None:
-    runner = subprocess.Popen([sys.executable, "-c", SCRIPT, standin.score_url, str(tmp_path), TEST_KEY],
-                              env=cli_env(), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    command = [sys.executable, "-c", SCRIPT, standin.score_url, str(tmp_path), TEST_KEY]
+    runner = subprocess.Popen(
+        command, env=cli_env(), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while not read_samples(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.2)
