@@ -54,9 +54,9 @@ except ImportError:  # uploaded flat, next to outcomes.py and shapes.py
     import shapes  # type: ignore[no-redef]
 
 try:
-    from loadtests.samples import SampleWriter
+    from loadtests.samples import SampleWriter, utc_from_epoch_fast
     from payloads.loader import DEFAULT_PAYLOADS, load_payloads
-    from scorebench.records import Sample, utc_from_epoch
+    from scorebench.records import Sample
 
     HAVE_SCOREBENCH = True
 except ImportError:
@@ -211,7 +211,7 @@ def _on_request(
         writer.write(
             Sample(
                 client_request_id=info["id"],
-                started_at=utc_from_epoch((start_time or time.time()) - lag_s),
+                started_at=utc_from_epoch_fast((start_time or time.time()) - lag_s),
                 latency_ms=response_time + lag_s * 1000.0,
                 status=info["status"],
                 outcome=info["outcome"],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -44,6 +45,7 @@ http {{
 """
 BARE = """
 import json
+import os
 from locust import FastHttpUser, constant, task
 BODY = json.dumps(json.loads(open({body!r}).read()), separators=(",", ":")).encode()
 class Bare(FastHttpUser):
@@ -75,8 +77,10 @@ def start_nginx(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise SystemExit("nginx did not start")
 
 
-def run_variant(locustfile: Path, port: int, users: int, seconds: int, tmp: Path, run_dir: Path | None) -> float:
-    """Requests per second of one Locust run."""
+def run_variant(
+    locustfile: Path, port: int, users: int, seconds: int, tmp: Path, run_dir: Path | None
+) -> tuple[float, float]:
+    """(requests per second, CPU microseconds per request) of one Locust run."""
     stats = tmp / "stats.json"
     env = {"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"}
     if run_dir is not None:
@@ -84,13 +88,16 @@ def run_variant(locustfile: Path, port: int, users: int, seconds: int, tmp: Path
         env["SCOREBENCH_RUN_DIR"] = str(run_dir)
     command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", f"http://127.0.0.1:{port}",
                "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--only-summary", "--json-file", str(stats.with_suffix(""))]  # fmt: skip
-    subprocess.run(command, env=env, capture_output=True, check=False, timeout=seconds + 60)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, _status, usage = os.wait4(process.pid, 0)
+    process.returncode = 0
     (entry,) = json.loads(stats.read_text())
     span_s = entry["last_request_timestamp"] - entry["start_time"]
     if run_dir is not None:
         rows = sum(sum(1 for _ in p.open()) - 1 for p in run_dir.glob("samples-*.csv"))
         assert rows == entry["num_requests"], (rows, entry["num_requests"])
-    return float(entry["num_requests"] / span_s)
+    cpu_us = (usage.ru_utime + usage.ru_stime) * 1e6 / entry["num_requests"]
+    return float(entry["num_requests"] / span_s), cpu_us
 
 
 def main() -> None:
@@ -106,6 +113,7 @@ def main() -> None:
         scenario = REPO_ROOT / "loadtests" / "locustfile.py"
         nginx, port = start_nginx(tmp)
         rates: dict[str, list[float]] = {"bare": [], "scenario": [], "samples": []}
+        cpu: dict[str, list[float]] = {"bare": [], "scenario": [], "samples": []}
         try:
             for round_index in range(args.rounds):
                 for variant, locustfile, run_dir in (
@@ -113,9 +121,12 @@ def main() -> None:
                     ("scenario", scenario, None),
                     ("samples", scenario, tmp / "run"),
                 ):
-                    rate = run_variant(locustfile, port, args.users, args.seconds, tmp, run_dir)
+                    rate, cpu_us = run_variant(locustfile, port, args.users, args.seconds, tmp, run_dir)
                     rates[variant].append(rate)
-                    print(f"round {round_index + 1} {variant:9s} {rate:9.1f} req/s", flush=True)
+                    cpu[variant].append(cpu_us)
+                    print(
+                        f"round {round_index + 1} {variant:9s} {rate:9.1f} req/s {cpu_us:7.1f} CPU µs/req", flush=True
+                    )
         finally:
             nginx.terminate()
             nginx.wait()
@@ -125,7 +136,14 @@ def main() -> None:
     listener = (1 - medians["samples"] / medians["scenario"]) * 100
     print(f"sample listener alone: {listener:+.1f}% (samples vs scenario)")
     total = (1 - medians["samples"] / medians["bare"]) * 100
-    print(f"full scenario with samples vs bare FastHttpUser: {total:.1f}% overhead (target <= 10%)")
+    print(f"full scenario with samples vs bare FastHttpUser: {total:.1f}% overhead in req/s (target <= 10%)")
+    cpu_medians = {variant: statistics.median(values) for variant, values in cpu.items()}
+    for variant, value in cpu_medians.items():
+        print(f"median {variant:9s} {value:7.1f} CPU µs/req ({(value / cpu_medians['bare'] - 1) * 100:+.1f}% vs bare)")
+    cost = cpu_medians["samples"] / cpu_medians["bare"] - 1
+    print(
+        f"full scenario with samples vs bare: {cost * 100:.1f}% more CPU per request (= {1 - 1 / (1 + cost):.1%} fewer req/s on a saturated core)"
+    )
 
 
 if __name__ == "__main__":
