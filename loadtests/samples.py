@@ -8,13 +8,12 @@ Never write a key or a header value here: a sample holds ids, timings, sizes and
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from pathlib import Path
 from typing import TextIO
 
-from scorebench.records import Sample, header, to_row
+from scorebench.records import Sample, header
 
 FLUSH_INTERVAL_S = 0.5
 
@@ -29,13 +28,12 @@ class SampleWriter:
         self._handle: TextIO = path.open("a", newline="", encoding="utf-8", buffering=1 << 16)
         if is_new:
             self._handle.write(",".join(header(Sample)) + "\r\n")
-        self._rows = csv.writer(self._handle)  # one writer for the file: same bytes as records.csv_line
         self._last_flush_s = time.monotonic()
         self.count = 0
 
     def write(self, sample: Sample) -> None:
         """Append one sample (buffered; flushed by flush_if_due or close)."""
-        self._rows.writerow(to_row(sample))
+        self._handle.write(sample_line(sample))
         self.count += 1
 
     def flush_if_due(self, now_s: float | None = None) -> None:
@@ -63,6 +61,26 @@ class SampleWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def _text(value: str) -> str:
+    """A string cell as csv.writer (QUOTE_MINIMAL) writes it."""
+    if _NEEDS_QUOTES.isdisjoint(value):
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def sample_line(sample: Sample) -> str:
+    """records.csv_line(sample), byte for byte, at a fraction of the cost (the Locust hot path)."""
+    fn_ms = "" if sample.server_fn_ms is None else f"{sample.server_fn_ms:.3f}"
+    return (
+        f"{_text(sample.client_request_id)},{_text(sample.started_at)},{sample.latency_ms:.3f},{sample.status},"
+        f"{_text(sample.outcome)},{fn_ms},{sample.bytes_sent},{sample.bytes_received},"
+        f"{_text(sample.payload_id)},{_text(sample.worker)}\r\n"
+    )
 
 
 _second_cache: list[object] = [None, ""]
