@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
+from payloads.loader import DEFAULT_PAYLOADS
 from scorebench.records import read_samples
-from tests.conftest import TEST_KEY, free_port
+from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port
 from tests.loadtests.conftest import files_text, run_locust
 
 SHORT = ("-u", "2", "-r", "2", "-t", "3s")
@@ -66,3 +70,22 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     run = run_locust("http://127.0.0.1:9", tmp_path, "-t", "1s", SCOREBENCH_SHAPE="zigzag")
     assert run.returncode != 0
     assert "SCOREBENCH_SHAPE='zigzag' is not one of" in run.stderr
+
+
+def test_flat_upload_runs_without_the_scorebench_package(standin, tmp_path: Path) -> None:
+    """The Azure Load Testing layout: locustfile.py, outcomes.py, shapes.py, data.json in one folder."""
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    for name in ("locustfile.py", "outcomes.py", "shapes.py"):
+        shutil.copy(REPO_ROOT / "loadtests" / name, upload / name)
+    shutil.copy(DEFAULT_PAYLOADS / "data.json", upload / "data.json")
+    env = {k: v for k, v in cli_env().items() if k != "PYTHONPATH"}
+    env.update(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_PAYLOADS="data.json", SCOREBENCH_SCORE_PATH="/score")
+    command = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", standin.base_url,
+               "-u", "1", "-t", "2s", "--json-file", "stats"]  # fmt: skip
+    run = subprocess.run(command, cwd=upload, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    (entry,) = json.loads((upload / "stats.json").read_text())
+    assert entry["num_requests"] > 0
+    assert entry["num_failures"] == 0
+    assert not list(upload.glob("samples*.csv"))
