@@ -240,7 +240,7 @@ def _classify(response: Any) -> tuple[int, str, float | None]:
     error = response.request_meta.get("exception")
     if status == 0 or (error is not None and not isinstance(error, LocustBadStatusCode)):
         return status, outcomes.classify_exception(getattr(response, "error", None) or error), None
-    headers = response.headers or {}
+    headers = response.headers if response.headers is not None else {}
     body = response.content if 200 <= status < 300 else None
     outcome = outcomes.classify_response(status, headers.get(outcomes.RUN_FAILED_HEADER), body)
     return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER))

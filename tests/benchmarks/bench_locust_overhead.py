@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import socket
 import statistics
@@ -45,7 +44,6 @@ http {{
 """
 BARE = """
 import json
-import os
 from locust import FastHttpUser, constant, task
 BODY = json.dumps(json.loads(open({body!r}).read()), separators=(",", ":")).encode()
 class Bare(FastHttpUser):
@@ -53,6 +51,16 @@ class Bare(FastHttpUser):
     @task
     def score(self):
         self.client.post("/score", data=BODY, headers={{"Content-Type": "application/json"}}, name="score")
+"""
+CPU_PROBE = """
+import json, os, time
+from locust import events
+MARKS = {{}}
+events.test_start.add_listener(lambda **_kw: MARKS.update(start=time.process_time()))
+@events.test_stop.add_listener
+def _stop(**_kw):
+    with open({path!r}, "w") as handle:
+        json.dump({{"cpu_s": time.process_time() - MARKS.get("start", 0.0)}}, handle)
 """
 
 
@@ -80,23 +88,25 @@ def start_nginx(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
 def run_variant(
     locustfile: Path, port: int, users: int, seconds: int, tmp: Path, run_dir: Path | None
 ) -> tuple[float, float]:
-    """(requests per second, CPU microseconds per request) of one Locust run."""
+    """(requests per second, CPU microseconds per request) of one Locust run (CPU from test start to stop)."""
     stats = tmp / "stats.json"
     env = {"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"}
     if run_dir is not None:
         shutil.rmtree(run_dir, ignore_errors=True)
         env["SCOREBENCH_RUN_DIR"] = str(run_dir)
-    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", f"http://127.0.0.1:{port}",
+    probe = tmp / "cpu_probe.py"
+    probe.write_text(CPU_PROBE.format(path=str(tmp / "cpu.json")))
+    command = [sys.executable, "-m", "locust", "-f", f"{locustfile},{probe}", "--headless", "--host", f"http://127.0.0.1:{port}",
                "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--only-summary", "--json-file", str(stats.with_suffix(""))]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, _status, usage = os.wait4(process.pid, 0)
-    process.returncode = 0
+    subprocess.run(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60, check=False
+    )
     (entry,) = json.loads(stats.read_text())
     span_s = entry["last_request_timestamp"] - entry["start_time"]
     if run_dir is not None:
         rows = sum(sum(1 for _ in p.open()) - 1 for p in run_dir.glob("samples-*.csv"))
         assert rows == entry["num_requests"], (rows, entry["num_requests"])
-    cpu_us = (usage.ru_utime + usage.ru_stime) * 1e6 / entry["num_requests"]
+    cpu_us = json.loads((tmp / "cpu.json").read_text())["cpu_s"] * 1e6 / entry["num_requests"]
     return float(entry["num_requests"] / span_s), cpu_us
 
 
