@@ -37,7 +37,6 @@ import random  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from typing import Any  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
@@ -274,7 +273,7 @@ class ScoringUser(FastHttpUser):
             raise StopUser()
         STATE.sent += 1
         payload_id, body = next(_ROTATION)
-        request_id = uuid.uuid4().hex
+        request_id = outcomes.new_request_id()
         lag_s = max(0.0, time.monotonic() - self.next_due_s) if self.interval_s else 0.0
         info: dict[str, Any] = {"id": request_id, "payload_id": payload_id, "bytes_sent": len(body), "lag_s": lag_s}
         headers = {**BASE_HEADERS, "x-ms-client-request-id": request_id}

@@ -96,8 +96,10 @@ def run_variant(
         env["SCOREBENCH_RUN_DIR"] = str(run_dir)
     probe = tmp / "cpu_probe.py"
     probe.write_text(CPU_PROBE.format(path=str(tmp / "cpu.json")))
-    command = [sys.executable, "-m", "locust", "-f", f"{locustfile},{probe}", "--headless", "--host", f"http://127.0.0.1:{port}",
-               "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--only-summary", "--json-file", str(stats.with_suffix(""))]  # fmt: skip
+    host = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "locust", "-f", f"{locustfile},{probe}", "--headless", "--host", host,
+               "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--only-summary",
+               "--json-file", str(stats.with_suffix(""))]  # fmt: skip
     subprocess.run(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60, check=False
     )
@@ -152,7 +154,8 @@ def main() -> None:
         print(f"median {variant:9s} {value:7.1f} CPU µs/req ({(value / cpu_medians['bare'] - 1) * 100:+.1f}% vs bare)")
     cost = cpu_medians["samples"] / cpu_medians["bare"] - 1
     print(
-        f"full scenario with samples vs bare: {cost * 100:.1f}% more CPU per request (= {1 - 1 / (1 + cost):.1%} fewer req/s on a saturated core)"
+        f"full scenario with samples vs bare: {cost * 100:.1f}% more CPU per request"
+        f" (= {1 - 1 / (1 + cost):.1%} fewer req/s on a saturated core)"
     )
 
 

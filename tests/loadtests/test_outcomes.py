@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 import ssl
+import uuid
 
 import pytest
 
-from loadtests.outcomes import FAILURE_OUTCOMES, classify_exception, classify_response, server_fn_ms
+from loadtests.outcomes import FAILURE_OUTCOMES, classify_exception, classify_response, new_request_id, server_fn_ms
 from scorebench.records import OUTCOMES
 
 
@@ -68,3 +69,11 @@ def test_server_fn_ms() -> None:
     assert server_fn_ms("200.276") == 200.276
     assert server_fn_ms(None) is None
     assert server_fn_ms("n/a") is None
+
+
+def test_new_request_id_is_a_fresh_uuid4_hex() -> None:
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for text in ids:
+        parsed = uuid.UUID(hex=text)
+        assert (len(text), parsed.version, parsed.variant, parsed.hex) == (32, 4, uuid.RFC_4122, text)
