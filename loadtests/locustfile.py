@@ -275,7 +275,15 @@ class ScoringUser(FastHttpUser):
         payload_id, body = next(_ROTATION)
         request_id = outcomes.new_request_id()
         lag_s = max(0.0, time.monotonic() - self.next_due_s) if self.interval_s else 0.0
-        info: dict[str, Any] = {"id": request_id, "payload_id": payload_id, "bytes_sent": len(body), "lag_s": lag_s}
+        info: dict[str, Any] = {
+            "id": request_id,
+            "payload_id": payload_id,
+            "bytes_sent": len(body),
+            "lag_s": lag_s,
+            "status": 0,
+            "outcome": "read_error",  # replaced by _classify once the answer is in
+            "server_fn_ms": None,
+        }
         headers = {**BASE_HEADERS, "x-ms-client-request-id": request_id}
         with self.client.post(
             self.url,

@@ -89,3 +89,13 @@ def test_flat_upload_runs_without_the_scorebench_package(standin, tmp_path: Path
     assert entry["num_requests"] > 0
     assert entry["num_failures"] == 0
     assert not list(upload.glob("samples*.csv"))
+
+
+def test_rate_paces_users_below_the_target(standin, tmp_path: Path) -> None:
+    """--rate only ever slows users down: 10 req/s over 2 s is at most ~30 requests, unpaced is hundreds."""
+    run = run_locust(standin.score_url, tmp_path, "-u", "2", "-r", "2", "-t", "2s",
+                     SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_RATE="10", SCOREBENCH_USERS="2")  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    samples = read_samples(tmp_path)
+    assert 0 < len(samples) <= 2 + 10 * (2 + 1)
+    assert {s.outcome for s in samples} == {"ok"}
