@@ -65,7 +65,8 @@ def read_envelopes(data_dir: Path, base_type: str | None = None) -> Iterator[dic
         return
     connection = sqlite3.connect(f"file:{store_path(data_dir)}?mode=ro", uri=True, timeout=30)
     try:
-        query, params = "SELECT envelope FROM envelopes", ()
+        query = "SELECT envelope FROM envelopes"
+        params: tuple[str, ...] = ()
         if base_type is not None:
             query, params = query + " WHERE base_type = ?", (base_type,)
         for (text,) in connection.execute(query + " ORDER BY id", params):

@@ -17,6 +17,8 @@ import json
 import math
 import os
 import time
+from pathlib import Path
+from typing import Any
 
 import joblib
 import pandas as pd
@@ -26,11 +28,11 @@ from inference_schema.schema_decorators import input_schema, output_schema
 
 from scorebench.local.model import EXAMPLE_RECORD, FIELDS, MODEL_FILE
 
-model = None
+model: Any = None
 _calls = 0
 
 
-def _knob(name, default=0.0):
+def _knob(name: str, default: float = 0.0) -> float:
     return float(os.environ.get(f"SCOREBENCH_STANDIN_{name}", default))
 
 
@@ -46,19 +48,19 @@ class InjectedFailure(RuntimeError):
     """Raised by run() when the error-rate knob says this call fails."""
 
 
-def _due(rate, call):
+def _due(rate: float, call: int) -> bool:
     """True for an exact `rate` fraction of calls: when floor(call*rate) steps up."""
     return rate > 0 and math.floor(call * rate) > math.floor((call - 1) * rate)
 
 
-def init():
+def init() -> None:
     global model
-    model = joblib.load(os.path.join(os.environ["AZUREML_MODEL_DIR"], MODEL_FILE))
+    model = joblib.load(Path(os.environ["AZUREML_MODEL_DIR"]) / MODEL_FILE)
 
 
-@input_schema("data", StandardPythonParameterType([EXAMPLE_RECORD]))
-@output_schema(StandardPythonParameterType({"result": ["no"]}))
-def run(data):
+@input_schema("data", StandardPythonParameterType([EXAMPLE_RECORD]))  # type: ignore[untyped-decorator]
+@output_schema(StandardPythonParameterType({"result": ["no"]}))  # type: ignore[untyped-decorator]
+def run(data: list[dict[str, Any]]) -> Any:
     global _calls
     _calls += 1
     if LATENCY_MS:
@@ -70,7 +72,7 @@ def run(data):
     if _due(BAD_RESPONSE_RATE, _calls):
         return AMLResponse("<html><body>upstream proxy error</body></html>", 200)
     labels = model.predict(pd.DataFrame(data, columns=list(FIELDS))).tolist()
-    answer = {"result": labels}
+    answer: dict[str, Any] = {"result": labels}
     if RESPONSE_BYTES:
         answer["padding"] = "x" * max(0, RESPONSE_BYTES - len(json.dumps(answer)) - 14)
     return answer
