@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -99,3 +101,30 @@ def test_rate_paces_users_below_the_target(standin, tmp_path: Path) -> None:
     samples = read_samples(tmp_path)
     assert 0 < len(samples) <= 2 + 10 * (2 + 1)
     assert {s.outcome for s in samples} == {"ok"}
+
+
+def test_slow_answers_past_the_client_timeout_are_timeout(standin_factory, tmp_path: Path) -> None:
+    server = standin_factory(key=TEST_KEY, latency_ms=1500)
+    run = run_locust(server.score_url, tmp_path, "-u", "1", "-t", "2s",
+                     SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_TIMEOUT_S="0.3", SCOREBENCH_REQUESTS="2")  # fmt: skip
+    samples = read_samples(tmp_path)
+    assert [(s.outcome, s.status) for s in samples] == [("timeout", 0)] * 2
+    assert run.returncode == 1
+
+
+def test_connection_closed_without_answer_is_read_error(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        port = listener.getsockname()[1]
+
+        def hang_up() -> None:
+            for _ in range(3):
+                connection, _ = listener.accept()
+                connection.recv(65536)
+                connection.close()
+
+        closer = threading.Thread(target=hang_up, daemon=True)
+        closer.start()
+        run_locust(f"http://127.0.0.1:{port}", tmp_path, "-u", "1", "-t", "5s", SCOREBENCH_REQUESTS="3")
+    assert [(s.outcome, s.status) for s in read_samples(tmp_path)] == [("read_error", 0)] * 3
