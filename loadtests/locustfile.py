@@ -222,7 +222,7 @@ def _on_request(
             )
         )
         writer.flush_if_due()
-    if REQUEST_CAP and STATE.finished >= REQUEST_CAP and STATE.runner is not None:
+    if REQUEST_CAP and STATE.finished == REQUEST_CAP and STATE.runner is not None:  # once
         gevent.spawn(STATE.runner.quit)
 
 
