@@ -112,6 +112,26 @@ def run_variant(
     return float(entry["num_requests"] / span_s), cpu_us
 
 
+def listener_cost_us(folder: Path, count: int = 100_000) -> float:
+    """CPU µs per request of the sample listener's own work (build a Sample, format, buffer), in isolation."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from loadtests.samples import SampleWriter, utc_from_epoch_fast
+    from scorebench.records import Sample
+
+    info = {"id": "ab" * 16, "payload_id": "data.json", "bytes_sent": 732, "lag_s": 0.0, "status": 200,
+            "outcome": "ok", "server_fn_ms": 1.5}  # fmt: skip
+    with SampleWriter(folder / "listener.csv") as writer:
+        started_s = time.process_time()
+        for _ in range(count):
+            lag_s = info["lag_s"]
+            writer.write(
+                Sample(info["id"], utc_from_epoch_fast(time.time() - lag_s), 3.2 + lag_s * 1000.0, info["status"],
+                       info["outcome"], info["server_fn_ms"], info["bytes_sent"], 17, info["payload_id"], "host-1")
+            )  # fmt: skip
+            writer.flush_if_due()
+        return (time.process_time() - started_s) * 1e6 / count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
@@ -152,6 +172,9 @@ def main() -> None:
     cpu_medians = {variant: statistics.median(values) for variant, values in cpu.items()}
     for variant, value in cpu_medians.items():
         print(f"median {variant:9s} {value:7.1f} CPU µs/req ({(value / cpu_medians['bare'] - 1) * 100:+.1f}% vs bare)")
+    listener_us = listener_cost_us(Path(tempfile.mkdtemp(prefix="bench-listener-")))
+    share = listener_us / cpu_medians["bare"] * 100
+    print(f"sample listener in isolation: {listener_us:.1f} CPU µs/req = {share:.1f}% of a bare request's CPU")
     cost = cpu_medians["samples"] / cpu_medians["bare"] - 1
     print(
         f"full scenario with samples vs bare: {cost * 100:.1f}% more CPU per request"
