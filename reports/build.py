@@ -192,3 +192,23 @@ def _read_swagger(run_dir: Path) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None) -> dict[str, Any]:
+    """The baseline document of a run directory (pure apart from reading the run's files)."""
+    run_dir = Path(run_dir)
+    info = read_run_json(run_dir)
+    samples = frames.read_samples_frame(run_dir)
+    if len(samples) == 0:
+        raise HarnessError(f"{run_dir}: no samples to make a baseline from")
+    timeout = float(info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir), timeout)
+    evidence = current_evidence(info, samples, summary)
+    return baselines.baseline_document(
+        name,
+        {**info, "label": info.get("label") or run_dir.name},
+        summary.to_dict(),
+        evidence["latency_sample_ms"].tolist(),
+        evidence["requests_per_second"].tolist(),
+        created_at or utc_iso(datetime.now(UTC)),
+    )

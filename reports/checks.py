@@ -16,8 +16,11 @@ Rules:
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import tomllib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -219,3 +222,23 @@ def _differences(now: Any, then: Any) -> str:
         keys = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
         return ", ".join(f"{k} {now.get(k)!r} vs {then.get(k)!r}" for k in keys)
     return f"{now!r} vs {then!r}"
+
+
+def configured_thresholds(flags: Sequence[str] | None, config: Path | None = None) -> list[str]:
+    """Threshold overrides: --threshold flags, else $SCOREBENCH_THRESHOLDS (comma-separated),
+    else scorebench.toml `[check] thresholds = [...]` ($SCOREBENCH_CONFIG or ./scorebench.toml)."""
+    if flags:
+        return list(flags)
+    if os.environ.get("SCOREBENCH_THRESHOLDS"):
+        return [t.strip() for t in os.environ["SCOREBENCH_THRESHOLDS"].split(",") if t.strip()]
+    path = config or Path(os.environ.get("SCOREBENCH_CONFIG") or "scorebench.toml")
+    if not path.is_file():
+        return []
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("check", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise HarnessError(f"{path}: not valid TOML ({exc})") from None
+    values = table.get("thresholds", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise HarnessError(f"{path}: [check] thresholds must be a list of strings like \"p95:+10%\"")
+    return values
