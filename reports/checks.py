@@ -240,5 +240,5 @@ def configured_thresholds(flags: Sequence[str] | None, config: Path | None = Non
         raise HarnessError(f"{path}: not valid TOML ({exc})") from None
     values = table.get("thresholds", [])
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise HarnessError(f"{path}: [check] thresholds must be a list of strings like \"p95:+10%\"")
+        raise HarnessError(f'{path}: [check] thresholds must be a list of strings like "p95:+10%"')
     return values

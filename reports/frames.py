@@ -59,9 +59,7 @@ def read_samples_frame(run_dir: Path) -> pd.DataFrame:
 def read_telemetry_frame(run_dir: Path) -> pd.DataFrame:
     """telemetry.csv (empty frame when absent); item_count defaults to 1."""
     path = run_dir / TELEMETRY_FILE
-    frame = _read(path, TelemetryRow, TELEMETRY_DTYPES) if path.exists() else _empty(
-        TelemetryRow, TELEMETRY_DTYPES
-    )
+    frame = _read(path, TelemetryRow, TELEMETRY_DTYPES) if path.exists() else _empty(TelemetryRow, TELEMETRY_DTYPES)
     frame["item_count"] = frame["item_count"].fillna(1.0)
     return frame
 

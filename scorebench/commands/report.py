@@ -25,7 +25,9 @@ def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bo
         metavar="METRIC:±N%|pp",
         help="override a default threshold (p95:+10%%, p99:+15%%, error_rate:+0.5pp, rps:-10%%); METRIC:off drops it",
     )
-    parser.add_argument("--timeout-s", type=float, metavar="S", help="judge against this timeout (default: run.json, 60)")
+    parser.add_argument(
+        "--timeout-s", type=float, metavar="S", help="judge against this timeout (default: run.json, 60)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,16 +35,30 @@ PROFILE = {"concurrency": 4, "duration_s": 30.0, "requests": None, "rate_rps": N
 PAYLOAD_HASH = "sha256:4f1c0e0b9d2a7d3e"
 SWAGGER = {
     "swagger": "2.0",
-    "info": {"title": "bank-marketing", "description": "API specification for the Azure Machine Learning service", "version": "1.0"},
+    "info": {
+        "title": "bank-marketing",
+        "description": "API specification for the Azure Machine Learning service",
+        "version": "1.0",
+    },
     "schemes": ["http"],
     "consumes": ["application/json"],
     "produces": ["application/json"],
     "paths": {
         "/": {"get": {"operationId": "ServiceHealthCheck", "summary": "Simple health check endpoint"}},
-        "/score": {"post": {"operationId": "RunMLService", "summary": "Run web service's model and get the prediction output"}},
+        "/score": {
+            "post": {"operationId": "RunMLService", "summary": "Run web service's model and get the prediction output"}
+        },
     },
     "definitions": {
-        "ServiceInput": {"type": "object", "properties": {"data": {"type": "array", "items": {"type": "object", "properties": {"age": {"type": "integer"}, "job": {"type": "string"}}}}}},
+        "ServiceInput": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"age": {"type": "integer"}, "job": {"type": "string"}}},
+                }
+            },
+        },
         "ServiceOutput": {"type": "object", "properties": {"result": {"type": "array", "items": {"type": "string"}}}},
     },
 }
@@ -83,7 +97,9 @@ def make_run(
             exceptions.append(ExceptionRow(utc_from_epoch(started), crid, "ValueError", "could not convert 'age'", 1))
     if with_telemetry:
         for k in range(3):  # server rows with no client sample (another client, or a retry)
-            telemetry.append(TelemetryRow(utc_from_epoch(START_EPOCH_S + k), "", f"op{k}", "GET /", "200", True, 0.5, 1))
+            telemetry.append(
+                TelemetryRow(utc_from_epoch(START_EPOCH_S + k), "", f"op{k}", "GET /", "200", True, 0.5, 1)
+            )
         exceptions.append(ExceptionRow(utc_from_epoch(START_EPOCH_S + 5), "", "TimeoutError", "model load <slow>", 2))
     write_csv(run_dir / "samples.csv", samples, Sample)
     if with_telemetry:
