@@ -69,6 +69,7 @@ def build_report(
 ) -> BuildResult:
     """Build the summary, verdicts and HTML of a run (baseline: a normalised baseline dict)."""
     run_dir = Path(run_dir)
+    threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     info = read_run_json(run_dir)
@@ -78,7 +79,7 @@ def build_report(
     telemetry = frames.read_telemetry_frame(run_dir)
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
     summary = stats.summarize(samples, telemetry, timeout)
-    verdicts = judge(info, samples, summary, baseline, thresholds)
+    verdicts = judge(info, samples, summary, baseline, threshold_checks)
     status, exit_code = checks.overall(verdicts)
     data = report_data(
         run_dir=run_dir,
@@ -100,7 +101,7 @@ def judge(
     samples: pd.DataFrame,
     summary: stats.Summary,
     baseline: dict[str, Any] | None,
-    thresholds: list[str] | None,
+    threshold_checks: list[checks.ThresholdCheck],
 ) -> list[checks.Verdict]:
     """The timeout verdict, then (with a baseline) each threshold check's verdict."""
     verdicts = [checks.timeout_verdict(summary.to_dict())]
@@ -121,7 +122,7 @@ def judge(
         np.asarray(baseline["requests_per_second"], dtype="float64"),
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
-    return verdicts + [check.judge(now, then) for check in checks.resolve_thresholds(thresholds)]
+    return verdicts + [check.judge(now, then) for check in threshold_checks]
 
 
 def current_evidence(info: dict[str, Any], samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
