@@ -97,7 +97,7 @@ class ThresholdCheck:
         verdict = self.judge(current, baseline)
         return verdict.line if verdict.status == FAIL else None
 
-    def _change(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
+    def _change(self, now: np.ndarray, then: np.ndarray) -> Any:
         if self.unit == "pp":
             return (now - then) * 100.0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,11 +149,13 @@ def timeout_verdict(summary: dict[str, Any]) -> Verdict:
     band, count = summary["timeout"], summary["count"]
     limit = f"{band['timeout_s']:g} s timeout"
     if band["beyond_count"]:
-        line = f"{FAIL} timeout: {band['beyond_count']} of {count} requests reached the {limit} (slowest {band['slowest_ms']} ms)"
+        reached = f"{band['beyond_count']} of {count} requests reached the {limit}"
+        line = f"{FAIL} timeout: {reached} (slowest {band['slowest_ms']} ms)"
         return Verdict("timeout", FAIL, line)
     if not count:
         return Verdict("timeout", UNJUDGED, f"{UNJUDGED} timeout: no requests")
-    line = f"{PASS} timeout: all {count} requests within the {limit} (slowest {band['slowest_ms']} ms, margin {band['slowest_margin_ms']} ms)"
+    slowest = f"slowest {band['slowest_ms']} ms, margin {band['slowest_margin_ms']} ms"
+    line = f"{PASS} timeout: all {count} requests within the {limit} ({slowest})"
     return Verdict("timeout", PASS, line)
 
 
@@ -165,7 +167,8 @@ def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> 
             return Verdict("baseline", UNJUDGED, f"{UNJUDGED} baseline {name}: {label} differs ({detail})")
     counts = (current["summary"]["count"], baseline["summary"]["count"])
     if min(counts) < MIN_SAMPLES:
-        line = f"{UNJUDGED} baseline {name}: too few samples ({counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES})"
+        detail = f"{counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES}"
+        line = f"{UNJUDGED} baseline {name}: too few samples ({detail})"
         return Verdict("baseline", UNJUDGED, line)
     return None
 
@@ -190,7 +193,7 @@ POINT: dict[str, Callable[[Evidence], float | None]] = {
 }
 
 
-def _resample(metric: str, ev: Evidence, stream: int) -> np.ndarray:
+def _resample(metric: str, ev: Evidence, stream: int) -> Any:
     """BOOTSTRAP_RESAMPLES values of the metric over resamples of ev (fixed seed per side)."""
     rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
     if metric == "error_rate":

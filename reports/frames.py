@@ -81,13 +81,14 @@ def epoch_seconds(texts: pd.Series) -> np.ndarray:
     moments = pd.to_datetime(texts, format="ISO8601", utc=True, errors="coerce")
     nanos = moments.dt.as_unit("ns").astype("int64").to_numpy(dtype="float64")
     nanos[moments.isna().to_numpy()] = np.nan
-    return nanos / 1e9
+    seconds: np.ndarray = nanos / 1e9
+    return seconds
 
 
 def _read(path: Path, record_type: type, dtypes: dict[str, str]) -> pd.DataFrame:
     names = header(record_type)
     try:
-        frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values={c: [""] for c in names})  # type: ignore[arg-type]
+        frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values={c: [""] for c in names})
     except (ValueError, pd.errors.ParserError) as exc:
         raise HarnessError(f"{path}: not a scorebench {record_type.__name__} CSV ({exc})") from None
     if list(frame.columns) != names:
@@ -103,4 +104,4 @@ def _drop_cut_last_line(frame: pd.DataFrame, last_name: str) -> pd.DataFrame:
 
 
 def _empty(record_type: type, dtypes: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtypes[name]) for name in header(record_type)})  # type: ignore[call-overload]
+    return pd.DataFrame({name: pd.Series(dtype=dtypes[name]) for name in header(record_type)})

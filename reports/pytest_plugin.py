@@ -56,10 +56,12 @@ class ScoringEndpoint:
         request = urllib.request.Request(self.url, data=payload.body, headers=headers, method="POST")
         self.calls += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:  # noqa: S310 (http(s) URL)
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:
                 return json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as exc:
-            raise ScoringError(f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id}") from None
+            raise ScoringError(
+                f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id}"
+            ) from None
 
     def benchmark(self, payload_id: str | None = None, rounds: int = 20, warmup_rounds: int = 1) -> Any:
         """Time `rounds` scoring calls (one request each) with pytest-benchmark; returns the last answer."""

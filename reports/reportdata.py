@@ -21,11 +21,15 @@ from scorebench.secrets import safe_url
 MAX_EXCEPTIONS = 50
 MAX_MESSAGE_CHARS = 300
 MAX_SWAGGER_CHARS = 20_000
-LATENCY_ROWS = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"), ("p95", "p95"), ("p99", "p99"))
-LATENCY_ROWS += (("p99.9", "p99_9"), ("max", "max"))
-COMPARED = (("p50", "latency_ms", "p50", "ms"), ("p95", "latency_ms", "p95", "ms"), ("p99", "latency_ms", "p99", "ms"))
-COMPARED += (("mean", "latency_ms", "mean", "ms"), ("error rate", None, "error_rate", "%"))
-COMPARED += (("throughput", None, "throughput_rps", "rps"), ("requests", None, "count", ""))
+LATENCY_ROWS: tuple[tuple[str, str], ...] = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"))
+LATENCY_ROWS += (("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max"))
+COMPARED: tuple[tuple[str, str | None, str, str], ...] = (
+    ("p50", "latency_ms", "p50", "ms"),
+    ("p95", "latency_ms", "p95", "ms"),
+)
+COMPARED += (("p99", "latency_ms", "p99", "ms"), ("mean", "latency_ms", "mean", "ms"))
+COMPARED += (("error rate", None, "error_rate", "%"), ("throughput", None, "throughput_rps", "rps"))
+COMPARED += (("requests", None, "count", ""),)
 
 
 def report_data(

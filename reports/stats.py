@@ -63,7 +63,7 @@ def timeout_margins(latency_ms: np.ndarray, timed_out: np.ndarray, timeout_s: fl
     """Share of requests answered within 10/50/90/100 % of the timeout, and the slowest one's margin.
 
     A request whose outcome is `timeout`, or whose latency reached the timeout, is beyond it.
-    `slowest_margin_ms` is timeout − slowest latency (negative: the slowest went past it).
+    `slowest_margin_ms` is timeout - slowest latency (negative: the slowest went past it).
     """
     timeout_ms = timeout_s * 1000.0
     count = len(latency_ms)
@@ -85,7 +85,7 @@ def timeout_margins(latency_ms: np.ndarray, timed_out: np.ndarray, timeout_s: fl
 def join_telemetry(samples: pd.DataFrame, telemetry: pd.DataFrame) -> pd.DataFrame:
     """Client samples joined to their server row by client_request_id (inner join).
 
-    Columns: latency_ms, duration_ms (server), rest_ms (= latency − server duration: network,
+    Columns: latency_ms, duration_ms (server), rest_ms (= latency - server duration: network,
     gateway and queueing), started_s. A server row seen twice for one id counts once.
     """
     server = telemetry.loc[telemetry["client_request_id"].notna(), ["client_request_id", "duration_ms"]]
@@ -251,7 +251,8 @@ def bootstrap_sample(latency_ms: np.ndarray, size: int, seed: int) -> list[float
     """A sorted random subset (without replacement, fixed seed) of at most `size` latencies."""
     if len(latency_ms) > size:
         latency_ms = np.random.default_rng(seed).choice(latency_ms, size=size, replace=False)
-    return np.sort(latency_ms).round(3).tolist()
+    values: list[float] = np.sort(latency_ms).round(3).tolist()
+    return values
 
 
 def _share(part: int, whole: int) -> float:

@@ -85,12 +85,12 @@ def make_run(
         crid = uuid.UUID(int=rng.getrandbits(128), version=4).hex
         samples.append(
             Sample(crid, utc_from_epoch(started), round(latency, 3), status, outcome,
-                   round(server_ms, 3) if outcome == "ok" else None, 812, 18 if outcome == "ok" else 40, f"p{i % 2}", "w0")
+                   round(server_ms, 3) if outcome == "ok" else None, 812, 18 if outcome == "ok" else 40, f"p{i % 2}", "w0")  # noqa: E501
         )  # fmt: skip
         if with_telemetry and rng.random() > 0.03:
             weight = 2 if rng.random() < 0.02 else 1
             telemetry.append(
-                TelemetryRow(utc_from_epoch(started + 0.001), crid, uuid.UUID(int=rng.getrandbits(128)).hex, "POST /score",
+                TelemetryRow(utc_from_epoch(started + 0.001), crid, uuid.UUID(int=rng.getrandbits(128)).hex, "POST /score",  # noqa: E501
                              str(status), outcome == "ok", round(server_ms, 3), weight)
             )  # fmt: skip
         if outcome == "run_function_failed":

@@ -23,7 +23,8 @@ def test_document_carries_what_a_comparison_needs() -> None:
     assert document["load_profile"]["concurrency"] == 4
     assert document["payload_set_hash"] == "sha256:4f1c0e0b9d2a7d3e"
     assert document["summary"]["count"] == 300
-    assert len(document["latency_sample_ms"]) == 300 and document["latency_sample_ms"] == sorted(document["latency_sample_ms"])
+    assert len(document["latency_sample_ms"]) == 300
+    assert document["latency_sample_ms"] == sorted(document["latency_sample_ms"])
     assert sum(document["requests_per_second"]) == 300
     assert set(document["environment"]) == {"scorebench", "python", "platform", "machine", "cpus"}
     assert document["run"]["endpoint"] == "http://127.0.0.1:5001/score"
@@ -47,8 +48,11 @@ def test_load_round_trip(tmp_path: Path) -> None:
 def test_normalize_upgrades_a_version_0_file() -> None:
     old = {"summary": {"count": 50, "errors": 5, "latency_ms": {"p95": 10.0}}}
     new = baselines.normalize_baseline(old)
-    assert new["version"] == 1 and new["latency_sample_ms"] == [] and new["requests_per_second"] == []
-    assert new["summary"]["error_rate"] == 0.1 and new["load_profile"] is None
+    assert new["version"] == 1
+    assert new["latency_sample_ms"] == []
+    assert new["requests_per_second"] == []
+    assert new["summary"]["error_rate"] == 0.1
+    assert new["load_profile"] is None
 
 
 @pytest.mark.parametrize(

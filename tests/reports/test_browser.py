@@ -36,7 +36,10 @@ PROBE_HEAD = """<script>
 window.__sbErrors = [];
 (function () {
   var original = console.error;
-  console.error = function () { window.__sbErrors.push(Array.prototype.join.call(arguments, " ")); original.apply(console, arguments); };
+  console.error = function () {
+    window.__sbErrors.push(Array.prototype.join.call(arguments, " "));
+    original.apply(console, arguments);
+  };
   window.addEventListener("error", function (e) { window.__sbErrors.push("uncaught: " + e.message); });
 })();
 </script>"""

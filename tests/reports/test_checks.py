@@ -44,7 +44,7 @@ def test_parse_threshold(text: str, expected: checks.ThresholdCheck) -> None:
     [
         ("p95", "threshold 'p95': expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)"),
         ("p95:10%", "threshold 'p95:10%': expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)"),
-        ("p42:+10%", "threshold 'p42:+10%': unknown metric 'p42' (metrics: p50, p90, p95, p99, p99_9, max, mean, error_rate, rps)"),
+        ("p42:+10%", "threshold 'p42:+10%': unknown metric 'p42' (metrics: p50, p90, p95, p99, p99_9, max, mean, error_rate, rps)"),  # noqa: E501
     ],
 )  # fmt: skip
 def test_bad_threshold_is_one_line(text: str, message: str) -> None:
@@ -95,8 +95,14 @@ def test_a_change_noise_could_explain_does_not_fail() -> None:
 
 
 def test_timeout_verdicts() -> None:
-    summary = {"count": 10, "timeout": {"timeout_s": 60.0, "beyond_count": 2, "slowest_ms": 60000.5, "slowest_margin_ms": -0.5}}
-    assert checks.timeout_verdict(summary).line == "FAIL timeout: 2 of 10 requests reached the 60 s timeout (slowest 60000.5 ms)"
+    summary = {
+        "count": 10,
+        "timeout": {"timeout_s": 60.0, "beyond_count": 2, "slowest_ms": 60000.5, "slowest_margin_ms": -0.5},
+    }
+    assert (
+        checks.timeout_verdict(summary).line
+        == "FAIL timeout: 2 of 10 requests reached the 60 s timeout (slowest 60000.5 ms)"
+    )
     summary["timeout"] |= {"beyond_count": 0, "slowest_ms": 812.5, "slowest_margin_ms": 59187.5}
     assert checks.timeout_verdict(summary).line == (
         "PASS timeout: all 10 requests within the 60 s timeout (slowest 812.5 ms, margin 59187.5 ms)"
@@ -117,12 +123,13 @@ def test_timeout_verdicts() -> None:
 def test_cannot_judge(current: dict, line: str) -> None:
     baseline = {"load_profile": {"concurrency": 4}, "payload_set_hash": "h", "summary": {"count": 100}}
     verdict = checks.comparable(current, baseline, "b")
-    assert verdict is not None and verdict.line == line
+    assert verdict is not None
+    assert verdict.line == line
 
 
 @pytest.mark.parametrize(
     ("statuses", "expected"),
-    [(["PASS", "PASS"], ("PASS", 0)), (["PASS", "FAIL", "CANNOT JUDGE"], ("FAIL", 1)), (["PASS", "CANNOT JUDGE"], ("CANNOT JUDGE", 2))],
+    [(["PASS", "PASS"], ("PASS", 0)), (["PASS", "FAIL", "CANNOT JUDGE"], ("FAIL", 1)), (["PASS", "CANNOT JUDGE"], ("CANNOT JUDGE", 2))],  # noqa: E501
 )  # fmt: skip
 def test_overall_exit_codes(statuses: list[str], expected: tuple[str, int]) -> None:
     assert checks.overall([checks.Verdict("x", s, s) for s in statuses]) == expected

@@ -25,7 +25,8 @@ def test_report_writes_summary_and_html(runs: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "verdict: PASS (exit 0)"
     summary = json.loads((runs / "small" / "summary.json").read_text())
-    assert summary["count"] == 300 and summary["verdict"]["status"] == "PASS"
+    assert summary["count"] == 300
+    assert summary["verdict"]["status"] == "PASS"
     assert (runs / "small" / "report.html").stat().st_size < 5 * 2**20
 
 
@@ -65,11 +66,13 @@ def test_bad_input_is_one_line_exit_2(runs: Path, args: tuple[str, ...], message
     done = run_cli(*(a.format(runs=runs) for a in args))
     assert done.returncode == 2
     assert message.format(runs=runs) in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
 
 
 def test_baseline_save_refuses_an_existing_name(runs: Path) -> None:
     store = str(runs / "baselines")
     assert run_cli("baseline", "save", str(runs / "small"), "--name", "v1", "--baselines-dir", store).returncode == 0
     again = run_cli("baseline", "save", str(runs / "slow"), "--name", "v1", "--baselines-dir", store)
-    assert again.returncode == 2 and "baselines are never overwritten" in again.stderr
+    assert again.returncode == 2
+    assert "baselines are never overwritten" in again.stderr

@@ -51,13 +51,18 @@ def test_report_golden() -> None:
 
 def test_report_with_baseline_golden(with_baseline) -> None:
     compare_golden("slow-vs-small.report.html", without_library(with_baseline.html))
-    assert with_baseline.status == "FAIL" and with_baseline.exit_code == 1
+    assert with_baseline.status == "FAIL"
+    assert with_baseline.exit_code == 1
 
 
 def test_report_shows_the_comparison_side_by_side(with_baseline) -> None:
     html = with_baseline.html
-    assert 'id="baseline"' in html and "small-v1" in html
-    assert re.search(r"<td>p95</td><td class=\"n\">5\d\.\d ms</td><td class=\"n\">1\d\d\.\d ms</td><td class=\"n\">\+\d+\.\d%</td>", html)
+    assert 'id="baseline"' in html
+    assert "small-v1" in html
+    assert re.search(
+        r"<td>p95</td><td class=\"n\">5\d\.\d ms</td><td class=\"n\">1\d\d\.\d ms</td><td class=\"n\">\+\d+\.\d%</td>",
+        html,
+    )
 
 
 def test_report_is_self_contained() -> None:
@@ -69,7 +74,8 @@ def test_report_is_self_contained() -> None:
 
 def test_exception_text_is_escaped() -> None:
     html = build_report(RUNS / "small", generated_at=CLOCK).html
-    assert "model load &lt;slow&gt;" in html and "<slow>" not in html
+    assert "model load &lt;slow&gt;" in html
+    assert "<slow>" not in html
 
 
 def test_telemetry_missing_and_partial_are_said(tmp_path: Path) -> None:

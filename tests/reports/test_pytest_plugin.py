@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
+from tests.conftest import TEST_KEY, cli_env
 
-USER_TEST = '''
+USER_TEST = """
 def test_score_latency(scoring_endpoint):
     answer = scoring_endpoint.benchmark(rounds=5)
     assert answer["result"] in (["yes", "no"], ["no", "yes"], ["no", "no"], ["yes", "yes"])
-'''
+"""
 
 
 def run_pytest(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +38,7 @@ def test_skips_without_a_url(tmp_path: Path) -> None:
 
 
 def test_plugin_import_is_cheap() -> None:
-    code = "import sys, reports.pytest_plugin as p; print(sorted(m for m in ('pandas', 'numpy', 'jinja2', 'requests') if m in sys.modules))"
+    code = "import sys, reports.pytest_plugin as p; print(sorted(m for m in ('pandas', 'numpy', 'jinja2', 'requests') if m in sys.modules))"  # noqa: E501
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), check=True)
     assert done.stdout.strip() == "[]"
 
@@ -54,14 +54,19 @@ def test_autosave_and_compare_fail_against_the_standin(standin, standin_factory,
     text = saved[0].read_text()
     assert TEST_KEY not in text
     bench = json.loads(text)["benchmarks"][0]
-    assert bench["stats"]["rounds"] == 5 and bench["extra_info"]["scoring_url"] == standin.score_url
+    assert bench["stats"]["rounds"] == 5
+    assert bench["extra_info"]["scoring_url"] == standin.score_url
     # a rerun within a huge allowance passes
-    ok = run_pytest(tmp_path, *common, "--benchmark-compare", "--benchmark-compare-fail=median:1000%", SCOREBENCH_KEY=TEST_KEY)
+    ok = run_pytest(
+        tmp_path, *common, "--benchmark-compare", "--benchmark-compare-fail=median:1000%", SCOREBENCH_KEY=TEST_KEY
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     # the same test against an endpoint 300 ms slower fails pytest-benchmark's own gate
     slow = standin_factory(key=TEST_KEY, latency_ms=300)
     gated = ("--benchmark-enable", f"--benchmark-storage=file://{storage}", "--scoring-url", slow.score_url)
-    failed = run_pytest(tmp_path, *gated, "--benchmark-compare=0001", "--benchmark-compare-fail=median:50%", SCOREBENCH_KEY=TEST_KEY)
+    failed = run_pytest(
+        tmp_path, *gated, "--benchmark-compare=0001", "--benchmark-compare-fail=median:50%", SCOREBENCH_KEY=TEST_KEY
+    )
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Performance has regressed" in failed.stdout + failed.stderr
 

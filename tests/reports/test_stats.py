@@ -64,7 +64,7 @@ def test_summary_counts_outcomes_errors_and_throughput() -> None:
     samples = frame([100, 200, 300, 400], ["ok", "ok", "http_5xx", "timeout"], started_s=[0.0, 1.0, 2.0, 3.0])
     summary = stats.summarize(samples, None, timeout_s=0.35)
     assert (summary.count, summary.ok, summary.errors, summary.error_rate) == (4, 2, 2, 0.5)
-    assert summary.outcomes["http_5xx"] == 1 and summary.outcomes["timeout"] == 1 and summary.outcomes["read_error"] == 0
+    assert (summary.outcomes["http_5xx"], summary.outcomes["timeout"], summary.outcomes["read_error"]) == (1, 1, 0)
     assert summary.window_s == 3.4  # first start 0 s → last answer 3 s + 400 ms
     assert summary.throughput_rps == round(4 / 3.4, 3)
     assert summary.ok_latency_ms["max"] == 200.0
@@ -81,7 +81,8 @@ def test_timeout_bands_and_margin() -> None:
 
 def test_a_timed_out_request_is_beyond_the_timeout_whatever_its_latency() -> None:
     band = stats.timeout_margins(np.array([10.0, 20.0]), np.array([False, True]), 60.0)
-    assert band["beyond_count"] == 1 and band["within_pct"]["100"] == 0.5
+    assert band["beyond_count"] == 1
+    assert band["within_pct"]["100"] == 0.5
     assert band["slowest_margin_ms"] == 59980.0
 
 
@@ -129,7 +130,9 @@ def test_time_series_per_second() -> None:
 def test_bootstrap_sample_is_bounded_sorted_and_seeded() -> None:
     values = np.arange(10_000, dtype=float)
     first = stats.bootstrap_sample(values, 100, seed=1)
-    assert len(first) == 100 and first == sorted(first) and first == stats.bootstrap_sample(values, 100, seed=1)
+    assert len(first) == 100
+    assert first == sorted(first)
+    assert first == stats.bootstrap_sample(values, 100, seed=1)
     assert stats.bootstrap_sample(np.array([3.0, 1.0]), 100, seed=1) == [1.0, 3.0]
 
 
