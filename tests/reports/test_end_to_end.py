@@ -69,7 +69,7 @@ def sequential_run(url: str, run_dir: Path, telemetry: str) -> Path:
     writer.close()
     write_run_json(run_dir, {
         "label": run_dir.name, "endpoint": url, "engine": "test-sequential", "load_profile": PROFILE, "timeout_s": 60.0,
-        "payloads": {"path": str(DEFAULT_PAYLOADS), "count": len(payloads)}, "payload_set_hash": payload_set_hash(payloads),
+        "payloads": {"path": str(DEFAULT_PAYLOADS), "count": len(payloads)}, "payload_set_hash": payload_set_hash(payloads),  # noqa: E501
         "telemetry": telemetry, "started_at": utc_from_epoch(started_at), "ended_at": utc_from_epoch(time.time()),
     })  # fmt: skip
     return run_dir
