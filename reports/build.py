@@ -78,14 +78,15 @@ def build_report(
         raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
     telemetry = frames.read_telemetry_frame(run_dir)
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
-    summary = stats.summarize(samples, telemetry, timeout)
+    joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
+    summary = stats.summarize(samples, telemetry, timeout, joined)
     verdicts = judge(info, samples, summary, baseline, threshold_checks)
     status, exit_code = checks.overall(verdicts)
     data = report_data(
         run_dir=run_dir,
         info=info,
         summary=summary.to_dict(),
-        charts=chart_data(samples, telemetry, summary),
+        charts=chart_data(samples, joined, summary),
         exceptions=frames.read_exceptions_frame(run_dir),
         swagger=_read_swagger(run_dir),
         baseline=baseline,
@@ -145,12 +146,11 @@ def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
     return np.bincount((started - started.min()).astype(np.int64)).astype("float64")
 
 
-def chart_data(samples: pd.DataFrame, telemetry: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
+def chart_data(samples: pd.DataFrame, joined: pd.DataFrame | None, summary: stats.Summary) -> dict[str, Any]:
     """Plain lists for the charts, bounded: series in at most MAX_POINTS buckets."""
     origin = summary.started_at_s or 0.0
     bucket_s = max(1, math.ceil(summary.window_s / MAX_POINTS))
     latency = samples["latency_ms"].to_numpy(dtype="float64")
-    joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
     return {
         "bucket_s": bucket_s,
         "series": stats.time_series(samples, bucket_s, origin),
