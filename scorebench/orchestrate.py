@@ -206,7 +206,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         "endpoint": safe_url(target.url),
         "local_standin": target.standin is not None,
         "engine": settings.engine,
-        "load_profile": load_profile(plan),
+        "load_profile": load_profile(plan, settings.engine),
         "timeout_s": plan.timeout_s,
         "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
         "payload_set_hash": payload_set_hash(settings.payloads),

@@ -15,17 +15,11 @@ from typing import Any
 
 from scorebench import __version__
 
-PROFILE_FIELDS = (
-    "duration_s",
-    "requests",
-    "concurrency",
-    "rate_rps",
-    "users",
-    "spawn_rate",
-    "workers",
-    "shape",
-    "timeout_s",
-)
+PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "ab": ("duration_s", "requests", "concurrency", "rate_rps", "timeout_s"),
+    "locust": ("duration_s", "requests", "users", "spawn_rate", "workers", "shape", "rate_rps", "timeout_s"),
+}
+"""The LoadPlan fields each engine acts on: what a baseline comparison must match."""
 TOOLS = ("locust", "azureml-inference-server-http", "inference-schema", "requests", "azure-monitor-query")
 
 
@@ -61,6 +55,7 @@ def git_commit(cwd: Path | None = None) -> str | None:
     return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
-def load_profile(plan: Any) -> dict[str, Any]:
-    """The LoadPlan fields a baseline comparison must match (never url, key or headers)."""
-    return {name: getattr(plan, name, None) for name in PROFILE_FIELDS}
+def load_profile(plan: Any, engine: str) -> dict[str, Any]:
+    """The LoadPlan fields the engine acts on (never url, key or headers)."""
+    names = PROFILE_FIELDS.get(engine) or tuple(sorted({n for fields in PROFILE_FIELDS.values() for n in fields}))
+    return {name: getattr(plan, name, None) for name in names}

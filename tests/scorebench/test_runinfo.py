@@ -40,8 +40,9 @@ def test_load_profile_never_holds_url_key_or_headers() -> None:
         url="https://h/score?code=secret", payloads=load_payloads(DEFAULT_PAYLOADS), key=TEST_KEY,
         headers={"azureml-model-deployment": "blue"}, duration_s=30.0, concurrency=4,
     )  # fmt: skip
-    profile = load_profile(plan)
-    assert set(profile) == set(PROFILE_FIELDS)
-    assert (profile["duration_s"], profile["concurrency"], profile["timeout_s"]) == (30.0, 4, 60.0)
+    profile = load_profile(plan, "ab")
+    assert profile == {"duration_s": 30.0, "requests": None, "concurrency": 4, "rate_rps": None, "timeout_s": 60.0}
+    assert set(load_profile(plan, "locust")) == set(PROFILE_FIELDS["locust"])
+    assert "concurrency" not in load_profile(plan, "locust")
     assert TEST_KEY not in repr(profile)
     assert "secret" not in repr(profile)
