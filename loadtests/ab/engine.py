@@ -1,0 +1,375 @@
+"""The load loop: uvloop + httptools on raw asyncio transports, callbacks only on the hot path.
+
+One job: send a bounded number of requests (or for a bounded time) through `concurrency` slots and
+count what came back the way ab counts it (`RunStats`), optionally streaming one `Sample` per
+request. Rules: HTTP/1.0 with a new connection per request unless keep-alive; a request that
+outlasts `timeout_s` is aborted and counted (Exceptions / outcome timeout) and the run goes on;
+closed model by default, open model with `rate_rps` (latency from the intended start, like wrk2);
+`stop()` aborts everything in flight within a moment. Times are perf_counter; ab's are in µs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import ssl
+import time
+from collections.abc import Callable
+
+import httptools
+
+from loadtests.ab.report import RunStats, Timing
+from loadtests.ab.request import Target, new_request_id
+from loadtests.samples import SampleWriter
+from scorebench.records import Sample, utc_from_epoch
+
+perf = time.perf_counter
+
+
+@dataclasses.dataclass
+class EngineConfig:
+    target: Target
+    concurrency: int = 1
+    requests: int | None = 1
+    duration_s: float | None = None
+    timeout_s: float = 30.0
+    keepalive: bool = False
+    http11: bool = False
+    rate_rps: float | None = None
+    ssl_context: ssl.SSLContext | None = None
+    bind_address: str | None = None
+    window_bytes: int | None = None
+    variable_length: bool = False
+    check_json: bool = False
+    writer: SampleWriter | None = None
+    worker: str = "ab-0"
+    on_response: Callable[[bytes, int], None] | None = None
+    """Verbose hook: (raw bytes of the answer, status)."""
+    on_progress: Callable[[int], None] | None = None
+
+
+class _Slot:
+    """One concurrent request lane and the state of its current request."""
+
+    __slots__ = ("body_parts", "body_len", "conn", "fn_ms", "index", "intended", "keep", "nread", "raw",
+                 "rff", "rid", "sent", "start", "status", "t_conn", "t_first", "t_written", "task")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.conn: _Conn | None = None
+        self.task: asyncio.Future[object] | None = None
+        self.start = 0.0
+
+
+class _Conn(asyncio.Protocol):
+    def __init__(self, engine: Engine, slot: _Slot) -> None:
+        self.engine = engine
+        self.slot: _Slot | None = slot
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.reused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        window = self.engine.cfg.window_bytes
+        if window:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                import socket
+
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, window)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
+
+    def data_received(self, data: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        if not slot.t_first:
+            slot.t_first = perf()
+        slot.nread += len(data)
+        if slot.raw is not None:
+            slot.raw.append(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.engine.fail(slot, "read_error")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        low = name.lower()
+        if low == b"x-ms-run-fn-exec-ms":
+            try:
+                slot.fn_ms = float(value)
+            except ValueError:
+                pass
+        elif low == b"x-ms-run-function-failed":
+            slot.rff = value.strip().lower() == b"true"
+        elif low == b"connection" or low == b"keep-alive":
+            if b"keep-alive" in value.lower() or low == b"keep-alive":
+                slot.keep = True
+        elif low == b"server" and not self.engine.stats.server_software:
+            self.engine.stats.server_software = value.decode("latin-1").split()[0] if value.strip() else ""
+
+    def on_headers_complete(self) -> None:
+        if self.slot is not None:
+            self.slot.status = self.parser.get_status_code()
+
+    def on_body(self, body: bytes) -> None:
+        slot = self.slot
+        if slot is not None:
+            slot.body_len += len(body)
+            if slot.body_parts is not None:
+                slot.body_parts.append(body)
+
+    def on_message_complete(self) -> None:
+        slot = self.slot
+        if slot is not None:
+            self.engine.complete(slot, self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        slot = self.slot
+        self.transport = None
+        if slot is None:
+            return
+        if slot.status and slot.conn is self:  # answer delimited by the close (no Content-Length)
+            self.engine.complete(slot, self)
+        elif slot.conn is self:
+            self.engine.fail(slot, "read_error")
+
+
+class Engine:
+    def __init__(self, cfg: EngineConfig, stats: RunStats) -> None:
+        self.cfg = cfg
+        self.stats = stats
+        self.loop = asyncio.get_running_loop()
+        self.issued = 0
+        self.finished = 0
+        self.idle = 0
+        self.stopping = False
+        self.first_doc_len: int | None = None
+        self.latencies_ms: list[float] = []
+        self.slots = [_Slot() for _ in range(cfg.concurrency)]
+        self.done_future: asyncio.Future[None] = self.loop.create_future()
+        self.nbodies = len(cfg.target.bodies)
+        self.keep_raw = cfg.on_response is not None
+        self.t0 = 0.0
+        self.epoch0 = 0.0
+        self.t_last = 0.0
+        self.end_at = float("inf")
+
+    async def run(self) -> None:
+        self.t0 = self.t_last = perf()
+        self.epoch0 = time.time() - (perf() - self.t0)
+        if self.cfg.duration_s:
+            self.end_at = self.t0 + self.cfg.duration_s
+        sweeper = self.loop.create_task(self._sweep())
+        for slot in self.slots:
+            self.next(slot)
+        try:
+            await self.done_future
+        finally:
+            sweeper.cancel()
+        self.stats.time_taken_s = self.t_last - self.t0
+
+    def stop(self) -> None:
+        """Stop sending and abort what is in flight (not counted)."""
+        self.stopping = True
+        for slot in self.slots:
+            self._drop(slot)
+            slot.start = 0.0
+        if not self.done_future.done():
+            self.done_future.set_result(None)
+
+    def next(self, slot: _Slot) -> None:
+        cfg = self.cfg
+        now = perf()
+        if self.stopping or (cfg.requests is not None and self.issued >= cfg.requests) or now >= self.end_at:
+            slot.start = 0.0
+            self._drop(slot)
+            self.idle += 1
+            if self.idle == len(self.slots) and not self.done_future.done():
+                self.done_future.set_result(None)
+            return
+        index = self.issued
+        self.issued += 1
+        if cfg.rate_rps:
+            intended = self.t0 + index / cfg.rate_rps
+            if intended > now:
+                slot.start = 0.0
+                self.loop.call_later(intended - now, self._begin, slot, index, intended)
+                return
+            self._begin(slot, index, intended)
+        else:
+            self._begin(slot, index, now)
+
+    def _begin(self, slot: _Slot, index: int, intended: float) -> None:
+        if self.stopping:
+            return
+        slot.index = index
+        slot.intended = intended
+        slot.start = perf()
+        slot.t_conn = slot.t_first = slot.t_written = 0.0
+        slot.status = slot.nread = slot.body_len = slot.sent = 0
+        slot.fn_ms = None
+        slot.rff = slot.keep = False
+        slot.raw = [] if self.keep_raw else None
+        slot.body_parts = [] if (self.keep_raw or self.cfg.check_json) else None
+        slot.rid = new_request_id()
+        conn = slot.conn
+        if conn is not None and conn.transport is not None and not conn.transport.is_closing():
+            conn.reused = True
+            slot.t_conn = slot.start
+            self._write(slot, conn)
+        else:
+            slot.conn = None
+            slot.task = self.loop.create_task(self._connect(slot))
+
+    async def _connect(self, slot: _Slot) -> None:
+        target = self.cfg.target
+        conn = _Conn(self, slot)
+        slot.conn = conn
+        try:
+            await self.loop.create_connection(
+                lambda: conn, target.connect_host, target.connect_port, ssl=self.cfg.ssl_context,
+                server_hostname=target.server_hostname,
+                local_addr=(self.cfg.bind_address, 0) if self.cfg.bind_address else None,
+            )  # fmt: skip
+        except asyncio.CancelledError:
+            raise
+        except (OSError, ssl.SSLError, ValueError):
+            if slot.conn is conn:
+                self.fail(slot, "connect_error")
+            return
+        slot.task = None
+        if slot.conn is not conn:
+            if conn.transport is not None:
+                conn.transport.abort()
+            return
+        slot.t_conn = perf()
+        self._write(slot, conn)
+
+    def _write(self, slot: _Slot, conn: _Conn) -> None:
+        body = self.cfg.target.bodies[slot.index % self.nbodies]
+        data = b"".join((body.prefix, slot.rid, b"\r\n\r\n", body.body))
+        slot.sent = len(data)
+        conn.transport.write(data)  # type: ignore[union-attr]
+        slot.t_written = perf()
+
+    def complete(self, slot: _Slot, conn: _Conn) -> None:
+        """A whole answer arrived: count it like ab, then start the slot's next request."""
+        now = self.t_last = perf()
+        stats = self.stats
+        cfg = self.cfg
+        status = slot.status
+        stats.total_read += slot.nread
+        stats.total_html += slot.body_len
+        if stats.total_posted is not None:
+            stats.total_posted += slot.sent
+        if self.first_doc_len is None:
+            self.first_doc_len = stats.doc_length = slot.body_len
+        elif slot.body_len != self.first_doc_len and not cfg.variable_length:
+            stats.err_length += 1
+        if not 200 <= status < 300:
+            stats.non2xx += 1
+        keep = cfg.keepalive and (slot.keep or (cfg.http11 and conn.parser.should_keep_alive()))
+        if conn.reused or (keep and cfg.keepalive):
+            stats.keepalive_requests += 1
+        start = slot.start
+        wait = (slot.t_first - slot.t_written) if slot.t_written else 0.0
+        ctime = 0.0 if conn.reused else slot.t_conn - start
+        stats.timings.append(
+            Timing(self.epoch0 + (start - self.t0), int(ctime * 1e6), int(wait * 1e6), int((now - start) * 1e6))
+        )
+        if cfg.on_response is not None and slot.raw is not None:
+            cfg.on_response(b"".join(slot.raw), status)
+        self._record(slot, now, status, self._outcome(slot, status))
+        if not keep:
+            slot.conn = None
+            conn.slot = None
+            if conn.transport is not None:
+                conn.transport.close()
+        self._after(slot)
+
+    def _outcome(self, slot: _Slot, status: int) -> str:
+        if 200 <= status < 300:
+            if self.cfg.check_json and slot.body_parts is not None:
+                try:
+                    ok = isinstance(json.loads(b"".join(slot.body_parts)), dict)
+                except ValueError:
+                    ok = False
+                return "ok" if ok else "bad_response"
+            return "ok"
+        if status >= 500:
+            return "run_function_failed" if status == 500 and slot.rff else "http_5xx"
+        return "http_4xx"
+
+    def fail(self, slot: _Slot, outcome: str) -> None:
+        """The request got no complete answer: count it (Connect/Receive/Exceptions) and go on."""
+        if not slot.start:
+            return
+        now = self.t_last = perf()
+        counters = {"connect_error": "err_conn", "read_error": "err_recv", "timeout": "err_except"}
+        attr = counters[outcome]
+        setattr(self.stats, attr, getattr(self.stats, attr) + 1)
+        self._drop(slot)
+        self._record(slot, now, 0, outcome)
+        self._after(slot)
+
+    def _after(self, slot: _Slot) -> None:
+        slot.start = 0.0
+        self.finished += 1
+        if self.cfg.on_progress is not None:
+            self.cfg.on_progress(self.finished)
+        writer = self.cfg.writer
+        if writer is not None:
+            writer.flush_if_due()
+        self.next(slot)
+
+    def _drop(self, slot: _Slot) -> None:
+        conn, task = slot.conn, slot.task
+        slot.conn = slot.task = None
+        if conn is not None:
+            conn.slot = None
+            if conn.transport is not None:
+                conn.transport.abort()
+        if task is not None and not task.done():
+            task.cancel()
+
+    def _record(self, slot: _Slot, now: float, status: int, outcome: str) -> None:
+        latency_ms = (now - slot.intended) * 1000
+        if self.cfg.rate_rps:
+            self.latencies_ms.append(latency_ms)
+        writer = self.cfg.writer
+        if writer is None:
+            return
+        writer.write(
+            Sample(
+                client_request_id=slot.rid.decode(), started_at=utc_from_epoch(self.epoch0 + (slot.intended - self.t0)),
+                latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
+                bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
+                payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
+            )
+        )  # fmt: skip
+
+    async def _sweep(self) -> None:
+        timeout_s = self.cfg.timeout_s
+        step_s = min(0.1, timeout_s / 10)
+        while True:
+            await asyncio.sleep(step_s)
+            now = perf()
+            for slot in self.slots:
+                if slot.start and now - slot.start > timeout_s:
+                    self.fail(slot, "timeout")
+            if self.cfg.writer is not None:
+                self.cfg.writer.flush_if_due()
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+
+        return uvloop.new_event_loop()
+    except ImportError:  # pragma: no cover - uvloop is a dependency
+        return asyncio.new_event_loop()
