@@ -120,7 +120,7 @@ def _run(opts: AbOptions) -> int:
         target=target, concurrency=opts.concurrency, requests=opts.requests, duration_s=opts.time_limit_s,
         timeout_s=opts.timeout_s, keepalive=opts.keepalive, rate_rps=opts.rate_rps, ssl_context=ctx,
         bind_address=opts.bind_address, window_bytes=opts.window_bytes, variable_length=opts.variable_length,
-        check_json=urlsplit(opts.url).path.endswith("/score"), writer=writer,
+        check_json=writer is not None and urlsplit(opts.url).path.endswith("/score"), writer=writer,
         on_response=_verbose_hook(opts.verbosity) if opts.verbosity >= 2 else None,
         on_progress=_progress_hook(heartbeat) if heartbeat else None,
     )  # fmt: skip

@@ -22,7 +22,7 @@ BANNER = (
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)
 class Timing:
     """One completed request, microseconds like ab: connect, first byte wait, total."""
 
