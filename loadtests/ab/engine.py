@@ -72,6 +72,9 @@ class _Conn(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        # uvloop defers writes to the end of the loop iteration unless the buffer is above the
+        # high-water mark: with a mark of 0 each request goes out at once, as ab sends it.
+        transport.set_write_buffer_limits(high=0, low=0)  # type: ignore[attr-defined]
         window = self.engine.cfg.window_bytes
         if window:
             sock = transport.get_extra_info("socket")
@@ -88,30 +91,14 @@ class _Conn(asyncio.Protocol):
         if not slot.t_first:
             slot.t_first = perf()
         slot.nread += len(data)
+        if not self.engine.server_seen:
+            self.engine.see_server(data)
         if slot.raw is not None:
             slot.raw.append(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
             self.engine.fail(slot, "read_error")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        slot = self.slot
-        if slot is None:
-            return
-        low = name.lower()
-        if low == b"x-ms-run-fn-exec-ms":
-            try:
-                slot.fn_ms = float(value)
-            except ValueError:
-                pass
-        elif low == b"x-ms-run-function-failed":
-            slot.rff = value.strip().lower() == b"true"
-        elif low == b"connection" or low == b"keep-alive":
-            if b"keep-alive" in value.lower() or low == b"keep-alive":
-                slot.keep = True
-        elif low == b"server" and not self.engine.stats.server_software:
-            self.engine.stats.server_software = value.decode("latin-1").split()[0] if value.strip() else ""
 
     def on_headers_complete(self) -> None:
         if self.slot is not None:
@@ -140,6 +127,26 @@ class _Conn(asyncio.Protocol):
             self.engine.fail(slot, "read_error")
 
 
+class _FullConn(_Conn):
+    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed) for samples."""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        low = name.lower()
+        if low == b"x-ms-run-fn-exec-ms":
+            try:
+                slot.fn_ms = float(value)
+            except ValueError:
+                pass
+        elif low == b"x-ms-run-function-failed":
+            slot.rff = value.strip().lower() == b"true"
+        elif low == b"connection" or low == b"keep-alive":
+            if b"keep-alive" in value.lower() or low == b"keep-alive":
+                slot.keep = True
+
+
 class Engine:
     def __init__(self, cfg: EngineConfig, stats: RunStats) -> None:
         self.cfg = cfg
@@ -159,6 +166,21 @@ class Engine:
         self.epoch0 = 0.0
         self.t_last = 0.0
         self.end_at = float("inf")
+        self.server_seen = False
+        self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
+        self.times: list[tuple[float, int, int, int]] = []
+        self.conn_class = _FullConn if cfg.writer is not None else _Conn
+        self.keep_body = self.keep_raw or cfg.check_json
+
+    def see_server(self, data: bytes) -> None:
+        """ab's 'Server Software': the first response's Server header, up to the first blank."""
+        head = data.split(b"\r\n\r\n", 1)[0]
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"server":
+                words = value.split()
+                self.stats.server_software = words[0].decode("latin-1") if words else ""
+        self.server_seen = True
 
     async def run(self) -> None:
         self.t0 = self.t_last = perf()
@@ -176,6 +198,8 @@ class Engine:
             sweeper.cancel()
             if gc_was_enabled:
                 gc.enable()
+        shift = self.epoch0 - self.t0
+        self.stats.timings = [Timing(start + shift, c, w, t) for start, c, w, t in self.times]
         self.stats.time_taken_s = self.t_last - self.t0
 
     def stop(self) -> None:
@@ -220,7 +244,7 @@ class Engine:
         slot.fn_ms = None
         slot.rff = slot.keep = False
         slot.raw = [] if self.keep_raw else None
-        slot.body_parts = [] if (self.keep_raw or self.cfg.check_json) else None
+        slot.body_parts = [] if self.keep_body else None
         slot.rid = new_request_id()
         conn = slot.conn
         if conn is not None and conn.transport is not None and not conn.transport.is_closing():
@@ -233,7 +257,7 @@ class Engine:
 
     async def _connect(self, slot: _Slot) -> None:
         target = self.cfg.target
-        conn = _Conn(self, slot)
+        conn = self.conn_class(self, slot)
         slot.conn = conn
         try:
             await self.loop.create_connection(
@@ -267,7 +291,7 @@ class Engine:
         now = self.t_last = perf()
         stats = self.stats
         cfg = self.cfg
-        status = slot.status
+        status = slot.status = conn.parser.get_status_code()
         stats.total_read += slot.nread
         stats.total_html += slot.body_len
         if stats.total_posted is not None:
@@ -278,18 +302,17 @@ class Engine:
             stats.err_length += 1
         if not 200 <= status < 300:
             stats.non2xx += 1
-        keep = cfg.keepalive and (slot.keep or (cfg.http11 and conn.parser.should_keep_alive()))
+        keep = cfg.keepalive and (slot.keep or conn.parser.should_keep_alive())
         if conn.reused or (keep and cfg.keepalive):
             stats.keepalive_requests += 1
         start = slot.start
         wait = (slot.t_first - slot.t_written) if slot.t_written else 0.0
         ctime = 0.0 if conn.reused else slot.t_conn - start
-        stats.timings.append(
-            Timing(self.epoch0 + (start - self.t0), int(ctime * 1e6), int(wait * 1e6), int((now - start) * 1e6))
-        )
+        self.times.append((start, int(ctime * 1e6), int(wait * 1e6), int((now - start) * 1e6)))
         if cfg.on_response is not None and slot.raw is not None:
             cfg.on_response(b"".join(slot.raw), status)
-        self._record(slot, now, status, self._outcome(slot, status))
+        if self.record_all:
+            self._record(slot, now, status, self._outcome(slot, status))
         if not keep:
             slot.conn = None
             conn.slot = None
@@ -325,11 +348,11 @@ class Engine:
     def _after(self, slot: _Slot) -> None:
         slot.start = 0.0
         self.finished += 1
-        if self.cfg.on_progress is not None:
-            self.cfg.on_progress(self.finished)
-        writer = self.cfg.writer
-        if writer is not None:
-            writer.flush_if_due()
+        if self.record_all or self.cfg.on_progress is not None:
+            if self.cfg.on_progress is not None:
+                self.cfg.on_progress(self.finished)
+            if self.cfg.writer is not None:
+                self.cfg.writer.flush_if_due()
         self.next(slot)
 
     def _drop(self, slot: _Slot) -> None:
