@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from scorebench.records import Sample, csv_line, header
+from scorebench.records import Sample, header
 
 FLUSH_INTERVAL_S = 0.5
 
@@ -33,7 +33,7 @@ class SampleWriter:
 
     def write(self, sample: Sample) -> None:
         """Append one sample (buffered; flushed by flush_if_due or close)."""
-        self._handle.write(csv_line(sample))
+        self._handle.write(sample_line(sample))
         self.count += 1
 
     def flush_if_due(self, now_s: float | None = None) -> None:
@@ -61,3 +61,39 @@ class SampleWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def _text(value: str) -> str:
+    """A string cell as csv.writer (QUOTE_MINIMAL) writes it."""
+    if _NEEDS_QUOTES.isdisjoint(value):
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def sample_line(sample: Sample) -> str:
+    """records.csv_line(sample), byte for byte, at a fraction of the cost (the Locust hot path)."""
+    fn_ms = "" if sample.server_fn_ms is None else f"{sample.server_fn_ms:.3f}"
+    return (
+        f"{_text(sample.client_request_id)},{_text(sample.started_at)},{sample.latency_ms:.3f},{sample.status},"
+        f"{_text(sample.outcome)},{fn_ms},{sample.bytes_sent},{sample.bytes_received},"
+        f"{_text(sample.payload_id)},{_text(sample.worker)}\r\n"
+    )
+
+
+_second_cache: list[object] = [None, ""]
+
+
+def utc_from_epoch_fast(epoch_s: float) -> str:
+    """records.utc_from_epoch for hot loops: the date-time prefix is formatted once per second.
+
+    Same text as utc_from_epoch (microseconds truncated rather than rounded: at most 1 µs apart).
+    """
+    whole_s = int(epoch_s)
+    micros = int((epoch_s - whole_s) * 1_000_000)
+    if _second_cache[0] != whole_s:
+        _second_cache[0] = whole_s
+        _second_cache[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole_s))
+    return f"{_second_cache[1]}.{micros:06d}Z"

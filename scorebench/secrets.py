@@ -18,7 +18,17 @@ from scorebench.errors import HarnessError
 
 KEY_ENV = "SCOREBENCH_KEY"
 MASK = "***"
-SECRET_QUERY_NAMES = ("key", "code", "sig", "token", "access_token", "api-key", "apikey", "subscription-key", "password")
+SECRET_QUERY_NAMES = (
+    "key",
+    "code",
+    "sig",
+    "token",
+    "access_token",
+    "api-key",
+    "apikey",
+    "subscription-key",
+    "password",
+)
 
 
 def resolve_key(key_file: str | None = None, *, environ: dict[str, str] | None = None) -> str | None:

@@ -1,0 +1,90 @@
+"""`scorebench serve`: run the local stand-in until Ctrl-C or SIGTERM.
+
+Prints `endpoint: http://HOST:PORT/score` and `telemetry: local:DIR` once the endpoint answers,
+then waits; on SIGINT/SIGTERM it stops the server (no gunicorn worker left behind) and the sink.
+The key comes from --key or SCOREBENCH_KEY; with neither (or --no-auth) authentication is off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+from scorebench.errors import HarnessError
+from scorebench.secrets import KEY_ENV
+
+KNOBS = (
+    # flag, StandIn argument, type, help
+    ("--latency-ms", "latency_ms", float, "delay added inside run() to every call"),
+    ("--error-rate", "error_rate", float, "fraction of calls whose run() raises (500, x-ms-run-function-failed)"),
+    ("--slow-rate", "slow_rate", float, "fraction of calls that take --slow-ms longer (e.g. beyond a timeout)"),
+    ("--slow-ms", "slow_ms", float, "extra delay of the slow calls"),
+    ("--throttle-rate", "throttle_rate", float, "fraction of calls the front end rejects with --throttle-status"),
+    ("--throttle-status", "throttle_status", int, "429 or 503"),
+    ("--bad-response-rate", "bad_response_rate", float, "fraction of calls answered 200 with a body that is not JSON"),
+    ("--response-bytes", "response_bytes", int, "pad every answer to at least this many bytes"),
+    ("--workers", "workers", int, "gunicorn workers (the inference server's WORKER_COUNT)"),
+    ("--scoring-timeout-ms", "scoring_timeout_ms", int, "the server's SCORING_TIMEOUT_MS (AKS default 60000)"),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5001, help="port of the endpoint (0 = any free port)")
+    auth = parser.add_mutually_exclusive_group()
+    auth.add_argument("--key", help=f"the key clients must send as Bearer (default ${KEY_ENV})")
+    auth.add_argument("--no-auth", action="store_true", help="no key authentication")
+    parser.add_argument("--data-dir", help="where the sink stores telemetry (default: a new temp folder)")
+    for flag, name, kind, text in KNOBS:
+        parser.add_argument(flag, dest=name, type=kind, default=None, help=text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scorebench.local.standin import StandIn
+
+    if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
+        raise HarnessError(f"--host {args.host}: the stand-in binds to loopback only (127.0.0.1)")
+    key = None if args.no_auth else (args.key or os.environ.get(KEY_ENV) or None)
+    knobs = {name: getattr(args, name) for _, name, _, _ in KNOBS if getattr(args, name) is not None}
+    _check_knobs(knobs)
+    standin = StandIn(key=key, data_dir=args.data_dir, host=args.host, port=args.port, **knobs)
+    _raise_on_sigterm()
+    try:
+        standin.start()
+        print(f"endpoint: {standin.score_url}", flush=True)
+        print(f"telemetry: {standin.telemetry_spec}", flush=True)
+        if not key:
+            print("auth: off (give --key or SCOREBENCH_KEY to require Authorization: Bearer)", flush=True)
+        while standin.process is not None and standin.process.poll() is None:
+            time.sleep(0.5)
+        raise HarnessError(f"stand-in server exited unexpectedly; see {standin.log_path}")
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        _ignore_signals()  # a second Ctrl-C must not cut the shutdown short and orphan workers
+        standin.stop()
+
+
+def _check_knobs(knobs: dict[str, float]) -> None:
+    for name, value in knobs.items():
+        if name.endswith("_rate") and not 0 <= value <= 1:
+            raise HarnessError(f"--{name.replace('_', '-')} {value}: a fraction between 0 and 1")
+    if knobs.get("throttle_status", 429) not in (429, 503):
+        raise HarnessError("--throttle-status: 429 or 503")
+
+
+def _ignore_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _raise_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)

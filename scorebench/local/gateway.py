@@ -1,0 +1,90 @@
+"""The stand-in's front end: what Azure puts before a deployed container (ACI/AKS azureml-fe).
+
+A WSGI wrapper around the real inference server's Flask app, run in the same gunicorn workers:
+    - key authentication: `POST /score` without `Authorization: Bearer KEY` → 401 JSON, and the
+      request never reaches the container (so, as in Azure, it leaves no request telemetry);
+      `GET /` (health) and `GET /swagger.json` stay open;
+    - throttling: an exact fraction of scoring calls answered 429 or 503 with Retry-After, as the
+      front end does when the replicas' queue is full.
+Settings come from the environment `scorebench serve` sets (SCOREBENCH_STANDIN_KEY, _THROTTLE_RATE,
+_THROTTLE_STATUS); the key is compared in constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+PROTECTED_PATHS = ("/score",)
+_REASONS = {401: "Unauthorized", 429: "Too Many Requests", 503: "Service Unavailable"}
+
+
+class Gateway:
+    """Key check and throttling in front of a WSGI app."""
+
+    def __init__(self, inner: WsgiApp, key: str | None, throttle_rate: float = 0.0, throttle_status: int = 429) -> None:
+        self.inner = inner
+        self._expected = f"Bearer {key}".encode() if key else None
+        self.throttle_rate = throttle_rate
+        self.throttle_status = throttle_status
+        self._calls = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") in PROTECTED_PATHS:
+            if not self._authorized(environ.get("HTTP_AUTHORIZATION", "")):
+                return _json(
+                    start_response, 401, {"message": "Unauthorized: a valid Authorization: Bearer key is required"}
+                )
+            if self._throttled():
+                return _json(
+                    start_response,
+                    self.throttle_status,
+                    {"message": "Too many pending requests; retry later"},
+                    [("Retry-After", "1")],
+                )
+        return self.inner(environ, start_response)
+
+    def _authorized(self, header: str) -> bool:
+        return self._expected is None or hmac.compare_digest(header.encode(), self._expected)
+
+    def _throttled(self) -> bool:
+        self._calls += 1
+        rate = self.throttle_rate
+        return rate > 0 and math.floor(self._calls * rate) > math.floor((self._calls - 1) * rate)
+
+
+def _json(
+    start_response: StartResponse, status: int, document: dict[str, Any], headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    body = json.dumps(document).encode()
+    start_response(
+        f"{status} {_REASONS[status]}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *(headers or [])],
+    )
+    return [body]
+
+
+def _from_environment() -> Gateway:
+    from azureml_inference_server_http.server.entry import app as inference_app
+
+    return Gateway(
+        inference_app,
+        key=os.environ.get("SCOREBENCH_STANDIN_KEY") or None,
+        throttle_rate=float(os.environ.get("SCOREBENCH_STANDIN_THROTTLE_RATE", "0")),
+        throttle_status=int(os.environ.get("SCOREBENCH_STANDIN_THROTTLE_STATUS", "429")),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """`scorebench.local.gateway:app` for gunicorn, built on first access (in the worker)."""
+    if name == "app":
+        globals()["app"] = _from_environment()
+        return globals()["app"]
+    raise AttributeError(name)

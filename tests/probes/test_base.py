@@ -1,0 +1,83 @@
+"""wait_for's three ways to stop, and the --telemetry spec table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from probes.base import NoProbe, make_probe, wait_for
+from probes.local import LocalProbe
+from scorebench.errors import HarnessError
+from tests.probes.envelopes import request_envelope, write_store
+
+T0 = datetime(2026, 11, 22, 20, 0, 0, tzinfo=UTC)
+T1 = T0 + timedelta(minutes=1)
+
+
+def at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ArrivingBatches:
+    """A fake clock whose sleep lands the next batch of envelopes in the store, like the exporter."""
+
+    def __init__(self, data_dir, batches):
+        self.data_dir, self.batches, self.now_s = data_dir, list(batches), 0.0
+        write_store(data_dir, [])
+
+    def clock(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.now_s += seconds
+        if self.batches:
+            write_store(self.data_dir, self.batches.pop(0))
+
+
+def test_stops_when_every_client_id_is_seen(tmp_path):
+    ids = [f"id{i}" for i in range(6)]
+    time = ArrivingBatches(tmp_path, [[request_envelope(at(i), ids[i]) for i in range(3)],
+                                      [request_envelope(at(i), ids[i]) for i in range(3, 6)]])  # fmt: skip
+    result = wait_for(LocalProbe(tmp_path), ids, T0, T1, 60, 1.0, clock=time.clock, sleep=time.sleep)
+    assert (result.stopped_because, result.missing_client_requests, len(result.rows), result.polls) == (
+        "all_seen",
+        0,
+        6,
+        3,
+    )
+
+
+def test_stops_when_the_count_stops_growing(tmp_path):
+    ids = ["a", "b", "never"]
+    time = ArrivingBatches(tmp_path, [[], [request_envelope(at(1), "a")], [request_envelope(at(2), "b")]])
+    result = wait_for(LocalProbe(tmp_path), ids, T0, T1, 600, 1.0, stable_polls=2, clock=time.clock, sleep=time.sleep)
+    assert (result.stopped_because, result.missing_client_requests, len(result.rows)) == ("stable", 1, 2)
+    assert time.now_s == 5.0  # empty, empty, a, b, b, b: an empty store is not "stable"
+
+
+def test_stops_at_the_deadline_when_nothing_arrives(tmp_path):
+    time = ArrivingBatches(tmp_path, [])
+    result = wait_for(LocalProbe(tmp_path), ["a"], T0, T1, 10, 3.0, clock=time.clock, sleep=time.sleep)
+    assert (result.stopped_because, result.missing_client_requests, result.rows) == ("deadline", 1, [])
+    assert time.now_s <= 10
+
+
+def test_filter_ids_restricts_the_query(tmp_path):
+    write_store(tmp_path, [request_envelope(at(1), "a"), request_envelope(at(2), "other")])
+    everything = wait_for(LocalProbe(tmp_path), ["a"], T0, T1, 0, 0)
+    only_ours = wait_for(LocalProbe(tmp_path), ["a"], T0, T1, 0, 0, filter_ids=True)
+    assert [len(everything.rows), len(only_ours.rows)] == [2, 1]
+
+
+def test_spec_table(tmp_path):
+    assert isinstance(make_probe("none"), NoProbe)
+    local = make_probe(f"local:{tmp_path}", workspace_id="ignored")
+    assert isinstance(local, LocalProbe)
+    assert local.source == f"local:{tmp_path}"
+
+
+@pytest.mark.parametrize("spec", ["bogus", "local:", "appinsights"])
+def test_bad_specs_are_one_line_errors(spec):
+    with pytest.raises(HarnessError):
+        make_probe(spec)

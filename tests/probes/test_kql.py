@@ -1,0 +1,68 @@
+"""The KQL text: window, name filter, custom-dimension extraction, ids, schemas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from probes import kql
+
+START = datetime(2026, 11, 22, 20, 0, 0, tzinfo=UTC)
+END = START + timedelta(minutes=5)
+
+
+def test_window_is_half_open_in_utc():
+    assert kql.window_filter("TimeGenerated", START, END) == (
+        "| where TimeGenerated >= datetime(2026-11-22T20:00:00.000000Z)"
+        " and TimeGenerated < datetime(2026-11-22T20:05:00.000000Z)"
+    )
+
+
+def test_workspace_requests_extract_custom_dimensions_and_carry_item_count():
+    text = kql.requests_query(kql.WORKSPACE, START, END)
+    lines = text.splitlines()
+    assert lines[0] == "AppRequests"
+    assert lines[2] == '| where Name == "/score"'
+    for term in (
+        'client_request_id=tostring(Properties["Client Request Id"])',
+        'custom_duration=tostring(Properties["duration"])',
+        'custom_result_code=tostring(Properties["resultCode"])',
+        'custom_success=tostring(Properties["success"])',
+        "duration_ms=DurationMs",
+        "result_code=ResultCode",
+        "item_count=ItemCount",
+    ):
+        assert term in text
+    assert "in (" not in text
+
+
+def test_classic_names_for_a_resource_query():
+    text = kql.requests_query(kql.CLASSIC, START, END, request_name=None)
+    assert text.startswith("requests\n| where timestamp >= ")
+    assert 'tostring(customDimensions["duration"])' in text
+    assert "item_count=itemCount" in text
+    assert "== " not in text
+
+
+def test_ids_filter_quotes_and_drops_what_cannot_be_an_id():
+    text = kql.requests_query(kql.WORKSPACE, START, END, ["abc123", "x_y-z", 'bad"id', "has space"])
+    assert text.splitlines()[-1] == '| where client_request_id in ("abc123", "x_y-z")'
+
+
+def test_string_literal_escapes():
+    assert kql.kql_string('a"b\\c') == '"a\\"b\\\\c"'
+
+
+def test_exceptions_query_reads_the_repr_custom_dimensions():
+    text = kql.exceptions_query(kql.WORKSPACE, START, END)
+    assert text.startswith("AppExceptions\n")
+    assert 'custom_dimensions=tostring(Properties["custom_dimensions"])' in text
+    assert "type=ExceptionType" in text
+    assert "item_count=ItemCount" in text
+
+
+def test_traffic_log_query_columns():
+    text = kql.traffic_log_query(START, END, ["a"])
+    assert text.startswith("AmlOnlineEndpointTrafficLog\n")
+    for term in ("client_request_id=XMSClientRequestId", "duration_ms=TotalDurationMs", "tostring(ResponseCode)"):
+        assert term in text
+    assert text.endswith('| where client_request_id in ("a")')

@@ -1,0 +1,170 @@
+"""`scorebench probe RUN_DIR` end to end: the real stand-in, its sink, and the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from loadtests.samples import SampleWriter
+from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from probes.collect import probe_run
+from scorebench.records import ExceptionRow, Sample, TelemetryRow, read_csv, read_samples, utc_from_epoch
+from scorebench.rundir import read_run_json, write_run_json
+from tests.conftest import TEST_KEY, run_cli
+from tests.probes.envelopes import exception_envelope, request_envelope, write_store
+from tests.probes.loganalytics_standin import LogAnalyticsStandIn, StaticTokenCredential, aml_request
+
+REQUESTS = 400
+
+
+def send_one(url: str, body: bytes) -> Sample:
+    """One scoring request with a fresh client request id, as a load engine would record it."""
+    client_id = uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json",
+               "x-ms-client-request-id": client_id}  # fmt: skip
+    started_s = time.time()
+    begin = time.perf_counter()
+    answer = requests.post(url, data=body, headers=headers, timeout=30)
+    latency_ms = (time.perf_counter() - begin) * 1000.0
+    failed = answer.headers.get("x-ms-run-function-failed") == "True"
+    outcome = "ok" if answer.status_code == 200 else "run_function_failed" if failed else "http_5xx"
+    fn_ms = answer.headers.get("x-ms-run-fn-exec-ms")
+    return Sample(client_id, utc_from_epoch(started_s), latency_ms, answer.status_code, outcome,
+                  float(fn_ms) if fn_ms else None, len(body), len(answer.content), "data.json", "t")  # fmt: skip
+
+
+def write_run(run_dir, telemetry: str, samples: list[Sample], started_at: str, ended_at: str) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    writer = SampleWriter(run_dir / "samples.csv")
+    for sample in samples:
+        writer.write(sample)
+    writer.close()
+    write_run_json(run_dir, {"telemetry": telemetry, "started_at": started_at, "ended_at": ended_at})
+
+
+@pytest.mark.slow
+def test_probe_matches_every_request_of_a_real_stand_in_run(standin_factory, tmp_path):
+    standin = standin_factory(key=TEST_KEY, latency_ms=40, error_rate=0.1, workers=2)
+    body = load_payloads(DEFAULT_PAYLOADS)[0].body
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        samples = list(pool.map(lambda _: send_one(standin.score_url, body), range(REQUESTS)))
+    ended_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    run_dir = tmp_path / "run"
+    write_run(run_dir, standin.telemetry_spec, samples, started_at, ended_at)
+
+    done = run_cli("probe", str(run_dir), "--telemetry-wait", "90s", timeout=150)
+
+    assert done.returncode == 0, done.stderr
+    assert TEST_KEY not in done.stdout + done.stderr
+    rows = list(read_csv(run_dir / "telemetry.csv", TelemetryRow))
+    by_id = {row.client_request_id: row for row in rows}
+    client = read_samples(run_dir)
+    assert len(client) == REQUESTS
+    assert all(s.client_request_id in by_id for s in client)
+    assert len(rows) == REQUESTS
+    assert all(row.duration_ms >= 40.0 for row in rows)
+    client_failures = {s.client_request_id for s in client if s.status == 500}
+    server_failures = {row.client_request_id for row in rows if row.result_code == "500"}
+    assert client_failures == server_failures
+    assert client_failures  # error_rate 0.1 over 400 requests
+    assert all(not by_id[i].success for i in server_failures)
+    exceptions = list(read_csv(run_dir / "exceptions.csv", ExceptionRow))
+    assert {e.client_request_id for e in exceptions} == client_failures
+    probe = read_run_json(run_dir)["probe"]
+    assert (probe["rows"], probe["missing_client_requests"], probe["unmatched_server_rows"], probe["error"]) == (
+        REQUESTS, 0, 0, None)  # fmt: skip
+    assert probe["stopped_because"] == "all_seen"
+    assert done.stdout.startswith(f"probe: {REQUESTS} server requests")
+    print(done.stdout.strip())
+
+
+def test_probe_of_a_stored_run_counts_missing_and_unmatched(tmp_path):
+    sink = tmp_path / "sink"
+    write_store(sink, [request_envelope("2026-11-22T20:00:01.000000Z", "a", 200, "00:00:00.050"),
+                       request_envelope("2026-11-22T20:00:02.000000Z", "b", 500, "00:00:00.060"),
+                       request_envelope("2026-11-22T20:00:03.000000Z", "stranger"),
+                       exception_envelope("2026-11-22T20:00:02.000000Z", "b")])  # fmt: skip
+    samples = [Sample(cid, "2026-11-22T20:00:00.000000Z", 70.0, code, "ok", None, 10, 10, "p", "w")
+               for cid, code in (("a", 200), ("b", 500), ("lost", 200))]  # fmt: skip
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "none", samples, "2026-11-22T20:00:00.000000Z", "2026-11-22T20:00:10.000000Z")
+
+    done = run_cli("probe", str(run_dir), "--telemetry", f"local:{sink}", "--telemetry-wait", "0s")
+
+    assert done.returncode == 0, done.stderr
+    probe = json.loads((run_dir / "run.json").read_text())["probe"]
+    assert (probe["rows"], probe["missing_client_requests"], probe["unmatched_server_rows"], probe["exceptions"]) == (
+        3, 1, 1, 1)  # fmt: skip
+    assert probe["source"] == f"local:{sink}"
+    assert [r.client_request_id for r in read_csv(run_dir / "exceptions.csv", ExceptionRow)] == ["b"]
+    assert "1 of 3 client requests not seen" in done.stdout
+
+
+def test_unavailable_telemetry_is_recorded_not_fatal_unless_required(tmp_path):
+    run_dir = tmp_path / "run"
+    write_run(run_dir, f"local:{tmp_path / 'nowhere'}", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
+    (run_dir / "telemetry.csv").write_text("stale\n")
+
+    done = run_cli("probe", str(run_dir))
+    assert done.returncode == 0, done.stderr
+    assert "no telemetry store" in done.stdout
+    assert "no telemetry store" in read_run_json(run_dir)["probe"]["error"]
+    assert not (run_dir / "telemetry.csv").exists()
+
+    required = run_cli("probe", str(run_dir), "--telemetry-required")
+    assert required.returncode == 2
+    assert len(required.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in required.stderr
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path):
+    not_a_run = run_cli("probe", str(tmp_path))
+    assert (not_a_run.returncode, "no run.json" in not_a_run.stderr) == (2, True)
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "none", [], "", "")
+    no_window = run_cli("probe", str(run_dir))
+    assert (no_window.returncode, "started_at and ended_at" in no_window.stderr) == (2, True)
+    bad_wait = run_cli("probe", str(run_dir), "--telemetry-wait", "soon")
+    assert (bad_wait.returncode, "--telemetry-wait" in bad_wait.stderr) == (2, True)
+
+
+def test_probe_run_with_the_app_insights_backend(tmp_path):
+
+    samples = [Sample(cid, "2026-11-22T20:00:00.000000Z", 70.0, 200, "ok", None, 10, 10, "p", "w") for cid in "ab"]
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "appinsights", samples, "2026-11-22T20:00:00.000000Z", "2026-11-22T20:00:10.000000Z")
+    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws1"))
+    with LogAnalyticsStandIn() as la:
+        la.tables["AppRequests"] = [aml_request(1, "a", items=2), aml_request(2, "b", items=2)]
+        la.tables["AppExceptions"] = []
+        entry = probe_run(run_dir, credential=StaticTokenCredential(), endpoint=la.endpoint, wait_s=0)
+    assert entry["source"] == "appinsights:workspace:ws1"
+    assert (entry["rows"], entry["item_count_sum"], entry["missing_client_requests"], entry["error"]) == (2, 4, 0, None)
+    assert read_run_json(run_dir)["probe"] == entry
+
+
+def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
+
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "appinsights", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
+    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws-from-run"))
+    rid = "/subscriptions/s/resourceGroups/g/providers/microsoft.insights/components/c"
+    options = {"credential": StaticTokenCredential(), "wait_s": 0}
+    with LogAnalyticsStandIn() as la:
+        la.tables.update(AppRequests=[], AppExceptions=[], requests=[], exceptions=[])
+        from_run = probe_run(run_dir, workspace_id=None, resource_id=None, endpoint=la.endpoint, **options)
+        from_flag = probe_run(run_dir, resource_id=rid, endpoint=la.endpoint, **options)
+    assert (from_run["error"], from_flag["error"]) == (None, None)
+    assert [r["path"] for r in la.requests] == [
+        "/v1/workspaces/ws-from-run/query",
+        "/v1/workspaces/ws-from-run/query",
+        f"/v1{rid}/query",
+        f"/v1{rid}/query",
+    ]

@@ -1,0 +1,88 @@
+"""reports/baseline.py: immutable, versioned baseline files; normalisation on load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reports import baseline as baselines
+from reports.build import make_baseline
+from scorebench.errors import HarnessError
+from tests.conftest import REPO_ROOT
+
+SMALL = REPO_ROOT / "tests" / "data" / "runs" / "small"
+CLOCK = "2026-11-22T21:00:00.000000Z"
+
+
+def test_document_carries_what_a_comparison_needs() -> None:
+    document = make_baseline(SMALL, "v1", created_at=CLOCK)
+    assert document["version"] == baselines.BASELINE_VERSION
+    assert document["created_at"] == CLOCK
+    assert document["load_profile"]["concurrency"] == 4
+    assert document["payload_set_hash"] == "sha256:4f1c0e0b9d2a7d3e"
+    assert document["summary"]["count"] == 300
+    assert len(document["latency_sample_ms"]) == 300
+    assert document["latency_sample_ms"] == sorted(document["latency_sample_ms"])
+    assert sum(document["requests_per_second"]) == 300
+    assert set(document["environment"]) == {"scorebench", "python", "platform", "machine", "cpus"}
+    assert document["run"]["endpoint"] == "http://127.0.0.1:5001/score"
+
+
+def test_save_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = baselines.baseline_path("v1", tmp_path)
+    baselines.save_baseline({"summary": {}}, path)
+    before = path.read_text()
+    with pytest.raises(HarnessError, match=r"exists; baselines are never overwritten \(choose a new --name\)"):
+        baselines.save_baseline({"summary": {"count": 1}}, path)
+    assert path.read_text() == before
+
+
+def test_load_round_trip(tmp_path: Path) -> None:
+    document = make_baseline(SMALL, "v1", created_at=CLOCK)
+    baselines.save_baseline(document, baselines.baseline_path("v1", tmp_path))
+    assert baselines.load_baseline("v1", tmp_path) == document
+
+
+def test_normalize_upgrades_a_version_0_file() -> None:
+    old = {"summary": {"count": 50, "errors": 5, "latency_ms": {"p95": 10.0}}}
+    new = baselines.normalize_baseline(old)
+    assert new["version"] == 1
+    assert new["latency_sample_ms"] == []
+    assert new["requests_per_second"] == []
+    assert new["summary"]["error_rate"] == 0.1
+    assert new["load_profile"] is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "b.json: not a scorebench baseline (no summary)"),
+        ({"version": 99, "summary": {}}, "b.json: version 99 is newer than this scorebench reads (1)"),
+    ],
+)
+def test_normalize_rejects(data: object, message: str) -> None:
+    with pytest.raises(HarnessError) as caught:
+        baselines.normalize_baseline(data, "b.json")
+    assert str(caught.value) == message
+
+
+def test_missing_baseline_names_the_known_ones(tmp_path: Path) -> None:
+    (tmp_path / "old.json").write_text(json.dumps({"summary": {}}))
+    with pytest.raises(HarnessError, match=r"baseline 'nope' not found at .*nope.json \(known: old\)"):
+        baselines.load_baseline("nope", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["../escape", "a b", "", "x" * 101])
+def test_bad_names(name: str, tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="baseline name"):
+        baselines.baseline_path(name, tmp_path)
+
+
+def test_baselines_dir_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(baselines.BASELINES_ENV, raising=False)
+    assert baselines.baselines_dir() == Path("reports/baselines")
+    monkeypatch.setenv(baselines.BASELINES_ENV, "/tmp/x")
+    assert baselines.baselines_dir() == Path("/tmp/x")
+    assert baselines.baselines_dir("flag") == Path("flag")

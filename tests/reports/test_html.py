@@ -1,0 +1,98 @@
+"""reports/html.py + reports/build.py: golden files (fixed clock, fixed seed), self-containment, size.
+
+Regenerate the golden files only on purpose: SCOREBENCH_UPDATE_GOLDEN=1 pytest tests/reports/test_html.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from reports import baseline as baselines
+from reports.build import build_report, make_baseline
+from reports.html import _chart_js, render_html
+from tests.conftest import REPO_ROOT
+
+RUNS = REPO_ROOT / "tests" / "data" / "runs"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CLOCK = "2026-11-22T21:00:00.000000Z"
+UPDATE = os.environ.get("SCOREBENCH_UPDATE_GOLDEN") == "1"
+
+
+def compare_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} missing: run with SCOREBENCH_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+
+
+def without_library(html: str) -> str:
+    """The page with the vendored Chart.js build cut out (the golden file need not carry 200 KB of it)."""
+    return html.replace(str(_chart_js()), "/* chart.umd.min.js */")
+
+
+@pytest.fixture(scope="module")
+def with_baseline() -> object:
+    document = make_baseline(RUNS / "small", "small-v1", created_at=CLOCK)
+    document["environment"] = {"python": "3.x"}  # the machine's, not part of the golden text
+    return build_report(RUNS / "slow", baseline=baselines.normalize_baseline(document), generated_at=CLOCK)
+
+
+def test_report_golden() -> None:
+    result = build_report(RUNS / "small", generated_at=CLOCK)
+    compare_golden("small.report.html", without_library(result.html))
+    compare_golden("small.summary.json", json.dumps(result.summary.to_dict(), indent=2, sort_keys=True) + "\n")
+
+
+def test_report_with_baseline_golden(with_baseline) -> None:
+    compare_golden("slow-vs-small.report.html", without_library(with_baseline.html))
+    assert with_baseline.status == "FAIL"
+    assert with_baseline.exit_code == 1
+
+
+def test_report_shows_the_comparison_side_by_side(with_baseline) -> None:
+    html = with_baseline.html
+    assert 'id="baseline"' in html
+    assert "small-v1" in html
+    assert re.search(
+        r"<td>p95</td><td class=\"n\">5\d\.\d ms</td><td class=\"n\">1\d\d\.\d ms</td><td class=\"n\">\+\d+\.\d%</td>",
+        html,
+    )
+
+
+def test_report_is_self_contained() -> None:
+    html = build_report(RUNS / "small", generated_at=CLOCK).html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<link" not in html
+    assert "Chart.js v4" in html
+
+
+def test_exception_text_is_escaped() -> None:
+    html = build_report(RUNS / "small", generated_at=CLOCK).html
+    assert "model load &lt;slow&gt;" in html
+    assert "<slow>" not in html
+
+
+def test_telemetry_missing_and_partial_are_said(tmp_path: Path) -> None:
+    from tests.data.make_fixtures import make_run
+
+    make_run(tmp_path, count=40, with_telemetry=False)
+    info = json.loads((tmp_path / "run.json").read_text())
+    info |= {"probe": {"source": "appinsights", "error": "workspace not found"}, "partial": True,
+             "partial_reason": "interrupted by SIGINT"}  # fmt: skip
+    (tmp_path / "run.json").write_text(json.dumps(info))
+    html = build_report(tmp_path, generated_at=CLOCK).html
+    assert "Server telemetry missing:</strong> workspace not found" in html
+    assert "Partial run:</strong> interrupted by SIGINT" in html
+    assert "No server telemetry joined to client requests." in html
+
+
+def test_render_html_takes_plain_data_only() -> None:
+    data = build_report(RUNS / "small", generated_at=CLOCK).data
+    assert json.loads(json.dumps(data, default=list)) is not None  # plain data: dicts, lists, str, numbers
+    assert render_html(data) == build_report(RUNS / "small", generated_at=CLOCK).html
