@@ -4,7 +4,7 @@ One job: `RunStats` -> the exact lines ab prints (text or -w HTML), the -e CSV a
 Rules (ab.c output_results): times are kept in microseconds and shown as ms rounded with
 (x+500)/1000; SD is the sample SD (n-1); the median has ab's inverted parity quirk (odd count:
 mean of [n/2] and [n/2+1]; even: [n/2]); table percentiles use the floor index [n*p/100]; the CSV
-uses the rounded index [0.5 + n*i/100] with row 0 = min and row 100 = max; the TSV rows come out
+uses the rounded index [0.5 + n*i/100] (clamped: ab reads past the end there) with row 0 = min and row 100 = max; the TSV rows come out
 sorted by total time, like ab's.
 """
 
@@ -246,7 +246,7 @@ def csv_lines(times_us: list[int]) -> list[str]:
     n = len(times_us)
     lines = ["Percentage served,Time in ms"]
     for i in range(101):
-        us = times_us[0] if i == 0 else times_us[-1] if i == 100 else times_us[int(0.5 + n * i / 100.0)]
+        us = times_us[0] if i == 0 else times_us[-1] if i == 100 else times_us[min(int(0.5 + n * i / 100.0), n - 1)]
         lines.append(f"{i},{us / 1000:.3f}")
     return lines
 

@@ -49,6 +49,7 @@ def test_csv_has_101_rows_rounded_index_min_and_max() -> None:
     assert lines[1] == "0,1.000"
     assert lines[-1] == "100,10.000"
     assert lines[1 + 15] == "15,3.000"  # int(0.5 + 1.5) = 2 -> stats[2] = 3 ms
+    assert lines[1 + 99] == "99,10.000"  # int(0.5 + 9.9) = 10 is past the end: clamped to the last
 
 
 def test_gnuplot_rows_sorted_by_total_time() -> None:
@@ -75,11 +76,13 @@ def test_no_breakdown_line_when_nothing_failed() -> None:
     assert not any(line.startswith("Non-2xx") for line in lines)
 
 
-def test_warning_when_median_and_mean_are_far_apart() -> None:
-    lines = report.table_lines(_stats([1, 1, 1, 1, 100]), percentiles=False)
-    assert any(line.startswith("WARNING: The median and mean for the total time") for line in lines) or any(
-        line.startswith("ERROR: The median and mean for the total time") for line in lines
-    )
+def test_warning_and_error_when_median_and_mean_are_far_apart() -> None:
+    near = report.Row(1, 2, 1.0, 1, 3, mean_us=2000, median_us=1000, sd_us=900.0)
+    far = report.Row(1, 3, 1.0, 1, 3, mean_us=3000, median_us=1000, sd_us=900.0)
+    fine = report.Row(1, 1, 1.0, 1, 3, mean_us=1500, median_us=1000, sd_us=900.0)
+    assert report._sane("Total:", near)[0].startswith("WARNING: The median and mean for the total time")
+    assert report._sane("Total:", far)[0].startswith("ERROR: The median and mean for the total time are more")
+    assert report._sane("Total:", fine) == []
 
 
 def test_short_table_with_S() -> None:
