@@ -29,7 +29,6 @@ ENGINE_VERSION = "2.3-compatible"
 
 def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     headers = [(name, value) for name, value in plan.headers.items() if name.lower() != "authorization"]
-    headers.append(("Content-Type", "application/json"))
     if plan.key:
         headers.append(("Authorization", f"Bearer {plan.key}"))
     target = build_target(
