@@ -93,7 +93,9 @@ def _run(opts: AbOptions) -> int:
     )  # fmt: skip
     try:
         ctx = (
-            client_ssl_context(verify=False, ciphers=opts.ciphers, protocol=opts.tls_protocol, cert_file=opts.client_cert)
+            client_ssl_context(
+                verify=False, ciphers=opts.ciphers, protocol=opts.tls_protocol, cert_file=opts.client_cert
+            )
             if target.tls
             else None
         )

@@ -18,8 +18,7 @@ import ssl
 import time
 from collections.abc import Callable
 
-import httptools
-
+from loadtests.ab.protocol import Conn, FullConn, Slot
 from loadtests.ab.report import RunStats, Timing
 from loadtests.ab.request import Target, new_request_id
 from loadtests.samples import SampleWriter
@@ -50,103 +49,6 @@ class EngineConfig:
     on_progress: Callable[[int], None] | None = None
 
 
-class _Slot:
-    """One concurrent request lane and the state of its current request."""
-
-    __slots__ = ("body_parts", "body_len", "conn", "fn_ms", "index", "intended", "keep", "nread", "raw",
-                 "rff", "rid", "sent", "start", "status", "t_conn", "t_first", "t_written", "task")  # fmt: skip
-
-    def __init__(self) -> None:
-        self.conn: _Conn | None = None
-        self.task: asyncio.Future[object] | None = None
-        self.start = 0.0
-
-
-class _Conn(asyncio.Protocol):
-    def __init__(self, engine: Engine, slot: _Slot) -> None:
-        self.engine = engine
-        self.slot: _Slot | None = slot
-        self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
-        self.reused = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        # uvloop defers writes to the end of the loop iteration unless the buffer is above the
-        # high-water mark: with a mark of 0 each request goes out at once, as ab sends it.
-        transport.set_write_buffer_limits(high=0, low=0)  # type: ignore[attr-defined]
-        window = self.engine.cfg.window_bytes
-        if window:
-            sock = transport.get_extra_info("socket")
-            if sock is not None:
-                import socket
-
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, window)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
-
-    def data_received(self, data: bytes) -> None:
-        slot = self.slot
-        if slot is None:
-            return
-        if not slot.t_first:
-            slot.t_first = perf()
-        slot.nread += len(data)
-        if not self.engine.server_seen:
-            self.engine.see_server(data)
-        if slot.raw is not None:
-            slot.raw.append(data)
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError:
-            self.engine.fail(slot, "read_error")
-
-    def on_headers_complete(self) -> None:
-        if self.slot is not None:
-            self.slot.status = self.parser.get_status_code()
-
-    def on_body(self, body: bytes) -> None:
-        slot = self.slot
-        if slot is not None:
-            slot.body_len += len(body)
-            if slot.body_parts is not None:
-                slot.body_parts.append(body)
-
-    def on_message_complete(self) -> None:
-        slot = self.slot
-        if slot is not None:
-            self.engine.complete(slot, self)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        slot = self.slot
-        self.transport = None
-        if slot is None:
-            return
-        if slot.status and slot.conn is self:  # answer delimited by the close (no Content-Length)
-            self.engine.complete(slot, self)
-        elif slot.conn is self:
-            self.engine.fail(slot, "read_error")
-
-
-class _FullConn(_Conn):
-    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed) for samples."""
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        slot = self.slot
-        if slot is None:
-            return
-        low = name.lower()
-        if low == b"x-ms-run-fn-exec-ms":
-            try:
-                slot.fn_ms = float(value)
-            except ValueError:
-                pass
-        elif low == b"x-ms-run-function-failed":
-            slot.rff = value.strip().lower() == b"true"
-        elif low == b"connection" or low == b"keep-alive":
-            if b"keep-alive" in value.lower() or low == b"keep-alive":
-                slot.keep = True
-
-
 class Engine:
     def __init__(self, cfg: EngineConfig, stats: RunStats) -> None:
         self.cfg = cfg
@@ -158,7 +60,7 @@ class Engine:
         self.stopping = False
         self.first_doc_len: int | None = None
         self.latencies_ms: list[float] = []
-        self.slots = [_Slot() for _ in range(cfg.concurrency)]
+        self.slots = [Slot() for _ in range(cfg.concurrency)]
         self.done_future: asyncio.Future[None] = self.loop.create_future()
         self.nbodies = len(cfg.target.bodies)
         self.keep_raw = cfg.on_response is not None
@@ -169,7 +71,7 @@ class Engine:
         self.server_seen = False
         self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
         self.times: list[tuple[float, int, int, int]] = []
-        self.conn_class = _FullConn if cfg.writer is not None else _Conn
+        self.conn_class = FullConn if cfg.writer is not None else Conn
         self.keep_body = self.keep_raw or cfg.check_json
 
     def see_server(self, data: bytes) -> None:
@@ -211,7 +113,7 @@ class Engine:
         if not self.done_future.done():
             self.done_future.set_result(None)
 
-    def next(self, slot: _Slot) -> None:
+    def next(self, slot: Slot) -> None:
         cfg = self.cfg
         now = perf()
         if self.stopping or (cfg.requests is not None and self.issued >= cfg.requests) or now >= self.end_at:
@@ -233,7 +135,7 @@ class Engine:
         else:
             self._begin(slot, index, now)
 
-    def _begin(self, slot: _Slot, index: int, intended: float) -> None:
+    def _begin(self, slot: Slot, index: int, intended: float) -> None:
         if self.stopping:
             return
         slot.index = index
@@ -255,7 +157,7 @@ class Engine:
             slot.conn = None
             slot.task = self.loop.create_task(self._connect(slot))
 
-    async def _connect(self, slot: _Slot) -> None:
+    async def _connect(self, slot: Slot) -> None:
         target = self.cfg.target
         conn = self.conn_class(self, slot)
         slot.conn = conn
@@ -279,14 +181,14 @@ class Engine:
         slot.t_conn = perf()
         self._write(slot, conn)
 
-    def _write(self, slot: _Slot, conn: _Conn) -> None:
+    def _write(self, slot: Slot, conn: Conn) -> None:
         body = self.cfg.target.bodies[slot.index % self.nbodies]
         data = b"".join((body.prefix, slot.rid, b"\r\n\r\n", body.body))
         slot.sent = len(data)
         conn.transport.write(data)  # type: ignore[union-attr]
         slot.t_written = perf()
 
-    def complete(self, slot: _Slot, conn: _Conn) -> None:
+    def complete(self, slot: Slot, conn: Conn) -> None:
         """A whole answer arrived: count it like ab, then start the slot's next request."""
         now = self.t_last = perf()
         stats = self.stats
@@ -320,7 +222,7 @@ class Engine:
                 conn.transport.close()
         self._after(slot)
 
-    def _outcome(self, slot: _Slot, status: int) -> str:
+    def _outcome(self, slot: Slot, status: int) -> str:
         if 200 <= status < 300:
             if self.cfg.check_json and slot.body_parts is not None:
                 try:
@@ -333,7 +235,7 @@ class Engine:
             return "run_function_failed" if status == 500 and slot.rff else "http_5xx"
         return "http_4xx"
 
-    def fail(self, slot: _Slot, outcome: str) -> None:
+    def fail(self, slot: Slot, outcome: str) -> None:
         """The request got no complete answer: count it (Connect/Receive/Exceptions) and go on."""
         if not slot.start:
             return
@@ -345,7 +247,7 @@ class Engine:
         self._record(slot, now, 0, outcome)
         self._after(slot)
 
-    def _after(self, slot: _Slot) -> None:
+    def _after(self, slot: Slot) -> None:
         slot.start = 0.0
         self.finished += 1
         if self.record_all or self.cfg.on_progress is not None:
@@ -355,7 +257,7 @@ class Engine:
                 self.cfg.writer.flush_if_due()
         self.next(slot)
 
-    def _drop(self, slot: _Slot) -> None:
+    def _drop(self, slot: Slot) -> None:
         conn, task = slot.conn, slot.task
         slot.conn = slot.task = None
         if conn is not None:
@@ -365,7 +267,7 @@ class Engine:
         if task is not None and not task.done():
             task.cancel()
 
-    def _record(self, slot: _Slot, now: float, status: int, outcome: str) -> None:
+    def _record(self, slot: Slot, now: float, status: int, outcome: str) -> None:
         latency_ms = (now - slot.intended) * 1000
         if self.cfg.rate_rps:
             self.latencies_ms.append(latency_ms)

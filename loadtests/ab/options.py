@@ -177,7 +177,9 @@ def parse(argv: list[str]) -> AbOptions:
     if opts.version or opts.help:
         return opts
     if len(rest) != 1:
-        raise AbUsageError("exactly one URL is required" if not rest else f"unexpected argument {rest[1]!r}", usage=True)
+        raise AbUsageError(
+            "exactly one URL is required" if not rest else f"unexpected argument {rest[1]!r}", usage=True
+        )
     opts.url = _check_url(rest[0])
     _check(opts)
     return opts

@@ -4,8 +4,8 @@ One job: `RunStats` -> the exact lines ab prints (text or -w HTML), the -e CSV a
 Rules (ab.c output_results): times are kept in microseconds and shown as ms rounded with
 (x+500)/1000; SD is the sample SD (n-1); the median has ab's inverted parity quirk (odd count:
 mean of [n/2] and [n/2+1]; even: [n/2]); table percentiles use the floor index [n*p/100]; the CSV
-uses the rounded index [0.5 + n*i/100] (clamped: ab reads past the end there) with row 0 = min and row 100 = max; the TSV rows come out
-sorted by total time, like ab's.
+uses the rounded index [0.5 + n*i/100] (clamped: ab reads past the end there) with row 0 = min
+and row 100 = max; the TSV rows come out sorted by total time, like ab's.
 """
 
 from __future__ import annotations
@@ -303,9 +303,7 @@ def html_lines(stats: RunStats, table: str = "", tr: str = "", td: str = "bgcolo
     if stats.done:
         rows = connection_rows(stats.timings)
         lines.append(f"<tr {tr}><th {td} colspan=4>Connection Times (ms)</th></tr>")
-        lines.append(
-            f"<tr {tr}><th {td}>&nbsp;</th> <th {td}>min</th>   <th {td}>avg</th>   <th {td}>max</th></tr>"
-        )
+        lines.append(f"<tr {tr}><th {td}>&nbsp;</th> <th {td}>min</th>   <th {td}>avg</th>   <th {td}>max</th></tr>")
         for label in ("Connect:", "Processing:", "Total:"):
             r = rows[label]
             lines.append(

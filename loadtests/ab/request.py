@@ -97,7 +97,9 @@ def build_target(
         lines.append(("Authorization", "Basic " + base64.b64encode(basic_auth.encode()).decode()))
     if proxy_auth:
         lines.append(("Proxy-Authorization", "Basic " + base64.b64encode(proxy_auth.encode()).decode()))
-    built = [_one(method, target, http11, lines, headers, own, host_value, pid, body, content_type) for pid, body in bodies]
+    built = [
+        _one(method, target, http11, lines, headers, own, host_value, pid, body, content_type) for pid, body in bodies
+    ]
     shown = built[0][1]
     return Target(
         host=host, port=port, connect_host=connect_host, connect_port=connect_port, tls=tls,

@@ -43,7 +43,7 @@ def test_post_with_key_masks_it_and_sends_fresh_ids(capsys: pytest.CaptureFixtur
 
 def test_run_dir_samples_match_requests_one_for_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with RecordingServer() as server:
-        code, out, _ = _run(capsys, "-n", "30", "-c", "3", "--run-dir", str(tmp_path / "run"), server.url())
+        code, _out, _ = _run(capsys, "-n", "30", "-c", "3", "--run-dir", str(tmp_path / "run"), server.url())
         sent_ids = [headers["x-ms-client-request-id"] for _, _, headers, _ in server.received]
     assert code == 0
     with (tmp_path / "run" / "samples.csv").open() as handle:
@@ -72,7 +72,9 @@ def test_payload_rotation(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert ids == ["p.jsonl:1", "p.jsonl:2", "p.jsonl:3"] * 2
 
 
-def test_stall_past_s_is_a_failed_request_and_the_run_goes_on(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_stall_past_s_is_a_failed_request_and_the_run_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     run = tmp_path / "run"
     with RecordingServer(stall_first=True) as server:
         code, out, _ = _run(capsys, "-n", "3", "-s", "1", "--run-dir", str(run), server.url())
@@ -125,6 +127,8 @@ def test_help_lists_ab_usage_and_our_differences(capsys: pytest.CaptureFixture[s
     assert code == 0
     assert "-n requests     Number of requests to perform" in out
     assert "Bearer ***" in out
-    assert "--run-dir" in out and "--payloads" in out and "--rate" in out
+    assert "--run-dir" in out
+    assert "--payloads" in out
+    assert "--rate" in out
     code, out, _ = _run(capsys, "-V")
     assert out.startswith("This is ApacheBench, Version 2.3")

@@ -19,14 +19,29 @@ def test_defaults_like_ab() -> None:
 def test_benchmark_sh_invocation(tmp_path: Path) -> None:
     data = tmp_path / "data.json"
     data.write_text("{}")
-    opts = parse(["-n", "10", "-v", "4", "-p", str(data), "-T", "application/json", "-H", "Authorization: Bearer K", "http://h/score"])
+    opts = parse(
+        [
+            "-n",
+            "10",
+            "-v",
+            "4",
+            "-p",
+            str(data),
+            "-T",
+            "application/json",
+            "-H",
+            "Authorization: Bearer K",
+            "http://h/score",
+        ]
+    )
     assert (opts.requests, opts.verbosity, opts.http_method, opts.content_type) == (10, 4, "POST", "application/json")
     assert opts.headers == ["Authorization: Bearer K"]
 
 
 def test_clustered_flags_and_attached_values() -> None:
     opts = parse(["-kq", "-n200", "-c10", "-H", "A: 1", "-H", "B: 2", "-C", "x=1", "-C", "y=2", "http://h/"])
-    assert opts.keepalive and opts.quiet
+    assert opts.keepalive
+    assert opts.quiet
     assert (opts.requests, opts.concurrency) == (200, 10)
     assert opts.headers == ["A: 1", "B: 2"]
     assert opts.cookies == ["x=1", "y=2"]

@@ -70,8 +70,9 @@ def test_benchmark_sh_invocation(nginx: Nginx, tmp_path: Path) -> None:
 
 def test_concurrency_with_csv_and_gnuplot(nginx: Nginx, tmp_path: Path) -> None:
     files = {who: (tmp_path / f"{who}.csv", tmp_path / f"{who}.tsv") for who in ("theirs", "ours")}
+    csv_file, tsv_file = files["theirs"]
     theirs = subprocess.run(
-        [AB or "ab", "-n", "200", "-c", "20", "-e", str(files["theirs"][0]), "-g", str(files["theirs"][1]), nginx.url()],
+        [AB or "ab", "-n", "200", "-c", "20", "-e", str(csv_file), "-g", str(tsv_file), nginx.url()],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     ours = subprocess.run(
