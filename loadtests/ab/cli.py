@@ -196,7 +196,7 @@ def _verbose_hook(verbosity: int):  # type: ignore[no-untyped-def]
         sys.stdout.write(f"LOG: header received:\n{text}\n")
         if not 200 <= status < 300:
             sys.stdout.write(f"WARNING: Response code not 2xx ({status})\n")
-        else:
+        elif verbosity >= 3:
             sys.stdout.write(f"LOG: Response code = {status}\n")
 
     return hook

@@ -115,3 +115,13 @@ def test_html_output_shape(nginx: Nginx) -> None:
     assert _shape(ours.stdout.replace("<table", "Server Software:<table", 1)) == _shape(
         theirs.stdout.replace("<table", "Server Software:<table", 1)
     )
+
+
+@pytest.mark.parametrize("verbosity", ["2", "3"])
+def test_verbose_lines_match(nginx: Nginx, verbosity: str) -> None:
+    theirs, ours = _both(["-n", "2", "-v", verbosity], nginx.url("/other"))
+
+    def verbose(stdout: str) -> list[str]:
+        return [line for line in stdout.split("..done")[0].splitlines() if not line.startswith("Date:")]
+
+    assert verbose(ours.stdout) == verbose(theirs.stdout)
