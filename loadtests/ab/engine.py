@@ -69,6 +69,8 @@ class Engine:
         self.t_last = 0.0
         self.end_at = float("inf")
         self.server_seen = False
+        self._ids: list[bytes] = []
+        self._requests = [(b.prefix, b"\r\n\r\n" + b.body) for b in cfg.target.bodies]
         self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
         self.times: list[tuple[float, int, int, int]] = []
         self.conn_class = FullConn if cfg.writer is not None else Conn
@@ -141,13 +143,19 @@ class Engine:
         slot.index = index
         slot.intended = intended
         slot.start = perf()
-        slot.t_conn = slot.t_first = slot.t_written = 0.0
-        slot.status = slot.nread = slot.body_len = slot.sent = 0
-        slot.fn_ms = None
-        slot.rff = slot.keep = False
-        slot.raw = [] if self.keep_raw else None
-        slot.body_parts = [] if self.keep_body else None
-        slot.rid = new_request_id()
+        slot.t_first = slot.t_written = 0.0
+        slot.nread = slot.body_len = 0
+        if self.record_all or self.keep_raw:
+            slot.status = slot.sent = 0
+            slot.fn_ms = None
+            slot.rff = slot.keep = False
+            slot.raw = [] if self.keep_raw else None
+            slot.body_parts = [] if self.keep_body else None
+        try:
+            slot.rid = self._ids.pop()
+        except IndexError:
+            self._ids = [new_request_id() for _ in range(1024)]
+            slot.rid = self._ids.pop()
         conn = slot.conn
         if conn is not None and conn.transport is not None and not conn.transport.is_closing():
             conn.reused = True
@@ -182,8 +190,8 @@ class Engine:
         self._write(slot, conn)
 
     def _write(self, slot: Slot, conn: Conn) -> None:
-        body = self.cfg.target.bodies[slot.index % self.nbodies]
-        data = b"".join((body.prefix, slot.rid, b"\r\n\r\n", body.body))
+        prefix, tail = self._requests[slot.index % self.nbodies]
+        data = prefix + slot.rid + tail
         slot.sent = len(data)
         conn.transport.write(data)  # type: ignore[union-attr]
         slot.t_written = perf()

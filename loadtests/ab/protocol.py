@@ -66,19 +66,15 @@ class Conn(asyncio.Protocol):
             return
         if not slot.t_first:
             slot.t_first = perf()
+            if not self.engine.server_seen:
+                self.engine.see_server(data)
         slot.nread += len(data)
-        if not self.engine.server_seen:
-            self.engine.see_server(data)
         if slot.raw is not None:
             slot.raw.append(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
             self.engine.fail(slot, "read_error")
-
-    def on_headers_complete(self) -> None:
-        if self.slot is not None:
-            self.slot.status = self.parser.get_status_code()
 
     def on_body(self, body: bytes) -> None:
         slot = self.slot
@@ -97,7 +93,7 @@ class Conn(asyncio.Protocol):
         self.transport = None
         if slot is None:
             return
-        if slot.status and slot.conn is self:  # answer delimited by the close (no Content-Length)
+        if slot.body_len and slot.conn is self:  # answer delimited by the close (no Content-Length)
             self.engine.complete(slot, self)
         elif slot.conn is self:
             self.engine.fail(slot, "read_error")
