@@ -121,7 +121,8 @@ def _run(opts: AbOptions) -> int:
     cfg = EngineConfig(
         target=target, concurrency=opts.concurrency, requests=opts.requests, duration_s=opts.time_limit_s,
         timeout_s=opts.timeout_s, keepalive=opts.keepalive, rate_rps=opts.rate_rps, ssl_context=ctx,
-        bind_address=opts.bind_address, window_bytes=opts.window_bytes, variable_length=opts.variable_length,
+        head=opts.http_method == "HEAD", bind_address=opts.bind_address, window_bytes=opts.window_bytes,
+        variable_length=opts.variable_length,
         check_json=writer is not None and urlsplit(opts.url).path.endswith("/score"), writer=writer,
         on_response=_verbose_hook(opts.verbosity) if opts.verbosity >= 2 else None,
         on_progress=_progress_hook(heartbeat) if heartbeat else None,

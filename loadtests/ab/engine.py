@@ -18,7 +18,7 @@ import ssl
 import time
 from collections.abc import Callable
 
-from loadtests.ab.protocol import Conn, FullConn, Slot
+from loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from loadtests.ab.report import RunStats, Timing
 from loadtests.ab.request import Target, new_request_id
 from loadtests.samples import SampleWriter
@@ -42,6 +42,8 @@ class EngineConfig:
     window_bytes: int | None = None
     variable_length: bool = False
     check_json: bool = False
+    head: bool = False
+    """HEAD requests: answers end after the headers."""
     writer: SampleWriter | None = None
     worker: str = "ab-0"
     on_response: Callable[[bytes, int], None] | None = None
@@ -73,7 +75,7 @@ class Engine:
         self._requests = [(b.prefix, b"\r\n\r\n" + b.body) for b in cfg.target.bodies]
         self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
         self.times: list[tuple[float, int, int, int]] = []
-        self.conn_class = FullConn if cfg.writer is not None else Conn
+        self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
         self.keep_body = self.keep_raw or cfg.check_json
 
     def see_server(self, data: bytes) -> None:

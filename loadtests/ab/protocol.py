@@ -114,3 +114,21 @@ class FullConn(Conn):
             slot.rff = value.strip().lower() == b"true"
         elif low == b"keep-alive" or (low == b"connection" and b"keep-alive" in value.lower()):
             slot.keep = True
+
+
+class HeadConn(FullConn):
+    """HEAD answers carry Content-Length but no body, which httptools would wait for: the answer
+    ends at the blank line after the headers, and the parser is renewed for the next one."""
+
+    head_buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        super().data_received(data)
+        self.head_buffer += data
+        if self.slot is slot and b"\r\n\r\n" in self.head_buffer:
+            self.head_buffer = b""
+            self.engine.complete(slot, self)
+            self.parser = httptools.HttpResponseParser(self)

@@ -100,6 +100,8 @@ def test_concurrency_with_csv_and_gnuplot(nginx: Nginx, tmp_path: Path) -> None:
         pytest.param(["-k", "-n", "200", "-c", "10"], id="keepalive"),
         pytest.param(["-n", "20"], id="plain-get"),
         pytest.param(["-n", "20", "-S", "-d"], id="short-table"),
+        pytest.param(["-i", "-k", "-n", "20", "-c", "2"], id="head-keepalive"),
+        pytest.param(["-i", "-n", "5"], id="head"),
     ],
 )
 def test_report_shape_matches(nginx: Nginx, args: list[str]) -> None:
