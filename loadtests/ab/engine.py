@@ -71,9 +71,11 @@ class Engine:
         self.t_last = 0.0
         self.end_at = float("inf")
         self.server_seen = False
+        self.max_requests = cfg.requests if cfg.requests is not None else float("inf")
         self._ids: list[bytes] = []
         self._requests = [(b.prefix, b"\r\n\r\n" + b.body) for b in cfg.target.bodies]
         self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
+        self.fast = not (self.record_all or self.keep_raw or cfg.on_progress is not None)
         self.times: list[tuple[float, int, int, int]] = []
         self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
         self.keep_body = self.keep_raw or cfg.check_json
@@ -153,11 +155,10 @@ class Engine:
             slot.rff = slot.keep = False
             slot.raw = [] if self.keep_raw else None
             slot.body_parts = [] if self.keep_body else None
-        try:
-            slot.rid = self._ids.pop()
-        except IndexError:
-            self._ids = [new_request_id() for _ in range(1024)]
-            slot.rid = self._ids.pop()
+        ids = self._ids
+        if not ids:
+            ids.extend(new_request_id() for _ in range(1024))
+        slot.rid = ids.pop()
         conn = slot.conn
         if conn is not None and conn.transport is not None and not conn.transport.is_closing():
             conn.reused = True
@@ -203,34 +204,68 @@ class Engine:
         now = self.t_last = perf()
         stats = self.stats
         cfg = self.cfg
-        status = slot.status = conn.parser.get_status_code()
+        parser = conn.parser
+        status = slot.status = parser.get_status_code()
+        body_len = slot.body_len
         stats.total_read += slot.nread
-        stats.total_html += slot.body_len
+        stats.total_html += body_len
         if stats.total_posted is not None:
             stats.total_posted += slot.sent
-        if self.first_doc_len is None:
-            self.first_doc_len = stats.doc_length = slot.body_len
-        elif slot.body_len != self.first_doc_len and not cfg.variable_length:
-            stats.err_length += 1
+        if body_len != self.first_doc_len:
+            if self.first_doc_len is None:
+                self.first_doc_len = stats.doc_length = body_len
+            elif not cfg.variable_length:
+                stats.err_length += 1
         if not 200 <= status < 300:
             stats.non2xx += 1
-        keep = cfg.keepalive and (slot.keep or conn.parser.should_keep_alive())
-        if conn.reused or (keep and cfg.keepalive):
+        keep = cfg.keepalive and (slot.keep or parser.should_keep_alive())
+        if keep or conn.reused:
             stats.keepalive_requests += 1
         start = slot.start
-        wait = (slot.t_first - slot.t_written) if slot.t_written else 0.0
-        ctime = 0.0 if conn.reused else slot.t_conn - start
-        self.times.append((start, int(ctime * 1e6), int(wait * 1e6), int((now - start) * 1e6)))
-        if cfg.on_response is not None and slot.raw is not None:
-            cfg.on_response(b"".join(slot.raw), status)
-        if self.record_all:
-            self._record(slot, now, status, self._outcome(slot, status))
+        t_written = slot.t_written
+        self.times.append(
+            (
+                start,
+                0 if conn.reused else int((slot.t_conn - start) * 1e6),
+                int((slot.t_first - t_written) * 1e6) if t_written else 0,
+                int((now - start) * 1e6),
+            )
+        )
+        if self.fast:
+            if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
+                self._again(slot, conn, now)
+                return
+        else:
+            if cfg.on_response is not None and slot.raw is not None:
+                cfg.on_response(b"".join(slot.raw), status)
+            if self.record_all:
+                self._record(slot, now, status, self._outcome(slot, status))
         if not keep:
             slot.conn = None
             conn.slot = None
             if conn.transport is not None:
                 conn.transport.close()
         self._after(slot)
+
+    def _again(self, slot: Slot, conn: Conn, now: float) -> None:
+        """Keep-alive hot path (no samples, no verbose): the next request on the same connection."""
+        self.finished += 1
+        index = self.issued
+        self.issued = index + 1
+        slot.index = index
+        slot.start = slot.intended = slot.t_conn = now
+        slot.t_first = 0.0
+        slot.nread = slot.body_len = 0
+        ids = self._ids
+        if not ids:
+            ids.extend(new_request_id() for _ in range(1024))
+        rid = slot.rid = ids.pop()
+        conn.reused = True
+        prefix, tail = self._requests[index % self.nbodies]
+        data = prefix + rid + tail
+        slot.sent = len(data)
+        conn.transport.write(data)  # type: ignore[union-attr]
+        slot.t_written = perf()
 
     def _outcome(self, slot: Slot, status: int) -> str:
         if 200 <= status < 300:
