@@ -190,7 +190,18 @@ class Engine:
                 conn.transport.abort()
             return
         slot.t_conn = perf()
+        if target.tls and not self.stats.tls_protocol and conn.transport is not None:
+            self._see_tls(conn.transport)
         self._write(slot, conn)
+
+    def _see_tls(self, transport: asyncio.Transport) -> None:
+        """ab's 'SSL/TLS Protocol:' (protocol,cipher,bits) and 'TLS Server Name:' lines."""
+        tls = transport.get_extra_info("ssl_object")
+        if tls is None:
+            return
+        name, _, bits = tls.cipher() or ("", "", 0)
+        self.stats.tls_protocol = f"{tls.version()},{name},{bits}"
+        self.stats.tls_server_name = self.cfg.target.server_hostname or ""
 
     def _write(self, slot: Slot, conn: Conn) -> None:
         prefix, tail = self._requests[slot.index % self.nbodies]

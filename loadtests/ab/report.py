@@ -40,6 +40,7 @@ class RunStats:
     concurrency: int
     server_software: str = ""
     tls_protocol: str | None = None
+    tls_server_name: str = ""
     doc_length: int = 0
     variable_length: bool = False
     time_taken_s: float = 0.0
@@ -162,6 +163,8 @@ def summary_lines(stats: RunStats) -> list[str]:
     ]
     if stats.tls_protocol:
         lines.append(f"SSL/TLS Protocol:       {stats.tls_protocol}")
+        if stats.tls_server_name:
+            lines.append(f"TLS Server Name:        {stats.tls_server_name}")
     doc = "Variable" if stats.variable_length else f"{stats.doc_length} bytes"
     lines += ["", f"Document Path:          {stats.path}", f"Document Length:        {doc}", ""]
     lines += [
