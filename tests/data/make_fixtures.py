@@ -1,6 +1,6 @@
-"""Generate the fixture run directories under tests/data/runs/ (deterministic: fixed seeds and clock).
+"""Generate the fixture run directories under tests/data/fixture_runs/ (deterministic: fixed seeds and clock).
 
-    python tests/data/make_fixtures.py          # rewrite tests/data/runs/{small,slow,other-profile}
+    python tests/data/make_fixtures.py          # rewrite tests/data/fixture_runs/{small,slow,other-profile}
 
 `small`: 300 requests over ~30 s at 4 connections, a few errors, one timeout-free tail, telemetry for
 most requests (some missing, some server rows with no client sample, a few sampled rows with
@@ -29,7 +29,7 @@ from scorebench.records import (  # noqa: E402
     write_csv,
 )
 
-RUNS = Path(__file__).resolve().parent / "runs"
+RUNS = Path(__file__).resolve().parent / "fixture_runs"
 START_EPOCH_S = 1_795_000_000.0  # 2026-11-18T... UTC, fixed
 PROFILE = {"concurrency": 4, "duration_s": 30.0, "requests": None, "rate_rps": None, "timeout_s": 60.0}
 PAYLOAD_HASH = "sha256:4f1c0e0b9d2a7d3e"

@@ -12,7 +12,7 @@ from reports.build import make_baseline
 from scorebench.errors import HarnessError
 from tests.conftest import REPO_ROOT
 
-SMALL = REPO_ROOT / "tests" / "data" / "runs" / "small"
+SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
 CLOCK = "2026-11-22T21:00:00.000000Z"
 
 

@@ -19,7 +19,7 @@ from reports.build import build_report
 from tests.conftest import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FIXTURE = REPO_ROOT / "tests" / "data" / "runs" / "small"
+FIXTURE = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
 OUTPUT_DIR = REPO_ROOT / "test-output"
 FLAGS = [
     "--headless",

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
 
-RUNS = REPO_ROOT / "tests" / "data" / "runs"
+RUNS = REPO_ROOT / "tests" / "data" / "fixture_runs"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from scorebench.errors import HarnessError
 from scorebench.records import parse_utc, read_samples
 from tests.conftest import REPO_ROOT
 
-SMALL = REPO_ROOT / "tests" / "data" / "runs" / "small"
+SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
 
 
 def test_frame_matches_the_record_reader() -> None:

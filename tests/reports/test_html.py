@@ -17,7 +17,7 @@ from reports.build import build_report, make_baseline
 from reports.html import _chart_js, render_html
 from tests.conftest import REPO_ROOT
 
-RUNS = REPO_ROOT / "tests" / "data" / "runs"
+RUNS = REPO_ROOT / "tests" / "data" / "fixture_runs"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CLOCK = "2026-11-22T21:00:00.000000Z"
 UPDATE = os.environ.get("SCOREBENCH_UPDATE_GOLDEN") == "1"

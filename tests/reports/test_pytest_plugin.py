@@ -25,9 +25,11 @@ def test_score_latency(scoring_endpoint):
 def run_pytest(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_endpoint.py").write_text(USER_TEST, encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "reports.pytest_plugin", "-p", "no:cacheprovider", "-q",
+        [sys.executable, "-m", "pytest", "-p", "reports.pytest_plugin", "-p", "pytest_benchmark.plugin",
+         "-p", "no:cacheprovider", "-q",
          "--rootdir", str(tmp_path), "-c", "/dev/null", str(tmp_path / "test_endpoint.py"), *args],
-        capture_output=True, text=True, timeout=180, env=cli_env(**env), cwd=tmp_path, check=False,
+        capture_output=True, text=True, timeout=180, cwd=tmp_path, check=False,
+        env=cli_env(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", **env),  # the same whether or not scorebench is installed
     )  # fmt: skip
 
 
