@@ -185,12 +185,13 @@ class Engine:
                 self.fail(slot, "connect_error")
             return
         slot.task = None
-        if slot.conn is not conn:
-            if conn.transport is not None:
-                conn.transport.abort()
-            return
+        if slot.conn is not conn and conn.transport is not None:
+            conn.transport.abort()
+
+    def connected(self, slot: Slot, conn: Conn) -> None:
+        """From connection_made: send at once (waiting for the connect task costs a loop turn)."""
         slot.t_conn = perf()
-        if target.tls and not self.stats.tls_protocol and conn.transport is not None:
+        if self.cfg.target.tls and not self.stats.tls_protocol and conn.transport is not None:
             self._see_tls(conn.transport)
         self._write(slot, conn)
 

@@ -59,6 +59,9 @@ class Conn(asyncio.Protocol):
             if sock is not None:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, window)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
+        slot = self.slot
+        if slot is not None and slot.conn is self:
+            self.engine.connected(slot, self)
 
     def data_received(self, data: bytes) -> None:
         slot = self.slot
