@@ -1,0 +1,77 @@
+"""A tiny threaded loopback HTTP server that records what it received (for ab engine tests).
+
+`stall_first=True` makes the first request hang (bounded by `release`/teardown) to test -s.
+Answers `/score` with a JSON object plus the stand-in's `x-ms-run-fn-exec-ms` header.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from typing import Any
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        srv = self.server
+        with srv.lock:
+            index = len(srv.received)
+            srv.received.append((self.command, self.path, dict(self.headers.items()), body))
+        if srv.stall_first and index == 0:
+            srv.release.wait(20)
+            return
+        out = json.dumps({"result": ["no"]}).encode()
+        self.send_response(srv.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.send_header("x-ms-run-fn-exec-ms", "1.5")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _answer
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    received: list[tuple[str, str, dict[str, str], bytes]]
+    lock: threading.Lock
+    release: threading.Event
+    stall_first: bool
+    status: int
+
+
+class RecordingServer:
+    def __init__(self, *, stall_first: bool = False, status: int = 200) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.received = []
+        self._server.lock = threading.Lock()
+        self._server.release = threading.Event()
+        self._server.stall_first = stall_first
+        self._server.status = status
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def received(self) -> list[tuple[str, str, dict[str, str], bytes]]:
+        return self._server.received
+
+    def url(self, path: str = "/score") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> RecordingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.release.set()
+        self._server.shutdown()
+        self._server.server_close()

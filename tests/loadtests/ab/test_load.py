@@ -1,0 +1,74 @@
+"""load.py: run_load against the real stand-in endpoint, and SIGTERM giving a partial result."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from loadtests.ab import run_load
+from loadtests.plan import LoadPlan
+from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.records import read_samples
+from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
+from tests.loadtests.ab.recording_server import RecordingServer
+
+
+def test_run_load_against_the_standin(standin: object, tmp_path: Path) -> None:
+    plan = LoadPlan(
+        url=standin.score_url,  # type: ignore[attr-defined]
+        payloads=load_payloads(DEFAULT_PAYLOADS),
+        key=TEST_KEY,
+        requests=12,
+        duration_s=60,
+        concurrency=3,
+    )
+    result = run_load(plan, tmp_path)
+    samples = read_samples(tmp_path)
+    assert result.requests == len(samples) == 12
+    assert not result.partial
+    assert result.engine_info["engine"] == "scorebench-ab"
+    assert {s.outcome for s in samples} == {"ok"}
+    assert all(s.server_fn_ms is not None for s in samples)
+    assert len({s.client_request_id for s in samples}) == 12
+    assert TEST_KEY not in (tmp_path / "samples.csv").read_text()
+
+
+def test_run_load_without_key_records_4xx(standin: object, tmp_path: Path) -> None:
+    plan = LoadPlan(url=standin.score_url, payloads=load_payloads(DEFAULT_PAYLOADS), requests=3, concurrency=1)  # type: ignore[attr-defined]
+    run_load(plan, tmp_path)
+    assert [(s.status, s.outcome) for s in read_samples(tmp_path)] == [(401, "http_4xx")] * 3
+
+
+SCRIPT = """
+import sys
+from pathlib import Path
+from loadtests.ab import run_load
+from loadtests.plan import LoadPlan
+from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+plan = LoadPlan(url=sys.argv[1], payloads=load_payloads(DEFAULT_PAYLOADS), duration_s=60, concurrency=2)
+result = run_load(plan, Path(sys.argv[2]))
+print(result.partial, result.reason, result.requests)
+"""
+
+
+def test_sigterm_stops_quickly_and_returns_partial(tmp_path: Path) -> None:
+    with RecordingServer() as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, server.url(), str(tmp_path)],
+            cwd=REPO_ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        samples = tmp_path / "samples.csv"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not samples.exists() or samples.read_text().count("\n") < 5):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    partial, reason, count = out.split(maxsplit=2)[0], out.split("by")[0], out.split()[-1]
+    assert partial == "True"
+    assert "SIGTERM" in out
+    assert int(count) == len(read_samples(tmp_path))
+    assert reason
