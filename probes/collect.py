@@ -31,7 +31,7 @@ from scorebench.records import (
     utc_iso,
     write_csv,
 )
-from scorebench.rundir import RUN_JSON, read_run_json, update_run_json
+from scorebench.rundir import RUN_JSON, harness_request_ids, read_run_json, update_run_json
 
 DEFAULT_WAIT_S = 300.0
 BEFORE_S = 5.0
@@ -82,7 +82,7 @@ def probe_run(
         if required:
             raise
         return entry
-    entry.update(_write(run_dir, waited.rows, exceptions, set(ids)))
+    entry.update(_write(run_dir, waited.rows, exceptions, set(ids) | harness_request_ids(info)))
     none = entry["source"] == "none"
     entry.update(
         missing_client_requests=None if none else waited.missing_client_requests,

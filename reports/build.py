@@ -26,7 +26,7 @@ from reports.html import render_html
 from reports.reportdata import report_data
 from scorebench.errors import HarnessError
 from scorebench.records import utc_iso
-from scorebench.rundir import REPORT_HTML, SUMMARY_JSON, read_run_json
+from scorebench.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
 
 DEFAULT_TIMEOUT_S = 60.0
 MAX_POINTS = 600
@@ -77,6 +77,7 @@ def build_report(
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
     telemetry = frames.read_telemetry_frame(run_dir)
+    telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(info))]  # not the load
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
     joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
     summary = stats.summarize(samples, telemetry, timeout, joined)

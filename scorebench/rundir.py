@@ -73,5 +73,15 @@ def read_run_json(run_dir: Path) -> dict[str, Any]:
     return data
 
 
+def harness_request_ids(info: dict[str, Any]) -> set[str]:
+    """Client request ids the harness itself sent outside the load (preflight's warm-up request).
+
+    The server records them like any request; they explain server rows that no sample does, and
+    they are not part of the load the statistics describe.
+    """
+    warmup = (info.get("preflight") or {}).get("warmup_request_id")
+    return {str(warmup)} if warmup else set()
+
+
 def _is_url_key(key: str) -> bool:
     return key in ("endpoint", "swagger_url") or key.endswith("_url") or key.endswith("_uri")
