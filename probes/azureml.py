@@ -18,7 +18,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -296,3 +297,14 @@ def _line_time(line: str) -> datetime | None:
         return parse_utc(match.group(1).replace(",", ".").replace(" ", "T", 1))
     except ValueError:
         return None
+
+
+@contextmanager
+def translated_errors(one_line: Callable[[Exception, str, str], HarnessError], what: str, where: str) -> Iterator[None]:
+    """Turn any SDK exception into the one-line HarnessError `one_line(exc, what, where)` makes."""
+    try:
+        yield
+    except HarnessError:
+        raise
+    except Exception as exc:
+        raise one_line(exc, what, where) from None

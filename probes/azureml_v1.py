@@ -13,8 +13,8 @@ import base64
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from probes.azureml import (
@@ -24,6 +24,7 @@ from probes.azureml import (
     WorkspaceConfig,
     access_error,
     quiet_sdk_loggers,
+    translated_errors,
 )
 from scorebench.errors import HarnessError
 
@@ -151,15 +152,9 @@ def _auth_mode(svc: Any) -> str:
     return "key" if getattr(svc, "auth_enabled", False) else "none"
 
 
-@contextmanager
-def sdk_errors(what: str, where: str) -> Iterator[None]:
+def sdk_errors(what: str, where: str) -> AbstractContextManager[None]:
     """Turn azureml-core exceptions into one-line HarnessErrors (not found, refused, anything else)."""
-    try:
-        yield
-    except HarnessError:
-        raise
-    except Exception as exc:
-        raise _one_line(exc, what, where) from None
+    return translated_errors(_one_line, what, where)
 
 
 def _one_line(exc: Exception, what: str, where: str) -> HarnessError:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from probes.azureml import (
@@ -22,6 +22,7 @@ from probes.azureml import (
     WorkspaceConfig,
     access_error,
     quiet_sdk_loggers,
+    translated_errors,
 )
 from scorebench.errors import HarnessError
 
@@ -211,15 +212,9 @@ def _model_ids(dep: Any) -> tuple[str, ...]:
     return (f"{match['name']}:{match['version']}" if match else text,)
 
 
-@contextmanager
-def sdk_errors(what: str, where: str) -> Iterator[None]:
-    """Turn azure-core / azure-ai-ml exceptions into one-line HarnessErrors."""
-    try:
-        yield
-    except HarnessError:
-        raise
-    except Exception as exc:
-        raise _one_line(exc, what, where) from None
+def sdk_errors(what: str, where: str) -> AbstractContextManager[None]:
+    """Turn azure-core / azure-ai-ml exceptions into one-line HarnessErrors (not found, refused, anything else)."""
+    return translated_errors(_one_line, what, where)
 
 
 def _one_line(exc: Exception, what: str, where: str) -> HarnessError:

@@ -28,6 +28,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 made by `openssl req -x509`, as (cert, key) files."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess: this checkout first on PYTHONPATH, no stray key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCOREBENCH_")}

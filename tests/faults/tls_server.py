@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import json
 import ssl
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import self_signed_cert
+
 
 class TlsScoringServer:
     def __init__(self, folder: Path, swagger: dict[str, Any], key: str) -> None:
-        cert, private = folder / "cert.pem", folder / "key.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-             "-keyout", str(private), "-out", str(cert)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        cert, private = self_signed_cert(folder)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, private)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(swagger, key))

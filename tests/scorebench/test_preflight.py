@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +16,7 @@ import pytest
 from payloads.loader import Payload
 from scorebench.errors import HarnessError
 from scorebench.preflight import base_url, plain_http_warning, preflight, swagger_url
-from tests.conftest import TEST_KEY, free_port
+from tests.conftest import TEST_KEY, free_port, self_signed_cert
 
 SWAGGER = {
     "swagger": "2.0",
@@ -198,17 +197,6 @@ def test_no_answer_within_the_timeout() -> None:
         assert "gave no answer within 0.3s" in fails(url, timeout_s=0.3)
 
 
-def make_cert(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (openssl), as (cert, key) files in folder."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
 def serve_tls(server: Endpoint, cert_and_key: tuple[Path, Path]) -> Endpoint:
     """Wrap a not yet serving Endpoint's socket in TLS with the given certificate."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -219,7 +207,7 @@ def serve_tls(server: Endpoint, cert_and_key: tuple[Path, Path]) -> Endpoint:
 
 @pytest.fixture(scope="module")
 def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return make_cert(tmp_path_factory.mktemp("tls"))
+    return self_signed_cert(tmp_path_factory.mktemp("tls"))
 
 
 def test_self_signed_tls_fails_with_a_hint_and_insecure_allows_it(endpoint_factory: Any, self_signed: Any) -> None:

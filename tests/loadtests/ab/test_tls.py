@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import shutil
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from loadtests.ab.cli import main
+from tests.conftest import self_signed_cert
 from tests.loadtests.ab.recording_server import RecordingServer
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI is not installed")
 
 
 def test_https_with_a_self_signed_certificate(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_cert(tmp_path)
     with RecordingServer() as server:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
