@@ -31,6 +31,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from loadtests.plan import LoadPlan, LoadResult
+from scorebench.errors import HarnessError
 from scorebench.records import read_samples, utc_from_epoch
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -43,7 +44,12 @@ UNBOUNDED_DURATION_S = 24 * 3600.0
 
 
 def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
-    """Run the plan with Locust; samples land in run_dir/samples-*.csv."""
+    """Run the plan with Locust; samples land in run_dir/samples-*.csv.
+
+    Raises HarnessError when Locust sent nothing at all (it failed to start: the reason is the last
+    line of its output), rather than returning an empty, seemingly successful run.
+    """
+    run_dir = run_dir.resolve()  # the Locust processes run in another working directory
     run_dir.mkdir(parents=True, exist_ok=True)
     extras = run_dir / "locust"
     extras.mkdir(exist_ok=True)
@@ -56,8 +62,11 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     with _signals_to(interrupted), _started(commands, envs, extras) as processes:
         reason = _wait(processes, deadline_s, interrupted)
     ended_s = time.time()
+    requests = len(read_samples(run_dir))
+    if requests == 0 and not interrupted:
+        raise HarnessError(f"locust sent no request: {_last_words(extras)} (see {extras})")
     return LoadResult(
-        requests=len(read_samples(run_dir)),
+        requests=requests,
         started_at=utc_from_epoch(started_s),
         ended_at=utc_from_epoch(ended_s),
         partial=reason is not None,
@@ -176,9 +185,18 @@ def _wait(processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupt
             worker.wait(timeout=STOP_WAIT_S)
     if interrupted:
         return f"interrupted by {interrupted[0]}"
-    if lead.returncode not in (0, 1):
+    if lead.returncode != 0:  # failed requests exit 0 (--exit-code-on-error 0): anything else went wrong
         return f"locust exited with code {lead.returncode} (see locust/*.log)"
     return None
+
+
+def _last_words(extras: Path) -> str:
+    """The last non-blank line Locust printed (its error, when it failed to start)."""
+    for path in sorted(extras.glob("process-*.out")):
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1][:300]
+    return "no output"
 
 
 def _interrupt(processes: list[subprocess.Popen[bytes]]) -> None:

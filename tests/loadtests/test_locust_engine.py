@@ -10,9 +10,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from loadtests.locust_engine import run_load
 from loadtests.plan import LoadPlan
 from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.errors import HarnessError
 from scorebench.local.store import read_envelopes
 from scorebench.records import read_samples
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
@@ -65,6 +68,8 @@ def test_request_budget_is_split_exactly_over_workers(standin, tmp_path: Path) -
 SCRIPT = """
 import sys
 from pathlib import Path
+import pytest
+
 from loadtests.locust_engine import run_load
 from loadtests.plan import LoadPlan
 from payloads.loader import DEFAULT_PAYLOADS, load_payloads
@@ -86,3 +91,19 @@ def test_sigint_stops_locust_gracefully_and_returns_partial(standin, tmp_path: P
     out, err = runner.communicate(timeout=60)
     assert out.startswith("partial True interrupted by SIGINT"), err[-2000:]
     assert int(out.split()[-1]) == len(read_samples(tmp_path)) > 0
+
+
+def test_a_relative_run_directory_works(standin, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # as `scorebench run --out runs` gives it: relative to where the user is
+    plan = LoadPlan(url=standin.score_url, payloads=load_payloads(DEFAULT_PAYLOADS), key=TEST_KEY,
+                    duration_s=30, requests=4, users=2, spawn_rate=2, workers=2)  # fmt: skip
+    result = run_load(plan, Path("runs/relative"))
+    assert result.requests == 4
+    assert len(read_samples(tmp_path / "runs" / "relative")) == 4
+
+
+def test_locust_that_cannot_start_is_an_error_not_an_empty_run(tmp_path: Path) -> None:
+    plan = LoadPlan(url="http://127.0.0.1:9/score", payloads=load_payloads(DEFAULT_PAYLOADS), duration_s=5,
+                    users=1, spawn_rate=1, shape="no-such-shape")  # the locustfile refuses it at import  # fmt: skip
+    with pytest.raises(HarnessError, match="locust sent no request: .*no-such-shape"):
+        run_load(plan, tmp_path / "run")
