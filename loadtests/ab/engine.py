@@ -49,6 +49,9 @@ class EngineConfig:
     on_response: Callable[[bytes, int], None] | None = None
     """Verbose hook: (raw bytes of the answer, status)."""
     on_progress: Callable[[int], None] | None = None
+    keep_timings: bool = True
+    """Keep every request's timings in memory for ab's report (O(requests), as ab does). run_load
+    turns it off: its samples stream to disk, so a long soak holds nothing per request."""
 
 
 class Engine:
@@ -235,14 +238,15 @@ class Engine:
             stats.keepalive_requests += 1
         start = slot.start
         t_written = slot.t_written
-        self.times.append(
-            (
-                start,
-                0 if conn.reused else int((slot.t_conn - start) * 1e6),
-                int((slot.t_first - t_written) * 1e6) if t_written else 0,
-                int((now - start) * 1e6),
+        if cfg.keep_timings:
+            self.times.append(
+                (
+                    start,
+                    0 if conn.reused else int((slot.t_conn - start) * 1e6),
+                    int((slot.t_first - t_written) * 1e6) if t_written else 0,
+                    int((now - start) * 1e6),
+                )
             )
-        )
         if self.fast:
             if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
                 self._again(slot, conn, now)
@@ -326,7 +330,7 @@ class Engine:
 
     def _record(self, slot: Slot, now: float, status: int, outcome: str) -> None:
         latency_ms = (now - slot.intended) * 1000
-        if self.cfg.rate_rps:
+        if self.cfg.rate_rps and self.cfg.keep_timings:
             self.latencies_ms.append(latency_ms)
         writer = self.cfg.writer
         if writer is None:

@@ -46,6 +46,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
             target=target, concurrency=max(1, plan.concurrency), requests=requests, duration_s=plan.duration_s,
             timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=plan.rate_rps, ssl_context=ctx,
             variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"), writer=writer, worker="ab-0",
+            keep_timings=False,
         )  # fmt: skip
         loop = new_loop()
         try:
