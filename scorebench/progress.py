@@ -2,7 +2,7 @@
 
 It knows nothing of the engine: a thread tails every samples*.csv in the run directory (engines
 flush them at least twice a second) and reads two columns, latency_ms and outcome. On a terminal
-the line is redrawn in place (`\\r`) twice a second; elsewhere (CI logs) a line is printed every
+the line is a rich Live display redrawn in place twice a second; elsewhere (CI logs) a line is printed every
 NON_TTY_INTERVAL_S and once at the end. Rules: the line goes to stderr (stdout carries the run
 directory, report path and verdict); p95 so far comes from an HdrHistogram (3 significant
 digits, constant cost per refresh however long the run); a half-written last line is left for
@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from hdrh.histogram import HdrHistogram
 
@@ -101,10 +101,13 @@ class Progress:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="scorebench-progress", daemon=True)
         self._started_s = time.monotonic()
+        self._live: Any = None
 
     def __enter__(self) -> Progress:
         self._started_s = time.monotonic()
         if self.enabled:
+            if self.tty:
+                self._live = _live_line(self.stream)
             self._thread.start()
         return self
 
@@ -129,10 +132,22 @@ class Progress:
     def _show(self, *, final: bool) -> None:
         line = format_line(time.monotonic() - self._started_s, self.tail)
         try:
-            if self.tty:
-                self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
+            if self._live is not None:
+                self._live.update(line, refresh=True)
+                if final:
+                    self._live.stop()
             else:
                 self.stream.write(line + "\n")
-            self.stream.flush()
+                self.stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _live_line(stream: TextIO) -> Any:
+    """A rich Live display of one line on the terminal stream (imported only when there is one)."""
+    from rich.console import Console
+    from rich.live import Live
+
+    live = Live("", console=Console(file=stream), refresh_per_second=4, transient=False)
+    live.start()
+    return live

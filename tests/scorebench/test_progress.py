@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,21 @@ def test_progress_prints_a_final_line_off_a_terminal(tmp_path: Path) -> None:
     with Progress(tmp_path, stream=silent, enabled=False):
         pass
     assert silent.getvalue() == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_line_is_a_rich_live_display(tmp_path: Path) -> None:
+    (tmp_path / "samples.csv").write_text(
+        "client_request_id,started_at,latency_ms,status,outcome,server_fn_ms,bytes_sent,bytes_received,payload_id,worker\n"
+        "a,2026-11-22T20:00:00.000000Z,12.000,200,ok,,1,1,p,w\n"
+    )
+    terminal = _Terminal()
+    with Progress(tmp_path, stream=terminal) as progress:
+        assert progress._live is not None
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())  # rich's colours and cursor codes
+    assert "1 requests" in shown
+    assert "errors 0" in shown
