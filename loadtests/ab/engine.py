@@ -14,14 +14,11 @@ import asyncio
 import dataclasses
 import gc
 import json
-import socket
 import ssl
 import time
 from collections.abc import Callable
-from typing import Any
 
 from loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
-from loadtests.ab.rawsock import RawTransport, resolve_once
 from loadtests.ab.report import RunStats, Timing
 from loadtests.ab.request import Target, new_request_id
 from loadtests.samples import SampleWriter
@@ -85,8 +82,6 @@ class Engine:
         self.times: list[tuple[float, int, int, int]] = []
         self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
         self.keep_body = self.keep_raw or cfg.check_json
-        self.raw_address: tuple[int, Any] | None = None
-        """(family, address) when each request gets a plain non-blocking socket (no -k, no TLS)."""
 
     def see_server(self, data: bytes) -> None:
         """ab's 'Server Software': the first response's Server header, up to the first blank."""
@@ -104,8 +99,6 @@ class Engine:
         if self.cfg.duration_s:
             self.end_at = self.t0 + self.cfg.duration_s
         sweeper = self.loop.create_task(self._sweep())
-        if not self.cfg.keepalive and self.cfg.ssl_context is None:
-            self.raw_address = await self._resolve()
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the run allocates many small acyclic objects; collections only cost time
         for slot in self.slots:
@@ -174,45 +167,9 @@ class Engine:
             conn.reused = True
             slot.t_conn = slot.start
             self._write(slot, conn)
-        elif self.raw_address is not None:
-            self._connect_raw(slot, self.raw_address)
         else:
             slot.conn = None
             slot.task = self.loop.create_task(self._connect(slot))
-
-    async def _resolve(self) -> tuple[int, Any] | None:
-        """The target's address, once (None: each request goes through create_connection and fails)."""
-        target = self.cfg.target
-        try:
-            infos = await self.loop.getaddrinfo(target.connect_host, target.connect_port, type=socket.SOCK_STREAM)
-        except OSError:
-            return None
-        return resolve_once(infos)
-
-    def _connect_raw(self, slot: Slot, address: tuple[int, Any]) -> None:
-        """One connection per request on a plain socket: connect, then send from connection_made."""
-        conn = self.conn_class(self, slot)
-        slot.conn = conn
-        family, addr = address
-        try:
-            sock = socket.socket(family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
-        except OSError:
-            self.loop.call_soon(self._connect_failed, slot, conn)
-            return
-        transport = RawTransport(self.loop, sock, conn)
-        conn.transport = transport  # type: ignore[assignment]
-        if self.cfg.bind_address:
-            try:
-                sock.bind((self.cfg.bind_address, 0))
-            except OSError:
-                transport.close()
-                self.loop.call_soon(self._connect_failed, slot, conn)
-                return
-        transport.connect(addr, lambda: self._connect_failed(slot, conn))
-
-    def _connect_failed(self, slot: Slot, conn: Conn) -> None:
-        if slot.conn is conn:
-            self.fail(slot, "connect_error")
 
     async def _connect(self, slot: Slot) -> None:
         target = self.cfg.target
