@@ -100,7 +100,7 @@ class Engine:
             self.end_at = self.t0 + self.cfg.duration_s
         sweeper = self.loop.create_task(self._sweep())
         gc_was_enabled = gc.isenabled()
-        gc.disable()  # the run allocates many small acyclic objects; collections only cost time
+        gc.disable()  # many small objects per request; the one cycle (Conn <-> parser) is broken on close
         for slot in self.slots:
             self.next(slot)
         try:

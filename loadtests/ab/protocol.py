@@ -94,12 +94,17 @@ class Conn(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         slot = self.slot
         self.transport = None
-        if slot is None:
-            return
-        if slot.body_len and slot.conn is self:  # answer delimited by the close (no Content-Length)
-            self.engine.complete(slot, self)
-        elif slot.conn is self:
-            self.engine.fail(slot, "read_error")
+        try:
+            if slot is None:
+                return
+            if slot.body_len and slot.conn is self:  # answer delimited by the close (no Content-Length)
+                self.engine.complete(slot, self)
+            elif slot.conn is self:
+                self.engine.fail(slot, "read_error")
+        finally:
+            # The parser calls back into this protocol: a reference cycle. The engine runs with gc
+            # off, so break it here or every closed connection stays in memory for the whole run.
+            del self.parser
 
 
 class FullConn(Conn):
