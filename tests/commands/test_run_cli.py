@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from scorebench.parts import PARTS, available
-from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli
-from tests.scorebench.test_preflight import Endpoint, make_cert, serve, serve_tls
+from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
+from tests.scorebench.test_preflight import Endpoint, serve, serve_tls
 
 ENGINE = next((name for name in ("ab", "locust") if available(f"engine:{name}")), "ab")
 MISSING = [role for role in (f"engine:{ENGINE}", "probe", "report") if not available(role)]
@@ -250,7 +250,7 @@ def test_a_bad_threshold_is_exit_2_before_any_load(tmp_path: Path) -> None:
 
 
 def test_self_signed_tls_is_exit_2_pointing_at_insecure(tmp_path: Path) -> None:
-    running = serve(serve_tls(Endpoint(), make_cert(tmp_path)))
+    running = serve(serve_tls(Endpoint(), self_signed_cert(tmp_path)))
     server = next(running)
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
     try:
