@@ -1,15 +1,16 @@
 # Shared by demo.sh and test.sh: make .venv with Python >= 3.11 and install scorebench into it.
-# Reinstalls only when pyproject.toml changed (a stamp file remembers its hash).
+# Editable install: the code that runs (and that the test suite and its pytest plugin import) is
+# this checkout. Reinstalls only when pyproject.toml changed (a stamp file remembers its hash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "scorebench needs Python >= 3.11 ($PY is older)" >&2; exit 2; }
 extras=${1:-}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=".venv/.scorebench-installed${extras:+-$extras}"
+stamp=".venv/.scorebench-editable${extras:+-$extras}"
 want=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet ".${extras:+[$extras]}"
+  .venv/bin/python -m pip install --quiet --editable ".${extras:+[$extras]}"
   echo "$want" > "$stamp"
 fi
