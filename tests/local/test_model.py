@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
-import pytest
 
 from scorebench.local.model import CATEGORIES, FIELDS, generate_records, train
-from tests.conftest import BANK_CSV
 
 
 def test_generated_records_are_deterministic_and_within_the_schema():
@@ -18,10 +18,8 @@ def test_generated_records_are_deterministic_and_within_the_schema():
     assert 0.03 < labels.count("yes") / len(labels) < 0.3
 
 
-def test_model_scores_the_real_data_set():
-    if not BANK_CSV.exists():
-        pytest.skip(f"shared data set not found at {BANK_CSV}")
-    real = pd.read_csv(BANK_CSV).head(3000)
+def test_model_scores_the_real_data_set(bank_csv: Path) -> None:
+    real = pd.read_csv(bank_csv).head(3000)
     predicted = train().predict(real[list(FIELDS)])
     assert set(predicted) <= {"yes", "no"}
     assert (predicted == real["y"]).mean() > 0.8  # trained on generated rows only, still useful on real ones

@@ -12,7 +12,7 @@ from payloads.generate import generate_payloads
 from payloads.loader import load_payloads
 from payloads.schema import check_payloads
 from scorebench.errors import HarnessError
-from tests.conftest import BANK_CSV, run_cli
+from tests.conftest import run_cli
 
 TINY = "age,job,rate,note,y\n30,admin.,1.5,,no\n41,technician,2,x,yes\n52,retired,3.25,y,no\n"
 
@@ -72,8 +72,8 @@ def test_ragged_csv_names_the_line(tmp_path: Path) -> None:
         generate_payloads(ragged, tmp_path / "out", bodies=1)
 
 
-def test_bank_marketing_bodies_pass_the_standins_schema(tmp_path: Path, standin: object) -> None:
-    out = generate_payloads(BANK_CSV, tmp_path / "bank", records_per_body=5, bodies=20, seed=1)
+def test_bank_marketing_bodies_pass_the_standins_schema(bank_csv: Path, tmp_path: Path, standin: object) -> None:
+    out = generate_payloads(bank_csv, tmp_path / "bank", records_per_body=5, bodies=20, seed=1)
     payloads = load_payloads(out)
     assert len(payloads) == 20
     with urllib.request.urlopen(standin.swagger_url, timeout=30) as response:  # type: ignore[attr-defined]
