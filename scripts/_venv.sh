@@ -11,6 +11,7 @@ stamp=".venv/.scorebench-editable${extras:+-$extras}"
 want=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --editable ".${extras:+[$extras]}"
+  # PYTHONWARNINGS: setuptools warns about every editable install of a multi-package layout
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet --editable ".${extras:+[$extras]}"
   echo "$want" > "$stamp"
 fi
