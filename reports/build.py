@@ -149,7 +149,10 @@ def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
 
 def chart_data(samples: pd.DataFrame, joined: pd.DataFrame | None, summary: stats.Summary) -> dict[str, Any]:
     """Plain lists for the charts, bounded: series in at most MAX_POINTS buckets."""
-    origin = summary.started_at_s or 0.0
+    # The exact first start: summary.started_at_s is rounded to the millisecond for display, and a
+    # rounded-up origin would put the first request in bucket -1.
+    started = samples["started_s"].to_numpy(dtype="float64")
+    origin = float(np.nanmin(started)) if len(started) and not np.isnan(started).all() else 0.0
     bucket_s = max(1, math.ceil(summary.window_s / MAX_POINTS))
     latency = samples["latency_ms"].to_numpy(dtype="float64")
     return {

@@ -6,9 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
-from reports.build import build_report
+from reports import stats
+from reports.build import build_report, chart_data
 from scorebench.records import TelemetryRow, read_csv, write_csv
 from tests.conftest import REPO_ROOT
+from tests.reports.test_stats import frame
 
 SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
 
@@ -26,3 +28,11 @@ def test_the_warm_up_request_is_not_an_orphan_server_row(tmp_path: Path) -> None
     after = build_report(run_dir).summary.to_dict()["server"]
     assert after["server_without_client_sample"] == before["server_without_client_sample"]
     assert after["requests"] == before["requests"]
+
+
+def test_chart_buckets_start_at_the_first_request_not_its_rounded_time() -> None:
+    # 100.2996 rounds to 100.300 in the summary; bucketing from that would put it in second -1.
+    samples = frame([10.0, 20.0, 30.0], started_s=[100.2996, 100.9, 101.4])
+    series = chart_data(samples, None, stats.summarize(samples, None, timeout_s=60.0))["series"]
+    assert series["t_s"] == [0, 1]
+    assert series["requests"] == [2.0, 1.0]
