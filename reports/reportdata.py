@@ -72,7 +72,7 @@ def run_rows(info: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, s
         ("label", info.get("label")),
         ("engine", info.get("engine")),
         ("load profile", _inline(info.get("load_profile"))),
-        ("payloads", f"{payloads.get('path', '?')} ({payloads.get('count', '?')} bodies)" if payloads else None),
+        ("payloads", f"{payloads.get('path', '?')} ({_bodies(payloads.get('count'))})" if payloads else None),
         ("payload set hash", info.get("payload_set_hash")),
         ("model / deployment", _inline(info.get("service"))),
         ("started (UTC)", info.get("started_at") or _epoch(summary.get("started_at_s"))),
@@ -231,3 +231,7 @@ def _telemetry_source(info: dict[str, Any]) -> str | None:
     if source and probe.get("rows") is not None:
         return f"{source} ({probe['rows']} rows)"
     return source
+
+
+def _bodies(count: object) -> str:
+    return "1 body" if count == 1 else f"{count if count is not None else '?'} bodies"

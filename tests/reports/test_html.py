@@ -15,6 +15,7 @@ import pytest
 from reports import baseline as baselines
 from reports.build import build_report, make_baseline
 from reports.html import _chart_js, render_html
+from reports.reportdata import run_rows
 from tests.conftest import REPO_ROOT
 
 RUNS = REPO_ROOT / "tests" / "data" / "fixture_runs"
@@ -96,3 +97,9 @@ def test_render_html_takes_plain_data_only() -> None:
     data = build_report(RUNS / "small", generated_at=CLOCK).data
     assert json.loads(json.dumps(data, default=list)) is not None  # plain data: dicts, lists, str, numbers
     assert render_html(data) == build_report(RUNS / "small", generated_at=CLOCK).html
+
+
+@pytest.mark.parametrize(("count", "text"), [(1, "p (1 body)"), (2, "p (2 bodies)")])
+def test_payload_row_counts_bodies(count: int, text: str) -> None:
+    rows = dict(run_rows({"payloads": {"path": "p", "count": count}}, {"timeout": {"timeout_s": 60}}))
+    assert rows["payloads"] == text
