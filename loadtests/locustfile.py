@@ -72,13 +72,10 @@ def _fail(message: str) -> None:
 
 
 def _float_env(name: str, default: float | None) -> float | None:
-    text = ENV.get(name, "").strip()
-    if not text:
-        return default
     try:
-        return float(text)
-    except ValueError:
-        _fail(f"{name}={text!r} is not a number")
+        return shapes.env_number(ENV, name, default)
+    except ValueError as exc:
+        _fail(str(exc))
     return None
 
 

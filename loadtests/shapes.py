@@ -85,7 +85,8 @@ DEFAULT_DURATION_S = {"soak": 3600.0}
 """Shape-specific default durations; every other shape defaults to 60 s."""
 
 
-def _number(environ: Mapping[str, str], name: str, default: float | None) -> float | None:
+def env_number(environ: Mapping[str, str], name: str, default: float | None) -> float | None:
+    """The number in environ[name], `default` when unset or blank; ValueError naming the variable."""
     text = environ.get(name, "").strip()
     if not text:
         return default
@@ -111,16 +112,16 @@ def spec_from_env(
         return None
     if name not in SHAPES:
         raise ValueError(f"SCOREBENCH_SHAPE={name!r} is not one of {', '.join(SHAPES)}")
-    users_n = _number(environ, "SCOREBENCH_USERS", users or 1)
-    rate = _number(environ, "SCOREBENCH_SPAWN_RATE", spawn_rate or users_n)
-    duration = _number(environ, "SCOREBENCH_DURATION_S", duration_s or DEFAULT_DURATION_S.get(name, 60.0))
-    base = _number(environ, "SCOREBENCH_BASE_USERS", None)
+    users_n = env_number(environ, "SCOREBENCH_USERS", users or 1)
+    rate = env_number(environ, "SCOREBENCH_SPAWN_RATE", spawn_rate or users_n)
+    duration = env_number(environ, "SCOREBENCH_DURATION_S", duration_s or DEFAULT_DURATION_S.get(name, 60.0))
+    base = env_number(environ, "SCOREBENCH_BASE_USERS", None)
     return ShapeSpec(
         name=name,
         users=max(1, int(users_n or 1)),
         spawn_rate=float(rate or 1.0),
         duration_s=float(duration or 60.0),
-        steps=int(_number(environ, "SCOREBENCH_STEPS", 4) or 4),
-        ramp_s=_number(environ, "SCOREBENCH_RAMP_S", None),
+        steps=int(env_number(environ, "SCOREBENCH_STEPS", 4) or 4),
+        ramp_s=env_number(environ, "SCOREBENCH_RAMP_S", None),
         base_users=int(base) if base is not None else None,
     )
