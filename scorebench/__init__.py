@@ -1,9 +1,12 @@
 """scorebench: load-test a deployed ML scoring endpoint, read its own telemetry, report and gate.
 
-This package holds the command line, the orchestration of a run and the local stand-ins of the
-cloud. It imports nothing heavy at import time: `scorebench ab` must start fast, and Locust's
-gevent patching must never meet requests/urllib3 in one process (see DESIGN.md).
+The package is layered (docs/architecture.md): `scorebench.core` is the ground; the stages
+(`payloads`, `loadtests`, `probes`, `azureml`, `reports`) build on it; the app (`cli`,
+`commands/`, orchestration, preflight, configuration, `local/` stand-ins) sits on top. Nothing
+heavy is imported here: `scorebench ab` must start fast, and Locust's gevent patching must never
+meet requests/urllib3 in one process.
 """
 
-__version__ = "0.1.0"
+from scorebench.core.version import __version__
+
 __all__ = ["__version__"]

@@ -19,14 +19,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from scorebench import __version__
-from scorebench.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
-from scorebench.secrets import KEY_ENV, redact
+from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.secrets import KEY_ENV, redact
+from scorebench.core.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("scorebench.commands.serve", "run the local stand-in endpoint and its telemetry sink"),
     "run": ("scorebench.commands.run", "preflight, load, probe, report and compare, in one go"),
-    "ab": ("loadtests.ab.cli", "Apache Bench compatible load test (ab's options and report)"),
+    "ab": ("scorebench.loadtests.ab.cli", "Apache Bench compatible load test (ab's options and report)"),
     "probe": ("scorebench.commands.probe", "fetch the server's telemetry for a run directory"),
     "report": ("scorebench.commands.report", "build summary.json and report.html for a run directory"),
     "baseline": ("scorebench.commands.baseline", "save a run as a named baseline"),

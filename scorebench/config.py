@@ -4,7 +4,7 @@ One table (SETTINGS) says, for every setting, its argparse dest, its environment
 in scorebench.toml (table [run], or top level) and its default; `resolve` fills every flag the
 user left unset (None) from the next source in that order. Rules: argparse defaults for these
 settings are None so "not given" is visible; a value that does not parse is a HarnessError naming
-where it came from; thresholds are left to reports.checks.configured_thresholds (--threshold,
+where it came from; thresholds are left to scorebench.reports.checks.configured_thresholds (--threshold,
 $SCOREBENCH_THRESHOLDS, [check] thresholds) so `run` and `check` read them alike; the key is
 never a setting here: it comes only from SCOREBENCH_KEY, --key-file or the Azure ML service.
 """
@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from scorebench.errors import HarnessError
-from scorebench.secrets import resolve_key
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import resolve_key
 
 ENV_PREFIX = "SCOREBENCH_"
 CONFIG_FILE = "scorebench.toml"

@@ -31,16 +31,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from loadtests.plan import LoadPlan, LoadResult
-from payloads.loader import Payload, payload_set_hash
-from scorebench.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.records import read_samples, utc_iso
+from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
+from scorebench.core.runinfo import git_commit, load_profile, tool_versions
+from scorebench.core.secrets import redact, safe_url
+from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.parts import available, call, part, report_outcome
+from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, preflight
 from scorebench.progress import Progress
-from scorebench.records import read_samples, utc_iso
-from scorebench.rundir import create_run_dir, update_run_json, write_run_json
-from scorebench.runinfo import git_commit, load_profile, tool_versions
-from scorebench.secrets import redact, safe_url
 
 SWAGGER_FILE = "swagger.json"
 

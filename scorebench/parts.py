@@ -13,18 +13,18 @@ import importlib
 import inspect
 from typing import Any
 
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
 
-ENGINES: dict[str, str] = {"ab": "loadtests.ab", "locust": "loadtests.locust_engine"}
+ENGINES: dict[str, str] = {"ab": "scorebench.loadtests.ab", "locust": "scorebench.loadtests.locust_engine"}
 PARTS: dict[str, tuple[str, str]] = {
     **{f"engine:{name}": (module, "run_load") for name, module in ENGINES.items()},
-    "probe": ("probes.collect", "probe_run"),
-    "report": ("reports.build", "write_report"),
-    "load_baseline": ("reports.baseline", "load_baseline"),
-    "configured_thresholds": ("reports.checks", "configured_thresholds"),
-    "parse_threshold": ("reports.checks", "parse_threshold"),
-    "baselines_dir": ("reports.baseline", "baselines_dir"),
-    "resolve_service": ("probes.azureml", "resolve_service"),
+    "probe": ("scorebench.probes.collect", "probe_run"),
+    "report": ("scorebench.reports.build", "write_report"),
+    "load_baseline": ("scorebench.reports.baseline", "load_baseline"),
+    "configured_thresholds": ("scorebench.reports.checks", "configured_thresholds"),
+    "parse_threshold": ("scorebench.reports.checks", "parse_threshold"),
+    "baselines_dir": ("scorebench.reports.baseline", "baselines_dir"),
+    "resolve_service": ("scorebench.azureml.service", "resolve_service"),
     "standin": ("scorebench.local.standin", "StandIn"),
 }
 

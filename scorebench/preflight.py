@@ -28,10 +28,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from payloads.loader import Payload
-from payloads.schema import check_payloads
-from scorebench.errors import HarnessError
-from scorebench.secrets import bearer, redact, safe_url
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import bearer, redact, safe_url
+from scorebench.payloads.loader import Payload
+from scorebench.payloads.schema import check_payloads
 
 CONNECT_TIMEOUT_S = 10.0
 """Connect timeout of every preflight call (the read timeout is --timeout-s, at most HEALTH_TIMEOUT_S for GETs)."""

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from hdrh.histogram import HdrHistogram
 
-from scorebench.records import SAMPLES_GLOB
+from scorebench.core.records import SAMPLES_GLOB
 
 TTY_INTERVAL_S = 0.5
 NON_TTY_INTERVAL_S = 10.0

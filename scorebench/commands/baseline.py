@@ -19,8 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports.baseline import baseline_path, baselines_dir, save_baseline
-    from reports.build import make_baseline
+    from scorebench.reports.baseline import baseline_path, baselines_dir, save_baseline
+    from scorebench.reports.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))
     document = make_baseline(args.run_dir, args.name)

@@ -18,9 +18,16 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from probes.azureml import AUTH_CHOICES, DirectoryOpener, ServiceDirectory, ServiceInfo, ServiceTarget, open_directory
-from scorebench.errors import HarnessError
-from scorebench.secrets import KEY_ENV
+from scorebench.azureml.service import (
+    AUTH_CHOICES,
+    DirectoryOpener,
+    ServiceDirectory,
+    ServiceInfo,
+    ServiceTarget,
+    open_directory,
+)
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import KEY_ENV
 
 VERBS = ("show", "keys", "logs", "enable-insights")
 DEFAULT_LOG_LINES = 5000

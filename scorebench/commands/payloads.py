@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from payloads.generate import DEFAULT_TARGET, generate_payloads
-from payloads.loader import load_payloads
+from scorebench.payloads.generate import DEFAULT_TARGET, generate_payloads
+from scorebench.payloads.loader import load_payloads
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """`scorebench probe RUN_DIR`: fetch the server's telemetry of a run into telemetry.csv / exceptions.csv.
 
-The work is probes.collect.probe_run (also called by `scorebench run`); this module only reads flags.
+The work is scorebench.probes.collect.probe_run (also called by `scorebench run`); this module only reads flags.
 Exit 0 even when telemetry is unavailable (the reason lands in run.json probe.error), 2 with
 --telemetry-required.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from probes.collect import DEFAULT_WAIT_S, probe_run, summary_line
-from scorebench.errors import HarnessError
-from scorebench.units import parse_duration_s
+from scorebench.core.errors import HarnessError
+from scorebench.core.units import parse_duration_s
+from scorebench.probes.collect import DEFAULT_WAIT_S, probe_run, summary_line
 
 __all__ = ["add_arguments", "probe_run", "run"]
 

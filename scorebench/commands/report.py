@@ -1,6 +1,6 @@
 """`scorebench report RUN_DIR [--baseline NAME]`: write summary.json and report.html for a run.
 
-Thin: validates flags, calls reports.build.write_report, prints the paths and the verdict lines.
+Thin: validates flags, calls scorebench.reports.build.write_report, prints the paths and the verdict lines.
 Exit code: the verdict's (0 pass, 1 regression or timeout, 2 could not judge).
 """
 
@@ -31,8 +31,8 @@ def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bo
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports.build import write_report
-    from reports.checks import configured_thresholds
+    from scorebench.reports.build import write_report
+    from scorebench.reports.checks import configured_thresholds
 
     outcome = write_report(
         args.run_dir,

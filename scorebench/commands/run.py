@@ -14,13 +14,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench import config
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate import RunSettings, execute
 from scorebench.parts import ENGINES
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
-from scorebench.units import parse_duration_s
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
 FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
@@ -108,7 +108,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         probe_options=_probe_options(args),
         telemetry_required=bool(args.telemetry_required),
         baseline=args.baseline,
-        thresholds=list(args.threshold or []),  # env/toml: reports.checks.configured_thresholds
+        thresholds=list(args.threshold or []),  # env/toml: scorebench.reports.checks.configured_thresholds
         insecure=bool(args.insecure),
         progress=not args.no_progress,
         endpoint=args.endpoint,

@@ -14,8 +14,8 @@ import sys
 import time
 from types import FrameType
 
-from scorebench.errors import HarnessError
-from scorebench.secrets import KEY_ENV
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import KEY_ENV
 
 KNOBS = (
     # flag, StandIn argument, type, help

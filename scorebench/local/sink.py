@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from scorebench.local.store import connect, write_envelopes
+from scorebench.probes.store import connect, write_envelopes
 
 TRACK_PATHS = ("/v2.1/track", "/v2/track")
 

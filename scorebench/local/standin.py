@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
 from scorebench.local.model import ensure_model
 from scorebench.local.sink import Sink
 

@@ -115,8 +115,8 @@ def run_variant(
 def listener_cost_us(folder: Path, count: int = 100_000) -> float:
     """CPU µs per request of the sample listener's own work (build a Sample, format, buffer), in isolation."""
     sys.path.insert(0, str(REPO_ROOT))
-    from loadtests.samples import SampleWriter, utc_from_epoch_fast
-    from scorebench.records import Sample
+    from scorebench.core.records import Sample
+    from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
 
     info = {"id": "ab" * 16, "payload_id": "data.json", "bytes_sent": 732, "lag_s": 0.0, "status": 200,
             "outcome": "ok", "server_fn_ms": 1.5}  # fmt: skip

@@ -3,7 +3,7 @@
     /work/main/.venv/bin/python tests/benchmarks/bench_report_1m.py [--samples N]
 
 Not collected by pytest (a script). Generates a synthetic run directory in a temp folder with
-numpy/pandas (generation is not timed), then times `reports.build.write_report` in a fresh child
+numpy/pandas (generation is not timed), then times `scorebench.reports.build.write_report` in a fresh child
 process and prints seconds, peak RSS (ru_maxrss of that child) and the report's size.
 """
 
@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scorebench.records import ExceptionRow, Sample, TelemetryRow, header  # noqa: E402
+from scorebench.core.records import ExceptionRow, Sample, TelemetryRow, header  # noqa: E402
 
 START_NS = 1_795_000_000 * 10**9
 
@@ -64,11 +64,11 @@ CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
-from reports.build import write_report
+from scorebench.reports.build import write_report
 outcome = write_report({run_dir!r})
 seconds = time.perf_counter() - t0
-from reports.baseline import save_baseline
-from reports.build import make_baseline
+from scorebench.reports.baseline import save_baseline
+from scorebench.reports.build import make_baseline
 from pathlib import Path
 save_baseline(make_baseline({run_dir!r}, "b"), Path({run_dir!r}) / "b.json")
 t1 = time.perf_counter()

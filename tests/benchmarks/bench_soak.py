@@ -24,9 +24,9 @@ import psutil
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
+from scorebench.core.records import TELEMETRY_FILE, TelemetryRow, read_csv, read_samples  # noqa: E402
+from scorebench.core.units import parse_duration_s  # noqa: E402
 from scorebench.local.standin import StandIn  # noqa: E402
-from scorebench.records import TELEMETRY_FILE, TelemetryRow, read_csv, read_samples  # noqa: E402
-from scorebench.units import parse_duration_s  # noqa: E402
 from tests.conftest import TEST_KEY, cli_env  # noqa: E402
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from probes.azureml import ServiceTarget
+from scorebench.azureml.service import ServiceTarget
 from scorebench.cli import OneLineParser
 from scorebench.commands import endpoint
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
 from tests.conftest import cli_env, run_cli
 from tests.probes.azureml_standin import (
     CLOUD_ENV,

@@ -233,7 +233,7 @@ def _has_samples(out: Path) -> bool:
     )
 
 
-@pytest.mark.skipif(not available("load_baseline"), reason="not in this build yet: reports.baseline")
+@pytest.mark.skipif(not available("load_baseline"), reason="not in this build yet: scorebench.reports.baseline")
 def test_unknown_baseline_is_exit_2_before_any_load(tmp_path: Path) -> None:
     env = cli_env(SCOREBENCH_BASELINES_DIR=str(tmp_path / "baselines"))
     done = run_cli("run", "--baseline", "never-saved", "--out", str(tmp_path / "runs"), *QUICK, env=env, timeout=60)
@@ -242,7 +242,7 @@ def test_unknown_baseline_is_exit_2_before_any_load(tmp_path: Path) -> None:
     assert "starting the local stand-in" not in done.stderr
 
 
-@pytest.mark.skipif(not available("parse_threshold"), reason="not in this build yet: reports.checks")
+@pytest.mark.skipif(not available("parse_threshold"), reason="not in this build yet: scorebench.reports.checks")
 def test_a_bad_threshold_is_exit_2_before_any_load(tmp_path: Path) -> None:
     done = run_cli("run", "--threshold", "p95:+ten%", "--out", str(tmp_path), *QUICK, timeout=60)
     one_line_error(done, contains="p95:+ten%")

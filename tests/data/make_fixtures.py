@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scorebench.records import (  # noqa: E402
+from scorebench.core.records import (  # noqa: E402
     ExceptionRow,
     Sample,
     TelemetryRow,

@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter
 
-from scorebench.records import parse_utc, read_samples
+from scorebench.core.records import parse_utc, read_samples
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
 from tests.faults.conftest import run_scorebench
 from tests.faults.test_interrupt import wait_for_samples

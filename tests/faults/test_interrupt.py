@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scorebench.records import read_samples
+from scorebench.core.records import read_samples
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
 
 

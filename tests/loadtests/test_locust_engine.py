@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.locust_engine import run_load
-from loadtests.plan import LoadPlan
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from scorebench.errors import HarnessError
-from scorebench.local.store import read_envelopes
-from scorebench.records import read_samples
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import read_samples
+from scorebench.loadtests.locust_engine import run_load
+from scorebench.loadtests.plan import LoadPlan
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.probes.store import read_envelopes
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
 from tests.loadtests.conftest import files_text
 
@@ -70,9 +70,9 @@ import sys
 from pathlib import Path
 import pytest
 
-from loadtests.locust_engine import run_load
-from loadtests.plan import LoadPlan
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.loadtests.locust_engine import run_load
+from scorebench.loadtests.plan import LoadPlan
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 result = run_load(LoadPlan(url=sys.argv[1], payloads=load_payloads(DEFAULT_PAYLOADS), key=sys.argv[3],
                            duration_s=60, users=2, spawn_rate=2, timeout_s=10), Path(sys.argv[2]))
 print("partial", result.partial, result.reason, result.requests, flush=True)

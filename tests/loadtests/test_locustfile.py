@@ -11,8 +11,8 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from payloads.loader import DEFAULT_PAYLOADS
-from scorebench.records import read_samples
+from scorebench.core.records import read_samples
+from scorebench.payloads.loader import DEFAULT_PAYLOADS
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port
 from tests.loadtests.conftest import files_text, run_locust
 
@@ -78,8 +78,8 @@ def test_flat_upload_runs_without_the_scorebench_package(standin, tmp_path: Path
     """The Azure Load Testing layout: locustfile.py, outcomes.py, shapes.py, data.json in one folder."""
     upload = tmp_path / "upload"
     upload.mkdir()
-    for name in ("locustfile.py", "outcomes.py", "shapes.py"):
-        shutil.copy(REPO_ROOT / "loadtests" / name, upload / name)
+    for source, name in (("scenario.py", "locustfile.py"), ("outcomes.py", "outcomes.py"), ("shapes.py", "shapes.py")):
+        shutil.copy(REPO_ROOT / "scorebench" / "loadtests" / source, upload / name)
     shutil.copy(DEFAULT_PAYLOADS / "data.json", upload / "data.json")
     env = {k: v for k, v in cli_env().items() if k != "PYTHONPATH"}
     env.update(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_PAYLOADS="data.json", SCOREBENCH_SCORE_PATH="/score")

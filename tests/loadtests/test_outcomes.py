@@ -8,8 +8,14 @@ import uuid
 
 import pytest
 
-from loadtests.outcomes import FAILURE_OUTCOMES, classify_exception, classify_response, new_request_id, server_fn_ms
-from scorebench.records import OUTCOMES
+from scorebench.core.records import OUTCOMES
+from scorebench.loadtests.outcomes import (
+    FAILURE_OUTCOMES,
+    classify_exception,
+    classify_response,
+    new_request_id,
+    server_fn_ms,
+)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.samples import SampleWriter, sample_line, utc_from_epoch_fast
-from scorebench.records import Sample, csv_line, parse_utc, read_csv, utc_from_epoch
+from scorebench.core.records import Sample, csv_line, parse_utc, read_csv, utc_from_epoch
+from scorebench.loadtests.samples import SampleWriter, sample_line, utc_from_epoch_fast
 
 
 def sample(payload_id: str = "data.json", server_fn_ms: float | None = 1.5, latency_ms: float = 9.3996) -> Sample:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.shapes import SHAPES, ShapeSpec, spec_from_env
+from scorebench.loadtests.shapes import SHAPES, ShapeSpec, spec_from_env
 from tests.conftest import TEST_KEY
 from tests.loadtests.conftest import run_locust
 

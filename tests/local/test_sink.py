@@ -8,7 +8,7 @@ import json
 import requests
 
 from scorebench.local.sink import Sink
-from scorebench.local.store import read_envelopes
+from scorebench.probes.store import read_envelopes
 
 ENVELOPE = {
     "name": "Microsoft.ApplicationInsights.Request",

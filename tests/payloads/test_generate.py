@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from payloads.generate import generate_payloads
-from payloads.loader import load_payloads
-from payloads.schema import check_payloads
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.payloads.generate import generate_payloads
+from scorebench.payloads.loader import load_payloads
+from scorebench.payloads.schema import check_payloads
 from tests.conftest import run_cli
 
 TINY = "age,job,rate,note,y\n30,admin.,1.5,,no\n41,technician,2,x,yes\n52,retired,3.25,y,no\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads, payload_set_hash
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads, payload_set_hash
 
 
 def write(folder: Path, name: str, text: str) -> Path:

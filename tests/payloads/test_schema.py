@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from payloads.loader import DEFAULT_PAYLOADS, Payload, load_payloads
-from payloads.schema import check_payloads, describe, input_schema, validate
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, Payload, load_payloads
+from scorebench.payloads.schema import check_payloads, describe, input_schema, validate
 
 RECORD = {
     "type": "object",

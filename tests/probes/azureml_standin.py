@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from probes.azureml import STANDIN_ENV, ServiceInfo
-from scorebench.errors import HarnessError
+from scorebench.azureml.service import STANDIN_ENV, ServiceInfo
+from scorebench.core.errors import HarnessError
 
 SUB, RG, WS = "00000000-0000-0000-0000-00000000c0de", "rg-bench", "ws-bench"
 ARM_WS = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}"

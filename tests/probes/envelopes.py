@@ -1,12 +1,12 @@
 """Test helpers: Application Insights envelopes in the exporter's shape (azure-facts §4.6), stored
-with the sink's own store writer (scorebench.local.store)."""
+with the sink's own store writer (scorebench.probes.store)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from scorebench.local.store import connect, store_path, write_envelopes
+from scorebench.probes.store import connect, store_path, write_envelopes
 
 
 def request_envelope(

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from azure.core.credentials import AccessToken
 
-from probes import kql
-from probes.appinsights import AppInsightsProbe
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.probes import kql
+from scorebench.probes.appinsights import AppInsightsProbe
 from tests.probes.loganalytics_standin import T0, LogAnalyticsStandIn, StaticTokenCredential, aml_request, at
 
 WS = "11111111-2222-3333-4444-555555555555"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.azureml import (
+from scorebench.azureml.service import (
     STANDIN_ENV,
     ServiceTarget,
     choose_auth,
@@ -18,7 +18,7 @@ from probes.azureml import (
     read_config,
     resolve_service,
 )
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
 from tests.probes.azureml_standin import SERVICE_KEY, FakeDirectory, config_json, service_info
 
 SP = {"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_SECRET": "s"}

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from probes.azureml import ServiceTarget, open_directory, resolve_service
-from scorebench.errors import HarnessError
+from scorebench.azureml.service import ServiceTarget, open_directory, resolve_service
+from scorebench.core.errors import HarnessError
 
 LIVE = os.environ.get("SCOREBENCH_LIVE_WORKSPACE")
 SERVICE = os.environ.get("SCOREBENCH_LIVE_SERVICE")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes.base import NoProbe, make_probe, wait_for
-from probes.local import LocalProbe
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.probes.base import NoProbe, make_probe, wait_for
+from scorebench.probes.local import LocalProbe
 from tests.probes.envelopes import request_envelope, write_store
 
 T0 = datetime(2026, 11, 22, 20, 0, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from probes import kql
+from scorebench.probes import kql
 
 START = datetime(2026, 11, 22, 20, 0, 0, tzinfo=UTC)
 END = START + timedelta(minutes=5)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from probes.local import LocalProbe
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.probes.local import LocalProbe
 from tests.probes.envelopes import (
     exception_envelope,
     plain_request_envelope,

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from loadtests.samples import SampleWriter
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from probes.collect import probe_run
-from scorebench.records import ExceptionRow, Sample, TelemetryRow, read_csv, read_samples, utc_from_epoch
-from scorebench.rundir import read_run_json, write_run_json
+from scorebench.core.records import ExceptionRow, Sample, TelemetryRow, read_csv, read_samples, utc_from_epoch
+from scorebench.core.rundir import read_run_json, write_run_json
+from scorebench.loadtests.samples import SampleWriter
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.probes.collect import probe_run
 from tests.conftest import TEST_KEY, run_cli
 from tests.probes.envelopes import exception_envelope, request_envelope, write_store
 from tests.probes.loganalytics_standin import LogAnalyticsStandIn, StaticTokenCredential, aml_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.rows import client_id_from_repr, item_count_from_rate, parse_bool, request_row, timespan_ms
+from scorebench.probes.rows import client_id_from_repr, item_count_from_rate, parse_bool, request_row, timespan_ms
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reports import baseline as baselines
-from reports.build import make_baseline
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.reports import baseline as baselines
+from scorebench.reports.build import make_baseline
 from tests.conftest import REPO_ROOT
 
 SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"

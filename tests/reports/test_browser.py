@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.build import build_report
+from scorebench.reports.build import build_report
 from tests.conftest import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -6,9 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from reports import stats
-from reports.build import build_report, chart_data
-from scorebench.records import TelemetryRow, read_csv, write_csv
+from scorebench.core.records import TelemetryRow, read_csv, write_csv
+from scorebench.reports import stats
+from scorebench.reports.build import build_report, chart_data
 from tests.conftest import REPO_ROOT
 from tests.reports.test_stats import frame
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reports import checks
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.reports import checks
 
 
 def evidence(latency: np.ndarray, error_rate: float = 0.0, rps: float = 10.0) -> checks.Evidence:

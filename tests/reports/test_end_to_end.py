@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.samples import SampleWriter
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads, payload_set_hash
-from scorebench.records import Sample, utc_from_epoch
-from scorebench.rundir import write_run_json
+from scorebench.core.records import Sample, utc_from_epoch
+from scorebench.core.rundir import write_run_json
+from scorebench.loadtests.samples import SampleWriter
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads, payload_set_hash
 from tests.conftest import TEST_KEY, run_cli
 
 REQUESTS = 80
@@ -78,7 +78,7 @@ def sequential_run(url: str, run_dir: Path, telemetry: str) -> Path:
 def test_rerun_passes_doubled_latency_fails(standin_factory, tmp_path: Path) -> None:
     fast = standin_factory(key=TEST_KEY, latency_ms=30)
     first = sequential_run(fast.score_url, tmp_path / "first", fast.telemetry_spec)
-    from probes.collect import probe_run
+    from scorebench.probes.collect import probe_run
 
     entry = probe_run(first, wait_s=30)
     assert entry["error"] is None

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reports import frames
-from scorebench.errors import HarnessError
-from scorebench.records import parse_utc, read_samples
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import parse_utc, read_samples
+from scorebench.reports import frames
 from tests.conftest import REPO_ROOT
 
 SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"

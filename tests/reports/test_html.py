@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from reports import baseline as baselines
-from reports.build import build_report, make_baseline
-from reports.html import _chart_js, render_html
-from reports.reportdata import run_rows
+from scorebench.reports import baseline as baselines
+from scorebench.reports.build import build_report, make_baseline
+from scorebench.reports.html import _chart_js, render_html
+from scorebench.reports.reportdata import run_rows
 from tests.conftest import REPO_ROOT
 
 RUNS = REPO_ROOT / "tests" / "data" / "fixture_runs"

@@ -25,7 +25,7 @@ def test_score_latency(scoring_endpoint):
 def run_pytest(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_endpoint.py").write_text(USER_TEST, encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "reports.pytest_plugin", "-p", "pytest_benchmark.plugin",
+        [sys.executable, "-m", "pytest", "-p", "scorebench.pytest_plugin", "-p", "pytest_benchmark.plugin",
          "-p", "no:cacheprovider", "-q",
          "--rootdir", str(tmp_path), "-c", "/dev/null", str(tmp_path / "test_endpoint.py"), *args],
         capture_output=True, text=True, timeout=180, cwd=tmp_path, check=False,
@@ -40,7 +40,7 @@ def test_skips_without_a_url(tmp_path: Path) -> None:
 
 
 def test_plugin_import_is_cheap() -> None:
-    code = "import sys, reports.pytest_plugin as p; print(sorted(m for m in ('pandas', 'numpy', 'jinja2', 'requests') if m in sys.modules))"  # noqa: E501
+    code = "import sys, scorebench.pytest_plugin as p; print(sorted(m for m in ('pandas', 'numpy', 'jinja2', 'requests') if m in sys.modules))"  # noqa: E501
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), check=True)
     assert done.stdout.strip() == "[]"
 

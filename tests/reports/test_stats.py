@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import stats
+from scorebench.reports import stats
 
 
 def frame(latencies: list[float], outcomes: list[str] | None = None, ids: list[str] | None = None,

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from scorebench import parts
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
 
 
 @pytest.fixture
@@ -40,8 +40,8 @@ def test_call_passes_known_options_drops_none_and_names_unknown(table: object) -
 
 
 def test_engines_table_is_the_one_place_engines_are_named() -> None:
-    assert parts.PARTS["engine:ab"] == ("loadtests.ab", "run_load")
-    assert parts.PARTS["engine:locust"] == ("loadtests.locust_engine", "run_load")
+    assert parts.PARTS["engine:ab"] == ("scorebench.loadtests.ab", "run_load")
+    assert parts.PARTS["engine:locust"] == ("scorebench.loadtests.locust_engine", "run_load")
 
 
 @dataclasses.dataclass

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from payloads.loader import Payload
-from scorebench.errors import HarnessError
+from scorebench.core.errors import HarnessError
+from scorebench.payloads.loader import Payload
 from scorebench.preflight import base_url, plain_http_warning, preflight, swagger_url
 from tests.conftest import TEST_KEY, free_port, self_signed_cert
 

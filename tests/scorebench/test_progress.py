@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.samples import SampleWriter
+from scorebench.core.records import Sample
+from scorebench.loadtests.samples import SampleWriter
 from scorebench.progress import Progress, SampleTail, format_line
-from scorebench.records import Sample
 
 
 def sample(latency_ms: float, outcome: str = "ok", worker: str = "0") -> Sample:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from loadtests.samples import SampleWriter
-from scorebench.records import (
+from scorebench.core.records import (
     Sample,
     TelemetryRow,
     header,
@@ -16,6 +15,7 @@ from scorebench.records import (
     utc_iso,
     write_csv,
 )
+from scorebench.loadtests.samples import SampleWriter
 
 SAMPLE = Sample("a" * 32, "2026-11-22T20:00:00.000001Z", 12.3456, 200, "ok", None, 100, 25, "data.json", "ab-0")
 

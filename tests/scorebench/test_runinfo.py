@@ -5,10 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from loadtests.plan import LoadPlan
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from scorebench import __version__
-from scorebench.runinfo import PROFILE_FIELDS, git_commit, load_profile, tool_versions
+from scorebench.core.runinfo import PROFILE_FIELDS, git_commit, load_profile, tool_versions
+from scorebench.core.version import __version__
+from scorebench.loadtests.plan import LoadPlan
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import TEST_KEY
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scorebench.errors import HarnessError
-from scorebench.secrets import mask_header, read_key_file, redact, resolve_key, safe_url
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import mask_header, read_key_file, redact, resolve_key, safe_url
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scorebench.errors import HarnessError
-from scorebench.units import parse_duration_s
+from scorebench.core.errors import HarnessError
+from scorebench.core.units import parse_duration_s
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from loadtests.ab import run_load
-from loadtests.ab.protocol import Conn
-from loadtests.plan import LoadPlan
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from scorebench.records import read_samples
+from scorebench.core.records import read_samples
+from scorebench.loadtests.ab import run_load
+from scorebench.loadtests.ab.protocol import Conn
+from scorebench.loadtests.plan import LoadPlan
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
 from tests.loadtests.ab.recording_server import RecordingServer
 
@@ -47,9 +47,9 @@ def test_run_load_without_key_records_4xx(standin: object, tmp_path: Path) -> No
 SCRIPT = """
 import sys
 from pathlib import Path
-from loadtests.ab import run_load
-from loadtests.plan import LoadPlan
-from payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.loadtests.ab import run_load
+from scorebench.loadtests.plan import LoadPlan
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 plan = LoadPlan(url=sys.argv[1], payloads=load_payloads(DEFAULT_PAYLOADS), duration_s=60, concurrency=2)
 result = run_load(plan, Path(sys.argv[2]))
 print(result.partial, result.reason, result.requests)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.ab.options import MAX_REQUESTS, AbUsageError, parse
+from scorebench.loadtests.ab.options import MAX_REQUESTS, AbUsageError, parse
 
 
 def test_defaults_like_ab() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from loadtests.ab import report
-from loadtests.ab.report import RunStats, Timing
+from scorebench.loadtests.ab import report
+from scorebench.loadtests.ab.report import RunStats, Timing
 
 
 def _stats(times_ms: list[int], **kw: object) -> RunStats:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from loadtests.ab.request import ID_HEADER, build_target, new_request_id
+from scorebench.loadtests.ab.request import ID_HEADER, build_target, new_request_id
 
 
 def test_header_order_like_ab_and_id_last() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.ab.cli import main
+from scorebench.loadtests.ab.cli import main
 from tests.conftest import self_signed_cert
 from tests.loadtests.ab.recording_server import RecordingServer
 

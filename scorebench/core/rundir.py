@@ -1,0 +1,87 @@
+"""The run directory: the only contract between stages (DESIGN.md).
+
+    runs/<UTC yyyymmddThhmmssZ>-<label>/
+      run.json        what ran (endpoint URL without secrets, engine, load profile, payloads and
+                      their hash, model/deployment, tool versions, git commit, start/end UTC,
+                      partial + why)
+      samples*.csv    client side, one row per request (loadtests/samples.py)
+      telemetry.csv   server side, one row per request (probes/)
+      exceptions.csv  server-side exceptions in the run's window
+      summary.json    statistics (reports/)
+      report.html     the report
+
+Rule: run.json never holds a key; URLs go through `safe_url` before they are stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scorebench.core.secrets import safe_url
+
+RUN_JSON = "run.json"
+SUMMARY_JSON = "summary.json"
+REPORT_HTML = "report.html"
+
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def run_dir_name(started_at: datetime, label: str) -> str:
+    """`20261122T205630Z-label`: sortable, UTC, filesystem-safe."""
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    clean = _LABEL_UNSAFE.sub("-", label).strip("-") or "run"
+    return f"{stamp}-{clean}"
+
+
+def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
+    """Make a new, empty run directory under out_dir (a suffix avoids clashes in one second)."""
+    base = out_dir / run_dir_name(started_at, label)
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    candidate.mkdir(parents=True)
+    return candidate
+
+
+def write_run_json(run_dir: Path, info: dict[str, Any]) -> None:
+    """Write run.json atomically; any `endpoint`/`*_url` value is stripped of secrets first."""
+    clean = {k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in info.items()}
+    tmp = run_dir / (RUN_JSON + ".tmp")
+    tmp.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(run_dir / RUN_JSON)
+
+
+def update_run_json(run_dir: Path, **changes: Any) -> dict[str, Any]:
+    """Merge changes into run.json (creating it if missing) and return the result."""
+    info = read_run_json(run_dir)
+    info.update(changes)
+    write_run_json(run_dir, info)
+    return info
+
+
+def read_run_json(run_dir: Path) -> dict[str, Any]:
+    """run.json as a dict ({} when the file is missing)."""
+    path = run_dir / RUN_JSON
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def harness_request_ids(info: dict[str, Any]) -> set[str]:
+    """Client request ids the harness itself sent outside the load (preflight's warm-up request).
+
+    The server records them like any request; they explain server rows that no sample does, and
+    they are not part of the load the statistics describe.
+    """
+    warmup = (info.get("preflight") or {}).get("warmup_request_id")
+    return {str(warmup)} if warmup else set()
+
+
+def _is_url_key(key: str) -> bool:
+    return key in ("endpoint", "swagger_url") or key.endswith("_url") or key.endswith("_uri")

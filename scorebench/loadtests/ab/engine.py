@@ -1,0 +1,366 @@
+"""The load loop: uvloop + httptools on raw asyncio transports, callbacks only on the hot path.
+
+One job: send a bounded number of requests (or for a bounded time) through `concurrency` slots and
+count what came back the way ab counts it (`RunStats`), optionally streaming one `Sample` per
+request. Rules: HTTP/1.0 with a new connection per request unless keep-alive; a request that
+outlasts `timeout_s` is aborted and counted (Exceptions / outcome timeout) and the run goes on;
+closed model by default, open model with `rate_rps` (latency from the intended start, like wrk2);
+`stop()` aborts everything in flight within a moment. Times are perf_counter; ab's are in µs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import json
+import ssl
+import time
+from collections.abc import Callable
+
+from scorebench.core.records import Sample, utc_from_epoch
+from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
+from scorebench.loadtests.ab.report import RunStats, Timing
+from scorebench.loadtests.ab.request import Target, new_request_id
+from scorebench.loadtests.samples import SampleWriter
+
+perf = time.perf_counter
+
+
+@dataclasses.dataclass
+class EngineConfig:
+    target: Target
+    concurrency: int = 1
+    requests: int | None = 1
+    duration_s: float | None = None
+    timeout_s: float = 30.0
+    keepalive: bool = False
+    http11: bool = False
+    rate_rps: float | None = None
+    ssl_context: ssl.SSLContext | None = None
+    bind_address: str | None = None
+    window_bytes: int | None = None
+    variable_length: bool = False
+    check_json: bool = False
+    head: bool = False
+    """HEAD requests: answers end after the headers."""
+    writer: SampleWriter | None = None
+    worker: str = "ab-0"
+    on_response: Callable[[bytes, int], None] | None = None
+    """Verbose hook: (raw bytes of the answer, status)."""
+    on_progress: Callable[[int], None] | None = None
+    keep_timings: bool = True
+    """Keep every request's timings in memory for ab's report (O(requests), as ab does). run_load
+    turns it off: its samples stream to disk, so a long soak holds nothing per request."""
+
+
+class Engine:
+    def __init__(self, cfg: EngineConfig, stats: RunStats) -> None:
+        self.cfg = cfg
+        self.stats = stats
+        self.loop = asyncio.get_running_loop()
+        self.issued = 0
+        self.finished = 0
+        self.idle = 0
+        self.stopping = False
+        self.first_doc_len: int | None = None
+        self.latencies_ms: list[float] = []
+        self.slots = [Slot() for _ in range(cfg.concurrency)]
+        self.done_future: asyncio.Future[None] = self.loop.create_future()
+        self.nbodies = len(cfg.target.bodies)
+        self.keep_raw = cfg.on_response is not None
+        self.t0 = 0.0
+        self.epoch0 = 0.0
+        self.t_last = 0.0
+        self.end_at = float("inf")
+        self.server_seen = False
+        self.max_requests = cfg.requests if cfg.requests is not None else float("inf")
+        self._ids: list[bytes] = []
+        self._requests = [(b.prefix, b"\r\n\r\n" + b.body) for b in cfg.target.bodies]
+        self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
+        self.fast = not (self.record_all or self.keep_raw or cfg.on_progress is not None)
+        self.times: list[tuple[float, int, int, int]] = []
+        self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
+        self.keep_body = self.keep_raw or cfg.check_json
+
+    def see_server(self, data: bytes) -> None:
+        """ab's 'Server Software': the first response's Server header, up to the first blank."""
+        head = data.split(b"\r\n\r\n", 1)[0]
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"server":
+                words = value.split()
+                self.stats.server_software = words[0].decode("latin-1") if words else ""
+        self.server_seen = True
+
+    async def run(self) -> None:
+        self.t0 = self.t_last = perf()
+        self.epoch0 = time.time() - (perf() - self.t0)
+        if self.cfg.duration_s:
+            self.end_at = self.t0 + self.cfg.duration_s
+        sweeper = self.loop.create_task(self._sweep())
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # many small objects per request; the one cycle (Conn <-> parser) is broken on close
+        for slot in self.slots:
+            self.next(slot)
+        try:
+            await self.done_future
+        finally:
+            sweeper.cancel()
+            if gc_was_enabled:
+                gc.enable()
+        shift = self.epoch0 - self.t0
+        self.stats.timings = [Timing(start + shift, c, w, t) for start, c, w, t in self.times]
+        self.stats.time_taken_s = self.t_last - self.t0
+
+    def stop(self) -> None:
+        """Stop sending and abort what is in flight (not counted)."""
+        self.stopping = True
+        for slot in self.slots:
+            self._drop(slot)
+            slot.start = 0.0
+        if not self.done_future.done():
+            self.done_future.set_result(None)
+
+    def next(self, slot: Slot) -> None:
+        cfg = self.cfg
+        now = perf()
+        if self.stopping or (cfg.requests is not None and self.issued >= cfg.requests) or now >= self.end_at:
+            slot.start = 0.0
+            self._drop(slot)
+            self.idle += 1
+            if self.idle == len(self.slots) and not self.done_future.done():
+                self.done_future.set_result(None)
+            return
+        index = self.issued
+        self.issued += 1
+        if cfg.rate_rps:
+            intended = self.t0 + index / cfg.rate_rps
+            if intended > now:
+                slot.start = 0.0
+                self.loop.call_later(intended - now, self._begin, slot, index, intended)
+                return
+            self._begin(slot, index, intended)
+        else:
+            self._begin(slot, index, now)
+
+    def _begin(self, slot: Slot, index: int, intended: float) -> None:
+        if self.stopping:
+            return
+        slot.index = index
+        slot.intended = intended
+        slot.start = perf()
+        slot.t_first = slot.t_written = 0.0
+        slot.nread = slot.body_len = 0
+        if self.record_all or self.keep_raw:
+            slot.status = slot.sent = 0
+            slot.fn_ms = None
+            slot.rff = slot.keep = False
+            slot.raw = [] if self.keep_raw else None
+            slot.body_parts = [] if self.keep_body else None
+        ids = self._ids
+        if not ids:
+            ids.extend(new_request_id() for _ in range(1024))
+        slot.rid = ids.pop()
+        conn = slot.conn
+        if conn is not None and conn.transport is not None and not conn.transport.is_closing():
+            conn.reused = True
+            slot.t_conn = slot.start
+            self._write(slot, conn)
+        else:
+            slot.conn = None
+            slot.task = self.loop.create_task(self._connect(slot))
+
+    async def _connect(self, slot: Slot) -> None:
+        target = self.cfg.target
+        conn = self.conn_class(self, slot)
+        slot.conn = conn
+        try:
+            await self.loop.create_connection(
+                lambda: conn, target.connect_host, target.connect_port, ssl=self.cfg.ssl_context,
+                server_hostname=target.server_hostname,
+                local_addr=(self.cfg.bind_address, 0) if self.cfg.bind_address else None,
+            )  # fmt: skip
+        except asyncio.CancelledError:
+            raise
+        except (OSError, ssl.SSLError, ValueError):
+            if slot.conn is conn:
+                self.fail(slot, "connect_error")
+            return
+        slot.task = None
+        if slot.conn is not conn and conn.transport is not None:
+            conn.transport.abort()
+
+    def connected(self, slot: Slot, conn: Conn) -> None:
+        """From connection_made: send at once (waiting for the connect task costs a loop turn)."""
+        slot.t_conn = perf()
+        if self.cfg.target.tls and not self.stats.tls_protocol and conn.transport is not None:
+            self._see_tls(conn.transport)
+        self._write(slot, conn)
+
+    def _see_tls(self, transport: asyncio.Transport) -> None:
+        """ab's 'SSL/TLS Protocol:' (protocol,cipher,bits) and 'TLS Server Name:' lines."""
+        tls = transport.get_extra_info("ssl_object")
+        if tls is None:
+            return
+        name, _, bits = tls.cipher() or ("", "", 0)
+        self.stats.tls_protocol = f"{tls.version()},{name},{bits}"
+        self.stats.tls_server_name = self.cfg.target.server_hostname or ""
+
+    def _write(self, slot: Slot, conn: Conn) -> None:
+        prefix, tail = self._requests[slot.index % self.nbodies]
+        data = prefix + slot.rid + tail
+        slot.sent = len(data)
+        conn.transport.write(data)  # type: ignore[union-attr]
+        slot.t_written = perf()
+
+    def complete(self, slot: Slot, conn: Conn) -> None:
+        """A whole answer arrived: count it like ab, then start the slot's next request."""
+        now = self.t_last = perf()
+        stats = self.stats
+        cfg = self.cfg
+        parser = conn.parser
+        status = slot.status = parser.get_status_code()
+        body_len = slot.body_len
+        stats.total_read += slot.nread
+        stats.total_html += body_len
+        if stats.total_posted is not None:
+            stats.total_posted += slot.sent
+        if body_len != self.first_doc_len:
+            if self.first_doc_len is None:
+                self.first_doc_len = stats.doc_length = body_len
+            elif not cfg.variable_length:
+                stats.err_length += 1
+        if not 200 <= status < 300:
+            stats.non2xx += 1
+        keep = cfg.keepalive and (slot.keep or parser.should_keep_alive())
+        if keep or conn.reused:
+            stats.keepalive_requests += 1
+        start = slot.start
+        t_written = slot.t_written
+        if cfg.keep_timings:
+            self.times.append(
+                (
+                    start,
+                    0 if conn.reused else int((slot.t_conn - start) * 1e6),
+                    int((slot.t_first - t_written) * 1e6) if t_written else 0,
+                    int((now - start) * 1e6),
+                )
+            )
+        if self.fast:
+            if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
+                self._again(slot, conn, now)
+                return
+        else:
+            if cfg.on_response is not None and slot.raw is not None:
+                cfg.on_response(b"".join(slot.raw), status)
+            if self.record_all:
+                self._record(slot, now, status, self._outcome(slot, status))
+        if not keep:
+            slot.conn = None
+            conn.slot = None
+            if conn.transport is not None:
+                conn.transport.close()
+        self._after(slot)
+
+    def _again(self, slot: Slot, conn: Conn, now: float) -> None:
+        """Keep-alive hot path (no samples, no verbose): the next request on the same connection."""
+        self.finished += 1
+        index = self.issued
+        self.issued = index + 1
+        slot.index = index
+        slot.start = slot.intended = slot.t_conn = now
+        slot.t_first = 0.0
+        slot.nread = slot.body_len = 0
+        ids = self._ids
+        if not ids:
+            ids.extend(new_request_id() for _ in range(1024))
+        rid = slot.rid = ids.pop()
+        conn.reused = True
+        prefix, tail = self._requests[index % self.nbodies]
+        data = prefix + rid + tail
+        slot.sent = len(data)
+        conn.transport.write(data)  # type: ignore[union-attr]
+        slot.t_written = perf()
+
+    def _outcome(self, slot: Slot, status: int) -> str:
+        if 200 <= status < 300:
+            if self.cfg.check_json and slot.body_parts is not None:
+                try:
+                    ok = isinstance(json.loads(b"".join(slot.body_parts)), dict)
+                except ValueError:
+                    ok = False
+                return "ok" if ok else "bad_response"
+            return "ok"
+        if status >= 500:
+            return "run_function_failed" if status == 500 and slot.rff else "http_5xx"
+        return "http_4xx"
+
+    def fail(self, slot: Slot, outcome: str) -> None:
+        """The request got no complete answer: count it (Connect/Receive/Exceptions) and go on."""
+        if not slot.start:
+            return
+        now = self.t_last = perf()
+        counters = {"connect_error": "err_conn", "read_error": "err_recv", "timeout": "err_except"}
+        attr = counters[outcome]
+        setattr(self.stats, attr, getattr(self.stats, attr) + 1)
+        self._drop(slot)
+        self._record(slot, now, 0, outcome)
+        self._after(slot)
+
+    def _after(self, slot: Slot) -> None:
+        slot.start = 0.0
+        self.finished += 1
+        if self.record_all or self.cfg.on_progress is not None:
+            if self.cfg.on_progress is not None:
+                self.cfg.on_progress(self.finished)
+            if self.cfg.writer is not None:
+                self.cfg.writer.flush_if_due()
+        self.next(slot)
+
+    def _drop(self, slot: Slot) -> None:
+        conn, task = slot.conn, slot.task
+        slot.conn = slot.task = None
+        if conn is not None:
+            conn.slot = None
+            if conn.transport is not None:
+                conn.transport.abort()
+        if task is not None and not task.done():
+            task.cancel()
+
+    def _record(self, slot: Slot, now: float, status: int, outcome: str) -> None:
+        latency_ms = (now - slot.intended) * 1000
+        if self.cfg.rate_rps and self.cfg.keep_timings:
+            self.latencies_ms.append(latency_ms)
+        writer = self.cfg.writer
+        if writer is None:
+            return
+        writer.write(
+            Sample(
+                client_request_id=slot.rid.decode(), started_at=utc_from_epoch(self.epoch0 + (slot.intended - self.t0)),
+                latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
+                bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
+                payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
+            )
+        )  # fmt: skip
+
+    async def _sweep(self) -> None:
+        timeout_s = self.cfg.timeout_s
+        step_s = min(0.1, timeout_s / 10)
+        while True:
+            await asyncio.sleep(step_s)
+            now = perf()
+            for slot in self.slots:
+                if slot.start and now - slot.start > timeout_s:
+                    self.fail(slot, "timeout")
+            if self.cfg.writer is not None:
+                self.cfg.writer.flush_if_due()
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+
+        return uvloop.new_event_loop()
+    except ImportError:  # pragma: no cover - uvloop is a dependency
+        return asyncio.new_event_loop()

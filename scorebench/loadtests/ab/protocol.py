@@ -1,0 +1,142 @@
+"""The per-connection protocol of the ab engine: httptools callbacks feeding `Engine`.
+
+One job: turn bytes from one transport into the engine's complete/fail calls for the slot it
+serves. Rules: no per-request allocation beyond what the engine asks for (raw bytes only when
+verbose, body only when it must be checked); `Conn` reads no headers (speed), `FullConn` also reads
+the scoring headers samples need. A connection detached from its slot (`slot = None`) is inert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from typing import TYPE_CHECKING
+
+import httptools
+
+if TYPE_CHECKING:
+    from scorebench.loadtests.ab.engine import Engine
+
+perf = time.perf_counter
+
+
+class Slot:
+    """One concurrent request lane and the state of its current request."""
+
+    __slots__ = ("body_len", "body_parts", "conn", "fn_ms", "index", "intended", "keep", "nread", "raw",
+                 "rff", "rid", "sent", "start", "status", "t_conn", "t_first", "t_written", "task")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.conn: Conn | None = None
+        self.task: asyncio.Future[None] | None = None
+        self.start = self.intended = self.t_conn = self.t_first = self.t_written = 0.0
+        self.index = self.status = self.nread = self.body_len = self.sent = 0
+        self.fn_ms: float | None = None
+        self.rff = self.keep = False
+        self.raw: list[bytes] | None = None
+        self.body_parts: list[bytes] | None = None
+        self.rid = b""
+
+
+class Conn(asyncio.Protocol):
+    def __init__(self, engine: Engine, slot: Slot) -> None:
+        self.engine = engine
+        self.slot: Slot | None = slot
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.reused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        # uvloop defers writes to the end of the loop iteration unless the buffer is above the
+        # high-water mark: with a mark of 0 each request goes out at once, as ab sends it.
+        transport.set_write_buffer_limits(high=0, low=0)  # type: ignore[attr-defined]
+        window = self.engine.cfg.window_bytes
+        if window:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, window)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
+        slot = self.slot
+        if slot is not None and slot.conn is self:
+            self.engine.connected(slot, self)
+
+    def data_received(self, data: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        if not slot.t_first:
+            slot.t_first = perf()
+            if not self.engine.server_seen:
+                self.engine.see_server(data)
+        slot.nread += len(data)
+        if slot.raw is not None:
+            slot.raw.append(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.engine.fail(slot, "read_error")
+
+    def on_body(self, body: bytes) -> None:
+        slot = self.slot
+        if slot is not None:
+            slot.body_len += len(body)
+            if slot.body_parts is not None:
+                slot.body_parts.append(body)
+
+    def on_message_complete(self) -> None:
+        slot = self.slot
+        if slot is not None:
+            self.engine.complete(slot, self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        slot = self.slot
+        self.transport = None
+        try:
+            if slot is None:
+                return
+            if slot.body_len and slot.conn is self:  # answer delimited by the close (no Content-Length)
+                self.engine.complete(slot, self)
+            elif slot.conn is self:
+                self.engine.fail(slot, "read_error")
+        finally:
+            # The parser calls back into this protocol: a reference cycle. The engine runs with gc
+            # off, so break it here or every closed connection stays in memory for the whole run.
+            del self.parser
+
+
+class FullConn(Conn):
+    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed) for samples."""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        low = name.lower()
+        if low == b"x-ms-run-fn-exec-ms":
+            with contextlib.suppress(ValueError):
+                slot.fn_ms = float(value)
+        elif low == b"x-ms-run-function-failed":
+            slot.rff = value.strip().lower() == b"true"
+        elif low == b"keep-alive" or (low == b"connection" and b"keep-alive" in value.lower()):
+            slot.keep = True
+
+
+class HeadConn(FullConn):
+    """HEAD answers carry Content-Length but no body, which httptools would wait for: the answer
+    ends at the blank line after the headers, and the parser is renewed for the next one."""
+
+    head_buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        super().data_received(data)
+        self.head_buffer += data
+        if self.slot is slot and b"\r\n\r\n" in self.head_buffer:
+            self.head_buffer = b""
+            self.engine.complete(slot, self)
+            self.parser = httptools.HttpResponseParser(self)

@@ -1,0 +1,63 @@
+"""What a load engine is asked to do (`LoadPlan`) and what it reports back (`LoadResult`).
+
+Both engines (the ab-compatible runner, loadtests/ab/; Locust, loadtests/locust_engine.py)
+expose `run_load(plan, run_dir) -> LoadResult`. An engine streams its samples to
+`run_dir/samples*.csv` (loadtests/samples.py) while it runs; the orchestration shows progress by
+reading those files, so engines need no callback. Rules: an engine stops by itself (requests
+and/or duration bound it); on Ctrl-C/SIGTERM it stops sending, flushes what it has and returns
+`partial=True` with the reason; it never raises for a failed request (that is a sample's
+outcome). The key travels in `key` only and must never be written or printed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from scorebench.payloads.loader import Payload
+
+SCORING_TIMEOUT_S = 60.0
+"""The Azure ML v1 (AKS) scoring timeout a run is judged against unless the service says otherwise."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadPlan:
+    """A bounded load against one scoring URL."""
+
+    url: str
+    payloads: list[Payload]
+    key: str | None = None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Extra request headers (e.g. azureml-model-deployment); never Authorization."""
+    duration_s: float | None = 60.0
+    requests: int | None = None
+    """Stop after this many requests (with duration_s: whichever comes first)."""
+    concurrency: int = 1
+    """ab engine: connections in flight (closed model)."""
+    rate_rps: float | None = None
+    """Open model: constant arrival rate; latency counts from each request's intended start."""
+    users: int = 1
+    """Locust: simulated users."""
+    spawn_rate: float = 1.0
+    workers: int = 0
+    """Locust: worker processes on this machine (0 = a single local runner)."""
+    shape: str | None = None
+    """Locust: load shape name (steady, ramp, step, spike, soak)."""
+    timeout_s: float = SCORING_TIMEOUT_S
+    """Client timeout per request; a request that outlasts it is outcome `timeout`."""
+    insecure: bool = False
+    """Accept TLS certificates that do not verify (self-signed test servers)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadResult:
+    """How the load ended."""
+
+    requests: int
+    """Samples written."""
+    started_at: str
+    ended_at: str
+    partial: bool = False
+    reason: str | None = None
+    """Why it is partial (interrupted by SIGINT, endpoint died, ...)."""
+    engine_info: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Versions and settings worth recording in run.json (never the key)."""

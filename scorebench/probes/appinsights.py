@@ -1,0 +1,301 @@
+"""The Application Insights backend: Log Analytics queries through azure-monitor-query's LogsQueryClient.
+
+Rules:
+- Workspace-based resources (`workspace_id`) are read with query_workspace from AppRequests /
+  AppExceptions; an Application Insights resource id (`resource_id`) with query_resource from the
+  classic requests / exceptions tables. With `traffic_log=True` requests come instead from the
+  managed online endpoint's AmlOnlineEndpointTrafficLog (no sampling, the platform's own timing).
+- A result may be cut at 500,000 rows / ~64 MB and arrive as LogsQueryPartialResult (HTTP 200, no
+  exception): never used as data — the time slice is halved and both halves queried, down to
+  `min_slice_s`. Long id lists are queried in chunks (probes/kql.py ID_CHUNK).
+- 429 is retried honouring Retry-After (azure-core does it when the header is sent; this module
+  adds `throttle_retries` more). Every failure becomes one HarnessError line naming what to fix.
+- The credential is azure-identity's DefaultAzureCredential unless given (InteractiveBrowserCredential
+  with interactive=True). The endpoint may be overridden (SCOREBENCH_LOGS_ENDPOINT) for sovereign
+  clouds and tests; plain http is accepted only on loopback (the token then flows unencrypted).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult
+
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import ExceptionRow, TelemetryRow, utc_iso
+from scorebench.probes import kql
+from scorebench.probes.rows import SCORE_NAME, exception_row, request_row
+
+ENDPOINT_ENV = "SCOREBENCH_LOGS_ENDPOINT"
+AUDIENCE_ENV = "SCOREBENCH_LOGS_AUDIENCE"
+PUBLIC_ENDPOINT = "https://api.loganalytics.io"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+Row = dict[str, Any]
+
+
+class AppInsightsProbe:
+    """Requests and exceptions of a run window from Application Insights (Log Analytics)."""
+
+    OPTIONS = (
+        "credential", "workspace_id", "resource_id", "endpoint", "audience", "interactive",
+        "traffic_log", "request_name", "throttle_retries", "min_slice_s", "server_timeout_s", "client_options",
+    )  # fmt: skip
+    poll_s = 20.0
+    """Ingestion takes seconds to minutes; 3 unchanged polls = a minute without growth."""
+
+    def __init__(
+        self,
+        credential: Any = None,
+        workspace_id: str | None = None,
+        resource_id: str | None = None,
+        endpoint: str | None = None,
+        *,
+        audience: str | None = None,
+        interactive: bool = False,
+        traffic_log: bool = False,
+        request_name: str | None = SCORE_NAME,
+        throttle_retries: int = 3,
+        min_slice_s: float = 1.0,
+        server_timeout_s: int | None = None,
+        client_options: dict[str, Any] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if bool(workspace_id) == bool(resource_id):
+            raise HarnessError(
+                "--telemetry appinsights needs exactly one of --workspace-id ID (a workspace-based"
+                " resource: the Log Analytics 'Workspace ID') or --app-insights-id RESOURCE_ID"
+            )
+        self.workspace_id, self.resource_id = workspace_id, resource_id
+        self.schema = kql.WORKSPACE if workspace_id else kql.CLASSIC
+        self.traffic_log, self.request_name = traffic_log, request_name
+        self.throttle_retries, self.min_slice_s = throttle_retries, min_slice_s
+        self.server_timeout_s, self._sleep = server_timeout_s, sleep
+        self.endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or PUBLIC_ENDPOINT).rstrip("/")
+        self._call_options: dict[str, Any] = {"enforce_https": False} if _loopback_http(self.endpoint) else {}
+        if self.endpoint.startswith("http://") and not self._call_options:
+            raise HarnessError(f"{ENDPOINT_ENV}={self.endpoint}: plain http is allowed only on 127.0.0.1 (tests)")
+        audience = audience or os.environ.get(AUDIENCE_ENV) or _default_audience(self.endpoint)
+        credential = credential if credential is not None else default_credential(interactive)
+        self.client = LogsQueryClient(credential, endpoint=self.endpoint, audience=audience, **(client_options or {}))
+        target = f"workspace:{workspace_id}" if workspace_id else f"resource:{resource_id}"
+        self.source = f"appinsights:{target}" + (":traffic_log" if traffic_log else "")
+
+    def requests(
+        self, start: datetime, end: datetime, client_request_ids: Collection[str] | None = None
+    ) -> list[TelemetryRow]:
+        """Scoring requests in [start, end), optionally only those with the given client ids."""
+        ids = None if client_request_ids is None else sorted(set(client_request_ids))
+        chunks: list[list[str] | None] = [None] if ids is None else _chunks(ids, kql.ID_CHUNK)
+        rows: list[TelemetryRow] = []
+        for chunk in chunks:
+            rows += [self._to_request(r) for r in self._sliced(self._request_query(chunk), start, end)]
+        return rows
+
+    def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
+        """Server exceptions in [start, end)."""
+        rows = self._sliced(lambda a, b: kql.exceptions_query(self.schema, a, b), start, end)
+        return [_to_exception(row) for row in rows]
+
+    def _request_query(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
+        if self.traffic_log:
+            return lambda a, b: kql.traffic_log_query(a, b, chunk)
+        return lambda a, b: kql.requests_query(self.schema, a, b, chunk, self.request_name)
+
+    def _to_request(self, row: Row) -> TelemetryRow:
+        return _traffic_row(row) if self.traffic_log else _request_row(row)
+
+    def _sliced(self, build: Callable[[datetime, datetime], str], start: datetime, end: datetime) -> list[Row]:
+        """All rows of [start, end); a partial (truncated) answer is replaced by its two halves."""
+        result = self._query(build(start, end), start, end)
+        if not isinstance(result, LogsQueryPartialResult):
+            return _table_rows(result.tables)
+        if (end - start).total_seconds() <= self.min_slice_s:
+            error = result.partial_error
+            why = f"{error.code}: {error.message}" if error else "PartialError"
+            raise HarnessError(
+                f"{self._target()}: Log Analytics returned a partial result even for {utc_iso(start)}"
+                f"..{utc_iso(end)} ({why}); too many rows in one slice"
+            )
+        middle = start + (end - start) / 2
+        return self._sliced(build, start, middle) + self._sliced(build, middle, end)
+
+    def _query(self, query: str, start: datetime, end: datetime) -> Any:
+        """One query with throttling retries; failures become a HarnessError naming the fix."""
+        options = dict(self._call_options, timespan=(start, end), server_timeout=self.server_timeout_s)
+        for attempt in range(self.throttle_retries + 1):
+            try:
+                if self.workspace_id:
+                    return self.client.query_workspace(self.workspace_id, query, **options)
+                return self.client.query_resource(str(self.resource_id), query, **options)
+            except HttpResponseError as exc:
+                if exc.status_code != 429 or attempt == self.throttle_retries:
+                    raise HarnessError(self._explain(exc)) from None
+                self._sleep(_retry_after_s(exc, default_s=2.0 * 2**attempt))
+            except AzureError as exc:  # no answer at all: refused, reset, timed out
+                raise HarnessError(f"cannot reach Log Analytics at {self.endpoint}: {_first_line(exc)}") from None
+        raise AssertionError("unreachable")
+
+    def _target(self) -> str:
+        return f"workspace {self.workspace_id}" if self.workspace_id else f"resource {self.resource_id}"
+
+    def _explain(self, exc: HttpResponseError) -> str:
+        """One line: what failed and what to fix."""
+        if exc.status_code is None and _is_auth_failure(exc):
+            return (
+                f"no Azure credential for Log Analytics ({_first_line(exc)}): run `az login`, set"
+                " AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, use a managed identity, or pass --interactive"
+            )
+        status, target, message = exc.status_code, self._target(), _service_message(exc)
+        flag = "--workspace-id" if self.workspace_id else "--app-insights-id"
+        hints = {
+            401: f"Log Analytics refused the token for {target} (401): sign in again (az login) in the right tenant",
+            403: f"access denied to {target} (403): give the identity the 'Log Analytics Reader' role on the"
+            " workspace (or 'Monitoring Reader' on the Application Insights resource)",
+            404: f"{target} not found (404): check {flag} (the workspace GUID from the Log Analytics"
+            " overview, or the full /subscriptions/.../components/NAME id)",
+            429: f"Log Analytics throttled the queries for {target} (429) after {self.throttle_retries} retries:"
+            " wait a minute, then run `scorebench probe RUN_DIR` again",
+        }
+        if status == 400 and self.traffic_log and "resolve" in message.lower():
+            return (
+                f"{target} has no {kql.TRAFFIC_LOG} table: enable the endpoint's diagnostic setting"
+                " 'AmlOnlineEndpointTrafficLog' to this workspace, or drop the traffic log option"
+            )
+        return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
+
+
+TOKEN_ENV = "SCOREBENCH_LOGS_TOKEN"
+
+
+def default_credential(interactive: bool = False) -> Any:
+    """A browser login if asked; else a ready token from SCOREBENCH_LOGS_TOKEN (e.g. `az account
+    get-access-token --resource https://api.loganalytics.io --query accessToken -o tsv`, for CI
+    jobs that hold a token but no identity); else DefaultAzureCredential (environment, managed
+    identity, Azure CLI, ...)."""
+    from azure.identity import DefaultAzureCredential, InteractiveBrowserCredential
+
+    if interactive:
+        return InteractiveBrowserCredential()
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    return StaticTokenCredential(token) if token else DefaultAzureCredential()
+
+
+class StaticTokenCredential:
+    """A TokenCredential that hands out one bearer token (valid for the next hour, as far as it knows)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+
+def _loopback_http(endpoint: str) -> bool:
+    parsed = urlparse(endpoint)
+    return parsed.scheme == "http" and (parsed.hostname or "") in LOOPBACK_HOSTS
+
+
+def _default_audience(endpoint: str) -> str:
+    """The endpoint itself for a real (https) cloud; the public audience for a loopback stand-in."""
+    return endpoint if endpoint.startswith("https://") else PUBLIC_ENDPOINT
+
+
+def _is_auth_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ClientAuthenticationError):
+            return True
+        seen = seen.__context__
+    return False
+
+
+def _retry_after_s(exc: HttpResponseError, default_s: float) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    header = headers.get("Retry-After")
+    try:
+        return min(120.0, max(0.0, float(header))) if header else default_s
+    except ValueError:
+        return default_s
+
+
+def _service_message(exc: HttpResponseError) -> str:
+    """The innermost error message the service sent (LogsQueryError.message), else the first line."""
+    inner = getattr(getattr(exc, "model", None), "message", None)
+    return str(inner).splitlines()[0][:300] if inner else _first_line(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(getattr(exc, "message", None) or exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _chunks(ids: list[str], size: int) -> list[list[str] | None]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _table_rows(tables: Sequence[Any]) -> list[Row]:
+    """The first table's rows as dicts by column name."""
+    if not tables:
+        return []
+    table = tables[0]
+    return [{name: row[name] for name in table.columns} for row in table.rows]
+
+
+def _request_row(row: Row) -> TelemetryRow:
+    custom = {
+        "Client Request Id": row.get("client_request_id"),
+        "duration": row.get("custom_duration"),
+        "resultCode": row.get("custom_result_code"),
+        "success": row.get("custom_success"),
+    }
+    return request_row(
+        timestamp=row["timestamp"],
+        name=str(row.get("name") or ""),
+        operation_id=str(row.get("operation_id") or ""),
+        custom=custom,
+        duration_ms=_float(row.get("duration_ms")),
+        result_code=str(row.get("result_code") or ""),
+        success=row.get("success"),
+        item_count=int(row.get("item_count") or 1),
+    )
+
+
+def _traffic_row(row: Row) -> TelemetryRow:
+    code = str(row.get("result_code") or "")
+    return TelemetryRow(
+        timestamp=utc_iso(row["timestamp"]) if isinstance(row["timestamp"], datetime) else str(row["timestamp"]),
+        client_request_id=str(row.get("client_request_id") or ""),
+        operation_id=str(row.get("operation_id") or ""),
+        name=str(row.get("name") or ""),
+        result_code=code,
+        success=code.isdigit() and int(code) < 400,
+        duration_ms=_float(row.get("duration_ms")) or 0.0,
+        item_count=1,
+    )
+
+
+def _to_exception(row: Row) -> ExceptionRow:
+    custom = {"Client Request Id": row.get("client_request_id"), "custom_dimensions": row.get("custom_dimensions")}
+    return exception_row(
+        timestamp=row["timestamp"],
+        type_name=str(row.get("type") or ""),
+        message=str(row.get("outer_message") or row.get("innermost_message") or ""),
+        custom=custom,
+        item_count=int(row.get("item_count") or 1),
+    )
+
+
+def _float(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds() * 1000.0
+    return float(value)

@@ -1,0 +1,101 @@
+"""The local backend: the stand-in sink's SQLite store, read back as telemetry rows.
+
+The sink stores each Application Insights envelope the inference server's exporter sent, as JSON,
+in `DIR/telemetry.sqlite3` (table `envelopes(id, received_at, time, name, base_type, envelope)`).
+Rules: the same semantics as the Application Insights backend (probes/rows.py: custom dimensions
+first, sampling weight from `sampleRate`); the window is half-open [start, end) on the envelope's
+`time` (for the inference server that is about when the response was sent); only requests named
+`/score` are kept unless `request_name=None` (the server also logs /swagger.json). The store is
+read with scorebench.probes.store (read-only, WAL: probing never disturbs a running sink).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import ExceptionRow, TelemetryRow, parse_utc
+from scorebench.probes.rows import SCORE_NAME, exception_row, item_count_from_rate, request_row, timespan_ms
+from scorebench.probes.store import STORE_FILE, read_envelopes
+
+
+class LocalProbe:
+    """Telemetry from the stand-in sink's store under data_dir."""
+
+    OPTIONS = ("request_name",)
+    poll_s = 3.0
+    """The exporter batches every ~5 s; 3 polls of 3 s without growth outlast one batch."""
+
+    def __init__(self, data_dir: str | Path, request_name: str | None = SCORE_NAME) -> None:
+        self.data_dir = Path(data_dir).expanduser()
+        self.request_name = request_name
+        self.source = f"local:{self.data_dir}"
+
+    def requests(
+        self, start: datetime, end: datetime, client_request_ids: Collection[str] | None = None
+    ) -> list[TelemetryRow]:
+        """Scoring requests in [start, end), optionally only those with the given client ids."""
+        wanted = set(client_request_ids) if client_request_ids is not None else None
+        rows = []
+        for envelope in self._envelopes("RequestData", start, end):
+            row = envelope_request(envelope)
+            if self.request_name is not None and row.name != self.request_name:
+                continue
+            if wanted is None or row.client_request_id in wanted:
+                rows.append(row)
+        return rows
+
+    def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
+        """Server exceptions in [start, end)."""
+        return [envelope_exception(e) for e in self._envelopes("ExceptionData", start, end)]
+
+    def _envelopes(self, base_type: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+        if not (self.data_dir / STORE_FILE).is_file():
+            raise HarnessError(
+                f"no telemetry store at {self.data_dir / STORE_FILE}: is this the stand-in's data directory"
+                " (`scorebench serve` prints it)? Or pass --telemetry none"
+            )
+        try:
+            for envelope in read_envelopes(self.data_dir, base_type):
+                if start <= parse_utc(str(envelope.get("time"))) < end:
+                    yield envelope
+        except sqlite3.Error as exc:
+            raise HarnessError(f"cannot read telemetry store {self.data_dir / STORE_FILE}: {exc}") from None
+
+
+def _base_data(envelope: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = (envelope.get("data") or {}).get("baseData") or {}
+    return data
+
+
+def envelope_request(envelope: dict[str, Any]) -> TelemetryRow:
+    """A RequestData envelope as a TelemetryRow."""
+    base = _base_data(envelope)
+    tags = envelope.get("tags") or {}
+    return request_row(
+        timestamp=envelope.get("time"),
+        name=str(base.get("name") or tags.get("ai.operation.name") or ""),
+        operation_id=str(tags.get("ai.operation.id") or ""),
+        custom=base.get("properties") or {},
+        duration_ms=timespan_ms(str(base.get("duration") or "")),
+        result_code=str(base.get("responseCode") or ""),
+        success=base.get("success"),
+        item_count=item_count_from_rate(envelope.get("sampleRate")),
+    )
+
+
+def envelope_exception(envelope: dict[str, Any]) -> ExceptionRow:
+    """An ExceptionData envelope as an ExceptionRow (the outermost exception's type and message)."""
+    base = _base_data(envelope)
+    details = (base.get("exceptions") or [{}])[0]
+    return exception_row(
+        timestamp=envelope.get("time"),
+        type_name=str(details.get("typeName") or ""),
+        message=str(details.get("message") or ""),
+        custom=base.get("properties") or {},
+        item_count=item_count_from_rate(envelope.get("sampleRate")),
+    )

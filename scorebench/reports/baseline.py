@@ -1,0 +1,121 @@
+"""reports/baseline.py: named baselines as immutable, versioned JSON files you commit with the code.
+
+A baseline carries what a later comparison needs: the run's summary, load profile, payload-set
+hash, environment, a bounded sorted latency sample and per-second request counts (for the
+bootstrap in reports/checks.py). Rules: never overwrite a baseline (a new name per change);
+`normalize_baseline` upgrades older versions on load, in one place; building the document is
+pure (`baseline_document`), only `save_baseline` writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from pathlib import Path
+from typing import Any
+
+from scorebench.core.errors import HarnessError
+from scorebench.core.version import __version__
+
+BASELINE_VERSION = 1
+BASELINES_DIR = Path("reports") / "baselines"
+"""Default folder, relative to the working directory (a checkout): commit baselines with the code."""
+BASELINES_ENV = "SCOREBENCH_BASELINES_DIR"
+SAMPLE_LIMIT = 4000
+"""At most this many latencies kept (a seeded random subset, sorted): about 40 KB of JSON."""
+PER_SECOND_LIMIT = 3600
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+RUN_KEYS = ("label", "endpoint", "engine", "started_at", "ended_at", "git_commit", "tool_versions", "service")
+
+
+def baselines_dir(override: str | Path | None = None) -> Path:
+    """--baselines-dir, else $SCOREBENCH_BASELINES_DIR, else ./reports/baselines."""
+    return Path(override or os.environ.get(BASELINES_ENV) or BASELINES_DIR)
+
+
+def baseline_path(name: str, directory: Path) -> Path:
+    """The file of a baseline name (a name may also be a path to a .json file)."""
+    if name.endswith(".json") and Path(name).exists():
+        return Path(name)
+    if not _NAME.match(name):
+        raise HarnessError(f"baseline name {name!r}: use letters, digits, '_', '-', '.' (at most 100)")
+    return directory / f"{name}.json"
+
+
+def baseline_document(
+    name: str,
+    run_info: dict[str, Any],
+    summary: dict[str, Any],
+    latency_sample_ms: list[float],
+    requests_per_second: list[float],
+    created_at: str,
+) -> dict[str, Any]:
+    """The baseline as a plain dict (pure: the caller passes the clock's reading)."""
+    return {
+        "version": BASELINE_VERSION,
+        "name": name,
+        "created_at": created_at,
+        "run": {key: run_info.get(key) for key in RUN_KEYS},
+        "load_profile": run_info.get("load_profile"),
+        "payload_set_hash": run_info.get("payload_set_hash"),
+        "environment": environment(),
+        "summary": summary,
+        "latency_sample_ms": latency_sample_ms[:SAMPLE_LIMIT],
+        "requests_per_second": requests_per_second[:PER_SECOND_LIMIT],
+    }
+
+
+def environment() -> dict[str, str]:
+    """Where the baseline was taken (no host names, no user names)."""
+    return {
+        "scorebench": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "machine": platform.machine(),
+        "cpus": str(os.cpu_count() or 0),
+    }
+
+
+def save_baseline(document: dict[str, Any], path: Path) -> Path:
+    """Write a new baseline file; refuse (HarnessError) when one exists under that name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    except FileExistsError:
+        raise HarnessError(f"baseline {path} exists; baselines are never overwritten (choose a new --name)") from None
+    return path
+
+
+def load_baseline(name: str, directory: Path) -> dict[str, Any]:
+    """Read and normalise a baseline by name; a missing or broken file is a HarnessError."""
+    path = baseline_path(name, directory)
+    if not path.exists():
+        known = sorted(p.stem for p in directory.glob("*.json")) if directory.is_dir() else []
+        raise HarnessError(f"baseline {name!r} not found at {path} (known: {', '.join(known) or 'none'})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HarnessError(f"baseline {path}: not readable JSON ({exc})") from None
+    return normalize_baseline(data, str(path))
+
+
+def normalize_baseline(data: Any, where: str = "baseline") -> dict[str, Any]:
+    """Upgrade any stored version to the current shape; reject what cannot be one."""
+    if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
+        raise HarnessError(f"{where}: not a scorebench baseline (no summary)")
+    version = int(data.get("version", 0))
+    if version > BASELINE_VERSION:
+        raise HarnessError(f"{where}: version {version} is newer than this scorebench reads ({BASELINE_VERSION})")
+    upgraded = dict(data)
+    for key, default in (("latency_sample_ms", []), ("requests_per_second", []), ("run", {}), ("environment", {})):
+        upgraded.setdefault(key, default)
+    upgraded.setdefault("load_profile", None)
+    upgraded.setdefault("payload_set_hash", None)
+    summary = dict(upgraded["summary"])
+    summary.setdefault("error_rate", summary.get("errors", 0) / max(summary.get("count", 0), 1))
+    upgraded["summary"] = summary
+    upgraded["version"] = BASELINE_VERSION
+    return upgraded

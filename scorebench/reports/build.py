@@ -1,0 +1,219 @@
+"""reports/build.py: a run directory (+ a baseline) → summary, verdicts and the report's HTML.
+
+`build_report` reads run.json, samples*.csv, telemetry.csv, exceptions.csv and swagger.json (each
+optional except samples) and returns a `BuildResult`; it writes nothing. `write_report` is the one
+call for the command line and for `scorebench run`: it builds, writes summary.json and
+report.html into the run directory and returns an `Outcome` (exit code, verdict lines, paths).
+Rules: the clock is read once, here, and passed down (`generated_at`); the HTML stays small
+whatever the run size (series downsampled to MAX_POINTS buckets, tables capped).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import utc_iso
+from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
+from scorebench.reports import baseline as baselines
+from scorebench.reports import checks, frames, stats
+from scorebench.reports.html import render_html
+from scorebench.reports.reportdata import report_data
+
+DEFAULT_TIMEOUT_S = 60.0
+MAX_POINTS = 600
+"""At most this many time buckets per chart: a 10-minute run keeps 1-second resolution."""
+SWAGGER_FILE = "swagger.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildResult:
+    """Everything built from one run directory, nothing written yet."""
+
+    summary: stats.Summary
+    verdicts: list[checks.Verdict]
+    status: str
+    exit_code: int
+    html: str
+    data: dict[str, Any]
+
+    @property
+    def verdict_lines(self) -> list[str]:
+        return [v.line for v in self.verdicts] + [f"verdict: {self.status} (exit {self.exit_code})"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What `write_report` hands back to the command line or `scorebench run`."""
+
+    exit_code: int
+    verdict_lines: list[str]
+    report_path: Path
+    summary_path: Path
+
+
+def build_report(
+    run_dir: Path,
+    baseline: dict[str, Any] | None = None,
+    thresholds: list[str] | None = None,
+    timeout_s: float | None = None,
+    generated_at: str | None = None,
+) -> BuildResult:
+    """Build the summary, verdicts and HTML of a run (baseline: a normalised baseline dict)."""
+    run_dir = Path(run_dir)
+    threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
+    if not run_dir.is_dir():
+        raise HarnessError(f"run directory {run_dir} does not exist")
+    info = read_run_json(run_dir)
+    samples = frames.read_samples_frame(run_dir)
+    if len(samples) == 0:
+        raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
+    telemetry = frames.read_telemetry_frame(run_dir)
+    telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(info))]  # not the load
+    timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
+    summary = stats.summarize(samples, telemetry, timeout, joined)
+    verdicts = judge(info, samples, summary, baseline, threshold_checks)
+    status, exit_code = checks.overall(verdicts)
+    data = report_data(
+        run_dir=run_dir,
+        info=info,
+        summary=summary.to_dict(),
+        charts=chart_data(samples, joined, summary),
+        exceptions=frames.read_exceptions_frame(run_dir),
+        swagger=_read_swagger(run_dir),
+        baseline=baseline,
+        verdicts=verdicts,
+        status=(status, exit_code),
+        generated_at=generated_at or utc_iso(datetime.now(UTC)),
+    )
+    return BuildResult(summary, verdicts, status, exit_code, render_html(data), data)
+
+
+def judge(
+    info: dict[str, Any],
+    samples: pd.DataFrame,
+    summary: stats.Summary,
+    baseline: dict[str, Any] | None,
+    threshold_checks: list[checks.ThresholdCheck],
+) -> list[checks.Verdict]:
+    """The timeout verdict, then (with a baseline) each threshold check's verdict."""
+    verdicts = [checks.timeout_verdict(summary.to_dict())]
+    if baseline is None:
+        return verdicts
+    current = current_evidence(info, samples, summary)
+    name = str(baseline.get("name", "baseline"))
+    mismatch = checks.comparable(
+        {"load_profile": info.get("load_profile"), "payload_set_hash": info.get("payload_set_hash"), **current},
+        baseline,
+        name,
+    )
+    if mismatch:
+        return [*verdicts, mismatch]
+    then = checks.Evidence(
+        baseline["summary"],
+        np.asarray(baseline["latency_sample_ms"], dtype="float64"),
+        np.asarray(baseline["requests_per_second"], dtype="float64"),
+    )
+    now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
+    return verdicts + [check.judge(now, then) for check in threshold_checks]
+
+
+def current_evidence(info: dict[str, Any], samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
+    """The current run's side of a comparison (also what `baseline save` stores)."""
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    sample = stats.bootstrap_sample(latency, baselines.SAMPLE_LIMIT, checks.BOOTSTRAP_SEED)
+    return {
+        "summary": summary.to_dict(),
+        "latency_sample_ms": np.asarray(sample),
+        "requests_per_second": requests_per_second(samples),
+    }
+
+
+def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
+    """Requests started in each whole second of the run (seconds with none count 0)."""
+    started = samples["started_s"].to_numpy()
+    started = started[~np.isnan(started)]
+    if len(started) == 0:
+        return np.zeros(0)
+    return np.bincount((started - started.min()).astype(np.int64)).astype("float64")
+
+
+def chart_data(samples: pd.DataFrame, joined: pd.DataFrame | None, summary: stats.Summary) -> dict[str, Any]:
+    """Plain lists for the charts, bounded: series in at most MAX_POINTS buckets."""
+    # The exact first start: summary.started_at_s is rounded to the millisecond for display, and a
+    # rounded-up origin would put the first request in bucket -1.
+    started = samples["started_s"].to_numpy(dtype="float64")
+    origin = float(np.nanmin(started)) if len(started) and not np.isnan(started).all() else 0.0
+    bucket_s = max(1, math.ceil(summary.window_s / MAX_POINTS))
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    return {
+        "bucket_s": bucket_s,
+        "series": stats.time_series(samples, bucket_s, origin),
+        "join": stats.join_series(joined, bucket_s, origin) if joined is not None else None,
+        "histogram": stats.histogram(latency),
+        "curve": stats.percentile_curve(latency),
+        "timeout_ms": summary.timeout["timeout_s"] * 1000.0,
+    }
+
+
+def write_report(
+    run_dir: Path | str,
+    baseline_name: str | None = None,
+    thresholds: list[str] | None = None,
+    baselines_dir: str | Path | None = None,
+    timeout_s: float | None = None,
+) -> Outcome:
+    """Build a run's report and write summary.json and report.html into the run directory.
+
+    Returns the Outcome: exit code (0 pass, 1 fail, 2 could not judge), the verdict lines to
+    print, and the paths written. Raises HarnessError for a missing run or baseline.
+    """
+    run_dir = Path(run_dir)
+    baseline = baselines.load_baseline(baseline_name, baselines.baselines_dir(baselines_dir)) if baseline_name else None
+    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s)
+    summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
+    document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
+    document["verdict"]["lines"] = [v.line for v in result.verdicts]
+    summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report_path.write_text(result.html, encoding="utf-8")
+    return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)
+
+
+def _read_swagger(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / SWAGGER_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None) -> dict[str, Any]:
+    """The baseline document of a run directory (pure apart from reading the run's files)."""
+    run_dir = Path(run_dir)
+    info = read_run_json(run_dir)
+    samples = frames.read_samples_frame(run_dir)
+    if len(samples) == 0:
+        raise HarnessError(f"{run_dir}: no samples to make a baseline from")
+    timeout = float(info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir), timeout)
+    evidence = current_evidence(info, samples, summary)
+    return baselines.baseline_document(
+        name,
+        {**info, "label": info.get("label") or run_dir.name},
+        summary.to_dict(),
+        evidence["latency_sample_ms"].tolist(),
+        evidence["requests_per_second"].tolist(),
+        created_at or utc_iso(datetime.now(UTC)),
+    )

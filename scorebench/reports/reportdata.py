@@ -1,0 +1,237 @@
+"""reports/reportdata.py: the plain dict the report template is fed (no live objects, no files).
+
+Turns run.json, the summary dict, chart series, exceptions, swagger and the baseline comparison
+into rows and strings the Jinja2 template prints as they are. Rules: pure; every table is capped
+(MAX_EXCEPTIONS, MAX_SWAGGER_CHARS) so the report stays small; never a key (run.json has none,
+and endpoint URLs are shown through `safe_url`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scorebench.core.records import utc_from_epoch
+from scorebench.core.secrets import safe_url
+from scorebench.reports.checks import Verdict
+
+MAX_EXCEPTIONS = 50
+MAX_MESSAGE_CHARS = 300
+MAX_SWAGGER_CHARS = 20_000
+LATENCY_ROWS: tuple[tuple[str, str], ...] = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"))
+LATENCY_ROWS += (("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max"))
+COMPARED: tuple[tuple[str, str | None, str, str], ...] = (
+    ("p50", "latency_ms", "p50", "ms"),
+    ("p95", "latency_ms", "p95", "ms"),
+)
+COMPARED += (("p99", "latency_ms", "p99", "ms"), ("mean", "latency_ms", "mean", "ms"))
+COMPARED += (("error rate", None, "error_rate", "%"), ("throughput", None, "throughput_rps", "rps"))
+COMPARED += (("requests", None, "count", ""),)
+
+
+def report_data(
+    run_dir: Path,
+    info: dict[str, Any],
+    summary: dict[str, Any],
+    charts: dict[str, Any],
+    exceptions: pd.DataFrame,
+    swagger: dict[str, Any] | None,
+    baseline: dict[str, Any] | None,
+    verdicts: list[Verdict],
+    status: tuple[str, int],
+    generated_at: str,
+) -> dict[str, Any]:
+    """Everything the template shows, as plain data."""
+    return {
+        "title": f"scorebench report: {info.get('label') or run_dir.name}",
+        "run_name": run_dir.name,
+        "generated_at": generated_at,
+        "verdict": {"status": status[0], "exit_code": status[1], "lines": [v.line for v in verdicts]},
+        "run": run_rows(info, summary),
+        "partial": info.get("partial_reason") if info.get("partial") else None,
+        "telemetry_error": telemetry_error(info),
+        "summary": summary,
+        "latency_rows": latency_rows(summary),
+        "outcome_rows": outcome_rows(summary),
+        "timeout_rows": timeout_rows(summary),
+        "charts": charts,
+        "exceptions": exception_rows(exceptions),
+        "baseline": baseline_rows(baseline, summary, verdicts) if baseline else None,
+        "swagger": swagger_view(swagger) if swagger else None,
+    }
+
+
+def run_rows(info: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Run metadata as (label, text) rows; absent facts are left out."""
+    payloads = info.get("payloads") or {}
+    rows = [
+        ("endpoint", safe_url(str(info["endpoint"])) if info.get("endpoint") else None),
+        ("label", info.get("label")),
+        ("engine", info.get("engine")),
+        ("load profile", _inline(info.get("load_profile"))),
+        ("payloads", f"{payloads.get('path', '?')} ({_bodies(payloads.get('count'))})" if payloads else None),
+        ("payload set hash", info.get("payload_set_hash")),
+        ("model / deployment", _inline(info.get("service"))),
+        ("started (UTC)", info.get("started_at") or _epoch(summary.get("started_at_s"))),
+        ("ended (UTC)", info.get("ended_at") or _epoch(summary.get("ended_at_s"))),
+        ("timeout judged against", f"{summary['timeout']['timeout_s']:g} s"),
+        ("telemetry", _telemetry_source(info)),
+        ("tool versions", _inline(info.get("tool_versions"))),
+        ("git commit", info.get("git_commit")),
+    ]
+    return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
+
+
+def telemetry_error(info: dict[str, Any]) -> str | None:
+    """Why the server's telemetry is missing, when the probe said so."""
+    probe = info.get("probe") or {}
+    return probe.get("error") or info.get("telemetry_error")
+
+
+def latency_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per statistic: all requests, successful ones, server duration, the rest."""
+    server = summary.get("server") or {}
+    columns = {
+        "all": summary["latency_ms"],
+        "ok": summary["ok_latency_ms"],
+        "server": server.get("duration_ms") or {},
+        "rest": server.get("rest_ms") or {},
+    }
+    return [{"stat": label, **{k: _ms(v.get(key)) for k, v in columns.items()}} for label, key in LATENCY_ROWS]
+
+
+def outcome_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Outcome kinds with their counts and shares (kinds that did not happen are left out)."""
+    total = max(summary["count"], 1)
+    return [
+        {"outcome": kind, "count": n, "share": f"{n / total * 100:.2f}%"}
+        for kind, n in summary["outcomes"].items()
+        if n
+    ]
+
+
+def timeout_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
+    """Share within 10/50/90/100 % of the timeout."""
+    band = summary["timeout"]
+    return [
+        {"band": f"≤ {pct}% ({band['timeout_s'] * int(pct) / 100:g} s)", "share": f"{share * 100:.2f}%"}
+        for pct, share in band["within_pct"].items()
+    ]
+
+
+def exception_rows(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
+    """Server exceptions grouped by type and message, counted with sum(item_count), capped."""
+    if len(exceptions) == 0:
+        return []
+    grouped = (
+        exceptions.fillna({"type": "?", "message": ""})
+        .groupby(["type", "message"], observed=True)["item_count"]
+        .sum()
+        .sort_values(ascending=False)
+        .head(MAX_EXCEPTIONS)
+    )
+    return [
+        {"type": kind, "message": str(message)[:MAX_MESSAGE_CHARS], "count": int(count)}
+        for (kind, message), count in grouped.items()
+    ]
+
+
+def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Verdict]) -> dict[str, Any]:
+    """Side by side: baseline, this run, the change, and the check verdict for that metric."""
+    by_metric = {v.name: v for v in verdicts}
+    names = {"p50": "p50", "p95": "p95", "p99": "p99", "mean": "mean", "error rate": "error_rate"}
+    names["throughput"] = "rps"
+    rows = []
+    for label, group, key, unit in COMPARED:
+        then = _value(baseline["summary"], group, key)
+        now = _value(summary, group, key)
+        verdict = by_metric.get(names.get(label, ""))
+        rows.append(
+            {
+                "metric": label,
+                "baseline": _show(then, unit),
+                "current": _show(now, unit),
+                "delta": _delta(now, then, unit),
+                "verdict": verdict.status if verdict else "",
+                "line": verdict.line if verdict else "",
+            }
+        )
+    return {
+        "name": baseline.get("name"),
+        "created_at": baseline.get("created_at"),
+        "run": baseline.get("run", {}).get("label") or baseline.get("run", {}).get("started_at"),
+        "rows": rows,
+        "notes": [v.line for v in verdicts if v.name == "baseline"],
+    }
+
+
+def swagger_view(swagger: dict[str, Any]) -> dict[str, Any]:
+    """The endpoint's API: operations and the input/output schema text (capped)."""
+    operations = []
+    for path, methods in (swagger.get("paths") or {}).items():
+        for method, spec in (methods or {}).items():
+            if isinstance(spec, dict):
+                operations.append({"method": method.upper(), "path": path, "summary": spec.get("summary", "")})
+    text = json.dumps(swagger.get("definitions") or swagger.get("components") or {}, indent=2, sort_keys=True)
+    truncated = len(text) > MAX_SWAGGER_CHARS
+    info = swagger.get("info") or {}
+    return {
+        "title": f"{info.get('title', 'API')} {info.get('version', '')}".strip(),
+        "operations": operations,
+        "schemas": text[:MAX_SWAGGER_CHARS] + ("\n… (truncated)" if truncated else ""),
+    }
+
+
+def _value(summary: dict[str, Any], group: str | None, key: str) -> float | None:
+    source = summary.get(group) or {} if group else summary
+    value = source.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _show(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value * 100:.2f}%"
+    if unit == "":
+        return f"{value:.0f}"
+    return f"{value:.1f} {unit}"
+
+
+def _delta(now: float | None, then: float | None, unit: str) -> str:
+    if now is None or then is None:
+        return "–"
+    if unit == "%":
+        return f"{(now - then) * 100:+.2f}pp"
+    return f"{(now / then - 1) * 100:+.1f}%" if then else "–"
+
+
+def _ms(value: Any) -> str:
+    return f"{value:.1f}" if isinstance(value, int | float) else "–"
+
+
+def _inline(value: Any) -> str | None:
+    if not value:
+        return None
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items()) if v not in (None, "", [], {}))
+    return str(value)
+
+
+def _epoch(value: float | None) -> str | None:
+    return utc_from_epoch(value) if value is not None else None
+
+
+def _telemetry_source(info: dict[str, Any]) -> str | None:
+    probe = info.get("probe") or {}
+    source = probe.get("source") or info.get("telemetry")
+    if source and probe.get("rows") is not None:
+        return f"{source} ({probe['rows']} rows)"
+    return source
+
+
+def _bodies(count: object) -> str:
+    return "1 body" if count == 1 else f"{count if count is not None else '?'} bodies"

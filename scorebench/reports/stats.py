@@ -1,0 +1,272 @@
+"""reports/stats.py: pure statistics over a run's samples and telemetry frames (reports/frames.py).
+
+In: the samples frame (one row per client request) and the telemetry frame (one row per server
+request Application Insights kept). Out: a frozen `Summary` (→ summary.json) and plain-list series
+for the report's charts. Rules: no clock, no files, no globals, no randomness except an explicit
+seed; percentiles come from the exact latencies (never from buckets, never averaged); server
+counts are sum(item_count), never a row count, because Application Insights samples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scorebench.core.records import OUTCOMES
+
+PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p99_9", 99.9))
+TIMEOUT_BANDS_PCT = (10, 50, 90, 100)
+SUMMARY_VERSION = 1
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """The q-th percentile (0..100) of exact values, by linear interpolation between closest ranks.
+
+    This is numpy's default "linear" method (Hyndman & Fan type 7, as Excel PERCENTILE.INC and
+    k6): rank h = (n-1)·q/100, value = x[floor h] + (h - floor h)·(x[floor h + 1] - x[floor h]).
+    NaN for no values.
+    """
+    return float(np.percentile(values, q)) if len(values) else math.nan
+
+
+def latency_stats(latency_ms: np.ndarray) -> dict[str, float | None]:
+    """min, mean, p50, p90, p95, p99, p99.9 and max of exact latencies (None when empty)."""
+    if len(latency_ms) == 0:
+        return {name: None for name in ("min", "mean", *(p for p, _ in PERCENTILES), "max")}
+    ranks = np.percentile(latency_ms, [q for _, q in PERCENTILES])
+    stats: dict[str, float | None] = {"min": float(latency_ms.min()), "mean": float(latency_ms.mean())}
+    stats.update({name: float(value) for (name, _), value in zip(PERCENTILES, ranks, strict=True)})
+    stats["max"] = float(latency_ms.max())
+    return {k: _round(v) for k, v in stats.items()}
+
+
+def outcome_counts(outcomes: pd.Series) -> dict[str, int]:
+    """Requests per outcome kind, every kind of OUTCOMES present (0 when none), unknown kinds kept."""
+    counts = outcomes.astype("string").value_counts()
+    table = {kind: int(counts.get(kind, 0)) for kind in OUTCOMES}
+    table.update({str(kind): int(n) for kind, n in counts.items() if kind not in table})
+    return table
+
+
+def run_window_s(started_s: np.ndarray, latency_ms: np.ndarray) -> tuple[float, float]:
+    """(first start, last end) in epoch seconds: the window throughput is measured over."""
+    if len(started_s) == 0:
+        return (math.nan, math.nan)
+    return (float(np.nanmin(started_s)), float(np.nanmax(started_s + latency_ms / 1000.0)))
+
+
+def timeout_margins(latency_ms: np.ndarray, timed_out: np.ndarray, timeout_s: float) -> dict[str, Any]:
+    """Share of requests answered within 10/50/90/100 % of the timeout, and the slowest one's margin.
+
+    A request whose outcome is `timeout`, or whose latency reached the timeout, is beyond it.
+    `slowest_margin_ms` is timeout - slowest latency (negative: the slowest went past it).
+    """
+    timeout_ms = timeout_s * 1000.0
+    count = len(latency_ms)
+    beyond = timed_out | (latency_ms >= timeout_ms)
+    within = {
+        str(band): _share(int(np.count_nonzero((latency_ms <= timeout_ms * band / 100.0) & ~beyond)), count)
+        for band in TIMEOUT_BANDS_PCT
+    }
+    slowest = float(latency_ms.max()) if count else None
+    return {
+        "timeout_s": timeout_s,
+        "within_pct": within,
+        "beyond_count": int(np.count_nonzero(beyond)),
+        "slowest_ms": _round(slowest),
+        "slowest_margin_ms": _round(timeout_ms - slowest) if slowest is not None else None,
+    }
+
+
+def join_telemetry(samples: pd.DataFrame, telemetry: pd.DataFrame) -> pd.DataFrame:
+    """Client samples joined to their server row by client_request_id (inner join).
+
+    Columns: latency_ms, duration_ms (server), rest_ms (= latency - server duration: network,
+    gateway and queueing), started_s. A server row seen twice for one id counts once.
+    """
+    server = telemetry.loc[telemetry["client_request_id"].notna(), ["client_request_id", "duration_ms"]]
+    server = server.drop_duplicates("client_request_id")
+    client = samples.loc[samples["client_request_id"].notna(), ["client_request_id", "latency_ms", "started_s"]]
+    joined = client.merge(server, on="client_request_id", how="inner")
+    joined["rest_ms"] = joined["latency_ms"] - joined["duration_ms"]
+    return joined
+
+
+def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.DataFrame) -> dict[str, Any]:
+    """Server-side counts (sum(item_count)) and the client↔server join's coverage and split."""
+    client_ids = samples["client_request_id"].dropna()
+    server_ids = telemetry["client_request_id"].dropna()
+    failed = ~telemetry["success"].astype("string").isin(["1", "True", "true"])
+    return {
+        "rows": len(telemetry),
+        "requests": int(telemetry["item_count"].sum()),
+        "failed_requests": int(telemetry.loc[failed, "item_count"].sum()),
+        "sampled": bool((telemetry["item_count"] > 1).any()),
+        "matched": len(joined),
+        "client_not_seen_by_server": int((~client_ids.isin(server_ids)).sum()),
+        "server_without_client_sample": int((~server_ids.isin(client_ids)).sum())
+        + int(telemetry["client_request_id"].isna().sum()),
+        "duration_ms": latency_stats(joined["duration_ms"].to_numpy()),
+        "rest_ms": latency_stats(joined["rest_ms"].to_numpy()),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """The statistics of one run: what summary.json holds and what a baseline stores."""
+
+    count: int
+    """Client requests (samples)."""
+    ok: int
+    errors: int
+    """Requests whose outcome is not `ok`."""
+    error_rate: float
+    """errors / count (0..1)."""
+    started_at_s: float | None
+    ended_at_s: float | None
+    window_s: float
+    """From the first request's start to the last answer."""
+    throughput_rps: float
+    """count / window_s."""
+    outcomes: dict[str, int]
+    latency_ms: dict[str, float | None]
+    """All requests, failures included (a timeout is a 60 s latency, not a missing one)."""
+    ok_latency_ms: dict[str, float | None]
+    """Successful requests only (Gatling's choice for percentiles)."""
+    timeout: dict[str, Any]
+    server: dict[str, Any] | None
+    """None when there is no telemetry."""
+    percentile_method: str = "exact values, linear interpolation between closest ranks (numpy 'linear')"
+    version: int = SUMMARY_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+def summarize(
+    samples: pd.DataFrame, telemetry: pd.DataFrame | None, timeout_s: float, joined: pd.DataFrame | None = None
+) -> Summary:
+    """The Summary of a run from its samples (and telemetry, when there is any).
+
+    `joined` is join_telemetry(samples, telemetry) when the caller has it already (it is the
+    costly part on a million rows); it is computed here otherwise.
+    """
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    outcome = samples["outcome"].astype("string").fillna("ok").to_numpy()
+    is_ok = outcome == "ok"
+    start, end = run_window_s(samples["started_s"].to_numpy(), latency)
+    window = max(end - start, 0.0) if len(latency) else 0.0
+    errors = int(np.count_nonzero(~is_ok))
+    server = None
+    if telemetry is not None and len(telemetry):
+        joined = join_telemetry(samples, telemetry) if joined is None else joined
+        server = server_stats(samples, telemetry, joined)
+    return Summary(
+        count=len(latency),
+        ok=len(latency) - errors,
+        errors=errors,
+        error_rate=_share(errors, len(latency)),
+        started_at_s=_round(start),
+        ended_at_s=_round(end),
+        window_s=_round(window) or 0.0,
+        throughput_rps=_round(len(latency) / window if window > 0 else 0.0) or 0.0,
+        outcomes=outcome_counts(samples["outcome"]),
+        latency_ms=latency_stats(latency),
+        ok_latency_ms=latency_stats(latency[is_ok]),
+        timeout=timeout_margins(latency, outcome == "timeout", timeout_s),
+        server=server,
+    )
+
+
+def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...]) -> dict[str, Any]:
+    """Per integer key: count and exact percentiles (linear method) of values, vectorised.
+
+    Returns {"keys": sorted distinct keys, "count": counts, "p<q>": arrays}; one sort, no Python
+    loop over groups, so a million values take well under a second.
+    """
+    order = np.lexsort((values, keys))
+    keys_sorted, values_sorted = keys[order], values[order]
+    distinct, starts, counts = np.unique(keys_sorted, return_index=True, return_counts=True)
+    result: dict[str, Any] = {"keys": distinct, "count": counts}
+    for q in qs:
+        rank = (counts - 1) * (q / 100.0)
+        low = np.floor(rank).astype(np.int64)
+        high = np.minimum(low + 1, counts - 1)
+        lo_v, hi_v = values_sorted[starts + low], values_sorted[starts + high]
+        result[f"p{q:g}"] = lo_v + (hi_v - lo_v) * (rank - low)
+    return result
+
+
+def time_series(samples: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[str, list[Any]]:
+    """Requests, errors and latency p50/p95/p99/max per bucket of `bucket_s` seconds since origin.
+
+    Percentiles per bucket are over all requests that started in it. Buckets with no request
+    are absent (the chart shows a gap, not a zero latency).
+    """
+    if len(samples) == 0:
+        return {"t_s": [], "requests": [], "errors": [], "p50": [], "p95": [], "p99": [], "max": []}
+    keys = ((samples["started_s"].to_numpy() - origin_s) // bucket_s).astype(np.int64)
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    groups = group_percentiles(keys, latency, (50.0, 95.0, 99.0, 100.0))
+    errors = np.bincount(keys - keys.min(), weights=(samples["outcome"].astype("string") != "ok").to_numpy(float))
+    return {
+        "t_s": (groups["keys"] * bucket_s).tolist(),
+        "requests": (groups["count"] / bucket_s).round(3).tolist(),
+        "errors": (errors[groups["keys"] - keys.min()] / bucket_s).round(3).tolist(),
+        "p50": groups["p50"].round(3).tolist(),
+        "p95": groups["p95"].round(3).tolist(),
+        "p99": groups["p99"].round(3).tolist(),
+        "max": groups["p100"].round(3).tolist(),
+    }
+
+
+def join_series(joined: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[str, list[Any]]:
+    """Median client latency, server duration and the rest per bucket, over joined requests."""
+    if len(joined) == 0:
+        return {"t_s": [], "client_p50": [], "server_p50": [], "rest_p50": []}
+    keys = ((joined["started_s"].to_numpy() - origin_s) // bucket_s).astype(np.int64)
+    series: dict[str, list[Any]] = {}
+    for column, name in (("latency_ms", "client_p50"), ("duration_ms", "server_p50"), ("rest_ms", "rest_p50")):
+        groups = group_percentiles(keys, joined[column].to_numpy(dtype="float64"), (50.0,))
+        series["t_s"] = (groups["keys"] * bucket_s).tolist()
+        series[name] = groups["p50"].round(3).tolist()
+    return series
+
+
+def histogram(latency_ms: np.ndarray, bins: int = 60) -> dict[str, list[float]]:
+    """Counts of latencies in `bins` equal-width bins from min to max (edges in ms)."""
+    if len(latency_ms) == 0:
+        return {"edges_ms": [], "counts": []}
+    counts, edges = np.histogram(latency_ms, bins=bins)
+    return {"edges_ms": edges.round(3).tolist(), "counts": counts.tolist()}
+
+
+def percentile_curve(latency_ms: np.ndarray) -> dict[str, list[float]]:
+    """Latency at percentiles 0..99.99 (a CDF turned on its side, as HdrHistogram plots it)."""
+    qs = np.concatenate([np.arange(0, 90, 1.0), np.arange(90, 99, 0.25), np.arange(99, 99.99, 0.05), [99.99, 100]])
+    if len(latency_ms) == 0:
+        return {"pct": [], "latency_ms": []}
+    return {"pct": qs.round(2).tolist(), "latency_ms": np.percentile(latency_ms, qs).round(3).tolist()}
+
+
+def bootstrap_sample(latency_ms: np.ndarray, size: int, seed: int) -> list[float]:
+    """A sorted random subset (without replacement, fixed seed) of at most `size` latencies."""
+    if len(latency_ms) > size:
+        latency_ms = np.random.default_rng(seed).choice(latency_ms, size=size, replace=False)
+    values: list[float] = np.sort(latency_ms).round(3).tolist()
+    return values
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def _round(value: float | None) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return round(float(value), 3)
