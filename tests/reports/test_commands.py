@@ -48,7 +48,8 @@ def test_junit_summary_md_and_step_summary_agree_with_the_exit_code(
     suite = ET.parse(junit).getroot()
     assert suite.find("properties/property[@name='exit_code']").get("value") == str(code)  # type: ignore[union-attr]
     assert int(suite.get("failures") or 0) == (1 if status == "FAIL" else 0)
-    assert [case.get("name") for case in suite.iter("testcase")] == ["timeout", slo]
+    defaults = [] if slo.startswith("error_rate") else ["error_rate<1%"]  # the default SLO stays on
+    assert [case.get("name") for case in suite.iter("testcase")] == ["timeout", slo, *defaults]
     markdown = (runs / "small" / "summary.md").read_text()
     assert markdown.splitlines()[0].endswith(f"{status} (exit {code})")
     assert step.read_text() == markdown
