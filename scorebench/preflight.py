@@ -8,8 +8,8 @@ Steps, each failing with one HarnessError line (exit 2) the user can act on:
   4. one authenticated warm-up `POST` of the first payload: 401/403 → the key was refused;
      404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 → a warning
      (the load will measure it); a 2xx whose decoded answer is the scoring script's caught error
-     (loadtests/outcomes.py) → the endpoint cannot score: exit 2 quoting the script's message and
-     naming the payload; otherwise the answer's shape is what every later answer must have
+     (loadtests/outcomes.py), twice in a row (one may be the service's own error rate) → the
+     endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise the answer's shape is what every later answer must have
      (`answer_check`: --expect-schema wins; the swagger output schema only when the warm-up answer
      satisfies it, else one warning).
 Rules: `requests` only (never locust here: its gevent patching breaks ssl); a key sent over plain
@@ -229,8 +229,9 @@ def _warmup(
     timeout_s: float,
     result: PreflightResult,
     emit: WarnFn,
+    retried: bool = False,
 ) -> None:
-    result.warmup_request_id = uuid.uuid4().hex
+    result.warmup_request_id = result.warmup_request_id or uuid.uuid4().hex  # a retry reuses it: one id to leave out
     request_headers = {**headers, "Content-Type": "application/json", REQUEST_ID_HEADER: result.warmup_request_id}
     started_s = time.perf_counter()
     response = call("POST", url, timeout_s, data=payload.body, headers={**request_headers, **bearer(key)})
@@ -241,13 +242,19 @@ def _warmup(
         raise HarnessError(_refused(status, key))
     if status in (404, 405):
         raise HarnessError(f"endpoint: POST {shown} answered HTTP {status}: is this the scoring URL (…/score)?")
-    if 400 <= status < 500 and status != 429:
+    if 400 <= status < 500 and status not in (408, 429):
         body = redact(response.text[:160], key).replace("\n", " ").strip()
         raise HarnessError(f"endpoint: rejected payload {payload.payload_id} (HTTP {status}): {body}")
     if status >= 300:
         _note(result, emit, f"warm-up POST {shown} answered HTTP {status}; the load will measure it")
         return
-    result.warmup_answer = _scored_answer(response, payload, status, key)
+    try:
+        result.warmup_answer = _scored_answer(response, payload, status, key)
+    except HarnessError as exc:
+        if retried:
+            raise
+        _note(result, emit, f"warm-up: {exc}; trying once more")  # one failure may be the service's error rate
+        _warmup(call, url, payload, key, headers, timeout_s, result, emit, retried=True)
 
 
 def _scored_answer(response: requests.Response, payload: Payload, status: int, key: str | None) -> Any:
