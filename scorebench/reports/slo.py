@@ -158,6 +158,28 @@ def judge_all(slos: Sequence[Slo], ev: SloEvidence, ok: int) -> list[Check]:
     return [*checks, guard] if guard else checks
 
 
+ALT_AGGREGATES = {"p50": "p50", "p90": "p90", "p95": "p95", "p99": "p99", "p99_9": "p999", "max": "max", "mean": "avg"}
+
+
+def alt_criteria(slos: Sequence[Slo], timeout_s: float) -> list[str]:
+    """Azure Load Testing `failureCriteria.clientMetrics` lines for the same SLOs and timeout.
+
+    Azure Load Testing fails a test when a criterion is true and knows only `>` and `<`, so `p95<300ms`
+    becomes `p95(response_time_ms) > 300`; it judges the point value (no interval), and it cannot
+    tell a model error from other failures (the scenario marks every non-ok answer failed), so
+    model_error_rate is folded into `percentage(error)` by the error_rate criterion."""
+    lines = []
+    for slo in slos:
+        if slo.metric in ALT_AGGREGATES:
+            lines.append(f"{ALT_AGGREGATES[slo.metric]}(response_time_ms) > {slo.limit:g}")
+        elif slo.metric == "error_rate":
+            lines.append(f"percentage(error) > {slo.limit * 100:g}")
+        elif slo.metric == "rps":
+            lines.append(f"avg(requests_per_sec) < {slo.limit:g}")
+    lines.append(f"max(response_time_ms) > {timeout_s * 1000:g}")
+    return lines
+
+
 def _check(slo: Slo, status: str, line: str, value: float | None, low: float | None, high: float | None) -> Check:
     scale = 100.0 if slo.is_rate else 1.0
     shown = [None if v is None or finite(v) is None else round(v * scale, 4) for v in (value, low, high)]
