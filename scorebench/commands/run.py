@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     explicit = {name for name, value in vars(args).items() if value is not None}
     config.resolve(args)
+    config.configured_thresholds(args.threshold)  # a threshold that does not parse is named first
     if args.threshold and not args.baseline:
         raise HarnessError(
             "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
