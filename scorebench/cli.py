@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("scorebench.commands.check", "compare a run with a baseline (exit 1 on regression)"),
     "payloads": ("scorebench.commands.payloads", "generate a payload set (.jsonl) from a CSV of model inputs"),
     "endpoint": ("scorebench.commands.endpoint", "find an Azure ML service: show, keys, logs, enable-insights"),
+    "capacity": ("scorebench.commands.capacity", "the highest offered rate that holds the SLOs (open-model steps)"),
 }
 RAW_ARGV_COMMANDS = ("ab",)
 
