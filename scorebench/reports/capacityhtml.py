@@ -19,7 +19,7 @@ from typing import Any
 from scorebench.reports import capacity as search
 from scorebench.reports.html import _chart_js, _environment
 from scorebench.reports.slorules import Slo
-from scorebench.reports.steps import StepStats
+from scorebench.reports.steps import SATURATION_SHORTFALL, StepStats
 
 DOCUMENT_VERSION = 1
 TEMPLATE = "capacity.html.j2"
@@ -34,13 +34,14 @@ def capacity_document(
 ) -> dict[str, Any]:
     """capacity.json: the conclusion, the SLOs, every step (in the order run) and the scaling."""
     broken = _step_at(steps, conclusion.broken_rps)
+    guards = {slo.text for slo in slos if not slo.holds_open}
     instances = info.get("instances")
     document: dict[str, Any] = {
         "version": DOCUMENT_VERSION,
         "ended": conclusion.ended,
         "capacity_rps": conclusion.capacity_rps,
         "broken_rps": conclusion.broken_rps,
-        "broken_because": _because(broken),
+        "broken_because": _because(broken, guards),
         "slos": [slo.text for slo in slos if slo.holds_open],
         "guards": [slo.text for slo in slos if not slo.holds_open],
         "stopped": stopped,
@@ -124,6 +125,7 @@ def chart_data(document: dict[str, Any]) -> dict[str, Any]:
         "latency_limits": _latency_limits(steps),
         "capacity_rps": document["capacity_rps"],
         "max_offered": max(offered, default=1.0),
+        "saturation_share": 1.0 - SATURATION_SHORTFALL,
     }
 
 
@@ -137,12 +139,14 @@ def _step_at(steps: Sequence[StepStats], rate: float | None) -> StepStats | None
     return matches[-1] if matches else None
 
 
-def _because(step: StepStats | None) -> str | None:
+def _because(step: StepStats | None, guards: set[str]) -> str | None:
     """Why a step did not hold, short: `p95 612 ms`, `saturated: 40.1 req/s answered of 52 offered`."""
     if step is None:
         return None
     failed = [c for c in step.checks if c.status == search.FAIL] or [
-        c for c in step.checks if c.status == search.INCONCLUSIVE and step.status == search.INCONCLUSIVE
+        c
+        for c in step.checks
+        if c.status == search.INCONCLUSIVE and step.status == search.INCONCLUSIVE and c.name not in guards
     ]
     parts = [_check_value(c.metric, c.value, c.unit) + _suffix(c.status) for c in failed]
     parts += [r for r in step.reasons if r.startswith(("saturated", "throttled"))]
