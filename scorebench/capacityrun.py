@@ -28,8 +28,8 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from scorebench.azureml.service import ServiceTarget
 from scorebench.core.errors import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, create_run_dir, update_run_json, write_run_json
@@ -37,10 +37,10 @@ from scorebench.core.runinfo import git_commit, tool_versions
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests.ab.load import run_load
 from scorebench.loadtests.plan import LoadPlan
-from scorebench.orchestrate import RunSettings, Target, _say_preflight, _target
-from scorebench.parts import call
+from scorebench.orchestrate import LoadSettings, RunSettings, Target, TelemetrySettings, _say_preflight, _target
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import preflight
+from scorebench.probes.collect import probe_run
 from scorebench.reports import capacity as search
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.frames import read_samples_frame
@@ -78,11 +78,11 @@ class CapacitySettings:
     timeout_s: float = 60.0
     instances: int | None = None
     target_rps: float | None = None
-    telemetry: str | None = None
+    telemetry: TelemetrySettings = dataclasses.field(default_factory=lambda: TelemetrySettings(None, wait_s=10.0))
     insecure: bool = False
     endpoint: str | None = None
     key: str | None = None
-    service: dict[str, Any] = dataclasses.field(default_factory=dict)
+    service: ServiceTarget | None = None
 
 
 @dataclasses.dataclass
@@ -111,25 +111,33 @@ def _execute(settings: CapacitySettings, keys: list[str | None]) -> int:
         keys.append(target.key)
         checked = preflight(
             target.url, settings.payloads, key=target.key, headers=target.headers,
-            timeout_s=settings.timeout_s, insecure=settings.insecure,
-            swagger_location=target.service.get("swagger_uri"),
+            timeout_s=settings.timeout_s, insecure=settings.insecure, swagger_location=_swagger_uri(target),
         )  # fmt: skip
         _say_preflight(checked, len(settings.payloads))
         state = _Search(_start_run_dir(settings, target), time.monotonic() + settings.max_duration_s)
         print(f"run directory: {state.run_dir}", flush=True)
         _search(state, settings, target)
-        _probe(state, target)
+        _probe(state, settings, target)
     return _finish(state, settings, target)
 
 
 def _run_settings(settings: CapacitySettings) -> RunSettings:
     """The target-resolving part of a run's settings (orchestrate.py's `_target` reads these)."""
-    return RunSettings(
-        engine="ab", payloads=settings.payloads, payloads_path=settings.payloads_path, plan_fields={},
-        out_dir=settings.out_dir, label=settings.label, telemetry=settings.telemetry, probe_options={},
-        telemetry_required=False, baseline=None, thresholds=[], insecure=settings.insecure, progress=False,
-        endpoint=settings.endpoint, key=settings.key, service=settings.service,
+    load = LoadSettings(
+        duration_s=None, requests=None, concurrency=1, rate_rps=None, users=1, spawn_rate=1.0, workers=0, shape=None,
+        timeout_s=settings.timeout_s,
     )  # fmt: skip
+    return RunSettings(
+        engine="ab", payloads=settings.payloads, payloads_path=settings.payloads_path, load=load,
+        out_dir=settings.out_dir, label=settings.label, telemetry=settings.telemetry, baseline=None, thresholds=[],
+        insecure=settings.insecure, progress=False, endpoint=settings.endpoint, key=settings.key,
+        service=settings.service,
+    )  # fmt: skip
+
+
+def _swagger_uri(target: Target) -> str | None:
+    uri = target.service.get("swagger_uri")
+    return uri if isinstance(uri, str) else None
 
 
 def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
@@ -143,7 +151,7 @@ def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
             "search": dataclasses.asdict(settings.search),
             "step": {"settle_s": settings.settle_s, "step_s": settings.step_s, "step_max_s": settings.step_max_s},
             "max_duration_s": settings.max_duration_s, "timeout_s": settings.timeout_s,
-            "instances": settings.instances or _service_instances(target), "target_rps": settings.target_rps,
+            "instances": settings.instances, "target_rps": settings.target_rps,
             "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
             "payload_set_hash": payload_set_hash(settings.payloads), "telemetry": target.telemetry,
             "service": {k: v for k, v in target.service.items() if v not in (None, [], "")},
@@ -152,11 +160,6 @@ def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
         },
     )  # fmt: skip
     return run_dir
-
-
-def _service_instances(target: Target) -> int | None:
-    count = target.service.get("instance_count") or target.service.get("replicas")
-    return int(count) if count else None
 
 
 def _search(state: _Search, settings: CapacitySettings, target: Target) -> None:
@@ -196,7 +199,7 @@ def _run_step(state: _Search, settings: CapacitySettings, target: Target, index:
         segments.append(segment)
         length_s = settings.settle_s + max(settings.step_s, (length_s - settings.settle_s) * EXTENSION_SHARE)
         stats = measure(_step_samples(step_dir), segments, settings.settle_s, settings.slos)
-        _write_step(step_dir, segments, stats)
+        _write_step(step_dir, segments, stats, target)
         too_late = time.monotonic() + length_s > state.deadline
         extend = search.should_extend(stats.status, stats.measured_s, settings.step_max_s)
         if state.interrupted or too_late or not extend:
@@ -242,9 +245,20 @@ def _step_samples(step_dir: Path) -> StepSamples:
     )
 
 
-def _write_step(step_dir: Path, segments: list[Segment], stats: StepStats) -> None:
+def _write_step(step_dir: Path, segments: list[Segment], stats: StepStats, target: Target) -> None:
+    """step.json (segments and stats) and the step's own run.json (its window, for `scorebench probe`)."""
     document = {"segments": [dataclasses.asdict(s) for s in segments], "stats": dataclasses.asdict(stats)}
     (step_dir / STEP_JSON).write_text(json.dumps(document, indent=2, allow_nan=False), encoding="utf-8")
+    first, last = segments[0], segments[-1]
+    write_run_json(
+        step_dir,
+        {
+            "kind": "capacity-step", "endpoint": safe_url(target.url), "engine": "ab",
+            "rate_rps": stats.offered_rps, "telemetry": target.telemetry,
+            "started_at": utc_iso(datetime.fromtimestamp(first.t0_s, UTC)),
+            "ended_at": utc_iso(datetime.fromtimestamp(last.t0_s + last.length_s, UTC)),
+        },
+    )  # fmt: skip
 
 
 def _say_step(stats: StepStats) -> None:
@@ -257,13 +271,17 @@ def _say_step(stats: StepStats) -> None:
     )
 
 
-def _probe(state: _Search, target: Target) -> None:
+def _probe(state: _Search, settings: CapacitySettings, target: Target) -> None:
     """Each step's server telemetry, when the target has some (a failure is noted, never fatal)."""
     if target.telemetry == "none" or not state.steps:
         return
+    options = settings.telemetry
     for step_dir in sorted((state.run_dir / "steps").iterdir()):
         try:
-            call("probe", step_dir, target.telemetry, required=False, wait_s=10.0)
+            probe_run(
+                step_dir, target.telemetry, wait_s=options.wait_s, required=False,
+                workspace_id=options.workspace_id, resource_id=options.app_insights_id,
+            )  # fmt: skip
         except HarnessError as exc:
             print(f"scorebench: warning: telemetry of {step_dir.name} unavailable: {exc}", file=sys.stderr)
 
