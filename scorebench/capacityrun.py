@@ -163,16 +163,21 @@ def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
 
 
 def _search(state: _Search, settings: CapacitySettings, target: Target) -> None:
+    """Steps until the search concludes, the next step would outlast --max-duration, or Ctrl-C.
+
+    A step cut by Ctrl-C keeps its samples but does not count: its unsent requests are not the
+    endpoint's doing."""
     try:
         while (rate := search.next_rate(_verdicts(state), settings.search)) is not None:
             if time.monotonic() + _first_length_s(rate, settings) > state.deadline:
                 state.stopped = f"--max-duration {settings.max_duration_s:g}s reached before the {rate:g} req/s step"
                 return
             stats = _run_step(state, settings, target, len(state.steps) + 1, rate)
+            if state.interrupted:
+                print(f"step {rate:g} req/s: interrupted (its samples are kept; it does not count)", flush=True)
+                break
             state.steps.append(stats)
             _say_step(stats)
-            if state.interrupted:
-                return
     except KeyboardInterrupt:
         state.interrupted = True
     if state.interrupted:
