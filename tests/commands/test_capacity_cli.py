@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from tests.conftest import TEST_KEY, free_port, run_cli
+from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli
 
 WORKERS, LATENCY_MS = 2, 40
 START_SHARE = 0.5
@@ -113,3 +116,45 @@ def test_capacity_lands_near_the_measured_saturation_throughput(standin_factory,
     html = (run_dir / "report.html").read_text()
     for chart in ("chart-latency", "chart-throughput", "chart-errors"):
         assert f'id="{chart}"' in html
+
+
+def wait_for_rows(samples: Path, process: subprocess.Popen[str], limit_s: float = 30.0) -> None:
+    """Until the samples file holds a row (the step's load is running), bounded in time."""
+    deadline = time.monotonic() + limit_s
+    while not (samples.is_file() and samples.read_text().count("\n") > 1):
+        assert process.poll() is None, "capacity ended early"
+        assert time.monotonic() < deadline, f"no samples in {samples} after {limit_s:g} s"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_ctrl_c_keeps_the_finished_steps_and_writes_a_partial_report(standin, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    # p50 needs 6 requests to be decidable: steps of --step 4s; 2 req/s holds p50<5s on any machine
+    argv = ["capacity", "--endpoint", standin.score_url, "--slo", "p50<5s", "--start-rps", "2", "--out", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scorebench", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env(SCOREBENCH_KEY=TEST_KEY), cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:  # the first finished step, then Ctrl-C once the second has answers
+        seen.append(line)
+        if line.startswith("step 2 req/s:"):
+            break
+    (run_dir,) = out.iterdir()
+    wait_for_rows(run_dir / "steps" / "02-3rps" / "segment-1" / "samples.csv", process)
+    process.send_signal(signal.SIGINT)
+    rest, errors = process.communicate(timeout=60)
+    output = "".join(seen) + rest
+    assert process.returncode == 130, output + errors
+    assert "step 3 req/s: interrupted" in output
+    assert "capacity: at least 2 req/s holds p50<5s; not bracketed (interrupted)" in output
+    document = json.loads((run_dir / "capacity.json").read_text())
+    assert [s["offered_rps"] for s in document["steps"]] == [2]
+    assert sorted(p.name for p in (run_dir / "steps").iterdir()) == ["01-2rps", "02-3rps"]
+    assert (run_dir / "steps" / "02-3rps" / "samples-1.csv").stat().st_size > 0  # the cut step's samples kept
+    assert "Partial search:" in (run_dir / "report.html").read_text()
+    assert json.loads((run_dir / "run.json").read_text())["partial_reason"] == "interrupted"
+    assert TEST_KEY not in output + errors + (run_dir / "run.json").read_text()
