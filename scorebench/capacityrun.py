@@ -284,7 +284,7 @@ def _probe(state: _Search, settings: CapacitySettings, target: Target) -> None:
     for step_dir in sorted((state.run_dir / "steps").iterdir()):
         try:
             probe_run(
-                step_dir, target.telemetry, wait_s=options.wait_s, required=False,
+                step_dir, target.telemetry, wait_s=options.wait_s, required=False, filter_ids=True,
                 workspace_id=options.workspace_id, resource_id=options.app_insights_id,
             )  # fmt: skip
         except HarnessError as exc:
