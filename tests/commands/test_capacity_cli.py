@@ -158,3 +158,19 @@ def test_ctrl_c_keeps_the_finished_steps_and_writes_a_partial_report(standin, tm
     assert "Partial search:" in (run_dir / "report.html").read_text()
     assert json.loads((run_dir / "run.json").read_text())["partial_reason"] == "interrupted"
     assert TEST_KEY not in output + errors + (run_dir / "run.json").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_throttling_at_the_start_rate_means_no_capacity_exit_1(standin_factory, tmp_path: Path) -> None:
+    throttling = standin_factory(key=TEST_KEY, throttle_rate=0.2)  # the front end refuses 1 call in 5 with 429
+    done = run_cli(
+        "capacity", "--endpoint", throttling.score_url, "--slo", "p50<5s", "--start-rps", "5", "--out", str(tmp_path),
+        env=cli_env(SCOREBENCH_KEY=TEST_KEY),
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("capacity:")]
+    assert line.startswith("capacity: none: the start rate 5 req/s does not hold p50<5s (")
+    assert "throttled: " in line  # with the 20 % errors it causes
+    (run_dir,) = tmp_path.iterdir()
+    assert json.loads((run_dir / "capacity.json").read_text())["ended"] == "start_broken"
