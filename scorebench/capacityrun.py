@@ -44,7 +44,7 @@ from scorebench.probes.collect import probe_run
 from scorebench.reports import capacity as search
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.frames import read_samples_frame
-from scorebench.reports.slorules import Slo
+from scorebench.reports.slorules import StepSlo
 from scorebench.reports.steps import Segment, StepSamples, StepStats, measure
 
 CAPACITY_JSON = "capacity.json"
@@ -65,7 +65,7 @@ EXIT_BY_END = {search.BRACKETED: 0, search.MAX_RPS: 0, search.START_BROKEN: 1, s
 class CapacitySettings:
     """Everything a capacity search needs, validated (commands/capacity.py builds it)."""
 
-    slos: list[Slo]
+    slos: list[StepSlo]
     search: search.SearchSettings
     payloads: list[Payload]
     payloads_path: str

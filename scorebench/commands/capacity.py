@@ -66,13 +66,13 @@ def settings_from(args: argparse.Namespace) -> Any:
     """Validate resolved args into CapacitySettings (HarnessError on the first bad value)."""
     from scorebench.capacityrun import CapacitySettings
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
-    from scorebench.reports.slorules import parse_slo, with_error_guard
+    from scorebench.reports.slorules import step_slos
 
     texts = args.slo or [t.strip() for t in os.environ.get(SLO_ENV, "").split(",") if t.strip()]
     if not texts:
         raise HarnessError("capacity: give at least one --slo (e.g. --slo 'p95<300ms') or $SCOREBENCH_SLO")
     where = "--slo" if args.slo else f"${SLO_ENV}"
-    slos = with_error_guard([parse_slo(text, where) for text in texts])
+    slos = step_slos(texts, where)
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
     if args.endpoint:

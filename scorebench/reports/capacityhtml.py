@@ -18,7 +18,7 @@ from typing import Any
 
 from scorebench.reports import capacity as search
 from scorebench.reports.html import _chart_js, _environment
-from scorebench.reports.slorules import Slo
+from scorebench.reports.slorules import StepSlo
 from scorebench.reports.steps import SATURATION_SHORTFALL, StepStats
 
 DOCUMENT_VERSION = 1
@@ -29,7 +29,7 @@ def capacity_document(
     info: dict[str, Any],
     conclusion: search.Conclusion,
     steps: Sequence[StepStats],
-    slos: Sequence[Slo],
+    slos: Sequence[StepSlo],
     stopped: str | None,
 ) -> dict[str, Any]:
     """capacity.json: the conclusion, the SLOs, every step (in the order run) and the scaling."""
@@ -156,7 +156,7 @@ def _because(step: StepStats | None, guards: set[str]) -> str | None:
 def _check_value(metric: str, value: float | None, unit: str) -> str:
     if value is None or math.isnan(value):
         return f"{metric} -"
-    return f"{metric} {value * 100:.2f}%" if unit == "%" else f"{metric} {value:.0f} ms"
+    return f"{metric} {value:.2f}%" if unit == "%" else f"{metric} {value:.0f} ms"
 
 
 def _suffix(status: str) -> str:

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from scorebench.reports.capacity import FAIL, INCONCLUSIVE, PASS
-from scorebench.reports.slorules import Slo, StepCheck, judge_slo
+from scorebench.reports.checks import Check
+from scorebench.reports.slorules import StepSlo, judge_step
 
 SATURATION_SHORTFALL = 0.05
 """Answers short of the offered count by more than this share (and SATURATION_SLACK requests) in the
@@ -79,10 +80,10 @@ class StepStats:
     """p50, p90, p95, p99 and max over the measured window (unsent at their lower bound)."""
     status: str
     reasons: list[str]
-    checks: list[StepCheck]
+    checks: list[Check]
 
 
-def measure(samples: StepSamples, segments: Sequence[Segment], settle_s: float, slos: Sequence[Slo]) -> StepStats:
+def measure(samples: StepSamples, segments: Sequence[Segment], settle_s: float, slos: Sequence[StepSlo]) -> StepStats:
     """Measure and judge one step (see the module's rules)."""
     rate = segments[0].offered_rps
     keep, ended_in, offered, measured_s, lower_bounds = _windows(samples, segments, settle_s)
@@ -94,7 +95,8 @@ def measure(samples: StepSamples, segments: Sequence[Segment], settle_s: float, 
     achieved = int(np.count_nonzero(ended_in & (samples.outcome == "ok"))) / measured_s if measured_s > 0 else 0.0
     shortfall = (rate - achieved) * measured_s
     saturated = offered > 0 and shortfall > max(SATURATION_SHORTFALL * rate * measured_s, SATURATION_SLACK)
-    checks = [judge_slo(slo, latency, sent - ok, sent) for slo in slos]
+    model_errors = int(np.count_nonzero(outcome == "model_error"))
+    checks = [judge_step(slo, latency, sent - ok, model_errors, sent) for slo in slos]
     status, reasons = _decide(checks, slos, saturated, throttled, achieved, rate)
     return StepStats(
         offered_rps=rate, measured_s=round(measured_s, 3), offered=offered, sent=sent, unsent=len(lower_bounds),
@@ -140,7 +142,7 @@ def _intended_in(seg: Segment, settle_s: float) -> np.ndarray:
 
 
 def _decide(
-    checks: list[StepCheck], slos: Sequence[Slo], saturated: bool, throttled: int, achieved: float, rate: float
+    checks: list[Check], slos: Sequence[StepSlo], saturated: bool, throttled: int, achieved: float, rate: float
 ) -> tuple[str, list[str]]:
     reasons = [check.line for check in checks if check.status == FAIL]
     if saturated:
@@ -165,4 +167,4 @@ def _percentiles(latency_ms: np.ndarray) -> dict[str, float | None]:
     return table
 
 
-__all__ = ["Segment", "StepCheck", "StepSamples", "StepStats", "measure"]
+__all__ = ["Segment", "StepSamples", "StepStats", "measure"]

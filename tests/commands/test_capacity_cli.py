@@ -44,7 +44,7 @@ def one_line_error(done: subprocess.CompletedProcess[str], contains: str) -> Non
     ("argv", "contains"),
     [
         ([], "give at least one --slo"),
-        (["--slo", "p95>300ms"], "--slo: 'p95>300ms' is not an SLO"),
+        (["--slo", "p95>300ms"], "--slo: 'p95>300ms': expected p95"),
         (["--slo", "p95<300ms", "--start-rps", "50", "--max-rps", "10"], "--start-rps 50 is above --max-rps 10"),
         (["--slo", "p95<300ms", "--growth", "1"], "--growth: must be more than 1"),
         (["--slo", "p95<300ms", "--resolution", "lots"], "--resolution: 'lots' is not a percentage"),

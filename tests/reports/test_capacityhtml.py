@@ -6,10 +6,11 @@ import json
 
 from scorebench.reports.capacity import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
-from scorebench.reports.slorules import StepCheck, parse_slo, with_error_guard
+from scorebench.reports.checks import Check
+from scorebench.reports.slorules import step_slos
 from scorebench.reports.steps import StepStats
 
-SLOS = with_error_guard([parse_slo("p95<300ms")])
+SLOS = step_slos(["p95<300ms"])
 INFO = {"endpoint": "http://127.0.0.1:5001/score", "started_at": "2026-11-30T12:00:00Z", "ended_at": None,
         "search": {"start_rps": 10, "max_rps": 100, "growth": 2.0, "resolution": 0.1},
         "step": {"settle_s": 1.0, "step_s": 4.0, "step_max_s": 30.0}, "label": "capacity"}  # fmt: skip
@@ -19,7 +20,7 @@ def step(
     rate: float, p95: float, status: str, achieved: float | None = None, reasons: tuple[str, ...] = ()
 ) -> StepStats:
     check_status = "FAIL" if p95 >= 300 else "PASS"
-    check = StepCheck("p95<300ms", "slo", "p95", 300.0, p95, None, p95 - 10, p95 + 10, "ms", check_status, "...")
+    check = Check("p95<300ms", "slo", "p95", 300.0, p95, None, p95 - 10, p95 + 10, "ms", check_status, "...")
     return StepStats(
         offered_rps=rate, measured_s=8.0, offered=int(rate * 8), sent=int(rate * 8), unsent=0, ok=int(rate * 8),
         errors=0, throttled=0, error_rate=0.0, achieved_rps=achieved or rate, saturated=False,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from scorebench.reports.slorules import parse_slo, with_error_guard
+from scorebench.reports.slorules import step_slos
 from scorebench.reports.steps import Segment, StepSamples, measure
 
 T0 = 1_796_000_000.0  # an epoch second of 2026: float jitter of real timestamps included
-P95 = [parse_slo("p95<400ms")]
+P95 = step_slos(["p95<400ms"])[:1]
 
 
 def open_model(rate: float, count: int, latency_ms: object, t0: float = T0, **columns: object) -> StepSamples:
@@ -82,9 +82,8 @@ def test_one_throttled_answer_fails_the_step():
     status[100] = 429
     outcome = ["ok"] * 150
     outcome[100] = "http_4xx"
-    stats = measure(
-        open_model(10, 150, 50.0, status=status, outcome=outcome), [Segment(T0, 15.0, 10)], 1.0, with_error_guard(P95)
-    )
+    samples = open_model(10, 150, 50.0, status=status, outcome=outcome)
+    stats = measure(samples, [Segment(T0, 15.0, 10)], 1.0, step_slos(["p95<400ms"]))
     assert stats.throttled == 1
     assert stats.status == "FAIL"
     assert stats.reasons == ["throttled: 1 requests refused (429 / 503 Retry-After)"]
@@ -100,7 +99,7 @@ def test_requests_due_but_never_sent_count_at_their_lower_bound():
 
 
 def test_the_error_guard_fails_a_step_only_when_clearly_broken():
-    slos = with_error_guard(P95)
+    slos = step_slos(["p95<400ms"])
     assert [s.text for s in slos] == ["p95<400ms", "error_rate<1%"]
     clean = measure(open_model(10, 150, 50.0), [Segment(T0, 15.0, 10)], 1.0, slos)
     assert clean.checks[1].status == "INCONCLUSIVE"  # 0 of 140 is 0 %..2.6 %: not proven below 1 %
@@ -112,7 +111,7 @@ def test_the_error_guard_fails_a_step_only_when_clearly_broken():
 
 
 def test_a_user_error_rate_slo_holds_a_step_open():
-    slos = with_error_guard([*P95, parse_slo("error_rate<1%")])
+    slos = step_slos(["p95<400ms", "error_rate<1%"])
     assert len(slos) == 2
     stats = measure(open_model(10, 150, 50.0), [Segment(T0, 15.0, 10)], 1.0, slos)
     assert stats.status == "INCONCLUSIVE"
