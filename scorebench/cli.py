@@ -7,7 +7,8 @@ unparsed (module function `main(argv) -> int`).
 
 Exit codes: 0 passed, 1 failed a threshold/baseline (or ab's own exit 1 for its bad options),
 2 the harness could not do its job (HarnessError, bad flags: one line, no traceback),
-130 interrupted. Every message passes through `redact` with the key, so no error can leak it.
+130 interrupted. Before anything else, SCOREBENCH_KEY is registered and stdout/stderr are routed
+through `scorebench.core.secrets.scrub`, so no message, error or dump can leak a known secret.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
-from scorebench.core.secrets import KEY_ENV, redact
+from scorebench.core.secrets import install_scrubbing_streams, register_environment, scrub
 from scorebench.core.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -50,6 +51,8 @@ class OneLineParser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scorebench` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    register_environment()
+    install_scrubbing_streams()
     try:
         return _dispatch(args)
     except HarnessError as exc:
@@ -107,6 +110,6 @@ def _overview() -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    line = redact(message, os.environ.get(KEY_ENV)).replace("\n", " ")
+    line = scrub(message).replace("\r", " ").replace("\n", " ")
     print(f"scorebench: error: {line}", file=sys.stderr)
     return code

@@ -35,7 +35,7 @@ from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, load_profile, tool_versions
-from scorebench.core.secrets import redact, safe_url
+from scorebench.core.secrets import check_key, redact, register, register_url, safe_url
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.parts import available, call, part, report_outcome
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -150,9 +150,12 @@ def _service_target(settings: RunSettings) -> Target:
         "swagger_uri": getattr(resolved, "swagger_uri", None),
         "deployment": settings.service.get("deployment"),
     }
+    key = settings.key or getattr(resolved, "key", None)
+    register(key, *headers.values())
+    register_url(resolved.scoring_uri)
     return Target(
         url=resolved.scoring_uri,
-        key=settings.key or getattr(resolved, "key", None),
+        key=check_key(key, f"the key of service {safe_url(resolved.scoring_uri)}") if key else None,
         headers=headers,
         telemetry=settings.telemetry or "none",
         timeout_s=getattr(resolved, "timeout_s", None),
@@ -165,6 +168,7 @@ def _standin_target(settings: RunSettings) -> Iterator[Target]:
     standin_class = part("standin")
     data_dir = Path(tempfile.mkdtemp(prefix="scorebench-standin-"))
     key = secrets.token_urlsafe(32)
+    register(key)
     print("no --endpoint: starting the local stand-in endpoint for this run ...", file=sys.stderr, flush=True)
     standin = standin_class(key=key, data_dir=data_dir)
     try:

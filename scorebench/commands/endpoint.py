@@ -27,7 +27,7 @@ from scorebench.azureml.service import (
     open_directory,
 )
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import KEY_ENV
+from scorebench.core.secrets import KEY_ENV, reveal
 
 VERBS = ("show", "keys", "logs", "enable-insights")
 DEFAULT_LOG_LINES = 5000
@@ -115,7 +115,7 @@ def keys(directory: ServiceDirectory, name: str, args: argparse.Namespace) -> No
         path = write_secret_file(Path(args.out), key)
         print(f"primary key of {name} written to {path} (mode 600); use it with --key-file {path}")
     if args.reveal:
-        print(f"export {KEY_ENV}={shlex.quote(key)}")
+        reveal(f"export {KEY_ENV}={shlex.quote(key)}")  # the one output whose purpose is the key
 
 
 def write_secret_file(path: Path, secret: str) -> Path:
