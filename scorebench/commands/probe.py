@@ -68,5 +68,6 @@ def run(args: argparse.Namespace) -> int:
 def _check_spec(spec: str) -> None:
     """A --telemetry that names no backend is a typo: exit 2 before anything is touched."""
     kind, colon, rest = spec.strip().partition(":")
-    if kind.lower() not in SPECS or (kind.lower() == "local" and not (colon and rest.strip())):
+    needs_dir = kind.lower() == "local"
+    if kind.lower() not in SPECS or needs_dir != bool(colon and rest.strip()) or (colon and not needs_dir):
         raise HarnessError(f"--telemetry {spec!r}: use none, local:DIR or appinsights (the run's files are untouched)")
