@@ -65,7 +65,7 @@ def _handler(seen: list[Seen]) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     return Handler

@@ -33,7 +33,9 @@ def secret_file(folder: Path, data: bytes) -> Path:
 
 
 def run_args(url: str, out: Path, *extra: str) -> list[str]:
-    return ["run", "--endpoint", url, "--out", str(out), "--requests", "2", "--telemetry", "none", "--no-progress", *extra]
+    return [
+        "run", "--endpoint", url, "--out", str(out), "--requests", "2", "--telemetry", "none", "--no-progress", *extra
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("key", [f"{KEY_A}\n{KEY_B}", f"{KEY_A}\r{KEY_B}", f" {KEY_A}\t{KEY_B} "])
@@ -65,7 +67,8 @@ def test_non_ascii_or_binary_key_file_is_one_line_exit_2(tmp_path, tmp_path_fact
     done = run_cli(*run_args(standin.score_url, tmp_path / "runs", "--key-file", str(key_file)))
     assert done.returncode == 2
     line = one_error_line(done.stderr)
-    assert str(key_file) in line and what in line
+    assert str(key_file) in line
+    assert what in line
     assert data[:12] not in (done.stdout + done.stderr).encode("utf-8", "surrogateescape")
 
 
@@ -125,4 +128,5 @@ def test_ab_non_ascii_header_is_one_line_not_a_crash(standin):
     done = run_cli("ab", "-n", "1", "-H", "X-Api-Key: sbk-\u00e9t\u00e9-4e9d1f0c2b7a", standin.score_url)
     assert done.returncode == 1  # ab's exit code for a bad command line
     assert "not printable ASCII" in done.stderr
-    assert "Traceback" not in done.stderr and "\u00e9t\u00e9" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "\u00e9t\u00e9" not in done.stderr

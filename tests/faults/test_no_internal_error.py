@@ -64,7 +64,8 @@ def test_hand_edited_baseline_is_named(run_dir, tmp_path, edit, named):
     done = run_cli("check", str(run_dir), "--baseline", "b1", env=cli_env(SCOREBENCH_BASELINES_DIR=str(path.parent)))
     assert done.returncode == 2
     line = one_error_line(done.stderr)
-    assert str(path) in line and named in line
+    assert str(path) in line
+    assert named in line
 
 
 def test_serve_on_a_busy_port_says_so_before_claiming_an_endpoint(tmp_path):
@@ -74,7 +75,8 @@ def test_serve_on_a_busy_port_says_so_before_claiming_an_endpoint(tmp_path):
     assert done.returncode == 2
     assert "endpoint:" not in done.stdout
     line = one_error_line(done.stderr)
-    assert f"--port {port}" in line and "in use" in line
+    assert f"--port {port}" in line
+    assert "in use" in line
     assert list(tmp_path.iterdir()) == []  # no temp folder left
 
 

@@ -35,7 +35,8 @@ def test_probe_with_a_mistyped_telemetry_exits_2_and_keeps_telemetry(run_dir, sp
     assert set(before) == {"telemetry.csv", "exceptions.csv"}
     done = run_cli("probe", str(run_dir), "--telemetry", spec, "--telemetry-wait", "0s")
     assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.count("scorebench: error:") == 1 and "--telemetry" in done.stderr
+    assert done.stderr.count("scorebench: error:") == 1
+    assert "--telemetry" in done.stderr
     assert files_of(run_dir) == before
 
 
@@ -55,7 +56,8 @@ def test_ab_refuses_a_run_dir_that_holds_another_run(tmp_path):
         done = run_cli("ab", "-n", "2", "--run-dir", str(used), server.score_url)
         fresh = run_cli("ab", "-n", "2", "--run-dir", str(tmp_path / "fresh"), server.score_url)
     assert done.returncode == 1  # ab's exit code for a bad command line
-    assert "--run-dir" in done.stderr and "not empty" in done.stderr
+    assert "--run-dir" in done.stderr
+    assert "not empty" in done.stderr
     assert (used / "samples.csv").read_text() == "old samples\n"
     assert fresh.returncode == 0, fresh.stderr
     assert len((tmp_path / "fresh" / "samples.csv").read_text().splitlines()) == 3  # header + 2
@@ -71,7 +73,8 @@ def test_payloads_generate_refuses_to_overwrite_without_force(tmp_path):
     (out / "payloads.jsonl").write_text('{"data": [{"age": 99}]}\n')  # the user's own edit
     again = run_cli("payloads", "generate", "--csv", str(csv), "--out", str(out), "--bodies", "1", "--target", "y")
     assert again.returncode == 2
-    assert "--force" in again.stderr and "payloads.jsonl" in again.stderr
+    assert "--force" in again.stderr
+    assert "payloads.jsonl" in again.stderr
     assert (out / "payloads.jsonl").read_text() == '{"data": [{"age": 99}]}\n'
     forced = run_cli(
         "payloads", "generate", "--csv", str(csv), "--out", str(out), "--bodies", "1", "--target", "y", "--force"
@@ -87,4 +90,5 @@ def test_corrupt_server_file_is_named_and_the_report_is_built_from_the_rest(run_
     assert done.returncode in (0, 1), done.stderr
     warnings = [line for line in done.stderr.splitlines() if "warning" in line and name in line]
     assert len(warnings) >= 1, done.stderr
-    assert (run_dir / "report.html").is_file() and (run_dir / "summary.json").is_file()
+    assert (run_dir / "report.html").is_file()
+    assert (run_dir / "summary.json").is_file()
