@@ -38,4 +38,3 @@ def run(args: argparse.Namespace) -> int:
     count = len(load_payloads(out))
     print(f"payloads: wrote {count} bodies of {args.records_per_body} records to {out}")
     return 0
-

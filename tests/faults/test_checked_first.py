@@ -61,7 +61,7 @@ def test_value_from_scorebench_toml_is_named_with_file_and_key(server, tmp_path)
     assert f"{tmp_path / 'scorebench.toml'}:concurrency" in line
 
 
-@pytest.mark.parametrize("text", ['[run]\nconcurency = 3\n', 'requets = 3\n', '[check]\nthreshholds = ["p95:+10%"]\n'])
+@pytest.mark.parametrize("text", ["[run]\nconcurency = 3\n", "requets = 3\n", '[check]\nthreshholds = ["p95:+10%"]\n'])
 def test_unknown_toml_key_names_key_and_file(server, tmp_path, text):
     (tmp_path / "scorebench.toml").write_text(text)
     line = refused(server, tmp_path)

@@ -20,7 +20,8 @@ KEY_B = "sbkB-8c3e5a7f9d1b8c3e5a7f9d1b"
 
 def one_error_line(stderr: str) -> str:
     errors = [line for line in stderr.splitlines() if line.startswith("scorebench: error:")]
-    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "internal error" not in stderr, stderr
     assert len(errors) == 1, stderr
     return errors[0]
 

@@ -95,7 +95,8 @@ def test_ab_payloads_posts_json(tmp_path):
     with RecordingServer() as server:
         done = run_cli("ab", "-n", "2", "--payloads", str(payloads), server.score_url)
         typed = run_cli("ab", "-n", "1", "-T", "text/csv", "--payloads", str(payloads), server.score_url)
-    assert done.returncode == 0 and typed.returncode == 0, done.stderr + typed.stderr
+    assert done.returncode == 0, done.stderr
+    assert typed.returncode == 0, typed.stderr
     posts = [seen for seen in server.seen if seen.method == "POST"]
     assert len(posts) == 3 == len(server.seen)
     assert {json.loads(seen.body)["data"][0]["age"] for seen in posts} == {30, 41}
