@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import register_url
 from scorebench.loadtests.shapes import SHAPES
 
 ENGINE_ONLY: dict[str, tuple[str, ...]] = {
@@ -102,6 +103,7 @@ def check_out_dir(out: Path, where: str) -> None:
 def _check_endpoint(args: argparse.Namespace, where: _Sources) -> None:
     if args.endpoint is None:
         return
+    register_url(str(args.endpoint))  # its credentials and secret parameters never show in any message
     if not str(args.endpoint).strip():
         raise HarnessError(
             f"{where('endpoint')}: empty; give the scoring URL (leave --endpoint out to test the local stand-in)"
