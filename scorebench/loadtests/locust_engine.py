@@ -77,6 +77,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
         ended_at=utc_from_epoch(ended_s),
         partial=reason is not None,
         reason=reason,
+        interrupted=bool(interrupted),
         engine_info=_engine_info(plan),
     )
 
@@ -132,6 +133,7 @@ def _environment(plan: LoadPlan, run_dir: Path, extras: Path) -> dict[str, str]:
         "SCOREBENCH_SPAWN_RATE": str(plan.spawn_rate),
         "SCOREBENCH_HEADERS": json.dumps(plan.headers),
         "SCOREBENCH_INSECURE": "1" if plan.insecure else "0",
+        "SCOREBENCH_ANSWER_CHECK": json.dumps(plan.answer_check),
     }
     optional = {
         "SCOREBENCH_KEY": plan.key,
