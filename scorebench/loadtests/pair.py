@@ -177,11 +177,9 @@ def run_pair(plan: LoadPlan, sides: list[Side]) -> PairResult:
             writer.close()
         loop.close()
     ended = utc_iso(datetime.now(UTC))
+    info = _engine_info(plan)
     results = {
-        side.name: LoadResult(
-            requests=writers[side.name].count, started_at=started, ended_at=ended,
-            partial=reason is not None, reason=reason, engine_info=_engine_info(plan),
-        )  # fmt: skip
+        side.name: LoadResult(writers[side.name].count, started, ended, reason is not None, reason, info)
         for side in sides
     }
     return PairResult(results, sorted(answers.answers, key=lambda a: (a.payload_id, a.target, a.answer_digest)))
@@ -209,9 +207,7 @@ def _tls(plan: LoadPlan, tls: bool) -> ssl.SSLContext | None:
     return client_ssl_context(verify=not plan.insecure) if tls else None
 
 
-async def _drive(
-    plan: LoadPlan, sides: list[Side], writers: dict[str, SampleWriter], answers: AnswerLog
-) -> str | None:
+async def _drive(plan: LoadPlan, sides: list[Side], writers: dict[str, SampleWriter], answers: AnswerLog) -> str | None:
     """Run the sides together (and the shared arrival schedule in the open model); the stop reason."""
     loop = asyncio.get_running_loop()
     engines = [_engine(plan, side, writers[side.name], answers) for side in sides]
