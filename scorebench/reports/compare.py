@@ -1,0 +1,349 @@
+"""reports/compare.py: the candidate against the current deployment — relative checks and answer agreement.
+
+Pure statistics over two sides' frames (reports/frames.py) and the answers of a paired load
+(records.Answer). Rules (docs/compare.md):
+- a relative limit reads like a baseline threshold (`p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`):
+  the candidate may be worse than the current by at most that much; each check's 95 % interval of
+  the change comes from a bootstrap of each side (fixed seed, BOOTSTRAP_RESAMPLES resamples of at
+  most BOOTSTRAP_MAX_SAMPLES latencies) and decides three ways: PASS when the whole interval is
+  within the limit, FAIL when it is wholly beyond, INCONCLUSIVE otherwise, with how many times
+  longer a run would likely decide;
+- throughput's interval resamples whole seconds of load; fewer than MIN_SECONDS cannot judge it;
+- agreement is exact over the payload set (the same payloads went to both): a payload agrees when
+  both sides answered it (outcome ok) and gave the same set of decoded answers (equal digests);
+  payloads one side never answered are listed apart, never counted as agreeing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import Answer
+
+DEFAULT_LIMITS = ("p50:+10%", "p95:+10%", "p99:+15%", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%")
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_MAX_SAMPLES = 4000
+BOOTSTRAP_SEED = 20261130
+MIN_SAMPLES = 30
+MIN_SECONDS = 5
+MAX_LISTED = 50
+"""The report lists at most this many disagreeing (and unanswered) payloads; the counts are complete."""
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+EXIT_BY_STATUS = {PASS: 0, FAIL: 1, INCONCLUSIVE: 3}
+LATENCY_QS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "mean": -1.0}
+ERROR_OUTCOMES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "error_rate": lambda outcome: outcome != "ok",
+    "model_error_rate": lambda outcome: outcome == "model_error",
+}
+METRICS = (*LATENCY_QS, *ERROR_OUTCOMES, "rps")
+_LIMIT = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One decided check (the verdict contract's fields: docs/architecture.md, "Checks")."""
+
+    name: str
+    kind: str
+    metric: str
+    limit: str
+    value: float | None
+    reference: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    status: str
+    line: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    """`metric` of the candidate may be worse than the current's by at most `amount` (% relative, pp absolute)."""
+
+    metric: str
+    sign: str
+    amount: float
+    unit: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """What one side offers a comparison: latencies, outcomes, start times and its summary dict."""
+
+    latency_ms: np.ndarray
+    outcome: np.ndarray
+    started_s: np.ndarray
+    summary: dict[str, Any]
+
+    @classmethod
+    def from_frame(cls, samples: pd.DataFrame, summary: dict[str, Any]) -> Side:
+        return cls(
+            samples["latency_ms"].to_numpy(dtype="float64"),
+            samples["outcome"].astype("string").fillna("ok").to_numpy(dtype=object),
+            samples["started_s"].to_numpy(dtype="float64"),
+            summary,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Agreement:
+    """How often the two sides answered a payload alike."""
+
+    payloads: int
+    """Distinct payloads sent."""
+    compared: int
+    """Payloads both sides answered (outcome ok)."""
+    agreeing: int
+    share: float | None
+    """agreeing / compared (None when nothing could be compared)."""
+    disagreements: list[dict[str, str]]
+    """At most MAX_LISTED: payload_id, current, candidate (answers cut short and redacted)."""
+    unanswered: list[str]
+    """Payloads one side (or both) never answered ok (at most MAX_LISTED ids)."""
+    unanswered_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def parse_limit(text: str) -> Limit:
+    """`p95:+10%` → Limit; bad text is a one-line HarnessError naming the flag."""
+    match = _LIMIT.match(text.strip().lower())
+    if not match:
+        raise HarnessError(f"--threshold {text!r}: expected METRIC:+N%, METRIC:-N% or METRIC:+Npp (e.g. p95:+10%)")
+    if match["metric"] not in METRICS:
+        raise HarnessError(f"--threshold {text!r}: unknown metric (metrics: {', '.join(METRICS)})")
+    return Limit(match["metric"], match["sign"], float(match["amount"]), match["unit"])
+
+
+def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
+    """DEFAULT_LIMITS, each replaced by an override of the same metric (`METRIC:off` drops it)."""
+    limits = {limit.metric: limit for limit in map(parse_limit, DEFAULT_LIMITS)}
+    for text in overrides or ():
+        name, _, value = text.partition(":")
+        if value.strip().lower() == "off":
+            limits.pop(name.strip().lower(), None)
+            continue
+        limit = parse_limit(text)
+        limits[limit.metric] = limit
+    return list(limits.values())
+
+
+def parse_share(text: str) -> float:
+    """`99%` or `0.99` → 0.99 (--min-agreement); HarnessError otherwise."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise HarnessError(f"--min-agreement {text!r}: expected a share like 99% or 0.99") from None
+    if not 0.0 <= value <= 1.0:
+        raise HarnessError(f"--min-agreement {text!r}: must be between 0% and 100%")
+    return value
+
+
+def agreement(answers: Sequence[Answer], payload_ids: Sequence[str]) -> Agreement:
+    """Per payload, whether both sides gave the same decoded answers (by digest)."""
+    digests: dict[tuple[str, str], set[str]] = defaultdict(set)
+    texts: dict[tuple[str, str], str] = {}
+    for answer in answers:
+        digests[(answer.target, answer.payload_id)].add(answer.answer_digest)
+        texts.setdefault((answer.target, answer.payload_id), answer.answer)
+    sent = sorted(set(payload_ids))
+    compared = [p for p in sent if digests.get(("current", p)) and digests.get(("candidate", p))]
+    differing = [p for p in compared if digests[("current", p)] != digests[("candidate", p)]]
+    unanswered = [p for p in sent if p not in set(compared)]
+    listed = [
+        {"payload_id": p, "current": texts[("current", p)], "candidate": texts[("candidate", p)]}
+        for p in differing[:MAX_LISTED]
+    ]
+    agreeing = len(compared) - len(differing)
+    share = round(agreeing / len(compared), 6) if compared else None
+    return Agreement(len(sent), len(compared), agreeing, share, listed, unanswered[:MAX_LISTED], len(unanswered))
+
+
+def agreement_check(found: Agreement, minimum: float) -> Check:
+    """PASS when the share over the payload set is at least `minimum` (exact: every payload went to both)."""
+    limit = f">={minimum * 100:g}%"
+    if found.share is None:
+        line = f"{INCONCLUSIVE} agreement: no payload was answered by both sides (limit {limit})"
+        return Check("agreement", "agreement", "agreement", limit, None, minimum, None, None, "%", INCONCLUSIVE, line)
+    status = PASS if found.share >= minimum else FAIL
+    line = (
+        f"{status} agreement: {found.share * 100:.2f}% of {found.compared} payloads answered alike "
+        f"({found.compared - found.agreeing} differ; limit {limit})"
+    )
+    share = found.share
+    return Check("agreement", "agreement", "agreement", limit, share, minimum, share, share, "%", status, line)
+
+
+def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> list[Check]:
+    """Each limit judged on candidate vs current."""
+    return [relative_check(current, candidate, limit) for limit in limits]
+
+
+def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
+    """One limit, decided three ways from a bootstrap interval of the change."""
+    name = f"candidate {limit.metric}"
+    if min(len(current.latency_ms), len(candidate.latency_ms)) < MIN_SAMPLES:
+        counts = f"{len(current.latency_ms)} current, {len(candidate.latency_ms)} candidate; need {MIN_SAMPLES}"
+        return _unjudged(name, limit, f"too few requests ({counts})")
+    if limit.metric == "rps" and min(_whole_seconds(current), _whole_seconds(candidate)) < MIN_SECONDS:
+        return _unjudged(name, limit, f"under {MIN_SECONDS} whole seconds of load: run longer to judge throughput")
+    now, then = _point(limit.metric, candidate), _point(limit.metric, current)
+    change = float(_change(limit, np.array([now]), np.array([then]))[0])
+    boots = _change(limit, _resample(limit.metric, candidate, 1), _resample(limit.metric, current, 2))
+    low, high = (float(v) for v in np.percentile(boots, [2.5, 97.5]))
+    status, advice = decide(limit, change, low, high)
+    line = (
+        f"{status} {name}: {_fmt(limit.metric, now)} vs current {_fmt(limit.metric, then)} "
+        f"({_show(limit, change)}, 95% CI {_show(limit, low)}..{_show(limit, high)}, limit {limit.sign}"
+        f"{limit.amount:g}{limit.unit}){advice}"
+    )
+    unit = "pp" if limit.unit == "pp" else "%"
+    return Check(name, "candidate", limit.metric, limit.text, now, then, low, high, unit, status, line)
+
+
+def decide(limit: Limit, change: float, low: float, high: float) -> tuple[str, str]:
+    """(status, advice): PASS when [low, high] is within the limit, FAIL when wholly beyond."""
+    bound = limit.amount / 100.0 if limit.unit == "%" else limit.amount
+    if limit.sign == "-":  # a decrease is the harm: flip so that "beyond" is always "greater"
+        change, low, high, bound = -change, -high, -low, bound
+    if high <= bound:
+        return PASS, ""
+    if low > bound:
+        return FAIL, ""
+    factor = longer_factor(change, low, high, bound)
+    advice = f": run about {factor:.1f}x longer to decide" if factor else ": the change sits on the limit"
+    return INCONCLUSIVE, advice
+
+
+def longer_factor(point: float, low: float, high: float, bound: float) -> float | None:
+    """How many times more data would likely shrink the interval (width ∝ 1/√n) off the limit."""
+    distance, half = abs(point - bound), (high - low) / 2.0
+    if distance <= 1e-12 or not math.isfinite(half) or half <= 0:
+        return None
+    return max((half / distance) ** 2, 1.0)
+
+
+def overall(found: Sequence[Check]) -> tuple[str, int]:
+    """Any FAIL → (FAIL, 1); else any INCONCLUSIVE → (INCONCLUSIVE, 3); else (PASS, 0)."""
+    statuses = {check.status for check in found}
+    status = FAIL if FAIL in statuses else INCONCLUSIVE if INCONCLUSIVE in statuses else PASS
+    return status, EXIT_BY_STATUS[status]
+
+
+def delta_rows(current: dict[str, Any], candidate: dict[str, Any]) -> list[dict[str, Any]]:
+    """The side-by-side table: metric, current, candidate, change (relative %, or pp for rates)."""
+    rows = []
+    for key in ("p50", "p90", "p95", "p99", "mean", "max"):
+        now, then = candidate["latency_ms"].get(key), current["latency_ms"].get(key)
+        rows.append({"metric": f"latency {key} (ms)", "current": then, "candidate": now, "change": _rel(now, then)})
+    for key, label in (("error_rate", "error rate"), ("model_error_rate", "model error rate")):
+        now, then = _rate(candidate, key), _rate(current, key)
+        rows.append({"metric": f"{label} (%)", "current": then * 100, "candidate": now * 100,
+                     "change": f"{(now - then) * 100:+.2f}pp"})  # fmt: skip
+    now, then = candidate["throughput_rps"], current["throughput_rps"]
+    rows.append({"metric": "throughput (req/s)", "current": then, "candidate": now, "change": _rel(now, then)})
+    rows.append({"metric": "requests", "current": current["count"], "candidate": candidate["count"], "change": ""})
+    return rows
+
+
+def _unjudged(name: str, limit: Limit, why: str) -> Check:
+    unit = "pp" if limit.unit == "pp" else "%"
+    line = f"{INCONCLUSIVE} {name}: {why} (limit {limit.sign}{limit.amount:g}{limit.unit})"
+    return Check(name, "candidate", limit.metric, limit.text, None, None, None, None, unit, INCONCLUSIVE, line)
+
+
+def _point(metric: str, side: Side) -> float:
+    if metric in ERROR_OUTCOMES:
+        return float(np.mean(ERROR_OUTCOMES[metric](side.outcome)))
+    if metric == "rps":
+        return float(side.summary["throughput_rps"])
+    if metric == "mean":
+        return float(np.mean(side.latency_ms))
+    return float(np.percentile(side.latency_ms, LATENCY_QS[metric]))
+
+
+def _resample(metric: str, side: Side, stream: int) -> np.ndarray:
+    """BOOTSTRAP_RESAMPLES values of the metric over resamples of one side (fixed seed per side)."""
+    rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
+    if metric in ERROR_OUTCOMES:
+        count = len(side.outcome)
+        result: np.ndarray = rng.binomial(count, _point(metric, side), BOOTSTRAP_RESAMPLES) / count
+        return result
+    if metric == "rps":
+        per_second = _per_second(side)
+        means = rng.choice(per_second, (BOOTSTRAP_RESAMPLES, len(per_second))).mean(axis=1)
+        scaled: np.ndarray = means * (_point("rps", side) / max(per_second.mean(), 1e-12))
+        return scaled
+    sample = side.latency_ms
+    if len(sample) > BOOTSTRAP_MAX_SAMPLES:
+        sample = rng.choice(sample, BOOTSTRAP_MAX_SAMPLES, replace=False)
+    drawn = rng.choice(sample, (BOOTSTRAP_RESAMPLES, len(sample)))
+    if metric == "mean":
+        mean: np.ndarray = drawn.mean(axis=1)
+        return mean
+    percentiles: np.ndarray = np.percentile(drawn, LATENCY_QS[metric], axis=1)
+    return percentiles
+
+
+def _per_second(side: Side) -> np.ndarray:
+    """Requests started in each whole second of the side's load (the partial last second left out)."""
+    started = side.started_s[~np.isnan(side.started_s)]
+    seconds = int(_whole_seconds(side))
+    counts = np.bincount((started - started.min()).astype(np.int64), minlength=seconds + 1)
+    return counts[:seconds].astype("float64")
+
+
+def _whole_seconds(side: Side) -> float:
+    started = side.started_s[~np.isnan(side.started_s)]
+    return math.floor(float(started.max() - started.min())) if len(started) else 0.0
+
+
+def _change(limit: Limit, now: np.ndarray, then: np.ndarray) -> np.ndarray:
+    if limit.unit == "pp":
+        diff: np.ndarray = (now - then) * 100.0
+        return diff
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: np.ndarray = np.where(then != 0, now / then - 1.0, np.where(now == then, 0.0, np.inf))
+    return ratio
+
+
+def _rate(summary: dict[str, Any], key: str) -> float:
+    if key == "error_rate":
+        return float(summary["error_rate"])
+    count = max(int(summary["count"]), 1)
+    return int(summary["outcomes"].get("model_error", 0)) / count
+
+
+def _rel(now: float | None, then: float | None) -> str:
+    if now is None or then is None or then == 0:
+        return ""
+    return f"{(now / then - 1) * 100:+.1f}%"
+
+
+def _show(limit: Limit, change: float) -> str:
+    if limit.unit == "pp":
+        return f"{change:+.2f}pp"
+    return "+inf%" if math.isinf(change) else f"{change * 100:+.1f}%"
+
+
+def _fmt(metric: str, value: float) -> str:
+    if metric in ERROR_OUTCOMES:
+        return f"{value * 100:.2f}%"
+    if metric == "rps":
+        return f"{value:.2f} rps"
+    return f"{value:.1f} ms"
