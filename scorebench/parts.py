@@ -22,7 +22,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "report": ("scorebench.reports.build", "write_report"),
     "compare_report": ("scorebench.reports.comparereport", "write_compare"),
     "load_baseline": ("scorebench.reports.baseline", "load_baseline"),
-    "configured_thresholds": ("scorebench.reports.checks", "configured_thresholds"),
+    "configured_thresholds": ("scorebench.config", "configured_thresholds"),
     "parse_threshold": ("scorebench.reports.checks", "parse_threshold"),
     "baselines_dir": ("scorebench.reports.baseline", "baselines_dir"),
     "resolve_service": ("scorebench.azureml.service", "resolve_service"),
