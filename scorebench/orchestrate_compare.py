@@ -69,6 +69,7 @@ class CompareSettings:
     out_dir: Path
     label: str
     thresholds: list[str]
+    slos: list[str]
     min_agreement: float | None
     probe_options: dict[str, Any]
     insecure: bool
@@ -111,7 +112,7 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
     outcome = call(
         "compare_report", run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
-        timeout_s=plan.timeout_s, junit=settings.junit,
+        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
     )  # fmt: skip
     for line in outcome.verdict_lines:
         print(line)
@@ -187,7 +188,7 @@ def _start_run_dir(
     pairing = "one arrival schedule, sides alternating" if plan.rate_rps else "same payload sequence, same start"
     targets = {side.spec.side: side.spec.describe() for side in sides}
     write_run_json(run_dir, {**common, "kind": "compare", "label": settings.label, "targets": targets,
-                             "pairing": pairing, "thresholds": settings.thresholds,
+                             "pairing": pairing, "thresholds": settings.thresholds, "slos": settings.slos,
                              "min_agreement": settings.min_agreement})  # fmt: skip
     return run_dir
 

@@ -44,6 +44,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the candidate is judged against (default 60)"),
     (("--threshold",), "threshold", str, "candidate vs current limit like p95:+10%% (repeatable; METRIC:off drops)"),
+    (("--slo",), "slo", str, "an absolute objective for the candidate, e.g. p95<300ms (repeatable; as run)"),
     (("--min-agreement",), "min_agreement", str, "fail when fewer payloads than this (e.g. 99%%) get the same answer"),
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights: the current's (and candidate's) telemetry"),
     (("--candidate-telemetry",), "candidate_telemetry", str, "the candidate's telemetry when not the same source"),
@@ -60,14 +61,13 @@ SWITCHES = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
 )
-OWN = {"current", "candidate", "candidate_telemetry", "min_agreement", "junit", "candidate_key_file", "threshold"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False
     parser.add_argument("--key", "--api-key", "--candidate-key", action=_RefuseKey, help=argparse.SUPPRESS)
     for flags, dest, kind, text in FLAGS:
-        action = "append" if dest == "threshold" else "store"
+        action = "append" if dest in ("threshold", "slo") else "store"
         parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)
     for flag, dest, text in SWITCHES:
         parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
@@ -100,6 +100,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         out_dir=Path(args.out),
         label=args.label,
         thresholds=list(args.threshold or []),
+        slos=config.configured_slos(args.slo),
         min_agreement=parse_share(args.min_agreement) if args.min_agreement else None,
         probe_options=_probe_options(args),
         insecure=bool(args.insecure),

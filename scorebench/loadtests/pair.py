@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import json
 import signal
 import ssl
@@ -38,6 +37,7 @@ from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.protocol import Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import build_target, client_ssl_context
+from scorebench.loadtests.outcomes import decode_answer
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
 
@@ -75,20 +75,15 @@ class AnswerLog:
 
     def __init__(self, keys: list[str | None]) -> None:
         self._keys = keys
-        self._seen: set[tuple[str, str, bytes]] = set()
         self._digests: set[tuple[str, str, str]] = set()
         self.answers: list[Answer] = []
 
-    def see(self, side: str, payload_id: str, body: bytes) -> None:
-        """Note one 2xx body (cheap when this exact body was seen for this payload before)."""
-        marker = (side, payload_id, body)
-        if marker in self._seen or len(self._seen) >= MAX_ANSWERS:
+    def see(self, side: str, payload_id: str, digest: str, body: bytes) -> None:
+        """Note one answered request (its sample's answer_digest and body); only a new answer is decoded."""
+        marker = (side, payload_id, digest)
+        if not digest or marker in self._digests or len(self._digests) >= MAX_ANSWERS:
             return
-        self._seen.add(marker)
-        digest = answer_digest(body)
-        if not digest or (side, payload_id, digest) in self._digests:
-            return
-        self._digests.add((side, payload_id, digest))
+        self._digests.add(marker)
         text = redact(answer_text(body), *self._keys)[:ANSWER_CHARS]
         self.answers.append(Answer(target=side, payload_id=payload_id, answer_digest=digest, answer=text))
 
@@ -144,24 +139,15 @@ class SideEngine(Engine):
         super()._record(slot, now, status, outcome)
         if outcome == "ok" and slot.body_parts is not None:
             payload_id = self.cfg.target.bodies[slot.index % self.nbodies].payload_id
-            self.answers.see(self.side, payload_id, b"".join(slot.body_parts))
+            self.answers.see(self.side, payload_id, slot.digest, b"".join(slot.body_parts))
 
 
 def answer_text(body: bytes) -> str:
-    """The decoded answer as compact JSON (a JSON string holding JSON unwrapped once, as Azure ML clients do)."""
-    try:
-        answer = json.loads(body)
-        if isinstance(answer, str):
-            with contextlib.suppress(ValueError):
-                answer = json.loads(answer)
-    except ValueError:
-        return body.decode("utf-8", "replace")
+    """The decoded answer (loadtests/outcomes.py decode_answer) as compact JSON, for people to read."""
+    answer = decode_answer(body)
+    if not isinstance(answer, dict | list | str | int | float | bool) and answer is not None:
+        return body.decode("utf-8", "replace")  # not JSON
     return json.dumps(answer, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def answer_digest(body: bytes) -> str:
-    """A short digest of the decoded answer: equal answers, however formatted, have equal digests."""
-    return hashlib.sha256(answer_text(body).encode("utf-8")).hexdigest()[:16]
 
 
 def run_pair(plan: LoadPlan, sides: list[Side]) -> PairResult:

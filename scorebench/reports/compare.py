@@ -5,9 +5,10 @@ Pure statistics over two sides' frames (reports/frames.py) and the answers of a 
 - a relative limit reads like a baseline threshold (`p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`):
   the candidate may be worse than the current by at most that much; each check's 95 % interval of
   the change comes from a bootstrap of each side (fixed seed, BOOTSTRAP_RESAMPLES resamples of at
-  most BOOTSTRAP_MAX_SAMPLES latencies) and decides three ways: PASS when the whole interval is
-  within the limit, FAIL when it is wholly beyond, INCONCLUSIVE otherwise, with how many times
-  longer a run would likely decide;
+  most BOOTSTRAP_MAX_SAMPLES latencies; rates from their Jeffreys posterior, as baseline checks)
+  and decides three ways (reports/checks.py `decide`): PASS when the whole interval is within the
+  limit, FAIL when it is wholly beyond, INCONCLUSIVE otherwise, with how much longer to run; a
+  percentile a side's sample cannot resolve (p99 from under 100 requests) never passes;
 - throughput's interval resamples whole seconds of load; fewer than MIN_SECONDS cannot judge it;
 - agreement is exact over the payload set (the same payloads went to both): a payload agrees when
   both sides answered it (outcome ok) and gave the same set of decoded answers (equal digests);
@@ -28,8 +29,11 @@ import pandas as pd
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import Answer
+from scorebench.reports import intervals
+from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, Check, decide, overall, resolve_hint
 
 DEFAULT_LIMITS = ("p50:+10%", "p95:+10%", "p99:+15%", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%")
+"""What `compare` checks unless --threshold replaces a metric's limit (or drops it: `METRIC:off`)."""
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_MAX_SAMPLES = 4000
 BOOTSTRAP_SEED = 20261130
@@ -37,8 +41,6 @@ MIN_SAMPLES = 30
 MIN_SECONDS = 5
 MAX_LISTED = 50
 """The report lists at most this many disagreeing (and unanswered) payloads; the counts are complete."""
-PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
-EXIT_BY_STATUS = {PASS: 0, FAIL: 1, INCONCLUSIVE: 3}
 LATENCY_QS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "mean": -1.0}
 ERROR_OUTCOMES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "error_rate": lambda outcome: outcome != "ok",
@@ -46,23 +48,6 @@ ERROR_OUTCOMES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 METRICS = (*LATENCY_QS, *ERROR_OUTCOMES, "rps")
 _LIMIT = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """One decided check (the verdict contract's fields: docs/architecture.md, "Checks")."""
-
-    name: str
-    kind: str
-    metric: str
-    limit: str
-    value: float | None
-    reference: float | None
-    low: float | None
-    high: float | None
-    unit: str
-    status: str
-    line: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,17 +161,17 @@ def agreement(answers: Sequence[Answer], payload_ids: Sequence[str]) -> Agreemen
 
 def agreement_check(found: Agreement, minimum: float) -> Check:
     """PASS when the share over the payload set is at least `minimum` (exact: every payload went to both)."""
-    limit = f">={minimum * 100:g}%"
+    limit = round(minimum * 100, 6)
     if found.share is None:
-        line = f"{INCONCLUSIVE} agreement: no payload was answered by both sides (limit {limit})"
-        return Check("agreement", "agreement", "agreement", limit, None, minimum, None, None, "%", INCONCLUSIVE, line)
+        line = f"{INCONCLUSIVE} agreement: no payload was answered by both sides (limit >= {limit:g}%)"
+        return Check("agreement", "agreement", "agreement", limit, None, None, None, None, "%", INCONCLUSIVE, line)
     status = PASS if found.share >= minimum else FAIL
     line = (
         f"{status} agreement: {found.share * 100:.2f}% of {found.compared} payloads answered alike "
-        f"({found.compared - found.agreeing} differ; limit {limit})"
+        f"({found.compared - found.agreeing} differ; limit >= {limit:g}%)"
     )
-    share = found.share
-    return Check("agreement", "agreement", "agreement", limit, share, minimum, share, share, "%", status, line)
+    share = round(found.share * 100, 4)
+    return Check("agreement", "agreement", "agreement", limit, share, None, share, share, "%", status, line)
 
 
 def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> list[Check]:
@@ -195,54 +180,33 @@ def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> 
 
 
 def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
-    """One limit, decided three ways from a bootstrap interval of the change."""
-    name = f"candidate {limit.metric}"
+    """One limit, decided three ways (reports/checks.py `decide`) from a bootstrap interval of the change."""
     if min(len(current.latency_ms), len(candidate.latency_ms)) < MIN_SAMPLES:
         counts = f"{len(current.latency_ms)} current, {len(candidate.latency_ms)} candidate; need {MIN_SAMPLES}"
-        return _unjudged(name, limit, f"too few requests ({counts})")
+        return _unjudged(limit, f"too few requests ({counts})")
     if limit.metric == "rps" and min(_whole_seconds(current), _whole_seconds(candidate)) < MIN_SECONDS:
-        return _unjudged(name, limit, f"under {MIN_SECONDS} whole seconds of load: run longer to judge throughput")
+        return _unjudged(limit, f"under {MIN_SECONDS} whole seconds of load: run longer to judge throughput")
     now, then = _point(limit.metric, candidate), _point(limit.metric, current)
     change = float(_change(limit, np.array([now]), np.array([then]))[0])
     boots = _change(limit, _resample(limit.metric, candidate, 1), _resample(limit.metric, current, 2))
     low, high = (float(v) for v in np.percentile(boots, [2.5, 97.5]))
-    status, advice = decide(limit, change, low, high)
+    bound = (limit.amount / 100.0 if limit.unit == "%" else limit.amount) * (1 if limit.sign == "+" else -1)
+    status = decide(low, high, bound, limit.sign == "+", inclusive=True)
+    why = ""
+    unresolved = _unresolved(limit.metric, current, candidate)
+    if status == PASS and unresolved:
+        status, why = INCONCLUSIVE, f"; {unresolved}"
+    elif status == INCONCLUSIVE:
+        why = resolve_hint(change, low, high, bound, len(candidate.latency_ms))
     line = (
-        f"{status} {name}: {_fmt(limit.metric, now)} vs current {_fmt(limit.metric, then)} "
-        f"({_show(limit, change)}, 95% CI {_show(limit, low)}..{_show(limit, high)}, limit {limit.sign}"
-        f"{limit.amount:g}{limit.unit}){advice}"
+        f"{status} candidate {limit.metric}: {_fmt(limit.metric, now)} vs current {_fmt(limit.metric, then)} "
+        f"({_show(limit, change)}, limit {_signed(limit)}, 95% CI {_show(limit, low)}..{_show(limit, high)}){why}"
     )
+    scale = 1.0 if limit.unit == "pp" else 100.0
+    shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (change, low, high)]
     unit = "pp" if limit.unit == "pp" else "%"
-    return Check(name, "candidate", limit.metric, limit.text, now, then, low, high, unit, status, line)
-
-
-def decide(limit: Limit, change: float, low: float, high: float) -> tuple[str, str]:
-    """(status, advice): PASS when [low, high] is within the limit, FAIL when wholly beyond."""
-    bound = limit.amount / 100.0 if limit.unit == "%" else limit.amount
-    if limit.sign == "-":  # a decrease is the harm: flip so that "beyond" is always "greater"
-        change, low, high, bound = -change, -high, -low, bound
-    if high <= bound:
-        return PASS, ""
-    if low > bound:
-        return FAIL, ""
-    factor = longer_factor(change, low, high, bound)
-    advice = f": run about {factor:.1f}x longer to decide" if factor else ": the change sits on the limit"
-    return INCONCLUSIVE, advice
-
-
-def longer_factor(point: float, low: float, high: float, bound: float) -> float | None:
-    """How many times more data would likely shrink the interval (width ∝ 1/√n) off the limit."""
-    distance, half = abs(point - bound), (high - low) / 2.0
-    if distance <= 1e-12 or not math.isfinite(half) or half <= 0:
-        return None
-    return max((half / distance) ** 2, 1.0)
-
-
-def overall(found: Sequence[Check]) -> tuple[str, int]:
-    """Any FAIL → (FAIL, 1); else any INCONCLUSIVE → (INCONCLUSIVE, 3); else (PASS, 0)."""
-    statuses = {check.status for check in found}
-    status = FAIL if FAIL in statuses else INCONCLUSIVE if INCONCLUSIVE in statuses else PASS
-    return status, EXIT_BY_STATUS[status]
+    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(bound * scale, 6), shown[0], then,
+                 shown[1], shown[2], unit, status, line)  # fmt: skip
 
 
 def delta_rows(current: dict[str, Any], candidate: dict[str, Any]) -> list[dict[str, Any]]:
@@ -261,10 +225,26 @@ def delta_rows(current: dict[str, Any], candidate: dict[str, Any]) -> list[dict[
     return rows
 
 
-def _unjudged(name: str, limit: Limit, why: str) -> Check:
+def _signed(limit: Limit) -> str:
+    return f"{limit.sign}{limit.amount:g}{limit.unit}"
+
+
+def _unjudged(limit: Limit, why: str) -> Check:
     unit = "pp" if limit.unit == "pp" else "%"
-    line = f"{INCONCLUSIVE} {name}: {why} (limit {limit.sign}{limit.amount:g}{limit.unit})"
-    return Check(name, "candidate", limit.metric, limit.text, None, None, None, None, unit, INCONCLUSIVE, line)
+    line = f"{INCONCLUSIVE} candidate {limit.metric}: {why} (limit {_signed(limit)})"
+    signed = limit.amount if limit.sign == "+" else -limit.amount
+    name = f"candidate {limit.text}"
+    return Check(name, "candidate", limit.metric, signed, None, None, None, None, unit, INCONCLUSIVE, line)
+
+
+def _unresolved(metric: str, current: Side, candidate: Side) -> str:
+    """Why a side's sample cannot resolve a latency percentile ("" when both can)."""
+    q = LATENCY_QS.get(metric, -1.0)
+    for name, side in (("current", current), ("candidate", candidate)):
+        n = len(side.latency_ms)
+        if q > 0 and not intervals.resolvable(n, q):
+            return f"too few samples to resolve {metric} ({n} {name}, need {math.ceil(100 / (100 - q))})"
+    return ""
 
 
 def _point(metric: str, side: Side) -> float:
@@ -280,9 +260,10 @@ def _point(metric: str, side: Side) -> float:
 def _resample(metric: str, side: Side, stream: int) -> np.ndarray:
     """BOOTSTRAP_RESAMPLES values of the metric over resamples of one side (fixed seed per side)."""
     rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
-    if metric in ERROR_OUTCOMES:
+    if metric in ERROR_OUTCOMES:  # Jeffreys posterior, as baseline checks: 0 errors in n is not a known 0
         count = len(side.outcome)
-        result: np.ndarray = rng.binomial(count, _point(metric, side), BOOTSTRAP_RESAMPLES) / count
+        events = float(np.count_nonzero(ERROR_OUTCOMES[metric](side.outcome)))
+        result: np.ndarray = rng.beta(events + 0.5, count - events + 0.5, BOOTSTRAP_RESAMPLES)
         return result
     if metric == "rps":
         per_second = _per_second(side)
@@ -347,3 +328,6 @@ def _fmt(metric: str, value: float) -> str:
     if metric == "rps":
         return f"{value:.2f} rps"
     return f"{value:.1f} ms"
+
+
+__all__ = ["FAIL", "INCONCLUSIVE", "PASS", "Agreement", "Check", "Limit", "Side", "agreement", "overall"]

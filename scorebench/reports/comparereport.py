@@ -18,7 +18,6 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,8 @@ import pandas as pd
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, read_csv, utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
-from scorebench.reports import checks as run_checks
-from scorebench.reports import compare, frames, stats
-from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome
+from scorebench.reports import checks, compare, frames, publish, slo, stats
+from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome, slo_evidence, verdict_of
 from scorebench.reports.html import _chart_js, _environment
 
 SIDES = ("current", "candidate")
@@ -41,7 +39,7 @@ class CompareBuild:
 
     document: dict[str, Any]
     """summary.json: both sides' summaries, the agreement, the checks and the verdict."""
-    checks: list[compare.Check]
+    checks: list[checks.Check]
     status: str
     exit_code: int
     html: str
@@ -58,9 +56,15 @@ def build_compare(
     min_agreement: float | None = None,
     timeout_s: float | None = None,
     generated_at: str | None = None,
+    slos: list[str] | None = None,
 ) -> CompareBuild:
-    """Judge the candidate against the current from a compare run directory."""
+    """Judge the candidate against the current from a compare run directory.
+
+    The candidate alone is held to the timeout and the SLOs (as `run` holds a run); the relative
+    limits compare it with the current; the agreement is a check only with min_agreement.
+    """
     limits = compare.resolve_limits(thresholds)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     info = read_run_json(run_dir)
     if info.get("kind") != "compare":
         raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
@@ -70,11 +74,11 @@ def build_compare(
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
     found = compare.agreement(answers, payload_ids)
     current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
-    checked = [_timeout_check(sides["candidate"][1])]
+    checked = _candidate_checks(*sides["candidate"], slo_list)
     checked += compare.relative_checks(current, candidate, limits)
     if min_agreement is not None:
         checked.append(compare.agreement_check(found, min_agreement))
-    status, exit_code = compare.overall(checked)
+    status, exit_code = verdict_of(info, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
         "kind": "compare",
@@ -100,17 +104,18 @@ def write_compare(
     thresholds: list[str] | None = None,
     min_agreement: float | None = None,
     timeout_s: float | None = None,
-    junit: Path | None = None,
+    junit: Path | str | None = None,
+    slos: list[str] | None = None,
 ) -> Outcome:
     """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print."""
     run_dir = Path(run_dir)
-    built = build_compare(run_dir, thresholds, min_agreement, timeout_s)
+    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     summary_path.write_text(json.dumps(built.document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (run_dir / SUMMARY_MD).write_text(built.markdown, encoding="utf-8")
     report_path.write_text(built.html, encoding="utf-8")
     if junit is not None:
-        junit.write_text(render_junit(built.checks, run_dir.name), encoding="utf-8")
+        Path(junit).write_text(publish.render_junit(built.document, f"compare {run_dir.name}"), encoding="utf-8")
     return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)
 
 
@@ -123,14 +128,12 @@ def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary
     return samples, stats.summarize(samples, telemetry if len(telemetry) else None, timeout_s)
 
 
-def _timeout_check(summary: stats.Summary) -> compare.Check:
-    verdict = run_checks.timeout_verdict(summary.to_dict())
-    status = {run_checks.PASS: compare.PASS, run_checks.FAIL: compare.FAIL}.get(verdict.status, compare.INCONCLUSIVE)
-    line = verdict.line.replace(verdict.status, status, 1).replace(" timeout:", " candidate timeout:", 1)
-    limit = f"{summary.timeout['timeout_s']:g}s"
-    beyond = float(summary.timeout["beyond_count"])
-    name = "candidate timeout"
-    return compare.Check(name, "timeout", "timeout", limit, beyond, 0.0, None, None, "requests", status, line)
+def _candidate_checks(samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo]) -> list[checks.Check]:
+    """The timeout and every SLO, judged on the candidate alone (named `candidate ...`)."""
+    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, slo_evidence(samples, summary), summary.ok)]
+    return [
+        dataclasses.replace(c, name=f"candidate {c.name}", line=c.line.replace(" ", " candidate ", 1)) for c in found
+    ]
 
 
 def chart_data(samples: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -170,21 +173,3 @@ def render_markdown(info: dict[str, Any], document: dict[str, Any]) -> str:
         *(f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} |" for c in document["checks"]),
     ]
     return "\n".join(lines) + "\n"
-
-
-def render_junit(checked: list[compare.Check], suite: str) -> str:
-    """JUnit XML: one testcase per check; FAIL is a failure, INCONCLUSIVE a skip with its reason."""
-    failures = sum(c.status == compare.FAIL for c in checked)
-    skipped = sum(c.status == compare.INCONCLUSIVE for c in checked)
-    cases = []
-    for check in checked:
-        body = {
-            compare.FAIL: f"<failure message={quoteattr(check.line)}/>",
-            compare.INCONCLUSIVE: f"<skipped message={quoteattr(check.line)}/>",
-        }.get(check.status, "")
-        cases.append(f'  <testcase classname="scorebench.compare" name={quoteattr(check.name)}>{body}</testcase>')
-    head = (
-        f'<testsuite name={quoteattr("scorebench compare " + suite)} tests="{len(checked)}" '
-        f'failures="{failures}" skipped="{skipped}">'
-    )
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + "\n".join([head, *cases, "</testsuite>"]) + "\n"
