@@ -51,7 +51,8 @@ def compare(standins: dict[str, StandIn], candidate: str, out: Path, *extra: str
         "--telemetry", standins["current"].telemetry_spec, "--candidate-telemetry", standins[candidate].telemetry_spec,
         "--telemetry-wait", "20s", "--no-progress", "--out", str(out), *extra, env=env, timeout=300,
     )  # fmt: skip
-    assert KEYS["current"] not in done.stdout + done.stderr and KEYS["candidate"] not in done.stdout + done.stderr
+    assert KEYS["current"] not in done.stdout + done.stderr
+    assert KEYS["candidate"] not in done.stdout + done.stderr
     run_dir = Path(next(line for line in done.stdout.splitlines() if line.startswith("run directory:")).split(": ")[1])
     return done.returncode, done.stdout, run_dir
 
@@ -79,7 +80,8 @@ def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: 
     assert 'failures="0"' in junit.read_text()
     assert (run_dir / "summary.md").read_text().startswith("# scorebench compare: PASS (exit 0)")
     text = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
-    assert KEYS["current"] not in text and KEYS["candidate"] not in text
+    assert KEYS["current"] not in text
+    assert KEYS["candidate"] not in text
 
 
 def test_twice_as_slow_fails_naming_the_latency_check(standins: dict[str, StandIn], tmp_path: Path) -> None:
@@ -112,5 +114,6 @@ def test_retrained_candidate_agreement_equals_direct_predictions(standins: dict[
     assert 0 < len(differing) < len(payloads)
     assert found["share"] == expected < 1.0
     assert {row["payload_id"] for row in found["disagreements"]} == differing
-    assert code == 1 and "FAIL agreement:" in out
+    assert code == 1
+    assert "FAIL agreement:" in out
     assert "payloads.jsonl:" in (run_dir / "report.html").read_text()
