@@ -27,7 +27,7 @@ def _samples(scale: float, count: int = 300) -> list[Sample]:
     rng = np.random.default_rng(int(scale * 10))
     return [
         Sample(f"{i:032x}", utc_from_epoch(START_S + i * 0.05), float(rng.gamma(4.0, 10.0 * scale)), 200, "ok",
-               None, 300, 40, f"p{i % 3}", "pair", "d")  # fmt: skip
+               None, 300, 40, f"p{i % 3}", "pair", "d")
         for i in range(count)
     ]
 
