@@ -31,10 +31,11 @@ from scorebench.core.runinfo import git_commit, load_profile, tool_versions
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
-from scorebench.parts import call
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, preflight
+from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
+from scorebench.reports.comparereport import write_compare
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 SWAGGER_FILE = "swagger.json"
@@ -110,8 +111,8 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
     _finish(run_dir, sides, result)
     for side in sides:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
-    outcome = call(
-        "compare_report", run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
+    outcome = write_compare(
+        run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
         timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
     )  # fmt: skip
     for line in outcome.verdict_lines:
@@ -128,7 +129,9 @@ def _resolve(spec: TargetSpec) -> Resolved:
     headers = {DEPLOYMENT_HEADER: spec.deployment} if spec.deployment else {}
     if spec.url:
         return Resolved(spec, spec.url, spec.key, headers)
-    found = call("resolve_service", **spec.service)
+    from scorebench.azureml.service import resolve_service  # Azure SDKs: imported only for a service target
+
+    found = resolve_service(**spec.service)
     headers = {**dict(getattr(found, "headers", None) or {}), **headers}
     key = spec.key or getattr(found, "key", None)
     return Resolved(spec, found.scoring_uri, key, headers, getattr(found, "timeout_s", None), found.service_id)
@@ -222,7 +225,7 @@ def _load(plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool) -> t
             result = run_pair(plan, pair)
     except KeyboardInterrupt:
         now = utc_iso(datetime.now(UTC))
-        return {s.name: LoadResult(0, now, now, True, "interrupted by SIGINT") for s in pair}, True
+        return {s.name: LoadResult(0, now, now, partial=True, reason="interrupted by SIGINT") for s in pair}, True
     _write_answers(run_dir, result.answers)
     reasons = [r.reason or "" for r in result.sides.values() if r.partial]
     interrupted = any(word in reason for reason in reasons for word in ("interrupt", "SIG"))
@@ -260,8 +263,8 @@ def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared:
     if not spec or spec == "none":
         return
     try:
-        entry = call("probe", side_dir, spec, required=False, filter_ids=shared, **settings.probe_options)
-        error = entry.get("error") if isinstance(entry, dict) else None
+        entry = probe_run(side_dir, spec, required=False, filter_ids=shared, **settings.probe_options)
+        error = entry.get("error")
     except HarnessError as exc:
         error = str(exc)
         update_run_json(side_dir, probe={"source": spec, "error": error, "rows": 0})

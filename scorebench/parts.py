@@ -20,7 +20,6 @@ PARTS: dict[str, tuple[str, str]] = {
     **{f"engine:{name}": (module, "run_load") for name, module in ENGINES.items()},
     "probe": ("scorebench.probes.collect", "probe_run"),
     "report": ("scorebench.reports.build", "write_report"),
-    "compare_report": ("scorebench.reports.comparereport", "write_compare"),
     "load_baseline": ("scorebench.reports.baseline", "load_baseline"),
     "configured_thresholds": ("scorebench.config", "configured_thresholds"),
     "parse_threshold": ("scorebench.reports.checks", "parse_threshold"),

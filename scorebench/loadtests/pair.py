@@ -165,7 +165,14 @@ def run_pair(plan: LoadPlan, sides: list[Side]) -> PairResult:
     ended = utc_iso(datetime.now(UTC))
     info = _engine_info(plan)
     results = {
-        side.name: LoadResult(writers[side.name].count, started, ended, reason is not None, reason, info)
+        side.name: LoadResult(
+            requests=writers[side.name].count,
+            started_at=started,
+            ended_at=ended,
+            partial=reason is not None,
+            reason=reason,
+            engine_info=info,
+        )
         for side in sides
     }
     return PairResult(results, sorted(answers.answers, key=lambda a: (a.payload_id, a.target, a.answer_digest)))
