@@ -19,7 +19,6 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
-from scorebench.commands.run import _RefuseKey
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import read_key_file, resolve_key
 from scorebench.core.units import parse_duration_s
@@ -61,6 +60,16 @@ SWITCHES = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
 )
+
+
+class _RefuseKey(argparse.Action):
+    """`--key VALUE` is refused without echoing VALUE: a key on the command line stays in shell history."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option: str | None = None) -> None:
+        raise HarnessError(
+            f"compare: {option} is refused: a key is never a flag (shell history keeps it); use SCOREBENCH_KEY /"
+            f" --key-file for the current, {CANDIDATE_KEY_ENV} / --candidate-key-file for the candidate"
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
