@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scorebench.commands.report import publish_verdict
 from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
@@ -117,6 +118,7 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
     )  # fmt: skip
     for line in outcome.verdict_lines:
         print(line)
+    publish_verdict(run_dir, None)  # summary.md to $GITHUB_STEP_SUMMARY, as `run` does
     print(f"run directory: {run_dir}")
     print(f"report: {outcome.report_path}", flush=True)
     if interrupted:

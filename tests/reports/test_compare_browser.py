@@ -11,43 +11,18 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from scorebench.core.records import ANSWERS_FILE, Answer, Sample, utc_from_epoch, write_csv
-from scorebench.core.rundir import write_run_json
 from scorebench.reports.comparereport import build_compare
+from tests.reports.compare_run import write_compare_run
 from tests.reports.test_browser import CHROMIUM, OUTPUT_DIR, chromium, instrumented
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
-START_S = 1_795_000_000.0
-
-
-def _samples(scale: float, count: int = 300) -> list[Sample]:
-    rng = np.random.default_rng(int(scale * 10))
-    return [
-        Sample(f"{i:032x}", utc_from_epoch(START_S + i * 0.05), float(rng.gamma(4.0, 10.0 * scale)), 200, "ok",
-               None, 300, 40, f"p{i % 3}", "pair", "d")
-        for i in range(count)
-    ]
 
 
 @pytest.fixture(scope="module")
 def compare_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_dir = tmp_path_factory.mktemp("compare-run")
-    info = {"kind": "compare", "targets": {"current": "http://127.0.0.1:1/score", "candidate": "http://127.0.0.1:2/score"},
-            "pairing": "same payload sequence, same start", "load_profile": {"requests": 300}, "timeout_s": 60.0,
-            "payloads": {"path": "p.jsonl", "count": 3}, "payload_set_hash": "0" * 64,
-            "started_at": utc_from_epoch(START_S), "ended_at": utc_from_epoch(START_S + 16)}  # fmt: skip
-    write_run_json(run_dir, info)
-    for side, scale in (("current", 1.0), ("candidate", 1.3)):
-        (run_dir / side).mkdir()
-        write_run_json(run_dir / side, {"timeout_s": 60.0})
-        write_csv(run_dir / side / "samples.csv", _samples(scale), Sample)
-    answers = [Answer(side, f"p{i}", "same", '{"result":["no"]}') for side in ("current", "candidate") for i in (0, 1)]
-    answers += [Answer("current", "p2", "a", '{"result":["no"]}'), Answer("candidate", "p2", "b", '{"result":["yes"]}')]
-    write_csv(run_dir / ANSWERS_FILE, answers, Answer)
-    return run_dir
+    return write_compare_run(tmp_path_factory.mktemp("compare-run"))
 
 
 def test_compare_report_renders_charts_without_console_errors(compare_run: Path, tmp_path: Path) -> None:
