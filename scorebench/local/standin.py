@@ -71,6 +71,8 @@ class StandIn:
         scoring_timeout_ms: int = 60000,
         model_dir: Path | None = None,
         model_seed: int = MODEL_SEED,
+        score_style: str = "automl",
+        model_error_rate: float = 0.0,
     ) -> None:
         if data_dir is None:
             import tempfile
@@ -84,7 +86,7 @@ class StandIn:
         self.model_dir = model_dir or default_model_dir()
         self.model_seed = model_seed
         """The seed the model's training rows are drawn with (another seed: a retrained candidate)."""
-        self.knobs = {
+        self.knobs: dict[str, float | int | str] = {
             "LATENCY_MS": latency_ms,
             "ERROR_RATE": error_rate,
             "SLOW_RATE": slow_rate,
@@ -93,6 +95,8 @@ class StandIn:
             "RESPONSE_BYTES": response_bytes,
             "THROTTLE_RATE": throttle_rate,
             "THROTTLE_STATUS": throttle_status,
+            "SCORE_STYLE": score_style,
+            "MODEL_ERROR_RATE": model_error_rate,
         }
         self.scoring_timeout_ms = scoring_timeout_ms
         self.sink: Sink | None = None
