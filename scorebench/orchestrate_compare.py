@@ -33,7 +33,7 @@ from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, preflight
+from scorebench.preflight import PreflightResult, answer_check, preflight
 from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
 from scorebench.reports.comparereport import write_compare
@@ -108,7 +108,8 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
     checked = [_preflight(side, settings, plan) for side in sides]
     run_dir = _start_run_dir(settings, sides, plan, checked)
     print(f"run directory: {run_dir}", flush=True)
-    result, interrupted = _load(plan, sides, run_dir, settings.progress)
+    shape = answer_check({}, checked[0], warn=lambda text: _warn("current", text))
+    result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
     _finish(run_dir, sides, result)
     for side in sides:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
@@ -220,8 +221,12 @@ def _side_info(settings: CompareSettings, side: Resolved, found: PreflightResult
     }
 
 
-def _load(plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool) -> tuple[dict[str, LoadResult], bool]:
-    pair = [Side(s.spec.side, s.url, run_dir / s.spec.side, s.key, s.headers) for s in sides]
+def _load(
+    plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool, shape: dict[str, Any]
+) -> tuple[dict[str, LoadResult], bool]:
+    """The paired load; both sides' answers are held to the current's answer check: a candidate that
+    answers in another shape is not a drop-in, and its answers count as bad_response."""
+    pair = [Side(s.spec.side, s.url, run_dir / s.spec.side, s.key, s.headers, shape) for s in sides]
     try:
         with Progress(run_dir / "candidate", enabled=show):
             result = run_pair(plan, pair)

@@ -30,6 +30,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from scorebench.core.records import Answer, utc_iso
 from scorebench.core.secrets import redact
@@ -37,7 +38,7 @@ from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.protocol import Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import build_target, client_ssl_context
-from scorebench.loadtests.outcomes import decode_answer
+from scorebench.loadtests.outcomes import AnswerCheck, decode_answer
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
 
@@ -60,6 +61,8 @@ class Side:
     run_dir: Path
     key: str | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """What a prediction looks like (loadtests/outcomes.py AnswerCheck as a dict); {} accepts any answer."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +194,7 @@ def _engine(plan: LoadPlan, side: Side, writer: SampleWriter, answers: AnswerLog
         target=target, concurrency=max(1, plan.concurrency), requests=requests, duration_s=plan.duration_s,
         timeout_s=plan.timeout_s, keepalive=True, http11=True, ssl_context=_tls(plan, target.tls),
         variable_length=True, check_json=True, writer=writer, worker=f"pair-{side.name}", keep_timings=False,
+        answer_check=AnswerCheck.from_dict(side.answer_check),
     )  # fmt: skip
     stats = RunStats(hostname=target.host, port=target.port, path=target.path, concurrency=plan.concurrency)
     return SideEngine(cfg, stats, side.name, answers, fed=bool(plan.rate_rps))
