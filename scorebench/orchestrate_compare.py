@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scorebench.commands.report import publish_verdict
 from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
@@ -92,16 +92,20 @@ class Resolved:
     service_id: str | None = None
 
 
-def execute_compare(settings: CompareSettings) -> int:
-    """Compare; print the run directory, the verdict lines and the report path; return the exit code."""
+def execute_compare(settings: CompareSettings, publish: Callable[[Path], None] | None = None) -> int:
+    """Compare; print the run directory, the verdict lines and the report path; return the exit code.
+
+    `publish(run_dir)` runs once the verdict is written (the command appends summary.md to
+    $GITHUB_STEP_SUMMARY with it, as `run` does).
+    """
     keys: list[str | None] = [settings.current.key, settings.candidate.key]
     try:
-        return _execute(settings, keys)
+        return _execute(settings, keys, publish)
     except HarnessError as exc:
         raise HarnessError(redact(str(exc), *keys)) from None
 
 
-def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
+def _execute(settings: CompareSettings, keys: list[str | None], publish: Callable[[Path], None] | None) -> int:
     sides = [_resolve(settings.current), _resolve(settings.candidate)]
     keys += [side.key for side in sides]
     plan = _plan(settings, sides)
@@ -119,7 +123,8 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
     )  # fmt: skip
     for line in outcome.verdict_lines:
         print(line)
-    publish_verdict(run_dir, None)  # summary.md to $GITHUB_STEP_SUMMARY, as `run` does
+    if publish is not None:
+        publish(run_dir)
     print(f"run directory: {run_dir}")
     print(f"report: {outcome.report_path}", flush=True)
     if interrupted:

@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
+from scorebench.commands.report import publish_verdict
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import read_key_file, resolve_key
 from scorebench.core.units import parse_duration_s
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     explicit = {name for name, value in vars(args).items() if value is not None}
     args.label = args.label or os.environ.get("SCOREBENCH_LABEL") or "compare"
     config.resolve(args)
-    return execute_compare(settings_from(args, explicit))
+    return execute_compare(settings_from(args, explicit), publish=lambda run_dir: publish_verdict(run_dir, None))
 
 
 def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettings:
