@@ -90,6 +90,7 @@ class Resolved:
     headers: dict[str, str]
     timeout_s: float | None = None
     service_id: str | None = None
+    swagger_uri: str | None = None
 
 
 def execute_compare(settings: CompareSettings, publish: Callable[[Path], None] | None = None) -> int:
@@ -142,7 +143,7 @@ def _resolve(spec: TargetSpec) -> Resolved:
     found = resolve_service(**spec.service)
     headers = {**dict(getattr(found, "headers", None) or {}), **headers}
     key = spec.key or getattr(found, "key", None)
-    return Resolved(spec, found.scoring_uri, key, headers, getattr(found, "timeout_s", None), found.service_id)
+    return Resolved(spec, found.scoring_uri, key, headers, found.timeout_s, found.service_id, found.swagger_uri)
 
 
 def _plan(settings: CompareSettings, sides: list[Resolved]) -> LoadPlan:
@@ -157,7 +158,8 @@ def _preflight(side: Resolved, settings: CompareSettings, plan: LoadPlan) -> Pre
     try:
         checked = preflight(
             side.url, settings.payloads, key=side.key, headers=side.headers, timeout_s=plan.timeout_s,
-            insecure=settings.insecure, warn=lambda text: _warn(side.spec.side, text),
+            insecure=settings.insecure, swagger_location=side.swagger_uri,
+            warn=lambda text: _warn(side.spec.side, text),
         )  # fmt: skip
     except HarnessError as exc:
         text = str(exc).replace("SCOREBENCH_KEY or --key-file", KEY_HINTS[side.spec.side])
