@@ -29,6 +29,8 @@ from scorebench.preflight import check_url
 from scorebench.reports.compare import parse_limit, parse_share
 
 CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"
+TARGET_FLAGS = ("endpoint", "endpoint_name")
+"""Taken from the command line only: the settings `run` reads from SCOREBENCH_* name one target."""
 # (flags, dest, type, help) — defaults None: scorebench/config.py fills the settings `run` shares.
 FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--current",), "current", str, "the deployment serving today: URL, deployment name or v1 service name"),
@@ -87,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     explicit = {name for name, value in vars(args).items() if value is not None}
     args.label = args.label or os.environ.get("SCOREBENCH_LABEL") or "compare"
+    targets = {name: getattr(args, name) for name in TARGET_FLAGS}
     config.resolve(args)
+    for name, value in targets.items():  # `run`'s SCOREBENCH_ENDPOINT must not turn names into deployments
+        setattr(args, name, value)
     return execute_compare(settings_from(args, explicit), publish=lambda run_dir: publish_verdict(run_dir, None))
 
 
