@@ -209,20 +209,33 @@ def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
                  shown[1], shown[2], unit, status, line)  # fmt: skip
 
 
-def delta_rows(current: dict[str, Any], candidate: dict[str, Any]) -> list[dict[str, Any]]:
-    """The side-by-side table: metric, current, candidate, change (relative %, or pp for rates)."""
+def delta_rows(
+    current: dict[str, Any], candidate: dict[str, Any], checked: Sequence[Check] = ()
+) -> list[dict[str, Any]]:
+    """The side-by-side table: metric, current, candidate, change (relative %, or pp for rates), and
+    the 95 % interval of the change and its status where a candidate check judged that metric."""
+    judged = {c.metric: c for c in checked if c.kind == "candidate"}
     rows = []
     for key in ("p50", "p90", "p95", "p99", "mean", "max"):
         now, then = candidate["latency_ms"].get(key), current["latency_ms"].get(key)
-        rows.append({"metric": f"latency {key} (ms)", "current": then, "candidate": now, "change": _rel(now, then)})
+        rows.append(_row(f"latency {key} (ms)", then, now, _rel(now, then), judged.get(key)))
     for key, label in (("error_rate", "error rate"), ("model_error_rate", "model error rate")):
         now, then = _rate(candidate, key), _rate(current, key)
-        rows.append({"metric": f"{label} (%)", "current": then * 100, "candidate": now * 100,
-                     "change": f"{(now - then) * 100:+.2f}pp"})  # fmt: skip
+        rows.append(_row(f"{label} (%)", then * 100, now * 100, f"{(now - then) * 100:+.2f}pp", judged.get(key)))
     now, then = candidate["throughput_rps"], current["throughput_rps"]
-    rows.append({"metric": "throughput (req/s)", "current": then, "candidate": now, "change": _rel(now, then)})
-    rows.append({"metric": "requests", "current": current["count"], "candidate": candidate["count"], "change": ""})
+    rows.append(_row("throughput (req/s)", then, now, _rel(now, then), judged.get("rps")))
+    rows.append(_row("requests", current["count"], candidate["count"], "", None))
     return rows
+
+
+def _row(metric: str, then: float | None, now: float | None, change: str, check: Check | None) -> dict[str, Any]:
+    interval, status = "", ""
+    if check is not None and check.low is not None and check.high is not None:
+        interval = f"{check.low:+.1f} .. {check.high:+.1f} {check.unit}"
+    if check is not None:
+        status = check.status
+    return {"metric": metric, "current": then, "candidate": now, "change": change, "interval": interval,
+            "status": status}  # fmt: skip
 
 
 def _signed(limit: Limit) -> str:

@@ -90,7 +90,7 @@ def build_compare(
     data = {
         "info": info,
         "document": document,
-        "deltas": compare.delta_rows(summaries["current"], summaries["candidate"]),
+        "deltas": compare.delta_rows(summaries["current"], summaries["candidate"], checked),
         "charts": chart_data({name: sides[name][0] for name in SIDES}),
         "generated_at": generated_at or utc_iso(datetime.now(UTC)),
         "run_name": run_dir.name,
