@@ -26,7 +26,7 @@ from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, TargetSpec, execute_compare
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
-from scorebench.reports.compare import parse_limit, parse_share
+from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit, parse_share
 
 CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"
 TARGET_FLAGS = ("endpoint", "endpoint_name")
@@ -45,7 +45,8 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--rate",), "rate", float, "open model: arrivals per second, each sent to both sides"),
     (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the candidate is judged against (default 60)"),
-    (("--threshold",), "threshold", str, "candidate vs current limit like p95:+10%% (repeatable; METRIC:off drops)"),
+    (("--threshold",), "threshold", str, "candidate vs current limit, replacing that metric's default "
+     f"({', '.join(DEFAULT_LIMITS)}; repeatable; METRIC:off drops it)".replace("%", "%%")),
     (("--slo",), "slo", str, "an absolute objective for the candidate, e.g. p95<300ms (repeatable; as run)"),
     (("--min-agreement",), "min_agreement", str, "fail when fewer payloads than this (e.g. 99%%) get the same answer"),
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights: the current's (and candidate's) telemetry"),
