@@ -78,6 +78,8 @@ class CompareSettings:
     progress: bool
     junit: Path | None = None
     timeout_explicit: bool = False
+    answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +115,7 @@ def _execute(settings: CompareSettings, keys: list[str | None], publish: Callabl
     checked = [_preflight(side, settings, plan) for side in sides]
     run_dir = _start_run_dir(settings, sides, plan, checked)
     print(f"run directory: {run_dir}", flush=True)
-    shape = answer_check({}, checked[0], warn=lambda text: _warn("current", text))
+    shape = answer_check(settings.answer_check, checked[0], warn=lambda text: _warn("current", text))
     result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
     _finish(run_dir, sides, result)
     for side in sides:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import signal
 from pathlib import Path
@@ -55,6 +56,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
     (("--telemetry-wait",), "telemetry_wait", str, "how long to wait for telemetry to arrive (default 30s)"),
     (("--junit",), "junit", str, "also write the checks as JUnit XML to this file"),
+    (("--expect-schema",), "expect_schema", str, "JSON Schema FILE a 2xx answer must match to count as ok (as run)"),
     (("--out",), "out", str, "folder for run directories (default runs)"),
     (("--label",), "label", str, "label in the run directory name (default compare)"),
     (("--key-file",), "key_file", str, "file holding the current's key (else SCOREBENCH_KEY)"),
@@ -63,6 +65,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
 SWITCHES = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
+    ("--no-answer-check", "no_answer_check", "count any decodable 2xx answer that is not a caught error as ok"),
 )
 
 
@@ -122,8 +125,30 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         insecure=bool(args.insecure),
         progress=not args.no_progress,
         junit=Path(args.junit) if args.junit else None,
+        answer_check=_answer_check(args),
         timeout_explicit="timeout_s" in explicit,
     )
+
+
+def _answer_check(args: argparse.Namespace) -> dict[str, Any]:
+    """--expect-schema FILE and --no-answer-check, read as `run` reads them (scorebench/commands/run.py)."""
+    if args.no_answer_check:
+        return {"enabled": False}
+    if not args.expect_schema:
+        return {}
+    import jsonschema
+
+    path = Path(args.expect_schema)
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except OSError as exc:
+        raise HarnessError(f"--expect-schema {path}: cannot be read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise HarnessError(f"--expect-schema {path}: not JSON ({exc})") from None
+    except jsonschema.SchemaError as exc:
+        raise HarnessError(f"--expect-schema {path}: not a JSON Schema ({exc.message})") from None
+    return {"schema": schema}
 
 
 def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:

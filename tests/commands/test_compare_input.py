@@ -23,6 +23,7 @@ SECRET = "do-not-echo-0123456789"
         (["--current", "a", "--candidate", "b", "--threshold", "p95+10"], "--threshold 'p95+10'"),
         (["--current", "a", "--candidate", "b", "--slo", "p95<fast"], "--slo"),
         (["--current", "ftp://x/score", "--candidate", "b"], "--current 'ftp://x/score'"),
+        (["--current", "a", "--candidate", "b", "--expect-schema", "/no/such/schema.json"], "cannot be read"),
         (["--current", "a", "--candidate", "b", "--candidate-key", SECRET], "--candidate-key is refused"),
     ],
 )
