@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.config import step_summary
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, load_profile, tool_versions
@@ -37,6 +37,7 @@ from scorebench.preflight import PreflightResult, answer_check, preflight
 from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
 from scorebench.reports.comparereport import write_compare
+from scorebench.reports.publish import publish_verdict
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 SWAGGER_FILE = "swagger.json"
@@ -95,20 +96,17 @@ class Resolved:
     swagger_uri: str | None = None
 
 
-def execute_compare(settings: CompareSettings, publish: Callable[[Path], None] | None = None) -> int:
-    """Compare; print the run directory, the verdict lines and the report path; return the exit code.
-
-    `publish(run_dir)` runs once the verdict is written (the command appends summary.md to
-    $GITHUB_STEP_SUMMARY with it, as `run` does).
-    """
+def execute_compare(settings: CompareSettings) -> int:
+    """Compare; print the run directory, the report path and the check lines, the verdict last
+    (it names the exit code); append summary.md to $GITHUB_STEP_SUMMARY as `run` does."""
     keys: list[str | None] = [settings.current.key, settings.candidate.key]
     try:
-        return _execute(settings, keys, publish)
+        return _execute(settings, keys)
     except HarnessError as exc:
         raise HarnessError(redact(str(exc), *keys)) from None
 
 
-def _execute(settings: CompareSettings, keys: list[str | None], publish: Callable[[Path], None] | None) -> int:
+def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
     sides = [_resolve(settings.current), _resolve(settings.candidate)]
     keys += [side.key for side in sides]
     plan = _plan(settings, sides)
@@ -124,16 +122,15 @@ def _execute(settings: CompareSettings, keys: list[str | None], publish: Callabl
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
         timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
     )  # fmt: skip
-    for line in outcome.verdict_lines:
-        print(line)
-    if publish is not None:
-        publish(run_dir)
     print(f"run directory: {run_dir}")
     print(f"report: {outcome.report_path}", flush=True)
+    publish_verdict(run_dir, None, step_summary())
+    for line in outcome.verdict_lines:  # the last one names the exit code
+        print(line)
     if interrupted:
         print("compare: partial (interrupted); exit 130", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return int(outcome.exit_code) if outcome.exit_code in (0, 1, 3) else EXIT_HARNESS
+    return int(outcome.exit_code) if outcome.exit_code in EXIT_CODES else EXIT_HARNESS
 
 
 def _resolve(spec: TargetSpec) -> Resolved:
@@ -241,13 +238,13 @@ def _load(
             result = run_pair(plan, pair)
     except KeyboardInterrupt:
         now = utc_iso(datetime.now(UTC))
-        return {s.name: LoadResult(0, now, now, partial=True, reason="interrupted by SIGINT") for s in pair}, True
+        cut = LoadResult(0, now, now, partial=True, reason="interrupted by SIGINT", interrupted=True)
+        return dict.fromkeys((s.name for s in pair), cut), True
     _write_answers(run_dir, result.answers)
-    reasons = [r.reason or "" for r in result.sides.values() if r.partial]
-    interrupted = any(word in reason for reason in reasons for word in ("interrupt", "SIG"))
-    if interrupted:
-        print(f"load stopped early ({reasons[0]}): probing and reporting what was taken", file=sys.stderr)
-    return result.sides, interrupted
+    stopped = [r for r in result.sides.values() if r.interrupted]
+    if stopped:
+        print(f"load stopped early ({stopped[0].reason}): probing and reporting what was taken", file=sys.stderr)
+    return result.sides, bool(stopped)
 
 
 def _write_answers(run_dir: Path, answers: list[Answer]) -> None:

@@ -70,7 +70,9 @@ class ScoringEndpoint:
         outcome, _ = outcomes.classify(status, body)
         if outcome != "ok":
             decoded = outcomes.decode_answer(body)
-            said = outcomes.error_message(decoded) if outcome == "model_error" and isinstance(decoded, str | dict) else ""
+            said = (
+                outcomes.error_message(decoded) if outcome == "model_error" and isinstance(decoded, str | dict) else ""
+            )
             raise ScoringError(
                 f"POST {self._safe_url()} answered {status} but {outcome} for payload {payload.payload_id}"
                 + (f": {said[:200]}" if said else "")

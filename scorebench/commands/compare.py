@@ -20,7 +20,6 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
-from scorebench.commands.report import publish_verdict
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import read_key_file, resolve_key
 from scorebench.core.units import parse_duration_s
@@ -97,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     config.resolve(args)
     for name, value in targets.items():  # `run`'s SCOREBENCH_ENDPOINT must not turn names into deployments
         setattr(args, name, value)
-    return execute_compare(settings_from(args, explicit), publish=lambda run_dir: publish_verdict(run_dir, None))
+    return execute_compare(settings_from(args, explicit))
 
 
 def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettings:

@@ -28,10 +28,19 @@ KNOBS = (
     ("--throttle-rate", "throttle_rate", float, "fraction of calls the front end rejects with --throttle-status"),
     ("--throttle-status", "throttle_status", int, "429 or 503"),
     ("--bad-response-rate", "bad_response_rate", float, "fraction of calls answered 200 with a body that is not JSON"),
-    ("--model-error-rate", "model_error_rate", float,
-     "fraction of calls whose run() catches an error and answers it with 200 (what scoring scripts do)"),
-    ("--score-style", "score_style", str, "automl (default: run() returns json.dumps(...), caught errors as "
-     '200 {"error": ...}) or plain (run() returns objects)'),
+    (
+        "--model-error-rate",
+        "model_error_rate",
+        float,
+        "fraction of calls whose run() catches an error and answers it with 200 (what scoring scripts do)",
+    ),
+    (
+        "--score-style",
+        "score_style",
+        str,
+        "automl (default: run() returns json.dumps(...), caught errors as "
+        '200 {"error": ...}) or plain (run() returns objects)',
+    ),
     ("--response-bytes", "response_bytes", int, "pad every answer to at least this many bytes"),
     ("--workers", "workers", int, "gunicorn workers (the inference server's WORKER_COUNT)"),
     ("--scoring-timeout-ms", "scoring_timeout_ms", int, "the server's SCORING_TIMEOUT_MS (AKS default 60000)"),

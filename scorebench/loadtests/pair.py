@@ -174,6 +174,7 @@ def run_pair(plan: LoadPlan, sides: list[Side]) -> PairResult:
             ended_at=ended,
             partial=reason is not None,
             reason=reason,
+            interrupted=reason is not None,
             engine_info=info,
         )
         for side in sides

@@ -83,8 +83,9 @@ EXPECTED = {p.payload_id: expected for p, (*_, expected) in zip(PAYLOADS, ANSWER
 def test_the_table_by_hand() -> None:
     check = outcomes.AnswerCheck.from_dict(SHAPE)
     found = {
-        p.payload_id: outcomes.classify(status, body, headers.get("x-ms-run-function-failed"),
-                                        headers.get("Retry-After"), check)[0]  # fmt: skip
+        p.payload_id: outcomes.classify(
+            status, body, headers.get("x-ms-run-function-failed"), headers.get("Retry-After"), check
+        )[0]
         for p, (status, headers, body, _) in zip(PAYLOADS, ANSWERS, strict=True)
     }
     assert found == EXPECTED

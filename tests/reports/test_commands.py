@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from xml.etree import ElementTree as ET
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
