@@ -9,6 +9,8 @@ and endpoint URLs are shown through `safe_url`).
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,12 @@ MAX_MESSAGE_CHARS = 300
 MAX_SWAGGER_CHARS = 20_000
 LATENCY_ROWS: tuple[tuple[str, str], ...] = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"))
 LATENCY_ROWS += (("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max"))
+METRIC_UNITS = {"error_rate": "%", "rps": "rps", "throughput_rps": "rps", "timeout": "ms"}
+"""Units of a check's figures when the check record does not carry one (latency: ms)."""
+BEYOND_MARK = " †"
+"""After a percentile whose rank lies beyond the data (fewer values than `min_samples`)."""
+STATUS_CSS = {"PASS": "PASS", "FAIL": "FAIL", "INCONCLUSIVE": "UNJUDGED", "CANNOT JUDGE": "UNJUDGED"}
+_LINE = re.compile(r"\((?P<change>[+-][^,]*), limit (?P<limit>[^,)]+)(?:, 95% CI (?P<low>[^.]+(?:\.\d+)?[^.]*)\.\.(?P<high>[^)]+))?\)")
 COMPARED: tuple[tuple[str, str | None, str, str], ...] = (
     ("p50", "latency_ms", "p50", "ms"),
     ("p95", "latency_ms", "p95", "ms"),
@@ -45,12 +53,16 @@ def report_data(
     generated_at: str,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data."""
+    label = info.get("label") or run_dir.name
     return {
-        "title": f"scorebench report: {info.get('label') or run_dir.name}",
-        "run_name": run_dir.name,
+        "title": f"scorebench report: {label}",
+        "run_name": run_dir.name if run_dir.name != label else None,  # the folder once, not twice
         "generated_at": generated_at,
-        "verdict": {"status": status[0], "exit_code": status[1], "lines": [v.line for v in verdicts]},
-        "run": run_rows(info, summary),
+        "verdict": {"status": status[0], "exit_code": status[1], "lines": [v.line for v in verdicts],
+                    "css": STATUS_CSS.get(status[0], "UNJUDGED")},
+        "checks": [check_row(v) for v in verdicts],
+        "run": [row for row in run_rows(info, summary) if row[0] != "label"],
+        "harness_note": harness_note(info, summary),
         "partial": info.get("partial_reason") if info.get("partial") else None,
         "telemetry_error": telemetry_error(info),
         "summary": summary,
@@ -100,7 +112,65 @@ def latency_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
         "server": server.get("duration_ms") or {},
         "rest": server.get("rest_ms") or {},
     }
-    return [{"stat": label, **{k: _ms(v.get(key)) for k, v in columns.items()}} for label, key in LATENCY_ROWS]
+    counts = {"all": summary["count"], "ok": summary["ok"], "server": server.get("matched", 0)}
+    counts["rest"] = counts["server"]
+    return [
+        {"stat": label, **{k: _ms(v.get(key)) + _beyond(label, counts[k]) for k, v in columns.items()}}
+        for label, key in LATENCY_ROWS
+    ]
+
+
+def min_samples(label: str) -> int:
+    """Fewest values for which the percentile `label` (p90, p99.9, …) has a value beyond it:
+    ceil(1 / (1 - q/100)) — p99.9 needs 1000, p99 100, p95 20."""
+    if not label.startswith("p"):
+        return 0
+    return math.ceil(round(1.0 / (1.0 - float(label[1:]) / 100.0), 9))
+
+
+def _beyond(label: str, count: int) -> str:
+    return BEYOND_MARK if 0 < count < min_samples(label) else ""
+
+
+def harness_note(info: dict[str, Any], summary: dict[str, Any]) -> str | None:
+    """Why the server saw more requests than the load sent: the preflight warm-up (and any other
+    request the harness made itself), excluded from every statistic."""
+    warmup = (info.get("preflight") or {}).get("warmup_request_id")
+    probe_rows = (info.get("probe") or {}).get("rows")
+    server_rows = (summary.get("server") or {}).get("rows")
+    if not warmup:
+        return None
+    extra = probe_rows - server_rows if isinstance(probe_rows, int) and isinstance(server_rows, int) else None
+    counted = f"{probe_rows} telemetry rows fetched, {server_rows} used: " if extra else ""
+    return (
+        f"{counted}the harness sent {extra or 1} request{'s' if (extra or 1) > 1 else ''} of its own before the load "
+        f"(the preflight warm-up, x-ms-client-request-id {warmup}); it is excluded from every figure here."
+    )
+
+
+def check_row(check: Any) -> dict[str, str]:
+    """One check as a row: metric, baseline, now, change, 95 % interval, limit, status (colour class)."""
+    low, high = getattr(check, "low", None), getattr(check, "high", None)
+    parsed = _LINE.search(check.line or "")
+    interval = f"{_num(low)} … {_num(high)}" if low is not None and high is not None else ""
+    if not interval and parsed and parsed["low"]:
+        interval = f"{parsed['low']} … {parsed['high']}"
+    limit = getattr(check, "limit", None)
+    limit_text = str(limit) if isinstance(limit, str) else _num(limit) if limit is not None else ""
+    unit = getattr(check, "unit", None) or METRIC_UNITS.get(check.name, "ms")
+    return {
+        "name": check.name,
+        "kind": str(getattr(check, "kind", "") or ("baseline" if parsed else check.name)),
+        "metric": str(getattr(check, "metric", None) or check.name),
+        "baseline": _num(getattr(check, "reference", getattr(check, "baseline", None)), unit),
+        "now": _num(getattr(check, "value", getattr(check, "current", None)), unit),
+        "change": parsed["change"] if parsed else "",
+        "interval": interval,
+        "limit": limit_text or (parsed["limit"] if parsed else ""),
+        "status": check.status,
+        "css": STATUS_CSS.get(check.status, "UNJUDGED"),
+        "line": check.line,
+    }
 
 
 def outcome_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -209,6 +279,14 @@ def _delta(now: float | None, then: float | None, unit: str) -> str:
     return f"{(now / then - 1) * 100:+.1f}%" if then else "–"
 
 
+def _num(value: Any, unit: str = "") -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    if unit in ("%", "share"):
+        return f"{value * 100:.2f}%"
+    return f"{value:.4g}{' ' + unit if unit else ''}"
+
+
 def _ms(value: Any) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) else "–"
 
@@ -229,7 +307,8 @@ def _telemetry_source(info: dict[str, Any]) -> str | None:
     probe = info.get("probe") or {}
     source = probe.get("source") or info.get("telemetry")
     if source and probe.get("rows") is not None:
-        return f"{source} ({probe['rows']} rows)"
+        warmup = " incl. the harness's warm-up request" if (info.get("preflight") or {}).get("warmup_request_id") else ""
+        return f"{source} ({probe['rows']} rows fetched{warmup})"
     return source
 
 
