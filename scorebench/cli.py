@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "baseline": ("scorebench.commands.baseline", "save a run as a named baseline"),
     "check": ("scorebench.commands.check", "compare a run with a baseline (exit 1 on regression)"),
     "payloads": ("scorebench.commands.payloads", "generate a payload set (.jsonl) from a CSV of model inputs"),
+    "trend": ("scorebench.commands.trend", "a label's runs over time, one page; fails when the newest drifted"),
     "endpoint": ("scorebench.commands.endpoint", "find an Azure ML service: show, keys, logs, enable-insights"),
 }
 RAW_ARGV_COMMANDS = ("ab",)

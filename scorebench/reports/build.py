@@ -226,6 +226,7 @@ def write_report(
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [v.line for v in result.verdicts]
+    document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(result.html, encoding="utf-8")
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)

@@ -192,3 +192,21 @@ def pgm_pixels(path: Path) -> bytes:
     fields = data.split(maxsplit=4)
     assert fields[0] == b"P5", path
     return fields[4]
+
+
+def test_trend_page_draws_its_charts(tmp_path: Path) -> None:
+    import numpy as np
+
+    from scorebench.reports import trend, trendpage
+    from scorebench.reports.html import render_page
+    from tests.reports.test_trend import entry
+
+    entries = [entry(50.0 * 1.08**i, name=f"2026111{i}T000000Z-demo") for i in range(5)]
+    drift = trend.drift_check(entries, np.full(2000, 50.0 * 1.08**4), trend.parse_drift("p95:+15%"), 5)
+    baseline = {"name": "demo-v1", "summary": {"latency_ms": {"p95": 50.0}}}
+    data = trendpage.trend_data("demo", trend.trend_rows(entries), drift, baseline, CLOCK, "runs")
+    page = written(render_page("trend.html.j2", data), tmp_path, "trend.html")
+    result = probe(page, tmp_path)
+    assert set(result["canvases"]) == {"trend-latency", "trend-errors", "trend-throughput"}
+    assert "baseline demo-v1 p95" in {d["label"] for d in result["charts"]["trend-latency"]["datasets"]}
+    screenshot(page, "trend", tmp_path, height=1400)
