@@ -31,7 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, load_profile, tool_versions
@@ -79,6 +79,10 @@ class RunSettings:
     key: str | None = None
     service: dict[str, Any] = dataclasses.field(default_factory=dict)
     timeout_explicit: bool = False
+    slos: list[str] = dataclasses.field(default_factory=list)
+    junit: str | None = None
+    answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""
 
 
 def execute(settings: RunSettings) -> int:
@@ -217,6 +221,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         "app_insights_id": settings.probe_options.get("resource_id"),
         "baseline": settings.baseline,
         "thresholds": settings.thresholds,
+        "slos": settings.slos,
         "preflight": {
             "health_status": checked.health_status,
             "swagger": SWAGGER_FILE if checked.swagger_text is not None else None,
@@ -340,15 +345,19 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
     outcome = report_outcome(
-        call("report", run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s)
-    )
-    for line in outcome.verdict_lines:
-        print(line)
+        call("report", run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
+             slos=settings.slos)
+    )  # fmt: skip
     print(f"run directory: {run_dir}")
     print(f"report: {outcome.report_path or run_dir / 'report.html'}", flush=True)
-    if probe_error and settings.telemetry_required:
+    if probe_error and settings.telemetry_required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")
+    from scorebench.commands.report import publish_verdict
+
+    publish_verdict(run_dir, settings.junit)
+    for line in outcome.verdict_lines:
+        print(line)
     if interrupted:
         print("run: partial (interrupted); exit 130", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return outcome.exit_code if outcome.exit_code in (0, 1, EXIT_HARNESS) else EXIT_HARNESS
+    return outcome.exit_code if outcome.exit_code in EXIT_CODES else EXIT_HARNESS

@@ -21,7 +21,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "probe": ("scorebench.probes.collect", "probe_run"),
     "report": ("scorebench.reports.build", "write_report"),
     "load_baseline": ("scorebench.reports.baseline", "load_baseline"),
-    "configured_thresholds": ("scorebench.reports.checks", "configured_thresholds"),
+    "configured_thresholds": ("scorebench.config", "configured_thresholds"),
     "parse_threshold": ("scorebench.reports.checks", "parse_threshold"),
     "baselines_dir": ("scorebench.reports.baseline", "baselines_dir"),
     "resolve_service": ("scorebench.azureml.service", "resolve_service"),

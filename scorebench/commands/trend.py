@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     newest = args.out / entries[-1].name
     latency = frames.read_samples_frame(newest)["latency_ms"].to_numpy(dtype="float64")
     drift = trend.drift_check(entries, latency, limit, args.drift_runs)
-    baseline = baselines.load_baseline(args.baseline, baselines.baselines_dir(args.baselines_dir)) if args.baseline else None
+    baseline = (
+        baselines.load_baseline(args.baseline, baselines.baselines_dir(args.baselines_dir)) if args.baseline else None
+    )
     rows = trend.trend_rows(entries)
     generated_at = utc_iso(datetime.now(UTC))
     data = trendpage.trend_data(entries[-1].label, rows, drift, baseline, generated_at, str(args.out))

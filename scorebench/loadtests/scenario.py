@@ -62,6 +62,8 @@ except ImportError:
 SCENARIO_NAME = "score"
 FLUSH_EVERY_S = 0.5
 ENV = os.environ
+ANSWER_CHECK = outcomes.AnswerCheck.from_dict(json.loads(ENV.get("SCOREBENCH_ANSWER_CHECK") or "{}"))
+"""What a prediction looks like (set by scorebench run from the preflight's warm-up answer)."""
 
 
 def _fail(message: str) -> None:
@@ -214,6 +216,7 @@ def _on_request(
                 bytes_received=response_length or 0,
                 payload_id=info["payload_id"],
                 worker=WORKER,
+                answer_digest=info["digest"],
             )
         )
         writer.flush_if_due()
@@ -228,16 +231,18 @@ for _hook, _listener in ((events.init, _on_init), (events.quitting, _on_quitting
 # ---- the user -------------------------------------------------------------------------------
 
 
-def _classify(response: Any) -> tuple[int, str, float | None]:
-    """(status, outcome, server_fn_ms) of a finished FastHttpSession response."""
+def _classify(response: Any) -> tuple[int, str, float | None, str]:
+    """(status, outcome, server_fn_ms, answer_digest) of a finished FastHttpSession response."""
     status = int(response.status_code or 0)
     error = response.request_meta.get("exception")
     if status == 0 or (error is not None and not isinstance(error, LocustBadStatusCode)):
-        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None
+        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, ""
     headers = response.headers if response.headers is not None else {}
-    body = response.content if 200 <= status < 300 else None
-    outcome = outcomes.classify_response(status, headers.get(outcomes.RUN_FAILED_HEADER), body)
-    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER))
+    body = response.content if 200 <= status < 300 else None  # only 2xx bodies are decoded
+    outcome, digest = outcomes.classify(
+        status, body, headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER), ANSWER_CHECK
+    )
+    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest
 
 
 def _paced_wait(user: ScoringUser) -> float:
@@ -278,6 +283,7 @@ class ScoringUser(FastHttpUser):
             "status": 0,
             "outcome": "read_error",  # replaced by _classify once the answer is in
             "server_fn_ms": None,
+            "digest": "",
         }
         headers = {**BASE_HEADERS, "x-ms-client-request-id": request_id}
         with self.client.post(
@@ -288,7 +294,7 @@ class ScoringUser(FastHttpUser):
             context={"scorebench": info},
             catch_response=True,
         ) as response:
-            info["status"], info["outcome"], info["server_fn_ms"] = _classify(response)
+            info["status"], info["outcome"], info["server_fn_ms"], info["digest"] = _classify(response)
             if info["outcome"] == "ok":
                 response.success()
             else:

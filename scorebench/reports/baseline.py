@@ -3,7 +3,8 @@
 A baseline carries what a later comparison needs: the run's summary, load profile, payload-set
 hash, environment, a bounded sorted latency sample and per-second request counts (for the
 bootstrap in reports/checks.py), and for the report's overlay charts a percentile curve and
-per-second series (optional: older baselines lack them and are read all the same). Rules: never overwrite a baseline (a new name per change);
+per-second series (optional: older baselines lack them and are read all the same).
+Rules: never overwrite a baseline (a new name per change);
 `normalize_baseline` upgrades older versions on load, in one place; building the document is
 pure (`baseline_document`), only `save_baseline` writes.
 """

@@ -142,7 +142,7 @@ def latency_time_spec(
     s = time_series
     lines = [series(name, s["t_s"], s[name], COLORS[name], dash=name == "max") for name in ("p50", "p95", "p99", "max")]
     extra, y2 = load_overlay(load)
-    title = f"Latency percentiles per {bucket_s:g} s (ms, all requests)" + (f" and {load['label']}" if extra else "")
+    title = f"Latency percentiles per {bucket_s:g} s (ms, all requests)" + (f" and {load['label']}" if load and extra else "")
     return spec(chart_id, title, x, axis("ms", 0.0), lines + extra, y2=y2)
 
 
@@ -164,15 +164,17 @@ def overlay_cdf_spec(chart_id: str, now: dict[str, list[float]], then: dict[str,
     lines = [series("this run", *cdf_points(now), COLORS["p95"])]
     if then and then.get("pct"):
         lines.insert(0, series("baseline", *cdf_points(then), COLORS["base"], dash=True))
-    return spec(chart_id, "Latency distribution, both runs (CDF)", axis("latency (ms)", 0.0), axis("share", 0, 1), lines)
+    return spec(
+        chart_id, "Latency distribution, both runs (CDF)", axis("latency (ms)", 0.0), axis("share", 0, 1), lines
+    )
 
 
 def overlay_time_spec(
     chart_id: str, now: dict[str, list[Any]], then: dict[str, list[Any]] | None, x: dict[str, Any]
 ) -> dict[str, Any]:
     """p50 and p95 per bucket of both runs on one time axis (seconds since each run's start)."""
-    lines = [series(f"p50 this run", now["t_s"], now["p50"], COLORS["p50"]),
-             series(f"p95 this run", now["t_s"], now["p95"], COLORS["p95"])]  # fmt: skip
+    lines = [series("p50 this run", now["t_s"], now["p50"], COLORS["p50"]),
+             series("p95 this run", now["t_s"], now["p95"], COLORS["p95"])]  # fmt: skip
     if then and then.get("t_s"):
         lines += [series("p50 baseline", then["t_s"], then["p50"], COLORS["p50"], dash=True),
                   series("p95 baseline", then["t_s"], then["p95"], COLORS["p95"], dash=True)]  # fmt: skip

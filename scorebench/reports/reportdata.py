@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +19,20 @@ import pandas as pd
 
 from scorebench.core.records import utc_from_epoch
 from scorebench.core.secrets import safe_url
-from scorebench.reports.checks import Verdict
+from scorebench.reports.checks import Check
 
 MAX_EXCEPTIONS = 50
 MAX_MESSAGE_CHARS = 300
 MAX_SWAGGER_CHARS = 20_000
 LATENCY_ROWS: tuple[tuple[str, str], ...] = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"))
 LATENCY_ROWS += (("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max"))
-METRIC_UNITS = {"error_rate": "%", "rps": "rps", "throughput_rps": "rps", "timeout": "ms"}
-"""Units of a check's figures when the check record does not carry one (latency: ms)."""
+METRIC_UNITS = {"error_rate": "%", "model_error_rate": "%", "rps": "rps"}
+"""Units of a metric's own figures in a relative check's reference (rates are fractions; else ms)."""
+RELATIVE_KINDS = ("baseline", "drift", "candidate")
+_OPERATOR = re.compile(r"<=|>=|<|>")
 BEYOND_MARK = " †"
 """After a percentile whose rank lies beyond the data (fewer values than `min_samples`)."""
-STATUS_CSS = {"PASS": "PASS", "FAIL": "FAIL", "INCONCLUSIVE": "UNJUDGED", "CANNOT JUDGE": "UNJUDGED"}
-_LINE = re.compile(r"\((?P<change>[+-][^,]*), limit (?P<limit>[^,)]+)(?:, 95% CI (?P<low>[^.]+(?:\.\d+)?[^.]*)\.\.(?P<high>[^)]+))?\)")
+STATUS_CSS = {"PASS": "PASS", "FAIL": "FAIL", "INCONCLUSIVE": "UNJUDGED", "INTERRUPTED": "UNJUDGED"}
 COMPARED: tuple[tuple[str, str | None, str, str], ...] = (
     ("p50", "latency_ms", "p50", "ms"),
     ("p95", "latency_ms", "p95", "ms"),
@@ -48,7 +50,7 @@ def report_data(
     exceptions: pd.DataFrame,
     swagger: dict[str, Any] | None,
     baseline: dict[str, Any] | None,
-    verdicts: list[Verdict],
+    verdicts: list[Check],
     status: tuple[str, int],
     generated_at: str,
 ) -> dict[str, Any]:
@@ -58,8 +60,12 @@ def report_data(
         "title": f"scorebench report: {label}",
         "run_name": run_dir.name if run_dir.name != label else None,  # the folder once, not twice
         "generated_at": generated_at,
-        "verdict": {"status": status[0], "exit_code": status[1], "lines": [v.line for v in verdicts],
-                    "css": STATUS_CSS.get(status[0], "UNJUDGED")},
+        "verdict": {
+            "status": status[0],
+            "exit_code": status[1],
+            "lines": [v.line for v in verdicts],
+            "css": STATUS_CSS.get(status[0], "UNJUDGED"),
+        },
         "checks": [check_row(v) for v in verdicts],
         "run": [row for row in run_rows(info, summary) if row[0] != "label"],
         "harness_note": harness_note(info, summary),
@@ -148,29 +154,57 @@ def harness_note(info: dict[str, Any], summary: dict[str, Any]) -> str | None:
     )
 
 
-def check_row(check: Any) -> dict[str, str]:
-    """One check as a row: metric, baseline, now, change, 95 % interval, limit, status (colour class)."""
-    low, high = getattr(check, "low", None), getattr(check, "high", None)
-    parsed = _LINE.search(check.line or "")
-    interval = f"{_num(low)} … {_num(high)}" if low is not None and high is not None else ""
-    if not interval and parsed and parsed["low"]:
-        interval = f"{parsed['low']} … {parsed['high']}"
-    limit = getattr(check, "limit", None)
-    limit_text = str(limit) if isinstance(limit, str) else _num(limit) if limit is not None else ""
-    unit = getattr(check, "unit", None) or METRIC_UNITS.get(check.name, "ms")
-    return {
-        "name": check.name,
-        "kind": str(getattr(check, "kind", "") or ("baseline" if parsed else check.name)),
-        "metric": str(getattr(check, "metric", None) or check.name),
-        "baseline": _num(getattr(check, "reference", getattr(check, "baseline", None)), unit),
-        "now": _num(getattr(check, "value", getattr(check, "current", None)), unit),
-        "change": parsed["change"] if parsed else "",
-        "interval": interval,
-        "limit": limit_text or (parsed["limit"] if parsed else ""),
-        "status": check.status,
-        "css": STATUS_CSS.get(check.status, "UNJUDGED"),
-        "line": check.line,
+def check_row(check: Check) -> dict[str, str]:
+    """One check as a row: metric, baseline, now, change, 95 % interval, limit, status (colour class).
+
+    Relative checks (kind baseline/drift/candidate, unit % or pp) carry the change as `value` and the
+    reference's figure as `reference`; "now" is derived from the two. Absolute checks (slo, timeout)
+    carry this run's figure and its interval."""
+    relative = check.unit in ("%", "pp") and check.kind in RELATIVE_KINDS
+    row = {"name": check.name, "kind": check.kind, "metric": check.metric, "status": check.status,
+           "css": STATUS_CSS.get(check.status, "UNJUDGED"), "line": check.line}  # fmt: skip
+    if relative:
+        ref_unit = METRIC_UNITS.get(check.metric, "ms")
+        now = _derived_now(check)
+        return row | {
+            "baseline": _num(check.reference, ref_unit),
+            "now": _num(now, ref_unit),
+            "change": _signed(check.value, check.unit),
+            "interval": _interval(check.low, check.high, lambda v: _signed(v, check.unit)),
+            "limit": _signed(check.limit, check.unit),
+        }
+    op = _OPERATOR.search(check.name)
+    return row | {
+        "baseline": "–",
+        "now": _plain(check.value, check.unit),
+        "change": "–",
+        "interval": _interval(check.low, check.high, lambda v: _plain(v, check.unit)),
+        "limit": f"{op.group(0) if op else '≤'} {_plain(check.limit, check.unit)}" if check.limit is not None else "–",
     }
+
+
+def _derived_now(check: Check) -> float | None:
+    if check.reference is None or check.value is None:
+        return None
+    if check.unit == "pp":
+        return check.reference + check.value / 100.0
+    return check.reference * (1.0 + check.value / 100.0)
+
+
+def _interval(low: float | None, high: float | None, show: Callable[[float | None], str]) -> str:
+    if low is None and high is None:
+        return "–"
+    return f"{show(low) if low is not None else '−∞'} … {show(high) if high is not None else '∞'}"
+
+
+def _signed(value: float | None, unit: str) -> str:
+    return f"{value:+.4g}{unit}" if isinstance(value, int | float) else "–"
+
+
+def _plain(value: float | None, unit: str) -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    return f"{value:.4g}%" if unit == "%" else f"{value:.4g} {unit}".rstrip()
 
 
 def outcome_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -209,9 +243,9 @@ def exception_rows(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Verdict]) -> dict[str, Any]:
+def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Check]) -> dict[str, Any]:
     """Side by side: baseline, this run, the change, and the check verdict for that metric."""
-    by_metric = {v.name: v for v in verdicts}
+    by_metric = {v.metric: v for v in verdicts if v.kind == "baseline"}
     names = {"p50": "p50", "p95": "p95", "p99": "p99", "mean": "mean", "error rate": "error_rate"}
     names["throughput"] = "rps"
     rows = []
@@ -234,7 +268,7 @@ def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: l
         "created_at": baseline.get("created_at"),
         "run": baseline.get("run", {}).get("label") or baseline.get("run", {}).get("started_at"),
         "rows": rows,
-        "notes": [v.line for v in verdicts if v.name == "baseline"],
+        "notes": [v.line for v in verdicts if v.metric == "comparable"],
     }
 
 
@@ -307,7 +341,9 @@ def _telemetry_source(info: dict[str, Any]) -> str | None:
     probe = info.get("probe") or {}
     source = probe.get("source") or info.get("telemetry")
     if source and probe.get("rows") is not None:
-        warmup = " incl. the harness's warm-up request" if (info.get("preflight") or {}).get("warmup_request_id") else ""
+        warmup = (
+            " incl. the harness's warm-up request" if (info.get("preflight") or {}).get("warmup_request_id") else ""
+        )
         return f"{source} ({probe['rows']} rows fetched{warmup})"
     return source
 

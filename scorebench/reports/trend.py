@@ -2,34 +2,37 @@
 
 `trend_rows` turns the runs of an out folder (reports/extras.RunEntry) into one row per run:
 p50/p95/p99 (ms), error rate, model errors, throughput and the run's verdict. `drift_check`
-compares the newest run with the median of the previous N *accepted* runs (verdict PASS), so a
+(→ a reports.checks `Check` of kind `drift`: value, low and high are the change in %, reference
+the median in ms) compares the newest run with the median of the previous N *accepted* runs (verdict PASS), so a
 p95 that creeps +8 % per release fails a +15 % drift limit after a few releases even though each
 release passed its own +10 % check against the one before.
 Rules:
 - the reference is the median of the accepted earlier runs' figures, taken as fixed (it is the
   level the team accepted); the newest run's uncertainty is the 95 % distribution-free
-  order-statistic interval of its percentile (reports/checks.rank_interval) from its samples;
+  order-statistic interval of its percentile (reports/intervals.percentile_interval) from
+  its samples;
 - three-way, as every check: PASS when the whole interval of the change is within the limit,
   FAIL when wholly beyond it, else INCONCLUSIVE (also with fewer than MIN_REFERENCE_RUNS
   accepted earlier runs, or without the newest run's samples);
-- exit codes: PASS 0, FAIL 1, INCONCLUSIVE 3 (`EXIT_BY_STATUS`).
+- exit codes: PASS 0, FAIL 1, INCONCLUSIVE 3 (reports.checks `EXIT_BY_STATUS`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import statistics
 from typing import Any
 
 import numpy as np
 
-from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
-from scorebench.reports.checks import rank_interval
+from scorebench.core.errors import HarnessError
+from scorebench.reports.checks import EXIT_BY_STATUS, INCONCLUSIVE, PASS, Check, decide
+from scorebench.reports.intervals import percentile_interval
 from scorebench.reports.extras import RunEntry
 
-PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
-EXIT_BY_STATUS = {PASS: EXIT_PASSED, FAIL: EXIT_FAILED, INCONCLUSIVE: EXIT_INCONCLUSIVE}
+__all__ = ["EXIT_BY_STATUS", "DriftLimit", "accepted", "drift_check", "parse_drift", "trend_rows"]
 DEFAULT_DRIFT = "p95:+15%"
 DEFAULT_REFERENCE_RUNS = 5
 MIN_REFERENCE_RUNS = 2
@@ -47,29 +50,6 @@ class DriftLimit:
     @property
     def text(self) -> str:
         return f"{self.metric}:+{self.amount_pct:g}%"
-
-
-@dataclasses.dataclass(frozen=True)
-class DriftCheck:
-    """The drift check's result, with the field names of a reports.checks `Check` record."""
-
-    name: str
-    kind: str
-    metric: str
-    limit: str
-    value: float | None
-    """The newest run's figure (ms)."""
-    reference: float | None
-    """The median of the previous accepted runs' figures (ms)."""
-    low: float | None
-    """Lower end of the 95 % interval of the change (0.1 = +10 %)."""
-    high: float | None
-    unit: str
-    status: str
-    line: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def parse_drift(text: str) -> DriftLimit:
@@ -108,7 +88,7 @@ def trend_rows(entries: list[RunEntry]) -> list[dict[str, Any]]:
 
 def drift_check(
     entries: list[RunEntry], newest_latency_ms: np.ndarray | None, limit: DriftLimit, reference_runs: int
-) -> DriftCheck:
+) -> Check:
     """The newest entry against the median of the `reference_runs` accepted runs before it."""
     newest, earlier = entries[-1], [e for e in entries[:-1] if accepted(e)][-reference_runs:]
     value = newest.summary["latency_ms"].get(limit.metric)
@@ -120,10 +100,10 @@ def drift_check(
     reference = float(statistics.median(figures))
     if newest_latency_ms is None or len(newest_latency_ms) == 0:
         return _result(limit, value, reference, None, None, INCONCLUSIVE, "the newest run has no samples to bound")
-    low_ms, high_ms = rank_interval(np.sort(newest_latency_ms), DRIFT_METRICS[limit.metric])
+    low_ms, high_ms = percentile_interval(newest_latency_ms, DRIFT_METRICS[limit.metric])
     low, high = low_ms / reference - 1.0, high_ms / reference - 1.0
     bound = limit.amount_pct / 100.0
-    status = PASS if high <= bound else FAIL if low > bound else INCONCLUSIVE
+    status = decide(low, high, bound, upper=True, inclusive=True)
     return _result(limit, value, reference, low, high, status, f"median of {len(figures)} accepted earlier runs")
 
 
@@ -135,19 +115,21 @@ def _result(
     high: float | None,
     status: str,
     why: str,
-) -> DriftCheck:
+) -> Check:
     shown = f"{value:.1f} ms" if value is not None else "no value"
     if reference is None or low is None or high is None:
         line = f"{status} drift {limit.metric}: {shown} ({why}; limit +{limit.amount_pct:g}%)"
     else:
-        change = value / reference - 1.0 if value is not None else 0.0
+        change_now = value / reference - 1.0 if value is not None else 0.0
         line = (
             f"{status} drift {limit.metric}: {shown} vs {reference:.1f} ms, the {why} "
-            f"({change * 100:+.1f}%, limit +{limit.amount_pct:g}%, 95% CI {low * 100:+.1f}%..{high * 100:+.1f}%)"
+            f"({change_now * 100:+.1f}%, limit +{limit.amount_pct:g}%, 95% CI {low * 100:+.1f}%..{high * 100:+.1f}%)"
         )
-    return DriftCheck(f"drift_{limit.metric}", "drift", limit.metric, f"+{limit.amount_pct:g}%", value, reference,
-                      _round(low), _round(high), "ms", status, line)  # fmt: skip
+    change = value / reference - 1.0 if value is not None and reference else None
+    return Check(f"drift {limit.text}", "drift", limit.metric, limit.amount_pct, _pct(change), reference,
+                 _pct(low), _pct(high), "%", status, line)  # fmt: skip
 
 
-def _round(value: float | None) -> float | None:
-    return round(value, 6) if value is not None else None
+def _pct(fraction: float | None) -> float | None:
+    """A change as a percentage (None when unknown or unbounded: JSON has no infinity)."""
+    return round(fraction * 100.0, 4) if fraction is not None and math.isfinite(fraction) else None

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from scorebench.reports.charts import COLORS, axis, series, spec
-from scorebench.reports.trend import DriftCheck
+from scorebench.reports.checks import Check
+from scorebench.reports.reportdata import check_row
 
 
 def trend_data(
     label: str,
     rows: list[dict[str, Any]],
-    drift: DriftCheck,
+    drift: Check,
     baseline: dict[str, Any] | None,
     generated_at: str,
     out_dir: str,
@@ -29,9 +30,10 @@ def trend_data(
         "out_dir": out_dir,
         "generated_at": generated_at,
         "rows": [_shown(row) for row in rows],
-        "drift": drift.to_dict() | {"css": {"PASS": "PASS", "FAIL": "FAIL"}.get(drift.status, "UNJUDGED")},
-        "drift_shown": _drift_shown(drift),
-        "baseline": {"name": baseline.get("name"), "p95": baseline["summary"]["latency_ms"].get("p95")} if baseline else None,
+        "drift": check_row(drift),
+        "baseline": {"name": baseline.get("name"), "p95": baseline["summary"]["latency_ms"].get("p95")}
+        if baseline
+        else None,
         "chart_specs": trend_charts(rows, baseline),
     }
 
@@ -70,17 +72,4 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "error_text": f"{rate * 100:.2f}%" if isinstance(rate, int | float) else "–",
         "rps_text": f"{row['throughput_rps']:.2f} rps" if isinstance(row["throughput_rps"], int | float) else "–",
         "css": {"PASS": "PASS", "FAIL": "FAIL"}.get(row["verdict"], "UNJUDGED"),
-    }
-
-
-def _drift_shown(drift: DriftCheck) -> dict[str, str]:
-    def pct(value: float | None) -> str:
-        return f"{value * 100:+.1f}%" if value is not None else "–"
-
-    change = drift.value / drift.reference - 1.0 if drift.value is not None and drift.reference else None
-    return {
-        "value": f"{drift.value:.1f} ms" if drift.value is not None else "–",
-        "reference": f"{drift.reference:.1f} ms" if drift.reference is not None else "–",
-        "change": pct(change),
-        "interval": f"{pct(drift.low)} … {pct(drift.high)}" if drift.low is not None else "–",
     }

@@ -99,7 +99,7 @@ def payload_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
     if "payload_id" not in samples or len(samples) == 0:
         return []
     ids = samples["payload_id"].astype("string").fillna("(none)")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for payload, part in samples.groupby(ids.to_numpy(), sort=True):
         latency = part["latency_ms"].to_numpy(dtype="float64")
         errors = int((part["outcome"].astype("string") != "ok").sum())

@@ -67,8 +67,8 @@ def make_ramp_run(run_dir: Path) -> Path:
         lines.append(f"{int(START_EPOCH_S) + second},{users},,Aggregated,{users * 18:.2f},0,55" + ",0" * 17)
     (locust / "locust_stats_history.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (locust / "locust_failures.csv").write_text(
-        'Method,Name,Error,Occurrences\nPOST,/score,"HTTPError(\'502 Server Error: Bad Gateway, '
-        'Authorization: Bearer abcdefgh12345678\')",1\n',
+        "Method,Name,Error,Occurrences\nPOST,/score,\"HTTPError('502 Server Error: Bad Gateway, "
+        "Authorization: Bearer abcdefgh12345678')\",1\n",
         encoding="utf-8",
     )
     (locust / "report.html").write_text("<html><body>Locust</body></html>\n", encoding="utf-8")
@@ -85,7 +85,7 @@ def make_short_run(run_dir: Path) -> Path:
 
 
 def creep_run(out_dir: Path, index: int, factor: float) -> Path:
-    """Run `index` of label `creep`: 2,000 requests at 50 rps, latency ~30 ms × factor (narrow spread)."""
+    """Run `index` of label `creep`: 2,000 requests at 50 rps, latency ~30 ms times factor (narrow spread)."""
     stamp = utc_from_epoch(START_EPOCH_S + index * 86_400)
     run_dir = out_dir / f"{stamp[:19].replace('-', '').replace(':', '')}Z-creep"
     make_run(run_dir, count=2000, seed=100 + index, latency_factor=factor, rps=50.0, with_telemetry=False,

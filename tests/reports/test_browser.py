@@ -59,10 +59,14 @@ PROBE_TAIL = """<script>
     for (var i = 3; i < px.length; i += 4) { if (px[i] !== 0) { painted++; } }
     result.canvases[c.id] = { width: c.width, height: c.height, painted: painted };
   });
-  document.querySelectorAll("[data-chart]").forEach(function (b) { result.boxes[b.id] = b.getAttribute("data-chart"); });
+  document.querySelectorAll("[data-chart]").forEach(function (b) {
+    result.boxes[b.id] = b.getAttribute("data-chart");
+  });
   Object.values(Chart.instances).forEach(function (ch) {
     result.charts[ch.canvas.id] = {
-      datasets: ch.data.datasets.map(function (d) { return { label: d.label, axis: d.yAxisID, points: d.data.length }; }),
+      datasets: ch.data.datasets.map(function (d) {
+        return { label: d.label, axis: d.yAxisID, points: d.data.length };
+      }),
       x: [ch.scales.x.min, ch.scales.x.max]
     };
   });

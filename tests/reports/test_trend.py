@@ -32,7 +32,7 @@ def test_parse_drift(text: str, expected: tuple[str, float]) -> None:
 
 @pytest.mark.parametrize("text", ["p95:15%", "p95:-15%", "mean:+10%", "p95"])
 def test_bad_drift_is_one_line_naming_the_flag(text: str) -> None:
-    with pytest.raises(HarnessError, match="^--drift"):
+    with pytest.raises(HarnessError, match=r"^--drift"):
         trend.parse_drift(text)
 
 
@@ -42,7 +42,8 @@ def test_newest_against_the_median_of_accepted_runs() -> None:
     check = trend.drift_check(runs, np.full(1000, 140.0), trend.parse_drift("p95:+15%"), reference_runs=5)
     assert check.reference == 110.0
     assert check.status == "FAIL"  # 140 / 110 = +27.3 %, the whole interval beyond +15 %
-    assert check.low == pytest.approx(140 / 110 - 1, abs=1e-6)
+    assert check.low == pytest.approx((140 / 110 - 1) * 100, abs=1e-3)  # in %
+    assert check.kind == "drift"
     assert "median of 3 accepted earlier runs" in check.line
 
 
