@@ -198,13 +198,18 @@ def _interval(low: float | None, high: float | None, show: Callable[[float | Non
 
 
 def _signed(value: float | None, unit: str) -> str:
-    return f"{value:+.4g}{unit}" if isinstance(value, int | float) else "–"
+    return f"{'+' if value >= 0 else '-'}{_figure(abs(value))}{unit}" if isinstance(value, int | float) else "–"
 
 
 def _plain(value: float | None, unit: str) -> str:
     if not isinstance(value, int | float):
         return "–"
-    return f"{value:.4g}%" if unit == "%" else f"{value:.4g} {unit}".rstrip()
+    return f"{_figure(value)}%" if unit == "%" else f"{_figure(value)} {unit}".rstrip()
+
+
+def _figure(value: float) -> str:
+    """Four significant digits, never an exponent: 60000, 156.6, 1.381, 0.02051."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
 
 
 def outcome_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -318,7 +323,7 @@ def _num(value: Any, unit: str = "") -> str:
         return "–"
     if unit in ("%", "share"):
         return f"{value * 100:.2f}%"
-    return f"{value:.4g}{' ' + unit if unit else ''}"
+    return f"{_figure(value)}{' ' + unit if unit else ''}"
 
 
 def _ms(value: Any) -> str:

@@ -27,7 +27,7 @@ from scorebench.core.secrets import redact
 MAX_ROWS = 50
 MAX_TEXT = 300
 _NORMALISE: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"0x[0-9a-fA-F]+"), "0x…"),
+    (re.compile(r"0x[0-9a-fA-F]+"), "<addr>"),
     (re.compile(r"\b[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b"), "<id>"),
     (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<id>"),
     (re.compile(r"'[^']*'|\"[^\"]*\""), "'…'"),

@@ -72,6 +72,9 @@ def test_a_slow_creep_fails_the_drift_check_while_each_run_passes_its_own(tmp_pa
         assert outcome.exit_code == 0, outcome.verdict_lines  # +8 % against the run before: within p95:+10 %
         baselines.save_baseline(make_baseline(run_dir, name), store / f"{name}.json")
         previous = name
+    first, last = sorted(out.iterdir())[0], sorted(out.iterdir())[-1]
+    assert 'id="chart-trend"' not in (first / "report.html").read_text()  # no earlier run of the label
+    assert 'id="chart-trend"' in (last / "report.html").read_text()  # the small trend panel
     done = run_cli("trend", "--out", str(out), "--drift", "p95:+15%")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL drift p95:" in done.stdout
