@@ -142,7 +142,8 @@ def latency_time_spec(
     s = time_series
     lines = [series(name, s["t_s"], s[name], COLORS[name], dash=name == "max") for name in ("p50", "p95", "p99", "max")]
     extra, y2 = load_overlay(load)
-    title = f"Latency percentiles per {bucket_s:g} s (ms, all requests)" + (f" and {load['label']}" if load and extra else "")
+    beside = f" and {load['label']}" if load and extra else ""
+    title = f"Latency percentiles per {bucket_s:g} s (ms, all requests){beside}"
     return spec(chart_id, title, x, axis("ms", 0.0), lines + extra, y2=y2)
 
 

@@ -209,7 +209,9 @@ def _plain(value: float | None, unit: str) -> str:
 
 def _figure(value: float) -> str:
     """Four significant digits, never an exponent: 60000, 156.6, 1.381, 0.02051."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
 
 
 def outcome_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:

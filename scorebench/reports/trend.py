@@ -29,8 +29,8 @@ import numpy as np
 
 from scorebench.core.errors import HarnessError
 from scorebench.reports.checks import EXIT_BY_STATUS, INCONCLUSIVE, PASS, Check, decide
-from scorebench.reports.intervals import percentile_interval
 from scorebench.reports.extras import RunEntry
+from scorebench.reports.intervals import percentile_interval
 
 __all__ = ["EXIT_BY_STATUS", "DriftLimit", "accepted", "drift_check", "parse_drift", "trend_rows"]
 DEFAULT_DRIFT = "p95:+15%"

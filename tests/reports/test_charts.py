@@ -58,4 +58,5 @@ def test_overlays_without_a_stored_series_say_so() -> None:
     specs = runcharts.comparison_charts(now, curve, {"latency_sample_ms": [1.0, 3.0]}, 1.0, 1.0)
     assert [s["id"] for s in specs] == ["chart-cmp-cdf", "chart-cmp-time", "chart-cmp-errors"]
     assert [s["label"] for s in specs[0]["series"]] == ["baseline", "this run"]  # CDF from the old sample
-    assert specs[1]["note"] and "re-save" in specs[1]["note"]
+    assert specs[1]["note"]
+    assert "re-save" in specs[1]["note"]

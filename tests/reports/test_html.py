@@ -113,8 +113,10 @@ def test_the_verdict_and_each_check_come_first_with_interval_and_limit(with_base
     assert p95, "no p95 baseline row"
     cells = re.findall(r"<td[^>]*>(.*?)</td>", p95.group(1))
     baseline_ms, now_ms, change, interval, limit, status = cells
-    assert baseline_ms.endswith(" ms") and now_ms.endswith(" ms")
-    assert change.startswith("+") and re.fullmatch(r"\+[\d.]+% … \+[\d.]+%", interval)
+    assert baseline_ms.endswith(" ms")
+    assert now_ms.endswith(" ms")
+    assert change.startswith("+")
+    assert re.fullmatch(r"\+[\d.]+% … \+[\d.]+%", interval)
     assert (limit, status) == ("+10%", "FAIL")
 
 
@@ -124,7 +126,8 @@ def test_percentiles_beyond_the_data_are_marked(tmp_path: Path) -> None:
     data = build_report(make_short_run(tmp_path / "short"), generated_at=CLOCK).data
     rows = {row["stat"]: row["all"] for row in data["latency_rows"]}
     assert rows["p95"] == "38.0"  # 20 requests: p95 has a value beyond it
-    assert rows["p99"].endswith(" †") and rows["p99.9"].endswith(" †")
+    assert rows["p99"].endswith(" †")
+    assert rows["p99.9"].endswith(" †")
 
 
 def test_the_warm_up_request_is_explained_and_the_run_folder_shown_once(tmp_path: Path) -> None:

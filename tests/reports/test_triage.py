@@ -24,7 +24,8 @@ def samples() -> pd.DataFrame:
 
 def test_failures_by_outcome_and_status_with_first_and_last_seen() -> None:
     rows = triage.failures(samples())
-    assert [(r["outcome"], r["status"], r["count"]) for r in rows] == [("http_5xx", "502", 2), ("timeout", "no answer", 1)]
+    found = [(r["outcome"], r["status"], r["count"]) for r in rows]
+    assert found == [("http_5xx", "502", 2), ("timeout", "no answer", 1)]
     assert rows[0]["first_seen"] == "1970-01-01T00:00:01.000000Z"
     assert rows[0]["last_seen"] == "1970-01-01T00:00:03.000000Z"
     assert rows[0]["payloads"] == "a, b"
