@@ -62,8 +62,11 @@ def test_too_few_accepted_runs_is_inconclusive() -> None:
     assert "need 2" in check.line
 
 
-def test_a_slow_creep_fails_the_drift_check_while_each_run_passes_its_own(tmp_path: Path) -> None:
-    out, store = tmp_path / "runs", tmp_path / "baselines"
+@pytest.fixture(scope="module")
+def creep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Five runs of label `creep`, p95 +8 % each, each reported against the run before (a baseline)."""
+    root = tmp_path_factory.mktemp("creep")
+    out, store = root / "runs", root / "baselines"
     previous = None
     for index in range(5):
         run_dir = creep_run(out, index, factor=1.08**index)
@@ -72,6 +75,11 @@ def test_a_slow_creep_fails_the_drift_check_while_each_run_passes_its_own(tmp_pa
         assert outcome.exit_code == 0, outcome.verdict_lines  # +8 % against the run before: within p95:+10 %
         baselines.save_baseline(make_baseline(run_dir, name), store / f"{name}.json")
         previous = name
+    return out, store
+
+
+def test_a_slow_creep_fails_the_drift_check_while_each_run_passes_its_own(creep: tuple[Path, Path]) -> None:
+    out, _ = creep
     first, last = sorted(out.iterdir())[0], sorted(out.iterdir())[-1]
     assert 'id="chart-trend"' not in (first / "report.html").read_text()  # no earlier run of the label
     assert 'id="chart-trend"' in (last / "report.html").read_text()  # the small trend panel
@@ -93,3 +101,13 @@ def test_no_runs_is_a_harness_error(tmp_path: Path) -> None:
     done = run_cli("trend", "--out", str(tmp_path))
     assert done.returncode == 2
     assert "no runs of label (any) with a summary.json" in done.stderr
+
+
+def test_trend_of_the_runs_judged_against_one_baseline(creep: tuple[Path, Path]) -> None:
+    out, store = creep
+    done = run_cli("trend", "--out", str(out), "--baseline", "creep-3", "--baselines-dir", str(store))
+    assert done.returncode == 3, done.stdout + done.stderr  # one run: nothing earlier to drift from
+    assert "INCONCLUSIVE drift p95: " in done.stdout
+    document = json.loads((out / "trend.json").read_text())
+    assert [r["baseline"] for r in document["runs"]] == ["creep-3"]
+    assert "baseline creep-3 p95" in (out / "trend.html").read_text()
