@@ -67,8 +67,13 @@ PROBE_TAIL = """<script>
       datasets: ch.data.datasets.map(function (d) {
         return { label: d.label, axis: d.yAxisID, points: d.data.length };
       }),
-      x: [ch.scales.x.min, ch.scales.x.max]
+      x: [ch.scales.x.min, ch.scales.x.max],
+      hover: null
     };
+    if (ch.data.datasets.length && ch.data.datasets[0].data.length) {
+      ch.tooltip.setActiveElements([{ datasetIndex: 0, index: 0 }], { x: 0, y: 0 });
+      result.charts[ch.canvas.id].hover = ch.tooltip.title.join(" ");
+    }
   });
   var out = document.createElement("pre");
   out.id = "sb-probe";
@@ -155,6 +160,8 @@ def test_ramp_run_carries_the_user_count_on_the_latency_chart(tmp_path: Path) ->
     assert latency["Locust users"]["axis"] == "y2"
     assert latency["Locust users"]["points"] >= 20
     assert 'href="locust/report.html"' in page.read_text(encoding="utf-8")
+    # hovering the first point names its wall-clock time (the run starts 2026-11-18T11:06:40Z)
+    assert result["charts"]["chart-percentiles"]["hover"] == "0 s · 2026-11-18 11:06:40.000 UTC"
     screenshot(page, "ramp", tmp_path)
 
 
