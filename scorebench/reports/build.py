@@ -4,8 +4,11 @@
 optional except samples) and returns a `BuildResult`; it writes nothing. `write_report` is the one
 call for the command line and for `scorebench run`: it builds, writes summary.json and
 report.html into the run directory and returns an `Outcome` (exit code, verdict lines, paths).
+Beside the run's own files it reads, when present, Locust's companions in `RUN/locust/` and the
+summary.json of earlier runs of the same label in the run's folder (reports/extras.py), for the
+offered load, the Locust link and failure messages, and the small trend panel.
 Rules: the clock is read once, here, and passed down (`generated_at`); the HTML stays small
-whatever the run size (series downsampled to MAX_POINTS buckets, tables capped).
+whatever the run size (series in at most charts.MAX_POINTS buckets, tables capped).
 """
 
 from __future__ import annotations
@@ -90,19 +93,20 @@ def build_report(
     info_load = info.get("load_profile") or {}
     chart = chart_data(samples, joined, summary, extras.locust_users(run_dir), info_load.get("rate_rps"))
     chart["specs"] += _comparison_specs(chart, samples, summary, baseline) + _trend_specs(run_dir, info, summary)
+    exceptions = frames.read_exceptions_frame(run_dir)
     data = report_data(
         run_dir=run_dir,
         info=info,
         summary=summary.to_dict(),
         charts=chart,
-        exceptions=frames.read_exceptions_frame(run_dir),
+        exceptions=exceptions,
         swagger=_read_swagger(run_dir),
         baseline=baseline,
         verdicts=found,
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
     )
-    data |= triage_data(run_dir, samples, summary)
+    data |= triage_data(run_dir, samples, exceptions, summary)
     return BuildResult(summary, found, status, exit_code, render_html(data), data)
 
 
@@ -217,7 +221,9 @@ def _trend_specs(run_dir: Path, info: dict[str, Any], summary: stats.Summary) ->
     return [runcharts.trend_panel([*points, summary.latency_ms])]
 
 
-def triage_data(run_dir: Path, samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
+def triage_data(
+    run_dir: Path, samples: pd.DataFrame, exceptions: pd.DataFrame, summary: stats.Summary
+) -> dict[str, Any]:
     """The triage tables and Locust's companions of the run (reports/triage.py, reports/extras.py)."""
     secrets_known = (os.environ.get(KEY_ENV),)
     locust_rows = [
@@ -225,7 +231,7 @@ def triage_data(run_dir: Path, samples: pd.DataFrame, summary: stats.Summary) ->
     ]
     return {
         "failures": triage.failures(samples),
-        "exception_groups": triage.exception_groups(frames.read_exceptions_frame(run_dir), secrets_known),
+        "exception_groups": triage.exception_groups(exceptions, secrets_known),
         "payload_rows": triage.payload_rows(samples),
         "traffic": triage.traffic(samples, summary.window_s),
         "locust_failures": locust_rows[: triage.MAX_ROWS],
