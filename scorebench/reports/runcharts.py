@@ -3,9 +3,9 @@
 `run_charts` → the time, distribution, client-vs-server and timeout charts of one run, with the
 offered load beside latency; `comparison_charts` → the baseline overlays (CDF, p50/p95 per second,
 error rate); `trend_panel` → the small chart of earlier runs of the same label.
-Rules: pure (frames and dicts in, plain dicts out); the offered load is Locust's user count when
-the run has Locust's stats history, else the open-model rate, else in-flight requests computed
-from the samples' start and latency; the bucket comes from `charts.bucket_seconds`.
+Rules: pure (frames and dicts in, plain dicts out); the offered load is the open-model rate when the run
+had one (`--rate`: the users are then only a pool), else Locust's user count when the run has
+Locust's stats history, else in-flight requests computed from the samples' start and latency; the bucket comes from `charts.bucket_seconds`.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def offered_load(
 ) -> dict[str, Any]:
     """The load offered to the endpoint over time: {"label", "unit", "t_s", "values", "step"}."""
     origin = origin_of(samples)
-    if users:
-        points = charts.users_series(users, origin, window_s)
-        return {"label": "Locust users", "unit": "users", "t_s": points["t_s"], "values": points["users"], "step": True}
     if rate_rps:
         ends = [0.0, round(max(window_s, bucket_s), 6)]
         return {"label": "offered rate (rps)", "unit": "requests / s", "t_s": ends, "values": [rate_rps] * 2,
                 "step": True}  # fmt: skip
+    if users:
+        points = charts.users_series(users, origin, window_s)
+        return {"label": "Locust users", "unit": "users", "t_s": points["t_s"], "values": points["users"], "step": True}
     buckets = max(1, int(np.ceil(window_s / bucket_s)))
     started = samples["started_s"].to_numpy(dtype="float64")
     latency = samples["latency_ms"].to_numpy(dtype="float64")

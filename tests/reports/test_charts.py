@@ -33,7 +33,7 @@ def test_users_are_clipped_to_the_run_and_start_at_zero() -> None:
     assert points == {"t_s": [0.0, 9.6], "users": [5, 10]}  # 99.0 is more than 1 s before the run
 
 
-def test_offered_load_prefers_locust_users_then_the_rate_then_in_flight() -> None:
+def test_offered_load_is_the_rate_then_locust_users_then_in_flight() -> None:
     samples = frame([1000.0, 1000.0], started_s=[100.0, 100.5])
     users = runcharts.offered_load(samples, 1.5, 1.0, [(100.0, 3)], None)
     rate = runcharts.offered_load(samples, 1.5, 1.0, None, 20.0)
@@ -41,6 +41,7 @@ def test_offered_load_prefers_locust_users_then_the_rate_then_in_flight() -> Non
     assert (users["label"], users["values"]) == ("Locust users", [3])
     assert (rate["label"], rate["values"], rate["t_s"]) == ("offered rate (rps)", [20.0, 20.0], [0.0, 1.5])
     assert (flight["label"], flight["values"]) == ("requests in flight", [1.5, 0.5])
+    assert runcharts.offered_load(samples, 1.5, 1.0, [(100.0, 3)], 20.0)["label"] == "offered rate (rps)"
 
 
 def test_the_latency_chart_carries_the_load_on_a_second_axis() -> None:
