@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("scorebench.commands.report", "build summary.json and report.html for a run directory"),
     "baseline": ("scorebench.commands.baseline", "save a run as a named baseline"),
     "check": ("scorebench.commands.check", "compare a run with a baseline and its SLOs (exit 1 fail, 3 inconclusive)"),
+    "alt-config": ("scorebench.commands.altconfig", "write Azure Load Testing failure criteria from the SLOs"),
     "payloads": ("scorebench.commands.payloads", "generate a payload set (.jsonl) from a CSV of model inputs"),
     "trend": ("scorebench.commands.trend", "a label's runs over time, one page; fails when the newest drifted"),
     "endpoint": ("scorebench.commands.endpoint", "find an Azure ML service: show, keys, logs, enable-insights"),

@@ -39,7 +39,7 @@ from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.parts import available, call, part, report_outcome
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, preflight
+from scorebench.preflight import PreflightResult, answer_check, preflight
 from scorebench.progress import Progress
 
 SWAGGER_FILE = "swagger.json"
@@ -112,6 +112,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
             timeout_s=plan.timeout_s, insecure=settings.insecure, swagger_location=target.service.get("swagger_uri"),
         )  # fmt: skip
         _say_preflight(checked, len(settings.payloads))
+        plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = part(f"engine:{settings.engine}")
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)

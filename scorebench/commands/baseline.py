@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from scorebench.reports.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))
+    if path.exists():
+        raise HarnessError(f"baseline {path} exists; baselines are never overwritten (choose a new --name)")
     if not args.force:
         refuse_unfit(Path(args.run_dir), args.slo)
     document = make_baseline(args.run_dir, args.name)

@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"summary: {outcome.summary_path}")
     print(f"report: {outcome.report_path}")
-    for line in outcome.verdict_lines:
-        print(line)
     publish_verdict(Path(args.run_dir), args.junit)
+    for line in outcome.verdict_lines:  # the verdict is the last line, and names the exit code
+        print(line)
     return outcome.exit_code
 
 

@@ -86,5 +86,5 @@ def _num(value: Any, empty: str = "–") -> str:
     if value is None:
         return empty
     if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
+        return f"{value:,.6g}" if abs(value) < 1e9 else f"{value:.0f}"
     return str(value)

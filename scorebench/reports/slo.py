@@ -132,7 +132,7 @@ def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
     why = ""
     q = LATENCY_METRICS.get(slo.metric, 100.0)
     if q < 100.0 and not intervals.resolvable(len(ev.latency_ms), q):
-        why = f"; too few samples to resolve {slo.metric} ({len(ev.latency_ms)}, need {math.ceil(100 / (100 - q))})"
+        why = f"; too few samples to resolve {slo.metric} ({len(ev.latency_ms)}, need {math.ceil(round(100 / (100 - q), 6))})"
         status = FAIL if status == FAIL else INCONCLUSIVE
     elif status == INCONCLUSIVE:
         why = resolve_hint(value, low, high, slo.limit, ev.count)
@@ -156,6 +156,28 @@ def judge_all(slos: Sequence[Slo], ev: SloEvidence, ok: int) -> list[Check]:
     checks = [judge_slo(slo, ev) for slo in slos]
     guard = nothing_succeeded(ev.count, ok)
     return [*checks, guard] if guard else checks
+
+
+ALT_AGGREGATES = {"p50": "p50", "p90": "p90", "p95": "p95", "p99": "p99", "p99_9": "p999", "max": "max", "mean": "avg"}
+
+
+def alt_criteria(slos: Sequence[Slo], timeout_s: float) -> list[str]:
+    """Azure Load Testing `failureCriteria.clientMetrics` lines for the same SLOs and timeout.
+
+    Azure Load Testing fails a test when a criterion is true and knows only `>` and `<`, so `p95<300ms`
+    becomes `p95(response_time_ms) > 300`; it judges the point value (no interval), and it cannot
+    tell a model error from other failures (the scenario marks every non-ok answer failed), so
+    model_error_rate is folded into `percentage(error)` by the error_rate criterion."""
+    lines = []
+    for slo in slos:
+        if slo.metric in ALT_AGGREGATES:
+            lines.append(f"{ALT_AGGREGATES[slo.metric]}(response_time_ms) > {slo.limit:g}")
+        elif slo.metric == "error_rate":
+            lines.append(f"percentage(error) > {slo.limit * 100:g}")
+        elif slo.metric == "rps":
+            lines.append(f"avg(requests_per_sec) < {slo.limit:g}")
+    lines.append(f"max(response_time_ms) > {timeout_s * 1000:g}")
+    return lines
 
 
 def _check(slo: Slo, status: str, line: str, value: float | None, low: float | None, high: float | None) -> Check:
