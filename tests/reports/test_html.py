@@ -143,3 +143,10 @@ def test_the_warm_up_request_is_explained_and_the_run_folder_shown_once(tmp_path
     assert f"{info['probe']['rows']} telemetry rows fetched, {info['probe']['rows'] - 1} used" in html
     assert "the preflight warm-up, x-ms-client-request-id " + "f" * 32 in html
     assert html.count(run_dir.name) == 1
+
+
+def test_a_check_without_figures_shows_its_line_on_the_first_screen() -> None:
+    document = make_baseline(RUNS / "small", "small-v1", created_at=CLOCK)
+    html = build_report(RUNS / "other-profile", baseline=baselines.normalize_baseline(document), generated_at=CLOCK).html
+    first = html[html.index('id="checks"') : html.index("</table>", html.index('id="checks"'))]
+    assert re.search(r'<td colspan="5">INCONCLUSIVE baseline small-v1: not comparable: load profile differs', first)
