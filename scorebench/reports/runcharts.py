@@ -5,7 +5,8 @@ offered load beside latency; `comparison_charts` → the baseline overlays (CDF,
 error rate); `trend_panel` → the small chart of earlier runs of the same label.
 Rules: pure (frames and dicts in, plain dicts out); the offered load is the open-model rate when the run
 had one (`--rate`: the users are then only a pool), else Locust's user count when the run has
-Locust's stats history, else in-flight requests computed from the samples' start and latency; the bucket comes from `charts.bucket_seconds`.
+Locust's stats history, else in-flight requests computed from the samples' start and latency;
+the bucket comes from `charts.bucket_seconds`.
 """
 
 from __future__ import annotations

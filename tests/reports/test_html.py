@@ -147,6 +147,7 @@ def test_the_warm_up_request_is_explained_and_the_run_folder_shown_once(tmp_path
 
 def test_a_check_without_figures_shows_its_line_on_the_first_screen() -> None:
     document = make_baseline(RUNS / "small", "small-v1", created_at=CLOCK)
-    html = build_report(RUNS / "other-profile", baseline=baselines.normalize_baseline(document), generated_at=CLOCK).html
+    baseline = baselines.normalize_baseline(document)
+    html = build_report(RUNS / "other-profile", baseline=baseline, generated_at=CLOCK).html
     first = html[html.index('id="checks"') : html.index("</table>", html.index('id="checks"'))]
     assert re.search(r'<td colspan="5">INCONCLUSIVE baseline small-v1: not comparable: load profile differs', first)
