@@ -219,3 +219,9 @@ def configured_slos(flags: Sequence[str] | None, **sources: Any) -> list[str]:
     for text, where in found:
         parse_slo(text, where)
     return [text for text, _ in found]
+
+
+def step_summary(*, environ: Mapping[str, str] | None = None) -> str | None:
+    """$GITHUB_STEP_SUMMARY (GitHub Actions' job summary file), when set: summary.md is appended to it."""
+    env = os.environ if environ is None else environ
+    return env.get("GITHUB_STEP_SUMMARY") or None

@@ -9,9 +9,9 @@ Steps, each failing with one HarnessError line (exit 2) the user can act on:
      404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 → a warning
      (the load will measure it); a 2xx whose decoded answer is the scoring script's caught error
      (loadtests/outcomes.py), twice in a row (one may be the service's own error rate) → the
-     endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise the answer's shape is what every later answer must have
-     (`answer_check`: --expect-schema wins; the swagger output schema only when the warm-up answer
-     satisfies it, else one warning).
+     endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise
+     the answer's shape is what every later answer must have (`answer_check`: --expect-schema
+     wins; the swagger output schema only when the warm-up answer satisfies it, else one warning).
 Rules: `requests` only (never locust here: its gevent patching breaks ssl); a key sent over plain
 http to a host that is not loopback gets a loud warning; no message ever holds the key.
 """
@@ -27,6 +27,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -341,3 +342,22 @@ def _short(exc: BaseException, key: str | None) -> str:
 
 def _stderr_warning(message: str) -> None:
     print(f"scorebench: warning: {message}", file=sys.stderr)
+
+
+def load_schema(path: Path, where: str) -> dict[str, Any]:
+    """A JSON Schema file for --expect-schema, checked before any request (one-line HarnessError)."""
+    import jsonschema
+
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HarnessError(f"{where}: cannot read {path} ({exc.strerror})") from None
+    except ValueError as exc:
+        raise HarnessError(f"{where}: {path} is not JSON ({exc})") from None
+    if not isinstance(schema, dict):
+        raise HarnessError(f"{where}: {path} is not a JSON Schema (an object)")
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise HarnessError(f"{where}: {path} is not a valid JSON Schema ({exc.message})") from None
+    return schema

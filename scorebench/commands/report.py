@@ -9,13 +9,9 @@ summary.md to $GITHUB_STEP_SUMMARY when that is set. Exit code: the printed verd
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
 
 from scorebench.core.errors import HarnessError
-
-STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +53,7 @@ def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = No
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
     from scorebench.reports.build import write_report
+    from scorebench.reports.publish import publish_verdict
 
     thresholds = config.configured_thresholds(args.threshold)
     if args.threshold and not args.baseline:
@@ -73,23 +70,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"summary: {outcome.summary_path}")
     print(f"report: {outcome.report_path}")
-    publish_verdict(Path(args.run_dir), args.junit)
+    publish_verdict(Path(args.run_dir), args.junit, config.step_summary())
     for line in outcome.verdict_lines:  # the verdict is the last line, and names the exit code
         print(line)
     return outcome.exit_code
-
-
-def publish_verdict(run_dir: Path, junit: str | None) -> None:
-    """Write --junit FILE from summary.json and append summary.md to $GITHUB_STEP_SUMMARY when set."""
-    from scorebench.reports.publish import SUMMARY_MD, render_junit
-
-    if junit:
-        document = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-        path = Path(junit)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_junit(document, run_dir.name), encoding="utf-8")
-        print(f"junit: {path}")
-    step_summary = os.environ.get(STEP_SUMMARY_ENV)
-    if step_summary and (run_dir / SUMMARY_MD).exists():
-        with open(step_summary, "a", encoding="utf-8") as handle:
-            handle.write((run_dir / SUMMARY_MD).read_text(encoding="utf-8"))

@@ -112,7 +112,8 @@ def build_report(
 
 def verdict_of(info: dict[str, Any], found: list[checks.Check]) -> tuple[str, int]:
     """(status, exit code): the checks' overall, except that an interrupted run is INTERRUPTED (130)."""
-    if info.get("partial") and "interrupt" in str(info.get("partial_reason") or "interrupt").lower():
+    reason = str(info.get("partial_reason") or "interrupt").lower()
+    if info.get("interrupted") or (info.get("partial") and "interrupt" in reason):
         return INTERRUPTED, EXIT_INTERRUPTED
     return checks.overall(found)
 

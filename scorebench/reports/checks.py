@@ -181,7 +181,8 @@ class ThresholdCheck:
         for side, ev in (("this run", current), ("the baseline", baseline)):
             n = int(ev.summary.get("count") or len(ev.latency_sample_ms))
             if not intervals.resolvable(n, q):
-                return f"too few samples to resolve {self.metric} ({n} in {side}, need {math.ceil(round(100 / (100 - q), 6))})"
+                need = math.ceil(round(100 / (100 - q), 6))
+                return f"too few samples to resolve {self.metric} ({n} in {side}, need {need})"
         return ""
 
     def _ranks_apart(self, current: Evidence, baseline: Evidence) -> bool:

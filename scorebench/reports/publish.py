@@ -1,18 +1,22 @@
 """reports/publish.py: the verdict for machines and CI pages — JUnit XML and summary.md, as strings.
 
 Both are rendered from the summary.json document (its `checks` and `verdict`), so they cannot
-disagree with it or with the exit code (docs/architecture.md, "Checks"). Rules: rendering only,
-the caller writes the files; one JUnit testcase per check (FAIL → <failure>, INCONCLUSIVE →
-<skipped> with the reason, so CI shows it without calling it a pass); summary.md holds the verdict,
-the checks and the headline numbers, ready for $GITHUB_STEP_SUMMARY.
+disagree with it or with the exit code (docs/architecture.md, "Checks"). Rules: the renderers
+return strings and `publish_verdict` is the one writer, for `run`, `report` and `check`; one JUnit
+testcase per check (FAIL → <failure>, INCONCLUSIVE → <skipped> with the reason, so CI shows it
+without calling it a pass); summary.md holds the verdict, the checks and the headline numbers,
+ready for $GITHUB_STEP_SUMMARY.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 SUMMARY_MD = "summary.md"
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️", "INTERRUPTED": "⏹️"}
 
 
@@ -88,3 +92,16 @@ def _num(value: Any, empty: str = "–") -> str:
     if isinstance(value, float):
         return f"{value:,.6g}" if abs(value) < 1e9 else f"{value:.0f}"
     return str(value)
+
+
+def publish_verdict(run_dir: Path, junit: str | None, step_summary: str | None) -> None:
+    """Write --junit FILE from the run's summary.json; append its summary.md to the step summary file."""
+    if junit:
+        document = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        path = Path(junit)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_junit(document, run_dir.name), encoding="utf-8")
+        print(f"junit: {path}")
+    if step_summary and (run_dir / SUMMARY_MD).exists():
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write((run_dir / SUMMARY_MD).read_text(encoding="utf-8"))

@@ -132,7 +132,8 @@ def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
     why = ""
     q = LATENCY_METRICS.get(slo.metric, 100.0)
     if q < 100.0 and not intervals.resolvable(len(ev.latency_ms), q):
-        why = f"; too few samples to resolve {slo.metric} ({len(ev.latency_ms)}, need {math.ceil(round(100 / (100 - q), 6))})"
+        need = math.ceil(round(100 / (100 - q), 6))
+        why = f"; too few samples to resolve {slo.metric} ({len(ev.latency_ms)}, need {need})"
         status = FAIL if status == FAIL else INCONCLUSIVE
     elif status == INCONCLUSIVE:
         why = resolve_hint(value, low, high, slo.limit, ev.count)

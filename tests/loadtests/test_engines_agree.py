@@ -85,7 +85,7 @@ def test_the_table_by_hand() -> None:
     found = {
         p.payload_id: outcomes.classify(
             status, body, headers.get("x-ms-run-function-failed"), headers.get("Retry-After"), check
-        )[0]  # fmt: skip
+        )[0]
         for p, (status, headers, body, _) in zip(PAYLOADS, ANSWERS, strict=True)
     }
     assert found == EXPECTED
