@@ -29,7 +29,7 @@ from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, H
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, load_profile, tool_versions
-from scorebench.core.secrets import check_key, redact, register, register_url, safe_url
+from scorebench.core.secrets import check_key, redact, register, register_url, safe_url, scrub
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -252,7 +252,9 @@ def _load(
 
 
 def _write_answers(run_dir: Path, answers: list[Answer]) -> None:
-    write_csv(run_dir / ANSWERS_FILE, answers, Answer)
+    """answers.csv, every known secret scrubbed (an answer may echo what it was sent)."""
+    cleaned = [dataclasses.replace(a, answer=scrub(a.answer)) for a in answers]
+    write_csv(run_dir / ANSWERS_FILE, cleaned, Answer)
 
 
 def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]) -> None:
