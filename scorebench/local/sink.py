@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from scorebench.probes.store import connect, write_envelopes, write_traffic
+from scorebench.probes.store import connect, create_traffic_log, write_envelopes, write_traffic
 
 TRACK_PATHS = ("/v2.1/track", "/v2/track")
 JITTER = 0.3
@@ -72,6 +72,11 @@ class Sink:
         """Store one batch of AmlOnlineEndpointTrafficLog rows, visible after this batch's lag."""
         with self._lock:
             return write_traffic(self._connection, records, self._batch_delay_s())
+
+    def create_traffic_log(self) -> None:
+        """Create the traffic-log table now (the endpoint's diagnostic setting is on), even before a row."""
+        with self._lock:
+            create_traffic_log(self._connection)
 
     def _batch_delay_s(self) -> float:
         if not self.delay_s:
