@@ -79,7 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("deployment", None),
     Setting("insecure", False, _bool),
     Setting("telemetry_required", False, _bool),
-    Setting("telemetry_wait", "30s"),
+    Setting("telemetry_wait", "5m"),
+    Setting("telemetry_poll", None),
+    Setting("service_name", None),
     Setting("no_progress", False, _bool),
 )
 SETTINGS_BY_DEST = {setting.dest: setting for setting in SETTINGS}

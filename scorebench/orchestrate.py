@@ -131,7 +131,10 @@ def _check_judging(settings: RunSettings) -> None:
 @contextmanager
 def _target(settings: RunSettings) -> Iterator[Target]:
     if settings.endpoint:
-        yield Target(settings.endpoint, settings.key, telemetry=settings.telemetry or "none")
+        deployment = settings.service.get("deployment")  # a managed endpoint's URL, one deployment
+        headers = {"azureml-model-deployment": str(deployment)} if deployment else {}
+        service = {"deployment": deployment} if deployment else {}
+        yield Target(settings.endpoint, settings.key, headers, telemetry=settings.telemetry or "none", service=service)
     elif settings.service:
         yield _service_target(settings)
     else:
@@ -149,6 +152,8 @@ def _service_target(settings: RunSettings) -> Target:
         "model_ids": list(getattr(resolved, "model_ids", None) or []),
         "swagger_uri": getattr(resolved, "swagger_uri", None),
         "deployment": settings.service.get("deployment"),
+        "endpoint_name": settings.service.get("endpoint_name"),
+        "app_insights_enabled": getattr(getattr(resolved, "info", None), "app_insights_enabled", None),
     }
     return Target(
         url=resolved.scoring_uri,

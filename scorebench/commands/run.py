@@ -38,7 +38,9 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
-    (("--telemetry-wait",), "telemetry_wait", str, "how long to wait for telemetry to arrive (default 30s)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 5m; ends early)"),
+    (("--telemetry-poll",), "telemetry_poll", str, "pause between telemetry polls (default: 3s local, 20s Azure)"),
+    (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
     (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
     (("--threshold",), "threshold", str, "a check like p95:+10%% (repeatable; replaces the defaults)"),
@@ -48,7 +50,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--service",), "service", str, "Azure ML v1 web service name (scoring URI and key from the workspace)"),
     (("--workspace-config",), "workspace_config", str, "Azure ML workspace config.json"),
     (("--endpoint-name",), "endpoint_name", str, "Azure ML v2 managed online endpoint name"),
-    (("--deployment",), "deployment", str, "Azure ML v2 deployment (sent as azureml-model-deployment)"),
+    (("--deployment",), "deployment", str, "v2 deployment (sent as azureml-model-deployment; with --endpoint too)"),
 )
 SWITCHES: tuple[tuple[str, str, str], ...] = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
@@ -159,6 +161,10 @@ def _telemetry(args: argparse.Namespace) -> str | None:
 
 def _probe_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {"wait_s": parse_duration_s(str(args.telemetry_wait), "--telemetry-wait")}
+    if args.telemetry_poll:
+        options["poll_s"] = parse_duration_s(str(args.telemetry_poll), "--telemetry-poll")
+    if args.service_name:
+        options["service_name"] = args.service_name
     if args.workspace_id:
         options["workspace_id"] = args.workspace_id
     if args.app_insights_id:
@@ -173,9 +179,9 @@ def _service(args: argparse.Namespace) -> dict[str, Any]:
         raise HarnessError("--service (v1) and --endpoint-name (v2) name two targets: give one")
     name = args.service or args.endpoint_name
     if not name:
-        if args.deployment:
-            raise HarnessError("--deployment needs --endpoint-name")
-        return {}
+        if args.deployment and not args.endpoint:
+            raise HarnessError("--deployment needs --endpoint-name or --endpoint")
+        return {"deployment": args.deployment} if args.deployment else {}
     if args.endpoint_name:
         return {"endpoint_name": name, "deployment": args.deployment, "workspace_config": args.workspace_config}
     return {"name": name, "workspace_config": args.workspace_config}

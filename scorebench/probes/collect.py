@@ -84,7 +84,10 @@ def probe_run(
     ids = [s.client_request_id for s in read_samples(run_dir) if s.client_request_id]
     entry: dict[str, Any] = {"source": spec, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}
     target = _target(info, service_name)
-    if target.endpoint and "traffic_log" not in options:
+    insights_off = _insights_off(info)
+    if insights_off and target.endpoint:  # v2: the platform's traffic log is the server view
+        options.setdefault("app_insights", False)
+    if target.endpoint and not options.get("traffic_log"):
         options["traffic_log"] = True
     say = _say if progress else None
     try:
@@ -118,8 +121,23 @@ def probe_run(
         missing_client_requests=None if none else waited.missing_client_requests,
     )
     entry.update(error=None)
+    if insights_off and entry.get("notes") is not None:
+        entry["notes"] = {"app insights": insights_off, **entry["notes"]}
     update_run_json(run_dir, probe=entry)
     return entry
+
+
+def _insights_off(info: dict[str, Any]) -> str:
+    """One line when the service says its App Insights is off (v2: the traffic log stands in), else ""."""
+    service = info.get("service") or {}
+    if service.get("app_insights_enabled") is not False:
+        return ""
+    if service.get("endpoint_name"):
+        return (
+            f"off for {service['endpoint_name']}/{service.get('deployment') or '(default deployment)'}"
+            " (app_insights_enabled: false): the server view comes from AmlOnlineEndpointTrafficLog"
+        )
+    return "off for this service (enable_app_insights: false): `scorebench endpoint enable-insights` turns it on"
 
 
 def _reading(waited: WaitResult, client_requests: int) -> dict[str, Any]:

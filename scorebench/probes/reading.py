@@ -42,7 +42,7 @@ def sampling_reading(rows: list[TelemetryRow], client_requests: int, missing: in
 
 def notes(result: WaitResult, client_requests: int, sampling: dict[str, Any]) -> dict[str, str]:
     """Label → one line, for the report's run table and summary.md."""
-    lines = {"telemetry wait": wait_line(result)}
+    lines = {"wait": wait_line(result)}
     if result.rows or client_requests:
         lines["server vs client"] = sampling_line(result, client_requests, sampling)
     if result.other_traffic or result.other_exceptions:

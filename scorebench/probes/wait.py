@@ -108,14 +108,16 @@ def wait_for(
     pause_s = probe.poll_s if poll_s is None else poll_s
     began = clock()
     give_up_at = began + max(0.0, deadline_s)
-    state, polls = _State(grew_at=began), 0
+    state, polls, said = _State(grew_at=began), 0, ""
     while True:
         observed = probe.observe(start, end, wanted if filter_ids and wanted else None)
         polls += 1
         result = _result(observed, wanted, target, polls, clock() - began, state.lag_s or None)
         _track(state, result, observed.seen, clock(), now())
-        if say:
-            say(progress_line(result, len(wanted), give_up_at - clock()))
+        line = progress_line(result, len(wanted), give_up_at - clock())
+        if say and (line.split(",")[0] != said.split(",")[0] or polls % 10 == 1):
+            say(line)  # when the count changes, and every 10th poll while it does not
+            said = line
         quiet_s = clock() - state.grew_at
         reason = _stop_reason(result, state, stable_polls, quiet_s, pause_s, clock() + pause_s > give_up_at)
         if reason:

@@ -79,10 +79,17 @@ def run_rows(info: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, s
         ("ended (UTC)", info.get("ended_at") or _epoch(summary.get("ended_at_s"))),
         ("timeout judged against", f"{summary['timeout']['timeout_s']:g} s"),
         ("telemetry", _telemetry_source(info)),
+        *telemetry_notes(info),
         ("tool versions", _inline(info.get("tool_versions"))),
         ("git commit", info.get("git_commit")),
     ]
     return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
+
+
+def telemetry_notes(info: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The probe's own reading (run.json probe.notes): why the wait ended, sampling, other traffic."""
+    notes = (info.get("probe") or {}).get("notes") or {}
+    return [(f"telemetry: {label}", text) for label, text in notes.items()]
 
 
 def telemetry_error(info: dict[str, Any]) -> str | None:
