@@ -130,7 +130,7 @@ def probe_run(
 def _insights_off(info: dict[str, Any]) -> str:
     """One line when the service says its App Insights is off (v2: the traffic log stands in), else ""."""
     service = info.get("service") or {}
-    if service.get("app_insights_enabled") is not False:
+    if str(service.get("app_insights_enabled")).lower() != "false":
         return ""
     if service.get("endpoint_name"):
         return (

@@ -56,7 +56,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
         count = writer.count
     return LoadResult(
         requests=count, started_at=utc_iso(started), ended_at=utc_iso(datetime.now(UTC)),
-        partial=reason is not None, reason=reason,
+        partial=reason is not None, reason=reason, interrupted=reason is not None,
         engine_info={
             "engine": ENGINE_NAME, "engine_version": ENGINE_VERSION, "python": sys.version.split()[0],
             "http": "HTTP/1.1 keep-alive", "concurrency": str(plan.concurrency),
