@@ -19,6 +19,7 @@ run` orchestration call. Rules:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from datetime import datetime, timedelta
@@ -38,12 +39,15 @@ from scorebench.core.records import (
 )
 from scorebench.core.rundir import RUN_JSON, harness_request_ids, read_run_json, update_run_json
 from scorebench.probes.base import TelemetryProbe, make_probe
+from scorebench.probes.groups import group_exceptions
 from scorebench.probes.reading import notes, sampling_reading
 from scorebench.probes.target import Target
 from scorebench.probes.traffic import TRAFFIC_FILE, TrafficRow
 from scorebench.probes.wait import WaitResult, wait_for
 
 DEFAULT_WAIT_S = 300.0
+MAX_GROUPS = 20
+"""Distinct exception groups kept in run.json (the report reads exceptions.csv for all)."""
 BEFORE_S = 5.0
 AFTER_S = 60.0
 ENV_DEFAULTS = {
@@ -155,6 +159,7 @@ def _reading(waited: WaitResult, client_requests: int) -> dict[str, Any]:
         "other_exceptions": waited.other_exceptions,
         "table_errors": dict(waited.errors),
         "notes": notes(waited, client_requests, sampling),
+        "exception_groups": [dataclasses.asdict(g) for g in group_exceptions(waited.exceptions)[:MAX_GROUPS]],
     }
 
 
