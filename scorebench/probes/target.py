@@ -7,8 +7,9 @@ Rules (pure functions):
   logs it), else its cloud role (`ai.cloud.role` / AppRoleName); a traffic-log row's service is
   "ENDPOINT/DEPLOYMENT".
 - The target is named (`--service-name`, the run's endpoint and deployment) or, when nothing names
-  it, inferred: the services whose rows carry the run's own client request ids. With neither (no
-  id seen yet) every row counts as the target's, as before this filter existed.
+  it, inferred: the services whose rows carry the run's own client request ids. Until a row carries
+  one, no row is the target's (a neighbour's older rows must not pass for the run's while the run's
+  own are still being ingested); only a probe without client ids at all keeps every row.
 - Rows of other services are counted per service (sum of item_count) and never enter the server's
   statistics.
 """
@@ -83,7 +84,7 @@ def is_target(item: Seen, target: Target, services: frozenset[str]) -> bool:
     if item.table == TRAFFIC_LOG and item.traffic is not None and (target.endpoint or target.deployment):
         endpoint_ok = not target.endpoint or item.traffic.endpoint_name == target.endpoint
         return endpoint_ok and (not target.deployment or item.traffic.deployment_name == target.deployment)
-    return not services or item.service in services
+    return item.service in services
 
 
 def split(
@@ -91,6 +92,8 @@ def split(
 ) -> tuple[list[Seen], dict[str, int], frozenset[str]]:
     """(the target's rows, {"table:service": sum of item_count} of the others, the target's services)."""
     services = target_services(seen, target, client_request_ids)
+    if not services and not client_request_ids:
+        services = frozenset(s.service for s in seen)  # nothing to tell by: every row
     ours: list[Seen] = []
     other: dict[str, int] = {}
     for item in seen:
@@ -107,5 +110,7 @@ def split_exceptions(
 ) -> tuple[list[ExceptionRow], int]:
     """(the target's exceptions, how many other services logged): by cloud role, or by the run's ids."""
     ids = set(client_request_ids)
-    ours = [e.row for e in exceptions if not services or e.service in services or e.row.client_request_id in ids]
+    if not ids and not services:
+        return [e.row for e in exceptions], 0
+    ours = [e.row for e in exceptions if e.service in services or e.row.client_request_id in ids]
     return ours, len(exceptions) - len(ours)

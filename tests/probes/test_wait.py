@@ -131,3 +131,11 @@ def test_progress_line_reads_like_the_issue():
     result = wait(Lagging([(0, Seen("s", row(f"i{i}", 1))) for i in range(812)]), [f"i{i}" for i in range(1000)])
     assert progress_line(result, 1000, 240) == "telemetry: 812 of 1,000 requests seen, waiting up to 4 min"
     assert progress_line(result, 1000, 45) == "telemetry: 812 of 1,000 requests seen, waiting up to 45 s"
+
+
+def test_a_neighbours_older_rows_do_not_pass_for_the_runs_while_its_own_lag():
+    probe = Lagging([(0, Seen("neighbour", row("n1", 1))), (0, Seen("neighbour", row("n2", 1))),
+                     (20, Seen("ours", row("a", 2)))])  # fmt: skip
+    result = wait(probe, ["a"])
+    assert (result.stopped_because, [r.client_request_id for r in result.rows]) == ("all_seen", ["a"])
+    assert probe.now_s == 20.0  # not "stable" at 3 s on the neighbour's two rows
