@@ -5,10 +5,14 @@ varies; the managed endpoint's traffic log likewise. Rules:
 - One poll reads every table the probe has (requests, exceptions, traffic log): exceptions wait
   with the requests. A table that fails costs only its own rows (Observation.errors).
 - Only the target's rows count (probes/target.py); others are "other traffic".
-- Stop reasons: `all_seen` (every client request id is in every readable table), `stable` (the
+- The main table (telemetry.csv) is App Insights' requests when they hold the target's rows, else
+  the traffic log (App Insights off for the deployment).
+- Stop reasons: `all_seen` (every client request id is in every readable table that holds the
+  target's rows, the main one included), `stable` (the
   target's weighted count — sum of item_count, plus exceptions — has not grown for `stable_polls`
-  polls *and* for as long as the slowest batch seen so far took to arrive, after rows started
-  arriving: an empty answer means ingestion has not started), `deadline`.
+  polls *and* for as long as the slowest batch seen so far took to arrive, and at least
+  MIN_QUIET_S (one exporter interval and more), after rows started arriving: an empty answer means
+  ingestion has not started), `deadline`.
 - The lag of a batch is measured, not configured: when new rows appear after the first poll, now
   minus the newest of their timestamps. Waiting that long again without growth outlasts the jitter of real ingestion.
 - Never a fixed sleep: the condition ends the wait; `clock`, `sleep` and `now` are injectable.
@@ -36,6 +40,8 @@ from scorebench.probes.traffic import TrafficRow, as_telemetry
 
 ANY_TARGET = Target()
 """No target named: inferred from the run's ids (probes/target.py)."""
+MIN_QUIET_S = 10.0
+"""Never call the count stable sooner: the exporter sends a batch every ~5 s (azure-facts §4.6)."""
 MAX_LAG_S = 600.0
 """A measured lag beyond this is not ingestion (e.g. re-probing an old run): it is capped."""
 
@@ -97,6 +103,7 @@ def wait_for(
     *,
     target: Target = ANY_TARGET,
     stable_polls: int = 3,
+    min_quiet_s: float = MIN_QUIET_S,
     filter_ids: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -119,7 +126,8 @@ def wait_for(
             say(line)  # when the count changes, and every 10th poll while it does not
             said = line
         quiet_s = clock() - state.grew_at
-        reason = _stop_reason(result, state, stable_polls, quiet_s, pause_s, clock() + pause_s > give_up_at)
+        needed_s = max(min_quiet_s, state.lag_s)
+        reason = _stop_reason(result, state, stable_polls, quiet_s >= needed_s, clock() + pause_s > give_up_at)
         if reason:
             return _with(result, reason, clock() - began, state.lag_s or None)
         sleep(pause_s)
@@ -142,15 +150,16 @@ def _result(
     ours, other, services = split(observed.seen, target, wanted)
     exceptions, other_exceptions = split_exceptions(observed.exceptions, services, wanted)
     readable = [t for t in observed.tables if t not in observed.errors and t in (REQUESTS, TRAFFIC_LOG)]
-    main = REQUESTS if REQUESTS in readable or not readable else TRAFFIC_LOG
+    main = _main_table(readable, {s.table for s in ours})
     traffic = [s.traffic for s in ours if s.table == TRAFFIC_LOG and s.traffic is not None]
     rows = [s.row for s in ours if s.table == main]
-    missing = {t: len(wanted - {s.row.client_request_id for s in ours if s.table == t}) for t in readable}
+    counted = [t for t in readable if t == main or any(s.table == t for s in ours)]
+    missing = {t: len(wanted - {s.row.client_request_id for s in ours if s.table == t}) for t in counted}
     return WaitResult(
         rows=rows if main == REQUESTS else [as_telemetry(t) for t in traffic],
         missing_client_requests=missing.get(main, len(wanted)),
         polls=polls,
-        stopped_because="all_seen" if readable and not any(missing.values()) else "",
+        stopped_because="all_seen" if counted and not any(missing.values()) else "",
         exceptions=exceptions,
         traffic=traffic,
         other_traffic=other,
@@ -162,6 +171,15 @@ def _result(
         services=tuple(sorted(services)),
         tables=observed.tables,
     )
+
+
+def _main_table(readable: list[str], with_rows: set[str]) -> str:
+    """App Insights' requests when they hold the target's rows; else the traffic log when it does
+    (a deployment with App Insights off logs nothing there); else whichever is readable."""
+    for table in (REQUESTS, TRAFFIC_LOG):
+        if table in readable and table in with_rows:
+            return table
+    return REQUESTS if REQUESTS in readable or not readable else TRAFFIC_LOG
 
 
 def _track(state: _State, result: WaitResult, seen: list[Seen], at: float, wall: datetime) -> None:
@@ -184,12 +202,10 @@ def _key(item: Seen) -> tuple[str, str, str, str]:
     return (item.table, item.row.client_request_id, item.row.operation_id, item.row.timestamp)
 
 
-def _stop_reason(
-    result: WaitResult, state: _State, stable_polls: int, quiet_s: float, pause_s: float, past_deadline: bool
-) -> str:
+def _stop_reason(result: WaitResult, state: _State, stable_polls: int, quiet: bool, past_deadline: bool) -> str:
     if result.stopped_because == "all_seen":
         return "all_seen"
-    if state.weight > 0 and state.unchanged >= stable_polls and quiet_s >= min(state.lag_s, MAX_LAG_S):
+    if state.weight > 0 and state.unchanged >= stable_polls and quiet:
         return "stable"
     return "deadline" if past_deadline else ""
 

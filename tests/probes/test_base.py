@@ -58,7 +58,17 @@ def test_stops_when_the_count_stops_growing(tmp_path):
     ids = ["a", "b", "never"]
     time = ArrivingBatches(tmp_path, [[], [request_envelope(at(1), "a")], [request_envelope(at(2), "b")]])
     result = wait_for(
-        LocalProbe(tmp_path), ids, T0, T1, 600, 1.0, stable_polls=2, clock=time.clock, sleep=time.sleep, now=time.wall
+        LocalProbe(tmp_path),
+        ids,
+        T0,
+        T1,
+        600,
+        1.0,
+        stable_polls=2,
+        min_quiet_s=0,
+        clock=time.clock,
+        sleep=time.sleep,
+        now=time.wall,
     )
     assert (result.stopped_because, result.missing_client_requests, len(result.rows)) == ("stable", 1, 2)
     assert time.now_s == 5.0  # empty, empty, a, b, b, b: an empty store is not "stable"

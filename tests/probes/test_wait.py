@@ -139,3 +139,20 @@ def test_a_neighbours_older_rows_do_not_pass_for_the_runs_while_its_own_lag():
     result = wait(probe, ["a"])
     assert (result.stopped_because, [r.client_request_id for r in result.rows]) == ("all_seen", ["a"])
     assert probe.now_s == 20.0  # not "stable" at 3 s on the neighbour's two rows
+
+
+def test_app_insights_off_for_the_deployment_makes_the_traffic_log_the_server_view():
+    t = TrafficRow(row("a", 1).timestamp, "a", "ep", "green", "200", "200", 30.0, 1.0, 25.0, "x-a")
+    probe = Lagging(
+        [(0, Seen("ep/green", as_telemetry(t), TRAFFIC_LOG, t))], tables=(REQUESTS, EXCEPTIONS, TRAFFIC_LOG)
+    )
+    result = wait(probe, ["a"], target=Target(deployment="green"))
+    assert (result.main_table, result.stopped_because, result.missing_client_requests) == ("traffic_log", "all_seen", 0)
+    assert [r.client_request_id for r in result.rows] == ["a"]
+
+
+def test_never_stable_within_one_exporter_interval():
+    # everything visible at once, then a batch the exporter sent 5 s later: polls of 1 s must not stop at 3 s
+    probe = Lagging([(0, Seen("svc", row("a", 1))), (6, Seen("svc", row("b", 2)))])
+    result = wait(probe, ["a", "b", "sampled-out"])
+    assert (len(result.rows), result.stopped_because) == (2, "stable")
