@@ -1,15 +1,16 @@
 """Azure ML service discovery: find a scoring service by name, its key, logs and App Insights switch.
 
 One small interface, `ServiceDirectory`, hides the two SDKs: SDK v1 web services (ACI/AKS) through
-azureml-core (`probes/azureml_v1.py`) and SDK v2 managed online endpoints through azure-ai-ml
-(`probes/azureml_v2.py`, an optional extra). Commands and `scorebench run` only use this module:
+azureml-core (`azureml/v1.py`) and SDK v2 managed online endpoints through azure-ai-ml
+(`azureml/v2.py`, an optional extra). Commands and `scorebench run` only use this module:
 `open_directory(target)`, `resolve_service(...)`, `fetch_logs(...)`.
 
 Rules: every failure is a one-line HarnessError saying what and where (no config.json, no access,
 service not found, token auth when a key is needed, key auth disabled); the key is returned, never
 printed or logged here; SDKs are imported lazily, only when a workspace is actually opened.
-Test hook: SCOREBENCH_AZUREML_STANDIN=http://127.0.0.1:PORT points both SDKs at a loopback stand-in
-of ARM / Model Management with a dummy credential (tests only; never set it in production).
+Sign-in workflows are tables (`V1_AUTH`, `V2_AUTH`, and v2's `CLOUDS` for other clouds' endpoints);
+the tests' loopback stand-in of ARM adds its own rows from the test suite (tests/probes/azureml_auth.py),
+so no test hook lives here.
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import parse_utc
 
-STANDIN_ENV = "SCOREBENCH_AZUREML_STANDIN"
 AUTH_ENV = "SCOREBENCH_AZURE_AUTH"
 SP_ENV = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET")
 CONFIG_NAME = "config.json"
@@ -169,10 +168,6 @@ def read_config(path: str | None) -> WorkspaceConfig:
 def choose_auth(requested: str = "auto", environ: dict[str, str] | None = None) -> str:
     """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else interactive."""
     env = os.environ if environ is None else environ
-    if env.get(STANDIN_ENV):
-        if urlsplit(env[STANDIN_ENV]).hostname not in ("127.0.0.1", "localhost"):
-            raise HarnessError(f"{STANDIN_ENV} is a test hook and must point at 127.0.0.1, got {env[STANDIN_ENV]!r}")
-        return "standin"
     choice = requested if requested != "auto" else env.get(AUTH_ENV, "auto")
     if choice not in AUTH_CHOICES:
         raise HarnessError(f"unknown authentication {choice!r} (choose from {', '.join(AUTH_CHOICES)})")

@@ -15,6 +15,7 @@ from scorebench.core.records import read_samples
 from scorebench.core.rundir import read_run_json
 from scorebench.loadtests.outcomes import classify_response
 from scorebench.local.managed import ManagedStandIn, parse_deployment
+from scorebench.local.model import EXAMPLE_RECORD
 from scorebench.local.sink import Sink
 from scorebench.probes.store import read_envelopes, read_traffic
 from scorebench.probes.traffic import TRAFFIC_FILE
@@ -84,7 +85,7 @@ def post(front, deployment=None, key=TEST_KEY):
     headers = {"Authorization": f"Bearer {key}", "x-ms-client-request-id": "probe-" + str(deployment)}
     if deployment:
         headers["azureml-model-deployment"] = deployment
-    return requests.post(front.score_url, data=json.dumps({"data": []}), headers=headers, timeout=30)
+    return requests.post(front.score_url, data=json.dumps({"data": [EXAMPLE_RECORD]}), headers=headers, timeout=30)
 
 
 @pytest.mark.slow
@@ -126,7 +127,7 @@ def test_run_on_one_deployment_reads_only_its_traffic_log(managed, tmp_path):
     # the one classifier decides (408 -> timeout with the verdict contract, scorebench/loadtests/outcomes.py)
     assert all(s.outcome == classify_response(408, None, b"{}") for s in timed_out)
     probe = read_run_json(run_dir)["probe"]
-    assert probe["traffic_log_rows"] == 12
+    assert probe["traffic_log_rows"] == 12 + 1  # and preflight's warm-up request
     assert probe["stopped_because"] == "all_seen"
     logged = (run_dir / TRAFFIC_FILE).read_text().splitlines()[1:]
     assert all(",green," in line for line in logged)  # blue's rows are other traffic
