@@ -117,8 +117,22 @@ def test_over_twice_max_concurrent_requests_is_429(tmp_path):
 
 @pytest.mark.slow
 def test_run_on_one_deployment_reads_only_its_traffic_log(managed, tmp_path):
-    done = run("--endpoint", managed.score_url, "--deployment", "green", "--telemetry", managed.telemetry_spec,
-               "--out", str(tmp_path), "--requests", "12", "--concurrency", "1")  # fmt: skip
+    import threading
+
+    stop = threading.Event()
+
+    def blue_traffic() -> None:  # the endpoint's other deployment serves its own users meanwhile
+        while not stop.wait(0.3):
+            post(managed)
+
+    neighbour = threading.Thread(target=blue_traffic, daemon=True)
+    neighbour.start()
+    try:
+        done = run("--endpoint", managed.score_url, "--deployment", "green", "--telemetry", managed.telemetry_spec,
+                   "--out", str(tmp_path), "--requests", "12", "--concurrency", "1")  # fmt: skip
+    finally:
+        stop.set()
+        neighbour.join(timeout=30)
     assert done.returncode in (0, 1), done.stderr
     (run_dir,) = tmp_path.iterdir()
     samples = read_samples(run_dir)
