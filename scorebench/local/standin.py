@@ -59,6 +59,8 @@ class StandIn:
         workers: int = 1,
         scoring_timeout_ms: int = 60000,
         model_dir: Path | None = None,
+        score_style: str = "automl",
+        model_error_rate: float = 0.0,
         ingestion_delay_s: float = 0.0,
         sampling_percentage: float = 100.0,
         neighbour_rps: float = 0.0,
@@ -83,6 +85,8 @@ class StandIn:
             "RESPONSE_BYTES": response_bytes,
             "THROTTLE_RATE": throttle_rate,
             "THROTTLE_STATUS": throttle_status,
+            "SCORE_STYLE": score_style,
+            "MODEL_ERROR_RATE": model_error_rate,
             "SAMPLING_PERCENTAGE": sampling_percentage,
         }
         self.scoring_timeout_ms = scoring_timeout_ms

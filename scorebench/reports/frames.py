@@ -16,12 +16,14 @@ import pandas as pd
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import (
     EXCEPTIONS_FILE,
+    OPTIONAL_TRAILING,
     SAMPLES_GLOB,
     TELEMETRY_FILE,
     ExceptionRow,
     Sample,
     TelemetryRow,
     header,
+    optional_missing,
 )
 
 SAMPLE_DTYPES = {
@@ -35,6 +37,7 @@ SAMPLE_DTYPES = {
     "bytes_received": "float64",
     "payload_id": "string",
     "worker": "string",
+    "answer_digest": "string",
 }
 TELEMETRY_DTYPES = {
     "timestamp": "string",
@@ -99,9 +102,13 @@ def _read(path: Path, record_type: type, dtypes: dict[str, str]) -> pd.DataFrame
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values={c: [""] for c in names})
     except (ValueError, pd.errors.ParserError) as exc:
         raise HarnessError(f"{path}: not a scorebench {record_type.__name__} CSV ({exc})") from None
+    missing = optional_missing(record_type, list(frame.columns))
+    for name in missing:  # an older file without a trailing column added since
+        frame[name] = pd.Series(pd.NA, index=frame.index, dtype=dtypes[name])
     if list(frame.columns) != names:
         raise HarnessError(f"{path}: columns {list(frame.columns)} are not {names}")
-    return _drop_cut_last_line(frame, names[-1])
+    required = [name for name in names if name not in OPTIONAL_TRAILING.get(record_type.__name__, ())]
+    return _drop_cut_last_line(frame, required[-1])
 
 
 def _drop_cut_last_line(frame: pd.DataFrame, last_name: str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 from scorebench.core.records import ExceptionRow, utc_from_epoch
 from scorebench.core.secrets import safe_url
 from scorebench.probes.groups import group_exceptions
-from scorebench.reports.checks import Verdict
+from scorebench.reports.checks import Check
 
 MAX_EXCEPTIONS = 50
 MAX_MESSAGE_CHARS = 300
@@ -41,7 +41,7 @@ def report_data(
     exceptions: pd.DataFrame,
     swagger: dict[str, Any] | None,
     baseline: dict[str, Any] | None,
-    verdicts: list[Verdict],
+    verdicts: list[Check],
     status: tuple[str, int],
     generated_at: str,
 ) -> dict[str, Any]:
@@ -147,9 +147,9 @@ def exception_rows(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Verdict]) -> dict[str, Any]:
+def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Check]) -> dict[str, Any]:
     """Side by side: baseline, this run, the change, and the check verdict for that metric."""
-    by_metric = {v.name: v for v in verdicts}
+    by_metric = {v.metric: v for v in verdicts if v.kind == "baseline"}
     names = {"p50": "p50", "p95": "p95", "p99": "p99", "mean": "mean", "error rate": "error_rate"}
     names["throughput"] = "rps"
     rows = []
@@ -172,7 +172,7 @@ def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: l
         "created_at": baseline.get("created_at"),
         "run": baseline.get("run", {}).get("label") or baseline.get("run", {}).get("started_at"),
         "rows": rows,
-        "notes": [v.line for v in verdicts if v.name == "baseline"],
+        "notes": [v.line for v in verdicts if v.metric == "comparable"],
     }
 
 

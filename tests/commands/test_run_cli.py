@@ -141,6 +141,19 @@ def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path,
     assert_no_key_anywhere(run_dir, done, TEST_KEY)
 
 
+def test_the_locust_engine_runs_in_its_own_processes(tmp_path: Path, standin: Any) -> None:
+    """ENGINES["locust"], the one lazily imported stage: Locust runs beside `scorebench run`, never in it."""
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--engine", "locust", "--requests", "6", "--users", "2",
+            "--spawn-rate", "2", "--telemetry", "none", "--no-progress", "--label", "t")  # fmt: skip
+    done = run_cli("run", *argv, "--out", str(tmp_path), env=env, timeout=240)
+    assert done.returncode == 0, done.stderr
+    run_dir, info = finished_run(done)
+    assert (info["engine"], info["requests"], info["engine_info"]["engine"]) == ("locust", 6, "locust")
+    assert list(run_dir.glob("samples-*.csv"))
+    assert_no_key_anywhere(run_dir, done, TEST_KEY)
+
+
 def test_telemetry_failure_keeps_the_report_and_fails_only_when_required(tmp_path: Path, standin: Any) -> None:
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
     no_sink = f"local:{tmp_path / 'no-sink'}"

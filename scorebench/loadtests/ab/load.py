@@ -20,6 +20,7 @@ from scorebench.core.records import utc_iso
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import build_target, client_ssl_context
+from scorebench.loadtests.outcomes import AnswerCheck
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
 
@@ -46,7 +47,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
             target=target, concurrency=max(1, plan.concurrency), requests=requests, duration_s=plan.duration_s,
             timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=plan.rate_rps, ssl_context=ctx,
             variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"), writer=writer, worker="ab-0",
-            keep_timings=False,
+            keep_timings=False, answer_check=AnswerCheck.from_dict(plan.answer_check),
         )  # fmt: skip
         loop = new_loop()
         try:
