@@ -211,6 +211,9 @@ def write_report(
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    notes = (read_run_json(run_dir).get("probe") or {}).get("notes")
+    if notes:  # the probe's reading: why its wait ended, sampling against loss, other traffic
+        document["telemetry"] = dict(notes)
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(result.html, encoding="utf-8")
     (run_dir / publish.SUMMARY_MD).write_text(publish.render_summary_md(document, run_dir.name), encoding="utf-8")
