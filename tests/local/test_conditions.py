@@ -49,7 +49,7 @@ def run(*args, **env):
 def test_lagging_sampled_shared_telemetry_reads_true(standin_factory, tmp_path):
     standin = standin_factory(key=TEST_KEY, ingestion_delay_s=3.0, sampling_percentage=50, neighbour_rps=5)
     done = run("--endpoint", standin.score_url, "--telemetry", standin.telemetry_spec, "--out", str(tmp_path))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 3), done.stderr  # 60 requests may be too few to decide the default SLOs
     assert "telemetry: " in done.stderr  # the progress line
     (run_dir,) = tmp_path.iterdir()
     probe = read_run_json(run_dir)["probe"]
@@ -133,7 +133,7 @@ def test_run_on_one_deployment_reads_only_its_traffic_log(managed, tmp_path):
     finally:
         stop.set()
         neighbour.join(timeout=30)
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode in (0, 1, 3), done.stderr  # green's timeouts fail or leave the SLOs undecided
     (run_dir,) = tmp_path.iterdir()
     samples = read_samples(run_dir)
     timed_out = [s for s in samples if s.status == 408]
