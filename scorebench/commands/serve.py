@@ -89,7 +89,10 @@ CONDITIONS: tuple[tuple[str, str, Any, str], ...] = (
     ),
     ("--endpoint-name", "endpoint_name", str, "with --managed: the endpoint's name in the traffic log"),
 )
-MANAGED_ONLY = ("deployments", "request_timeout_ms", "max_concurrent_requests", "endpoint_name")
+MANAGED_ONLY = {
+    "deployments": "--deployment", "request_timeout_ms": "--request-timeout-ms",
+    "max_concurrent_requests": "--max-concurrent-requests", "endpoint_name": "--endpoint-name",
+}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,9 +137,9 @@ def _conditions(args: argparse.Namespace) -> dict[str, float]:
             raise HarnessError(f"--neighbour-rps {args.neighbour_rps:g}: between 0 and 200 requests a second")
         conditions["neighbour_rps"] = args.neighbour_rps
     if not args.managed:
-        given = [name for name in MANAGED_ONLY if getattr(args, name) is not None]
+        given = [flag for name, flag in MANAGED_ONLY.items() if getattr(args, name) is not None]
         if given:
-            raise HarnessError(f"--{given[0].rstrip('s').replace('_', '-')} needs --managed")
+            raise HarnessError(f"{given[0]} needs --managed")
     return conditions
 
 
