@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scorebench.core.records import read_samples
+from scorebench.core.records import TELEMETRY_FILE, TelemetryRow, read_csv, read_samples
 from scorebench.core.rundir import read_run_json
 from scorebench.loadtests.outcomes import classify_response
 from scorebench.local.managed import ManagedStandIn, parse_deployment
@@ -57,7 +57,9 @@ def test_lagging_sampled_shared_telemetry_reads_true(standin_factory, tmp_path):
     assert probe["stopped_because"] == "stable"  # sampling hides ids: never all seen
     assert probe["sampling"]["percentages"] == [50.0]  # the exporter's sampleRate, as item_count 2
     assert probe["item_count_sum"] == 2 * probe["rows"]
-    assert probe["rows"] + probe["missing_client_requests"] == 60  # every id seen or missing: none late
+    ids = {s.client_request_id for s in read_samples(run_dir)}
+    seen = [r for r in read_csv(run_dir / TELEMETRY_FILE, TelemetryRow) if r.client_request_id in ids]
+    assert len(seen) + probe["missing_client_requests"] == 60  # every id seen or sampled out: none late
     assert probe["sampling"]["lost_beyond_sampling"] == 0
     assert probe["services"] == ["scorebench-standin"]
     assert list(probe["other_traffic"]) == ["requests:neighbour-service"]  # never in the rows
