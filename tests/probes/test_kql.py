@@ -72,3 +72,19 @@ def test_requests_query_projects_the_service_and_role():
     text = kql.requests_query(kql.WORKSPACE, START, END)
     assert 'service=tostring(Properties["Service Name"]), role=AppRoleName' in text
     assert "role=cloud_RoleName" in kql.exceptions_query(kql.CLASSIC, START, END)
+
+
+def test_the_pasteable_queries_in_probes_are_what_the_probe_sends():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "probes"
+    start, end = datetime(2026, 11, 30, 12, 0, tzinfo=UTC), datetime(2026, 11, 30, 12, 5, tzinfo=UTC)
+    expected = {
+        "requests.kql": kql.requests_query(kql.WORKSPACE, start, end),
+        "requests-classic.kql": kql.requests_query(kql.CLASSIC, start, end),
+        "exceptions.kql": kql.exceptions_query(kql.WORKSPACE, start, end),
+        "traffic_log.kql": kql.traffic_log_query(start, end),
+    }
+    for name, text in expected.items():
+        body = [line for line in (folder / name).read_text().splitlines() if not line.startswith("//")]
+        assert body == text.splitlines(), name
