@@ -118,10 +118,12 @@ def probe_run(
         if required:
             raise
         return entry
-    entry.update(_write(run_dir, waited, set(ids) | harness_request_ids(info)))
+    harness = harness_request_ids(info)  # preflight's warm-up: logged like any request, not the load
+    entry.update(_write(run_dir, waited, set(ids) | harness))
     none = entry["source"] == "none"
+    load_only = dataclasses.replace(waited, rows=[r for r in waited.rows if r.client_request_id not in harness])
     entry.update(
-        _reading(waited, len(ids)) if not none else {},
+        _reading(load_only, len(ids)) if not none else {},
         missing_client_requests=None if none else waited.missing_client_requests,
     )
     entry.update(error=None)
