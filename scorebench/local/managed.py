@@ -135,10 +135,10 @@ class ManagedStandIn:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sink = Sink(self.data_dir, host=self.host, delay_s=self.ingestion_delay_s).start()
         self.sink.create_traffic_log()
-        ensure_model(self.model_dir)
+        model_dir = ensure_model(self.model_dir).parent
         try:
             for spec in self.deployments:
-                self.servers[spec.name] = self._start_deployment(spec)
+                self.servers[spec.name] = self._start_deployment(spec, model_dir)
             routes = [
                 Route(s.name, self.servers[s.name].base_url, s.traffic, self.max_concurrent_requests)
                 for s in self.deployments
@@ -174,7 +174,7 @@ class ManagedStandIn:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
-    def _start_deployment(self, spec: DeploymentSpec) -> ServerProcess:
+    def _start_deployment(self, spec: DeploymentSpec, model_dir: Path) -> ServerProcess:
         assert self.sink is not None
         port = free_port(self.host)
         knobs: dict[str, Any] = {KNOBS[k]: v for k, v in spec.knobs.items()}
@@ -182,7 +182,7 @@ class ManagedStandIn:
         env = server_environment(f"http://{self.host}:{port}", self.sink.url, spec.name, knobs,
                                  app_insights=spec.app_insights)  # fmt: skip
         log = self.data_dir / f"{spec.name}.log"
-        return ServerProcess(self.host, port, spec.workers, self.model_dir, env, log).start()
+        return ServerProcess(self.host, port, spec.workers, model_dir, env, log).start()
 
     def _log(self, record: dict[str, Any]) -> None:
         with self._lock:

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from scorebench.local.model import SEED as MODEL_SEED
 from scorebench.local.model import ensure_model
 from scorebench.local.neighbour import NEIGHBOUR_SERVICE, NeighbourTraffic
 from scorebench.local.process import ENTRY_SCRIPT, ServerProcess, free_port, server_environment
@@ -59,6 +60,7 @@ class StandIn:
         workers: int = 1,
         scoring_timeout_ms: int = 60000,
         model_dir: Path | None = None,
+        model_seed: int = MODEL_SEED,
         score_style: str = "automl",
         model_error_rate: float = 0.0,
         ingestion_delay_s: float = 0.0,
@@ -76,6 +78,8 @@ class StandIn:
         self.port = port
         self.workers = workers
         self.model_dir = model_dir or default_model_dir()
+        self.model_seed = model_seed
+        """The seed the model's training rows are drawn with (another seed: a retrained candidate)."""
         self.knobs: dict[str, Any] = {
             "LATENCY_MS": latency_ms,
             "ERROR_RATE": error_rate,
@@ -126,14 +130,14 @@ class StandIn:
         """Start the sink, the server (and the neighbour); return once `GET /` answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sink = Sink(self.data_dir, host=self.host, delay_s=self.ingestion_delay_s).start()
-        ensure_model(self.model_dir)
+        model_dir = ensure_model(self.model_dir, self.model_seed).parent
         self.port = self.port or free_port(self.host)
         try:
             self.server = ServerProcess(
-                self.host, self.port, self.workers, self.model_dir, self._environment(), self.log_path
+                self.host, self.port, self.workers, model_dir, self._environment(), self.log_path
             ).start()
             if self.neighbour_rps > 0:
-                self._start_neighbour()
+                self._start_neighbour(model_dir)
         except BaseException:
             self.stop()
             raise
@@ -170,12 +174,12 @@ class StandIn:
             env["SCOREBENCH_STANDIN_KEY"] = self.key
         return env
 
-    def _start_neighbour(self) -> None:
+    def _start_neighbour(self, model_dir: Path) -> None:
         assert self.sink is not None
         port = free_port(self.host)
         base_url = f"http://{self.host}:{port}"
         knobs = {"SAMPLING_PERCENTAGE": self.knobs["SAMPLING_PERCENTAGE"]}
         env = server_environment(base_url, self.sink.url, NEIGHBOUR_SERVICE, knobs)
         log = self.data_dir / NEIGHBOUR_LOG_FILE
-        self.neighbour = ServerProcess(self.host, port, 1, self.model_dir, env, log).start()
+        self.neighbour = ServerProcess(self.host, port, 1, model_dir, env, log).start()
         self.neighbour_traffic = NeighbourTraffic(f"{base_url}/score", self.neighbour_rps).start()

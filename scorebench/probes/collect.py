@@ -6,8 +6,9 @@ run` orchestration call. Rules:
   when it finishes, which may be after a client gave up on it.
 - Every scoring request of the window is kept (unless filter_ids=True, for an endpoint shared with
   other traffic), so the server rows no client sample explains are counted (`unmatched_server_rows`).
-- Unavailable telemetry is not a failed run: the reason goes to run.json `probe.error`, stale
-  telemetry files are removed, and the dict is returned — HarnessError (exit 2) only with required=True.
+- Unavailable telemetry is not a failed run: the reason goes to run.json `probe.error` and the dict
+  is returned — HarnessError (exit 2) only with required=True. Nothing is lost: the files of an
+  earlier probe stay unless this one replaces them (written to a temporary file, renamed on success).
 - Counts honour sampling: `item_count_sum` is sum(item_count); `missing_client_requests` counts
   client ids never seen, read against what sampling predicts (probes/reading.py).
 - Only the target's rows are written (probes/target.py): the service named by `service_name`, the
@@ -97,23 +98,15 @@ def probe_run(
     try:
         probe = probe or make_probe(spec, **options)
         entry["source"] = probe.source
+        no_server_view = probe.source == "none"  # nothing will ever arrive: do not wait for it
         waited = wait_for(
-            probe,
-            ids,
-            start,
-            end,
-            wait_s,
-            poll_s,
-            target=target,
-            stable_polls=stable_polls,
-            filter_ids=filter_ids,
-            say=say,
-        )
+            probe, ids, start, end, 0.0 if no_server_view else wait_s, poll_s,
+            target=target, stable_polls=stable_polls, filter_ids=filter_ids, say=None if no_server_view else say,
+        )  # fmt: skip
         if waited.unreadable():
             raise HarnessError("; ".join(f"{t}: {why}" for t, why in sorted(waited.errors.items())))
     except HarnessError as exc:
         entry.update(error=str(exc), rows=0, missing_client_requests=None, unmatched_server_rows=None)
-        _remove_stale(run_dir)
         update_run_json(run_dir, probe=entry)
         if required:
             raise
@@ -207,12 +200,10 @@ def _window(run_dir: Path, info: dict[str, Any], before_s: float, after_s: float
 
 def _write(run_dir: Path, waited: WaitResult, ids: set[str]) -> dict[str, int]:
     rows, exceptions = waited.rows, waited.exceptions
-    write_csv(run_dir / TELEMETRY_FILE, rows, TelemetryRow)
-    write_csv(run_dir / EXCEPTIONS_FILE, exceptions, ExceptionRow)
+    _replace_csv(run_dir / TELEMETRY_FILE, rows, TelemetryRow)
+    _replace_csv(run_dir / EXCEPTIONS_FILE, exceptions, ExceptionRow)
     if waited.traffic:
-        write_csv(run_dir / TRAFFIC_FILE, waited.traffic, TrafficRow)
-    else:
-        (run_dir / TRAFFIC_FILE).unlink(missing_ok=True)
+        _replace_csv(run_dir / TRAFFIC_FILE, waited.traffic, TrafficRow)
     return {
         "traffic_log_rows": len(waited.traffic),
         "rows": len(rows),
@@ -222,6 +213,11 @@ def _write(run_dir: Path, waited: WaitResult, ids: set[str]) -> dict[str, int]:
     }
 
 
-def _remove_stale(run_dir: Path) -> None:
-    for name in (TELEMETRY_FILE, EXCEPTIONS_FILE, TRAFFIC_FILE):
-        (run_dir / name).unlink(missing_ok=True)
+def _replace_csv(path: Path, rows: list[Any], record: type) -> None:
+    """Write rows beside path, then rename over it: a failure never leaves half a file or none."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write_csv(tmp, rows, record)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
