@@ -86,7 +86,9 @@ def probe_run(
     if not (options.get("workspace_id") or options.get("resource_id")):
         options.update(workspace_id=_setting(info, "workspace_id"), resource_id=_setting(info, "app_insights_id"))
     start, end = _window(run_dir, info, before_s, after_s)
-    ids = [s.client_request_id for s in read_samples(run_dir) if s.client_request_id]
+    samples = read_samples(run_dir)
+    ids = [s.client_request_id for s in samples if s.client_request_id]
+    failed_runs = [s.client_request_id for s in samples if s.outcome == "run_function_failed" and s.client_request_id]
     entry: dict[str, Any] = {"source": spec, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}
     target = _target(info, service_name)
     insights_off = _insights_off(info)
@@ -102,6 +104,7 @@ def probe_run(
         waited = wait_for(
             probe, ids, start, end, 0.0 if no_server_view else wait_s, poll_s,
             target=target, stable_polls=stable_polls, filter_ids=filter_ids, say=None if no_server_view else say,
+            exception_ids=failed_runs,
         )  # fmt: skip
         if waited.unreadable():
             raise HarnessError("; ".join(f"{t}: {why}" for t, why in sorted(waited.errors.items())))

@@ -8,7 +8,8 @@ varies; the managed endpoint's traffic log likewise. Rules:
 - The main table (telemetry.csv) is App Insights' requests when they hold the target's rows, else
   the traffic log (App Insights off for the deployment).
 - Stop reasons: `all_seen` (every client request id is in every readable table that holds the
-  target's rows, the main one included), `stable` (the
+  target's rows, the main one included, and every failed run() call the client saw — `exception_ids`
+  — has its exception), `stable` (the
   target's weighted count — sum of item_count, plus exceptions — has not grown for `stable_polls`
   polls *and* for as long as the slowest batch seen so far took to arrive, and at least
   MIN_QUIET_S (one exporter interval and more), after rows started arriving: an empty answer means
@@ -28,6 +29,7 @@ from typing import Protocol
 
 from scorebench.core.records import ExceptionRow, TelemetryRow, parse_utc
 from scorebench.probes.target import (
+    EXCEPTIONS,
     REQUESTS,
     TRAFFIC_LOG,
     Observation,
@@ -104,6 +106,7 @@ def wait_for(
     target: Target = ANY_TARGET,
     stable_polls: int = 3,
     min_quiet_s: float = MIN_QUIET_S,
+    exception_ids: Collection[str] = (),
     filter_ids: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -119,7 +122,7 @@ def wait_for(
     while True:
         observed = probe.observe(start, end, wanted if filter_ids and wanted else None)
         polls += 1
-        result = _result(observed, wanted, target, polls, clock() - began, state.lag_s or None)
+        result = _result(observed, wanted, target, polls, clock() - began, state.lag_s or None, set(exception_ids))
         _track(state, result, observed.seen, clock(), now())
         line = progress_line(result, len(wanted), give_up_at - clock())
         if say and (line.split(",")[0] != said.split(",")[0] or polls % 10 == 1):
@@ -145,7 +148,13 @@ def _minutes(seconds: float) -> str:
 
 
 def _result(
-    observed: Observation, wanted: set[str], target: Target, polls: int, waited_s: float, lag_s: float | None
+    observed: Observation,
+    wanted: set[str],
+    target: Target,
+    polls: int,
+    waited_s: float,
+    lag_s: float | None,
+    exception_ids: set[str],
 ) -> WaitResult:
     ours, other, services = split(observed.seen, target, wanted)
     exceptions, other_exceptions = split_exceptions(observed.exceptions, services, wanted)
@@ -155,6 +164,8 @@ def _result(
     rows = [s.row for s in ours if s.table == main]
     counted = [t for t in readable if t == main or any(s.table == t for s in ours)]
     missing = {t: len(wanted - {s.row.client_request_id for s in ours if s.table == t}) for t in counted}
+    if EXCEPTIONS in observed.tables and EXCEPTIONS not in observed.errors:  # failed run() calls log one each
+        missing[EXCEPTIONS] = len(exception_ids - {e.client_request_id for e in exceptions})
     return WaitResult(
         rows=rows if main == REQUESTS else [as_telemetry(t) for t in traffic],
         missing_client_requests=missing.get(main, len(wanted)),

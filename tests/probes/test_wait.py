@@ -156,3 +156,11 @@ def test_never_stable_within_one_exporter_interval():
     probe = Lagging([(0, Seen("svc", row("a", 1))), (6, Seen("svc", row("b", 2)))])
     result = wait(probe, ["a", "b", "sampled-out"])
     assert (len(result.rows), result.stopped_because) == (2, "stable")
+
+
+def test_all_seen_waits_for_the_exception_of_each_failed_run_call():
+    boom = ExceptionRow("2026-11-22T20:00:01.000000Z", "b", "InjectedFailure", "injected failure on call 2", 1)
+    probe = Lagging([(0, Seen("ours", row("a", 1))), (0, Seen("ours", row("b", 1)))],
+                    exceptions=[(6, SeenException("ours", boom))])  # fmt: skip
+    result = wait(probe, ["a", "b"], exception_ids=["b"])
+    assert (result.stopped_because, result.exceptions, probe.now_s) == ("all_seen", [boom], 6.0)
