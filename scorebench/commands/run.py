@@ -102,11 +102,12 @@ def run(args: argparse.Namespace) -> int:
 def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     """Validate resolved args into RunSettings (HarnessError on the first bad value)."""
     if args.engine not in ENGINES:
-        raise HarnessError(f"--engine: unknown engine {args.engine!r} (choose {', '.join(ENGINES)})")
+        where = config.source_of(args, "engine")
+        raise HarnessError(f"{where}: unknown engine {args.engine!r} (choose {', '.join(ENGINES)})")
     for name, least in POSITIVE:
         value = getattr(args, name)
         if value is not None and value < least:
-            raise HarnessError(f"--{name.replace('_', '-')}: must be at least {least}, got {value}")
+            raise HarnessError(f"{config.source_of(args, name)}: must be at least {least}, got {value}")
     _check_positive(args)
     check_run_args(args, explicit)
     if args.endpoint:
@@ -148,15 +149,15 @@ def _check_positive(args: argparse.Namespace) -> None:
     for name in ("rate", "spawn_rate", "timeout_s"):
         value = getattr(args, name)
         if value is not None and not value > 0:
-            raise HarnessError(f"--{name.replace('_', '-')}: must be more than 0, got {value:g}")
+            raise HarnessError(f"{config.source_of(args, name)}: must be more than 0, got {value:g}")
 
 
 def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings:
-    duration_s: float | None = parse_duration_s(str(args.duration), "--duration")
+    duration_s: float | None = parse_duration_s(str(args.duration), config.source_of(args, "duration"))
     if args.requests is not None and "duration" not in explicit:
         duration_s = None  # --requests alone: send exactly N (ab -n)
     if duration_s is not None and duration_s <= 0:
-        raise HarnessError(f"--duration: must be more than 0, got {args.duration!r}")
+        raise HarnessError(f"{config.source_of(args, 'duration')}: must be more than 0, got {args.duration!r}")
     return LoadSettings(
         duration_s=duration_s,
         requests=args.requests,
@@ -178,7 +179,7 @@ def _telemetry(args: argparse.Namespace) -> str | None:
     if spec is None:
         return "appinsights" if (args.workspace_id or args.app_insights_id) else None
     if not spec.startswith(TELEMETRY_KINDS) or spec == "local:":
-        raise HarnessError(f"--telemetry: {spec!r} is not none, local:DIR or appinsights")
+        raise HarnessError(f"{config.source_of(args, 'telemetry')}: {spec!r} is not none, local:DIR or appinsights")
     if spec == "appinsights" and not (args.workspace_id or args.app_insights_id):
         raise HarnessError("--telemetry appinsights needs --workspace-id ID or --app-insights-id RESOURCE_ID")
     return str(spec)
@@ -187,7 +188,7 @@ def _telemetry(args: argparse.Namespace) -> str | None:
 def _telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> TelemetrySettings:
     return TelemetrySettings(
         telemetry=telemetry,
-        wait_s=parse_duration_s(str(args.telemetry_wait), "--telemetry-wait"),
+        wait_s=parse_duration_s(str(args.telemetry_wait), config.source_of(args, "telemetry_wait")),
         workspace_id=args.workspace_id or None,
         app_insights_id=args.app_insights_id or None,
         required=bool(args.telemetry_required),
