@@ -29,6 +29,11 @@ perf = time.perf_counter
 
 @dataclasses.dataclass
 class EngineConfig:
+    """What one engine run does: the request bytes (`target`), how many at once (`concurrency`
+    slots), when to stop (`requests` and/or `duration_s`), ab's switches (keep-alive, HEAD, -b, -l),
+    the open model (`rate_rps`), and where results go (samples `writer`, verbose and progress
+    hooks, in-memory timings for ab's report)."""
+
     target: Target
     concurrency: int = 1
     requests: int | None = 1
@@ -55,8 +60,18 @@ class EngineConfig:
 
 
 class Engine:
+    """The load loop and ab's counting: fills `stats` (a `RunStats`) as answers come back.
+
+    Each slot runs one request at a time; `next` starts a slot's next request (or retires the slot),
+    a `Conn` calls back `connected` / `complete` / `fail`. `complete` does four jobs in order:
+    count like ab (`_count`), time the request (`_time`), record it (`_record_answer`: verbose
+    hook, outcome, sample) and reuse or close the connection (`_release`). Satisfies
+    `protocol.Owner`.
+    """
+
     def __init__(self, cfg: EngineConfig, stats: RunStats) -> None:
         self.cfg = cfg
+        self.window_bytes = cfg.window_bytes
         self.stats = stats
         self.loop = asyncio.get_running_loop()
         self.issued = 0
@@ -215,12 +230,23 @@ class Engine:
         slot.t_written = perf()
 
     def complete(self, slot: Slot, conn: Conn) -> None:
-        """A whole answer arrived: count it like ab, then start the slot's next request."""
+        """A whole answer arrived: count it like ab, time it, record it, then reuse or close."""
         now = self.t_last = perf()
+        status = slot.status = conn.parser.get_status_code()
+        keep = self._count(slot, conn, status)
+        if self.cfg.keep_timings:
+            self._time(slot, conn, now)
+        if self.fast:
+            if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
+                self._again(slot, conn, now)
+                return
+        else:
+            self._record_answer(slot, now, status)
+        self._release(slot, conn, keep)
+
+    def _count(self, slot: Slot, conn: Conn, status: int) -> bool:
+        """ab's counters for one answer; returns whether the connection may carry the next request."""
         stats = self.stats
-        cfg = self.cfg
-        parser = conn.parser
-        status = slot.status = parser.get_status_code()
         body_len = slot.body_len
         stats.total_read += slot.nread
         stats.total_html += body_len
@@ -229,33 +255,37 @@ class Engine:
         if body_len != self.first_doc_len:
             if self.first_doc_len is None:
                 self.first_doc_len = stats.doc_length = body_len
-            elif not cfg.variable_length:
+            elif not self.cfg.variable_length:
                 stats.err_length += 1
         if not 200 <= status < 300:
             stats.non2xx += 1
-        keep = cfg.keepalive and (slot.keep or parser.should_keep_alive())
+        keep = self.cfg.keepalive and (slot.keep or conn.parser.should_keep_alive())
         if keep or conn.reused:
             stats.keepalive_requests += 1
+        return keep
+
+    def _time(self, slot: Slot, conn: Conn, now: float) -> None:
+        """ab's per-request timings (µs): connect, wait for the first byte, total."""
         start = slot.start
         t_written = slot.t_written
-        if cfg.keep_timings:
-            self.times.append(
-                (
-                    start,
-                    0 if conn.reused else int((slot.t_conn - start) * 1e6),
-                    int((slot.t_first - t_written) * 1e6) if t_written else 0,
-                    int((now - start) * 1e6),
-                )
+        self.times.append(
+            (
+                start,
+                0 if conn.reused else int((slot.t_conn - start) * 1e6),
+                int((slot.t_first - t_written) * 1e6) if t_written else 0,
+                int((now - start) * 1e6),
             )
-        if self.fast:
-            if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
-                self._again(slot, conn, now)
-                return
-        else:
-            if cfg.on_response is not None and slot.raw is not None:
-                cfg.on_response(b"".join(slot.raw), status)
-            if self.record_all:
-                self._record(slot, now, status, self._outcome(slot, status))
+        )
+
+    def _record_answer(self, slot: Slot, now: float, status: int) -> None:
+        """The verbose hook, then the outcome (one classifier call) and the sample."""
+        if self.cfg.on_response is not None and slot.raw is not None:
+            self.cfg.on_response(b"".join(slot.raw), status)
+        if self.record_all:
+            self._record(slot, now, status, self._outcome(slot, status))
+
+    def _release(self, slot: Slot, conn: Conn, keep: bool) -> None:
+        """Close the connection unless it is kept alive, then start the slot's next request."""
         if not keep:
             slot.conn = None
             conn.slot = None
