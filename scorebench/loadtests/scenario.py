@@ -52,7 +52,9 @@ except ImportError:  # uploaded flat, next to outcomes.py and shapes.py
 
 try:
     from scorebench.core.records import Sample
+    from scorebench.core.saturation import INTERVAL_S
     from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
+    from scorebench.loadtests.watch import SelfWatch
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 
     HAVE_SCOREBENCH = True
@@ -155,6 +157,7 @@ def score_url(host: str) -> str:
 
 class _State:
     writer: Any = None
+    watch: Any = None
     sent = 0
     finished = 0
     runner: Any = None
@@ -173,6 +176,17 @@ def _on_init(environment: Any, runner: Any = None, **_kw: Any) -> None:
     STATE.writer = SampleWriter(Path(run_dir) / f"samples-{WORKER}.csv")
     STATE.writer.flush()  # the header reaches the file at once: readers never see an empty part
     gevent.spawn(_flush_forever)
+    STATE.watch = SelfWatch(Path(run_dir), WORKER)
+    gevent.spawn(_watch_forever)
+
+
+def _watch_forever() -> None:
+    """The saturation guard of this worker: a reading a second; a late wake-up is this worker's lag."""
+    while STATE.watch is not None:
+        due = time.monotonic() + INTERVAL_S
+        gevent.sleep(INTERVAL_S)
+        if STATE.watch is not None:
+            STATE.watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
 
 
 def _flush_forever() -> None:
@@ -183,6 +197,9 @@ def _flush_forever() -> None:
 
 
 def _on_quitting(**_kw: Any) -> None:
+    watch, STATE.watch = STATE.watch, None
+    if watch is not None:
+        watch.close()
     writer, STATE.writer = STATE.writer, None
     if writer is not None:
         writer.close()

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scorebench.core import saturation
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
 from scorebench.reports import baseline as baselines
-from scorebench.reports import checks, frames, stats
+from scorebench.reports import checks, frames, guard, stats
 from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
 
@@ -44,10 +45,12 @@ class BuildResult:
     exit_code: int
     html: str
     data: dict[str, Any]
+    saturation_note: str = ""
 
     @property
     def verdict_lines(self) -> list[str]:
-        return [v.line for v in self.verdicts] + [f"verdict: {self.status} (exit {self.exit_code})"]
+        note = [f"note: {self.saturation_note}"] if self.saturation_note else []
+        return note + [v.line for v in self.verdicts] + [f"verdict: {self.status} (exit {self.exit_code})"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +84,8 @@ def build_report(
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
     joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
     summary = stats.summarize(samples, telemetry, timeout, joined)
-    verdicts = judge(info, samples, summary, baseline, threshold_checks)
+    periods, note = saturation_in(run_dir, samples)
+    verdicts = guard.guard_verdicts(judge(info, samples, summary, baseline, threshold_checks), bool(periods))
     status, exit_code = checks.overall(verdicts)
     data = report_data(
         run_dir=run_dir,
@@ -95,7 +99,19 @@ def build_report(
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
     )
-    return BuildResult(summary, verdicts, status, exit_code, render_html(data), data)
+    data["saturation"] = note
+    return BuildResult(summary, verdicts, status, exit_code, render_html(data), data, note)
+
+
+def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:
+    """The load generator's saturated periods within the run's requests, and the sentence saying so."""
+    started = samples["started_s"].to_numpy(dtype="float64")
+    if np.isnan(started).all():
+        return [], ""
+    ended = started + samples["latency_ms"].to_numpy(dtype="float64") / 1000.0
+    origin = float(np.nanmin(started))
+    periods = guard.overlapping(saturation.read_periods(run_dir), origin, float(np.nanmax(ended)))
+    return periods, saturation.describe(periods, origin)
 
 
 def judge(
@@ -183,6 +199,7 @@ def write_report(
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [v.line for v in result.verdicts]
+    document["saturation"] = {"note": result.saturation_note}
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(result.html, encoding="utf-8")
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)

@@ -32,8 +32,8 @@ BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_MAX_SAMPLES = 4000
 BOOTSTRAP_SEED = 20261122
 MIN_SAMPLES = 30
-PASS, FAIL, UNJUDGED = "PASS", "FAIL", "CANNOT JUDGE"
-EXIT_BY_STATUS = {PASS: 0, FAIL: 1, UNJUDGED: 2}
+PASS, FAIL, UNJUDGED, INCONCLUSIVE = "PASS", "FAIL", "CANNOT JUDGE", "INCONCLUSIVE"
+EXIT_BY_STATUS = {PASS: 0, FAIL: 1, UNJUDGED: 2, INCONCLUSIVE: 3}
 
 LATENCY_METRICS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9, "max": 100.0}
 METRIC_ALIASES = {"p99.9": "p99_9", "median": "p50", "throughput": "rps", "errors": "error_rate"}
@@ -189,9 +189,10 @@ def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> 
 
 
 def overall(verdicts: Sequence[Verdict]) -> tuple[str, int]:
-    """(status, exit code) of a set of verdicts: any FAIL → 1, else any CANNOT JUDGE → 2, else 0."""
+    """(status, exit code) of a set of verdicts: any FAIL → 1, else any CANNOT JUDGE → 2, else any
+    INCONCLUSIVE → 3 (reports/guard.py), else 0."""
     statuses = {v.status for v in verdicts}
-    status = FAIL if FAIL in statuses else UNJUDGED if UNJUDGED in statuses else PASS
+    status = next((s for s in (FAIL, UNJUDGED, INCONCLUSIVE) if s in statuses), PASS)
     return status, EXIT_BY_STATUS[status]
 
 

@@ -15,11 +15,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.saturation import describe
 from scorebench.loadtests.ab import report
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.options import AbOptions, AbUsageError, parse
 from scorebench.loadtests.ab.request import build_target, client_ssl_context
 from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.watch import SelfWatch
 from scorebench.payloads.loader import load_payloads
 
 OUR_NOTES = """
@@ -118,6 +120,7 @@ def _run(opts: AbOptions) -> int:
         out.write(f"INFO: {opts.http_method} header == \n---\n{target.shown_request}\n---\n")
     out.flush()
     writer = SampleWriter(opts.run_dir / "samples.csv") if opts.run_dir else None
+    watch = SelfWatch(opts.run_dir, "ab-0")
     cfg = EngineConfig(
         target=target, concurrency=opts.concurrency, requests=opts.requests, duration_s=opts.time_limit_s,
         timeout_s=opts.timeout_s, keepalive=opts.keepalive, rate_rps=opts.rate_rps, ssl_context=ctx,
@@ -125,7 +128,7 @@ def _run(opts: AbOptions) -> int:
         variable_length=opts.variable_length,
         check_json=writer is not None and urlsplit(opts.url).path.endswith("/score"), writer=writer,
         on_response=_verbose_hook(opts.verbosity) if opts.verbosity >= 2 else None,
-        on_progress=_progress_hook(heartbeat) if heartbeat else None,
+        on_progress=_progress_hook(heartbeat) if heartbeat else None, watch=watch,
     )  # fmt: skip
     loop = new_loop()
     interrupted = False
@@ -133,6 +136,7 @@ def _run(opts: AbOptions) -> int:
         engine, interrupted = loop.run_until_complete(_drive(cfg, stats))
     finally:
         loop.close()
+        watch.close()
         if writer is not None:
             writer.close()
     if heartbeat:
@@ -140,6 +144,8 @@ def _run(opts: AbOptions) -> int:
     else:
         out.write("..done\n")
     _print_results(opts, stats, engine)
+    if watch.periods:  # stderr: ab's report on stdout stays line for line
+        print(f"scorebench ab: {describe(watch.periods, engine.epoch0)}", file=sys.stderr)
     return 1 if interrupted else 0
 
 

@@ -19,10 +19,12 @@ import time
 from collections.abc import Callable
 
 from scorebench.core.records import Sample, utc_from_epoch
+from scorebench.core.saturation import INTERVAL_S
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats, Timing
 from scorebench.loadtests.ab.request import Target, new_request_id
 from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.watch import SelfWatch
 
 perf = time.perf_counter
 
@@ -57,6 +59,8 @@ class EngineConfig:
     keep_timings: bool = True
     """Keep every request's timings in memory for ab's report (O(requests), as ab does). run_load
     turns it off: its samples stream to disk, so a long soak holds nothing per request."""
+    watch: SelfWatch | None = None
+    """The saturation guard: ticked once a second, told how late scheduled starts fire."""
 
 
 class Engine:
@@ -114,6 +118,7 @@ class Engine:
         if self.cfg.duration_s:
             self.end_at = self.t0 + self.cfg.duration_s
         sweeper = self.loop.create_task(self._sweep())
+        watcher = self.loop.create_task(self._watch(self.cfg.watch)) if self.cfg.watch is not None else None
         gc_was_enabled = gc.isenabled()
         gc.disable()  # many small objects per request; the one cycle (Conn <-> parser) is broken on close
         for slot in self.slots:
@@ -122,6 +127,8 @@ class Engine:
             await self.done_future
         finally:
             sweeper.cancel()
+            if watcher is not None:
+                watcher.cancel()
             if gc_was_enabled:
                 gc.enable()
         shift = self.epoch0 - self.t0
@@ -153,11 +160,17 @@ class Engine:
             intended = self.t0 + index / cfg.rate_rps
             if intended > now:
                 slot.start = 0.0
-                self.loop.call_later(intended - now, self._begin, slot, index, intended)
+                self.loop.call_later(intended - now, self._scheduled, slot, index, intended)
                 return
             self._begin(slot, index, intended)
         else:
             self._begin(slot, index, now)
+
+    def _scheduled(self, slot: Slot, index: int, intended: float) -> None:
+        """Open model: a start that waited for its time; how late the timer fired is client lag."""
+        if self.cfg.watch is not None:
+            self.cfg.watch.note_lag((perf() - intended) * 1000.0)
+        self._begin(slot, index, intended)
 
     def _begin(self, slot: Slot, index: int, intended: float) -> None:
         if self.stopping:
@@ -385,6 +398,13 @@ class Engine:
                     self.fail(slot, "timeout")
             if self.cfg.writer is not None:
                 self.cfg.writer.flush_if_due()
+
+    async def _watch(self, watch: SelfWatch) -> None:
+        """One saturation reading a second; a tick that wakes late is itself client lag."""
+        while True:
+            due = perf() + INTERVAL_S
+            await asyncio.sleep(INTERVAL_S)
+            watch.tick(max(0.0, perf() - due) * 1000.0)
 
 
 def new_loop() -> asyncio.AbstractEventLoop:

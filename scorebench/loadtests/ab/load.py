@@ -22,6 +22,7 @@ from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import build_target, client_ssl_context
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.watch import SelfWatch
 
 ENGINE_NAME = "scorebench-ab"
 ENGINE_VERSION = "2.3-compatible"
@@ -41,18 +42,20 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
         requests = 1
     stats = RunStats(hostname=target.host, port=target.port, path=target.path, concurrency=plan.concurrency)
     started = datetime.now(UTC)
+    watch = SelfWatch(run_dir, "ab-0")
     with SampleWriter(run_dir / "samples.csv") as writer:
         cfg = EngineConfig(
             target=target, concurrency=max(1, plan.concurrency), requests=requests, duration_s=plan.duration_s,
             timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=plan.rate_rps, ssl_context=ctx,
             variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"), writer=writer, worker="ab-0",
-            keep_timings=False,
+            keep_timings=False, watch=watch,
         )  # fmt: skip
         loop = new_loop()
         try:
             reason = loop.run_until_complete(_drive(cfg, stats))
         finally:
             loop.close()
+            watch.close()
         count = writer.count
     return LoadResult(
         requests=count, started_at=utc_iso(started), ended_at=utc_iso(datetime.now(UTC)),
