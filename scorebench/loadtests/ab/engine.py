@@ -20,8 +20,9 @@ from collections.abc import Callable
 
 from scorebench.core.records import Sample, utc_from_epoch
 from scorebench.core.saturation import INTERVAL_S
+from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
-from scorebench.loadtests.ab.report import RunStats, Timing
+from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.loadtests.watch import SelfWatch
@@ -59,6 +60,10 @@ class EngineConfig:
     keep_timings: bool = True
     """Keep every request's timings in memory for ab's report (O(requests), as ab does). run_load
     turns it off: its samples stream to disk, so a long soak holds nothing per request."""
+    phase_s: float = 0.0
+    """Open model: offset of this engine's arrivals (one share of several processes' schedule)."""
+    publish: Callable[[int], None] | None = None
+    """Told the number of finished requests about ten times a second (progress across processes)."""
     watch: SelfWatch | None = None
     """The saturation guard: ticked once a second, told how late scheduled starts fire."""
 
@@ -83,6 +88,10 @@ class Engine:
         self.idle = 0
         self.stopping = False
         self.first_doc_len: int | None = None
+        self.first_at = 0.0
+        """perf_counter of the first answer (whose length is ab's Document Length)."""
+        self.other_lengths: dict[int, int] = {}
+        """Answers by body length, for the lengths other than the first (merging processes: multi.py)."""
         self.latencies_ms: list[float] = []
         self.slots = [Slot() for _ in range(cfg.concurrency)]
         self.done_future: asyncio.Future[None] = self.loop.create_future()
@@ -131,9 +140,15 @@ class Engine:
                 watcher.cancel()
             if gc_was_enabled:
                 gc.enable()
-        shift = self.epoch0 - self.t0
-        self.stats.timings = [Timing(start + shift, c, w, t) for start, c, w, t in self.times]
         self.stats.time_taken_s = self.t_last - self.t0
+
+    def part(self) -> Part:
+        """This engine's share of the run, for `merge.merge` (the timings only with keep_timings)."""
+        return Part(
+            stats=self.stats, times=self.times, shift_s=self.epoch0 - self.t0, t0=self.t0, t_last=self.t_last,
+            first_at=self.first_at if self.first_doc_len is not None else None, first_len=self.first_doc_len,
+            other_lengths=self.other_lengths, latencies_ms=self.latencies_ms, finished=self.finished,
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop sending and abort what is in flight (not counted)."""
@@ -157,7 +172,7 @@ class Engine:
         index = self.issued
         self.issued += 1
         if cfg.rate_rps:
-            intended = self.t0 + index / cfg.rate_rps
+            intended = self.t0 + cfg.phase_s + index / cfg.rate_rps
             if intended > now:
                 slot.start = 0.0
                 self.loop.call_later(intended - now, self._scheduled, slot, index, intended)
@@ -268,8 +283,11 @@ class Engine:
         if body_len != self.first_doc_len:
             if self.first_doc_len is None:
                 self.first_doc_len = stats.doc_length = body_len
-            elif not self.cfg.variable_length:
-                stats.err_length += 1
+                self.first_at = self.t_last
+            else:
+                self.other_lengths[body_len] = self.other_lengths.get(body_len, 0) + 1
+                if not self.cfg.variable_length:
+                    stats.err_length += 1
         if not 200 <= status < 300:
             stats.non2xx += 1
         keep = self.cfg.keepalive and (slot.keep or conn.parser.should_keep_alive())
@@ -398,6 +416,8 @@ class Engine:
                     self.fail(slot, "timeout")
             if self.cfg.writer is not None:
                 self.cfg.writer.flush_if_due()
+            if self.cfg.publish is not None:
+                self.cfg.publish(self.finished)
 
     async def _watch(self, watch: SelfWatch) -> None:
         """One saturation reading a second; a tick that wakes late is itself client lag."""
