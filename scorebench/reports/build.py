@@ -30,6 +30,9 @@ from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
 
 DEFAULT_TIMEOUT_S = 60.0
+SAMPLE_COLUMNS = ("client_request_id", "latency_ms", "outcome")
+"""What the report reads of the samples (plus started_s): a million rows' other columns cost time and memory."""
+TELEMETRY_COLUMNS = ("client_request_id", "success", "duration_ms", "item_count")
 MAX_POINTS = 600
 """At most this many time buckets per chart: a 10-minute run keeps 1-second resolution."""
 SWAGGER_FILE = "swagger.json"
@@ -76,10 +79,10 @@ def build_report(
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     info = read_run_json(run_dir)
-    samples = frames.read_samples_frame(run_dir)
+    samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
-    telemetry = frames.read_telemetry_frame(run_dir)
+    telemetry = frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS)
     telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(info))]  # not the load
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
     joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
@@ -220,11 +223,11 @@ def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None)
     """The baseline document of a run directory (pure apart from reading the run's files)."""
     run_dir = Path(run_dir)
     info = read_run_json(run_dir)
-    samples = frames.read_samples_frame(run_dir)
+    samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples to make a baseline from")
     timeout = float(info.get("timeout_s") or DEFAULT_TIMEOUT_S)
-    summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir), timeout)
+    summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS), timeout)
     evidence = current_evidence(info, samples, summary)
     return baselines.baseline_document(
         name,
