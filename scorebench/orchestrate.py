@@ -12,7 +12,7 @@ Order and rules:
     the samples already on disk;
   * telemetry failing is recorded and the report is built from client samples; it is exit 2 only
     with --telemetry-required; an interrupted run exits 130 once its report is written.
-Other stages are reached only through scorebench/parts.py.
+The stages are imported directly, except the Locust engine (`ENGINES`, the one lazy import).
 """
 
 from __future__ import annotations
@@ -24,25 +24,46 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
+from scorebench.azureml.service import ServiceTarget, resolve_service
 from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
-from scorebench.core.runinfo import git_commit, load_profile, tool_versions
+from scorebench.core.runinfo import PayloadSetInfo, PreflightInfo, RunInfo, git_commit, load_profile, tool_versions
 from scorebench.core.secrets import redact, safe_url
+from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
-from scorebench.parts import available, call, part, report_outcome
+from scorebench.local.standin import StandIn
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, preflight
+from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
+from scorebench.reports.baseline import baselines_dir, load_baseline
+from scorebench.reports.build import write_report
+from scorebench.reports.checks import configured_thresholds, parse_threshold
 
 SWAGGER_FILE = "swagger.json"
+RunLoad = Callable[[LoadPlan, Path], LoadResult]
+
+
+def _locust_run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
+    """The Locust engine, imported only when chosen: the one lazy import of a stage.
+
+    Locust's gevent monkey-patching is process-wide; the engine keeps Locust in its own processes,
+    and importing it here only on demand keeps any path to Locust out of every other run.
+    """
+    from scorebench.loadtests import locust_engine
+
+    return locust_engine.run_load(plan, run_dir)
+
+
+ENGINES: dict[str, RunLoad] = {"ab": ab.run_load, "locust": _locust_run_load}
+"""The load engines `--engine` chooses from (the one place they are named)."""
 
 
 @dataclasses.dataclass
@@ -54,31 +75,59 @@ class Target:
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     telemetry: str = "none"
     timeout_s: float | None = None
-    service: dict[str, Any] = dataclasses.field(default_factory=dict)
-    standin: Any = None
+    service: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
+    """run.json `service`: what the service told about itself."""
+    standin: StandIn | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
+class LoadSettings:
+    """The load the flags ask for (LoadPlan's fields but the target's url, key and headers)."""
+
+    duration_s: float | None
+    requests: int | None
+    concurrency: int
+    rate_rps: float | None
+    users: int
+    spawn_rate: float
+    workers: int
+    shape: str | None
+    timeout_s: float
+    timeout_explicit: bool = False
+    """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
+    processes: int = 0
+    """ab engine processes (0: as many as the load needs, up to the cores)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TelemetrySettings:
+    """Where the server's telemetry is read (`telemetry` None: local for the stand-in, else none)."""
+
+    telemetry: str | None
+    wait_s: float
+    workspace_id: str | None = None
+    app_insights_id: str | None = None
+    required: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class RunSettings:
     """Everything a run needs, validated (commands/run.py builds it)."""
 
     engine: str
     payloads: list[Payload]
     payloads_path: str
-    plan_fields: dict[str, Any]
+    load: LoadSettings
     out_dir: Path
     label: str
-    telemetry: str | None
-    probe_options: dict[str, Any]
-    telemetry_required: bool
+    telemetry: TelemetrySettings
     baseline: str | None
     thresholds: list[str]
     insecure: bool
     progress: bool
     endpoint: str | None = None
     key: str | None = None
-    service: dict[str, Any] = dataclasses.field(default_factory=dict)
-    timeout_explicit: bool = False
+    service: ServiceTarget | None = None
 
 
 def execute(settings: RunSettings) -> int:
@@ -99,16 +148,16 @@ def execute(settings: RunSettings) -> int:
 
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
-    _check_judging(settings)
+    settings = _check_judging(settings)
     with _target(settings) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
         checked = preflight(
             target.url, settings.payloads, key=target.key, headers=target.headers,
-            timeout_s=plan.timeout_s, insecure=settings.insecure, swagger_location=target.service.get("swagger_uri"),
+            timeout_s=plan.timeout_s, insecure=settings.insecure, swagger_location=_swagger_uri(target),
         )  # fmt: skip
         _say_preflight(checked, len(settings.payloads))
-        run_load = part(f"engine:{settings.engine}")
+        run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
         result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
@@ -117,59 +166,60 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
     return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
 
 
-def _check_judging(settings: RunSettings) -> None:
+def _check_judging(settings: RunSettings) -> RunSettings:
     """Settle the thresholds (flags, else env/toml, as `check` does); check them and the baseline before the load."""
-    if available("configured_thresholds"):
-        settings.thresholds = list(call("configured_thresholds", settings.thresholds or None))
-    if available("parse_threshold"):
-        for text in settings.thresholds:
-            call("parse_threshold", text)
-    if settings.baseline and available("load_baseline") and available("baselines_dir"):
-        call("load_baseline", settings.baseline, part("baselines_dir")())
+    thresholds = configured_thresholds(settings.thresholds or None)
+    for text in thresholds:
+        parse_threshold(text)
+    if settings.baseline:
+        load_baseline(settings.baseline, baselines_dir())
+    return dataclasses.replace(settings, thresholds=thresholds)
+
+
+def _swagger_uri(target: Target) -> str | None:
+    uri = target.service.get("swagger_uri")
+    return uri if isinstance(uri, str) else None
 
 
 @contextmanager
 def _target(settings: RunSettings) -> Iterator[Target]:
     if settings.endpoint:
-        yield Target(settings.endpoint, settings.key, telemetry=settings.telemetry or "none")
+        yield Target(settings.endpoint, settings.key, telemetry=settings.telemetry.telemetry or "none")
     elif settings.service:
-        yield _service_target(settings)
+        yield _service_target(settings, settings.service)
     else:
         with _standin_target(settings) as target:
             yield target
 
 
-def _service_target(settings: RunSettings) -> Target:
-    resolved = call("resolve_service", **settings.service)
-    headers = dict(getattr(resolved, "headers", None) or {})
-    if settings.service.get("deployment"):
-        headers.setdefault("azureml-model-deployment", str(settings.service["deployment"]))
-    info = {
-        "service_id": getattr(resolved, "service_id", None),
-        "model_ids": list(getattr(resolved, "model_ids", None) or []),
-        "swagger_uri": getattr(resolved, "swagger_uri", None),
-        "deployment": settings.service.get("deployment"),
-    }
+def _service_target(settings: RunSettings, service: ServiceTarget) -> Target:
+    resolved = resolve_service(service.name, service.endpoint_name, service.deployment, service.workspace_config)
+    headers = dict(resolved.headers)
+    if service.deployment:
+        headers.setdefault("azureml-model-deployment", service.deployment)
+    info: dict[str, str | list[str]] = {"service_id": resolved.service_id, "model_ids": list(resolved.model_ids)}
+    for name, value in (("swagger_uri", resolved.swagger_uri), ("deployment", service.deployment)):
+        if value:
+            info[name] = value
     return Target(
         url=resolved.scoring_uri,
-        key=settings.key or getattr(resolved, "key", None),
+        key=settings.key or resolved.key,
         headers=headers,
-        telemetry=settings.telemetry or "none",
-        timeout_s=getattr(resolved, "timeout_s", None),
+        telemetry=settings.telemetry.telemetry or "none",
+        timeout_s=resolved.timeout_s,
         service=info,
     )
 
 
 @contextmanager
 def _standin_target(settings: RunSettings) -> Iterator[Target]:
-    standin_class = part("standin")
     data_dir = Path(tempfile.mkdtemp(prefix="scorebench-standin-"))
     key = secrets.token_urlsafe(32)
     print("no --endpoint: starting the local stand-in endpoint for this run ...", file=sys.stderr, flush=True)
-    standin = standin_class(key=key, data_dir=data_dir)
+    standin = StandIn(key=key, data_dir=data_dir)
     try:
         standin.start()
-        telemetry = settings.telemetry or standin.telemetry_spec
+        telemetry = settings.telemetry.telemetry or standin.telemetry_spec
         yield Target(
             standin.score_url, key, telemetry=telemetry, service={"service_id": "local-standin"}, standin=standin
         )
@@ -187,12 +237,13 @@ def _say_preflight(checked: PreflightResult, payload_count: int) -> None:
 
 
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:
-    fields = dict(settings.plan_fields)
-    if target.timeout_s and not settings.timeout_explicit:
-        fields["timeout_s"] = float(target.timeout_s)
+    load = settings.load
+    service_timeout_s = float(target.timeout_s) if target.timeout_s and not load.timeout_explicit else None
     return LoadPlan(
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
-        insecure=settings.insecure, **fields,
+        duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
+        users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
+        processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
     )  # fmt: skip
 
 
@@ -201,40 +252,40 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
     if checked.swagger_text is not None:
         (run_dir / SWAGGER_FILE).write_text(redact(checked.swagger_text, target.key), encoding="utf-8")
-    info: dict[str, Any] = {
-        "label": settings.label,
-        "endpoint": safe_url(target.url),
-        "local_standin": target.standin is not None,
-        "engine": settings.engine,
-        "load_profile": load_profile(plan, settings.engine),
-        "timeout_s": plan.timeout_s,
-        "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
-        "payload_set_hash": payload_set_hash(settings.payloads),
-        "service": {k: v for k, v in target.service.items() if v not in (None, [], "")},
-        "headers": sorted(target.headers),
-        "telemetry": target.telemetry,
-        "workspace_id": settings.probe_options.get("workspace_id"),
-        "app_insights_id": settings.probe_options.get("resource_id"),
-        "baseline": settings.baseline,
-        "thresholds": settings.thresholds,
-        "preflight": {
-            "health_status": checked.health_status,
-            "swagger": SWAGGER_FILE if checked.swagger_text is not None else None,
-            "payloads_checked": checked.payloads_checked,
-            "warmup_status": checked.warmup_status,
-            "warmup_latency_ms": checked.warmup_latency_ms,
-            "warmup_request_id": checked.warmup_request_id,
-            "warnings": checked.warnings,
-        },
-        "tool_versions": tool_versions(),
-        "git_commit": git_commit(),
-        "started_at": utc_iso(started),
-        "ended_at": None,
-        "partial": False,
-        "partial_reason": None,
-    }
-    write_run_json(run_dir, info)
+    info = RunInfo(
+        label=settings.label,
+        endpoint=safe_url(target.url),
+        local_standin=target.standin is not None,
+        engine=settings.engine,
+        load_profile=load_profile(plan, settings.engine),
+        timeout_s=plan.timeout_s,
+        payloads=PayloadSetInfo(path=settings.payloads_path, count=len(settings.payloads)),
+        payload_set_hash=payload_set_hash(settings.payloads),
+        service={k: v for k, v in target.service.items() if v not in ([], "")},
+        headers=sorted(target.headers),
+        telemetry=target.telemetry,
+        workspace_id=settings.telemetry.workspace_id,
+        app_insights_id=settings.telemetry.app_insights_id,
+        baseline=settings.baseline,
+        thresholds=settings.thresholds,
+        preflight=PreflightInfo(
+            health_status=checked.health_status,
+            swagger=SWAGGER_FILE if checked.swagger_text is not None else None,
+            payloads_checked=checked.payloads_checked,
+            warmup_status=checked.warmup_status,
+            warmup_latency_ms=checked.warmup_latency_ms,
+            warmup_request_id=checked.warmup_request_id,
+            warnings=checked.warnings,
+        ),
+        tool_versions=tool_versions(),
+        git_commit=git_commit(),
+        started_at=utc_iso(started),
+    )
+    write_run_json(run_dir, info.as_json())
     return run_dir
+
+
+_Handler = Callable[[int, FrameType | None], object] | int | None
 
 
 class _Interrupts:
@@ -242,7 +293,7 @@ class _Interrupts:
 
     def __init__(self) -> None:
         self.reason: str | None = None
-        self._saved: dict[int, Any] = {}
+        self._saved: dict[int, _Handler] = {}
 
     def arm_first(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -268,13 +319,13 @@ class _Interrupts:
         os._exit(EXIT_INTERRUPTED)
 
 
-def _load(run_load: Any, plan: LoadPlan, run_dir: Path, show: bool, key: str | None) -> tuple[LoadResult, bool]:
+def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str | None) -> tuple[LoadResult, bool]:
     interrupts = _Interrupts()
     interrupts.arm_first()
     started = utc_iso(datetime.now(UTC))
     try:
         with Progress(run_dir, enabled=show):
-            result: LoadResult = run_load(plan, run_dir)
+            result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()
         update_run_json(run_dir, ended_at=utc_iso(datetime.now(UTC)), error=redact(str(exc), key))
@@ -283,8 +334,9 @@ def _load(run_load: Any, plan: LoadPlan, run_dir: Path, show: bool, key: str | N
         interrupts.reason = interrupts.reason or "interrupted by SIGINT"
         interrupts.arm_second()
         count = len(read_samples(run_dir))
-        result = LoadResult(count, started, utc_iso(datetime.now(UTC)), partial=True, reason=interrupts.reason)
-    interrupted = interrupts.reason is not None or _says_interrupted(result)
+        ended = utc_iso(datetime.now(UTC))
+        result = LoadResult(count, started, ended, partial=True, reason=interrupts.reason, interrupted=True)
+    interrupted = interrupts.reason is not None or result.interrupted
     if interrupted:
         interrupts.arm_second()
         print(
@@ -294,11 +346,6 @@ def _load(run_load: Any, plan: LoadPlan, run_dir: Path, show: bool, key: str | N
     else:
         interrupts.restore()
     return result, interrupted
-
-
-def _says_interrupted(result: LoadResult) -> bool:
-    reason = (result.reason or "").lower()
-    return result.partial and any(word in reason for word in ("interrupt", "sigint", "sigterm", "signal"))
 
 
 def _finish_load(run_dir: Path, result: LoadResult) -> None:
@@ -319,8 +366,12 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     if target.telemetry == "none":
         return None
     try:
-        entry = call("probe", run_dir, target.telemetry, required=False, **settings.probe_options)
-        error = entry.get("error") if isinstance(entry, dict) else None
+        wanted = settings.telemetry
+        entry = probe_run(
+            run_dir, target.telemetry, wait_s=wanted.wait_s, required=False,
+            workspace_id=wanted.workspace_id, resource_id=wanted.app_insights_id,
+        )  # fmt: skip
+        error = entry.get("error")
     except HarnessError as exc:
         error = _record_probe_error(run_dir, target.telemetry, str(exc))
     except Exception as exc:  # a probe bug must not cost the run its report
@@ -339,14 +390,12 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
-    outcome = report_outcome(
-        call("report", run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s)
-    )
+    outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s)
     for line in outcome.verdict_lines:
         print(line)
     print(f"run directory: {run_dir}")
-    print(f"report: {outcome.report_path or run_dir / 'report.html'}", flush=True)
-    if probe_error and settings.telemetry_required:
+    print(f"report: {outcome.report_path}", flush=True)
+    if probe_error and settings.telemetry.required:
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")
     if interrupted:
         print("run: partial (interrupted); exit 130", file=sys.stderr)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from scorebench.azureml.service import (
+from scorebench.azureml.common import (
     STANDIN_ENV,
     V1_SCORING_TIMEOUT_MS,
     ServiceInfo,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from scorebench.azureml.service import (
+from scorebench.azureml.common import (
     STANDIN_ENV,
     V2_REQUEST_TIMEOUT_MS,
     ServiceInfo,

@@ -18,14 +18,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from scorebench.azureml.service import (
-    AUTH_CHOICES,
-    DirectoryOpener,
-    ServiceDirectory,
-    ServiceInfo,
-    ServiceTarget,
-    open_directory,
-)
+from scorebench.azureml.common import AUTH_CHOICES, ServiceInfo
+from scorebench.azureml.service import DirectoryOpener, ServiceDirectory, ServiceTarget, open_directory
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import KEY_ENV
 

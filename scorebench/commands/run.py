@@ -15,10 +15,10 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
+from scorebench.azureml.service import ServiceTarget
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
-from scorebench.orchestrate import RunSettings, execute
-from scorebench.parts import ENGINES
+from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
 
@@ -104,12 +104,10 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         engine=args.engine,
         payloads=payloads,
         payloads_path=str(args.payloads or payloads_path),
-        plan_fields=_plan_fields(args, explicit),
+        load=_load_settings(args, explicit),
         out_dir=Path(args.out),
         label=args.label,
-        telemetry=telemetry,
-        probe_options=_probe_options(args),
-        telemetry_required=bool(args.telemetry_required),
+        telemetry=_telemetry_settings(args, telemetry),
         baseline=args.baseline,
         thresholds=list(args.threshold or []),  # env/toml: scorebench.reports.checks.configured_thresholds
         insecure=bool(args.insecure),
@@ -117,7 +115,6 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         endpoint=args.endpoint,
         key=config.endpoint_key(args),
         service=_service(args),
-        timeout_explicit="timeout_s" in explicit,
     )
 
 
@@ -128,24 +125,25 @@ def _check_positive(args: argparse.Namespace) -> None:
             raise HarnessError(f"--{name.replace('_', '-')}: must be more than 0, got {value:g}")
 
 
-def _plan_fields(args: argparse.Namespace, explicit: set[str]) -> dict[str, Any]:
+def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings:
     duration_s: float | None = parse_duration_s(str(args.duration), "--duration")
     if args.requests is not None and "duration" not in explicit:
         duration_s = None  # --requests alone: send exactly N (ab -n)
     if duration_s is not None and duration_s <= 0:
         raise HarnessError(f"--duration: must be more than 0, got {args.duration!r}")
-    return {
-        "duration_s": duration_s,
-        "requests": args.requests,
-        "concurrency": args.concurrency,
-        "rate_rps": args.rate,
-        "users": args.users,
-        "spawn_rate": args.spawn_rate,
-        "workers": args.workers,
-        "processes": args.processes,
-        "shape": args.shape,
-        "timeout_s": float(args.timeout_s),
-    }
+    return LoadSettings(
+        duration_s=duration_s,
+        requests=args.requests,
+        concurrency=args.concurrency,
+        rate_rps=args.rate,
+        users=args.users,
+        spawn_rate=args.spawn_rate,
+        workers=args.workers,
+        processes=args.processes,
+        shape=args.shape,
+        timeout_s=float(args.timeout_s),
+        timeout_explicit="timeout_s" in explicit,
+    )
 
 
 def _telemetry(args: argparse.Namespace) -> str | None:
@@ -161,16 +159,17 @@ def _telemetry(args: argparse.Namespace) -> str | None:
     return str(spec)
 
 
-def _probe_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"wait_s": parse_duration_s(str(args.telemetry_wait), "--telemetry-wait")}
-    if args.workspace_id:
-        options["workspace_id"] = args.workspace_id
-    if args.app_insights_id:
-        options["resource_id"] = args.app_insights_id
-    return options
+def _telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> TelemetrySettings:
+    return TelemetrySettings(
+        telemetry=telemetry,
+        wait_s=parse_duration_s(str(args.telemetry_wait), "--telemetry-wait"),
+        workspace_id=args.workspace_id or None,
+        app_insights_id=args.app_insights_id or None,
+        required=bool(args.telemetry_required),
+    )
 
 
-def _service(args: argparse.Namespace) -> dict[str, Any]:
+def _service(args: argparse.Namespace) -> ServiceTarget | None:
     if args.endpoint and (args.service or args.endpoint_name):
         raise HarnessError("--endpoint and --service/--endpoint-name name two targets: give one")
     if args.service and args.endpoint_name:
@@ -179,10 +178,10 @@ def _service(args: argparse.Namespace) -> dict[str, Any]:
     if not name:
         if args.deployment:
             raise HarnessError("--deployment needs --endpoint-name")
-        return {}
+        return None
     if args.endpoint_name:
-        return {"endpoint_name": name, "deployment": args.deployment, "workspace_config": args.workspace_config}
-    return {"name": name, "workspace_config": args.workspace_config}
+        return ServiceTarget(endpoint_name=name, deployment=args.deployment, workspace_config=args.workspace_config)
+    return ServiceTarget(name=name, workspace_config=args.workspace_config)
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,6 @@
 """The records that cross a stage boundary, and their one file format.
 
-Every stage meets the others only through files in the run directory (DESIGN.md). Each record is
+Every stage meets the others only through files in the run directory (docs/architecture.md). Each record is
 one frozen dataclass whose field names are the CSV column names; headers are derived from
 `dataclasses.fields()` so no column list can drift. Both load engines write `Sample`, every
 probe backend returns `TelemetryRow` / `ExceptionRow`.

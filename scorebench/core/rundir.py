@@ -1,4 +1,4 @@
-"""The run directory: the only contract between stages (DESIGN.md).
+"""The run directory: the only contract between stages (docs/architecture.md).
 
     runs/<UTC yyyymmddThhmmssZ>-<label>/
       run.json        what ran (endpoint URL without secrets, engine, load profile, payloads and

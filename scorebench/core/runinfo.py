@@ -1,4 +1,8 @@
-"""What a run records about itself in run.json: tool versions, git commit, load profile.
+"""What a run records about itself in run.json: the `RunInfo` record, tool versions, git commit, load profile.
+
+`RunInfo` is run.json as `scorebench run` first writes it, before the first load request: its
+field names are run.json's keys (docs/architecture.md, "The run directory"); what is learnt later
+(ended_at, requests, partial, probe, ...) is merged in with `update_run_json`.
 
 Rules: versions come from installed package metadata (nothing heavy is imported: locust's version
 is read without importing locust); a missing tool is simply left out; git is asked with a short
@@ -7,6 +11,7 @@ timeout and its absence is not an error. Nothing here may hold a key.
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import subprocess
 from importlib import metadata
@@ -20,7 +25,63 @@ PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
     "locust": ("duration_s", "requests", "users", "spawn_rate", "workers", "shape", "rate_rps", "timeout_s"),
 }
 """The LoadPlan fields each engine acts on: what a baseline comparison must match."""
+ProfileValue = float | int | str | None
 TOOLS = ("locust", "azureml-inference-server-http", "inference-schema", "requests", "azure-monitor-query")
+
+
+@dataclasses.dataclass(frozen=True)
+class PayloadSetInfo:
+    """run.json `payloads`: where the payload set came from and how many bodies it holds."""
+
+    path: str
+    count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PreflightInfo:
+    """run.json `preflight`: what the checks before the load saw (`swagger` names the kept file)."""
+
+    health_status: int | None
+    swagger: str | None
+    payloads_checked: int
+    warmup_status: int | None
+    warmup_latency_ms: float | None
+    warmup_request_id: str | None
+    warnings: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunInfo:
+    """run.json at the start of a run; field = key. Never a key; `endpoint` is already `safe_url`'d."""
+
+    label: str
+    endpoint: str
+    local_standin: bool
+    engine: str
+    load_profile: dict[str, ProfileValue]
+    timeout_s: float
+    payloads: PayloadSetInfo
+    payload_set_hash: str
+    service: dict[str, str | list[str]]
+    """What the service told about itself (service_id, model_ids, swagger_uri, deployment), empty ones left out."""
+    headers: list[str]
+    """Names of the extra request headers (never their values)."""
+    telemetry: str
+    workspace_id: str | None
+    app_insights_id: str | None
+    baseline: str | None
+    thresholds: list[str]
+    preflight: PreflightInfo
+    tool_versions: dict[str, str]
+    git_commit: str | None
+    started_at: str
+    ended_at: str | None = None
+    partial: bool = False
+    partial_reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The run.json object (nested records become objects)."""
+        return dataclasses.asdict(self)
 
 
 def tool_versions() -> dict[str, str]:
@@ -55,7 +116,7 @@ def git_commit(cwd: Path | None = None) -> str | None:
     return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
-def load_profile(plan: Any, engine: str) -> dict[str, Any]:
+def load_profile(plan: object, engine: str) -> dict[str, ProfileValue]:
     """The LoadPlan fields the engine acts on (never url, key or headers)."""
     names = PROFILE_FIELDS.get(engine) or tuple(sorted({n for fields in PROFILE_FIELDS.values() for n in fields}))
     return {name: getattr(plan, name, None) for name in names}

@@ -72,6 +72,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
         ended_at=utc_from_epoch(ended_s),
         partial=reason is not None,
         reason=reason,
+        interrupted=bool(interrupted),
         engine_info=_engine_info(plan),
     )
 

@@ -5,7 +5,7 @@ expose `run_load(plan, run_dir) -> LoadResult`. An engine streams its samples to
 `run_dir/samples*.csv` (loadtests/samples.py) while it runs; the orchestration shows progress by
 reading those files, so engines need no callback. Rules: an engine stops by itself (requests
 and/or duration bound it); on Ctrl-C/SIGTERM it stops sending, flushes what it has and returns
-`partial=True` with the reason; it never raises for a failed request (that is a sample's
+`partial=True, interrupted=True` with the reason; it never raises for a failed request (that is a sample's
 outcome). The key travels in `key` only and must never be written or printed.
 """
 
@@ -60,6 +60,8 @@ class LoadResult:
     ended_at: str
     partial: bool = False
     reason: str | None = None
-    """Why it is partial (interrupted by SIGINT, endpoint died, ...)."""
+    """Why it is partial (interrupted by SIGINT, locust exited with code 1, ...)."""
+    interrupted: bool = False
+    """A signal (SIGINT/SIGTERM, Ctrl-C) stopped the load: the run is partial and exits 130."""
     engine_info: dict[str, str] = dataclasses.field(default_factory=dict)
     """Versions and settings worth recording in run.json (never the key)."""

@@ -1,7 +1,7 @@
 """scorebench's Locust scenario: replay payloads against a scoring endpoint, one sample per request.
 
 Run it as `locust -f loadtests/locustfile.py --host URL` (see docs/locust.md); everything else comes
-from SCOREBENCH_* environment variables, read once at import:
+from SCOREBENCH_* environment variables, read in Locust's `init` event (never at import):
 
     SCOREBENCH_KEY          endpoint key, sent as `Authorization: Bearer` (never printed or written)
     SCOREBENCH_PAYLOADS     payload file or folder (default: the bundled payloads/bank_marketing)
@@ -15,6 +15,12 @@ from SCOREBENCH_* environment variables, read once at import:
     SCOREBENCH_HEADERS      extra request headers as a JSON object
     SCOREBENCH_INSECURE     1 to skip TLS verification
 
+Structure (Locust's own `csv_request_logger` idiom): the `init` listener reads the configuration
+into a frozen `ScenarioConfig` and registers one `Scenario` listener object on the environment;
+the Scenario holds the per-process state (payload rotation, request budget, sample writer) and
+writes one sample per `request` event; `ScoringUser` asks it for the next payload. A bad setting
+is one line on stderr and exit 2, from the init listener. Importing this module does no work.
+
 Rules: Locust is imported first (gevent patches ssl); the scorebench package is used when it is
 importable (checkout or install), else the file runs on its own with outcomes.py and shapes.py
 beside it (Azure Load Testing upload) and an inline payload loader, and writes no samples. A
@@ -23,26 +29,26 @@ Locust master runs no users and writes no samples; each process with users write
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import json
 import os
+import random
+import re
+import socket
 import sys
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-_HERE = Path(__file__).resolve().parent
-
-import itertools  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-import gevent  # noqa: E402
-from locust import FastHttpUser, LoadTestShape, constant, events, task  # noqa: E402
-from locust.contrib.fasthttp import LocustBadStatusCode  # noqa: E402
-from locust.exception import StopUser  # noqa: E402
-from locust.runners import MasterRunner  # noqa: E402
+import gevent
+from locust import FastHttpUser, LoadTestShape, events, task
+from locust.contrib.fasthttp import LocustBadStatusCode
+from locust.env import Environment
+from locust.exception import StopUser
+from locust.runners import MasterRunner, Runner
 
 try:
     from scorebench.loadtests import outcomes, shapes
@@ -61,31 +67,102 @@ try:
 except ImportError:
     HAVE_SCOREBENCH = False
 
+__all__ = ["ScorebenchShape", "ScoringUser"]
+
 SCENARIO_NAME = "score"
 FLUSH_EVERY_S = 0.5
-ENV = os.environ
+EXIT_CONFIG = 2
+"""Exit code of a Locust process whose SCOREBENCH_* configuration is unusable (docs/architecture.md)."""
+HERE = Path(__file__).resolve().parent
+Body = tuple[str, bytes]
+"""(payload_id, request body)."""
 
 
-def _fail(message: str) -> None:
-    sys.stderr.write(f"scorebench locustfile: {message}\n")
-    raise SystemExit(2)
+class ConfigError(ValueError):
+    """A SCOREBENCH_* setting the scenario cannot use; the message is the one line shown."""
 
 
-def _float_env(name: str, default: float | None) -> float | None:
+# ---- configuration --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioConfig:
+    """The scenario's settings, read once per process from SCOREBENCH_* variables."""
+
+    payloads: tuple[Body, ...]
+    headers: dict[str, str] = dataclasses.field(repr=False)
+    """Content-Type, SCOREBENCH_HEADERS and the Authorization header (hence never in repr)."""
+    timeout_s: float = 60.0
+    rate_rps: float | None = None
+    users: float | None = None
+    request_cap: int = 0
+    insecure: bool = False
+    score_path: str | None = None
+    run_dir: Path | None = None
+    shape: bool = False
+    """SCOREBENCH_SHAPE names a load shape (checked here; its curve is built on the first tick)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ScenarioConfig:
+        """Read and check every setting; ConfigError (one line) on the first bad one."""
+        try:
+            shape = shapes.spec_from_env(environ) is not None
+            numbers = {name: shapes.env_number(environ, name, None) for name in _NUMBERS}
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        payloads = tuple(_load_payloads(environ))
+        if not payloads:
+            raise ConfigError("payloads: no request bodies found")
+        run_dir = environ.get("SCOREBENCH_RUN_DIR") or None
+        if run_dir and not HAVE_SCOREBENCH:
+            raise ConfigError(
+                "SCOREBENCH_RUN_DIR needs the scorebench package (samples are written with its SampleWriter)"
+            )
+        return cls(
+            payloads=payloads,
+            headers=_headers(environ),
+            timeout_s=numbers["SCOREBENCH_TIMEOUT_S"] or 60.0,
+            rate_rps=numbers["SCOREBENCH_RATE"],
+            users=numbers["SCOREBENCH_USERS"],
+            request_cap=int(numbers["SCOREBENCH_REQUESTS"] or 0),
+            insecure=environ.get("SCOREBENCH_INSECURE", "") in ("1", "true", "yes"),
+            score_path=environ.get("SCOREBENCH_SCORE_PATH") or None,
+            run_dir=Path(run_dir) if run_dir else None,
+            shape=shape,
+        )
+
+    def score_url(self, host: str) -> str:
+        """The absolute scoring URL: host root + SCOREBENCH_SCORE_PATH, else the host's own path, else /score."""
+        parts = urlsplit(host)
+        path = self.score_path or (parts.path if parts.path not in ("", "/") else "/score")
+        query = f"?{parts.query}" if parts.query and not self.score_path else ""
+        return f"{parts.scheme}://{parts.netloc}/{path.lstrip('/')}{query}"
+
+
+_NUMBERS = ("SCOREBENCH_TIMEOUT_S", "SCOREBENCH_RATE", "SCOREBENCH_USERS", "SCOREBENCH_REQUESTS")
+
+
+def _headers(environ: Mapping[str, str]) -> dict[str, str]:
     try:
-        return shapes.env_number(ENV, name, default)
-    except ValueError as exc:
-        _fail(str(exc))
-    return None
+        extra = json.loads(environ.get("SCOREBENCH_HEADERS") or "{}")
+    except ValueError:
+        extra = None
+    if not isinstance(extra, dict):
+        raise ConfigError("SCOREBENCH_HEADERS is not a JSON object")
+    headers = {"Content-Type": "application/json", **{str(k): str(v) for k, v in extra.items()}}
+    key = environ.get("SCOREBENCH_KEY", "").strip()
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
 
 
 # ---- payloads -------------------------------------------------------------------------------
 
 
-def _inline_payloads(root: Path) -> list[tuple[str, bytes]]:
+def _inline_payloads(root: Path) -> list[Body]:
     """Minimal loader for a flat upload: .json files (one body) and .jsonl files (one per line)."""
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in (".json", ".jsonl"))
-    found: list[tuple[str, bytes]] = []
+    found: list[Body] = []
     for file in files:
         name = file.name if file == root else file.relative_to(root).as_posix()
         text = file.read_text(encoding="utf-8")
@@ -100,149 +177,157 @@ def _inline_payloads(root: Path) -> list[tuple[str, bytes]]:
     return found
 
 
-def _load_payloads() -> list[tuple[str, bytes]]:
+def _load_payloads(environ: Mapping[str, str]) -> list[Body]:
     """(payload_id, body) pairs: an engine manifest, SCOREBENCH_PAYLOADS, or the bundled default."""
-    manifest = ENV.get("SCOREBENCH_PAYLOAD_MANIFEST")
+    manifest = environ.get("SCOREBENCH_PAYLOAD_MANIFEST")
     if manifest:
         return [(item["payload_id"], item["body"].encode("utf-8")) for item in json.loads(Path(manifest).read_text())]
-    configured = ENV.get("SCOREBENCH_PAYLOADS")
+    configured = environ.get("SCOREBENCH_PAYLOADS")
     if HAVE_SCOREBENCH:
         try:
             return [(p.payload_id, p.body) for p in load_payloads(configured or DEFAULT_PAYLOADS)]
         except Exception as exc:  # HarnessError: one line, no traceback
-            _fail(str(exc))
-    path = Path(configured) if configured else _HERE / "payloads"
+            raise ConfigError(str(exc)) from None
+    path = Path(configured) if configured else HERE / "payloads"
     if not path.is_absolute() and not path.exists():
-        path = _HERE / path
+        path = HERE / path
     if not path.exists():
-        _fail(f"payloads: {path} does not exist (set SCOREBENCH_PAYLOADS)")
+        raise ConfigError(f"payloads: {path} does not exist (set SCOREBENCH_PAYLOADS)")
     return _inline_payloads(path)
 
 
-PAYLOADS = _load_payloads()
-if not PAYLOADS:
-    _fail("payloads: no request bodies found")
-_ROTATION = itertools.cycle(PAYLOADS)
-
-# ---- configuration --------------------------------------------------------------------------
-
-KEY = ENV.get("SCOREBENCH_KEY", "").strip() or None
-TIMEOUT_S = _float_env("SCOREBENCH_TIMEOUT_S", 60.0) or 60.0
-RATE_RPS = _float_env("SCOREBENCH_RATE", None)
-REQUEST_CAP = int(_float_env("SCOREBENCH_REQUESTS", 0) or 0)
-try:
-    EXTRA_HEADERS: dict[str, str] = json.loads(ENV.get("SCOREBENCH_HEADERS") or "{}")
-except ValueError:
-    _fail("SCOREBENCH_HEADERS is not a JSON object")
-BASE_HEADERS = {"Content-Type": "application/json", **EXTRA_HEADERS}
-if KEY:
-    BASE_HEADERS["Authorization"] = f"Bearer {KEY}"
-WORKER = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{socket.gethostname()}-{os.getpid()}")
-try:
-    _SHAPE_CHECK = shapes.spec_from_env(ENV)
-except ValueError as exc:
-    _fail(str(exc))
+def worker_name() -> str:
+    """This process's name in samples (`worker` column, samples-<worker>.csv): host and pid."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{socket.gethostname()}-{os.getpid()}")
 
 
-def score_url(host: str) -> str:
-    """The absolute scoring URL: host root + SCOREBENCH_SCORE_PATH, else the host's own path, else /score."""
-    parts = urlsplit(host)
-    path = ENV.get("SCOREBENCH_SCORE_PATH") or (parts.path if parts.path not in ("", "/") else "/score")
-    query = f"?{parts.query}" if parts.query and not ENV.get("SCOREBENCH_SCORE_PATH") else ""
-    return f"{parts.scheme}://{parts.netloc}/{path.lstrip('/')}{query}"
+# ---- the per-process listener ---------------------------------------------------------------
 
 
-# ---- per-process state: the sample writer and the request budget ----------------------------
+class Scenario:
+    """One process's scenario state and its listeners: payload rotation, request budget, samples.
 
+    `register(environment, runner)` attaches it to Locust's `request` and `quitting` events (as
+    `locust.contrib.csv_request_logger.CsvRequestLogger` does); a process with users (not a master)
+    streams its samples to `run_dir/samples-<worker>.csv`, flushed every FLUSH_EVERY_S, and
+    watches itself (a greenlet: a saturation reading a second, `saturation-<worker>.json`).
+    """
 
-class _State:
-    writer: Any = None
-    watch: Any = None
-    sent = 0
-    finished = 0
-    runner: Any = None
+    def __init__(self, config: ScenarioConfig, worker: str) -> None:
+        self.config = config
+        self.worker = worker
+        self.sent = 0
+        self.finished = 0
+        self._rotation: Iterator[Body] = itertools.cycle(config.payloads)
+        self._writer: SampleWriter | None = None
+        self._watch: SelfWatch | None = None
+        self._runner: Runner | None = None
 
+    def register(self, environment: Environment, runner: Runner | None) -> None:
+        """Listen to the environment's events; open the samples part when this process runs users."""
+        self._runner = runner
+        environment.events.request.add_listener(self.on_request)  # type: ignore[no-untyped-call]
+        environment.events.quitting.add_listener(self.on_quitting)  # type: ignore[no-untyped-call]
+        if self.config.run_dir is None or isinstance(runner, MasterRunner):
+            return
+        self._writer = SampleWriter(self.config.run_dir / f"samples-{self.worker}.csv")
+        self._writer.flush()  # the header reaches the file at once: readers never see an empty part
+        gevent.spawn(self._flush_forever)
+        self._watch = SelfWatch(self.config.run_dir, self.worker)
+        # Started with the test, not here: a 1 s timer made during init let Locust's --run-time
+        # timer (set later, from gevent's cached clock) fire at once.
+        environment.events.test_start.add_listener(self._start_watch)  # type: ignore[no-untyped-call]
 
-STATE = _State()
+    def next_body(self) -> Body | None:
+        """The next payload in rotation, or None once this process has sent SCOREBENCH_REQUESTS."""
+        if self.config.request_cap and self.sent >= self.config.request_cap:
+            return None
+        self.sent += 1
+        return next(self._rotation)
 
-
-def _on_init(environment: Any, runner: Any = None, **_kw: Any) -> None:
-    STATE.runner = runner
-    run_dir = ENV.get("SCOREBENCH_RUN_DIR")
-    if not run_dir or isinstance(runner, MasterRunner):
-        return
-    if not HAVE_SCOREBENCH:
-        _fail("SCOREBENCH_RUN_DIR needs the scorebench package (samples are written with its SampleWriter)")
-    STATE.writer = SampleWriter(Path(run_dir) / f"samples-{WORKER}.csv")
-    STATE.writer.flush()  # the header reaches the file at once: readers never see an empty part
-    gevent.spawn(_flush_forever)
-    STATE.watch = SelfWatch(Path(run_dir), WORKER)
-    gevent.spawn(_watch_forever)
-
-
-def _watch_forever() -> None:
-    """The saturation guard of this worker: a reading a second; a late wake-up is this worker's lag."""
-    while STATE.watch is not None:
-        due = time.monotonic() + INTERVAL_S
-        gevent.sleep(INTERVAL_S)
-        if STATE.watch is not None:
-            STATE.watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
-
-
-def _flush_forever() -> None:
-    while STATE.writer is not None:
-        gevent.sleep(FLUSH_EVERY_S)
-        if STATE.writer is not None:
-            STATE.writer.flush()
-
-
-def _on_quitting(**_kw: Any) -> None:
-    watch, STATE.watch = STATE.watch, None
-    if watch is not None:
-        watch.close()
-    writer, STATE.writer = STATE.writer, None
-    if writer is not None:
-        writer.close()
-
-
-def _on_request(
-    context: dict[str, Any] | None,
-    response_time: float,
-    response_length: int,
-    start_time: float | None = None,
-    **_kw: Any,
-) -> None:
-    info = context.get("scorebench") if context else None
-    if info is None:
-        return
-    STATE.finished += 1
-    writer = STATE.writer
-    if writer is not None:
-        lag_s = info["lag_s"]
-        writer.write(
-            Sample(
-                client_request_id=info["id"],
-                started_at=utc_from_epoch_fast((start_time or time.time()) - lag_s),
-                latency_ms=response_time + lag_s * 1000.0,
-                status=info["status"],
-                outcome=info["outcome"],
-                server_fn_ms=info["server_fn_ms"],
-                bytes_sent=info["bytes_sent"],
-                bytes_received=response_length or 0,
-                payload_id=info["payload_id"],
-                worker=WORKER,
+    def on_request(
+        self,
+        context: dict[str, Any] | None,
+        response_time: float,
+        response_length: int,
+        start_time: float | None = None,
+        **_kw: Any,
+    ) -> None:
+        """One sample per scorebench request; the runner quits once the request budget is done."""
+        info = context.get("scorebench") if context else None
+        if info is None:
+            return
+        self.finished += 1
+        writer = self._writer
+        if writer is not None:
+            lag_s = info["lag_s"]
+            writer.write(
+                Sample(
+                    client_request_id=info["id"],
+                    started_at=utc_from_epoch_fast((start_time or time.time()) - lag_s),
+                    latency_ms=response_time + lag_s * 1000.0,
+                    status=info["status"],
+                    outcome=info["outcome"],
+                    server_fn_ms=info["server_fn_ms"],
+                    bytes_sent=info["bytes_sent"],
+                    bytes_received=response_length or 0,
+                    payload_id=info["payload_id"],
+                    worker=self.worker,
+                )
             )
-        )
-        writer.flush_if_due()
-    if REQUEST_CAP and STATE.finished == REQUEST_CAP and STATE.runner is not None:  # once
-        gevent.spawn(STATE.runner.quit)
+            writer.flush_if_due()
+        cap = self.config.request_cap
+        if cap and self.finished == cap and self._runner is not None:  # once
+            gevent.spawn(self._runner.quit)
+
+    def on_quitting(self, **_kw: Any) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+
+    def _start_watch(self, **_kw: Any) -> None:
+        gevent.spawn(self._watch_forever)
+
+    def _watch_forever(self) -> None:
+        """The saturation guard of this worker: a reading a second; a late wake-up is its own lag."""
+        while self._watch is not None:
+            due = time.monotonic() + INTERVAL_S
+            gevent.sleep(INTERVAL_S)
+            if self._watch is not None:
+                self._watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
+
+    def _flush_forever(self) -> None:
+        while self._writer is not None:
+            gevent.sleep(FLUSH_EVERY_S)
+            if self._writer is not None:
+                self._writer.flush()
 
 
-for _hook, _listener in ((events.init, _on_init), (events.quitting, _on_quitting), (events.request, _on_request)):
-    _hook.add_listener(_listener)  # type: ignore[no-untyped-call]
+def on_locust_init(environment: Environment, runner: Runner | None = None, **_kw: Any) -> None:
+    """Locust's `init` event: read the configuration, register the Scenario, keep the shape or drop it.
+
+    A bad SCOREBENCH_* setting ends the process here: one line on stderr, exit code 2.
+    """
+    try:
+        config = ScenarioConfig.from_env(os.environ)
+    except ConfigError as exc:
+        sys.stderr.write(f"scorebench locustfile: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(EXIT_CONFIG) from None
+    scenario = Scenario(config, worker_name())
+    scenario.register(environment, runner)
+    ScoringUser.scenario = scenario
+    if not config.shape:
+        environment.shape_class = None  # Locust collected ScorebenchShape; without SCOREBENCH_SHAPE, -u/-r/-t rule
 
 
-# ---- the user -------------------------------------------------------------------------------
+events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]
+
+
+# ---- the user and the shape -----------------------------------------------------------------
 
 
 def _classify(response: Any) -> tuple[int, str, float | None]:
@@ -257,34 +342,44 @@ def _classify(response: Any) -> tuple[int, str, float | None]:
     return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER))
 
 
-def _paced_wait(user: ScoringUser) -> float:
-    """Open-model pacing: each user's next start is one interval after its previous *intended* start."""
-    user.next_due_s += user.interval_s
-    return max(0.0, user.next_due_s - time.monotonic())
-
-
 class ScoringUser(FastHttpUser):
     """POSTs the payloads in rotation, tags each request, classifies the answer like the ab runner."""
 
-    network_timeout = TIMEOUT_S
-    connection_timeout = TIMEOUT_S
-    insecure = ENV.get("SCOREBENCH_INSECURE", "") in ("1", "true", "yes")
-    wait_time = _paced_wait if RATE_RPS else constant(0)
+    scenario: ClassVar[Scenario | None] = None
+    """This process's Scenario, set by the init listener before any user starts."""
+
+    def __init__(self, environment: Environment) -> None:
+        if self.scenario is None:
+            raise RuntimeError("ScoringUser runs under Locust's init event (locust -f loadtests/locustfile.py)")
+        self._scenario: Scenario = self.scenario
+        self.network_timeout = self.connection_timeout = self._scenario.config.timeout_s
+        self.insecure = self._scenario.config.insecure
+        super().__init__(environment)
+        self.url = self._scenario.config.score_url(self.host or "")
+        self.interval_s = 0.0
+        self.next_due_s = time.monotonic()
 
     def on_start(self) -> None:
-        self.url = score_url(self.host or "")
-        users = _float_env("SCOREBENCH_USERS", None) or getattr(self.environment.parsed_options, "num_users", 1) or 1
-        self.interval_s = users / RATE_RPS if RATE_RPS else 0.0
-        if self.interval_s:
+        config = self._scenario.config
+        if config.rate_rps:
+            users = config.users or getattr(self.environment.parsed_options, "num_users", 1) or 1
+            self.interval_s = users / config.rate_rps
             gevent.sleep(random.uniform(0, self.interval_s))  # spread the users' phases
         self.next_due_s = time.monotonic()
 
+    def wait_time(self) -> float:
+        """Open-model pacing: each next start is one interval after the previous *intended* start."""
+        if not self.interval_s:
+            return 0.0
+        self.next_due_s += self.interval_s
+        return max(0.0, self.next_due_s - time.monotonic())
+
     @task
     def score(self) -> None:
-        if REQUEST_CAP and STATE.sent >= REQUEST_CAP:
+        picked = self._scenario.next_body()
+        if picked is None:
             raise StopUser()
-        STATE.sent += 1
-        payload_id, body = next(_ROTATION)
+        payload_id, body = picked
         request_id = outcomes.new_request_id()
         lag_s = max(0.0, time.monotonic() - self.next_due_s) if self.interval_s else 0.0
         info: dict[str, Any] = {
@@ -296,7 +391,7 @@ class ScoringUser(FastHttpUser):
             "outcome": "read_error",  # replaced by _classify once the answer is in
             "server_fn_ms": None,
         }
-        headers = {**BASE_HEADERS, "x-ms-client-request-id": request_id}
+        headers = {**self._scenario.config.headers, "x-ms-client-request-id": request_id}
         with self.client.post(
             self.url,
             data=body,  # type: ignore[arg-type]  # bytes are sent as-is
@@ -312,22 +407,24 @@ class ScoringUser(FastHttpUser):
                 response.failure(f"{info['outcome']} (HTTP {info['status']})")
 
 
-if _SHAPE_CHECK is not None:
+class ScorebenchShape(LoadTestShape):
+    """The SCOREBENCH_SHAPE curve; Locust's -u/-r/-t fill the parameters not set in the environment.
 
-    class ScorebenchShape(LoadTestShape):
-        """The SCOREBENCH_SHAPE curve; Locust's -u/-r/-t fill the parameters not set in the environment."""
+    Always defined, because Locust collects shape classes when it imports the locustfile; the init
+    listener removes it from the environment when SCOREBENCH_SHAPE is unset.
+    """
 
-        use_common_options = True
-        spec: shapes.ShapeSpec | None = None
+    use_common_options = True
+    spec: shapes.ShapeSpec | None = None
 
-        def tick(self) -> tuple[int, float] | None:
-            if self.spec is None:
-                options = self.runner.environment.parsed_options if self.runner else None
-                self.spec = shapes.spec_from_env(
-                    ENV,
-                    users=getattr(options, "num_users", None),
-                    spawn_rate=getattr(options, "spawn_rate", None),
-                    duration_s=getattr(options, "run_time", None),
-                )
-            run_time_s: float = self.get_run_time()  # type: ignore[no-untyped-call]
-            return self.spec.tick(run_time_s) if self.spec else None
+    def tick(self) -> tuple[int, float] | None:
+        if self.spec is None:
+            options = self.runner.environment.parsed_options if self.runner else None
+            self.spec = shapes.spec_from_env(
+                os.environ,
+                users=getattr(options, "num_users", None),
+                spawn_rate=getattr(options, "spawn_rate", None),
+                duration_s=getattr(options, "run_time", None),
+            )
+        run_time_s: float = self.get_run_time()  # type: ignore[no-untyped-call]
+        return self.spec.tick(run_time_s) if self.spec else None

@@ -1,7 +1,7 @@
 """`scorebench run` end to end: the real command in a subprocess, against the stand-in, with the real engine.
 
-Bad input needs nothing else; preflight cases need the stand-in; full runs need the ab engine, the
-probe and the report stage too, and are skipped (with the reason shown) until those are in this build.
+Bad input needs nothing else; preflight cases need the stand-in; full runs use the ab engine, the
+probe and the report stage too.
 """
 
 from __future__ import annotations
@@ -16,15 +16,10 @@ from typing import Any
 
 import pytest
 
-from scorebench.parts import PARTS, available
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
 from tests.scorebench.test_preflight import Endpoint, serve, serve_tls
 
-ENGINE = next((name for name in ("ab", "locust") if available(f"engine:{name}")), "ab")
-MISSING = [role for role in (f"engine:{ENGINE}", "probe", "report") if not available(role)]
-needs_pipeline = pytest.mark.skipif(
-    bool(MISSING), reason=f"not in this build yet: {', '.join(f'{r} ({PARTS[r][0]})' for r in MISSING)}"
-)
+ENGINE = "ab"
 QUICK = ("--no-progress", "--label", "t", "--engine", ENGINE)
 
 
@@ -117,7 +112,6 @@ def assert_no_key_anywhere(run_dir: Path, done: subprocess.CompletedProcess[str]
             assert key.encode() not in path.read_bytes(), path
 
 
-@needs_pipeline
 def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
     done = run_cli(
         "run", "--duration", "3s", "--out", str(tmp_path), "--label", "demo", "--engine", ENGINE, timeout=240
@@ -135,7 +129,6 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
     assert "load " in done.stderr  # the progress line's final state
 
 
-@needs_pipeline
 def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path, standin: Any) -> None:
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
     argv = ("--endpoint", standin.score_url, "--requests", "30", "--concurrency", "2", "--telemetry", "none")
@@ -148,7 +141,19 @@ def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path,
     assert_no_key_anywhere(run_dir, done, TEST_KEY)
 
 
-@needs_pipeline
+def test_the_locust_engine_runs_in_its_own_processes(tmp_path: Path, standin: Any) -> None:
+    """ENGINES["locust"], the one lazily imported stage: Locust runs beside `scorebench run`, never in it."""
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--engine", "locust", "--requests", "6", "--users", "2",
+            "--spawn-rate", "2", "--telemetry", "none", "--no-progress", "--label", "t")  # fmt: skip
+    done = run_cli("run", *argv, "--out", str(tmp_path), env=env, timeout=240)
+    assert done.returncode == 0, done.stderr
+    run_dir, info = finished_run(done)
+    assert (info["engine"], info["requests"], info["engine_info"]["engine"]) == ("locust", 6, "locust")
+    assert list(run_dir.glob("samples-*.csv"))
+    assert_no_key_anywhere(run_dir, done, TEST_KEY)
+
+
 def test_telemetry_failure_keeps_the_report_and_fails_only_when_required(tmp_path: Path, standin: Any) -> None:
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
     no_sink = f"local:{tmp_path / 'no-sink'}"
@@ -177,7 +182,6 @@ def wait_for_samples(out: Path, process: subprocess.Popen[str]) -> None:
     assert _has_samples(out), "no samples appeared"
 
 
-@needs_pipeline
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_during_the_load_keeps_samples_and_reports_partial(
     tmp_path: Path, standin: Any, signum: signal.Signals
@@ -198,7 +202,6 @@ def test_a_signal_during_the_load_keeps_samples_and_reports_partial(
     assert_no_key_anywhere(run_dir, done, TEST_KEY)
 
 
-@needs_pipeline
 def test_a_second_sigint_exits_at_once_leaving_the_samples(tmp_path: Path, standin: Any, standin_factory: Any) -> None:
     other = standin_factory(key=TEST_KEY)  # its telemetry never holds our ids: the probe waits
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
@@ -233,7 +236,6 @@ def _has_samples(out: Path) -> bool:
     )
 
 
-@pytest.mark.skipif(not available("load_baseline"), reason="not in this build yet: scorebench.reports.baseline")
 def test_unknown_baseline_is_exit_2_before_any_load(tmp_path: Path) -> None:
     env = cli_env(SCOREBENCH_BASELINES_DIR=str(tmp_path / "baselines"))
     done = run_cli("run", "--baseline", "never-saved", "--out", str(tmp_path / "runs"), *QUICK, env=env, timeout=60)
@@ -242,7 +244,6 @@ def test_unknown_baseline_is_exit_2_before_any_load(tmp_path: Path) -> None:
     assert "starting the local stand-in" not in done.stderr
 
 
-@pytest.mark.skipif(not available("parse_threshold"), reason="not in this build yet: scorebench.reports.checks")
 def test_a_bad_threshold_is_exit_2_before_any_load(tmp_path: Path) -> None:
     done = run_cli("run", "--threshold", "p95:+ten%", "--out", str(tmp_path), *QUICK, timeout=60)
     one_line_error(done, contains="p95:+ten%")

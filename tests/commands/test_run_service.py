@@ -17,7 +17,6 @@ from tests.commands.test_run_cli import (
     QUICK,
     assert_no_key_anywhere,
     finished_run,
-    needs_pipeline,
     one_line_error,
     run_dirs,
 )
@@ -49,7 +48,6 @@ def test_a_key_the_endpoint_refuses_is_exit_2(
     assert run_dirs(tmp_path / "runs") == []
 
 
-@needs_pipeline
 def test_run_a_v1_service_by_name(arm: AzureMLStandIn, workspace_config: Path, tmp_path: Path, standin: Any) -> None:
     point_service_at(arm, standin, TEST_KEY)
     argv = ("--service", "svc-aks", "--workspace-config", str(workspace_config), "--requests", "10")

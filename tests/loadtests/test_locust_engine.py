@@ -104,6 +104,6 @@ def test_a_relative_run_directory_works(standin, tmp_path: Path, monkeypatch) ->
 
 def test_locust_that_cannot_start_is_an_error_not_an_empty_run(tmp_path: Path) -> None:
     plan = LoadPlan(url="http://127.0.0.1:9/score", payloads=load_payloads(DEFAULT_PAYLOADS), duration_s=5,
-                    users=1, spawn_rate=1, shape="no-such-shape")  # the locustfile refuses it at import  # fmt: skip
+                    users=1, spawn_rate=1, shape="no-such-shape")  # the locustfile refuses it at init  # fmt: skip
     with pytest.raises(HarnessError, match=r"locust sent no request: .*no-such-shape"):
         run_load(plan, tmp_path / "run")

@@ -10,10 +10,11 @@ import pytest
 import requests
 
 from scorebench.local.model import FIELDS
+from scorebench.payloads.loader import DEFAULT_PAYLOADS
 from scorebench.probes.store import read_envelopes
 from tests.conftest import TEST_KEY
 
-BODY = json.loads((__import__("scorebench.payloads.loader", fromlist=["DEFAULT_PAYLOADS"]).DEFAULT_PAYLOADS / "data.json").read_text())
+BODY = json.loads((DEFAULT_PAYLOADS / "data.json").read_text())
 
 
 def score(standin, body=BODY, key=TEST_KEY, client_request_id=None):

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from scorebench.azureml.service import STANDIN_ENV, ServiceInfo
+from scorebench.azureml.common import STANDIN_ENV, ServiceInfo
 from scorebench.core.errors import HarnessError
 
 SUB, RG, WS = "00000000-0000-0000-0000-00000000c0de", "rg-bench", "ws-bench"

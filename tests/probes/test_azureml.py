@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scorebench.azureml.service import (
-    STANDIN_ENV,
-    ServiceTarget,
-    choose_auth,
-    fetch_logs,
-    find_config,
-    logs_in_window,
-    read_config,
-    resolve_service,
-)
+from scorebench.azureml.common import STANDIN_ENV, choose_auth, find_config, read_config
+from scorebench.azureml.service import ServiceTarget, fetch_logs, logs_in_window, resolve_service
 from scorebench.core.errors import HarnessError
 from tests.probes.azureml_standin import SERVICE_KEY, FakeDirectory, config_json, service_info
 

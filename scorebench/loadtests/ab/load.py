@@ -57,7 +57,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     written = sum(count for count, _ in results)
     return LoadResult(
         requests=written, started_at=utc_iso(started), ended_at=utc_iso(datetime.now(UTC)),
-        partial=reason is not None, reason=reason,
+        partial=reason is not None, reason=reason, interrupted=reason is not None,
         engine_info={
             "engine": ENGINE_NAME, "engine_version": ENGINE_VERSION, "python": sys.version.split()[0],
             "http": "HTTP/1.1 keep-alive", "concurrency": str(plan.concurrency), "processes": str(len(shares)),

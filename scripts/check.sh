@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The habits CI checks before the tests (fast; any finding fails the run): ruff lint, ruff format,
+# mypy strict, and the import layers contract (pyproject.toml [tool.importlinter], docs/architecture.md).
+# Sets up .venv with the dev extras the same way test.sh does.
+set -euo pipefail
+source "$(dirname "$0")/_venv.sh" test,v2,dev
+echo "check: ruff check" >&2
+.venv/bin/ruff check .
+echo "check: ruff format --check" >&2
+.venv/bin/ruff format --check .
+echo "check: mypy" >&2
+.venv/bin/mypy
+echo "check: lint-imports" >&2
+.venv/bin/lint-imports
