@@ -5,9 +5,11 @@ Each subcommand lives in its own module exposing `add_arguments(parser)` and `ru
 `scorebench ab` starts fast and no command drags in what another needs. `ab` takes ab's own argv
 unparsed (module function `main(argv) -> int`).
 
-Exit codes: 0 passed, 1 failed a threshold/baseline (or ab's own exit 1 for its bad options),
-2 the harness could not do its job (HarnessError, bad flags: one line, no traceback),
-130 interrupted. Every message passes through `redact` with the key, so no error can leak it.
+Exit codes (scorebench/core/errors.py EXIT_CODES, the one table; the printed verdict names the
+same one): 0 passed, 1 failed an SLO / the timeout / a baseline check (or ab's own exit 1 for its
+bad options), 2 the harness could not do its job (HarnessError, bad flags: one line, no
+traceback), 3 inconclusive or not comparable, 130 interrupted. Every message passes through
+`redact` with the key, so no error can leak it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.secrets import KEY_ENV, redact
 from scorebench.core.version import __version__
 
@@ -30,7 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("scorebench.commands.probe", "fetch the server's telemetry for a run directory"),
     "report": ("scorebench.commands.report", "build summary.json and report.html for a run directory"),
     "baseline": ("scorebench.commands.baseline", "save a run as a named baseline"),
-    "check": ("scorebench.commands.check", "compare a run with a baseline (exit 1 on regression)"),
+    "check": ("scorebench.commands.check", "compare a run with a baseline and its SLOs (exit 1 fail, 3 inconclusive)"),
+    "alt-config": ("scorebench.commands.altconfig", "write Azure Load Testing failure criteria from the SLOs"),
     "payloads": ("scorebench.commands.payloads", "generate a payload set (.jsonl) from a CSV of model inputs"),
     "endpoint": ("scorebench.commands.endpoint", "find an Azure ML service: show, keys, logs, enable-insights"),
 }
@@ -55,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        print("scorebench: interrupted", file=sys.stderr)
+        print("verdict: INTERRUPTED (exit 130)", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_HARNESS
@@ -102,6 +105,8 @@ def _overview() -> str:
     width = max(map(len, COMMANDS))
     lines = [f"scorebench {__version__}: load-test an ML scoring endpoint, read its telemetry, report.", ""]
     lines += [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "exit codes (the printed verdict always names the same one):"]
+    lines += [f"  {code:>3}  {word:<12}  {text}" for code, (word, text) in EXIT_CODES.items()]
     lines += ["", "scorebench COMMAND -h shows a command's options."]
     return "\n".join(lines)
 

@@ -4,9 +4,12 @@ One table (SETTINGS) says, for every setting, its argparse dest, its environment
 in scorebench.toml (table [run], or top level) and its default; `resolve` fills every flag the
 user left unset (None) from the next source in that order. Rules: argparse defaults for these
 settings are None so "not given" is visible; a value that does not parse is a HarnessError naming
-where it came from; thresholds are left to scorebench.reports.checks.configured_thresholds (--threshold,
-$SCOREBENCH_THRESHOLDS, [check] thresholds) so `run` and `check` read them alike; the key is
-never a setting here: it comes only from SCOREBENCH_KEY, --key-file or the Azure ML service.
+where it came from (`source_of` names flag / environment variable / file:key); thresholds and
+SLOs are list settings read here for `run`, `report` and `check` alike (`configured_thresholds`,
+`configured_slos`: flags, else $SCOREBENCH_THRESHOLDS / $SCOREBENCH_SLO, comma- or
+semicolon-separated, else scorebench.toml `thresholds` / `slo` in [check], [run] or top level) —
+no other module reads the environment or scorebench.toml for them; the key is never a setting
+here: it comes only from SCOREBENCH_KEY, --key-file or the Azure ML service.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import argparse
 import dataclasses
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("telemetry_required", False, _bool),
     Setting("telemetry_wait", "30s"),
     Setting("no_progress", False, _bool),
+    Setting("junit", None),
+    Setting("expect_schema", None),
+    Setting("no_answer_check", False, _bool),
 )
 SETTINGS_BY_DEST = {setting.dest: setting for setting in SETTINGS}
 
@@ -99,7 +105,8 @@ def load_toml(path: Path | None = None, *, environ: Mapping[str, str] | None = N
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise HarnessError(f"config: {candidate}: {exc}") from None
     table = data.get("run", data)
-    return dict(table) if isinstance(table, dict) else {}
+    merged = {**data.get("check", {}), **table} if isinstance(data.get("check"), dict) else table
+    return dict(merged) if isinstance(merged, dict) else {}
 
 
 def resolve(
@@ -111,22 +118,32 @@ def resolve(
     """Fill each setting left None (or empty list) on args: env var, then toml, then default. Returns args."""
     env = os.environ if environ is None else environ
     table = load_toml(environ=env) if toml is None else toml
+    sources: dict[str, str] = {}
     for setting in SETTINGS:
         current = getattr(args, setting.dest, None)
         if current not in (None, []):
+            sources[setting.dest] = "--" + setting.dest.replace("_", "-")
             continue
-        setattr(args, setting.dest, _from_sources(setting, env, table))
+        value, sources[setting.dest] = _from_sources(setting, env, table)
+        setattr(args, setting.dest, value)
+    args.sources = sources
     return args
 
 
-def _from_sources(setting: Setting, env: Mapping[str, str], table: Mapping[str, Any]) -> Any:
+def source_of(args: argparse.Namespace, dest: str) -> str:
+    """Where a resolved setting came from: `--flag`, `SCOREBENCH_X`, `scorebench.toml key` or `default`."""
+    return str(getattr(args, "sources", {}).get(dest, "--" + dest.replace("_", "-")))
+
+
+def _from_sources(setting: Setting, env: Mapping[str, str], table: Mapping[str, Any]) -> tuple[Any, str]:
     if env.get(setting.env, "") != "":
-        return _parse(setting, env[setting.env], setting.env)
+        return _parse(setting, env[setting.env], setting.env), setting.env
     for key in (setting.toml_key, setting.dest):
         if key in table:
             value = table[key]
-            return _parse(setting, value, f"{CONFIG_FILE} {key}") if isinstance(value, str) else value
-    return list(setting.default) if isinstance(setting.default, list) else setting.default
+            where = f"{CONFIG_FILE} {key}"
+            return (_parse(setting, value, where) if isinstance(value, str) else value), where
+    return (list(setting.default) if isinstance(setting.default, list) else setting.default), "default"
 
 
 def _parse(setting: Setting, text: str, where: str) -> Any:
@@ -140,3 +157,72 @@ def endpoint_key(args: argparse.Namespace, *, environ: Mapping[str, str] | None 
     """The key from --key-file (or SCOREBENCH_KEY_FILE / toml key-file), else SCOREBENCH_KEY; never a flag value."""
     env = dict(os.environ if environ is None else environ)
     return resolve_key(getattr(args, "key_file", None), environ=env)
+
+
+@dataclasses.dataclass(frozen=True)
+class ListSetting:
+    """A repeatable setting: --flag (repeatable), else one env var (comma/semicolon list), else a toml list."""
+
+    flag: str
+    env: str
+    toml_keys: tuple[str, ...]
+
+
+THRESHOLDS = ListSetting("--threshold", "SCOREBENCH_THRESHOLDS", ("thresholds", "threshold"))
+SLOS = ListSetting("--slo", "SCOREBENCH_SLO", ("slo", "slos"))
+
+
+def configured_list(
+    setting: ListSetting,
+    flags: Sequence[str] | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    toml: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str]]:
+    """(text, where it came from) of each item: flags, else the env var, else scorebench.toml."""
+    if flags:
+        return [(text, setting.flag) for text in flags]
+    env = os.environ if environ is None else environ
+    if env.get(setting.env, "").strip():
+        items = env[setting.env].replace(";", ",").split(",")
+        return [(item.strip(), setting.env) for item in items if item.strip()]
+    table = load_toml(environ=env) if toml is None else toml
+    for key in setting.toml_keys:
+        if key in table:
+            values = table[key]
+            if isinstance(values, str):
+                values = [values]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise HarnessError(f"{CONFIG_FILE} {key}: must be a list of strings")
+            return [(value, f"{CONFIG_FILE} {key}") for value in values]
+    return []
+
+
+def configured_thresholds(flags: Sequence[str] | None, **sources: Any) -> list[str]:
+    """Baseline thresholds, each checked (a bad one is a HarnessError naming its source)."""
+    from scorebench.reports.checks import parse_threshold
+
+    found = configured_list(THRESHOLDS, flags, **sources)
+    for text, where in found:
+        if text.partition(":")[2].strip().lower() != "off":
+            try:
+                parse_threshold(text)
+            except HarnessError as exc:
+                raise HarnessError(f"{where}: {exc}") from None
+    return [text for text, _ in found]
+
+
+def configured_slos(flags: Sequence[str] | None, **sources: Any) -> list[str]:
+    """Absolute SLOs, each checked (a bad one is a HarnessError naming its source)."""
+    from scorebench.reports.slo import parse_slo
+
+    found = configured_list(SLOS, flags, **sources)
+    for text, where in found:
+        parse_slo(text, where)
+    return [text for text, _ in found]
+
+
+def step_summary(*, environ: Mapping[str, str] | None = None) -> str | None:
+    """$GITHUB_STEP_SUMMARY (GitHub Actions' job summary file), when set: summary.md is appended to it."""
+    env = os.environ if environ is None else environ
+    return env.get("GITHUB_STEP_SUMMARY") or None

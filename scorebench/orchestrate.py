@@ -31,7 +31,8 @@ from pathlib import Path
 from types import FrameType
 
 from scorebench.azureml.service import ServiceTarget, resolve_service
-from scorebench.core.errors import EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.config import configured_thresholds, step_summary
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import PayloadSetInfo, PreflightInfo, RunInfo, git_commit, load_profile, tool_versions
@@ -40,12 +41,13 @@ from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.local.standin import StandIn
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, preflight
+from scorebench.preflight import PreflightResult, answer_check, preflight
 from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
 from scorebench.reports.baseline import baselines_dir, load_baseline
 from scorebench.reports.build import write_report
-from scorebench.reports.checks import configured_thresholds, parse_threshold
+from scorebench.reports.checks import parse_threshold
+from scorebench.reports.publish import publish_verdict
 
 SWAGGER_FILE = "swagger.json"
 RunLoad = Callable[[LoadPlan, Path], LoadResult]
@@ -128,6 +130,11 @@ class RunSettings:
     endpoint: str | None = None
     key: str | None = None
     service: ServiceTarget | None = None
+    slos: list[str] = dataclasses.field(default_factory=list)
+    """Absolute SLOs (scorebench/config.py configured_slos, already parsed once); defaults added in reports/slo.py."""
+    junit: str | None = None
+    answer_check: dict[str, object] = dataclasses.field(default_factory=dict)
+    """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""
 
 
 def execute(settings: RunSettings) -> int:
@@ -157,6 +164,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
             timeout_s=plan.timeout_s, insecure=settings.insecure, swagger_location=_swagger_uri(target),
         )  # fmt: skip
         _say_preflight(checked, len(settings.payloads))
+        plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
@@ -268,6 +276,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         app_insights_id=settings.telemetry.app_insights_id,
         baseline=settings.baseline,
         thresholds=settings.thresholds,
+        slos=settings.slos,
         preflight=PreflightInfo(
             health_status=checked.health_status,
             swagger=SWAGGER_FILE if checked.swagger_text is not None else None,
@@ -357,6 +366,7 @@ def _finish_load(run_dir: Path, result: LoadResult) -> None:
         requests=result.requests,
         partial=bool(result.partial),
         partial_reason=result.reason if result.partial else None,
+        interrupted=bool(result.interrupted),
         engine_info=dict(result.engine_info),
     )
 
@@ -390,14 +400,16 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
-    outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s)
-    for line in outcome.verdict_lines:
-        print(line)
+    outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
+                           slos=settings.slos)  # fmt: skip
     print(f"run directory: {run_dir}")
     print(f"report: {outcome.report_path}", flush=True)
-    if probe_error and settings.telemetry.required:
+    if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")
+    publish_verdict(run_dir, settings.junit, step_summary())
+    for line in outcome.verdict_lines:  # the last one names the exit code
+        print(line)
     if interrupted:
         print("run: partial (interrupted); exit 130", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return outcome.exit_code if outcome.exit_code in (0, 1, EXIT_HARNESS) else EXIT_HARNESS
+    return outcome.exit_code if outcome.exit_code in EXIT_CODES else EXIT_HARNESS

@@ -7,7 +7,11 @@ Steps, each failing with one HarnessError line (exit 2) the user can act on:
      (payloads/schema.py); no swagger (404, not JSON) is a warning, not an error;
   4. one authenticated warm-up `POST` of the first payload: 401/403 → the key was refused;
      404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 → a warning
-     (the load will measure it).
+     (the load will measure it); a 2xx whose decoded answer is the scoring script's caught error
+     (loadtests/outcomes.py), twice in a row (one may be the service's own error rate) → the
+     endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise
+     the answer's shape is what every later answer must have (`answer_check`: --expect-schema
+     wins; the swagger output schema only when the warm-up answer satisfies it, else one warning).
 Rules: `requests` only (never locust here: its gevent patching breaks ssl); a key sent over plain
 http to a host that is not loopback gets a loud warning; no message ever holds the key.
 """
@@ -23,6 +27,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,6 +35,7 @@ import requests
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import bearer, redact, safe_url
+from scorebench.loadtests import outcomes
 from scorebench.payloads.loader import Payload
 from scorebench.payloads.schema import check_payloads
 
@@ -53,6 +59,8 @@ class PreflightResult:
     warmup_latency_ms: float | None = None
     warmup_request_id: str | None = None
     """The x-ms-client-request-id of the warm-up POST: the one server row no sample explains."""
+    warmup_answer: Any = None
+    """The decoded 2xx warm-up answer (its shape is what a prediction looks like)."""
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -222,8 +230,9 @@ def _warmup(
     timeout_s: float,
     result: PreflightResult,
     emit: WarnFn,
+    retried: bool = False,
 ) -> None:
-    result.warmup_request_id = uuid.uuid4().hex
+    result.warmup_request_id = result.warmup_request_id or uuid.uuid4().hex  # a retry reuses it: one id to leave out
     request_headers = {**headers, "Content-Type": "application/json", REQUEST_ID_HEADER: result.warmup_request_id}
     started_s = time.perf_counter()
     response = call("POST", url, timeout_s, data=payload.body, headers={**request_headers, **bearer(key)})
@@ -234,11 +243,74 @@ def _warmup(
         raise HarnessError(_refused(status, key))
     if status in (404, 405):
         raise HarnessError(f"endpoint: POST {shown} answered HTTP {status}: is this the scoring URL (…/score)?")
-    if 400 <= status < 500 and status != 429:
+    if 400 <= status < 500 and status not in (408, 429):
         body = redact(response.text[:160], key).replace("\n", " ").strip()
         raise HarnessError(f"endpoint: rejected payload {payload.payload_id} (HTTP {status}): {body}")
     if status >= 300:
         _note(result, emit, f"warm-up POST {shown} answered HTTP {status}; the load will measure it")
+        return
+    try:
+        result.warmup_answer = _scored_answer(response, payload, status, key)
+    except HarnessError as exc:
+        if retried:
+            raise
+        _note(result, emit, f"warm-up: {exc}; trying once more")  # one failure may be the service's error rate
+        _warmup(call, url, payload, key, headers, timeout_s, result, emit, retried=True)
+
+
+def _scored_answer(response: requests.Response, payload: Payload, status: int, key: str | None) -> Any:
+    """The decoded 2xx warm-up answer; HarnessError when it is the scoring script's caught error."""
+    answer = outcomes.decode_answer(response.content)
+    said = None
+    if answer is outcomes.decode_answer(None):  # not JSON
+        text = response.text.strip()
+        if not text or text.startswith("<"):
+            what = "an empty body" if not text else "HTML"
+            raise HarnessError(f"endpoint: payload {payload.payload_id}: the endpoint answered {status} with {what}, "
+                               "not a prediction")  # fmt: skip
+        said = text
+    elif outcomes.is_caught_error(answer):
+        said = outcomes.error_message(answer)
+    if said is not None:
+        message = redact(said[:300], key).replace("\n", " ").strip()
+        raise HarnessError(
+            f"endpoint: payload {payload.payload_id}: the endpoint answered {status} but its scoring script "
+            f"reported: {message}"
+        )
+    return answer
+
+
+def answer_check(user: dict[str, Any], result: PreflightResult, warn: WarnFn | None = None) -> dict[str, Any]:
+    """What a prediction looks like for the load (outcomes.AnswerCheck as a dict).
+
+    --no-answer-check / --expect-schema (in `user`) win; else the swagger output schema when the
+    warm-up answer satisfies it, else the warm-up answer's shape (keys and value types)."""
+    if user.get("enabled") is False or user.get("schema") is not None:
+        return dict(user)
+    if result.warmup_answer is None:
+        return {}
+    schema = output_schema(result.swagger)
+    if schema is not None:
+        import jsonschema
+
+        if jsonschema.validators.validator_for(schema)(schema).is_valid(result.warmup_answer):
+            return {"schema": schema}
+        _note(result, warn or _stderr_warning,
+              "swagger.json's output schema does not describe the answer the service gives: "
+              "answers are checked against the warm-up answer's shape instead")  # fmt: skip
+    return {"shape": outcomes.shape_of(result.warmup_answer)}
+
+
+def output_schema(swagger: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The 200 answer's schema of POST /score in a swagger document (its definitions kept for $ref)."""
+    paths = (swagger or {}).get("paths") or {}
+    for path, item in paths.items():
+        if not str(path).rstrip("/").endswith("score") or not isinstance(item, dict):
+            continue
+        schema = (((item.get("post") or {}).get("responses") or {}).get("200") or {}).get("schema")
+        if isinstance(schema, dict) and schema:
+            return {**schema, "definitions": (swagger or {}).get("definitions") or {}}
+    return None
 
 
 def _refused(status: int, key: str | None) -> str:
@@ -270,3 +342,22 @@ def _short(exc: BaseException, key: str | None) -> str:
 
 def _stderr_warning(message: str) -> None:
     print(f"scorebench: warning: {message}", file=sys.stderr)
+
+
+def load_schema(path: Path, where: str) -> dict[str, Any]:
+    """A JSON Schema file for --expect-schema, checked before any request (one-line HarnessError)."""
+    import jsonschema
+
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HarnessError(f"{where}: cannot read {path} ({exc.strerror})") from None
+    except ValueError as exc:
+        raise HarnessError(f"{where}: {path} is not JSON ({exc})") from None
+    if not isinstance(schema, dict):
+        raise HarnessError(f"{where}: {path} is not a JSON Schema (an object)")
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise HarnessError(f"{where}: {path} is not a valid JSON Schema ({exc.message})") from None
+    return schema

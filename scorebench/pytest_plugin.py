@@ -12,7 +12,6 @@ with no URL the fixture skips the test; the key never appears in output or in sa
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import urllib.error
 import urllib.request
@@ -48,7 +47,11 @@ class ScoringEndpoint:
     calls: int = 0
 
     def score(self, payload_id: str | None = None) -> Any:
-        """POST one payload; returns the decoded JSON answer; raises ScoringError unless 2xx."""
+        """POST one payload; returns the answer decoded as an Azure ML client does (a JSON string
+        holding JSON unwrapped once); raises ScoringError unless the one classifier
+        (scorebench/loadtests/outcomes.py) calls it `ok`."""
+        from scorebench.loadtests import outcomes
+
         payload = self._payload(payload_id)
         headers = {"Content-Type": "application/json", "x-ms-client-request-id": uuid.uuid4().hex}
         if self._key:
@@ -57,11 +60,24 @@ class ScoringEndpoint:
         self.calls += 1
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:
-                return json.loads(answer.read() or b"null")
+                status, body = answer.status, answer.read()
         except urllib.error.HTTPError as exc:
+            outcome = outcomes.classify_status(exc.code, exc.headers.get(outcomes.RUN_FAILED_HEADER),
+                                               exc.headers.get(outcomes.RETRY_AFTER_HEADER))  # fmt: skip
             raise ScoringError(
-                f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id}"
+                f"POST {self._safe_url()} answered {exc.code} ({outcome}) for payload {payload.payload_id}"
             ) from None
+        outcome, _ = outcomes.classify(status, body)
+        if outcome != "ok":
+            decoded = outcomes.decode_answer(body)
+            said = (
+                outcomes.error_message(decoded) if outcome == "model_error" and isinstance(decoded, str | dict) else ""
+            )
+            raise ScoringError(
+                f"POST {self._safe_url()} answered {status} but {outcome} for payload {payload.payload_id}"
+                + (f": {said[:200]}" if said else "")
+            )
+        return outcomes.decode_answer(body)
 
     def benchmark(self, payload_id: str | None = None, rounds: int = 20, warmup_rounds: int = 1) -> Any:
         """Time `rounds` scoring calls (one request each) with pytest-benchmark; returns the last answer."""

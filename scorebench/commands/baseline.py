@@ -1,13 +1,17 @@
-"""`scorebench baseline save RUN_DIR --name NAME [--baselines-dir DIR]`: keep a run as a baseline.
+"""`scorebench baseline save RUN_DIR --name NAME [--baselines-dir DIR] [--force]`: keep a run as a baseline.
 
 Writes reports/baselines/NAME.json (relative to the working directory; commit it with the code).
-A baseline is never overwritten: an existing name is an error (exit 2).
+A baseline is never overwritten: an existing name is an error (exit 2). A run that was
+interrupted, or that failed its SLOs or the timeout, is refused with the reason (exit 2): a
+comparison with it would call a broken service normal. `--force` keeps it anyway.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from scorebench.core.errors import HarnessError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     save.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     save.add_argument("--name", required=True, help="baseline name (letters, digits, _ - .)")
     save.add_argument("--baselines-dir", metavar="DIR", help="where baselines live (default ./reports/baselines)")
+    save.add_argument("--slo", action="append", metavar="EXPR", help="the SLOs the run must have met (as for run)")
+    save.add_argument("--force", action="store_true", help="save even a run that failed its SLOs or was interrupted")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
     from scorebench.reports.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))
+    if path.exists():
+        raise HarnessError(f"baseline {path} exists; baselines are never overwritten (choose a new --name)")
+    if not args.force:
+        refuse_unfit(Path(args.run_dir), args.slo)
     document = make_baseline(args.run_dir, args.name)
     save_baseline(document, path)
     summary = document["summary"]
@@ -32,3 +42,23 @@ def run(args: argparse.Namespace) -> int:
         f"errors {summary['error_rate'] * 100:.2f}%, {summary['throughput_rps']} rps"
     )
     return 0
+
+
+def refuse_unfit(run_dir: Path, slo_flags: list[str] | None) -> None:
+    """HarnessError when the run was interrupted or failed an SLO / the timeout (--force skips this)."""
+    from scorebench import config
+    from scorebench.core.rundir import read_run_json
+    from scorebench.reports.build import build_report
+
+    if not run_dir.is_dir():
+        raise HarnessError(f"run directory {run_dir} does not exist")
+    info = read_run_json(run_dir)
+    if info.get("partial"):
+        why = info.get("partial_reason") or "interrupted"
+        raise HarnessError(f"{run_dir}: the run is partial ({why}); not saved as a baseline (--force keeps it)")
+    result = build_report(run_dir, slos=config.configured_slos(slo_flags))
+    failed = [c for c in result.checks if c.status == "FAIL"]
+    if failed:
+        raise HarnessError(
+            f"{run_dir}: the run failed {failed[0].name} ({failed[0].line}); not saved (--force keeps it)"
+        )

@@ -1,8 +1,9 @@
-"""`scorebench check RUN_DIR --baseline NAME [--threshold ...]`: the regression gate for CI.
+"""`scorebench check RUN_DIR --baseline NAME [--threshold ...] [--slo ...]`: the regression gate for CI.
 
-Same work as `report` with a baseline (it also refreshes summary.json and report.html), but the
-baseline is required. Exit 0 pass, 1 regression (or a request reached the timeout), 2 could not
-judge (load profile or payload set differ from the baseline's, too few samples).
+Same work as `report` with a baseline (it also refreshes summary.json, summary.md and report.html),
+but the baseline is required; the SLOs are judged too. Exit 0 pass, 1 fail (a regression, an SLO,
+or a request reached the timeout), 3 inconclusive or not comparable with the baseline (load
+profile or payload set differ, too few samples), 2 bad input.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
-"""`scorebench report RUN_DIR [--baseline NAME]`: write summary.json and report.html for a run.
+"""`scorebench report RUN_DIR [--baseline NAME] [--slo EXPR] [--junit FILE]`: judge a run, write its report.
 
-Thin: validates flags, calls scorebench.reports.build.write_report, prints the paths and the verdict lines.
-Exit code: the verdict's (0 pass, 1 regression or timeout, 2 could not judge).
+Thin: validates flags, calls scorebench.reports.build.write_report (summary.json, summary.md,
+report.html), prints the paths and the check lines, writes JUnit XML with --junit and appends
+summary.md to $GITHUB_STEP_SUMMARY when that is set. Exit code: the printed verdict's (0 pass,
+1 fail, 3 inconclusive / not comparable, 130 an interrupted run; 2 bad input).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from scorebench.core.errors import HarnessError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,33 +20,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bool) -> None:
-    """--baseline, --baselines-dir, --threshold, --timeout-s (shared with `check`)."""
+    """--baseline, --baselines-dir, --threshold, --slo, --junit, --timeout-s (shared with `check`)."""
     parser.add_argument("--baseline", required=baseline_required, metavar="NAME", help="compare with this baseline")
     parser.add_argument("--baselines-dir", metavar="DIR", help="where baselines live (default ./reports/baselines)")
     parser.add_argument(
         "--threshold",
         action="append",
         metavar="METRIC:±N%|pp",
-        help="override a default threshold (p95:+10%%, p99:+15%%, error_rate:+0.5pp, rps:-10%%); METRIC:off drops it",
+        help="with --baseline: override a default threshold (p95:+10%%, p99:+15%%, error_rate:+0.5pp, "
+        "rps:-10%%); METRIC:off drops it",
     )
+    add_slo_arguments(parser)
     parser.add_argument(
         "--timeout-s", type=float, metavar="S", help="judge against this timeout (default: run.json, 60)"
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    from scorebench.reports.build import write_report
-    from scorebench.reports.checks import configured_thresholds
+def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = None) -> None:
+    """--slo (repeatable) and --junit, shared by run, report and check."""
+    parser.add_argument(
+        "--slo",
+        action="append",
+        default=dest_default,
+        metavar="EXPR",
+        help="an absolute objective, always judged (repeatable; also SCOREBENCH_SLO, scorebench.toml slo): "
+        "p50|p90|p95|p99|p99.9|max|mean <|<= N ms|s, error_rate <|<= N%%, model_error_rate < N%%, rps >|>= N "
+        "(default error_rate<1%% plus the scoring timeout)",
+    )
+    parser.add_argument("--junit", metavar="FILE", default=dest_default, help="also write the checks as JUnit XML")
 
+
+def run(args: argparse.Namespace) -> int:
+    from scorebench import config
+    from scorebench.reports.build import write_report
+    from scorebench.reports.publish import publish_verdict
+
+    thresholds = config.configured_thresholds(args.threshold)
+    if args.threshold and not args.baseline:
+        raise HarnessError(
+            "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
+        )
     outcome = write_report(
         args.run_dir,
         baseline_name=args.baseline,
-        thresholds=configured_thresholds(args.threshold),
+        thresholds=thresholds,
         baselines_dir=args.baselines_dir,
         timeout_s=args.timeout_s,
+        slos=config.configured_slos(args.slo),
     )
     print(f"summary: {outcome.summary_path}")
     print(f"report: {outcome.report_path}")
-    for line in outcome.verdict_lines:
+    publish_verdict(Path(args.run_dir), args.junit, config.step_summary())
+    for line in outcome.verdict_lines:  # the verdict is the last line, and names the exit code
         print(line)
     return outcome.exit_code

@@ -20,7 +20,7 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from scorebench.preflight import check_url
+from scorebench.preflight import check_url, load_schema
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
 FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
@@ -42,7 +42,16 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--telemetry-wait",), "telemetry_wait", str, "how long to wait for telemetry to arrive (default 30s)"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
     (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
-    (("--threshold",), "threshold", str, "a check like p95:+10%% (repeatable; replaces the defaults)"),
+    (("--threshold",), "threshold", str, "with --baseline: a check like p95:+10%% (repeatable; replaces the defaults)"),
+    (
+        ("--slo",),
+        "slo",
+        str,
+        "an absolute objective, always judged, e.g. p95<300ms, error_rate<1%%, rps>=50 "
+        "(repeatable; default error_rate<1%% plus the timeout)",
+    ),
+    (("--junit",), "junit", str, "also write the checks as JUnit XML to FILE"),
+    (("--expect-schema",), "expect_schema", str, "JSON Schema FILE a 2xx answer must match to count as ok"),
     (("--out",), "out", str, "folder for run directories (default runs)"),
     (("--label",), "label", str, "label in the run directory name (default run)"),
     (("--key-file",), "key_file", str, "file holding the endpoint key (else SCOREBENCH_KEY)"),
@@ -55,6 +64,7 @@ SWITCHES: tuple[tuple[str, str, str], ...] = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--telemetry-required", "telemetry_required", "exit 2 when the server's telemetry cannot be read"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
+    ("--no-answer-check", "no_answer_check", "count any decoded 2xx answer that is not a caught error as ok"),
 )
 TELEMETRY_KINDS = ("none", "appinsights", "local:")
 POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
@@ -71,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
     parser.add_argument("--key", "--api-key", action=_RefuseKey, help=argparse.SUPPRESS)
     for flags, dest, kind, text in FLAGS:
-        action = "append" if dest == "threshold" else "store"
+        action = "append" if dest in ("threshold", "slo") else "store"
         parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)
     for flag, dest, text in SWITCHES:
         parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
@@ -81,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     explicit = {name for name, value in vars(args).items() if value is not None}
     config.resolve(args)
+    if args.threshold and not args.baseline:
+        raise HarnessError(
+            "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
+        )
     return execute(settings_from(args, explicit))
 
 
@@ -109,13 +123,25 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         label=args.label,
         telemetry=_telemetry_settings(args, telemetry),
         baseline=args.baseline,
-        thresholds=list(args.threshold or []),  # env/toml: scorebench.reports.checks.configured_thresholds
+        thresholds=list(args.threshold or []),  # env/toml: scorebench.config.configured_thresholds
         insecure=bool(args.insecure),
         progress=not args.no_progress,
         endpoint=args.endpoint,
         key=config.endpoint_key(args),
         service=_service(args),
+        slos=config.configured_slos(args.slo),
+        junit=args.junit,
+        answer_check=_answer_check(args),
     )
+
+
+def _answer_check(args: argparse.Namespace) -> dict[str, object]:
+    """--no-answer-check, or --expect-schema FILE (read and checked now), for the answer classifier."""
+    if args.no_answer_check:
+        return {"enabled": False}
+    if not args.expect_schema:
+        return {}
+    return {"schema": load_schema(Path(args.expect_schema), config.source_of(args, "expect_schema"))}
 
 
 def _check_positive(args: argparse.Namespace) -> None:

@@ -13,10 +13,12 @@ import signal
 import sys
 import time
 from types import FrameType
+from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import KEY_ENV
 
+SCORE_STYLES = ("automl", "plain")
 KNOBS = (
     # flag, StandIn argument, type, help
     ("--latency-ms", "latency_ms", float, "delay added inside run() to every call"),
@@ -26,6 +28,19 @@ KNOBS = (
     ("--throttle-rate", "throttle_rate", float, "fraction of calls the front end rejects with --throttle-status"),
     ("--throttle-status", "throttle_status", int, "429 or 503"),
     ("--bad-response-rate", "bad_response_rate", float, "fraction of calls answered 200 with a body that is not JSON"),
+    (
+        "--model-error-rate",
+        "model_error_rate",
+        float,
+        "fraction of calls whose run() catches an error and answers it with 200 (what scoring scripts do)",
+    ),
+    (
+        "--score-style",
+        "score_style",
+        str,
+        "automl (default: run() returns json.dumps(...), caught errors as "
+        '200 {"error": ...}) or plain (run() returns objects)',
+    ),
     ("--response-bytes", "response_bytes", int, "pad every answer to at least this many bytes"),
     ("--workers", "workers", int, "gunicorn workers (the inference server's WORKER_COUNT)"),
     ("--scoring-timeout-ms", "scoring_timeout_ms", int, "the server's SCORING_TIMEOUT_MS (AKS default 60000)"),
@@ -70,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
         standin.stop()
 
 
-def _check_knobs(knobs: dict[str, float]) -> None:
+def _check_knobs(knobs: dict[str, Any]) -> None:
+    if knobs.get("score_style", "automl") not in SCORE_STYLES:
+        raise HarnessError(f"--score-style {knobs['score_style']!r}: {' or '.join(SCORE_STYLES)}")
     for name, value in knobs.items():
         if name.endswith("_rate") and not 0 <= value <= 1:
             raise HarnessError(f"--{name.replace('_', '-')} {value}: a fraction between 0 and 1")

@@ -12,6 +12,18 @@ EXIT_HARNESS = 2
 EXIT_INCONCLUSIVE = 3
 EXIT_INTERRUPTED = 130
 
+EXIT_CODES: dict[int, tuple[str, str]] = {
+    EXIT_PASSED: ("PASS", "every check passed (its whole 95 % interval within its limit)"),
+    EXIT_FAILED: ("FAIL", "a check failed: an SLO, the timeout, or a baseline/candidate check"),
+    EXIT_HARNESS: ("ERROR", "the harness could not do its job: bad input, endpoint unreachable or unable to score"),
+    EXIT_INCONCLUSIVE: (
+        "INCONCLUSIVE",
+        "the evidence cannot decide: an interval straddles its limit, or not comparable",
+    ),
+    EXIT_INTERRUPTED: ("INTERRUPTED", "interrupted: samples kept, report marked partial"),
+}
+"""The one exit-code table: code → (the verdict printed for it, what it means). `--help` prints it."""
+
 
 class HarnessError(Exception):
     """The harness could not do its job; the message is shown as one line, exit code 2."""

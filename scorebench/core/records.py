@@ -7,14 +7,20 @@ probe backend returns `TelemetryRow` / `ExceptionRow`.
 
 Outcomes of a client request, as a tree:
 
-    ok                      2xx and the body is the JSON the endpoint promises
-    http_4xx                the server answered 4xx (401, 408, 429, ...)
+    ok                      2xx carrying a prediction (the decoded answer has the expected shape)
+    model_error             2xx whose decoded answer is the scoring script's own caught error
+                            (`{"error": ...}` with no prediction, or bare text), or 424 (managed)
+    bad_response            2xx that is not a prediction: HTML, empty, wrong shape
+    http_4xx                the server answered 4xx (401, 403, 404, 413, ...)
+    throttled               429, or 503 with Retry-After (the platform shed the request)
     http_5xx                the server answered 5xx that is not a scoring failure (502, 503, ...)
     run_function_failed     500 with `x-ms-run-function-failed: True` (run() raised or timed out)
-    timeout                 no complete answer within the client timeout
+    timeout                 no complete answer within the client timeout; 408 / 504 from the platform
     connect_error           TCP/TLS connection could not be made (refused, unresolvable, TLS)
     read_error              the connection broke while sending or reading the answer
-    bad_response            2xx, but the body is not the expected JSON
+
+A 2xx answer is decoded as Azure ML clients decode it: JSON, and a JSON string that holds JSON
+(what AutoML scoring scripts return) is unwrapped once (scorebench/loadtests/outcomes.py).
 
 Times are UTC ISO-8601 strings with microseconds and a trailing `Z`.
 """
@@ -24,20 +30,22 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 OUTCOMES = (
     "ok",
+    "model_error",
+    "bad_response",
     "http_4xx",
+    "throttled",
     "http_5xx",
     "run_function_failed",
     "timeout",
     "connect_error",
     "read_error",
-    "bad_response",
 )
 
 SAMPLES_GLOB = "samples*.csv"
@@ -66,6 +74,9 @@ class Sample:
     bytes_received: int
     payload_id: str
     worker: str
+    answer_digest: str = ""
+    """Short digest of the decoded 2xx answer ("" otherwise): two deployments' answers compare by it.
+    Files written before this column existed are read with it empty."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -169,12 +180,27 @@ def read_csv(path: Path, record_type: type[R]) -> Iterator[R]:
     names = header(record_type)
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames != names:
+        missing = optional_missing(record_type, reader.fieldnames or [])
+        if reader.fieldnames != names[: len(names) - len(missing)]:
             raise ValueError(f"{path}: columns {reader.fieldnames} are not {names}")
         for cells in reader:
             if None in cells.values():
                 continue
-            yield from_row(record_type, cells)
+            yield from_row(record_type, {**cells, **dict.fromkeys(missing, "")})
+
+
+OPTIONAL_TRAILING: dict[str, tuple[str, ...]] = {"Sample": ("answer_digest",)}
+"""Trailing columns added after files were first written: an older file without them still reads."""
+
+
+def optional_missing(record_type: type[Any], columns: Sequence[str]) -> tuple[str, ...]:
+    """The optional trailing columns a file's header lacks (older files), else ()."""
+    names = header(record_type)
+    optional = OPTIONAL_TRAILING.get(record_type.__name__, ())
+    cut = len(names) - len(optional)
+    if list(columns) == names[:cut] and optional:
+        return optional
+    return ()
 
 
 def read_samples(run_dir: Path) -> list[Sample]:

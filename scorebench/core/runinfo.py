@@ -78,6 +78,8 @@ class RunInfo:
     ended_at: str | None = None
     partial: bool = False
     partial_reason: str | None = None
+    slos: list[str] = dataclasses.field(default_factory=list)
+    """The absolute SLOs given (--slo, SCOREBENCH_SLO, scorebench.toml); the defaults are added when judging."""
 
     def as_json(self) -> dict[str, Any]:
         """The run.json object (nested records become objects)."""

@@ -128,6 +128,7 @@ def _environment(plan: LoadPlan, run_dir: Path, extras: Path) -> dict[str, str]:
         "SCOREBENCH_SPAWN_RATE": str(plan.spawn_rate),
         "SCOREBENCH_HEADERS": json.dumps(plan.headers),
         "SCOREBENCH_INSECURE": "1" if plan.insecure else "0",
+        "SCOREBENCH_ANSWER_CHECK": json.dumps(plan.answer_check),
     }
     optional = {
         "SCOREBENCH_KEY": plan.key,

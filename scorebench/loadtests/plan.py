@@ -12,6 +12,7 @@ outcome). The key travels in `key` only and must never be written or printed.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from scorebench.payloads.loader import Payload
 
@@ -48,6 +49,9 @@ class LoadPlan:
     """Client timeout per request; a request that outlasts it is outcome `timeout`."""
     insecure: bool = False
     """Accept TLS certificates that do not verify (self-signed test servers)."""
+    answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """What a prediction looks like: loadtests/outcomes.py AnswerCheck.to_dict() (shape from the
+    preflight's warm-up answer, or --expect-schema; enabled False with --no-answer-check)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -101,6 +101,8 @@ class ScenarioConfig:
     run_dir: Path | None = None
     shape: bool = False
     """SCOREBENCH_SHAPE names a load shape (checked here; its curve is built on the first tick)."""
+    answer_check: outcomes.AnswerCheck = outcomes.DEFAULT_CHECK
+    """What a prediction looks like (SCOREBENCH_ANSWER_CHECK, set by scorebench run from the warm-up answer)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ScenarioConfig:
@@ -129,6 +131,7 @@ class ScenarioConfig:
             score_path=environ.get("SCOREBENCH_SCORE_PATH") or None,
             run_dir=Path(run_dir) if run_dir else None,
             shape=shape,
+            answer_check=_answer_check(environ),
         )
 
     def score_url(self, host: str) -> str:
@@ -137,6 +140,16 @@ class ScenarioConfig:
         path = self.score_path or (parts.path if parts.path not in ("", "/") else "/score")
         query = f"?{parts.query}" if parts.query and not self.score_path else ""
         return f"{parts.scheme}://{parts.netloc}/{path.lstrip('/')}{query}"
+
+
+def _answer_check(environ: Mapping[str, str]) -> outcomes.AnswerCheck:
+    try:
+        data = json.loads(environ.get("SCOREBENCH_ANSWER_CHECK") or "{}")
+    except ValueError:
+        raise ConfigError("SCOREBENCH_ANSWER_CHECK: not JSON") from None
+    if not isinstance(data, dict):
+        raise ConfigError("SCOREBENCH_ANSWER_CHECK: not a JSON object")
+    return outcomes.AnswerCheck.from_dict(data)
 
 
 _NUMBERS = ("SCOREBENCH_TIMEOUT_S", "SCOREBENCH_RATE", "SCOREBENCH_USERS", "SCOREBENCH_REQUESTS")
@@ -273,6 +286,7 @@ class Scenario:
                     bytes_received=response_length or 0,
                     payload_id=info["payload_id"],
                     worker=self.worker,
+                    answer_digest=info["digest"],
                 )
             )
             writer.flush_if_due()
@@ -330,16 +344,18 @@ events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]
 # ---- the user and the shape -----------------------------------------------------------------
 
 
-def _classify(response: Any) -> tuple[int, str, float | None]:
-    """(status, outcome, server_fn_ms) of a finished FastHttpSession response."""
+def _classify(response: Any, check: outcomes.AnswerCheck) -> tuple[int, str, float | None, str]:
+    """(status, outcome, server_fn_ms, answer_digest) of a finished FastHttpSession response."""
     status = int(response.status_code or 0)
     error = response.request_meta.get("exception")
     if status == 0 or (error is not None and not isinstance(error, LocustBadStatusCode)):
-        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None
+        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, ""
     headers = response.headers if response.headers is not None else {}
-    body = response.content if 200 <= status < 300 else None
-    outcome = outcomes.classify_response(status, headers.get(outcomes.RUN_FAILED_HEADER), body)
-    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER))
+    body = response.content if 200 <= status < 300 else None  # only 2xx bodies are decoded
+    outcome, digest = outcomes.classify(
+        status, body, headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER), check
+    )
+    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest
 
 
 class ScoringUser(FastHttpUser):
@@ -390,6 +406,7 @@ class ScoringUser(FastHttpUser):
             "status": 0,
             "outcome": "read_error",  # replaced by _classify once the answer is in
             "server_fn_ms": None,
+            "digest": "",
         }
         headers = {**self._scenario.config.headers, "x-ms-client-request-id": request_id}
         with self.client.post(
@@ -400,7 +417,9 @@ class ScoringUser(FastHttpUser):
             context={"scorebench": info},
             catch_response=True,
         ) as response:
-            info["status"], info["outcome"], info["server_fn_ms"] = _classify(response)
+            info["status"], info["outcome"], info["server_fn_ms"], info["digest"] = _classify(
+                response, self._scenario.config.answer_check
+            )
             if info["outcome"] == "ok":
                 response.success()
             else:

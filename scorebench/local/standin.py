@@ -69,6 +69,8 @@ class StandIn:
         workers: int = 1,
         scoring_timeout_ms: int = 60000,
         model_dir: Path | None = None,
+        score_style: str = "automl",
+        model_error_rate: float = 0.0,
     ) -> None:
         if data_dir is None:
             import tempfile
@@ -80,7 +82,7 @@ class StandIn:
         self.port = port
         self.workers = workers
         self.model_dir = model_dir or default_model_dir()
-        self.knobs = {
+        self.knobs: dict[str, float | int | str] = {
             "LATENCY_MS": latency_ms,
             "ERROR_RATE": error_rate,
             "SLOW_RATE": slow_rate,
@@ -89,6 +91,8 @@ class StandIn:
             "RESPONSE_BYTES": response_bytes,
             "THROTTLE_RATE": throttle_rate,
             "THROTTLE_STATUS": throttle_status,
+            "SCORE_STYLE": score_style,
+            "MODEL_ERROR_RATE": model_error_rate,
         }
         self.scoring_timeout_ms = scoring_timeout_ms
         self.sink: Sink | None = None

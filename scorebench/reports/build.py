@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core import saturation
-from scorebench.core.errors import HarnessError
+from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
 from scorebench.reports import baseline as baselines
-from scorebench.reports import checks, frames, guard, stats
+from scorebench.reports import checks, frames, guard, publish, slo, stats
 from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
 
@@ -36,6 +36,7 @@ TELEMETRY_COLUMNS = ("client_request_id", "success", "duration_ms", "item_count"
 MAX_POINTS = 600
 """At most this many time buckets per chart: a 10-minute run keeps 1-second resolution."""
 SWAGGER_FILE = "swagger.json"
+INTERRUPTED = "INTERRUPTED"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +44,7 @@ class BuildResult:
     """Everything built from one run directory, nothing written yet."""
 
     summary: stats.Summary
-    verdicts: list[checks.Verdict]
+    checks: list[checks.Check]
     status: str
     exit_code: int
     html: str
@@ -53,7 +54,7 @@ class BuildResult:
     @property
     def verdict_lines(self) -> list[str]:
         note = [f"note: {self.saturation_note}"] if self.saturation_note else []
-        return note + [v.line for v in self.verdicts] + [f"verdict: {self.status} (exit {self.exit_code})"]
+        return note + [c.line for c in self.checks] + [f"verdict: {self.status} (exit {self.exit_code})"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,10 +73,12 @@ def build_report(
     thresholds: list[str] | None = None,
     timeout_s: float | None = None,
     generated_at: str | None = None,
+    slos: list[str] | None = None,
 ) -> BuildResult:
-    """Build the summary, verdicts and HTML of a run (baseline: a normalised baseline dict)."""
+    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict)."""
     run_dir = Path(run_dir)
     threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     info = read_run_json(run_dir)
@@ -88,8 +91,8 @@ def build_report(
     joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
     summary = stats.summarize(samples, telemetry, timeout, joined)
     periods, note = saturation_in(run_dir, samples)
-    verdicts = guard.guard_verdicts(judge(info, samples, summary, baseline, threshold_checks), bool(periods))
-    status, exit_code = checks.overall(verdicts)
+    found = guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
+    status, exit_code = verdict_of(info, found)
     data = report_data(
         run_dir=run_dir,
         info=info,
@@ -98,12 +101,12 @@ def build_report(
         exceptions=frames.read_exceptions_frame(run_dir),
         swagger=_read_swagger(run_dir),
         baseline=baseline,
-        verdicts=verdicts,
+        verdicts=found,
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
     )
     data["saturation"] = note
-    return BuildResult(summary, verdicts, status, exit_code, render_html(data), data, note)
+    return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
 
 def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:
@@ -117,15 +120,27 @@ def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation
     return periods, saturation.describe(periods, origin)
 
 
+def verdict_of(info: dict[str, Any], found: list[checks.Check]) -> tuple[str, int]:
+    """(status, exit code): the checks' overall, except that an interrupted run is INTERRUPTED (130)."""
+    reason = str(info.get("partial_reason") or "interrupt").lower()
+    if info.get("interrupted") or (info.get("partial") and "interrupt" in reason):
+        return INTERRUPTED, EXIT_INTERRUPTED
+    return checks.overall(found)
+
+
 def judge(
     info: dict[str, Any],
     samples: pd.DataFrame,
     summary: stats.Summary,
     baseline: dict[str, Any] | None,
     threshold_checks: list[checks.ThresholdCheck],
-) -> list[checks.Verdict]:
-    """The timeout verdict, then (with a baseline) each threshold check's verdict."""
-    verdicts = [checks.timeout_verdict(summary.to_dict())]
+    slos: list[slo.Slo] | None = None,
+) -> list[checks.Check]:
+    """The timeout check, every SLO's check, then (with a baseline) each threshold's check."""
+    verdicts = [
+        checks.timeout_check(summary.to_dict()),
+        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok),
+    ]
     if baseline is None:
         return verdicts
     current = current_evidence(info, samples, summary)
@@ -144,6 +159,17 @@ def judge(
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
     return verdicts + [check.judge(now, then) for check in threshold_checks]
+
+
+def slo_evidence(samples: pd.DataFrame, summary: stats.Summary) -> slo.SloEvidence:
+    """This run's side of its SLOs: every latency (exact percentiles), outcome counts, per-second counts."""
+    return slo.SloEvidence(
+        latency_ms=samples["latency_ms"].to_numpy(dtype="float64"),
+        count=summary.count,
+        errors=summary.errors,
+        model_errors=int(summary.outcomes.get("model_error", 0)),
+        requests_per_second=requests_per_second(samples),
+    )
 
 
 def current_evidence(info: dict[str, Any], samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
@@ -190,6 +216,7 @@ def write_report(
     thresholds: list[str] | None = None,
     baselines_dir: str | Path | None = None,
     timeout_s: float | None = None,
+    slos: list[str] | None = None,
 ) -> Outcome:
     """Build a run's report and write summary.json and report.html into the run directory.
 
@@ -198,13 +225,15 @@ def write_report(
     """
     run_dir = Path(run_dir)
     baseline = baselines.load_baseline(baseline_name, baselines.baselines_dir(baselines_dir)) if baseline_name else None
-    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s)
+    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
-    document["verdict"]["lines"] = [v.line for v in result.verdicts]
+    document["verdict"]["lines"] = [c.line for c in result.checks]
+    document["checks"] = [c.to_dict() for c in result.checks]
     document["saturation"] = {"note": result.saturation_note}
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(result.html, encoding="utf-8")
+    (run_dir / publish.SUMMARY_MD).write_text(publish.render_summary_md(document, run_dir.name), encoding="utf-8")
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)
 
 

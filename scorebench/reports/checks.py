@@ -1,39 +1,42 @@
-"""reports/checks.py: thresholds against a baseline, the timeout judgement, and the verdict.
+"""reports/checks.py: checks as data — the baseline thresholds, the timeout, and the verdict.
 
-A threshold is parsed once from text like `p95:+10%`, `p99:+15%`, `error_rate:+0.5pp`,
-`rps:-10%` into a `ThresholdCheck`; `judge(current, baseline)` gives a one-line `Verdict`, and
-`fails(current, baseline)` the line when it fails, else None.
-Rules:
-- a change that noise could explain does not fail: each check bootstraps a 95 % confidence
-  interval of the change (fixed seed, BOOTSTRAP_RESAMPLES resamples of at most
-  BOOTSTRAP_MAX_SAMPLES latencies per side) and fails only when the whole interval is beyond
-  the limit;
-- `+N%` limits an increase, `-N%` a decrease, relative to the baseline; `pp` is an absolute
-  change in percentage points (for rates);
-- exit codes: 1 when any check fails, else 2 when any could not be judged, else 0.
+A check is one frozen `Check` record (summary.json `checks`, JUnit testcases, summary.md rows). Its
+status is decided three ways from a 95 % interval (docs/architecture.md, "Checks"):
+- PASS only when the whole interval is within the limit;
+- FAIL when the whole interval is beyond it;
+- INCONCLUSIVE otherwise, saying how much longer a run would likely decide it (interval width
+  shrinks as 1/√n); a percentile the sample cannot resolve (p99 from fewer than 100 requests)
+  is marked as such and never passes.
+A baseline threshold is parsed once from text like `p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`
+into a `ThresholdCheck`; `judge(current, baseline)` bootstraps the interval of the change (fixed
+seed, BOOTSTRAP_RESAMPLES resamples of at most BOOTSTRAP_MAX_SAMPLES latencies per side); for a
+latency percentile, a FAIL must also hold between the two order-statistic intervals.
+Exit codes: EXIT_BY_STATUS, decided once in `overall` (any FAIL → 1, else any INCONCLUSIVE → 3).
+Thresholds are configured in scorebench/config.py; this module reads no environment and no file.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
+import math
 import re
-import tomllib
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scorebench.core.errors import HarnessError
+from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
+from scorebench.reports import intervals
 
 DEFAULT_THRESHOLDS = ("p95:+10%", "p99:+15%", "error_rate:+0.5pp", "rps:-10%")
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_MAX_SAMPLES = 4000
 BOOTSTRAP_SEED = 20261122
 MIN_SAMPLES = 30
-PASS, FAIL, UNJUDGED, INCONCLUSIVE = "PASS", "FAIL", "CANNOT JUDGE", "INCONCLUSIVE"
-EXIT_BY_STATUS = {PASS: 0, FAIL: 1, UNJUDGED: 2, INCONCLUSIVE: 3}
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+STATUSES = (PASS, FAIL, INCONCLUSIVE)
+EXIT_BY_STATUS = {PASS: EXIT_PASSED, FAIL: EXIT_FAILED, INCONCLUSIVE: EXIT_INCONCLUSIVE}
+KINDS = ("slo", "timeout", "baseline", "agreement", "drift", "candidate")
 
 LATENCY_METRICS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9, "max": 100.0}
 METRIC_ALIASES = {"p99.9": "p99_9", "median": "p50", "throughput": "rps", "errors": "error_rate"}
@@ -51,16 +54,57 @@ class Evidence:
 
 
 @dataclasses.dataclass(frozen=True)
-class Verdict:
-    """One check's outcome: status PASS / FAIL / CANNOT JUDGE and its one-line message."""
+class Check:
+    """One check's result, as data (summary.json `checks[]`; field names are its JSON keys)."""
 
     name: str
+    """What was checked, as the user wrote it: `p95<300ms`, `p95:+10%`, `timeout`."""
+    kind: str
+    """One of KINDS."""
+    metric: str
+    limit: float | None
+    """The limit in `unit` (for a baseline check: the allowed change)."""
+    value: float | None
+    """This run's value (for a baseline check: the change)."""
+    reference: float | None
+    """The baseline's value (baseline checks), else None."""
+    low: float | None
+    """95 % interval of `value` (None: unbounded on that side, or not estimated)."""
+    high: float | None
+    unit: str
     status: str
+    """One of STATUSES."""
     line: str
-    current: float | None = None
-    baseline: float | None = None
-    change: float | None = None
-    """Relative change (0.1 = +10 %) or, for pp checks, the difference in percentage points."""
+    """The one line printed for it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def decide(low: float, high: float, limit: float, upper: bool, inclusive: bool) -> str:
+    """Three-way decision of an interval against a limit (upper: the value must stay below it).
+
+    `inclusive` (<=, >=) lets the value equal the limit. PASS: the whole interval within;
+    FAIL: the whole interval beyond; else INCONCLUSIVE.
+    """
+    if not upper:  # mirror a lower limit into an upper one
+        low, high, limit = -high, -low, -limit
+    within = high <= limit if inclusive else high < limit
+    beyond = low > limit if inclusive else low >= limit
+    return PASS if within else FAIL if beyond else INCONCLUSIVE
+
+
+def resolve_hint(point: float, low: float, high: float, limit: float, count: int) -> str:
+    """The INCONCLUSIVE suffix: about how much longer a run would likely decide it."""
+    factor = intervals.longer_factor(point, low, high, limit)
+    if factor is None:
+        return "; the estimate sits on the limit: no run length is likely to decide it"
+    return f"; a run about {factor:.1f}x as long (~{math.ceil(count * factor)} requests) would likely decide it"
+
+
+def finite(value: float) -> float | None:
+    """JSON-safe bound: None for an unbounded side."""
+    return float(value) if math.isfinite(value) else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,28 +120,52 @@ class ThresholdCheck:
     def text(self) -> str:
         return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
 
-    def judge(self, current: Evidence, baseline: Evidence) -> Verdict:
-        """Compare current with baseline; a bootstrap interval decides whether noise explains it."""
+    def judge(self, current: Evidence, baseline: Evidence) -> Check:
+        """Compare current with baseline three ways on the bootstrap interval of the change."""
         now, then = POINT[self.metric](current), POINT[self.metric](baseline)
         if now is None or then is None:
-            return Verdict(self.metric, UNJUDGED, f"{UNJUDGED} {self.metric}: no value to compare")
-        change = self._change(np.array([now]), np.array([then]))[0]
+            return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
+        change = float(self._change(np.array([now]), np.array([then]))[0])
         boot_now, boot_then = _resample(self.metric, current, 1), _resample(self.metric, baseline, 2)
-        low, high = np.percentile(self._change(boot_now, boot_then), [2.5, 97.5])
-        status, why = self._decide(change, low, high)
+        low, high = (float(v) for v in np.percentile(self._change(boot_now, boot_then), [2.5, 97.5]))
+        limit = self.amount / 100.0 if self.unit == "%" else self.amount
+        status = decide(low, high, limit if self.sign == "+" else -limit, self.sign == "+", inclusive=True)
+        why = ""
+        unresolved = self._unresolved(current, baseline)
         if status == FAIL and not self._ranks_apart(current, baseline):
-            status, why = PASS, ": beyond the limit, but within noise"
+            status = INCONCLUSIVE
+        if status == PASS and unresolved:
+            status, why = INCONCLUSIVE, f"; {unresolved}"
+        if status == INCONCLUSIVE and not why:
+            count = int(current.summary.get("count") or 0)
+            why = resolve_hint(change, low, high, limit if self.sign == "+" else -limit, count)
         line = (
             f"{status} {self.metric}: {_fmt(self.metric, now)} vs baseline {_fmt(self.metric, then)} "
             f"({self._show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
             f"95% CI {self._show(low)}..{self._show(high)}){why}"
         )
-        return Verdict(self.metric, status, line, now, then, round(float(change), 6))
+        return self._check(status, line, now, then, change, low, high)
 
     def fails(self, current: Evidence, baseline: Evidence) -> str | None:
         """The one-line message when this check fails, else None."""
-        verdict = self.judge(current, baseline)
-        return verdict.line if verdict.status == FAIL else None
+        check = self.judge(current, baseline)
+        return check.line if check.status == FAIL else None
+
+    def _check(
+        self,
+        status: str,
+        line: str,
+        now: float | None,
+        then: float | None,
+        change: float | None = None,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> Check:
+        scale = 1.0 if self.unit == "pp" else 100.0
+        limit = self.amount if self.sign == "+" else -self.amount
+        shown = [None if v is None or not math.isfinite(v) else round(v * scale, 4) for v in (change, low, high)]
+        return Check(self.text, "baseline", self.metric, limit, shown[0], then, shown[1], shown[2],
+                     "pp" if self.unit == "pp" else "%", status, line)  # fmt: skip
 
     def _change(self, now: np.ndarray, then: np.ndarray) -> Any:
         if self.unit == "pp":
@@ -105,26 +173,27 @@ class ThresholdCheck:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(then != 0, now / then - 1.0, np.where(now == then, 0.0, np.inf))
 
-    def _decide(self, change: float, low: float, high: float) -> tuple[str, str]:
-        limit = self.amount / 100.0 if self.unit == "%" else self.amount
-        direction = 1.0 if self.sign == "+" else -1.0
-        beyond_point = direction * change > limit
-        beyond_all = direction * (low if direction > 0 else high) > limit
-        if beyond_all:
-            return FAIL, ""
-        if beyond_point:
-            return PASS, ": beyond the limit, but within noise"
-        return PASS, ""
+    def _unresolved(self, current: Evidence, baseline: Evidence) -> str:
+        """Why a percentile cannot be resolved by either side's sample ("" when it can)."""
+        q = LATENCY_METRICS.get(self.metric)
+        if q is None or q == 100.0:
+            return ""
+        for side, ev in (("this run", current), ("the baseline", baseline)):
+            n = int(ev.summary.get("count") or len(ev.latency_sample_ms))
+            if not intervals.resolvable(n, q):
+                need = math.ceil(round(100 / (100 - q), 6))
+                return f"too few samples to resolve {self.metric} ({n} in {side}, need {need})"
+        return ""
 
     def _ranks_apart(self, current: Evidence, baseline: Evidence) -> bool:
-        """For a latency percentile, a second, distribution-free test of noise (the bootstrap is known
-        to understate the spread of tail percentiles when few samples lie beyond them): the 95 %
-        order-statistic intervals of the two percentiles must still be apart by more than the limit."""
+        """For a latency percentile, a second, distribution-free test (the bootstrap understates the
+        spread of tail percentiles when few samples lie beyond them): the 95 % order-statistic
+        intervals of the two percentiles must still be apart by more than the limit."""
         q = LATENCY_METRICS.get(self.metric)
         if q is None or self.unit != "%" or q == 100.0:
             return True
-        now_low, now_high = rank_interval(current.latency_sample_ms, q)
-        then_low, then_high = rank_interval(baseline.latency_sample_ms, q)
+        now_low, now_high = intervals.percentile_interval(current.latency_sample_ms, q, clip=True)
+        then_low, then_high = intervals.percentile_interval(baseline.latency_sample_ms, q, clip=True)
         if self.sign == "+":
             return bool(now_low > then_high * (1 + self.amount / 100.0))
         return bool(now_high < then_low * (1 - self.amount / 100.0))
@@ -159,40 +228,47 @@ def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
     return list(checks.values())
 
 
-def timeout_verdict(summary: dict[str, Any]) -> Verdict:
+def timeout_check(summary: dict[str, Any]) -> Check:
     """FAIL when any request reached the timeout (or timed out); PASS with the slowest's margin."""
     band, count = summary["timeout"], summary["count"]
+    limit_ms = float(band["timeout_s"]) * 1000.0
     limit = f"{band['timeout_s']:g} s timeout"
+    slowest = band.get("slowest_ms")
     if band["beyond_count"]:
         reached = f"{band['beyond_count']} of {count} requests reached the {limit}"
-        line = f"{FAIL} timeout: {reached} (slowest {band['slowest_ms']} ms)"
-        return Verdict("timeout", FAIL, line)
+        line = f"{FAIL} timeout: {reached} (slowest {slowest} ms)"
+        return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line)
     if not count:
-        return Verdict("timeout", UNJUDGED, f"{UNJUDGED} timeout: no requests")
-    slowest = f"slowest {band['slowest_ms']} ms, margin {band['slowest_margin_ms']} ms"
-    line = f"{PASS} timeout: all {count} requests within the {limit} ({slowest})"
-    return Verdict("timeout", PASS, line)
+        line = f"{INCONCLUSIVE} timeout: no requests"
+        return Check("timeout", "timeout", "max", limit_ms, None, None, None, None, "ms", INCONCLUSIVE, line)
+    margin = f"slowest {slowest} ms, margin {band['slowest_margin_ms']} ms"
+    line = f"{PASS} timeout: all {count} requests within the {limit} ({margin})"
+    return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line)
 
 
-def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Verdict | None:
-    """CANNOT JUDGE when load profile, payload set or sample counts make the comparison meaningless."""
+def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:
+    """INCONCLUSIVE (not comparable) when load profile, payload set or sample counts differ too much."""
     for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
         if current.get(key) != baseline.get(key):
             detail = _differences(current.get(key), baseline.get(key))
-            return Verdict("baseline", UNJUDGED, f"{UNJUDGED} baseline {name}: {label} differs ({detail})")
+            return _not_comparable(name, f"{label} differs ({detail})")
     counts = (current["summary"]["count"], baseline["summary"]["count"])
     if min(counts) < MIN_SAMPLES:
-        detail = f"{counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES}"
-        line = f"{UNJUDGED} baseline {name}: too few samples ({detail})"
-        return Verdict("baseline", UNJUDGED, line)
+        return _not_comparable(
+            name, f"too few samples ({counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES})"
+        )
     return None
 
 
-def overall(verdicts: Sequence[Verdict]) -> tuple[str, int]:
-    """(status, exit code) of a set of verdicts: any FAIL → 1, else any CANNOT JUDGE → 2, else any
-    INCONCLUSIVE → 3 (reports/guard.py), else 0."""
-    statuses = {v.status for v in verdicts}
-    status = next((s for s in (FAIL, UNJUDGED, INCONCLUSIVE) if s in statuses), PASS)
+def _not_comparable(name: str, why: str) -> Check:
+    line = f"{INCONCLUSIVE} baseline {name}: not comparable: {why}"
+    return Check(f"baseline {name}", "baseline", "comparable", None, None, None, None, None, "", INCONCLUSIVE, line)
+
+
+def overall(checks: Sequence[Check]) -> tuple[str, int]:
+    """(status, exit code) of a set of checks: any FAIL → 1, else any INCONCLUSIVE → 3, else 0."""
+    statuses = {c.status for c in checks}
+    status = FAIL if FAIL in statuses else INCONCLUSIVE if INCONCLUSIVE in statuses else PASS
     return status, EXIT_BY_STATUS[status]
 
 
@@ -212,9 +288,10 @@ POINT: dict[str, Callable[[Evidence], float | None]] = {
 def _resample(metric: str, ev: Evidence, stream: int) -> Any:
     """BOOTSTRAP_RESAMPLES values of the metric over resamples of ev (fixed seed per side)."""
     rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
-    if metric == "error_rate":
+    if metric == "error_rate":  # Jeffreys posterior: 0 errors in n is not a rate known to be 0
         count = max(int(ev.summary["count"]), 1)
-        return rng.binomial(count, float(ev.summary["error_rate"]), BOOTSTRAP_RESAMPLES) / count
+        errors = float(ev.summary["error_rate"]) * count
+        return rng.beta(errors + 0.5, count - errors + 0.5, BOOTSTRAP_RESAMPLES)
     if metric == "rps":
         per_second = ev.requests_per_second if len(ev.requests_per_second) else np.array([ev.summary["throughput_rps"]])
         means = rng.choice(per_second, (BOOTSTRAP_RESAMPLES, len(per_second))).mean(axis=1)
@@ -230,19 +307,6 @@ def _resample(metric: str, ev: Evidence, stream: int) -> Any:
     return np.percentile(drawn, LATENCY_METRICS[metric], axis=1)
 
 
-def rank_interval(sorted_ms: np.ndarray, q: float) -> tuple[float, float]:
-    """Distribution-free 95 % interval of the q-th percentile: the order statistics at ranks
-    n·p ± 1.96·sqrt(n·p·(1-p)) (normal approximation to the binomial), clipped to the sample."""
-    sorted_ms = np.sort(sorted_ms)
-    n = len(sorted_ms)
-    if n == 0:
-        return (-np.inf, np.inf)
-    p = q / 100.0
-    spread = 1.96 * np.sqrt(n * p * (1 - p))
-    low, high = int(np.floor(n * p - spread)), int(np.ceil(n * p + spread))
-    return (float(sorted_ms[max(low, 1) - 1]), float(sorted_ms[min(high, n) - 1]))
-
-
 def _fmt(metric: str, value: float) -> str:
     if metric == "error_rate":
         return f"{value * 100:.2f}%"
@@ -256,23 +320,3 @@ def _differences(now: Any, then: Any) -> str:
         keys = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
         return ", ".join(f"{k} {now.get(k)!r} vs {then.get(k)!r}" for k in keys)
     return f"{now!r} vs {then!r}"
-
-
-def configured_thresholds(flags: Sequence[str] | None, config: Path | None = None) -> list[str]:
-    """Threshold overrides: --threshold flags, else $SCOREBENCH_THRESHOLDS (comma-separated),
-    else scorebench.toml `[check] thresholds = [...]` ($SCOREBENCH_CONFIG or ./scorebench.toml)."""
-    if flags:
-        return list(flags)
-    if os.environ.get("SCOREBENCH_THRESHOLDS"):
-        return [t.strip() for t in os.environ["SCOREBENCH_THRESHOLDS"].split(",") if t.strip()]
-    path = config or Path(os.environ.get("SCOREBENCH_CONFIG") or "scorebench.toml")
-    if not path.is_file():
-        return []
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("check", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"{path}: not valid TOML ({exc})") from None
-    values = table.get("thresholds", [])
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise HarnessError(f'{path}: [check] thresholds must be a list of strings like "p95:+10%"')
-    return values

@@ -32,6 +32,7 @@ from scorebench.core.records import (
     Sample,
     TelemetryRow,
     header,
+    optional_missing,
 )
 
 SAMPLE_DTYPES = {
@@ -45,6 +46,7 @@ SAMPLE_DTYPES = {
     "bytes_received": "float64",
     "payload_id": "string",
     "worker": "string",
+    "answer_digest": "string",
 }
 TELEMETRY_DTYPES = {
     "timestamp": "string",
@@ -171,24 +173,34 @@ ARROW_TYPES = {"string": pa.large_string(), "float64": pa.float64(), "timestamp"
 
 def _read(path: Path, record_type: type, dtypes: dict[str, str], columns: list[str]) -> pd.DataFrame:
     names = header(record_type)
-    _check_header(path, names)
-    table, bad_rows = _read_table(path, dtypes, columns, multiline=False)
+    missing = _check_header(path, record_type)
+    present = [c for c in columns if c not in missing]
+    table, bad_rows = _read_table(path, dtypes, present, multiline=False)
     if bad_rows > 1:  # a quoted line break splits a row in the fast pass: read it the careful way
-        table, bad_rows = _read_table(path, dtypes, columns, multiline=True)
+        table, bad_rows = _read_table(path, dtypes, present, multiline=True)
     if bad_rows > 1:
-        raise HarnessError(f"{path}: {bad_rows} rows do not have the {len(names)} cells of the header")
+        raise HarnessError(f"{path}: {bad_rows} rows do not have the {len(names) - len(missing)} cells of the header")
     frame: pd.DataFrame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
+    for name in missing:  # an older file without a trailing column added since
+        if name in columns:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=dtypes[name])
     return frame
 
 
-def _check_header(path: Path, names: list[str]) -> None:
+def _check_header(path: Path, record_type: type) -> tuple[str, ...]:
+    """The file's header is the record's (or lacks only optional trailing columns: returned)."""
+    names = header(record_type)
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             first = next(csv.reader([handle.readline()]), [])
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise HarnessError(f"{path}: cannot be read ({exc})") from None
-    if first != names:
+    if first == names:
+        return ()
+    missing = optional_missing(record_type, first)
+    if not missing:
         raise HarnessError(f"{path}: columns {first} are not {names}")
+    return missing
 
 
 def _read_table(path: Path, dtypes: dict[str, str], columns: list[str], *, multiline: bool) -> tuple[pa.Table, int]:

@@ -13,9 +13,9 @@ import dataclasses
 from collections.abc import Sequence
 
 from scorebench.core.saturation import Period
-from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, Verdict
+from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, Check
 
-LATENCY_CHECK_METRICS = frozenset({"p50", "p90", "p95", "p99", "p99_9", "max", "mean", "latency"})
+LATENCY_CHECK_METRICS = frozenset({"p50", "p90", "p95", "p99", "p99_9", "p99.9", "max", "mean", "latency"})
 SATURATED_WHY = "the load generator was saturated during the run: latencies include client queueing"
 
 
@@ -31,13 +31,13 @@ def guarded_status(metric: str, status: str, saturated: bool) -> str:
     return status
 
 
-def guard_verdicts(verdicts: Sequence[Verdict], saturated: bool) -> list[Verdict]:
-    """The verdicts with latency checks made INCONCLUSIVE (and saying why) when saturated."""
+def guard_checks(found: Sequence[Check], saturated: bool) -> list[Check]:
+    """The checks with latency checks made INCONCLUSIVE (and saying why) when saturated."""
     guarded = []
-    for verdict in verdicts:
-        status = guarded_status(verdict.name, verdict.status, saturated)
-        if status != verdict.status:
-            line = f"{status} {verdict.line.removeprefix(verdict.status).lstrip()} ({SATURATED_WHY})"
-            verdict = dataclasses.replace(verdict, status=status, line=line)
-        guarded.append(verdict)
+    for check in found:
+        status = guarded_status(check.metric, check.status, saturated)
+        if status != check.status:
+            line = f"{status} {check.line.removeprefix(check.status).lstrip()} ({SATURATED_WHY})"
+            check = dataclasses.replace(check, status=status, line=line)
+        guarded.append(check)
     return guarded

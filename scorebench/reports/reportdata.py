@@ -16,7 +16,7 @@ import pandas as pd
 
 from scorebench.core.records import utc_from_epoch
 from scorebench.core.secrets import safe_url
-from scorebench.reports.checks import Verdict
+from scorebench.reports.checks import Check
 
 MAX_EXCEPTIONS = 50
 MAX_MESSAGE_CHARS = 300
@@ -40,7 +40,7 @@ def report_data(
     exceptions: pd.DataFrame,
     swagger: dict[str, Any] | None,
     baseline: dict[str, Any] | None,
-    verdicts: list[Verdict],
+    verdicts: list[Check],
     status: tuple[str, int],
     generated_at: str,
 ) -> dict[str, Any]:
@@ -139,9 +139,9 @@ def exception_rows(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Verdict]) -> dict[str, Any]:
+def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Check]) -> dict[str, Any]:
     """Side by side: baseline, this run, the change, and the check verdict for that metric."""
-    by_metric = {v.name: v for v in verdicts}
+    by_metric = {v.metric: v for v in verdicts if v.kind == "baseline"}
     names = {"p50": "p50", "p95": "p95", "p99": "p99", "mean": "mean", "error rate": "error_rate"}
     names["throughput"] = "rps"
     rows = []
@@ -164,7 +164,7 @@ def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: l
         "created_at": baseline.get("created_at"),
         "run": baseline.get("run", {}).get("label") or baseline.get("run", {}).get("started_at"),
         "rows": rows,
-        "notes": [v.line for v in verdicts if v.name == "baseline"],
+        "notes": [v.line for v in verdicts if v.metric == "comparable"],
     }
 
 

@@ -22,11 +22,11 @@ from scorebench.loadtests.outcomes import (
     ("status", "failed_header", "body", "outcome"),
     [
         (200, "False", b'{"result": ["no"]}', "ok"),
-        (200, None, b'"a JSON string"', "ok"),
+        (200, None, b'"a JSON string"', "model_error"),
         (200, "False", b"<html>oops</html>", "bad_response"),
         (200, "False", b"", "bad_response"),
         (401, None, b'{"message": "no"}', "http_4xx"),
-        (429, None, b"", "http_4xx"),
+        (429, None, b"", "throttled"),
         (500, "True", b'{"message": "An unexpected error"}', "run_function_failed"),
         (500, "true", b"", "run_function_failed"),
         (500, "False", b"", "http_5xx"),

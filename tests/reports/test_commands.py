@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, cli_env, run_cli
 
 RUNS = REPO_ROOT / "tests" / "data" / "fixture_runs"
 
@@ -21,13 +22,43 @@ def runs(tmp_path: Path) -> Path:
 
 
 def test_report_writes_summary_and_html(runs: Path) -> None:
-    done = run_cli("report", str(runs / "small"))
+    done = run_cli("report", str(runs / "small"), "--slo", "error_rate<5%")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "verdict: PASS (exit 0)"
     summary = json.loads((runs / "small" / "summary.json").read_text())
     assert summary["count"] == 300
     assert summary["verdict"]["status"] == "PASS"
+    assert [c["name"] for c in summary["checks"]] == ["timeout", "error_rate<5%"]
     assert (runs / "small" / "report.html").stat().st_size < 5 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("slo", "status", "code"),
+    [("error_rate<5%", "PASS", 0), ("error_rate<1%", "INCONCLUSIVE", 3), ("p95<20ms", "FAIL", 1)],
+)
+def test_junit_summary_md_and_step_summary_agree_with_the_exit_code(
+    runs: Path, tmp_path: Path, slo: str, status: str, code: int
+) -> None:
+    junit, step = tmp_path / "out" / "checks.xml", tmp_path / "step.md"
+    done = run_cli(
+        "report", str(runs / "small"), "--slo", slo, "--junit", str(junit), env=cli_env(GITHUB_STEP_SUMMARY=str(step))
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == f"verdict: {status} (exit {code})"
+    suite = ET.parse(junit).getroot()
+    assert suite.find("properties/property[@name='exit_code']").get("value") == str(code)  # type: ignore[union-attr]
+    assert int(suite.get("failures") or 0) == (1 if status == "FAIL" else 0)
+    defaults = [] if slo.startswith("error_rate") else ["error_rate<1%"]  # the default SLO stays on
+    assert [case.get("name") for case in suite.iter("testcase")] == ["timeout", slo, *defaults]
+    markdown = (runs / "small" / "summary.md").read_text()
+    assert markdown.splitlines()[0].endswith(f"{status} (exit {code})")
+    assert step.read_text() == markdown
+
+
+def test_threshold_without_baseline_is_refused(runs: Path) -> None:
+    done = run_cli("report", str(runs / "small"), "--threshold", "p95:+10%")
+    assert (done.returncode, done.stderr.count("\n")) == (2, 1)
+    assert "--threshold compares with a baseline: give --baseline NAME, or use --slo" in done.stderr
 
 
 def test_baseline_then_check_passes_a_rerun_and_fails_a_doubled_latency(runs: Path) -> None:
@@ -35,12 +66,17 @@ def test_baseline_then_check_passes_a_rerun_and_fails_a_doubled_latency(runs: Pa
     saved = run_cli("baseline", "save", str(runs / "small"), "--name", "small-v1", "--baselines-dir", store)
     assert saved.returncode == 0, saved.stderr
     assert saved.stdout.startswith(f"baseline small-v1: {store}/small-v1.json\n300 requests, p95 ")
-    same = run_cli("check", str(runs / "small"), "--baseline", "small-v1", "--baselines-dir", store)
-    assert same.returncode == 0, same.stdout + same.stderr
-    slow = run_cli("check", str(runs / "slow"), "--baseline", "small-v1", "--baselines-dir", store)
+    wide = ("--slo", "error_rate<10%", "--threshold", "error_rate:+5pp")
+    same = run_cli("check", str(runs / "small"), "--baseline", "small-v1", "--baselines-dir", store, *wide)
+    assert same.returncode == 3, same.stdout + same.stderr  # 300 requests cannot show p95 within +10 %
+    assert "INCONCLUSIVE p95: 56.5 ms vs baseline 56.5 ms (+0.0%, limit +10%, 95% CI -16.0%..+20.2%); " in same.stdout
+    loose_same = run_cli("check", str(runs / "small"), "--baseline", "small-v1", "--baselines-dir", store, *wide,
+                         "--threshold", "p95:+50%", "--threshold", "p99:+50%")  # fmt: skip
+    assert loose_same.returncode == 0, loose_same.stdout
+    slow = run_cli("check", str(runs / "slow"), "--baseline", "small-v1", "--baselines-dir", store, *wide)
     assert slow.returncode == 1
     assert "FAIL p95: 120.0 ms vs baseline 56.5 ms (+112.4%, limit +10%, 95% CI +80.9%..+140.4%)" in slow.stdout
-    loose = run_cli("check", str(runs / "slow"), "--baseline", "small-v1", "--baselines-dir", store,
+    loose = run_cli("check", str(runs / "slow"), "--baseline", "small-v1", "--baselines-dir", store, *wide,
                     "--threshold", "p95:+200%", "--threshold", "p99:+200%")  # fmt: skip
     assert loose.returncode == 0, loose.stdout
 
@@ -49,8 +85,8 @@ def test_check_cannot_judge_another_load_profile(runs: Path) -> None:
     store = str(runs / "baselines")
     run_cli("baseline", "save", str(runs / "small"), "--name", "v1", "--baselines-dir", store)
     done = run_cli("check", str(runs / "other-profile"), "--baseline", "v1", "--baselines-dir", store)
-    assert done.returncode == 2
-    assert "CANNOT JUDGE baseline v1: load profile differs (concurrency 8 vs 4)" in done.stdout
+    assert done.returncode == 3
+    assert "INCONCLUSIVE baseline v1: not comparable: load profile differs (concurrency 8 vs 4)" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -76,3 +112,13 @@ def test_baseline_save_refuses_an_existing_name(runs: Path) -> None:
     again = run_cli("baseline", "save", str(runs / "slow"), "--name", "v1", "--baselines-dir", store)
     assert again.returncode == 2
     assert "baselines are never overwritten" in again.stderr
+
+
+def test_baseline_save_refuses_a_run_that_failed_its_slos(runs: Path) -> None:
+    store = str(runs / "baselines")
+    refused = run_cli("baseline", "save", str(runs / "slow"), "--name", "v2", "--baselines-dir", store)
+    assert refused.returncode == 2
+    assert "the run failed error_rate<1% (FAIL slo error_rate<1%: 3.00%" in refused.stderr
+    assert refused.stderr.rstrip().endswith("not saved (--force keeps it)")
+    forced = run_cli("baseline", "save", str(runs / "slow"), "--name", "v2", "--baselines-dir", store, "--force")
+    assert forced.returncode == 0, forced.stderr

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from scorebench.core.saturation import Period, Reading, part_document
 from scorebench.reports import frames
-from scorebench.reports.build import build_report, make_baseline
-from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, UNJUDGED, Verdict
-from scorebench.reports.guard import guard_verdicts, guarded_status, overlapping
+from scorebench.reports.build import build_report
+from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, Check
+from scorebench.reports.guard import guard_checks, guarded_status, overlapping
 from tests.conftest import REPO_ROOT
 
 SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
@@ -19,18 +19,22 @@ SMALL = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
 def test_only_decided_latency_checks_become_inconclusive() -> None:
     assert guarded_status("p95", PASS, saturated=True) == INCONCLUSIVE
     assert guarded_status("p99", FAIL, saturated=True) == INCONCLUSIVE
-    assert guarded_status("p95", UNJUDGED, saturated=True) == UNJUDGED
+    assert guarded_status("p95", INCONCLUSIVE, saturated=True) == INCONCLUSIVE
     assert guarded_status("error_rate", FAIL, saturated=True) == FAIL
     assert guarded_status("rps", PASS, saturated=True) == PASS
     assert guarded_status("p95", FAIL, saturated=False) == FAIL
 
 
-def test_a_guarded_verdict_says_why() -> None:
-    verdicts = [Verdict("p95", PASS, "PASS p95: 10 ms vs baseline 10 ms"), Verdict("timeout", PASS, "PASS timeout")]
-    guarded = guard_verdicts(verdicts, saturated=True)
+def check(metric: str, kind: str, line: str) -> Check:
+    return Check(metric, kind, metric, 300.0, 10.0, None, 9.0, 11.0, "ms", PASS, line)
+
+
+def test_a_guarded_check_says_why() -> None:
+    found = [check("p95", "slo", "PASS p95<300ms: 10 ms"), check("timeout", "timeout", "PASS timeout")]
+    guarded = guard_checks(found, saturated=True)
     assert guarded[0].status == INCONCLUSIVE
-    assert guarded[0].line.startswith("INCONCLUSIVE p95: 10 ms vs baseline 10 ms (the load generator was saturated")
-    assert guarded[1] == verdicts[1]
+    assert guarded[0].line.startswith("INCONCLUSIVE p95<300ms: 10 ms (the load generator was saturated")
+    assert guarded[1] == found[1]
 
 
 def test_periods_outside_the_run_do_not_count() -> None:
@@ -41,15 +45,14 @@ def test_periods_outside_the_run_do_not_count() -> None:
 def test_a_saturated_run_has_a_note_and_inconclusive_latency_checks(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     shutil.copytree(SMALL, run_dir)
-    baseline = make_baseline(run_dir, "same")
-    calm = build_report(run_dir, baseline=baseline)
-    assert [v.status for v in calm.verdicts if v.name == "p95"] == [PASS]
+    calm = build_report(run_dir, slos=["p95<100s"])
+    assert [c.status for c in calm.checks if c.metric == "p95"] == [PASS]
     started = frames.read_samples_frame(run_dir)["started_s"]
     t0 = float(started.min())
     busy = [Reading(t0 + 2 + i, t0 + 3 + i, 60.0, 39.0, 0.0) for i in range(3)]
     (run_dir / "saturation-ab-0.json").write_text(json.dumps(part_document("ab-0", busy)))
-    result = build_report(run_dir, baseline=baseline)
+    result = build_report(run_dir, slos=["p95<100s"])
     assert result.saturation_note.startswith("the load generator was saturated from 2 s to 5 s")
-    assert [v.status for v in result.verdicts if v.name == "p95"] == [INCONCLUSIVE]
+    assert [c.status for c in result.checks if c.metric == "p95"] == [INCONCLUSIVE]
     assert result.exit_code == 3
     assert "Client saturated:" in result.html

@@ -71,7 +71,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {self.server.behaviour['key']}":
             self.reply(401, b'{"message": "unauthorized"}')
         else:
-            self.reply(self.server.behaviour["score"], b'{"result": ["no"]}')
+            self.reply(self.server.behaviour["score"], self.server.behaviour.get("answer", b'{"result": ["no"]}'))
 
     def reply(self, status: int, body: bytes) -> None:
         self.send_response(status)
@@ -162,6 +162,49 @@ def test_no_swagger_is_a_warning_not_an_error(endpoint_factory: Any) -> None:
 )
 def test_http_answers_that_stop_the_run(endpoint_factory: Any, behaviour: dict[str, int], expected: str) -> None:
     assert expected in fails(endpoint_factory(**behaviour).score_url)
+
+
+CAUGHT = b'"{\\"error\\": \\"Expected 2D array, got 1D array instead\\"}"'  # AutoML: json.dumps({"error": ...})
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (CAUGHT, "endpoint: payload data.json: the endpoint answered 200 but its scoring script reported: "
+                 "Expected 2D array, got 1D array instead"),
+        (b"could not convert string to float: 'x'", "endpoint: payload data.json: the endpoint answered 200 but "
+                                                    "its scoring script reported: could not convert string to float"),
+        (b"<html>gateway</html>", "endpoint: payload data.json: the endpoint answered 200 with HTML, not a prediction"),
+    ],
+)  # fmt: skip
+def test_a_warmup_answered_with_a_caught_error_cannot_score(
+    endpoint_factory: Any, answer: bytes, expected: str
+) -> None:
+    server = endpoint_factory(answer=answer)
+    assert fails(server.score_url).startswith(expected)
+    assert server.posts == 2  # one more try: a single failure may be the service's own error rate
+
+
+def test_warmup_answer_shape_becomes_the_answer_check(endpoint_factory: Any) -> None:
+    from scorebench.preflight import answer_check
+
+    wrapped = b'"{\\"result\\": [\\"no\\"]}"'  # a JSON string holding JSON, unwrapped once
+    result = preflight(endpoint_factory(answer=wrapped).score_url, [GOOD], key=TEST_KEY, warn=lambda _: None)
+    assert result.warmup_answer == {"result": ["no"]}
+    assert answer_check({}, result) == {"shape": {"result": ["string"]}}
+    assert answer_check({"enabled": False}, result) == {"enabled": False}
+    int64 = {
+        "paths": {
+            "/score": {"post": {"responses": {"200": {"schema": {"type": "array", "items": {"type": "integer"}}}}}}
+        }
+    }
+    seen: list[str] = []
+    result.swagger = int64  # a real AutoML swagger: "array of int64", while the service answers an object
+    assert answer_check({}, result, seen.append) == {"shape": {"result": ["string"]}}
+    assert seen == ["swagger.json's output schema does not describe the answer the service gives: "
+                    "answers are checked against the warm-up answer's shape instead"]  # fmt: skip
+    result.warmup_answer = [1, 0]
+    assert answer_check({}, result)["schema"]["items"] == {"type": "integer"}
 
 
 def test_server_errors_in_warmup_only_warn(endpoint_factory: Any) -> None:

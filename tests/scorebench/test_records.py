@@ -23,7 +23,7 @@ SAMPLE = Sample("a" * 32, "2026-11-22T20:00:00.000001Z", 12.3456, 200, "ok", Non
 def test_header_is_field_names():
     assert header(Sample) == [
         "client_request_id", "started_at", "latency_ms", "status", "outcome", "server_fn_ms",
-        "bytes_sent", "bytes_received", "payload_id", "worker",
+        "bytes_sent", "bytes_received", "payload_id", "worker", "answer_digest",
     ]  # fmt: skip
 
 

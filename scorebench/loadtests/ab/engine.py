@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
-import json
 import ssl
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
+from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.loadtests.watch import SelfWatch
 
@@ -50,6 +50,8 @@ class EngineConfig:
     window_bytes: int | None = None
     variable_length: bool = False
     check_json: bool = False
+    answer_check: AnswerCheck = DEFAULT_CHECK
+    """What a prediction looks like (loadtests/outcomes.py), when check_json reads the bodies."""
     head: bool = False
     """HEAD requests: answers end after the headers."""
     writer: SampleWriter | None = None
@@ -198,7 +200,8 @@ class Engine:
         if self.record_all or self.keep_raw:
             slot.status = slot.sent = 0
             slot.fn_ms = None
-            slot.rff = slot.keep = False
+            slot.rff = slot.keep = slot.retry = False
+            slot.digest = ""
             slot.raw = [] if self.keep_raw else None
             slot.body_parts = [] if self.keep_body else None
         ids = self._ids
@@ -345,17 +348,13 @@ class Engine:
         slot.t_written = perf()
 
     def _outcome(self, slot: Slot, status: int) -> str:
-        if 200 <= status < 300:
-            if self.cfg.check_json and slot.body_parts is not None:
-                try:
-                    ok = isinstance(json.loads(b"".join(slot.body_parts)), dict)
-                except ValueError:
-                    ok = False
-                return "ok" if ok else "bad_response"
-            return "ok"
-        if status >= 500:
-            return "run_function_failed" if status == 500 and slot.rff else "http_5xx"
-        return "http_4xx"
+        """The one classifier (loadtests/outcomes.py); only a 2xx body is decoded."""
+        if 200 <= status < 300 and not (self.cfg.check_json and slot.body_parts is not None):
+            return "ok"  # plain ab: a 2xx is a success, the body is not read
+        body = b"".join(slot.body_parts) if 200 <= status < 300 and slot.body_parts is not None else None
+        outcome, slot.digest = classify(status, body, "true" if slot.rff else None, "1" if slot.retry else None,
+                                        self.cfg.answer_check)  # fmt: skip
+        return outcome
 
     def fail(self, slot: Slot, outcome: str) -> None:
         """The request got no complete answer: count it (Connect/Receive/Exceptions) and go on."""
@@ -402,6 +401,7 @@ class Engine:
                 latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
                 bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
                 payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
+                answer_digest=slot.digest,
             )
         )  # fmt: skip
 

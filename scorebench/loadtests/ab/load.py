@@ -25,6 +25,7 @@ from scorebench.loadtests.ab import processes
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, build_target, client_ssl_context
+from scorebench.loadtests.outcomes import AnswerCheck
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.loadtests.watch import SelfWatch
@@ -78,6 +79,7 @@ def _run_share(
             timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=share.rate_rps, phase_s=share.phase_s,
             ssl_context=ctx, variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"),
             writer=writer, worker=share.worker, keep_timings=False, watch=watch,
+            answer_check=AnswerCheck.from_dict(plan.answer_check),
         )  # fmt: skip
         loop = new_loop()
         try:

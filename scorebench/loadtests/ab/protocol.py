@@ -22,8 +22,9 @@ perf = time.perf_counter
 class Slot:
     """One concurrent request lane and the state of its current request."""
 
-    __slots__ = ("body_len", "body_parts", "conn", "fn_ms", "index", "intended", "keep", "nread", "raw",
-                 "rff", "rid", "sent", "start", "status", "t_conn", "t_first", "t_written", "task")  # fmt: skip
+    __slots__ = ("body_len", "body_parts", "conn", "digest", "fn_ms", "index", "intended", "keep", "nread",
+                 "raw", "retry", "rff", "rid", "sent", "start", "status", "t_conn", "t_first", "t_written",
+                 "task")  # fmt: skip
 
     def __init__(self) -> None:
         self.conn: Conn | None = None
@@ -31,7 +32,8 @@ class Slot:
         self.start = self.intended = self.t_conn = self.t_first = self.t_written = 0.0
         self.index = self.status = self.nread = self.body_len = self.sent = 0
         self.fn_ms: float | None = None
-        self.rff = self.keep = False
+        self.rff = self.keep = self.retry = False
+        self.digest = ""
         self.raw: list[bytes] | None = None
         self.body_parts: list[bytes] | None = None
         self.rid = b""
@@ -133,6 +135,8 @@ class FullConn(Conn):
                 slot.fn_ms = float(value)
         elif low == b"x-ms-run-function-failed":
             slot.rff = value.strip().lower() == b"true"
+        elif low == b"retry-after":
+            slot.retry = True
         elif low == b"keep-alive" or (low == b"connection" and b"keep-alive" in value.lower()):
             slot.keep = True
 

@@ -11,6 +11,15 @@ server's own duration and failure telemetry; each rate is an exact fraction of t
     SCOREBENCH_STANDIN_SLOW_RATE / _MS  fraction of calls that sleep _MS more (beyond a timeout)
     SCOREBENCH_STANDIN_BAD_RESPONSE_RATE fraction of calls answered 200 with a body that is not JSON
     SCOREBENCH_STANDIN_RESPONSE_BYTES   pad every answer to at least this many bytes
+    SCOREBENCH_STANDIN_MODEL_ERROR_RATE fraction of calls whose prediction fails inside the script's own
+                                        try/except: answered 200 with the error (the server logs 200)
+    SCOREBENCH_STANDIN_SCORE_STYLE      automl (default) or plain
+
+Score styles. `automl` reproduces the scoring file AutoML generates (scoring_file_v_2_0_0.py):
+run() catches every exception of the prediction, returns json.dumps({"result": [...]}) (so the
+server sends a JSON string holding JSON) or json.dumps({"error": str(e)}), and its output schema
+declares a numpy int64 array, which is not what the service answers. `plain` returns the
+object {"result": [...]} (or {"error": ...}) and declares that shape.
 """
 
 import json
@@ -21,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 from azureml_inference_server_http.api.aml_response import AMLResponse
+from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
 from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
 from inference_schema.schema_decorators import input_schema, output_schema
 
@@ -42,10 +53,19 @@ SLOW_RATE = _knob("SLOW_RATE")
 SLOW_MS = _knob("SLOW_MS")
 BAD_RESPONSE_RATE = _knob("BAD_RESPONSE_RATE")
 RESPONSE_BYTES = int(_knob("RESPONSE_BYTES"))
+MODEL_ERROR_RATE = _knob("MODEL_ERROR_RATE")
+AUTOML = os.environ.get("SCOREBENCH_STANDIN_SCORE_STYLE", "automl") != "plain"
+OUTPUT_SCHEMA = (
+    NumpyParameterType(np.array([0], dtype="int64")) if AUTOML else StandardPythonParameterType({"result": ["no"]})
+)
 
 
 class InjectedFailure(RuntimeError):
     """Raised by run() when the error-rate knob says this call fails."""
+
+
+class ModelFailure(ValueError):
+    """Raised inside the prediction's try when the model-error-rate knob says so (caught by run())."""
 
 
 def _due(rate: float, call: int) -> bool:
@@ -59,7 +79,7 @@ def init() -> None:
 
 
 @input_schema("data", StandardPythonParameterType([EXAMPLE_RECORD]))  # type: ignore[untyped-decorator]
-@output_schema(StandardPythonParameterType({"result": ["no"]}))  # type: ignore[untyped-decorator]
+@output_schema(OUTPUT_SCHEMA)  # type: ignore[untyped-decorator]
 def run(data: list[dict[str, Any]]) -> Any:
     global _calls
     _calls += 1
@@ -71,6 +91,18 @@ def run(data: list[dict[str, Any]]) -> Any:
         raise InjectedFailure(f"injected failure on call {_calls}")
     if _due(BAD_RESPONSE_RATE, _calls):
         return AMLResponse("<html><body>upstream proxy error</body></html>", 200)
+    try:  # the generated scoring file's own try/except around the prediction
+        answer = _predict(data, _calls)
+    except Exception as e:
+        if not AUTOML and not isinstance(e, ModelFailure):
+            raise  # plain: an uncaught exception is a 500, as before
+        answer = {"error": str(e)}
+    return json.dumps(answer) if AUTOML else answer
+
+
+def _predict(data: list[dict[str, Any]], call: int) -> dict[str, Any]:
+    if _due(MODEL_ERROR_RATE, call):
+        raise ModelFailure("Expected 2D array, got 1D array instead: reshape your data (injected model error)")
     labels = model.predict(pd.DataFrame(data, columns=list(FIELDS))).tolist()
     answer: dict[str, Any] = {"result": labels}
     if RESPONSE_BYTES:
