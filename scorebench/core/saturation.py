@@ -150,7 +150,9 @@ def describe(periods: Sequence[Period], origin_s: float) -> str:
     """`the load generator was saturated from 12 s to 40 s: latencies include client queueing`."""
     if not periods:
         return ""
-    spans = " and ".join(f"from {p.start_s - origin_s:,.0f} s to {p.end_s - origin_s:,.0f} s" for p in periods)
+    spans = " and ".join(
+        f"from {max(0.0, p.start_s - origin_s):,.0f} s to {max(0.0, p.end_s - origin_s):,.0f} s" for p in periods
+    )
     peak_demand = max(p.peak_demand_percent for p in periods)
     peak_lag = max(p.peak_lag_ms for p in periods)
     return (

@@ -53,6 +53,9 @@ def test_the_sentence_gives_seconds_from_the_run_start() -> None:
     text = describe([Period(1012, 1040, 98.6, 12.0)], origin_s=1000)
     assert text.startswith("the load generator was saturated from 12 s to 40 s: latencies include client queueing")
     assert describe([], 0) == ""
+    assert describe([Period(998.6, 1003, 95.0, 0.0)], origin_s=1000).startswith(
+        "the load generator was saturated from 0 s"
+    )
 
 
 def test_parts_in_the_run_directory_are_read_back(tmp_path: Path) -> None:
