@@ -21,6 +21,7 @@ from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url, load_schema
+from scorebench.runchecks import check_run_args
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
 FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
@@ -109,6 +110,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     _check_positive(args)
     if args.processes and args.processes > args.concurrency:
         raise HarnessError(f"--processes {args.processes}: more than --concurrency {args.concurrency} connections")
+    check_run_args(args, explicit)
     if args.endpoint:
         check_url(args.endpoint)
     telemetry = _telemetry(args)

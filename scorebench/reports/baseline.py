@@ -2,7 +2,9 @@
 
 A baseline carries what a later comparison needs: the run's summary, load profile, payload-set
 hash, environment, a bounded sorted latency sample and per-second request counts (for the
-bootstrap in reports/checks.py). Rules: never overwrite a baseline (a new name per change);
+bootstrap in reports/checks.py), and for the report's overlay charts a percentile curve and
+per-second series (optional: older baselines lack them and are read all the same).
+Rules: never overwrite a baseline (a new name per change);
 `normalize_baseline` upgrades older versions on load, in one place; building the document is
 pure (`baseline_document`), only `save_baseline` writes.
 """
@@ -67,6 +69,14 @@ def baseline_document(
     }
 
 
+def overlay_fields(chart: dict[str, Any]) -> dict[str, Any]:
+    """What a report needs to overlay the baseline on a later run (compact, bounded): the latency
+    percentile curve (about 150 points, from all latencies) and the per-bucket series (time,
+    requests/s, errors/s, p50, p95), at most PER_SECOND_LIMIT buckets."""
+    series = {k: chart["series"][k][:PER_SECOND_LIMIT] for k in ("t_s", "requests", "errors", "p50", "p95")}
+    return {"latency_curve": chart["curve"], "series": series, "series_bucket_s": chart["bucket_s"]}
+
+
 def environment() -> dict[str, str]:
     """Where the baseline was taken (no host names, no user names)."""
     return {
@@ -106,16 +116,51 @@ def normalize_baseline(data: Any, where: str = "baseline") -> dict[str, Any]:
     """Upgrade any stored version to the current shape; reject what cannot be one."""
     if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
         raise HarnessError(f"{where}: not a scorebench baseline (no summary)")
+    _check_shape(data, where)
     version = int(data.get("version", 0))
     if version > BASELINE_VERSION:
         raise HarnessError(f"{where}: version {version} is newer than this scorebench reads ({BASELINE_VERSION})")
     upgraded = dict(data)
     for key, default in (("latency_sample_ms", []), ("requests_per_second", []), ("run", {}), ("environment", {})):
         upgraded.setdefault(key, default)
-    upgraded.setdefault("load_profile", None)
+    for key in ("load_profile", "latency_curve", "series", "series_bucket_s"):  # overlays: absent before 0.2
+        upgraded.setdefault(key, None)
     upgraded.setdefault("payload_set_hash", None)
     summary = dict(upgraded["summary"])
     summary.setdefault("error_rate", summary.get("errors", 0) / max(summary.get("count", 0), 1))
     upgraded["summary"] = summary
     upgraded["version"] = BASELINE_VERSION
     return upgraded
+
+
+_NUMBERS = ("count", "ok", "errors", "error_rate", "throughput_rps", "window_s", "started_at_s", "ended_at_s")
+_TABLES = ("latency_ms", "ok_latency_ms", "outcomes", "timeout")
+_SERIES = ("latency_sample_ms", "requests_per_second")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_shape(data: dict[str, Any], where: str) -> None:
+    """A hand-edited baseline with a wrong type is named here, not met later as a TypeError."""
+    summary = data["summary"]
+    problems = [
+        *(["version is not a whole number"] if not isinstance(data.get("version", 0), int) else []),
+        *(f"summary.{k} is not a number" for k in _NUMBERS if k in summary and not _is_number(summary[k])),
+        *(f"summary.{k} is not an object" for k in _TABLES if k in summary and not isinstance(summary[k], dict)),
+        *(
+            f"summary.{k}.{inner} is not a number"
+            for k in _TABLES
+            if isinstance(summary.get(k), dict)
+            for inner, value in summary[k].items()
+            if k != "timeout" and value is not None and not _is_number(value)
+        ),
+        *(
+            f"{k} is not a list of numbers"
+            for k in _SERIES
+            if k in data and not (isinstance(data[k], list) and all(_is_number(v) for v in data[k]))
+        ),
+    ]
+    if problems:
+        raise HarnessError(f"{where}: {problems[0]} (hand-edited? restore the file or save a new baseline)")

@@ -14,6 +14,7 @@ parsing, which is most of the time and memory a million rows cost.
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -112,21 +113,14 @@ def read_telemetry_frame(run_dir: Path, columns: Sequence[str] | None = None) ->
     """telemetry.csv (empty frame when absent; all columns, or `columns`); item_count defaults to 1."""
     path = run_dir / TELEMETRY_FILE
     wanted = _wanted(TelemetryRow, columns, ("item_count",))
-    frame = (
-        _read(path, TelemetryRow, TELEMETRY_DTYPES, wanted)
-        if path.exists()
-        else _empty(TelemetryRow, TELEMETRY_DTYPES)[wanted]
-    )
+    frame = _read_optional(path, TelemetryRow, TELEMETRY_DTYPES, wanted)
     frame["item_count"] = frame["item_count"].fillna(1.0)
     return frame
 
 
 def read_exceptions_frame(run_dir: Path) -> pd.DataFrame:
     """exceptions.csv (empty frame when absent)."""
-    path = run_dir / EXCEPTIONS_FILE
-    if not path.exists():
-        return _empty(ExceptionRow, EXCEPTION_DTYPES)
-    frame = _read(path, ExceptionRow, EXCEPTION_DTYPES, header(ExceptionRow))
+    frame = _read_optional(run_dir / EXCEPTIONS_FILE, ExceptionRow, EXCEPTION_DTYPES, header(ExceptionRow))
     frame["item_count"] = frame["item_count"].fillna(1.0)
     return frame
 
@@ -168,6 +162,17 @@ def _epoch_seconds_arrow(texts: pd.Series) -> np.ndarray | None:
     return seconds
 
 
+def _read_optional(path: Path, record_type: type, dtypes: dict[str, str], columns: list[str]) -> pd.DataFrame:
+    """A server-side file: absent → empty; corrupt → one warning naming it, and the report goes on without it."""
+    if not path.exists():
+        return _empty(record_type, dtypes)[columns]
+    try:
+        return _read(path, record_type, dtypes, columns)
+    except HarnessError as exc:
+        print(f"scorebench: warning: {exc}; the report is built without it", file=sys.stderr)
+        return _empty(record_type, dtypes)[columns]
+
+
 ARROW_TYPES = {"string": pa.large_string(), "float64": pa.float64(), "timestamp": pa.timestamp("us", tz="UTC")}
 
 
@@ -175,9 +180,10 @@ def _read(path: Path, record_type: type, dtypes: dict[str, str], columns: list[s
     names = header(record_type)
     missing = _check_header(path, record_type)
     present = [c for c in columns if c not in missing]
-    table, bad_rows = _read_table(path, dtypes, present, multiline=False)
+    kind = record_type.__name__
+    table, bad_rows = _read_table(path, kind, dtypes, present, multiline=False)
     if bad_rows > 1:  # a quoted line break splits a row in the fast pass: read it the careful way
-        table, bad_rows = _read_table(path, dtypes, present, multiline=True)
+        table, bad_rows = _read_table(path, kind, dtypes, present, multiline=True)
     if bad_rows > 1:
         raise HarnessError(f"{path}: {bad_rows} rows do not have the {len(names) - len(missing)} cells of the header")
     frame: pd.DataFrame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
@@ -203,7 +209,9 @@ def _check_header(path: Path, record_type: type) -> tuple[str, ...]:
     return missing
 
 
-def _read_table(path: Path, dtypes: dict[str, str], columns: list[str], *, multiline: bool) -> tuple[pa.Table, int]:
+def _read_table(
+    path: Path, kind: str, dtypes: dict[str, str], columns: list[str], *, multiline: bool
+) -> tuple[pa.Table, int]:
     """The file's `columns` as an Arrow table, skipping rows with the wrong number of cells (counted)."""
     bad: list[int] = []
 
@@ -223,7 +231,7 @@ def _read_table(path: Path, dtypes: dict[str, str], columns: list[str], *, multi
     except (pa.ArrowInvalid, OSError) as exc:
         if "timestamp" in dtypes.values() and "timestamp" in str(exc).lower():
             raise _NotTimestamp(str(exc)) from None
-        raise HarnessError(f"{path}: not a scorebench CSV of its kind ({exc})") from None
+        raise HarnessError(f"{path}: not a scorebench {kind} CSV ({exc})") from None
     return table, len(bad)
 
 

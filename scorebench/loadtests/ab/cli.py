@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.saturation import Period, describe, union
+from scorebench.core.secrets import register_basic, register_header, register_url
 from scorebench.loadtests.ab import processes, report
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.merge import Merged, Part, merge
@@ -38,7 +39,8 @@ scorebench ab: ab 2.3's options and report, with these deliberate differences:
     'Total body sent' is larger than ab's by that header.
 Extra options:
     --run-dir DIR   Stream one sample per request to DIR/samples.csv (scorebench format)
-    --payloads PATH Rotate over the bodies of a payload file or folder (instead of -p)
+    --payloads PATH POST the bodies of a payload file or folder in turn (instead of -p);
+                    -T defaults to application/json
     --rate RPS      (alias -R) Open model: constant arrival rate; latency counts from
                     each request's intended start (coordinated omission corrected);
                     prints exact p50/p90/p99/p99.9/max after the report
@@ -57,6 +59,7 @@ def main(argv: list[str]) -> int:
     except AbUsageError as exc:
         print(f"scorebench ab: {exc}", file=sys.stderr)
         return 1
+    _register_secrets(opts)
     if opts.help:
         print(usage())
         return 0
@@ -72,6 +75,17 @@ def main(argv: list[str]) -> int:
     except HarnessError as exc:
         print(f"scorebench ab: {exc}", file=sys.stderr)
         return 1
+
+
+def _register_secrets(opts: AbOptions) -> None:
+    """Every secret ab was given (secret -H values, -C, -A, -P, URL credentials) is scrubbed from its output."""
+    for name, value in _headers(opts):
+        register_header(name, value)
+    for cookie in opts.cookies:
+        register_header("Cookie", cookie)
+    register_basic(opts.basic_auth)
+    register_basic(opts.proxy_auth)
+    register_url(opts.url)
 
 
 def _bodies(opts: AbOptions) -> list[tuple[str, bytes]]:
@@ -93,7 +107,7 @@ def _headers(opts: AbOptions) -> list[tuple[str, str]]:
 
 def _run(opts: AbOptions) -> int:
     target = build_target(
-        opts.url, method=opts.http_method, bodies=_bodies(opts), content_type=opts.content_type,
+        opts.url, method=opts.http_method, bodies=_bodies(opts), content_type=opts.body_type,
         headers=_headers(opts), keepalive=opts.keepalive, cookies=opts.cookies, basic_auth=opts.basic_auth,
         proxy=opts.proxy, proxy_auth=opts.proxy_auth, sni=not opts.no_sni,
     )  # fmt: skip
@@ -123,6 +137,8 @@ def _run(opts: AbOptions) -> int:
     if opts.verbosity >= 2:
         out.write(f"INFO: {opts.http_method} header == \n---\n{target.shown_request}\n---\n")
     out.flush()
+    if opts.run_dir is not None:
+        _writable(opts.run_dir)  # here, before any process starts: one line, no request sent
     shares = processes.split(opts.requests, opts.concurrency, opts.rate_rps, process_count(opts))
     work = functools.partial(_run_share, opts, target, ctx, stats, heartbeat)
     progress = _parent_progress(heartbeat) if heartbeat and len(shares) > 1 else None
@@ -169,7 +185,7 @@ def _run_share(
     publish: processes.Publish | None,
 ) -> ShareResult:
     """One engine over one share of the run (in this process, or in a forked one)."""
-    writer = SampleWriter(opts.run_dir / share.samples_file) if opts.run_dir else None
+    writer = _writer(opts.run_dir, share.samples_file)
     watch = SelfWatch(opts.run_dir, share.worker)
     cfg = EngineConfig(
         target=target, concurrency=share.concurrency, requests=share.requests, duration_s=opts.time_limit_s,
@@ -190,6 +206,23 @@ def _run_share(
         if writer is not None:
             writer.close()
     return ShareResult(engine.part(), interrupted, watch.periods)
+
+
+def _writable(run_dir: Path) -> None:
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"--run-dir {run_dir}: cannot write there ({exc.strerror})") from None
+
+
+def _writer(run_dir: Path | None, name: str) -> SampleWriter | None:
+    if run_dir is None:
+        return None
+    try:
+        _writable(run_dir)
+        return SampleWriter(run_dir / name)
+    except OSError as exc:
+        raise HarnessError(f"--run-dir {run_dir}: cannot write there ({exc.strerror})") from None
 
 
 async def _drive(cfg: EngineConfig, stats: report.RunStats) -> tuple[Engine, bool]:

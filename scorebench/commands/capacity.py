@@ -1,0 +1,134 @@
+"""`scorebench capacity`: flags -> validated CapacitySettings -> scorebench/capacityrun.py.
+
+The target flags (--endpoint, --service, --endpoint-name, --deployment, --key-file, --payloads,
+--telemetry, --timeout-s, --out, --insecure) mean what they mean for `run`, and fall back to
+SCOREBENCH_* variables and scorebench.toml the same way (scorebench/config.py); SLOs come from
+--slo (repeatable), else $SCOREBENCH_SLO (comma-separated). Rules: every bad value is one
+HarnessError line before anything starts; the key is never a flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from scorebench import config
+from scorebench.commands.run import FLAGS as RUN_FLAGS
+from scorebench.commands.run import _RefuseKey, _service, _telemetry, _telemetry_settings
+from scorebench.core.errors import HarnessError
+from scorebench.core.units import parse_duration_s
+from scorebench.preflight import check_url
+
+SLO_ENV = "SCOREBENCH_SLO"
+TARGET_FLAGS = ("endpoint", "payloads", "telemetry", "workspace_id", "app_insights_id", "timeout_s", "out", "key_file")
+SERVICE_FLAGS = ("service", "workspace_config", "endpoint_name", "deployment")
+# (flag, dest, type, default, help)
+SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
+    ("--start-rps", "start_rps", float, 5.0, "offered rate of the first step (default 5)"),
+    ("--max-rps", "max_rps", float, 100.0, "hard ceiling: no step offers more (default 100)"),
+    ("--growth", "growth", float, 1.5, "factor between steps while every step holds (default 1.5)"),
+    ("--resolution", "resolution", str, "10%", "bisect until the bracket is this narrow (default 10%%)"),
+    ("--settle", "settle", str, "1s", "start of each step excluded from its statistics (default 1s)"),
+    ("--step", "step", str, "4s", "shortest measured length of a step (default 4s)"),
+    ("--step-max", "step_max", str, "30s", "an inconclusive step is extended up to this length (default 30s)"),
+    ("--max-duration", "max_duration", str, "5m", "hard ceiling on the whole search (default 5m)"),
+    ("--instances", "instances", int, None, "instances serving the endpoint (default: what the service tells)"),
+    ("--target-rps", "target_rps", float, None, "say how many instances this rate needs"),
+    ("--label", "label", str, "capacity", "label in the run directory name (default capacity)"),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.allow_abbrev = False
+    parser.add_argument("--key", "--api-key", action=_RefuseKey, help=argparse.SUPPRESS)
+    parser.add_argument("--slo", action="append", default=None, help="an SLO like p95<300ms or error_rate<1%% (repeat)")
+    for flags, dest, kind, text in RUN_FLAGS:
+        if dest in TARGET_FLAGS or dest in SERVICE_FLAGS:
+            parser.add_argument(*flags, dest=dest, type=kind, default=None, help=text)
+    for flag, dest, kind, default, text in SEARCH_FLAGS:
+        parser.add_argument(flag, dest=dest, type=kind, default=default, help=text)
+    parser.add_argument("--insecure", action="store_const", const=True, default=None, help="accept bad TLS certs")
+
+
+def run(args: argparse.Namespace) -> int:
+    from scorebench.capacityrun import execute
+
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    config.resolve(args)
+    return execute(settings_from(args))
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    """Validate resolved args into CapacitySettings (HarnessError on the first bad value)."""
+    from scorebench.capacityrun import CapacitySettings
+    from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+    from scorebench.reports.slorules import step_slos
+
+    texts = args.slo or [t.strip() for t in os.environ.get(SLO_ENV, "").split(",") if t.strip()]
+    if not texts:
+        raise HarnessError("capacity: give at least one --slo (e.g. --slo 'p95<300ms') or $SCOREBENCH_SLO")
+    where = "--slo" if args.slo else f"${SLO_ENV}"
+    slos = step_slos(texts, where)
+    search = _search(args)
+    durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
+    if args.endpoint:
+        check_url(args.endpoint)
+    payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
+    return CapacitySettings(
+        slos=slos, search=search, payloads=load_payloads(payloads_path), payloads_path=str(payloads_path),
+        out_dir=Path(args.out), label=args.label, settle_s=durations["settle"], step_s=durations["step"],
+        step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
+        instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
+        telemetry=_telemetry_settings(args, _telemetry(args)), insecure=bool(args.insecure), endpoint=args.endpoint,
+        key=config.endpoint_key(args), service=_service(args),
+    )  # fmt: skip
+
+
+def _search(args: argparse.Namespace) -> Any:
+    from scorebench.reports.capacity import SearchSettings
+
+    start, top = float(_positive(args.start_rps, "--start-rps") or 0), float(_positive(args.max_rps, "--max-rps") or 0)
+    if start > top:
+        raise HarnessError(f"--start-rps {start:g} is above --max-rps {top:g}")
+    if not args.growth > 1:
+        raise HarnessError(f"--growth: must be more than 1, got {args.growth:g}")
+    return SearchSettings(start_rps=start, max_rps=top, growth=args.growth, resolution=_fraction(args.resolution))
+
+
+def _fraction(text: str) -> float:
+    value = text.strip()
+    try:
+        number = float(value[:-1]) / 100.0 if value.endswith("%") else float(value)
+    except ValueError:
+        raise HarnessError(f"--resolution: {text!r} is not a percentage (e.g. 10%)") from None
+    if not 0 < number < 1:
+        raise HarnessError(f"--resolution: {text!r} must be between 0 and 100 %")
+    return number
+
+
+def _duration(args: argparse.Namespace, name: str) -> float:
+    flag = f"--{name.replace('_', '-')}"
+    seconds = parse_duration_s(str(getattr(args, name)), flag)
+    if seconds < 0 or (seconds == 0 and name != "settle"):
+        raise HarnessError(f"{flag}: must be more than 0, got {getattr(args, name)!r}")
+    return seconds
+
+
+def _positive(value: float | None, flag: str) -> float | None:
+    if value is not None and not value > 0:
+        raise HarnessError(f"{flag}: must be more than 0, got {value:g}")
+    return value
+
+
+def _positive_int(value: int | None, flag: str) -> int | None:
+    if value is not None and value < 1:
+        raise HarnessError(f"{flag}: must be at least 1, got {value}")
+    return value
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
