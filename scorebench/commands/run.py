@@ -30,6 +30,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--duration",), "duration", str, "how long to load, e.g. 60s, 5m (default 60s)"),
     (("--requests",), "requests", int, "stop after N requests (with --duration: whichever first)"),
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
+    (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
     (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
     (("--users",), "users", int, "Locust users (default 1)"),
     (("--spawn-rate",), "spawn_rate", float, "Locust users started per second (default 1)"),
@@ -67,7 +68,7 @@ SWITCHES: tuple[tuple[str, str, str], ...] = (
     ("--no-answer-check", "no_answer_check", "count any decoded 2xx answer that is not a caught error as ok"),
 )
 TELEMETRY_KINDS = ("none", "appinsights", "local:")
-POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1))
+POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
 
 
 class _RefuseKey(argparse.Action):
@@ -109,6 +110,8 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         if value is not None and value < least:
             raise HarnessError(f"{config.source_of(args, name)}: must be at least {least}, got {value}")
     _check_positive(args)
+    if args.processes and args.processes > args.concurrency:
+        raise HarnessError(f"--processes {args.processes}: more than --concurrency {args.concurrency} connections")
     check_run_args(args, explicit)
     if args.endpoint:
         check_url(args.endpoint)
@@ -166,6 +169,7 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
         users=args.users,
         spawn_rate=args.spawn_rate,
         workers=args.workers,
+        processes=args.processes,
         shape=args.shape,
         timeout_s=float(args.timeout_s),
         timeout_explicit="timeout_s" in explicit,
