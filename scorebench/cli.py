@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("scorebench.commands.check", "compare a run with a baseline and its SLOs (exit 1 fail, 3 inconclusive)"),
     "alt-config": ("scorebench.commands.altconfig", "write Azure Load Testing failure criteria from the SLOs"),
     "payloads": ("scorebench.commands.payloads", "generate a payload set (.jsonl) from a CSV of model inputs"),
+    "trend": ("scorebench.commands.trend", "a label's runs over time, one page; fails when the newest drifted"),
     "endpoint": ("scorebench.commands.endpoint", "find an Azure ML service: show, keys, logs, enable-insights"),
     "capacity": ("scorebench.commands.capacity", "the highest offered rate that holds the SLOs (open-model steps)"),
 }

@@ -2,7 +2,9 @@
 
 A baseline carries what a later comparison needs: the run's summary, load profile, payload-set
 hash, environment, a bounded sorted latency sample and per-second request counts (for the
-bootstrap in reports/checks.py). Rules: never overwrite a baseline (a new name per change);
+bootstrap in reports/checks.py), and for the report's overlay charts a percentile curve and
+per-second series (optional: older baselines lack them and are read all the same).
+Rules: never overwrite a baseline (a new name per change);
 `normalize_baseline` upgrades older versions on load, in one place; building the document is
 pure (`baseline_document`), only `save_baseline` writes.
 """
@@ -67,6 +69,14 @@ def baseline_document(
     }
 
 
+def overlay_fields(chart: dict[str, Any]) -> dict[str, Any]:
+    """What a report needs to overlay the baseline on a later run (compact, bounded): the latency
+    percentile curve (about 150 points, from all latencies) and the per-bucket series (time,
+    requests/s, errors/s, p50, p95), at most PER_SECOND_LIMIT buckets."""
+    series = {k: chart["series"][k][:PER_SECOND_LIMIT] for k in ("t_s", "requests", "errors", "p50", "p95")}
+    return {"latency_curve": chart["curve"], "series": series, "series_bucket_s": chart["bucket_s"]}
+
+
 def environment() -> dict[str, str]:
     """Where the baseline was taken (no host names, no user names)."""
     return {
@@ -112,7 +122,8 @@ def normalize_baseline(data: Any, where: str = "baseline") -> dict[str, Any]:
     upgraded = dict(data)
     for key, default in (("latency_sample_ms", []), ("requests_per_second", []), ("run", {}), ("environment", {})):
         upgraded.setdefault(key, default)
-    upgraded.setdefault("load_profile", None)
+    for key in ("load_profile", "latency_curve", "series", "series_bucket_s"):  # overlays: absent before 0.2
+        upgraded.setdefault(key, None)
     upgraded.setdefault("payload_set_hash", None)
     summary = dict(upgraded["summary"])
     summary.setdefault("error_rate", summary.get("errors", 0) / max(summary.get("count", 0), 1))

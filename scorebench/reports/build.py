@@ -4,15 +4,18 @@
 optional except samples) and returns a `BuildResult`; it writes nothing. `write_report` is the one
 call for the command line and for `scorebench run`: it builds, writes summary.json and
 report.html into the run directory and returns an `Outcome` (exit code, verdict lines, paths).
+Beside the run's own files it reads, when present, Locust's companions in `RUN/locust/` and the
+summary.json of earlier runs of the same label in the run's folder (reports/extras.py), for the
+offered load, the Locust link and failure messages, and the small trend panel.
 Rules: the clock is read once, here, and passed down (`generated_at`); the HTML stays small
-whatever the run size (series downsampled to MAX_POINTS buckets, tables capped).
+whatever the run size (series in at most charts.MAX_POINTS buckets, tables capped).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,14 +26,15 @@ import pandas as pd
 from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
+from scorebench.core.secrets import KEY_ENV
 from scorebench.reports import baseline as baselines
-from scorebench.reports import checks, frames, publish, slo, stats
+from scorebench.reports import charts, checks, extras, frames, publish, runcharts, slo, stats, triage
 from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
 
 DEFAULT_TIMEOUT_S = 60.0
-MAX_POINTS = 600
-"""At most this many time buckets per chart: a 10-minute run keeps 1-second resolution."""
+TREND_PANEL_RUNS = 10
+"""The small trend panel shows this run and at most this many minus one earlier runs of its label."""
 SWAGGER_FILE = "swagger.json"
 INTERRUPTED = "INTERRUPTED"
 
@@ -86,18 +90,23 @@ def build_report(
     summary = stats.summarize(samples, telemetry, timeout, joined)
     found = judge(info, samples, summary, baseline, threshold_checks, slo_list)
     status, exit_code = verdict_of(info, found)
+    info_load = info.get("load_profile") or {}
+    chart = chart_data(samples, joined, summary, extras.locust_users(run_dir), info_load.get("rate_rps"))
+    chart["specs"] += _comparison_specs(chart, samples, summary, baseline) + _trend_specs(run_dir, info, summary)
+    exceptions = frames.read_exceptions_frame(run_dir)
     data = report_data(
         run_dir=run_dir,
         info=info,
         summary=summary.to_dict(),
-        charts=chart_data(samples, joined, summary),
-        exceptions=frames.read_exceptions_frame(run_dir),
+        charts=chart,
+        exceptions=exceptions,
         swagger=_read_swagger(run_dir),
         baseline=baseline,
         verdicts=found,
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
     )
+    data |= triage_data(run_dir, samples, exceptions, summary)
     return BuildResult(summary, found, status, exit_code, render_html(data), data)
 
 
@@ -173,21 +182,61 @@ def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
     return np.bincount((started - started.min()).astype(np.int64)).astype("float64")
 
 
-def chart_data(samples: pd.DataFrame, joined: pd.DataFrame | None, summary: stats.Summary) -> dict[str, Any]:
-    """Plain lists for the charts, bounded: series in at most MAX_POINTS buckets."""
-    # The exact first start: summary.started_at_s is rounded to the millisecond for display, and a
-    # rounded-up origin would put the first request in bucket -1.
-    started = samples["started_s"].to_numpy(dtype="float64")
-    origin = float(np.nanmin(started)) if len(started) and not np.isnan(started).all() else 0.0
-    bucket_s = max(1, math.ceil(summary.window_s / MAX_POINTS))
+def chart_data(
+    samples: pd.DataFrame,
+    joined: pd.DataFrame | None,
+    summary: stats.Summary,
+    users: list[tuple[float, int]] | None = None,
+    rate_rps: float | None = None,
+) -> dict[str, Any]:
+    """The run's chart specs (reports/charts.py) and the series behind them, bounded: at most
+    MAX_POINTS buckets; sub-second buckets for runs shorter than charts.MIN_BUCKETS seconds."""
+    origin = runcharts.origin_of(samples)
+    bucket_s = charts.bucket_seconds(summary.window_s)
+    series = stats.time_series(samples, bucket_s, origin)
+    joined_series = stats.join_series(joined, bucket_s, origin) if joined is not None else None
+    load = runcharts.offered_load(samples, summary.window_s, bucket_s, users, rate_rps)
     latency = samples["latency_ms"].to_numpy(dtype="float64")
+    timeout_ms = summary.timeout["timeout_s"] * 1000.0
+    specs = runcharts.run_charts(series, joined_series, latency, summary.window_s, origin, bucket_s, timeout_ms, load)
+    return {"bucket_s": bucket_s, "origin_s": origin, "series": series, "load": load, "specs": specs,
+            "curve": stats.percentile_curve(latency)}  # fmt: skip
+
+
+def _comparison_specs(
+    chart: dict[str, Any], samples: pd.DataFrame, summary: stats.Summary, baseline: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    if baseline is None:
+        return []
+    # Both runs per whole second (or the run's sub-second bucket), so the two lines share buckets.
+    return runcharts.comparison_charts(chart["series"], chart["curve"], baseline, summary.window_s, chart["bucket_s"])
+
+
+def _trend_specs(run_dir: Path, info: dict[str, Any], summary: stats.Summary) -> list[dict[str, Any]]:
+    """The small trend panel: earlier runs of this label in the same out folder, and this one."""
+    label = info.get("label")
+    earlier = [e for e in extras.read_runs(run_dir.parent) if e.label == label and e.name < run_dir.name]
+    if not label or not earlier:
+        return []
+    points = [e.summary.get("latency_ms", {}) for e in earlier[-(TREND_PANEL_RUNS - 1) :]]
+    return [runcharts.trend_panel([*points, summary.latency_ms])]
+
+
+def triage_data(
+    run_dir: Path, samples: pd.DataFrame, exceptions: pd.DataFrame, summary: stats.Summary
+) -> dict[str, Any]:
+    """The triage tables and Locust's companions of the run (reports/triage.py, reports/extras.py)."""
+    secrets_known = (os.environ.get(KEY_ENV),)
+    locust_rows = [
+        {**row, "error": triage.clean_text(row["error"], secrets_known)} for row in extras.locust_failures(run_dir)
+    ]
     return {
-        "bucket_s": bucket_s,
-        "series": stats.time_series(samples, bucket_s, origin),
-        "join": stats.join_series(joined, bucket_s, origin) if joined is not None else None,
-        "histogram": stats.histogram(latency),
-        "curve": stats.percentile_curve(latency),
-        "timeout_ms": summary.timeout["timeout_s"] * 1000.0,
+        "failures": triage.failures(samples),
+        "exception_groups": triage.exception_groups(exceptions, secrets_known),
+        "payload_rows": triage.payload_rows(samples),
+        "traffic": triage.traffic(samples, summary.window_s),
+        "locust_failures": locust_rows[: triage.MAX_ROWS],
+        "locust_html": extras.locust_html(run_dir),
     }
 
 
@@ -211,6 +260,7 @@ def write_report(
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(result.html, encoding="utf-8")
     (run_dir / publish.SUMMARY_MD).write_text(publish.render_summary_md(document, run_dir.name), encoding="utf-8")
@@ -238,7 +288,7 @@ def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None)
     timeout = float(info.get("timeout_s") or DEFAULT_TIMEOUT_S)
     summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir), timeout)
     evidence = current_evidence(info, samples, summary)
-    return baselines.baseline_document(
+    document = baselines.baseline_document(
         name,
         {**info, "label": info.get("label") or run_dir.name},
         summary.to_dict(),
@@ -246,3 +296,4 @@ def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None)
         evidence["requests_per_second"].tolist(),
         created_at or utc_iso(datetime.now(UTC)),
     )
+    return document | baselines.overlay_fields(chart_data(samples, None, summary))

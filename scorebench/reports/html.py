@@ -43,3 +43,8 @@ def _chart_js() -> Markup:
 def render_html(data: dict[str, Any]) -> str:
     """The report page for `data` (from scorebench.reports.reportdata.report_data)."""
     return _environment().get_template("report.html.j2").render(**data, chart_js=_chart_js())
+
+
+def render_page(template: str, data: dict[str, Any]) -> str:
+    """Any scorebench page (trend.html.j2, …) for plain `data`, with Chart.js inlined as `chart_js`."""
+    return _environment().get_template(template).render(**data, chart_js=_chart_js())

@@ -9,6 +9,9 @@ and endpoint URLs are shown through `safe_url`).
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,13 @@ MAX_MESSAGE_CHARS = 300
 MAX_SWAGGER_CHARS = 20_000
 LATENCY_ROWS: tuple[tuple[str, str], ...] = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"))
 LATENCY_ROWS += (("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max"))
+METRIC_UNITS = {"error_rate": "%", "model_error_rate": "%", "rps": "rps"}
+"""Units of a metric's own figures in a relative check's reference (rates are fractions; else ms)."""
+RELATIVE_KINDS = ("baseline", "drift", "candidate")
+_OPERATOR = re.compile(r"<=|>=|<|>")
+BEYOND_MARK = " †"
+"""After a percentile whose rank lies beyond the data (fewer values than `min_samples`)."""
+STATUS_CSS = {"PASS": "PASS", "FAIL": "FAIL", "INCONCLUSIVE": "UNJUDGED", "INTERRUPTED": "UNJUDGED"}
 COMPARED: tuple[tuple[str, str | None, str, str], ...] = (
     ("p50", "latency_ms", "p50", "ms"),
     ("p95", "latency_ms", "p95", "ms"),
@@ -45,12 +55,20 @@ def report_data(
     generated_at: str,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data."""
+    label = info.get("label") or run_dir.name
     return {
-        "title": f"scorebench report: {info.get('label') or run_dir.name}",
-        "run_name": run_dir.name,
+        "title": f"scorebench report: {label}",
+        "run_name": run_dir.name if run_dir.name != label else None,  # the folder once, not twice
         "generated_at": generated_at,
-        "verdict": {"status": status[0], "exit_code": status[1], "lines": [v.line for v in verdicts]},
-        "run": run_rows(info, summary),
+        "verdict": {
+            "status": status[0],
+            "exit_code": status[1],
+            "lines": [v.line for v in verdicts],
+            "css": STATUS_CSS.get(status[0], "UNJUDGED"),
+        },
+        "checks": [check_row(v) for v in verdicts],
+        "run": [row for row in run_rows(info, summary) if row[0] != "label"],
+        "harness_note": harness_note(info, summary),
         "partial": info.get("partial_reason") if info.get("partial") else None,
         "telemetry_error": telemetry_error(info),
         "summary": summary,
@@ -100,7 +118,100 @@ def latency_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
         "server": server.get("duration_ms") or {},
         "rest": server.get("rest_ms") or {},
     }
-    return [{"stat": label, **{k: _ms(v.get(key)) for k, v in columns.items()}} for label, key in LATENCY_ROWS]
+    counts = {"all": summary["count"], "ok": summary["ok"], "server": server.get("matched", 0)}
+    counts["rest"] = counts["server"]
+    return [
+        {"stat": label, **{k: _ms(v.get(key)) + _beyond(label, counts[k]) for k, v in columns.items()}}
+        for label, key in LATENCY_ROWS
+    ]
+
+
+def min_samples(label: str) -> int:
+    """Fewest values for which the percentile `label` (p90, p99.9, …) has a value beyond it:
+    ceil(1 / (1 - q/100)) — p99.9 needs 1000, p99 100, p95 20."""
+    if not label.startswith("p"):
+        return 0
+    return math.ceil(round(1.0 / (1.0 - float(label[1:]) / 100.0), 9))
+
+
+def _beyond(label: str, count: int) -> str:
+    return BEYOND_MARK if 0 < count < min_samples(label) else ""
+
+
+def harness_note(info: dict[str, Any], summary: dict[str, Any]) -> str | None:
+    """Why the server saw more requests than the load sent: the preflight warm-up (and any other
+    request the harness made itself), excluded from every statistic."""
+    warmup = (info.get("preflight") or {}).get("warmup_request_id")
+    probe_rows = (info.get("probe") or {}).get("rows")
+    server_rows = (summary.get("server") or {}).get("rows")
+    if not warmup:
+        return None
+    extra = probe_rows - server_rows if isinstance(probe_rows, int) and isinstance(server_rows, int) else None
+    counted = f"{probe_rows} telemetry rows fetched, {server_rows} used: " if extra else ""
+    return (
+        f"{counted}the harness sent {extra or 1} request{'s' if (extra or 1) > 1 else ''} of its own before the load "
+        f"(the preflight warm-up, x-ms-client-request-id {warmup}); it is excluded from every figure here."
+    )
+
+
+def check_row(check: Check) -> dict[str, str]:
+    """One check as a row: metric, baseline, now, change, 95 % interval, limit, status (colour class).
+
+    Relative checks (kind baseline/drift/candidate, unit % or pp) carry the change as `value` and the
+    reference's figure as `reference`; "now" is derived from the two. Absolute checks (slo, timeout)
+    carry this run's figure and its interval."""
+    relative = check.unit in ("%", "pp") and check.kind in RELATIVE_KINDS
+    row = {"name": check.name, "kind": check.kind, "metric": check.metric, "status": check.status,
+           "css": STATUS_CSS.get(check.status, "UNJUDGED"), "line": check.line}  # fmt: skip
+    if relative:
+        ref_unit = METRIC_UNITS.get(check.metric, "ms")
+        now = _derived_now(check)
+        return row | {
+            "baseline": _num(check.reference, ref_unit),
+            "now": _num(now, ref_unit),
+            "change": _signed(check.value, check.unit),
+            "interval": _interval(check.low, check.high, lambda v: _signed(v, check.unit)),
+            "limit": _signed(check.limit, check.unit),
+        }
+    op = _OPERATOR.search(check.name)
+    return row | {
+        "baseline": "–",
+        "now": _plain(check.value, check.unit),
+        "change": "–",
+        "interval": _interval(check.low, check.high, lambda v: _plain(v, check.unit)),
+        "limit": f"{op.group(0) if op else '≤'} {_plain(check.limit, check.unit)}" if check.limit is not None else "–",
+    }
+
+
+def _derived_now(check: Check) -> float | None:
+    if check.reference is None or check.value is None:
+        return None
+    if check.unit == "pp":
+        return check.reference + check.value / 100.0
+    return check.reference * (1.0 + check.value / 100.0)
+
+
+def _interval(low: float | None, high: float | None, show: Callable[[float | None], str]) -> str:
+    if low is None and high is None:
+        return "–"
+    return f"{show(low) if low is not None else '−∞'} … {show(high) if high is not None else '∞'}"
+
+
+def _signed(value: float | None, unit: str) -> str:
+    return f"{'+' if value >= 0 else '-'}{_figure(abs(value))}{unit}" if isinstance(value, int | float) else "–"
+
+
+def _plain(value: float | None, unit: str) -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    return f"{_figure(value)}%" if unit == "%" else f"{_figure(value)} {unit}".rstrip()
+
+
+def _figure(value: float) -> str:
+    """Four significant digits, never an exponent: 60000, 156.6, 1.381, 0.02051."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
 
 
 def outcome_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -209,6 +320,14 @@ def _delta(now: float | None, then: float | None, unit: str) -> str:
     return f"{(now / then - 1) * 100:+.1f}%" if then else "–"
 
 
+def _num(value: Any, unit: str = "") -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    if unit in ("%", "share"):
+        return f"{value * 100:.2f}%"
+    return f"{_figure(value)}{' ' + unit if unit else ''}"
+
+
 def _ms(value: Any) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) else "–"
 
@@ -229,7 +348,10 @@ def _telemetry_source(info: dict[str, Any]) -> str | None:
     probe = info.get("probe") or {}
     source = probe.get("source") or info.get("telemetry")
     if source and probe.get("rows") is not None:
-        return f"{source} ({probe['rows']} rows)"
+        warmup = (
+            " incl. the harness's warm-up request" if (info.get("preflight") or {}).get("warmup_request_id") else ""
+        )
+        return f"{source} ({probe['rows']} rows fetched{warmup})"
     return source
 
 

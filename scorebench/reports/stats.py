@@ -202,7 +202,7 @@ def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...
     return result
 
 
-def time_series(samples: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[str, list[Any]]:
+def time_series(samples: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[str, list[Any]]:
     """Requests, errors and latency p50/p95/p99/max per bucket of `bucket_s` seconds since origin.
 
     Percentiles per bucket are over all requests that started in it. Buckets with no request
@@ -215,7 +215,7 @@ def time_series(samples: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[s
     groups = group_percentiles(keys, latency, (50.0, 95.0, 99.0, 100.0))
     errors = np.bincount(keys - keys.min(), weights=(samples["outcome"].astype("string") != "ok").to_numpy(float))
     return {
-        "t_s": (groups["keys"] * bucket_s).tolist(),
+        "t_s": (groups["keys"] * bucket_s).round(6).tolist(),
         "requests": (groups["count"] / bucket_s).round(3).tolist(),
         "errors": (errors[groups["keys"] - keys.min()] / bucket_s).round(3).tolist(),
         "p50": groups["p50"].round(3).tolist(),
@@ -225,7 +225,7 @@ def time_series(samples: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[s
     }
 
 
-def join_series(joined: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[str, list[Any]]:
+def join_series(joined: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[str, list[Any]]:
     """Median client latency, server duration and the rest per bucket, over joined requests."""
     if len(joined) == 0:
         return {"t_s": [], "client_p50": [], "server_p50": [], "rest_p50": []}
@@ -233,7 +233,7 @@ def join_series(joined: pd.DataFrame, bucket_s: int, origin_s: float) -> dict[st
     series: dict[str, list[Any]] = {}
     for column, name in (("latency_ms", "client_p50"), ("duration_ms", "server_p50"), ("rest_ms", "rest_p50")):
         groups = group_percentiles(keys, joined[column].to_numpy(dtype="float64"), (50.0,))
-        series["t_s"] = (groups["keys"] * bucket_s).tolist()
+        series["t_s"] = (groups["keys"] * bucket_s).round(6).tolist()
         series[name] = groups["p50"].round(3).tolist()
     return series
 

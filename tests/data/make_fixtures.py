@@ -72,16 +72,22 @@ def make_run(
     profile: dict | None = None,
     rps: float = 10.0,
     with_telemetry: bool = True,
+    spread: float = 0.35,
+    start_epoch_s: float = START_EPOCH_S,
+    label: str | None = None,
+    errors: bool = True,
 ) -> None:
-    """Write a synthetic run directory: samples.csv, telemetry.csv, exceptions.csv, run.json, swagger.json."""
+    """Write a synthetic run directory: samples.csv, telemetry.csv, exceptions.csv, run.json, swagger.json.
+
+    `spread` is the latency's lognormal sigma; `errors=False` makes every request ok."""
     rng = random.Random(seed)
     run_dir.mkdir(parents=True, exist_ok=True)
     samples, telemetry, exceptions = [], [], []
     for i in range(count):
-        started = START_EPOCH_S + i / rps + rng.random() * 0.05
-        server_ms = rng.lognormvariate(3.4, 0.35) * latency_factor  # ~30 ms
+        started = start_epoch_s + i / rps + rng.random() * 0.05
+        server_ms = rng.lognormvariate(3.4, spread) * latency_factor  # ~30 ms
         latency = server_ms + rng.uniform(2.0, 8.0) * latency_factor
-        outcome, status = _outcome(rng)
+        outcome, status = _outcome(rng) if errors else ("ok", 200)
         crid = uuid.UUID(int=rng.getrandbits(128), version=4).hex
         samples.append(
             Sample(crid, utc_from_epoch(started), round(latency, 3), status, outcome,
@@ -105,9 +111,9 @@ def make_run(
     if with_telemetry:
         write_csv(run_dir / "telemetry.csv", telemetry, TelemetryRow)
         write_csv(run_dir / "exceptions.csv", exceptions, ExceptionRow)
-    end = START_EPOCH_S + count / rps + 1
+    end = start_epoch_s + count / rps + 1
     info = {
-        "label": run_dir.name,
+        "label": label or run_dir.name,
         "endpoint": "http://127.0.0.1:5001/score",
         "engine": "ab",
         "load_profile": profile or PROFILE,
@@ -119,7 +125,7 @@ def make_run(
         "probe": {"source": "local", "rows": len(telemetry), "error": None},
         "tool_versions": {"scorebench": "0.1.0", "python": "3.11"},
         "git_commit": "0123456789abcdef0123456789abcdef01234567",
-        "started_at": utc_from_epoch(START_EPOCH_S),
+        "started_at": utc_from_epoch(start_epoch_s),
         "ended_at": utc_from_epoch(end),
         "partial": False,
         "partial_reason": None,

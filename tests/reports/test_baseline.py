@@ -86,3 +86,13 @@ def test_baselines_dir_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(baselines.BASELINES_ENV, "/tmp/x")
     assert baselines.baselines_dir() == Path("/tmp/x")
     assert baselines.baselines_dir("flag") == Path("flag")
+
+
+def test_a_baseline_stores_what_the_overlay_charts_need_and_old_ones_still_load() -> None:
+    document = make_baseline(REPO_ROOT / "tests" / "data" / "fixture_runs" / "small", "v", created_at="x")
+    assert set(document["series"]) == {"t_s", "requests", "errors", "p50", "p95"}
+    assert len(document["series"]["t_s"]) == 30  # 300 requests at 10 rps start in seconds 0 … 29
+    assert document["latency_curve"]["pct"][-1] == 100.0
+    old = {k: v for k, v in document.items() if k not in ("series", "latency_curve", "series_bucket_s")}
+    upgraded = baselines.normalize_baseline(old)
+    assert (upgraded["series"], upgraded["latency_curve"]) == (None, None)

@@ -33,6 +33,7 @@ def test_the_warm_up_request_is_not_an_orphan_server_row(tmp_path: Path) -> None
 def test_chart_buckets_start_at_the_first_request_not_its_rounded_time() -> None:
     # 100.2996 rounds to 100.300 in the summary; bucketing from that would put it in second -1.
     samples = frame([10.0, 20.0, 30.0], started_s=[100.2996, 100.9, 101.4])
-    series = chart_data(samples, None, stats.summarize(samples, None, timeout_s=60.0))["series"]
-    assert series["t_s"] == [0, 1]
-    assert series["requests"] == [2.0, 1.0]
+    chart = chart_data(samples, None, stats.summarize(samples, None, timeout_s=60.0))
+    assert chart["bucket_s"] == 0.05  # a 1.13 s run: sub-second buckets (charts.bucket_seconds)
+    assert chart["series"]["t_s"] == [0.0, 0.6, 1.1]
+    assert chart["series"]["requests"] == [20.0, 20.0, 20.0]  # one request per 0.05 s bucket

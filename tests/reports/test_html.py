@@ -103,3 +103,51 @@ def test_render_html_takes_plain_data_only() -> None:
 def test_payload_row_counts_bodies(count: int, text: str) -> None:
     rows = dict(run_rows({"payloads": {"path": "p", "count": count}}, {"timeout": {"timeout_s": 60}}))
     assert rows["payloads"] == text
+
+
+def test_the_verdict_and_each_check_come_first_with_interval_and_limit(with_baseline) -> None:
+    html = with_baseline.html
+    checks_at, cards_at = html.index('id="checks"'), html.index('class="cards"')
+    assert html.index('id="verdict"') < checks_at < html.index('id="comparison"') < cards_at
+    p95 = re.search(r"<tr title=\"[^\"]*p95:[^\"]*\"><td>baseline</td><td>p95</td>(.*?)</tr>", html)
+    assert p95, "no p95 baseline row"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", p95.group(1))
+    baseline_ms, now_ms, change, interval, limit, status = cells
+    assert baseline_ms.endswith(" ms")
+    assert now_ms.endswith(" ms")
+    assert change.startswith("+")
+    assert re.fullmatch(r"\+[\d.]+% … \+[\d.]+%", interval)
+    assert (limit, status) == ("+10%", "FAIL")
+
+
+def test_percentiles_beyond_the_data_are_marked(tmp_path: Path) -> None:
+    from tests.reports.runs import make_short_run
+
+    data = build_report(make_short_run(tmp_path / "short"), generated_at=CLOCK).data
+    rows = {row["stat"]: row["all"] for row in data["latency_rows"]}
+    assert rows["p95"] == "38.0"  # 20 requests: p95 has a value beyond it
+    assert rows["p99"].endswith(" †")
+    assert rows["p99.9"].endswith(" †")
+
+
+def test_the_warm_up_request_is_explained_and_the_run_folder_shown_once(tmp_path: Path) -> None:
+    import shutil
+
+    run_dir = tmp_path / "20261118T000000Z-small"
+    shutil.copytree(RUNS / "small", run_dir)
+    info = json.loads((run_dir / "run.json").read_text())
+    info["preflight"] = {"warmup_request_id": "f" * 32}
+    info["probe"]["rows"] += 1  # the probe fetched the warm-up's row too
+    (run_dir / "run.json").write_text(json.dumps(info))
+    html = build_report(run_dir, generated_at=CLOCK).html
+    assert f"{info['probe']['rows']} telemetry rows fetched, {info['probe']['rows'] - 1} used" in html
+    assert "the preflight warm-up, x-ms-client-request-id " + "f" * 32 in html
+    assert html.count(run_dir.name) == 1
+
+
+def test_a_check_without_figures_shows_its_line_on_the_first_screen() -> None:
+    document = make_baseline(RUNS / "small", "small-v1", created_at=CLOCK)
+    baseline = baselines.normalize_baseline(document)
+    html = build_report(RUNS / "other-profile", baseline=baseline, generated_at=CLOCK).html
+    first = html[html.index('id="checks"') : html.index("</table>", html.index('id="checks"'))]
+    assert re.search(r'<td colspan="5">INCONCLUSIVE baseline small-v1: not comparable: load profile differs', first)

@@ -1,0 +1,80 @@
+"""`scorebench trend [--out runs] [--label L | --baseline NAME] [--last 20] [--drift p95:+15%]`.
+
+Reads the runs of an out folder (run.json + summary.json, written by `report`/`run`), keeps one
+label's (default: the newest run's label; with --baseline, the runs judged against that
+baseline), writes OUT/trend.html (self-contained) and OUT/trend.json, and prints the drift check:
+the newest run against the median of the previous --drift-runs accepted runs
+(scorebench/reports/trend.py). Exit 0 no drift, 1 drifted, 2 bad input or no runs, 3 the evidence
+cannot decide (too few accepted earlier runs, an interval straddling the limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scorebench.reports.extras import RunEntry
+
+TREND_HTML = "trend.html"
+TREND_JSON = "trend.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("runs"), metavar="DIR", help="the runs folder (default runs)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--label", metavar="L", help="the runs of this label (default: the newest run's label)")
+    which.add_argument("--baseline", metavar="NAME", help="the runs judged against this baseline; its p95 drawn")
+    parser.add_argument("--baselines-dir", metavar="DIR", help="where baselines live (default ./reports/baselines)")
+    parser.add_argument("--last", type=int, default=20, metavar="N", help="at most the N newest runs (default 20)")
+    parser.add_argument("--drift", default="p95:+15%", metavar="P:+N%", help="drift limit (default p95:+15%%)")
+    parser.add_argument(
+        "--drift-runs", type=int, default=5, metavar="N", help="median of the previous N accepted runs (default 5)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from scorebench.core.errors import HarnessError
+    from scorebench.core.records import utc_iso
+    from scorebench.reports import baseline as baselines
+    from scorebench.reports import extras, frames, trend, trendpage
+    from scorebench.reports.html import render_page
+
+    limit = trend.parse_drift(args.drift)
+    if args.last < 2 or args.drift_runs < 1:
+        raise HarnessError("--last must be at least 2 and --drift-runs at least 1")
+    entries = select(extras.read_runs(args.out), args.label, args.baseline)
+    if not entries:
+        what = f"judged against baseline {args.baseline}" if args.baseline else f"of label {args.label or '(any)'}"
+        raise HarnessError(f"no runs {what} with a summary.json in {args.out} (scorebench report RUN writes it)")
+    entries = entries[-args.last :]
+    newest = args.out / entries[-1].name
+    latency = frames.read_samples_frame(newest)["latency_ms"].to_numpy(dtype="float64")
+    drift = trend.drift_check(entries, latency, limit, args.drift_runs)
+    baseline = (
+        baselines.load_baseline(args.baseline, baselines.baselines_dir(args.baselines_dir)) if args.baseline else None
+    )
+    rows = trend.trend_rows(entries)
+    generated_at = utc_iso(datetime.now(UTC))
+    data = trendpage.trend_data(entries[-1].label, rows, drift, baseline, generated_at, str(args.out))
+    html_path, json_path = args.out / TREND_HTML, args.out / TREND_JSON
+    html_path.write_text(render_page("trend.html.j2", data), encoding="utf-8")
+    document = {"label": entries[-1].label, "generated_at": generated_at, "runs": rows, "checks": [drift.to_dict()],
+                "verdict": {"status": drift.status, "exit_code": trend.EXIT_BY_STATUS[drift.status]}}  # fmt: skip
+    json_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"trend: {html_path}")
+    print(f"data: {json_path}")
+    print(drift.line)
+    print(f"verdict: {drift.status} (exit {trend.EXIT_BY_STATUS[drift.status]})")
+    return trend.EXIT_BY_STATUS[drift.status]
+
+
+def select(entries: list[RunEntry], label: str | None, baseline: str | None) -> list[RunEntry]:
+    """The runs the trend is about: of --label, judged against --baseline, or of the newest's label."""
+    if baseline:
+        return [e for e in entries if e.baseline == baseline]
+    wanted = label or (entries[-1].label if entries else None)
+    return [e for e in entries if e.label == wanted]
