@@ -137,7 +137,7 @@ Lines = tuple[list[dict[str, Any]], float]
 def _latency_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
     offered = [s["offered_rps"] for s in steps]
     lines = [
-        charts.series(name, offered, [s["latency_ms"].get(name) for s in steps], color, points=True)
+        charts.series(name, offered, [s["latency_ms"].get(name) for s in steps], color)
         for name, color in LATENCY_COLORS
     ]
     top = max([1.0, *(v for s in steps for v in s["latency_ms"].values() if v is not None)])
@@ -150,7 +150,7 @@ def _latency_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
 def _throughput_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
     offered, share = [s["offered_rps"] for s in steps], 1.0 - SATURATION_SHORTFALL
     return [
-        charts.series("achieved", offered, [s["achieved_rps"] for s in steps], GREEN, points=True),
+        charts.series("achieved", offered, [s["achieved_rps"] for s in steps], GREEN),
         charts.series("offered (ideal)", [0.0, x_max], [0.0, x_max], charts.COLORS["base"], dash=True),
         charts.series(f"saturation line ({share:.0%} of offered)", [0, x_max], [0, share * x_max], ORANGE, dash=True),
     ], x_max
@@ -161,8 +161,8 @@ def _failure_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
     errors = [round(s["error_rate"] * 100, 3) for s in steps]
     throttled = [round(100 * s["throttled"] / s["sent"], 3) if s["sent"] else 0.0 for s in steps]
     return [
-        charts.series("errors %", offered, errors, RED, points=True),
-        charts.series("throttled %", offered, throttled, PURPLE, points=True),
+        charts.series("errors %", offered, errors, RED),
+        charts.series("throttled %", offered, throttled, PURPLE),
     ], max([1.0, *errors, *throttled]) * 1.2
 
 

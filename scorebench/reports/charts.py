@@ -10,7 +10,7 @@ A spec: {"id", "title", "kind": "line"|"bar", "x": axis, "y": axis, "y2": axis|N
 "series": [series...], "empty": text shown instead of an empty chart}. An axis: {"title", "min",
 "max", "log", "origin_epoch_s"} (origin set: x is seconds since that UTC moment, and the tooltip
 shows the wall-clock UTC time). A series: {"label", "x", "y", "color", "axis": "y"|"y2", "dash",
-"fill", "step", "points"}.
+"fill", "step"}.
 Rules: pure (no files, no clock); every list is bounded by its caller's bucketing; units are in
 the axis titles; `bucket_seconds` picks sub-second buckets for short runs, so a 0.3 s run is drawn
 on 0 … 0.3 s, never on -1 … 1.
@@ -76,11 +76,10 @@ def series(
     dash: bool = False,
     fill: bool = False,
     step: bool = False,
-    points: bool = False,
 ) -> dict[str, Any]:
-    """One line (or bar set) of a spec; `points` marks every point (few points that each matter)."""
+    """One line (or bar set) of a spec."""
     return {"label": label, "x": list(xs), "y": list(ys), "color": color, "axis": y_axis, "dash": dash,
-            "fill": fill, "step": step, "points": points}  # fmt: skip
+            "fill": fill, "step": step}  # fmt: skip
 
 
 def spec(
