@@ -34,7 +34,7 @@ from scorebench.core.errors import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessE
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, tool_versions
-from scorebench.core.secrets import redact, safe_url
+from scorebench.core.secrets import redact, safe_url, scrub, scrub_data
 from scorebench.loadtests.ab.load import run_load
 from scorebench.loadtests.plan import LoadPlan
 from scorebench.orchestrate import LoadSettings, RunSettings, Target, TelemetrySettings, _say_preflight, _target
@@ -253,7 +253,7 @@ def _step_samples(step_dir: Path) -> StepSamples:
 def _write_step(step_dir: Path, segments: list[Segment], stats: StepStats, target: Target) -> None:
     """step.json (segments and stats) and the step's own run.json (its window, for `scorebench probe`)."""
     document = {"segments": [dataclasses.asdict(s) for s in segments], "stats": dataclasses.asdict(stats)}
-    (step_dir / STEP_JSON).write_text(json.dumps(document, indent=2, allow_nan=False), encoding="utf-8")
+    (step_dir / STEP_JSON).write_text(json.dumps(scrub_data(document), indent=2, allow_nan=False), encoding="utf-8")
     first, last = segments[0], segments[-1]
     write_run_json(
         step_dir,
@@ -299,9 +299,10 @@ def _finish(state: _Search, settings: CapacitySettings, target: Target) -> int:
         partial_reason=state.stopped,
     )  # fmt: skip
     document = capacity_document(info, conclusion, state.steps, settings.slos, state.stopped)
-    (state.run_dir / CAPACITY_JSON).write_text(json.dumps(document, indent=2, allow_nan=False), encoding="utf-8")
+    text = json.dumps(scrub_data(document), indent=2, allow_nan=False)
+    (state.run_dir / CAPACITY_JSON).write_text(text, encoding="utf-8")
     report = state.run_dir / REPORT_HTML
-    report.write_text(render_capacity(document), encoding="utf-8")
+    report.write_text(scrub(render_capacity(document)), encoding="utf-8")
     print(conclusion_line(document))
     for line in document["scaling_lines"]:
         print(line)

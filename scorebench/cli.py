@@ -8,8 +8,9 @@ unparsed (module function `main(argv) -> int`).
 Exit codes (scorebench/core/errors.py EXIT_CODES, the one table; the printed verdict names the
 same one): 0 passed, 1 failed an SLO / the timeout / a baseline check (or ab's own exit 1 for its
 bad options), 2 the harness could not do its job (HarnessError, bad flags: one line, no
-traceback), 3 inconclusive or not comparable, 130 interrupted. Every message passes through
-`redact` with the key, so no error can leak it.
+traceback), 3 inconclusive or not comparable, 130 interrupted. Before anything else,
+SCOREBENCH_KEY is registered and stdout/stderr are routed through `scorebench.core.secrets.scrub`,
+so no message, error or dump can leak a known secret.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
-from scorebench.core.secrets import KEY_ENV, redact
+from scorebench.core.secrets import install_scrubbing_streams, register_environment, scrub
 from scorebench.core.version import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -55,6 +56,8 @@ class OneLineParser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scorebench` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    register_environment()
+    install_scrubbing_streams()
     try:
         return _dispatch(args)
     except HarnessError as exc:
@@ -114,6 +117,6 @@ def _overview() -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    line = redact(message, os.environ.get(KEY_ENV)).replace("\n", " ")
+    line = scrub(message).replace("\r", " ").replace("\n", " ")
     print(f"scorebench: error: {line}", file=sys.stderr)
     return code

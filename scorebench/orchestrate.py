@@ -36,7 +36,7 @@ from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, H
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import PayloadSetInfo, PreflightInfo, RunInfo, git_commit, load_profile, tool_versions
-from scorebench.core.secrets import redact, safe_url
+from scorebench.core.secrets import check_key, redact, register, register_url, safe_url
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.local.standin import StandIn
@@ -207,9 +207,12 @@ def _service_target(settings: RunSettings, service: ServiceTarget) -> Target:
     for name, value in (("swagger_uri", resolved.swagger_uri), ("deployment", service.deployment)):
         if value:
             info[name] = value
+    key = settings.key or resolved.key
+    register(key, *headers.values())
+    register_url(resolved.scoring_uri)
     return Target(
         url=resolved.scoring_uri,
-        key=settings.key or resolved.key,
+        key=check_key(key, f"the key of service {safe_url(resolved.scoring_uri)}") if key else None,
         headers=headers,
         telemetry=settings.telemetry.telemetry or "none",
         timeout_s=resolved.timeout_s,
@@ -221,6 +224,7 @@ def _service_target(settings: RunSettings, service: ServiceTarget) -> Target:
 def _standin_target(settings: RunSettings) -> Iterator[Target]:
     data_dir = Path(tempfile.mkdtemp(prefix="scorebench-standin-"))
     key = secrets.token_urlsafe(32)
+    register(key)
     print("no --endpoint: starting the local stand-in endpoint for this run ...", file=sys.stderr, flush=True)
     standin = StandIn(key=key, data_dir=data_dir)
     try:

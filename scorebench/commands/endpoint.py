@@ -21,7 +21,7 @@ from pathlib import Path
 from scorebench.azureml.common import AUTH_CHOICES, ServiceInfo
 from scorebench.azureml.service import DirectoryOpener, ServiceDirectory, ServiceTarget, open_directory
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import KEY_ENV
+from scorebench.core.secrets import KEY_ENV, reveal
 
 VERBS = ("show", "keys", "logs", "enable-insights")
 DEFAULT_LOG_LINES = 5000
@@ -109,7 +109,7 @@ def keys(directory: ServiceDirectory, name: str, args: argparse.Namespace) -> No
         path = write_secret_file(Path(args.out), key)
         print(f"primary key of {name} written to {path} (mode 600); use it with --key-file {path}")
     if args.reveal:
-        print(f"export {KEY_ENV}={shlex.quote(key)}")
+        reveal(f"export {KEY_ENV}={shlex.quote(key)}")  # the one output whose purpose is the key
 
 
 def write_secret_file(path: Path, secret: str) -> Path:

@@ -1,6 +1,7 @@
 """`scorebench payloads generate`: build a .jsonl payload set from a CSV of model inputs.
 
 Rule: flags are checked and handed to payloads/generate.py; the command prints the file written.
+An existing payload set is never overwritten without --force (nothing lost).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     generate.add_argument("--bodies", type=int, default=100, help="request bodies (lines) to write")
     generate.add_argument("--target", default=DEFAULT_TARGET, help="column to drop (the label; '' for none)")
     generate.add_argument("--seed", type=int, default=None, help="sample rows at random with this seed")
+    generate.add_argument("--force", action="store_true", help="overwrite an existing DIR/payloads.jsonl")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         bodies=args.bodies,
         target=args.target or None,
         seed=args.seed,
+        overwrite=args.force,
     )
     count = len(load_payloads(out))
     print(f"payloads: wrote {count} bodies of {args.records_per_body} records to {out}")

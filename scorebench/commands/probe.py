@@ -2,7 +2,8 @@
 
 The work is scorebench.probes.collect.probe_run (also called by `scorebench run`); this module only reads flags.
 Exit 0 even when telemetry is unavailable (the reason lands in run.json probe.error), 2 with
---telemetry-required.
+--telemetry-required or a --telemetry that names no backend. A failed probe never removes the
+telemetry of an earlier one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
+from scorebench.probes.base import SPECS
 from scorebench.probes.collect import DEFAULT_WAIT_S, probe_run, summary_line
 
 __all__ = ["add_arguments", "probe_run", "run"]
@@ -46,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not (args.run_dir / "run.json").is_file():
         raise HarnessError(f"{args.run_dir}: not a run directory (no run.json)")
+    if args.telemetry is not None:
+        _check_spec(args.telemetry)
     entry = probe_run(
         args.run_dir,
         args.telemetry,
@@ -59,3 +63,11 @@ def run(args: argparse.Namespace) -> int:
     )
     print(summary_line(entry))
     return 0
+
+
+def _check_spec(spec: str) -> None:
+    """A --telemetry that names no backend is a typo: exit 2 before anything is touched."""
+    kind, colon, rest = spec.strip().partition(":")
+    needs_dir = kind.lower() == "local"
+    if kind.lower() not in SPECS or needs_dir != bool(colon and rest.strip()) or (colon and not needs_dir):
+        raise HarnessError(f"--telemetry {spec!r}: use none, local:DIR or appinsights (the run's files are untouched)")

@@ -21,6 +21,7 @@ from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url, load_schema
+from scorebench.runchecks import check_run_args
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
 FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
@@ -106,6 +107,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         if value is not None and value < least:
             raise HarnessError(f"--{name.replace('_', '-')}: must be at least {least}, got {value}")
     _check_positive(args)
+    check_run_args(args, explicit)
     if args.endpoint:
         check_url(args.endpoint)
     telemetry = _telemetry(args)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 import time
 from types import FrameType
 from typing import Any
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import KEY_ENV
+from scorebench.core.secrets import KEY_ENV, check_key, register
 
 SCORE_STYLES = ("automl", "plain")
 KNOBS = (
@@ -63,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
         raise HarnessError(f"--host {args.host}: the stand-in binds to loopback only (127.0.0.1)")
-    key = None if args.no_auth else (args.key or os.environ.get(KEY_ENV) or None)
+    key = None if args.no_auth else _key(args.key)
     knobs = {name: getattr(args, name) for _, name, _, _ in KNOBS if getattr(args, name) is not None}
     _check_knobs(knobs)
+    _check_port(args.host, args.port)
     standin = StandIn(key=key, data_dir=args.data_dir, host=args.host, port=args.port, **knobs)
     _raise_on_sigterm()
     try:
@@ -83,6 +85,29 @@ def run(args: argparse.Namespace) -> int:
     finally:
         _ignore_signals()  # a second Ctrl-C must not cut the shutdown short and orphan workers
         standin.stop()
+
+
+def _key(flag_value: str | None) -> str | None:
+    register(flag_value)
+    if flag_value:
+        return check_key(flag_value.strip(), "--key")
+    value = os.environ.get(KEY_ENV, "").strip()
+    return check_key(value, KEY_ENV) if value else None
+
+
+def _check_port(host: str, port: int) -> None:
+    """A bad or busy port is one line before anything starts (no temp folder, no `endpoint:` line)."""
+    if not 0 <= port <= 65535:
+        raise HarnessError(f"--port {port}: a TCP port is 0 to 65535 (0 = any free port)")
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = f"cannot listen on {host}:{port} ({exc.strerror}); another server?"
+            raise HarnessError(f"--port {port}: {reason}") from None
 
 
 def _check_knobs(knobs: dict[str, Any]) -> None:

@@ -21,7 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scorebench.core.secrets import safe_url
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import safe_url, scrub_data
 
 RUN_JSON = "run.json"
 SUMMARY_JSON = "summary.json"
@@ -49,8 +50,8 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
 
 
 def write_run_json(run_dir: Path, info: dict[str, Any]) -> None:
-    """Write run.json atomically; any `endpoint`/`*_url` value is stripped of secrets first."""
-    clean = {k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in info.items()}
+    """Write run.json atomically; URLs lose their credentials and every known secret is scrubbed."""
+    clean = scrub_data({k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in info.items()})
     tmp = run_dir / (RUN_JSON + ".tmp")
     tmp.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(run_dir / RUN_JSON)
@@ -65,11 +66,18 @@ def update_run_json(run_dir: Path, **changes: Any) -> dict[str, Any]:
 
 
 def read_run_json(run_dir: Path) -> dict[str, Any]:
-    """run.json as a dict ({} when the file is missing)."""
+    """run.json as a dict ({} when the file is missing); HarnessError naming the file when it is corrupt."""
     path = run_dir / RUN_JSON
     if not path.exists():
         return {}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HarnessError(f"{path}: not valid JSON ({_reason(exc)}); restore it or re-run") from None
+    except OSError as exc:
+        raise HarnessError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not isinstance(data, dict):
+        raise HarnessError(f"{path}: holds a JSON {type(data).__name__}, not an object; restore it or re-run")
     return data
 
 
@@ -81,6 +89,12 @@ def harness_request_ids(info: dict[str, Any]) -> set[str]:
     """
     warmup = (info.get("preflight") or {}).get("warmup_request_id")
     return {str(warmup)} if warmup else set()
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno} column {exc.colno}: {exc.msg}"
+    return type(exc).__name__
 
 
 def _is_url_key(key: str) -> bool:

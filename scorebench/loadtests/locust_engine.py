@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import read_samples, utc_from_epoch
+from scorebench.core.secrets import scrub_file
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 
 LOCUSTFILE = Path(__file__).resolve().parent / "scenario.py"
@@ -63,6 +64,10 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     with _signals_to(interrupted), _started(commands, envs, extras) as processes:
         reason = _wait(processes, deadline_s, interrupted)
     ended_s = time.time()
+    for log in extras.glob("*.log"):  # Locust's own output: no secret stays in the run directory
+        scrub_file(log)
+    for log in extras.glob("process-*.out"):
+        scrub_file(log)
     requests = len(read_samples(run_dir))
     if requests == 0 and not interrupted:
         raise HarnessError(f"locust sent no request: {_last_words(extras)} (see {extras})")

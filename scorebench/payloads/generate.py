@@ -31,8 +31,12 @@ def generate_payloads(
     bodies: int = 100,
     target: str | None = DEFAULT_TARGET,
     seed: int | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write out_dir/payloads.jsonl with `bodies` lines of `records_per_body` records each; return its path."""
+    """Write out_dir/payloads.jsonl with `bodies` lines of `records_per_body` records each; return its path.
+
+    An existing payloads.jsonl is a HarnessError unless overwrite (nothing is lost silently).
+    """
     if records_per_body < 1 or bodies < 1:
         raise HarnessError("payloads generate: --records-per-body and --bodies must be at least 1")
     columns, rows = _read_csv(csv_path)
@@ -45,8 +49,13 @@ def generate_payloads(
     converters = {name: _infer(rows, columns.index(name)) for name in keep}
     chosen = random.Random(seed).sample(rows, needed) if seed is not None else rows[:needed]
     records = [{name: converters[name](row[columns.index(name)]) for name in keep} for row in chosen]
-    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / OUTPUT_NAME
+    if out.exists() and not overwrite:
+        raise HarnessError(f"payloads generate: {out} exists; give --force to overwrite it, or another --out")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"payloads generate: --out {out_dir}: cannot create it ({exc.strerror})") from None
     with out.open("w", encoding="utf-8") as handle:
         for start in range(0, needed, records_per_body):
             body = {"data": records[start : start + records_per_body]}

@@ -6,8 +6,9 @@ run` orchestration call. Rules:
   when it finishes, which may be after a client gave up on it.
 - Every scoring request of the window is kept (unless filter_ids=True, for an endpoint shared with
   other traffic), so the server rows no client sample explains are counted (`unmatched_server_rows`).
-- Unavailable telemetry is not a failed run: the reason goes to run.json `probe.error`, stale
-  telemetry files are removed, and the dict is returned — HarnessError (exit 2) only with required=True.
+- Unavailable telemetry is not a failed run: the reason goes to run.json `probe.error` and the dict
+  is returned — HarnessError (exit 2) only with required=True. Nothing is lost: the files of an
+  earlier probe stay unless this one replaces them (written to a temporary file, renamed on success).
 - Counts honour sampling: `item_count_sum` is sum(item_count); `missing_client_requests` counts
   client ids never seen (expected under sampling, a lost request otherwise).
 """
@@ -73,11 +74,11 @@ def probe_run(
     try:
         probe = probe or make_probe(spec, **options)
         entry["source"] = probe.source
-        waited = wait_for(probe, ids, start, end, wait_s, poll_s, filter_ids=filter_ids)
+        no_server_view = probe.source == "none"  # nothing will ever arrive: do not wait for it
+        waited = wait_for(probe, ids, start, end, 0.0 if no_server_view else wait_s, poll_s, filter_ids=filter_ids)
         exceptions = probe.exceptions(start, end)
     except HarnessError as exc:
         entry.update(error=str(exc), rows=0, missing_client_requests=None, unmatched_server_rows=None)
-        _remove_stale(run_dir)
         update_run_json(run_dir, probe=entry)
         if required:
             raise
@@ -123,8 +124,8 @@ def _window(run_dir: Path, info: dict[str, Any], before_s: float, after_s: float
 
 
 def _write(run_dir: Path, rows: list[TelemetryRow], exceptions: list[ExceptionRow], ids: set[str]) -> dict[str, int]:
-    write_csv(run_dir / TELEMETRY_FILE, rows, TelemetryRow)
-    write_csv(run_dir / EXCEPTIONS_FILE, exceptions, ExceptionRow)
+    _replace_csv(run_dir / TELEMETRY_FILE, rows, TelemetryRow)
+    _replace_csv(run_dir / EXCEPTIONS_FILE, exceptions, ExceptionRow)
     return {
         "rows": len(rows),
         "item_count_sum": sum(r.item_count for r in rows),
@@ -133,6 +134,11 @@ def _write(run_dir: Path, rows: list[TelemetryRow], exceptions: list[ExceptionRo
     }
 
 
-def _remove_stale(run_dir: Path) -> None:
-    for name in (TELEMETRY_FILE, EXCEPTIONS_FILE):
-        (run_dir / name).unlink(missing_ok=True)
+def _replace_csv(path: Path, rows: list[Any], record: type) -> None:
+    """Write rows beside path, then rename over it: a failure never leaves half a file or none."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write_csv(tmp, rows, record)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

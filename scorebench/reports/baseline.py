@@ -116,6 +116,7 @@ def normalize_baseline(data: Any, where: str = "baseline") -> dict[str, Any]:
     """Upgrade any stored version to the current shape; reject what cannot be one."""
     if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
         raise HarnessError(f"{where}: not a scorebench baseline (no summary)")
+    _check_shape(data, where)
     version = int(data.get("version", 0))
     if version > BASELINE_VERSION:
         raise HarnessError(f"{where}: version {version} is newer than this scorebench reads ({BASELINE_VERSION})")
@@ -130,3 +131,36 @@ def normalize_baseline(data: Any, where: str = "baseline") -> dict[str, Any]:
     upgraded["summary"] = summary
     upgraded["version"] = BASELINE_VERSION
     return upgraded
+
+
+_NUMBERS = ("count", "ok", "errors", "error_rate", "throughput_rps", "window_s", "started_at_s", "ended_at_s")
+_TABLES = ("latency_ms", "ok_latency_ms", "outcomes", "timeout")
+_SERIES = ("latency_sample_ms", "requests_per_second")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_shape(data: dict[str, Any], where: str) -> None:
+    """A hand-edited baseline with a wrong type is named here, not met later as a TypeError."""
+    summary = data["summary"]
+    problems = [
+        *(["version is not a whole number"] if not isinstance(data.get("version", 0), int) else []),
+        *(f"summary.{k} is not a number" for k in _NUMBERS if k in summary and not _is_number(summary[k])),
+        *(f"summary.{k} is not an object" for k in _TABLES if k in summary and not isinstance(summary[k], dict)),
+        *(
+            f"summary.{k}.{inner} is not a number"
+            for k in _TABLES
+            if isinstance(summary.get(k), dict)
+            for inner, value in summary[k].items()
+            if k != "timeout" and value is not None and not _is_number(value)
+        ),
+        *(
+            f"{k} is not a list of numbers"
+            for k in _SERIES
+            if k in data and not (isinstance(data[k], list) and all(_is_number(v) for v in data[k]))
+        ),
+    ]
+    if problems:
+        raise HarnessError(f"{where}: {problems[0]} (hand-edited? restore the file or save a new baseline)")

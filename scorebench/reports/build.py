@@ -26,7 +26,7 @@ import pandas as pd
 from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
-from scorebench.core.secrets import KEY_ENV
+from scorebench.core.secrets import KEY_ENV, scrub, scrub_data
 from scorebench.reports import baseline as baselines
 from scorebench.reports import charts, checks, extras, frames, publish, runcharts, slo, stats, triage
 from scorebench.reports.html import render_html
@@ -261,9 +261,10 @@ def write_report(
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
-    summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    report_path.write_text(result.html, encoding="utf-8")
-    (run_dir / publish.SUMMARY_MD).write_text(publish.render_summary_md(document, run_dir.name), encoding="utf-8")
+    summary_path.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report_path.write_text(scrub(result.html), encoding="utf-8")
+    summary_md = publish.render_summary_md(document, run_dir.name)
+    (run_dir / publish.SUMMARY_MD).write_text(scrub(summary_md), encoding="utf-8")
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)
 
 

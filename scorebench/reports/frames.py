@@ -8,6 +8,7 @@ empty frame with the right columns; a last line cut short by a crash is dropped,
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -69,18 +70,14 @@ def read_samples_frame(run_dir: Path) -> pd.DataFrame:
 
 def read_telemetry_frame(run_dir: Path) -> pd.DataFrame:
     """telemetry.csv (empty frame when absent); item_count defaults to 1."""
-    path = run_dir / TELEMETRY_FILE
-    frame = _read(path, TelemetryRow, TELEMETRY_DTYPES) if path.exists() else _empty(TelemetryRow, TELEMETRY_DTYPES)
+    frame = _read_optional(run_dir / TELEMETRY_FILE, TelemetryRow, TELEMETRY_DTYPES)
     frame["item_count"] = frame["item_count"].fillna(1.0)
     return frame
 
 
 def read_exceptions_frame(run_dir: Path) -> pd.DataFrame:
     """exceptions.csv (empty frame when absent)."""
-    path = run_dir / EXCEPTIONS_FILE
-    if not path.exists():
-        return _empty(ExceptionRow, EXCEPTION_DTYPES)
-    frame = _read(path, ExceptionRow, EXCEPTION_DTYPES)
+    frame = _read_optional(run_dir / EXCEPTIONS_FILE, ExceptionRow, EXCEPTION_DTYPES)
     frame["item_count"] = frame["item_count"].fillna(1.0)
     return frame
 
@@ -94,6 +91,17 @@ def epoch_seconds(texts: pd.Series) -> np.ndarray:
     nanos[moments.isna().to_numpy()] = np.nan
     seconds: np.ndarray = nanos / 1e9
     return seconds
+
+
+def _read_optional(path: Path, record_type: type, dtypes: dict[str, str]) -> pd.DataFrame:
+    """A server-side file: absent → empty; corrupt → one warning naming it, and the report goes on without it."""
+    if not path.exists():
+        return _empty(record_type, dtypes)
+    try:
+        return _read(path, record_type, dtypes)
+    except HarnessError as exc:
+        print(f"scorebench: warning: {exc}; the report is built without it", file=sys.stderr)
+        return _empty(record_type, dtypes)
 
 
 def _read(path: Path, record_type: type, dtypes: dict[str, str]) -> pd.DataFrame:

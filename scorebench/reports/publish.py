@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from scorebench.core.secrets import scrub
+
 SUMMARY_MD = "summary.md"
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️", "INTERRUPTED": "⏹️"}
@@ -100,7 +102,7 @@ def publish_verdict(run_dir: Path, junit: str | None, step_summary: str | None) 
         document = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
         path = Path(junit)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_junit(document, run_dir.name), encoding="utf-8")
+        path.write_text(scrub(render_junit(document, run_dir.name)), encoding="utf-8")
         print(f"junit: {path}")
     if step_summary and (run_dir / SUMMARY_MD).exists():
         with open(step_summary, "a", encoding="utf-8") as handle:

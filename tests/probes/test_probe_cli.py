@@ -116,7 +116,7 @@ def test_unavailable_telemetry_is_recorded_not_fatal_unless_required(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "no telemetry store" in done.stdout
     assert "no telemetry store" in read_run_json(run_dir)["probe"]["error"]
-    assert not (run_dir / "telemetry.csv").exists()
+    assert (run_dir / "telemetry.csv").read_text() == "stale\n"  # a failed probe never removes what it did not replace
 
     required = run_cli("probe", str(run_dir), "--telemetry-required")
     assert required.returncode == 2

@@ -1,9 +1,16 @@
-"""The key stays secret (scorebench/secrets.py)."""
+"""The key stays secret (scorebench/core/secrets.py): registry, scrub, key checks."""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import sys
+from urllib.parse import quote
+
 import pytest
 
+from scorebench.core import secrets
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import mask_header, read_key_file, redact, resolve_key, safe_url
 
@@ -47,3 +54,92 @@ def test_key_file_errors_and_warning(tmp_path, capsys):
     loose.chmod(0o644)
     assert read_key_file(loose) == "k" * 20
     assert "readable by others" in capsys.readouterr().err
+
+
+@pytest.fixture
+def registry():
+    secrets.forget_all()
+    yield
+    secrets.forget_all()
+
+
+def test_scrub_removes_a_registered_secret_in_each_encoding(registry):
+    key = 'sbk-a+b/c=d"e\u00e9f%41'
+    secrets.register(key)
+    for form in (key, quote(key, safe=""), json.dumps(key)[1:-1], repr(key)[1:-1], html.escape(key)):
+        assert secrets.scrub(f"before {form} after") == "before *** after"
+
+
+def test_scrub_data_keeps_json_valid(registry):
+    secrets.register("null-ish-secret")
+    assert secrets.scrub_data({"a": ["x null-ish-secret", 1, None], "null-ish-secret": True}) == {
+        "a": ["x ***", 1, None],
+        "***": True,
+    }
+
+
+def test_register_splits_lines_and_skips_short_values(registry):
+    secrets.register("first-line-key\nsecond-line-key", "abc")
+    assert secrets.scrub("first-line-key second-line-key abc") == "*** *** abc"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "hidden"),
+    [
+        ("X-Api-Key", "k-123456789", "k-123456789"),
+        ("Authorization", "Bearer tok-123456789", "tok-123456789"),
+        ("Cookie", "a=1; session=cookie-123456", "cookie-123456"),
+        ("Authorization", "Basic " + base64.b64encode(b"user:pw-123456789").decode(), "pw-123456789"),
+    ],
+)
+def test_register_header(registry, name, value, hidden):
+    secrets.register_header(name, value)
+    assert hidden not in secrets.scrub(f"{value} {hidden}")
+
+
+def test_register_header_ignores_ordinary_headers(registry):
+    secrets.register_header("Content-Type", "application/json")
+    assert secrets.registered() == ()
+
+
+def test_register_url_userinfo_and_secret_parameters(registry):
+    secrets.register_url("https://scorer:pw%2B123456@host/score?code=code-123456&v=2#token=frag-123456")
+    text = "pw+123456 code-123456 frag-123456 " + base64.b64encode(b"scorer:pw+123456").decode()
+    assert secrets.scrub(text) == "*** *** *** ***"
+
+
+def test_safe_url_masks_values_equal_to_a_known_secret(registry):
+    secrets.register("known-secret+1")
+    assert secrets.safe_url("http://h/score?k=known-secret%2B1&v=2#known-secret+1") == "http://h/score?k=***&v=2#***"
+
+
+@pytest.mark.parametrize(
+    ("key", "what"),
+    [("a\nb-123456", "more than one line"), ("ab\u00e9-123456", "not ASCII"), ("ab\x07-123456", "control")],
+)
+def test_check_key_says_what_is_wrong_without_the_key(registry, key, what):
+    with pytest.raises(HarnessError, match=what) as caught:
+        secrets.check_key(key, "SCOREBENCH_KEY")
+    assert "123456" not in str(caught.value)
+
+
+def test_key_file_with_two_lines_or_binary(tmp_path, registry):
+    two = tmp_path / "two"
+    two.write_text("key-one-123456\nkey-two-123456\n")
+    two.chmod(0o600)
+    with pytest.raises(HarnessError, match="2 lines"):
+        read_key_file(two)
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00key-123456")
+    binary.chmod(0o600)
+    with pytest.raises(HarnessError, match="not ASCII"):
+        read_key_file(binary)
+    assert secrets.scrub("key-one-123456 key-two-123456") == "*** ***"
+
+
+def test_scrubbing_stream(registry, capsys):
+    secrets.register("stream-secret-1")
+    stream = secrets.ScrubbingStream(sys.stdout)
+    stream.write("a stream-secret-1 b\n")
+    stream.reveal("export K=stream-secret-1\n")
+    assert capsys.readouterr().out == "a *** b\nexport K=stream-secret-1\n"

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import register_basic, register_header, register_url
 from scorebench.loadtests.ab import report
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.options import AbOptions, AbUsageError, parse
@@ -32,7 +33,8 @@ scorebench ab: ab 2.3's options and report, with these deliberate differences:
     'Total body sent' is larger than ab's by that header.
 Extra options:
     --run-dir DIR   Stream one sample per request to DIR/samples.csv (scorebench format)
-    --payloads PATH Rotate over the bodies of a payload file or folder (instead of -p)
+    --payloads PATH POST the bodies of a payload file or folder in turn (instead of -p);
+                    -T defaults to application/json
     --rate RPS      (alias -R) Open model: constant arrival rate; latency counts from
                     each request's intended start (coordinated omission corrected);
                     prints exact p50/p90/p99/p99.9/max after the report
@@ -51,6 +53,7 @@ def main(argv: list[str]) -> int:
     except AbUsageError as exc:
         print(f"scorebench ab: {exc}", file=sys.stderr)
         return 1
+    _register_secrets(opts)
     if opts.help:
         print(usage())
         return 0
@@ -66,6 +69,17 @@ def main(argv: list[str]) -> int:
     except HarnessError as exc:
         print(f"scorebench ab: {exc}", file=sys.stderr)
         return 1
+
+
+def _register_secrets(opts: AbOptions) -> None:
+    """Every secret ab was given (secret -H values, -C, -A, -P, URL credentials) is scrubbed from its output."""
+    for name, value in _headers(opts):
+        register_header(name, value)
+    for cookie in opts.cookies:
+        register_header("Cookie", cookie)
+    register_basic(opts.basic_auth)
+    register_basic(opts.proxy_auth)
+    register_url(opts.url)
 
 
 def _bodies(opts: AbOptions) -> list[tuple[str, bytes]]:
@@ -87,7 +101,7 @@ def _headers(opts: AbOptions) -> list[tuple[str, str]]:
 
 def _run(opts: AbOptions) -> int:
     target = build_target(
-        opts.url, method=opts.http_method, bodies=_bodies(opts), content_type=opts.content_type,
+        opts.url, method=opts.http_method, bodies=_bodies(opts), content_type=opts.body_type,
         headers=_headers(opts), keepalive=opts.keepalive, cookies=opts.cookies, basic_auth=opts.basic_auth,
         proxy=opts.proxy, proxy_auth=opts.proxy_auth, sni=not opts.no_sni,
     )  # fmt: skip
@@ -117,7 +131,7 @@ def _run(opts: AbOptions) -> int:
     if opts.verbosity >= 2:
         out.write(f"INFO: {opts.http_method} header == \n---\n{target.shown_request}\n---\n")
     out.flush()
-    writer = SampleWriter(opts.run_dir / "samples.csv") if opts.run_dir else None
+    writer = _writer(opts.run_dir)
     cfg = EngineConfig(
         target=target, concurrency=opts.concurrency, requests=opts.requests, duration_s=opts.time_limit_s,
         timeout_s=opts.timeout_s, keepalive=opts.keepalive, rate_rps=opts.rate_rps, ssl_context=ctx,
@@ -141,6 +155,16 @@ def _run(opts: AbOptions) -> int:
         out.write("..done\n")
     _print_results(opts, stats, engine)
     return 1 if interrupted else 0
+
+
+def _writer(run_dir: Path | None) -> SampleWriter | None:
+    if run_dir is None:
+        return None
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return SampleWriter(run_dir / "samples.csv")
+    except OSError as exc:
+        raise HarnessError(f"--run-dir {run_dir}: cannot write there ({exc.strerror})") from None
 
 
 async def _drive(cfg: EngineConfig, stats: report.RunStats) -> tuple[Engine, bool]:

@@ -38,7 +38,8 @@ class AbOptions:
     bind_address: str | None = None
     post_file: str | None = None
     put_file: str | None = None
-    content_type: str = "text/plain"
+    content_type: str | None = None
+    """-T; None: ab's text/plain, or application/json with --payloads (scoring bodies are JSON)."""
     verbosity: int = 0
     variable_length: bool = False
     receive_errors_ok: bool = False
@@ -75,7 +76,11 @@ class AbOptions:
             return self.method
         if self.head:
             return "HEAD"
-        return "POST" if self.post_file else "PUT" if self.put_file else "GET"
+        return "POST" if (self.post_file or self.payloads) else "PUT" if self.put_file else "GET"
+
+    @property
+    def body_type(self) -> str:
+        return self.content_type or ("application/json" if self.payloads else "text/plain")
 
     @property
     def sends_body(self) -> bool:
@@ -263,8 +268,29 @@ def _check(opts: AbOptions) -> None:
         raise AbUsageError("Cannot mix HEAD with POST/PUT (-i with -p/-u/--payloads)", usage=True)
     for header in opts.headers:
         if ":" not in header:
-            raise AbUsageError(f"-H {header.split()[0] if header.split() else header!r}: a header needs 'Name: value'")
+            raise AbUsageError("-H: a header needs 'Name: value' (value not shown)")
+        name = header.partition(":")[0].strip()
+        if not all(0x20 <= ord(char) < 0x7F or char == "\t" for char in header):
+            raise AbUsageError(f"-H {_shown_name(name)}: the header holds a character that is not printable ASCII")
+    for flag, values in (("-C", opts.cookies), ("-A", [opts.basic_auth or ""]), ("-P", [opts.proxy_auth or ""])):
+        if any(not all(0x20 <= ord(char) < 0x7F for char in value) for value in values):
+            raise AbUsageError(f"{flag}: the value holds a character that is not printable ASCII (value not shown)")
     if opts.client_cert and not Path(opts.client_cert).is_file():
         raise AbUsageError(f"-E {opts.client_cert}: client certificate file not found")
     if opts.proxy and urlsplit(opts.url).scheme == "https":
         raise AbUsageError("-X with an https URL: proxy CONNECT tunnels are not supported")
+    if opts.run_dir is not None:
+        _check_run_dir(opts.run_dir)
+
+
+def _shown_name(name: str) -> str:
+    printable = name.isascii() and name.isprintable() and 0 < len(name) <= 60
+    return repr(name) if printable else "(a header)"
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    """--run-dir must be new or empty: appending to an old run's samples would mix two runs."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise AbUsageError(f"--run-dir {run_dir}: exists and is not a directory")
+    if run_dir.is_dir() and any(run_dir.iterdir()):
+        raise AbUsageError(f"--run-dir {run_dir}: not empty (it holds another run); give a new or empty directory")

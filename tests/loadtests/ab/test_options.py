@@ -11,7 +11,7 @@ from scorebench.loadtests.ab.options import MAX_REQUESTS, AbUsageError, parse
 
 def test_defaults_like_ab() -> None:
     opts = parse(["http://127.0.0.1:1/score"])
-    assert (opts.requests, opts.concurrency, opts.timeout_s, opts.content_type) == (1, 1, 30.0, "text/plain")
+    assert (opts.requests, opts.concurrency, opts.timeout_s, opts.body_type) == (1, 1, 30.0, "text/plain")
     assert opts.http_method == "GET"
     assert not opts.keepalive
 
