@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alt-config": ("scorebench.commands.altconfig", "write Azure Load Testing failure criteria from the SLOs"),
     "payloads": ("scorebench.commands.payloads", "generate a payload set (.jsonl) from a CSV of model inputs"),
     "trend": ("scorebench.commands.trend", "a label's runs over time, one page; fails when the newest drifted"),
+    "compare": ("scorebench.commands.compare", "the candidate against the current deployment, same load at once"),
     "endpoint": ("scorebench.commands.endpoint", "find an Azure ML service: show, keys, logs, enable-insights"),
     "capacity": ("scorebench.commands.capacity", "the highest offered rate that holds the SLOs (open-model steps)"),
 }

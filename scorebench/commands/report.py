@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from scorebench.reports.build import write_report
     from scorebench.reports.publish import publish_verdict
 
+    if _is_compare(args.run_dir):
+        return _report_compare(args)
     thresholds = config.configured_thresholds(args.threshold)
     if args.threshold and not args.baseline:
         raise HarnessError(
@@ -67,6 +69,38 @@ def run(args: argparse.Namespace) -> int:
         baselines_dir=args.baselines_dir,
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
+    )
+    print(f"summary: {outcome.summary_path}")
+    print(f"report: {outcome.report_path}")
+    publish_verdict(Path(args.run_dir), args.junit, config.step_summary())
+    for line in outcome.verdict_lines:  # the verdict is the last line, and names the exit code
+        print(line)
+    return outcome.exit_code
+
+
+def _is_compare(run_dir: Path) -> bool:
+    """A `scorebench compare` run directory (docs/compare.md): run.json kind "compare"."""
+    from scorebench.core.rundir import read_run_json
+
+    return Path(run_dir).is_dir() and read_run_json(Path(run_dir)).get("kind") == "compare"
+
+
+def _report_compare(args: argparse.Namespace) -> int:
+    """Re-judge a compare run: its recorded limits and --min-agreement unless --threshold / --slo give others."""
+    from scorebench import config
+    from scorebench.core.rundir import read_run_json
+    from scorebench.reports.comparereport import write_compare
+    from scorebench.reports.publish import publish_verdict
+
+    if args.baseline:
+        raise HarnessError(f"{args.run_dir} is a compare run: its reference is the current side, not --baseline")
+    info = read_run_json(Path(args.run_dir))
+    outcome = write_compare(
+        args.run_dir,
+        thresholds=args.threshold or info.get("thresholds") or None,
+        min_agreement=info.get("min_agreement"),
+        timeout_s=args.timeout_s,
+        slos=config.configured_slos(args.slo) or info.get("slos") or None,
     )
     print(f"summary: {outcome.summary_path}")
     print(f"report: {outcome.report_path}")

@@ -45,6 +45,7 @@ KNOBS = (
     ("--response-bytes", "response_bytes", int, "pad every answer to at least this many bytes"),
     ("--workers", "workers", int, "gunicorn workers (the inference server's WORKER_COUNT)"),
     ("--scoring-timeout-ms", "scoring_timeout_ms", int, "the server's SCORING_TIMEOUT_MS (AKS default 60000)"),
+    ("--model-seed", "model_seed", int, "train the model on rows drawn with this seed (a retrained candidate)"),
 )
 
 

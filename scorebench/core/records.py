@@ -52,6 +52,8 @@ SAMPLES_GLOB = "samples*.csv"
 """Samples may be split in parts (one per Locust worker: samples-<worker>.csv); read them all."""
 TELEMETRY_FILE = "telemetry.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
+ANSWERS_FILE = "answers.csv"
+"""`scorebench compare`: the distinct answers each target gave to each payload (records.Answer)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -103,6 +105,19 @@ class ExceptionRow:
     type: str
     message: str
     item_count: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """One distinct decoded answer a target gave to a payload (`scorebench compare`'s answers.csv)."""
+
+    target: str
+    """Which side answered: current or candidate."""
+    payload_id: str
+    answer_digest: str
+    """The digest of the decoded answer (equal answers, however formatted, share it)."""
+    answer: str
+    """The decoded answer as compact JSON, cut short and redacted: for people, not for comparing."""
 
 
 R = TypeVar("R")

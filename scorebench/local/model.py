@@ -7,11 +7,14 @@ follows a hand-written logit (long calls, a past success and low euribor raise t
 classifier learns something real and answers "yes" for about one record in nine.
 
 Rule: deterministic (seeded generator, seeded estimator); the trained pipeline is cached as
-`model.joblib` keyed by MODEL_VERSION, so a second start loads instead of training.
+`model.joblib` keyed by MODEL_VERSION (and by the seed when it is not the default: another seed
+draws other training rows, so the same model family answers a few records differently — the
+stand-in's "retrained candidate", `scorebench serve --model-seed N`), so a second start loads.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +99,15 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def train() -> Any:
-    """Fit the pipeline (one-hot categories + scaled numbers → logistic regression)."""
+def train(seed: int = SEED) -> Any:
+    """Fit the pipeline (one-hot categories + scaled numbers → logistic regression) on rows drawn with seed."""
     import pandas as pd
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    records, labels = generate_records(TRAIN_ROWS)
+    records, labels = generate_records(TRAIN_ROWS, seed)
     numeric = [name for name in FIELDS if name not in CATEGORIES]
     features = ColumnTransformer(
         [
@@ -117,14 +120,19 @@ def train() -> Any:
     return pipeline
 
 
-def ensure_model(model_dir: Path) -> Path:
-    """The cached model file in model_dir, training and saving it first if it is missing."""
+def model_path(model_dir: Path, seed: int = SEED) -> Path:
+    """Where the model trained with seed is cached: model_dir/MODEL_FILE, or model_dir/seed-N/MODEL_FILE."""
+    return model_dir / MODEL_FILE if seed == SEED else model_dir / f"seed-{seed}" / MODEL_FILE
+
+
+def ensure_model(model_dir: Path, seed: int = SEED) -> Path:
+    """The cached model file trained with seed, training and saving it first if it is missing."""
     import joblib
 
-    path = model_dir / MODEL_FILE
+    path = model_path(model_dir, seed)
     if not path.exists():
-        model_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        joblib.dump(train(), tmp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two stand-ins may train at once
+        joblib.dump(train(seed), tmp)
         tmp.replace(path)
     return path

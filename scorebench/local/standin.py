@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from scorebench.core.errors import HarnessError
+from scorebench.local.model import SEED as MODEL_SEED
 from scorebench.local.model import ensure_model
 from scorebench.local.sink import Sink
 
@@ -69,6 +70,7 @@ class StandIn:
         workers: int = 1,
         scoring_timeout_ms: int = 60000,
         model_dir: Path | None = None,
+        model_seed: int = MODEL_SEED,
         score_style: str = "automl",
         model_error_rate: float = 0.0,
     ) -> None:
@@ -82,6 +84,8 @@ class StandIn:
         self.port = port
         self.workers = workers
         self.model_dir = model_dir or default_model_dir()
+        self.model_seed = model_seed
+        """The seed the model's training rows are drawn with (another seed: a retrained candidate)."""
         self.knobs: dict[str, float | int | str] = {
             "LATENCY_MS": latency_ms,
             "ERROR_RATE": error_rate,
@@ -122,12 +126,12 @@ class StandIn:
         """Start the sink and the server; return once `GET /` answers (HarnessError if it never does)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sink = Sink(self.data_dir, host=self.host).start()
-        ensure_model(self.model_dir)
+        model_file = ensure_model(self.model_dir, self.model_seed)
         self.port = self.port or free_port(self.host)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "scorebench.local.server", self.host, str(self.port), str(self.workers),
-                 str(ENTRY_SCRIPT), str(self.model_dir)],
+                 str(ENTRY_SCRIPT), str(model_file.parent)],
                 env=self._environment(),
                 stdout=log,
                 stderr=subprocess.STDOUT,

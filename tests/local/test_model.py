@@ -23,3 +23,10 @@ def test_model_scores_the_real_data_set(bank_csv: Path) -> None:
     predicted = train().predict(real[list(FIELDS)])
     assert set(predicted) <= {"yes", "no"}
     assert (predicted == real["y"]).mean() > 0.8  # trained on generated rows only, still useful on real ones
+
+
+def test_another_seed_is_cached_apart(tmp_path: Path) -> None:
+    from scorebench.local.model import MODEL_FILE, SEED, model_path
+
+    assert model_path(tmp_path) == model_path(tmp_path, SEED) == tmp_path / MODEL_FILE
+    assert model_path(tmp_path, 7) == tmp_path / "seed-7" / MODEL_FILE

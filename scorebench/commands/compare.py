@@ -1,0 +1,243 @@
+"""`scorebench compare`: flags → validated CompareSettings → scorebench/orchestrate_compare.py.
+
+Targets: `--current` and `--candidate` each name a scoring URL, a deployment (with `--endpoint-name E`
+for an Azure ML managed online endpoint, or `--endpoint URL` for any endpoint routing on the
+`azureml-model-deployment` header), or an Azure ML v1 service name. Keys: the current's from
+SCOREBENCH_KEY or --key-file, the candidate's from SCOREBENCH_CANDIDATE_KEY or --candidate-key-file
+(two deployments of one endpoint share its key), or from the Azure ML service. Rules: every bad
+value is one HarnessError line before the first request; the key is never a flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from scorebench import config
+from scorebench.core.errors import HarnessError
+from scorebench.core.secrets import read_key_file, resolve_key
+from scorebench.core.units import parse_duration_s
+from scorebench.orchestrate_compare import CompareSettings, TargetSpec, execute_compare
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.preflight import check_url
+from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit, parse_share
+
+CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"
+TARGET_FLAGS = ("endpoint", "endpoint_name")
+"""Taken from the command line only: the settings `run` reads from SCOREBENCH_* name one target."""
+# (flags, dest, type, help) — defaults None: scorebench/config.py fills the settings `run` shares.
+FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
+    (("--current",), "current", str, "the deployment serving today: URL, deployment name or v1 service name"),
+    (("--candidate",), "candidate", str, "the deployment to promote: URL, deployment name or v1 service name"),
+    (("--endpoint-name",), "endpoint_name", str, "managed online endpoint; --current/--candidate name its deployments"),
+    (("--endpoint",), "endpoint", str, "one scoring URL routing --current/--candidate by azureml-model-deployment"),
+    (("--workspace-config",), "workspace_config", str, "Azure ML workspace config.json (service names)"),
+    (("--engine",), "engine", str, "load engine: ab (default)"),
+    (("--duration",), "duration", str, "how long to load both, e.g. 60s, 5m (default 60s)"),
+    (("--requests",), "requests", int, "each side gets N requests (with --duration: whichever first)"),
+    (("--concurrency",), "concurrency", int, "requests in flight per side, closed model (default 1)"),
+    (("--rate",), "rate", float, "open model: arrivals per second, each sent to both sides"),
+    (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
+    (("--timeout-s",), "timeout_s", float, "the scoring timeout the candidate is judged against (default 60)"),
+    (("--threshold",), "threshold", str, "candidate vs current limit, replacing that metric's default "
+     f"({', '.join(DEFAULT_LIMITS)}; repeatable; METRIC:off drops it)".replace("%", "%%")),
+    (("--slo",), "slo", str, "an absolute objective for the candidate, e.g. p95<300ms (repeatable; as run)"),
+    (("--min-agreement",), "min_agreement", str, "fail when fewer payloads than this (e.g. 99%%) get the same answer"),
+    (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights: the current's (and candidate's) telemetry"),
+    (("--candidate-telemetry",), "candidate_telemetry", str, "the candidate's telemetry when not the same source"),
+    (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
+    (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "how long to wait for telemetry to arrive (default 30s)"),
+    (("--junit",), "junit", str, "also write the checks as JUnit XML to this file"),
+    (("--expect-schema",), "expect_schema", str, "JSON Schema FILE a 2xx answer must match to count as ok (as run)"),
+    (("--out",), "out", str, "folder for run directories (default runs)"),
+    (("--label",), "label", str, "label in the run directory name (default compare)"),
+    (("--key-file",), "key_file", str, "file holding the current's key (else SCOREBENCH_KEY)"),
+    (("--candidate-key-file",), "candidate_key_file", str, f"the candidate's key file (else {CANDIDATE_KEY_ENV})"),
+)  # fmt: skip
+SWITCHES = (
+    ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
+    ("--no-progress", "no_progress", "no progress line while the load runs"),
+    ("--no-answer-check", "no_answer_check", "count any decodable 2xx answer that is not a caught error as ok"),
+)
+
+
+class _RefuseKey(argparse.Action):
+    """`--key VALUE` is refused without echoing VALUE: a key on the command line stays in shell history."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option: str | None = None) -> None:
+        raise HarnessError(
+            f"compare: {option} is refused: a key is never a flag (shell history keeps it); use SCOREBENCH_KEY /"
+            f" --key-file for the current, {CANDIDATE_KEY_ENV} / --candidate-key-file for the candidate"
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.allow_abbrev = False
+    parser.add_argument("--key", "--api-key", "--candidate-key", action=_RefuseKey, help=argparse.SUPPRESS)
+    for flags, dest, kind, text in FLAGS:
+        action = "append" if dest in ("threshold", "slo") else "store"
+        parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)
+    for flag, dest, text in SWITCHES:
+        parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
+
+
+def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    explicit = {name for name, value in vars(args).items() if value is not None}
+    args.label = args.label or os.environ.get("SCOREBENCH_LABEL") or "compare"
+    targets = {name: getattr(args, name) for name in TARGET_FLAGS}
+    config.resolve(args)
+    for name, value in targets.items():  # `run`'s SCOREBENCH_ENDPOINT must not turn names into deployments
+        setattr(args, name, value)
+    return execute_compare(settings_from(args, explicit))
+
+
+def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettings:
+    """Validate resolved args into CompareSettings (HarnessError on the first bad value)."""
+    if args.engine != "ab":
+        raise HarnessError(f"--engine {args.engine}: compare drives both targets from one ab-compatible loop (use ab)")
+    _check_numbers(args)
+    for text in args.threshold or []:
+        if text.partition(":")[2].strip().lower() != "off":
+            parse_limit(text)
+    current, candidate = _targets(args)
+    payloads = load_payloads(Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS)
+    return CompareSettings(
+        current=current,
+        candidate=candidate,
+        payloads=payloads,
+        payloads_path=str(args.payloads or DEFAULT_PAYLOADS),
+        plan_fields=_plan_fields(args, explicit),
+        out_dir=Path(args.out),
+        label=args.label,
+        thresholds=list(args.threshold or []),
+        slos=config.configured_slos(args.slo),
+        min_agreement=parse_share(args.min_agreement) if args.min_agreement else None,
+        probe_options=_probe_options(args),
+        insecure=bool(args.insecure),
+        progress=not args.no_progress,
+        junit=Path(args.junit) if args.junit else None,
+        answer_check=_answer_check(args),
+        timeout_explicit="timeout_s" in explicit,
+    )
+
+
+def _answer_check(args: argparse.Namespace) -> dict[str, Any]:
+    """--expect-schema FILE and --no-answer-check, read as `run` reads them (scorebench/commands/run.py)."""
+    if args.no_answer_check:
+        return {"enabled": False}
+    if not args.expect_schema:
+        return {}
+    import jsonschema
+
+    path = Path(args.expect_schema)
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except OSError as exc:
+        raise HarnessError(f"--expect-schema {path}: cannot be read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise HarnessError(f"--expect-schema {path}: not JSON ({exc})") from None
+    except jsonschema.SchemaError as exc:
+        raise HarnessError(f"--expect-schema {path}: not a JSON Schema ({exc.message})") from None
+    return {"schema": schema}
+
+
+def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:
+    if not args.current or not args.candidate:
+        raise HarnessError("compare needs --current and --candidate (URLs, deployments or v1 service names)")
+    if args.endpoint_name and args.endpoint:
+        raise HarnessError("--endpoint-name and --endpoint name two endpoints: give one")
+    if args.endpoint:
+        check_url(args.endpoint)
+    current_key = resolve_key(args.key_file)
+    candidate_key = read_key_file(Path(args.candidate_key_file)) if args.candidate_key_file else None
+    candidate_key = candidate_key or os.environ.get(CANDIDATE_KEY_ENV, "").strip() or None
+    current = _target("current", args.current, args, current_key)
+    shared = bool(args.endpoint_name or args.endpoint) and not _is_url(args.candidate)
+    candidate = _target("candidate", args.candidate, args, candidate_key or (current_key if shared else None))
+    current_telemetry = _telemetry(args.telemetry, "--telemetry", args)
+    candidate_telemetry = _telemetry(args.candidate_telemetry, "--candidate-telemetry", args) or current_telemetry
+    current = _with(current, telemetry=current_telemetry)
+    candidate = _with(candidate, telemetry=candidate_telemetry)
+    if current.describe() == candidate.describe():
+        raise HarnessError(f"--current and --candidate are the same target ({current.describe()})")
+    return current, candidate
+
+
+def _target(side: str, text: str, args: argparse.Namespace, key: str | None) -> TargetSpec:
+    if _is_url(text):
+        check_url(text)
+        return TargetSpec(side, url=text, key=key)
+    if args.endpoint:
+        return TargetSpec(side, url=args.endpoint, key=key, deployment=text)
+    if args.endpoint_name:
+        service = {"endpoint_name": args.endpoint_name, "deployment": text, "workspace_config": args.workspace_config}
+        return TargetSpec(side, key=key, deployment=text, service=service)
+    if "/" in text or ":" in text:
+        raise HarnessError(f"--{side} {text!r}: not an http(s) URL, a deployment or a service name")
+    return TargetSpec(side, key=key, service={"name": text, "workspace_config": args.workspace_config})
+
+
+def _with(target: TargetSpec, **changes: Any) -> TargetSpec:
+    return dataclasses.replace(target, **changes)
+
+
+def _is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _telemetry(spec: str | None, flag: str, args: argparse.Namespace) -> str | None:
+    if spec is None:
+        return "appinsights" if (args.workspace_id or args.app_insights_id) and flag == "--telemetry" else None
+    if not spec.startswith(("none", "appinsights", "local:")) or spec == "local:" or spec.startswith("none:"):
+        raise HarnessError(f"{flag}: {spec!r} is not none, local:DIR or appinsights")
+    if spec == "appinsights" and not (args.workspace_id or args.app_insights_id):
+        raise HarnessError(f"{flag} appinsights needs --workspace-id ID or --app-insights-id RESOURCE_ID")
+    return spec
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    for name, least in (("concurrency", 1), ("requests", 1)):
+        value = getattr(args, name)
+        if value is not None and value < least:
+            raise HarnessError(f"--{name}: must be at least {least}, got {value}")
+    for name in ("rate", "timeout_s"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise HarnessError(f"--{name.replace('_', '-')}: must be more than 0, got {value:g}")
+
+
+def _plan_fields(args: argparse.Namespace, explicit: set[str]) -> dict[str, Any]:
+    duration_s: float | None = parse_duration_s(str(args.duration), "--duration")
+    if args.requests is not None and "duration" not in explicit:
+        duration_s = None  # --requests alone: each side gets exactly N
+    if duration_s is not None and duration_s <= 0:
+        raise HarnessError(f"--duration: must be more than 0, got {args.duration!r}")
+    return {
+        "duration_s": duration_s,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "rate_rps": args.rate,
+        "timeout_s": float(args.timeout_s),
+    }
+
+
+def _probe_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"wait_s": parse_duration_s(str(args.telemetry_wait), "--telemetry-wait")}
+    if args.workspace_id:
+        options["workspace_id"] = args.workspace_id
+    if args.app_insights_id:
+        options["resource_id"] = args.app_insights_id
+    return options
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

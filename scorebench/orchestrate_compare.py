@@ -1,0 +1,286 @@
+"""`scorebench compare` end to end: targets → preflight both → run dir → paired load → probe each → judge.
+
+`execute_compare(settings)` is the whole comparison; scorebench/commands/compare.py builds the
+settings. The run directory (docs/compare.md):
+
+    runs/<stamp>-compare/
+      run.json        kind "compare": both targets (no keys), the load profile, the payload set
+      current/        a run directory of its own: run.json, samples.csv, telemetry.csv, swagger.json
+      candidate/      the same for the candidate (`scorebench report RUN/candidate` works on it)
+      answers.csv     the distinct decoded answers of each side to each payload (cut, redacted)
+      summary.json, summary.md, report.html
+
+Rules: both targets pass preflight before anything is written; the load is one paired loop
+(scorebench/loadtests/pair.py); each side's telemetry is probed into its own folder, filtered to
+its own client request ids when both share a telemetry source; an interrupted load is still
+probed and reported, then exits 130. Every message is scrubbed of both keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scorebench.config import step_summary
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
+from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
+from scorebench.core.runinfo import git_commit, load_profile, tool_versions
+from scorebench.core.secrets import redact, safe_url
+from scorebench.loadtests.pair import Side, run_pair
+from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.payloads.loader import Payload, payload_set_hash
+from scorebench.preflight import PreflightResult, answer_check, preflight
+from scorebench.probes.collect import probe_run
+from scorebench.progress import Progress
+from scorebench.reports.comparereport import write_compare
+from scorebench.reports.publish import publish_verdict
+
+DEPLOYMENT_HEADER = "azureml-model-deployment"
+SWAGGER_FILE = "swagger.json"
+KEY_HINTS = {"current": "SCOREBENCH_KEY or --key-file", "candidate": "SCOREBENCH_CANDIDATE_KEY or --candidate-key-file"}
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetSpec:
+    """One side as the flags name it: a URL, a deployment of an endpoint, or an Azure ML service."""
+
+    side: str
+    url: str | None = None
+    key: str | None = None
+    deployment: str | None = None
+    service: dict[str, Any] = dataclasses.field(default_factory=dict)
+    telemetry: str | None = None
+
+    def describe(self) -> str:
+        where = safe_url(self.url) if self.url else str(self.service.get("endpoint_name") or self.service.get("name"))
+        return f"{where} deployment {self.deployment}" if self.deployment else where
+
+
+@dataclasses.dataclass
+class CompareSettings:
+    """Everything a comparison needs, validated."""
+
+    current: TargetSpec
+    candidate: TargetSpec
+    payloads: list[Payload]
+    payloads_path: str
+    plan_fields: dict[str, Any]
+    out_dir: Path
+    label: str
+    thresholds: list[str]
+    slos: list[str]
+    min_agreement: float | None
+    probe_options: dict[str, Any]
+    insecure: bool
+    progress: bool
+    junit: Path | None = None
+    timeout_explicit: bool = False
+    answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolved:
+    """A side ready to load: URL, key, headers and what the service told about itself."""
+
+    spec: TargetSpec
+    url: str
+    key: str | None
+    headers: dict[str, str]
+    timeout_s: float | None = None
+    service_id: str | None = None
+    swagger_uri: str | None = None
+
+
+def execute_compare(settings: CompareSettings) -> int:
+    """Compare; print the run directory, the report path and the check lines, the verdict last
+    (it names the exit code); append summary.md to $GITHUB_STEP_SUMMARY as `run` does."""
+    keys: list[str | None] = [settings.current.key, settings.candidate.key]
+    try:
+        return _execute(settings, keys)
+    except HarnessError as exc:
+        raise HarnessError(redact(str(exc), *keys)) from None
+
+
+def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
+    sides = [_resolve(settings.current), _resolve(settings.candidate)]
+    keys += [side.key for side in sides]
+    plan = _plan(settings, sides)
+    checked = [_preflight(side, settings, plan) for side in sides]
+    run_dir = _start_run_dir(settings, sides, plan, checked)
+    print(f"run directory: {run_dir}", flush=True)
+    shape = answer_check(settings.answer_check, checked[0], warn=lambda text: _warn("current", text))
+    result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
+    _finish(run_dir, sides, result)
+    for side in sides:
+        _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
+    outcome = write_compare(
+        run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
+        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
+    )  # fmt: skip
+    print(f"run directory: {run_dir}")
+    print(f"report: {outcome.report_path}", flush=True)
+    publish_verdict(run_dir, None, step_summary())
+    for line in outcome.verdict_lines:  # the last one names the exit code
+        print(line)
+    if interrupted:
+        print("compare: partial (interrupted); exit 130", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return int(outcome.exit_code) if outcome.exit_code in EXIT_CODES else EXIT_HARNESS
+
+
+def _resolve(spec: TargetSpec) -> Resolved:
+    headers = {DEPLOYMENT_HEADER: spec.deployment} if spec.deployment else {}
+    if spec.url:
+        return Resolved(spec, spec.url, spec.key, headers)
+    from scorebench.azureml.service import resolve_service  # Azure SDKs: imported only for a service target
+
+    found = resolve_service(**spec.service)
+    headers = {**dict(getattr(found, "headers", None) or {}), **headers}
+    key = spec.key or getattr(found, "key", None)
+    return Resolved(spec, found.scoring_uri, key, headers, found.timeout_s, found.service_id, found.swagger_uri)
+
+
+def _plan(settings: CompareSettings, sides: list[Resolved]) -> LoadPlan:
+    fields = dict(settings.plan_fields)
+    told = [side.timeout_s for side in sides if side.timeout_s]
+    if told and not settings.timeout_explicit:
+        fields["timeout_s"] = float(min(told))  # the stricter service's own timeout judges both
+    return LoadPlan(url="", payloads=settings.payloads, insecure=settings.insecure, **fields)
+
+
+def _preflight(side: Resolved, settings: CompareSettings, plan: LoadPlan) -> PreflightResult:
+    try:
+        checked = preflight(
+            side.url, settings.payloads, key=side.key, headers=side.headers, timeout_s=plan.timeout_s,
+            insecure=settings.insecure, swagger_location=side.swagger_uri,
+            warn=lambda text: _warn(side.spec.side, text),
+        )  # fmt: skip
+    except HarnessError as exc:
+        text = str(exc).replace("SCOREBENCH_KEY or --key-file", KEY_HINTS[side.spec.side])
+        text = text.replace("SCOREBENCH_KEY / --key-file", KEY_HINTS[side.spec.side])
+        raise HarnessError(f"{side.spec.side} ({side.spec.describe()}): {text}") from None
+    warmup = f"warm-up HTTP {checked.warmup_status} in {checked.warmup_latency_ms or 0:,.0f} ms"
+    print(f"preflight {side.spec.side}: health HTTP {checked.health_status}, {warmup}", file=sys.stderr, flush=True)
+    return checked
+
+
+def _warn(side: str, text: str) -> None:
+    print(f"scorebench: warning: {side}: {text}", file=sys.stderr)
+
+
+def _start_run_dir(
+    settings: CompareSettings, sides: list[Resolved], plan: LoadPlan, checked: list[PreflightResult]
+) -> Path:
+    started = datetime.now(UTC)
+    run_dir = create_run_dir(settings.out_dir, started, settings.label)
+    common = {
+        "engine": "ab",
+        "load_profile": load_profile(plan, "ab"),
+        "timeout_s": plan.timeout_s,
+        "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
+        "payload_set_hash": payload_set_hash(settings.payloads),
+        "tool_versions": tool_versions(),
+        "git_commit": git_commit(),
+        "started_at": utc_iso(started),
+        "ended_at": None,
+        "partial": False,
+        "partial_reason": None,
+    }
+    for side, found in zip(sides, checked, strict=True):
+        side_dir = run_dir / side.spec.side
+        side_dir.mkdir()
+        if found.swagger_text is not None:
+            (side_dir / SWAGGER_FILE).write_text(redact(found.swagger_text, side.key), encoding="utf-8")
+        write_run_json(side_dir, {**common, **_side_info(settings, side, found)})
+    pairing = "one arrival schedule, sides alternating" if plan.rate_rps else "same payload sequence, same start"
+    targets = {side.spec.side: side.spec.describe() for side in sides}
+    write_run_json(run_dir, {**common, "kind": "compare", "label": settings.label, "targets": targets,
+                             "pairing": pairing, "thresholds": settings.thresholds, "slos": settings.slos,
+                             "min_agreement": settings.min_agreement})  # fmt: skip
+    return run_dir
+
+
+def _side_info(settings: CompareSettings, side: Resolved, found: PreflightResult) -> dict[str, Any]:
+    return {
+        "label": f"{settings.label}-{side.spec.side}",
+        "compare_side": side.spec.side,
+        "endpoint": safe_url(side.url),
+        "headers": sorted(side.headers),
+        "service": {k: v for k, v in {"service_id": side.service_id, "deployment": side.spec.deployment}.items() if v},
+        "telemetry": side.spec.telemetry or "none",
+        "workspace_id": settings.probe_options.get("workspace_id"),
+        "app_insights_id": settings.probe_options.get("resource_id"),
+        "preflight": {
+            "health_status": found.health_status,
+            "swagger": SWAGGER_FILE if found.swagger_text is not None else None,
+            "payloads_checked": found.payloads_checked,
+            "warmup_status": found.warmup_status,
+            "warmup_latency_ms": found.warmup_latency_ms,
+            "warmup_request_id": found.warmup_request_id,
+            "warnings": found.warnings,
+        },
+    }
+
+
+def _load(
+    plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool, shape: dict[str, Any]
+) -> tuple[dict[str, LoadResult], bool]:
+    """The paired load; both sides' answers are held to the current's answer check: a candidate that
+    answers in another shape is not a drop-in, and its answers count as bad_response."""
+    pair = [Side(s.spec.side, s.url, run_dir / s.spec.side, s.key, s.headers, shape) for s in sides]
+    try:
+        with Progress(run_dir / "candidate", enabled=show):
+            result = run_pair(plan, pair)
+    except KeyboardInterrupt:
+        now = utc_iso(datetime.now(UTC))
+        cut = LoadResult(0, now, now, partial=True, reason="interrupted by SIGINT", interrupted=True)
+        return dict.fromkeys((s.name for s in pair), cut), True
+    _write_answers(run_dir, result.answers)
+    stopped = [r for r in result.sides.values() if r.interrupted]
+    if stopped:
+        print(f"load stopped early ({stopped[0].reason}): probing and reporting what was taken", file=sys.stderr)
+    return result.sides, bool(stopped)
+
+
+def _write_answers(run_dir: Path, answers: list[Answer]) -> None:
+    write_csv(run_dir / ANSWERS_FILE, answers, Answer)
+
+
+def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]) -> None:
+    ended = utc_iso(datetime.now(UTC))
+    first = next(iter(results.values()))
+    for side in sides:
+        result = results[side.spec.side]
+        update_run_json(
+            run_dir / side.spec.side, ended_at=ended, load_started_at=result.started_at,
+            load_ended_at=result.ended_at, requests=result.requests, partial=result.partial,
+            partial_reason=result.reason if result.partial else None, engine_info=dict(result.engine_info),
+        )  # fmt: skip
+    requests = {name: r.requests for name, r in results.items()}
+    update_run_json(run_dir, ended_at=ended, requests=requests, partial=first.partial, partial_reason=first.reason)
+
+
+def _shared_telemetry(sides: list[Resolved]) -> bool:
+    specs = {side.spec.telemetry for side in sides}
+    return len(specs) == 1 and None not in specs and "none" not in specs
+
+
+def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared: bool, keys: list[str | None]) -> None:
+    """Fetch one side's telemetry into its folder (only its own request ids when the source is shared)."""
+    spec = side.spec.telemetry
+    if not spec or spec == "none":
+        return
+    try:
+        entry = probe_run(side_dir, spec, required=False, filter_ids=shared, **settings.probe_options)
+        error = entry.get("error")
+    except HarnessError as exc:
+        error = str(exc)
+        update_run_json(side_dir, probe={"source": spec, "error": error, "rows": 0})
+    if error:
+        line = redact(str(error), *keys).replace("\n", " ")
+        print(f"scorebench: warning: {side.spec.side} telemetry unavailable: {line}", file=sys.stderr)

@@ -1,0 +1,176 @@
+"""reports/comparereport.py: a compare run directory → summary.json, summary.md, JUnit XML and report.html.
+
+    RUN/run.json (kind "compare")   RUN/current/…  RUN/candidate/…  (each a run directory of its own)
+    RUN/answers.csv                 the distinct answers of each side to each payload
+
+`build_compare` reads them and returns a `CompareBuild` (nothing written); `write_compare` is the
+one call for the command line: it writes summary.json, summary.md and report.html into RUN (and
+JUnit XML where asked) and returns the Outcome. Rules: the clock is read once (`generated_at`);
+the candidate alone is held to the timeout (as `run` would hold it); charts are bounded
+(percentile curves, at most MAX_POINTS buckets per series).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scorebench.core.errors import HarnessError
+from scorebench.core.records import ANSWERS_FILE, Answer, read_csv, utc_iso
+from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
+from scorebench.reports import checks, compare, frames, publish, slo, stats
+from scorebench.reports.build import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
+from scorebench.reports.charts import MAX_POINTS
+from scorebench.reports.html import _chart_js, _environment
+
+SIDES = ("current", "candidate")
+SUMMARY_MD = "summary.md"
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareBuild:
+    """Everything built from one compare run directory, nothing written yet."""
+
+    document: dict[str, Any]
+    """summary.json: both sides' summaries, the agreement, the checks and the verdict."""
+    checks: list[checks.Check]
+    status: str
+    exit_code: int
+    html: str
+    markdown: str
+
+    @property
+    def verdict_lines(self) -> list[str]:
+        return [c.line for c in self.checks] + [f"verdict: {self.status} (exit {self.exit_code})"]
+
+
+def build_compare(
+    run_dir: Path,
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = None,
+    timeout_s: float | None = None,
+    generated_at: str | None = None,
+    slos: list[str] | None = None,
+) -> CompareBuild:
+    """Judge the candidate against the current from a compare run directory.
+
+    The candidate alone is held to the timeout and the SLOs (as `run` holds a run); the relative
+    limits compare it with the current; the agreement is a check only with min_agreement.
+    """
+    limits = compare.resolve_limits(thresholds)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    info = read_run_json(run_dir)
+    if info.get("kind") != "compare":
+        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
+    timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    sides = {name: _side(run_dir / name, timeout) for name in SIDES}
+    answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
+    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
+    found = compare.agreement(answers, payload_ids)
+    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
+    checked = _candidate_checks(*sides["candidate"], slo_list)
+    checked += compare.relative_checks(current, candidate, limits)
+    if min_agreement is not None:
+        checked.append(compare.agreement_check(found, min_agreement))
+    status, exit_code = verdict_of(info, checked)
+    summaries = {name: sides[name][1].to_dict() for name in SIDES}
+    document = {
+        "kind": "compare",
+        "sides": summaries,
+        "agreement": found.to_dict(),
+        "checks": [dataclasses.asdict(c) for c in checked],
+        "verdict": {"status": status, "exit_code": exit_code},
+    }
+    data = {
+        "info": info,
+        "document": document,
+        "deltas": compare.delta_rows(summaries["current"], summaries["candidate"], checked),
+        "charts": chart_data({name: sides[name][0] for name in SIDES}),
+        "generated_at": generated_at or utc_iso(datetime.now(UTC)),
+        "run_name": run_dir.name,
+    }
+    html = _environment().get_template("compare.html.j2").render(**data, chart_js=_chart_js())
+    return CompareBuild(document, checked, status, exit_code, html, render_markdown(info, document))
+
+
+def write_compare(
+    run_dir: Path | str,
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = None,
+    timeout_s: float | None = None,
+    junit: Path | str | None = None,
+    slos: list[str] | None = None,
+) -> Outcome:
+    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print."""
+    run_dir = Path(run_dir)
+    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos)
+    summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
+    summary_path.write_text(json.dumps(built.document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (run_dir / SUMMARY_MD).write_text(built.markdown, encoding="utf-8")
+    report_path.write_text(built.html, encoding="utf-8")
+    if junit is not None:
+        Path(junit).write_text(publish.render_junit(built.document, f"compare {run_dir.name}"), encoding="utf-8")
+    return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)
+
+
+def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary]:
+    samples = frames.read_samples_frame(side_dir)
+    if len(samples) == 0:
+        raise HarnessError(f"{side_dir}: no samples (samples*.csv missing or empty)")
+    telemetry = frames.read_telemetry_frame(side_dir)
+    telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(read_run_json(side_dir)))]
+    return samples, stats.summarize(samples, telemetry if len(telemetry) else None, timeout_s)
+
+
+def _candidate_checks(samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo]) -> list[checks.Check]:
+    """The timeout and every SLO, judged on the candidate alone (named `candidate ...`)."""
+    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, slo_evidence(samples, summary), summary.ok)]
+    return [
+        dataclasses.replace(c, name=f"candidate {c.name}", line=c.line.replace(" ", " candidate ", 1)) for c in found
+    ]
+
+
+def chart_data(samples: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Plain lists per side: the latency CDF, and per-bucket p50/p95/p99 and requests from one origin."""
+    started = np.concatenate([frame["started_s"].to_numpy(dtype="float64") for frame in samples.values()])
+    latency = np.concatenate([frame["latency_ms"].to_numpy(dtype="float64") for frame in samples.values()])
+    origin = float(np.nanmin(started)) if len(started) else 0.0
+    end = float(np.nanmax(started + latency / 1000.0)) if len(started) else 0.0
+    bucket_s = max(1, math.ceil((end - origin) / MAX_POINTS))
+    return {
+        "bucket_s": bucket_s,
+        "sides": {
+            name: {
+                "curve": stats.percentile_curve(frame["latency_ms"].to_numpy(dtype="float64")),
+                "series": stats.time_series(frame, bucket_s, origin),
+            }
+            for name, frame in samples.items()
+        },
+    }
+
+
+def render_markdown(info: dict[str, Any], document: dict[str, Any]) -> str:
+    """summary.md: the verdict, each check's line, the agreement, in a few lines of Markdown."""
+    verdict = document["verdict"]
+    found = document["agreement"]
+    share = "n/a" if found["share"] is None else f"{found['share'] * 100:.2f}%"
+    lines = [
+        f"# scorebench compare: {verdict['status']} (exit {verdict['exit_code']})",
+        "",
+        f"- current: `{info.get('targets', {}).get('current', '')}`",
+        f"- candidate: `{info.get('targets', {}).get('candidate', '')}`",
+        f"- agreement: {share} of {found['compared']} payloads answered alike "
+        f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
+        "",
+        "| status | check |",
+        "| --- | --- |",
+        *(f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} |" for c in document["checks"]),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,119 @@
+"""`scorebench compare` end to end: the real CLI in a subprocess against real stand-ins.
+
+Done-when of the compare issue: twins → PASS with 100 % agreement (exit 0); a candidate twice as
+slow → FAIL naming the latency check (exit 1); a candidate trained on another seed → agreement
+below 100 % and equal to the share computed here by loading both models and predicting each payload.
+Loads are a few hundred requests at most; limits the noise of a shared machine cannot decide at
+that size are widened in the PASS case (the defaults need longer runs: docs/compare.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scorebench.local.model import FIELDS, generate_records
+from scorebench.local.standin import StandIn, default_model_dir
+from tests.conftest import cli_env, run_cli
+
+pytestmark = pytest.mark.slow
+KEYS = {"current": "current-key-abcdefghijkl", "candidate": "candidate-key-abcdefghijkl"}
+LATENCY_MS = 50.0
+RETRAINED_SEED = 7
+
+
+@pytest.fixture(scope="module")
+def standins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, StandIn]]:
+    """current, twin (same model and latency), slow (twice the latency), retrained (another seed)."""
+    knobs = {
+        "current": {"key": KEYS["current"], "latency_ms": LATENCY_MS},
+        "twin": {"key": KEYS["candidate"], "latency_ms": LATENCY_MS},
+        "slow": {"key": KEYS["candidate"], "latency_ms": 2 * LATENCY_MS},
+        "retrained": {"key": KEYS["candidate"], "latency_ms": LATENCY_MS, "model_seed": RETRAINED_SEED},
+    }
+    running: dict[str, StandIn] = {}
+    try:
+        for name, options in knobs.items():
+            running[name] = StandIn(data_dir=tmp_path_factory.mktemp(name), **options).start()  # type: ignore[arg-type]
+        yield running
+    finally:
+        for standin in running.values():
+            standin.stop()
+
+
+def compare(standins: dict[str, StandIn], candidate: str, out: Path, *extra: str) -> tuple[int, str, Path]:
+    env = cli_env(SCOREBENCH_KEY=KEYS["current"], SCOREBENCH_CANDIDATE_KEY=KEYS["candidate"])
+    done = run_cli(
+        "compare", "--current", standins["current"].score_url, "--candidate", standins[candidate].score_url,
+        "--telemetry", standins["current"].telemetry_spec, "--candidate-telemetry", standins[candidate].telemetry_spec,
+        "--telemetry-wait", "20s", "--no-progress", "--out", str(out), *extra, env=env, timeout=300,
+    )  # fmt: skip
+    assert KEYS["current"] not in done.stdout + done.stderr
+    assert KEYS["candidate"] not in done.stdout + done.stderr
+    run_dir = Path(next(line for line in done.stdout.splitlines() if line.startswith("run directory:")).split(": ")[1])
+    return done.returncode, done.stdout, run_dir
+
+
+def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    code, out, run_dir = compare(
+        standins, "twin", tmp_path, "--requests", "200", "--concurrency", "1", "--min-agreement", "100%",
+        "--threshold", "p95:+50%", "--threshold", "p99:off", "--threshold", "rps:-25%",
+        "--threshold", "error_rate:+3pp", "--threshold", "model_error_rate:+3pp", "--slo", "error_rate<5%",
+        "--junit", str(junit),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "PASS candidate p50:" in out
+    assert out.splitlines()[-3] == "verdict: PASS (exit 0)"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["agreement"]["share"] == 1.0
+    assert summary["verdict"] == {"status": "PASS", "exit_code": 0}
+    assert {side: summary["sides"][side]["count"] for side in ("current", "candidate")} == {
+        "current": 200, "candidate": 200,
+    }  # fmt: skip
+    for side in ("current", "candidate"):  # each side is a run directory of its own, with its telemetry
+        info = json.loads((run_dir / side / "run.json").read_text())
+        assert info["probe"]["missing_client_requests"] == 0
+    assert 'failures="0"' in junit.read_text()
+    assert (run_dir / "summary.md").read_text().startswith("# scorebench compare: PASS (exit 0)")
+    text = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
+    assert KEYS["current"] not in text
+    assert KEYS["candidate"] not in text
+
+
+def test_twice_as_slow_fails_naming_the_latency_check(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    code, out, _ = compare(standins, "slow", tmp_path, "--requests", "100", "--concurrency", "1")
+    assert code == 1, out
+    assert "FAIL candidate p50:" in out
+    assert "verdict: FAIL (exit 1)" in out
+
+
+def test_retrained_candidate_agreement_equals_direct_predictions(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    import joblib
+    import pandas as pd
+
+    from scorebench.local.model import ensure_model
+
+    records, _ = generate_records(200, seed=424242)
+    payloads = [records[i : i + 5] for i in range(0, len(records), 5)]
+    path = tmp_path / "payloads.jsonl"
+    path.write_text("".join(json.dumps({"data": batch}) + "\n" for batch in payloads))
+    models = [joblib.load(ensure_model(default_model_dir(), seed)) for seed in (20141, RETRAINED_SEED)]
+    answers = [[m.predict(pd.DataFrame(batch, columns=list(FIELDS))).tolist() for m in models] for batch in payloads]
+    differing = {f"payloads.jsonl:{n}" for n, (a, b) in enumerate(answers, start=1) if a != b}
+    expected = round(1 - len(differing) / len(payloads), 6)
+
+    code, out, run_dir = compare(
+        standins, "retrained", tmp_path, "--payloads", str(path), "--requests", str(len(payloads)),
+        "--concurrency", "2", "--min-agreement", "100%",
+    )  # fmt: skip
+    found = json.loads((run_dir / "summary.json").read_text())["agreement"]
+    assert 0 < len(differing) < len(payloads)
+    assert found["share"] == expected < 1.0
+    assert {row["payload_id"] for row in found["disagreements"]} == differing
+    assert code == 1
+    assert "FAIL agreement:" in out
+    assert "payloads.jsonl:" in (run_dir / "report.html").read_text()
