@@ -404,8 +404,7 @@ def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error:
     thresholds = settings.thresholds or None
     outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
                            slos=settings.slos)  # fmt: skip
-    print(f"run directory: {run_dir}")
-    print(f"report: {outcome.report_path}", flush=True)
+    print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")
     publish_verdict(run_dir, settings.junit, step_summary())

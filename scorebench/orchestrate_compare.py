@@ -29,7 +29,7 @@ from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, H
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, load_profile, tool_versions
-from scorebench.core.secrets import redact, safe_url
+from scorebench.core.secrets import check_key, redact, register, register_url, safe_url, scrub
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -136,12 +136,16 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
 def _resolve(spec: TargetSpec) -> Resolved:
     headers = {DEPLOYMENT_HEADER: spec.deployment} if spec.deployment else {}
     if spec.url:
+        register_url(spec.url)
         return Resolved(spec, spec.url, spec.key, headers)
     from scorebench.azureml.service import resolve_service  # Azure SDKs: imported only for a service target
 
     found = resolve_service(**spec.service)
-    headers = {**dict(getattr(found, "headers", None) or {}), **headers}
-    key = spec.key or getattr(found, "key", None)
+    headers = {**dict(found.headers or {}), **headers}
+    key = spec.key or found.key
+    register(key, *headers.values())  # the service's key: scrubbed from every output from now on
+    register_url(found.scoring_uri)
+    key = check_key(key, f"the key of {spec.side} service {safe_url(found.scoring_uri)}") if key else None
     return Resolved(spec, found.scoring_uri, key, headers, found.timeout_s, found.service_id, found.swagger_uri)
 
 
@@ -248,7 +252,9 @@ def _load(
 
 
 def _write_answers(run_dir: Path, answers: list[Answer]) -> None:
-    write_csv(run_dir / ANSWERS_FILE, answers, Answer)
+    """answers.csv, every known secret scrubbed (an answer may echo what it was sent)."""
+    cleaned = [dataclasses.replace(a, answer=scrub(a.answer)) for a in answers]
+    write_csv(run_dir / ANSWERS_FILE, cleaned, Answer)
 
 
 def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import read_key_file, resolve_key
+from scorebench.core.secrets import check_key, read_key_file, register, resolve_key
 from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, TargetSpec, execute_compare
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
@@ -159,7 +159,7 @@ def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:
         check_url(args.endpoint)
     current_key = resolve_key(args.key_file)
     candidate_key = read_key_file(Path(args.candidate_key_file)) if args.candidate_key_file else None
-    candidate_key = candidate_key or os.environ.get(CANDIDATE_KEY_ENV, "").strip() or None
+    candidate_key = candidate_key or _candidate_key_from_environment()
     current = _target("current", args.current, args, current_key)
     shared = bool(args.endpoint_name or args.endpoint) and not _is_url(args.candidate)
     candidate = _target("candidate", args.candidate, args, candidate_key or (current_key if shared else None))
@@ -170,6 +170,13 @@ def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:
     if current.describe() == candidate.describe():
         raise HarnessError(f"--current and --candidate are the same target ({current.describe()})")
     return current, candidate
+
+
+def _candidate_key_from_environment() -> str | None:
+    """SCOREBENCH_CANDIDATE_KEY, registered with the scrubber before it is checked (never echoed)."""
+    value = os.environ.get(CANDIDATE_KEY_ENV, "")
+    register(value)
+    return check_key(value.strip(), CANDIDATE_KEY_ENV) if value.strip() else None
 
 
 def _target(side: str, text: str, args: argparse.Namespace, key: str | None) -> TargetSpec:

@@ -314,6 +314,10 @@ def on_locust_init(environment: Environment, runner: Runner | None = None, **_kw
     ScoringUser.scenario = scenario
     if not config.shape:
         environment.shape_class = None  # Locust collected ScorebenchShape; without SCOREBENCH_SHAPE, -u/-r/-t rule
+    # Locust arms its -t timer right after this event on gevent's cached loop clock, which stands
+    # still while startup blocks (imports, payloads): on a loaded machine a startup longer than -t
+    # ended the test before its first request. Refresh the clock so -t counts from here.
+    gevent.get_hub().loop.update_now()
 
 
 events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,15 @@ import pandas as pd
 from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
-from scorebench.core.secrets import KEY_ENV, scrub, scrub_data
+from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import baseline as baselines
 from scorebench.reports import charts, checks, extras, frames, publish, runcharts, slo, stats, triage
 from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
 
 DEFAULT_TIMEOUT_S = 60.0
+MAX_POINTS = charts.MAX_POINTS
+"""At most this many time buckets per chart (kept here for callers that import it from build)."""
 TREND_PANEL_RUNS = 10
 """The small trend panel shows this run and at most this many minus one earlier runs of its label."""
 SWAGGER_FILE = "swagger.json"
@@ -226,13 +227,10 @@ def triage_data(
     run_dir: Path, samples: pd.DataFrame, exceptions: pd.DataFrame, summary: stats.Summary
 ) -> dict[str, Any]:
     """The triage tables and Locust's companions of the run (reports/triage.py, reports/extras.py)."""
-    secrets_known = (os.environ.get(KEY_ENV),)
-    locust_rows = [
-        {**row, "error": triage.clean_text(row["error"], secrets_known)} for row in extras.locust_failures(run_dir)
-    ]
+    locust_rows = [{**row, "error": triage.clean_text(row["error"])} for row in extras.locust_failures(run_dir)]
     return {
         "failures": triage.failures(samples),
-        "exception_groups": triage.exception_groups(exceptions, secrets_known),
+        "exception_groups": triage.exception_groups(exceptions),
         "payload_rows": triage.payload_rows(samples),
         "traffic": triage.traffic(samples, summary.window_s),
         "locust_failures": locust_rows[: triage.MAX_ROWS],

@@ -8,9 +8,9 @@ put it in the page's `charts` list, and place its box with the Jinja macro
 
 A spec: {"id", "title", "kind": "line"|"bar", "x": axis, "y": axis, "y2": axis|None,
 "series": [series...], "empty": text shown instead of an empty chart}. An axis: {"title", "min",
-"max", "log", "origin_epoch_s"} (origin set: x is seconds since that UTC moment, and the tooltip
-shows the wall-clock UTC time). A series: {"label", "x", "y", "color", "axis": "y"|"y2", "dash",
-"fill", "step"}.
+"max", "log", "origin_epoch_s", "labels"} (origin set: x is seconds since that UTC moment, and the
+tooltip shows the wall-clock UTC time; labels set: x = 1, 2, … are named by labels[x - 1]).
+A series: {"label", "x", "y", "color", "axis": "y"|"y2", "dash", "fill", "step"}.
 Rules: pure (no files, no clock); every list is bounded by its caller's bucketing; units are in
 the axis titles; `bucket_seconds` picks sub-second buckets for short runs, so a 0.3 s run is drawn
 on 0 … 0.3 s, never on -1 … 1.
@@ -57,9 +57,10 @@ def axis(
     high: float | None = None,
     log: bool = False,
     origin_epoch_s: float | None = None,
+    labels: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One axis of a spec (low/high None: Chart.js picks them)."""
-    return {"title": title, "min": low, "max": high, "log": log, "origin_epoch_s": origin_epoch_s}
+    """One axis of a spec (low/high None: Chart.js picks them; `labels[i]` names x = i + 1 on hover)."""
+    return {"title": title, "min": low, "max": high, "log": log, "origin_epoch_s": origin_epoch_s, "labels": labels}
 
 
 def time_axis(window_s: float, origin_epoch_s: float | None, bucket_s: float) -> dict[str, Any]:

@@ -25,9 +25,9 @@ import pandas as pd
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, read_csv, utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
+from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import checks, compare, frames, publish, slo, stats
-from scorebench.reports.build import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
-from scorebench.reports.charts import MAX_POINTS
+from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome, slo_evidence, verdict_of
 from scorebench.reports.html import _chart_js, _environment
 
 SIDES = ("current", "candidate")
@@ -112,11 +112,12 @@ def write_compare(
     run_dir = Path(run_dir)
     built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
-    summary_path.write_text(json.dumps(built.document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (run_dir / SUMMARY_MD).write_text(built.markdown, encoding="utf-8")
-    report_path.write_text(built.html, encoding="utf-8")
+    document = scrub_data(built.document)  # every secret the process learnt, as `report` does
+    summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (run_dir / SUMMARY_MD).write_text(scrub(built.markdown), encoding="utf-8")
+    report_path.write_text(scrub(built.html), encoding="utf-8")
     if junit is not None:
-        Path(junit).write_text(publish.render_junit(built.document, f"compare {run_dir.name}"), encoding="utf-8")
+        Path(junit).write_text(scrub(publish.render_junit(document, f"compare {run_dir.name}")), encoding="utf-8")
     return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)
 
 

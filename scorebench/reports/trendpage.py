@@ -41,7 +41,9 @@ def trend_data(
 def trend_charts(rows: list[dict[str, Any]], baseline: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Latency, errors and throughput per run (x: run index, 1 = oldest)."""
     xs = [r["index"] for r in rows]
-    x = axis("run (1 = oldest; see the table)", 1, max(len(rows), 2))
+    x = axis(
+        "run (1 = oldest; see the table)", 1, max(len(rows), 2), labels=[f"{r['index']}: {r['name']}" for r in rows]
+    )
     latency = [series(name, xs, [r[name] for r in rows], COLORS[name]) for name in ("p50", "p95", "p99")]
     if baseline and baseline["summary"]["latency_ms"].get("p95") is not None:
         level = baseline["summary"]["latency_ms"]["p95"]

@@ -10,7 +10,8 @@
   size and cost);
 - `traffic`: bytes sent and received, total and per request.
 Rules: every table capped (MAX_ROWS); texts cut to MAX_TEXT characters and passed through
-`scorebench.core.secrets.redact` with the key the caller knows; no clock, no files.
+`scorebench.core.secrets.scrub` (every secret the process registered) and a bearer-token
+pattern; no clock, no files.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core.records import utc_from_epoch
-from scorebench.core.secrets import redact
+from scorebench.core.secrets import scrub
 
 MAX_ROWS = 50
 MAX_TEXT = 300
@@ -43,9 +44,10 @@ def normalise_message(message: str) -> str:
     return message.strip()
 
 
-def clean_text(text: str, secrets: tuple[str | None, ...] = ()) -> str:
-    """Text safe and short enough to show: keys and bearer tokens masked, cut to MAX_TEXT."""
-    text = _BEARER.sub(r"\1***", redact(text, *secrets))
+def clean_text(text: str) -> str:
+    """Text safe and short enough to show: every registered secret (scorebench.core.secrets.scrub)
+    and any bearer token masked, cut to MAX_TEXT."""
+    text = _BEARER.sub(r"\1***", scrub(text))
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 
@@ -74,7 +76,7 @@ def failures(samples: pd.DataFrame) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def exception_groups(exceptions: pd.DataFrame, secrets: tuple[str | None, ...] = ()) -> list[dict[str, Any]]:
+def exception_groups(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
     """Server exceptions by type and normalised message: count (sum of item_count), distinct
     messages, first/last seen, one example message (redacted, cut)."""
     if len(exceptions) == 0:
@@ -87,9 +89,9 @@ def exception_groups(exceptions: pd.DataFrame, secrets: tuple[str | None, ...] =
     )  # fmt: skip
     grouped = grouped.sort_values("count", ascending=False).head(MAX_ROWS)
     return [
-        {"type": kind, "message": clean_text(str(group), secrets), "count": int(row["count"]),
+        {"type": kind, "message": clean_text(str(group)), "count": int(row["count"]),
          "variants": int(row["messages"]), "first_seen": row["first"], "last_seen": row["last"],
-         "example": clean_text(str(row["example"]), secrets)}
+         "example": clean_text(str(row["example"]))}
         for (kind, group), row in grouped.iterrows()
     ]  # fmt: skip
 

@@ -67,7 +67,7 @@ def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: 
     )  # fmt: skip
     assert code == 0, out
     assert "PASS candidate p50:" in out
-    assert out.splitlines()[-3] == "verdict: PASS (exit 0)"
+    assert out.splitlines()[-1] == "verdict: PASS (exit 0)"  # the last line names the exit code
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["agreement"]["share"] == 1.0
     assert summary["verdict"] == {"status": "PASS", "exit_code": 0}

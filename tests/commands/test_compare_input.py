@@ -63,3 +63,12 @@ def test_deployments_of_one_endpoint_are_routed_by_header(tmp_path: Path) -> Non
     assert info["targets"] == {"current": f"{endpoint.url()} deployment blue",
                                "candidate": f"{endpoint.url()} deployment green"}  # fmt: skip
     assert json.loads((run_dir / "summary.json").read_text())["agreement"]["share"] == 1.0
+
+
+def test_a_malformed_candidate_key_is_named_not_shown(tmp_path: Path) -> None:
+    env = cli_env(SCOREBENCH_CANDIDATE_KEY=f"{SECRET}\u00e9")
+    done = run_cli("compare", "--current", "http://127.0.0.1:1/score", "--candidate", "http://127.0.0.1:2/score",
+                   "--out", str(tmp_path), env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert "SCOREBENCH_CANDIDATE_KEY: the key holds a character that is not ASCII" in done.stderr
+    assert SECRET not in done.stdout + done.stderr

@@ -93,6 +93,29 @@ def test_flat_upload_runs_without_the_scorebench_package(standin, tmp_path: Path
     assert not list(upload.glob("samples*.csv"))
 
 
+SLOW_START = """
+from gevent import monkey
+
+monkey.get_original("time", "sleep")(3)  # a startup that blocks longer than -t, as on a loaded machine
+
+from scorebench.loadtests.scenario import *  # noqa: E402, F403
+"""
+
+
+def test_a_startup_longer_than_the_run_time_still_gets_its_load(standin, tmp_path: Path) -> None:
+    """Locust arms -t on gevent's cached clock: without the init listener's refresh it expired at once."""
+    locustfile = tmp_path / "slow_locustfile.py"
+    locustfile.write_text(SLOW_START, encoding="utf-8")
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", standin.score_url,
+               "-u", "1", "-t", "2s"]  # fmt: skip
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_RUN_DIR=str(tmp_path))
+    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    samples = read_samples(tmp_path)
+    assert samples
+    assert {s.outcome for s in samples} == {"ok"}
+
+
 def test_rate_paces_users_below_the_target(standin, tmp_path: Path) -> None:
     """--rate only ever slows users down: 10 req/s over 2 s is at most ~30 requests, unpaced is hundreds."""
     run = run_locust(standin.score_url, tmp_path, "-u", "2", "-r", "2", "-t", "2s",

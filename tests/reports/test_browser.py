@@ -220,4 +220,5 @@ def test_trend_page_draws_its_charts(tmp_path: Path) -> None:
     result = probe(page, tmp_path)
     assert set(result["canvases"]) == {"trend-latency", "trend-errors", "trend-throughput"}
     assert "baseline demo-v1 p95" in {d["label"] for d in result["charts"]["trend-latency"]["datasets"]}
+    assert result["charts"]["trend-latency"]["hover"] == "1: 20261110T000000Z-demo"  # the run, not its index
     screenshot(page, "trend", tmp_path, height=1400)
