@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("users", 1, int),
     Setting("spawn_rate", 1.0, float),
     Setting("workers", 0, int),
+    Setting("processes", 0, int),
     Setting("shape", None),
     Setting("payloads", None),
     Setting("telemetry", None),

@@ -97,6 +97,8 @@ class LoadSettings:
     timeout_s: float
     timeout_explicit: bool = False
     """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
+    processes: int = 0
+    """ab engine processes (0: as many as the load needs, up to the cores)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,7 +269,7 @@ def _plan(settings: RunSettings, target: Target) -> LoadPlan:
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
         duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
         users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
-        timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
+        processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
     )  # fmt: skip
 
 
