@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from scorebench.core.records import read_samples
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
 from tests.scorebench.test_preflight import Endpoint, serve, serve_tls
 
@@ -160,10 +161,11 @@ def test_the_locust_engine_runs_in_its_own_processes(tmp_path: Path, standin: An
             "--spawn-rate", "2", "--telemetry", "none", "--no-progress", "--label", "t",
             "--slo", "error_rate<=100%")  # fmt: skip
     done = run_cli("run", *argv, "--out", str(tmp_path), env=env, timeout=240)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 3), done.stderr  # 6 requests may be too few to decide error_rate<1% (exit 3)
     run_dir, info = finished_run(done)
     assert (info["engine"], info["requests"], info["engine_info"]["engine"]) == ("locust", 6, "locust")
     assert list(run_dir.glob("samples-*.csv"))
+    assert {sample.outcome for sample in read_samples(run_dir)} == {"ok"}
     assert_no_key_anywhere(run_dir, done, TEST_KEY)
 
 
