@@ -277,6 +277,9 @@ def write_report(
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    notes = (read_run_json(run_dir).get("probe") or {}).get("notes")
+    if notes:  # the probe's reading: why its wait ended, sampling against loss, other traffic
+        document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     document["saturation"] = {"note": result.saturation_note}
     summary_path.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
