@@ -37,7 +37,7 @@ MAX_POINTS = charts.MAX_POINTS
 """At most this many time buckets per chart (kept here for callers that import it from build)."""
 TREND_PANEL_RUNS = 10
 """The small trend panel shows this run and at most this many minus one earlier runs of its label."""
-SAMPLE_COLUMNS = ("client_request_id", "latency_ms", "status", "outcome", "payload_id")
+SAMPLE_COLUMNS = ("client_request_id", "latency_ms", "status", "outcome", "bytes_sent", "bytes_received", "payload_id")
 """What the report reads of the samples (plus started_s): a million rows' other columns cost time and memory."""
 TELEMETRY_COLUMNS = ("client_request_id", "success", "duration_ms", "item_count")
 SWAGGER_FILE = "swagger.json"
