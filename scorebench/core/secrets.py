@@ -69,11 +69,11 @@ def register(*values: str | None) -> None:
     for value in values:
         if not value:
             continue
-        for candidate in (value, value.strip(), *value.splitlines()):
-            candidate = candidate.strip() if candidate is not value else candidate
-            if len(candidate) >= MIN_SECRET_CHARS and candidate not in _REGISTRY:
-                _REGISTRY.add(candidate)
-                _FORMS.clear()
+        candidates = {value, value.strip(), *(line.strip() for line in value.splitlines())}
+        fresh = {c for c in candidates if len(c) >= MIN_SECRET_CHARS} - _REGISTRY
+        if fresh:
+            _REGISTRY.update(fresh)
+            _FORMS.clear()
 
 
 def registered() -> tuple[str, ...]:

@@ -55,6 +55,29 @@ def test_value_from_the_environment_is_named_as_such(server, tmp_path):
     assert "--shape" not in line
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SCOREBENCH_CONCURRENCY", "0"),
+        ("SCOREBENCH_DURATION", "5parsecs"),
+        ("SCOREBENCH_TELEMETRY", "bogus"),
+        ("SCOREBENCH_RATE", "-1"),
+        ("SCOREBENCH_ENGINE", "jmeter"),
+    ],
+)
+def test_bad_value_from_the_environment_is_not_blamed_on_the_flag(server, tmp_path, variable, value):
+    args = ("--telemetry", "none") if variable != "SCOREBENCH_TELEMETRY" else ()
+    before = len(server.seen)
+    done = run_cli(
+        "run", "--endpoint", server.score_url, "--requests", "2", "--no-progress", "--out", str(tmp_path / "runs"),
+        *args, env=cli_env(**{variable: value}), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"scorebench: error: {variable}")
+    assert len(server.seen) == before
+
+
 def test_value_from_scorebench_toml_is_named_with_file_and_key(server, tmp_path):
     (tmp_path / "scorebench.toml").write_text('[run]\nengine = "locust"\nconcurrency = 8\n')
     line = refused(server, tmp_path)
