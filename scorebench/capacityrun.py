@@ -212,6 +212,16 @@ def _run_step(state: _Search, settings: CapacitySettings, target: Target, index:
         print(f"  {rate:g} req/s: inconclusive after {stats.measured_s:.0f} s, measuring longer", flush=True)
 
 
+def _keep_segment_files(scratch: Path, step_dir: Path, number: int) -> None:
+    """Move what the engine wrote (samples of each engine process, saturation records) into the step
+    folder under names that carry the segment number, then remove the emptied scratch folder."""
+    for path in sorted(scratch.iterdir()):
+        stem, _, rest = path.name.partition(".")
+        kind, _, part = stem.partition("-")
+        shutil.move(path, step_dir / f"{kind}-{number}{'-' + part if part else ''}.{rest}")
+    scratch.rmdir()
+
+
 def _run_segment(
     step_dir: Path,
     number: int,
@@ -231,9 +241,8 @@ def _run_segment(
     scratch.mkdir()
     started = time.time()
     result = run_load(plan, scratch)
-    shutil.move(scratch / "samples.csv", step_dir / f"samples-{number}.csv")
-    scratch.rmdir()
-    if result.partial and "interrupt" in (result.reason or "").lower():
+    _keep_segment_files(scratch, step_dir, number)
+    if result.interrupted:
         state.interrupted = True
     frame = read_samples_frame(step_dir)
     first = frame["started_s"][frame["started_s"] >= started - 1.0].min() if len(frame) else math.nan
