@@ -97,6 +97,8 @@ class LoadSettings:
     timeout_s: float
     timeout_explicit: bool = False
     """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
+    processes: int = 0
+    """ab engine processes (0: as many as the load needs, up to the cores)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +107,10 @@ class TelemetrySettings:
 
     telemetry: str | None
     wait_s: float
+    poll_s: float | None = None
+    """Pause between polls (None: the backend's own)."""
+    service_name: str | None = None
+    """The target's service name / cloud role in shared telemetry (None: inferred from the run's ids)."""
     workspace_id: str | None = None
     app_insights_id: str | None = None
     required: bool = False
@@ -128,6 +134,8 @@ class RunSettings:
     endpoint: str | None = None
     key: str | None = None
     service: ServiceTarget | None = None
+    deployment: str | None = None
+    """With --endpoint: the managed endpoint deployment to send to (azureml-model-deployment)."""
     slos: list[str] = dataclasses.field(default_factory=list)
     """Absolute SLOs (scorebench/config.py configured_slos, already parsed once); defaults added in reports/slo.py."""
     junit: str | None = None
@@ -190,7 +198,11 @@ def _swagger_uri(target: Target) -> str | None:
 @contextmanager
 def _target(settings: RunSettings) -> Iterator[Target]:
     if settings.endpoint:
-        yield Target(settings.endpoint, settings.key, telemetry=settings.telemetry.telemetry or "none")
+        deployment = settings.deployment  # a managed endpoint's URL, one of its deployments
+        headers = {"azureml-model-deployment": deployment} if deployment else {}
+        service: dict[str, str | list[str]] = {"deployment": deployment} if deployment else {}
+        telemetry = settings.telemetry.telemetry or "none"
+        yield Target(settings.endpoint, settings.key, headers, telemetry=telemetry, service=service)
     elif settings.service:
         yield _service_target(settings, settings.service)
     else:
@@ -207,6 +219,10 @@ def _service_target(settings: RunSettings, service: ServiceTarget) -> Target:
     for name, value in (("swagger_uri", resolved.swagger_uri), ("deployment", service.deployment)):
         if value:
             info[name] = value
+    if service.endpoint_name:  # the probe filters the traffic log to it (docs/probes.md)
+        info["endpoint_name"] = service.endpoint_name
+    if resolved.info.app_insights_enabled is not None:
+        info["app_insights_enabled"] = str(resolved.info.app_insights_enabled).lower()
     key = settings.key or resolved.key
     register(key, *headers.values())
     register_url(resolved.scoring_uri)
@@ -253,7 +269,7 @@ def _plan(settings: RunSettings, target: Target) -> LoadPlan:
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
         duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
         users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
-        timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
+        processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
     )  # fmt: skip
 
 
@@ -380,8 +396,8 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     try:
         wanted = settings.telemetry
         entry = probe_run(
-            run_dir, target.telemetry, wait_s=wanted.wait_s, required=False,
-            workspace_id=wanted.workspace_id, resource_id=wanted.app_insights_id,
+            run_dir, target.telemetry, wait_s=wanted.wait_s, required=False, poll_s=wanted.poll_s,
+            service_name=wanted.service_name, workspace_id=wanted.workspace_id, resource_id=wanted.app_insights_id,
         )  # fmt: skip
         error = entry.get("error")
     except HarnessError as exc:

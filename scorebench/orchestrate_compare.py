@@ -122,8 +122,7 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
         timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
     )  # fmt: skip
-    print(f"run directory: {run_dir}")
-    print(f"report: {outcome.report_path}", flush=True)
+    print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     publish_verdict(run_dir, None, step_summary())
     for line in outcome.verdict_lines:  # the last one names the exit code
         print(line)

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from hdrh.histogram import HdrHistogram
 
 from scorebench.core.records import SAMPLES_GLOB
+from scorebench.core.saturation import read_periods
 
 TTY_INTERVAL_S = 0.5
 NON_TTY_INTERVAL_S = 10.0
@@ -82,12 +83,15 @@ class SampleTail:
             return
 
 
-def format_line(elapsed_s: float, tail: SampleTail) -> str:
-    """`load 12s  1,234 requests  102.8 rps  p95 45.1 ms  errors 3`."""
+def format_line(elapsed_s: float, tail: SampleTail, saturated_s: float = 0.0) -> str:
+    """`load 12s  1,234 requests  102.8 rps  p95 45.1 ms  errors 3` (+ `  CLIENT SATURATED 8s`)."""
     rps = tail.requests / elapsed_s if elapsed_s > 0 else 0.0
     p95 = tail.p95_ms()
     p95_text = f"{p95:,.1f} ms" if p95 is not None else "-"
-    return f"load {elapsed_s:,.0f}s  {tail.requests:,} requests  {rps:,.1f} rps  p95 {p95_text}  errors {tail.errors:,}"
+    line = f"load {elapsed_s:,.0f}s  {tail.requests:,} requests  {rps:,.1f} rps  p95 {p95_text}  errors {tail.errors:,}"
+    if saturated_s:  # the engines' saturation parts (core/saturation.py): latencies include client queueing
+        line += f"  CLIENT SATURATED {saturated_s:,.0f}s (latencies include client queueing)"
+    return line
 
 
 class Progress:
@@ -130,7 +134,8 @@ class Progress:
             self._show(final=False)
 
     def _show(self, *, final: bool) -> None:
-        line = format_line(time.monotonic() - self._started_s, self.tail)
+        saturated_s = sum(p.end_s - p.start_s for p in read_periods(self.tail.run_dir))
+        line = format_line(time.monotonic() - self._started_s, self.tail, saturated_s)
         try:
             if self._live is not None:
                 self._live.update(line, refresh=True)

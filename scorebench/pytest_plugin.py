@@ -65,7 +65,7 @@ class ScoringEndpoint:
             outcome = outcomes.classify_status(exc.code, exc.headers.get(outcomes.RUN_FAILED_HEADER),
                                                exc.headers.get(outcomes.RETRY_AFTER_HEADER))  # fmt: skip
             raise ScoringError(
-                f"POST {self._safe_url()} answered {exc.code} ({outcome}) for payload {payload.payload_id}"
+                f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id} ({outcome})"
             ) from None
         outcome, _ = outcomes.classify(status, body)
         if outcome != "ok":

@@ -50,7 +50,8 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess: this checkout first on PYTHONPATH, no stray key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCOREBENCH_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    hooks = REPO_ROOT / "tests" / "hooks"  # sitecustomize: the Azure ML stand-in's sign-in, when asked for
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), str(hooks), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL"] = "true"
     env.update(extra)
     return env

@@ -15,11 +15,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
 
-STANDIN_ENV = "SCOREBENCH_AZUREML_STANDIN"
 AUTH_ENV = "SCOREBENCH_AZURE_AUTH"
 SP_ENV = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET")
 CONFIG_NAME = "config.json"
@@ -99,10 +97,6 @@ def read_config(path: str | None) -> WorkspaceConfig:
 def choose_auth(requested: str = "auto", environ: dict[str, str] | None = None) -> str:
     """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else interactive."""
     env = os.environ if environ is None else environ
-    if env.get(STANDIN_ENV):
-        if urlsplit(env[STANDIN_ENV]).hostname not in ("127.0.0.1", "localhost"):
-            raise HarnessError(f"{STANDIN_ENV} is a test hook and must point at 127.0.0.1, got {env[STANDIN_ENV]!r}")
-        return "standin"
     choice = requested if requested != "auto" else env.get(AUTH_ENV, "auto")
     if choice not in AUTH_CHOICES:
         raise HarnessError(f"unknown authentication {choice!r} (choose from {', '.join(AUTH_CHOICES)})")

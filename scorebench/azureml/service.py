@@ -9,8 +9,8 @@ adapters share with it is in `scorebench/azureml/common.py`.
 Rules: every failure is a one-line HarnessError saying what and where (no config.json, no access,
 service not found, token auth when a key is needed, key auth disabled); the key is returned, never
 printed or logged here; SDKs are imported lazily, only when a workspace is actually opened.
-Test hook: SCOREBENCH_AZUREML_STANDIN=http://127.0.0.1:PORT points both SDKs at a loopback stand-in
-of ARM / Model Management with a dummy credential (tests only; never set it in production).
+Sign-in workflows are tables (v1 `V1_AUTH`, v2 `V2_AUTH` and `CLOUDS`); the test suite adds its
+loopback ARM stand-in's rows itself (tests/probes/azureml_auth.py): no test hook lives here.
 """
 
 from __future__ import annotations

@@ -3,14 +3,12 @@
 Rules: azureml-core is imported only here and only when a workspace is opened; every SDK exception
 becomes a one-line HarnessError (the SDK's own messages span many lines and quote response headers).
 The workspace comes from `Workspace.from_config(config.json, auth=...)`; the auth object from
-`V1_AUTH` (one row per workflow). `StandinAuthentication` points ARM at SCOREBENCH_AZUREML_STANDIN for
-tests: azureml-core then discovers Model Management from the workspace's discoveryUrl as in Azure.
+`V1_AUTH` (one row per workflow; the test suite adds its loopback stand-in's row,
+tests/probes/azureml_auth.py).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import re
 from collections.abc import Callable
@@ -18,7 +16,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from scorebench.azureml.common import (
-    STANDIN_ENV,
     V1_SCORING_TIMEOUT_MS,
     ServiceInfo,
     WorkspaceConfig,
@@ -60,16 +57,11 @@ def _cli() -> Any:
     return AzureCliAuthentication()
 
 
-def _standin() -> Any:
-    return make_standin_auth(os.environ[STANDIN_ENV])
-
-
 V1_AUTH: dict[str, Callable[[], Any]] = {
     "interactive": _interactive,
     "service-principal": _service_principal,
     "managed-identity": _managed_identity,
     "cli": _cli,
-    "standin": _standin,
 }
 
 
@@ -173,45 +165,3 @@ def _one_line(exc: Exception, what: str, where: str) -> HarnessError:
     message = [line.removeprefix("Message:").strip() for line in lines if line.startswith("Message:")]
     first = (message or lines or [type(exc).__name__])[0]
     return HarnessError(f"{subject}: {first[:300]}")
-
-
-# ---- the loopback stand-in hook (tests only) ----------------------------------------------------
-
-
-def _b64(data: dict[str, object]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-
-STANDIN_TOKEN = _b64({"alg": "none", "typ": "JWT"}) + "." + _b64({"exp": 4102444800, "tid": "standin"}) + ".c3RhbmRpbg"
-
-
-def make_standin_auth(base_url: str) -> Any:
-    """An azureml-core auth object sending a dummy bearer, with ARM at `base_url` (loopback)."""
-    from azureml.core.authentication import AbstractAuthentication
-
-    class StandinAuthentication(AbstractAuthentication):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__(cloud="AzureCloud")  # a known cloud: no metadata download
-
-        def get_authentication_header(self) -> dict[str, str]:
-            return {"Authorization": f"Bearer {STANDIN_TOKEN}"}
-
-        def _get_arm_token(self) -> str:
-            return STANDIN_TOKEN
-
-        _get_graph_token = _get_azureml_client_token = _get_arm_token
-
-        def _get_all_subscription_ids(self) -> tuple[list[Any], str]:
-            return [], "standin"
-
-        def _check_if_subscription_exists(self, *args: Any) -> None:
-            return None
-
-        def _get_workspace(self, *args: Any) -> Any:
-            raise NotImplementedError
-
-        def _get_service_client(self, client_class: Any, subscription_id: str, *args: Any, **kwargs: Any) -> Any:
-            kwargs["base_url"] = base_url.rstrip("/")
-            return super()._get_service_client(client_class, subscription_id, **kwargs)
-
-    return StandinAuthentication()

@@ -4,7 +4,8 @@ Rules: azure-ai-ml is imported only here, lazily; when the extra is missing the 
 `pip install scorebench[v2]`. A service is an endpoint plus one deployment: the one given
 (--deployment, also sent as the `azureml-model-deployment` header by `run`), else the one taking
 most of the endpoint's traffic. Credentials come from azure-identity, one row per workflow in
-`V2_AUTH`; SCOREBENCH_AZUREML_STANDIN points MLClient's ARM endpoint at a loopback stand-in (tests).
+`V2_AUTH`; a workflow may also name its cloud's endpoints and auth policy in `CLOUDS` (MLClient's
+cloud/cloud_metadata/authentication_policy keywords; the test suite adds its loopback stand-in's).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from scorebench.azureml.common import (
-    STANDIN_ENV,
     V2_REQUEST_TIMEOUT_MS,
     ServiceInfo,
     WorkspaceConfig,
@@ -27,7 +27,6 @@ from scorebench.azureml.common import (
 from scorebench.core.errors import HarnessError
 
 INSTALL_HINT = "SDK v2 endpoints need azure-ai-ml: pip install scorebench[v2]"
-STANDIN_CLOUD = "ScorebenchStandin"
 AUTH_MODE_NAMES = {"key": "key", "aml_token": "aml_token", "aadtoken": "aad_token", "aad_token": "aad_token"}
 
 
@@ -56,51 +55,18 @@ def _cli() -> Any:
     return AzureCliCredential()
 
 
-class StandinCredential:
-    """A TokenCredential handing out a dummy token (loopback stand-in only)."""
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        from scorebench.azureml.v1 import STANDIN_TOKEN
-
-        return AccessToken(STANDIN_TOKEN, 4102444800)
-
-
 V2_AUTH: dict[str, Callable[[], Any]] = {
     "interactive": _interactive,
     "service-principal": _service_principal,
     "managed-identity": _managed_identity,
     "cli": _cli,
-    "standin": StandinCredential,
 }
+CLOUDS: dict[str, Callable[[], dict[str, Any]]] = {}
+"""Workflow → MLClient keywords for a cloud other than Azure's public one (none by default)."""
 
 
 def _cloud_kwargs(auth: str) -> dict[str, Any]:
-    if auth != "standin":
-        return {}
-    base = os.environ[STANDIN_ENV].rstrip("/")
-    metadata = {
-        "azure_portal": base,
-        "resource_manager": base + "/",
-        "active_directory": base,
-        "aml_resource_id": base,
-        "storage_endpoint": "core.windows.net",
-        "registry_discovery_endpoint": base,
-    }
-    from azure.core.pipeline.policies import SansIOHTTPPolicy
-
-    from scorebench.azureml.v1 import STANDIN_TOKEN
-
-    class StandinAuthPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-        """Adds the dummy bearer; unlike azure-core's policy it allows http (loopback only)."""
-
-        def on_request(self, request: Any) -> None:
-            request.context.options.pop("enforce_https", None)
-            request.http_request.headers["Authorization"] = f"Bearer {STANDIN_TOKEN}"
-
-    cloud = f"{STANDIN_CLOUD}-{base.rsplit(':', 1)[-1]}"  # azure-ai-ml caches clouds by name: one per port
-    return {"cloud": cloud, "cloud_metadata": metadata, "authentication_policy": StandinAuthPolicy()}
+    return CLOUDS[auth]() if auth in CLOUDS else {}
 
 
 def open_v2(config: WorkspaceConfig, auth: str, deployment: str | None) -> V2Directory:

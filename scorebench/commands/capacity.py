@@ -3,14 +3,14 @@
 The target flags (--endpoint, --service, --endpoint-name, --deployment, --key-file, --payloads,
 --telemetry, --timeout-s, --out, --insecure) mean what they mean for `run`, and fall back to
 SCOREBENCH_* variables and scorebench.toml the same way (scorebench/config.py); SLOs come from
---slo (repeatable), else $SCOREBENCH_SLO (comma-separated). Rules: every bad value is one
+--slo (repeatable), else $SCOREBENCH_SLO (comma-separated), else scorebench.toml `slo`, as for
+`run` (reports/slo.py grammar). Rules: every bad value is one
 HarnessError line before anything starts; the key is never a flag.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 from pathlib import Path
 from types import FrameType
@@ -23,7 +23,6 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.preflight import check_url
 
-SLO_ENV = "SCOREBENCH_SLO"
 TARGET_FLAGS = ("endpoint", "payloads", "telemetry", "workspace_id", "app_insights_id", "timeout_s", "out", "key_file")
 SERVICE_FLAGS = ("service", "workspace_config", "endpoint_name", "deployment")
 # (flag, dest, type, default, help)
@@ -68,11 +67,10 @@ def settings_from(args: argparse.Namespace) -> Any:
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
     from scorebench.reports.slorules import step_slos
 
-    texts = args.slo or [t.strip() for t in os.environ.get(SLO_ENV, "").split(",") if t.strip()]
-    if not texts:
-        raise HarnessError("capacity: give at least one --slo (e.g. --slo 'p95<300ms') or $SCOREBENCH_SLO")
-    where = "--slo" if args.slo else f"${SLO_ENV}"
-    slos = step_slos(texts, where)
+    found = config.configured_list(config.SLOS, args.slo)  # --slo, else $SCOREBENCH_SLO, else scorebench.toml slo
+    if not found:
+        raise HarnessError("capacity: give at least one --slo (e.g. --slo 'p95<300ms'), $SCOREBENCH_SLO or toml slo")
+    slos = step_slos([text for text, _ in found], found[0][1])
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
     if args.endpoint:

@@ -31,11 +31,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DURATION",
         help="how long to wait for ingestion (default 5m)",
     )
+    parser.add_argument(
+        "--telemetry-poll", metavar="DURATION", help="pause between polls (default 3s local, 20s Azure)"
+    )
+    parser.add_argument(
+        "--service-name",
+        help="the target's service name / cloud role (default: run.json's, else inferred from the ids)",
+    )
     parser.add_argument("--interactive", action="store_true", help="sign in to Azure in a browser")
     parser.add_argument(
         "--traffic-log",
         action="store_true",
-        help="read requests from AmlOnlineEndpointTrafficLog (managed online endpoints)",
+        help="also read AmlOnlineEndpointTrafficLog (managed online endpoints; automatic with an endpoint name)",
     )
     parser.add_argument(
         "--only-run-requests",
@@ -54,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         args.run_dir,
         args.telemetry,
         wait_s=parse_duration_s(args.telemetry_wait, "--telemetry-wait"),
+        poll_s=parse_duration_s(args.telemetry_poll, "--telemetry-poll") if args.telemetry_poll else None,
+        service_name=args.service_name,
         required=args.telemetry_required,
         filter_ids=args.only_run_requests,
         workspace_id=args.workspace_id,

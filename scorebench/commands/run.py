@@ -30,6 +30,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--duration",), "duration", str, "how long to load, e.g. 60s, 5m (default 60s)"),
     (("--requests",), "requests", int, "stop after N requests (with --duration: whichever first)"),
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
+    (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
     (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
     (("--users",), "users", int, "Locust users (default 1)"),
     (("--spawn-rate",), "spawn_rate", float, "Locust users started per second (default 1)"),
@@ -39,7 +40,9 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
-    (("--telemetry-wait",), "telemetry_wait", str, "how long to wait for telemetry to arrive (default 30s)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 5m; ends early)"),
+    (("--telemetry-poll",), "telemetry_poll", str, "pause between telemetry polls (default: 3s local, 20s Azure)"),
+    (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
     (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
     (("--threshold",), "threshold", str, "with --baseline: a check like p95:+10%% (repeatable; replaces the defaults)"),
@@ -58,7 +61,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--service",), "service", str, "Azure ML v1 web service name (scoring URI and key from the workspace)"),
     (("--workspace-config",), "workspace_config", str, "Azure ML workspace config.json"),
     (("--endpoint-name",), "endpoint_name", str, "Azure ML v2 managed online endpoint name"),
-    (("--deployment",), "deployment", str, "Azure ML v2 deployment (sent as azureml-model-deployment)"),
+    (("--deployment",), "deployment", str, "v2 deployment (sent as azureml-model-deployment; with --endpoint too)"),
 )
 SWITCHES: tuple[tuple[str, str, str], ...] = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
@@ -67,7 +70,7 @@ SWITCHES: tuple[tuple[str, str, str], ...] = (
     ("--no-answer-check", "no_answer_check", "count any decoded 2xx answer that is not a caught error as ok"),
 )
 TELEMETRY_KINDS = ("none", "appinsights", "local:")
-POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1))
+POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
 
 
 class _RefuseKey(argparse.Action):
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     explicit = {name for name, value in vars(args).items() if value is not None}
     config.resolve(args)
+    config.configured_thresholds(args.threshold)  # a threshold that does not parse is named first
     if args.threshold and not args.baseline:
         raise HarnessError(
             "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
@@ -108,6 +112,8 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         if value is not None and value < least:
             raise HarnessError(f"{config.source_of(args, name)}: must be at least {least}, got {value}")
     _check_positive(args)
+    if args.processes and args.processes > args.concurrency:
+        raise HarnessError(f"--processes {args.processes}: more than --concurrency {args.concurrency} connections")
     check_run_args(args, explicit)
     if args.endpoint:
         check_url(args.endpoint)
@@ -129,6 +135,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         endpoint=args.endpoint,
         key=config.endpoint_key(args),
         service=_service(args),
+        deployment=args.deployment if args.endpoint else None,
         slos=config.configured_slos(args.slo),
         junit=args.junit,
         answer_check=_answer_check(args),
@@ -165,6 +172,7 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
         users=args.users,
         spawn_rate=args.spawn_rate,
         workers=args.workers,
+        processes=args.processes,
         shape=args.shape,
         timeout_s=float(args.timeout_s),
         timeout_explicit="timeout_s" in explicit,
@@ -188,6 +196,10 @@ def _telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> Tele
     return TelemetrySettings(
         telemetry=telemetry,
         wait_s=parse_duration_s(str(args.telemetry_wait), config.source_of(args, "telemetry_wait")),
+        poll_s=parse_duration_s(str(args.telemetry_poll), config.source_of(args, "telemetry_poll"))
+        if args.telemetry_poll
+        else None,
+        service_name=args.service_name or None,
         workspace_id=args.workspace_id or None,
         app_insights_id=args.app_insights_id or None,
         required=bool(args.telemetry_required),
@@ -201,9 +213,9 @@ def _service(args: argparse.Namespace) -> ServiceTarget | None:
         raise HarnessError("--service (v1) and --endpoint-name (v2) name two targets: give one")
     name = args.service or args.endpoint_name
     if not name:
-        if args.deployment:
-            raise HarnessError("--deployment needs --endpoint-name")
-        return None
+        if args.deployment and not args.endpoint:
+            raise HarnessError("--deployment needs --endpoint-name or --endpoint")
+        return None  # --endpoint with --deployment: the header only (settings.deployment)
     if args.endpoint_name:
         return ServiceTarget(endpoint_name=name, deployment=args.deployment, workspace_config=args.workspace_config)
     return ServiceTarget(name=name, workspace_config=args.workspace_config)

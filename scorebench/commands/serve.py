@@ -3,6 +3,9 @@
 Prints `endpoint: http://HOST:PORT/score` and `telemetry: local:DIR` once the endpoint answers,
 then waits; on SIGINT/SIGTERM it stops the server (no gunicorn worker left behind) and the sink.
 The key comes from --key or SCOREBENCH_KEY; with neither (or --no-auth) authentication is off.
+The cloud's telemetry conditions are flags (docs/probes.md): --ingestion-delay, --sampling-percentage,
+--neighbour-rps, and --managed (a managed online endpoint front with --deployment NAME=OPTIONS,
+--request-timeout-ms, --max-concurrent-requests; scorebench/local/managed.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import KEY_ENV, check_key, register
+from scorebench.core.units import parse_duration_s
 
 SCORE_STYLES = ("automl", "plain")
 KNOBS = (
@@ -58,18 +62,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="where the sink stores telemetry (default: a new temp folder)")
     for flag, name, kind, text in KNOBS:
         parser.add_argument(flag, dest=name, type=kind, default=None, help=text)
+    for flag, name, condition_kind, text in CONDITIONS:
+        parser.add_argument(flag, dest=name, type=condition_kind, default=None, help=text)
+    parser.add_argument(
+        "--managed", action="store_true", help="a managed online endpoint front (408/424/429, traffic log)"
+    )
+    parser.add_argument(
+        "--deployment", dest="deployments", action="append", default=None, metavar="NAME=OPTIONS",
+        help="with --managed, repeatable: e.g. green=latency_ms:200,slow_rate:0.1,traffic:100,app_insights:1",
+    )  # fmt: skip
+
+
+CONDITIONS: tuple[tuple[str, str, Any, str], ...] = (
+    (
+        "--ingestion-delay",
+        "ingestion_delay",
+        str,
+        "telemetry becomes queryable this long after it arrives (±30 %%), e.g. 45s",
+    ),
+    ("--sampling-percentage", "sampling_percentage", float, "the server's exporter samples requests (0 < P <= 100)"),
+    ("--neighbour-rps", "neighbour_rps", float, "a second service scores this many req/s into the same telemetry"),
+    ("--request-timeout-ms", "request_timeout_ms", int, "with --managed: 408 after this (default 5000)"),
+    (
+        "--max-concurrent-requests",
+        "max_concurrent_requests",
+        int,
+        "with --managed: per instance (default 1); 429 beyond 2x",
+    ),
+    ("--endpoint-name", "endpoint_name", str, "with --managed: the endpoint's name in the traffic log"),
+)
+MANAGED_ONLY = {
+    "deployments": "--deployment", "request_timeout_ms": "--request-timeout-ms",
+    "max_concurrent_requests": "--max-concurrent-requests", "endpoint_name": "--endpoint-name",
+}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    from scorebench.local.standin import StandIn
-
     if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
         raise HarnessError(f"--host {args.host}: the stand-in binds to loopback only (127.0.0.1)")
     key = None if args.no_auth else _key(args.key)
     knobs = {name: getattr(args, name) for _, name, _, _ in KNOBS if getattr(args, name) is not None}
     _check_knobs(knobs)
+    conditions = _conditions(args)
     _check_port(args.host, args.port)
-    standin = StandIn(key=key, data_dir=args.data_dir, host=args.host, port=args.port, **knobs)
+    standin = _standin(args, key, knobs, conditions)
     _raise_on_sigterm()
     try:
         standin.start()
@@ -77,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"telemetry: {standin.telemetry_spec}", flush=True)
         if not key:
             print("auth: off (give --key or SCOREBENCH_KEY to require Authorization: Bearer)", flush=True)
+        if getattr(standin, "deployments", None):
+            names = ", ".join(d.name for d in standin.deployments)
+            print(f"managed: deployments {names} (header azureml-model-deployment)", flush=True)
         while standin.process is not None and standin.process.poll() is None:
             time.sleep(0.5)
         raise HarnessError(f"stand-in server exited unexpectedly; see {standin.log_path}")
@@ -86,6 +125,53 @@ def run(args: argparse.Namespace) -> int:
     finally:
         _ignore_signals()  # a second Ctrl-C must not cut the shutdown short and orphan workers
         standin.stop()
+
+
+def _conditions(args: argparse.Namespace) -> dict[str, float]:
+    """The cloud-condition flags, checked: delay in seconds, 0 < sampling <= 100, rates >= 0."""
+    conditions: dict[str, float] = {}
+    if args.ingestion_delay is not None:
+        conditions["ingestion_delay_s"] = parse_duration_s(args.ingestion_delay, "--ingestion-delay")
+    if args.sampling_percentage is not None:
+        if not 0 < args.sampling_percentage <= 100:
+            raise HarnessError(f"--sampling-percentage {args.sampling_percentage:g}: more than 0, at most 100")
+        conditions["sampling_percentage"] = args.sampling_percentage
+    if args.neighbour_rps is not None:
+        if not 0 <= args.neighbour_rps <= 200:
+            raise HarnessError(f"--neighbour-rps {args.neighbour_rps:g}: between 0 and 200 requests a second")
+        conditions["neighbour_rps"] = args.neighbour_rps
+    if not args.managed:
+        given = [flag for name, flag in MANAGED_ONLY.items() if getattr(args, name) is not None]
+        if given:
+            raise HarnessError(f"{given[0]} needs --managed")
+    return conditions
+
+
+def _standin(args: argparse.Namespace, key: str | None, knobs: dict[str, Any], conditions: dict[str, Any]) -> Any:
+    """The plain stand-in, or with --managed the managed endpoint front and its deployments."""
+    if not args.managed:
+        from scorebench.local.standin import StandIn
+
+        return StandIn(key=key, data_dir=args.data_dir, host=args.host, port=args.port, **knobs, **conditions)
+    from scorebench.local.managed import DeploymentSpec, ManagedStandIn, parse_deployment
+
+    if "neighbour_rps" in conditions:
+        raise HarnessError("--neighbour-rps: not with --managed (the other deployment is the neighbour)")
+    texts = args.deployments or ["blue=traffic:100", "green="]
+    if len(texts) < 2:
+        raise HarnessError("--managed: give at least two --deployment NAME=OPTIONS (e.g. blue=... green=...)")
+    defaults = {k: v for k, v in knobs.items() if k in ("latency_ms", "error_rate", "slow_rate", "slow_ms")}
+    specs = [parse_deployment(t) for t in texts]
+    specs = [DeploymentSpec(s.name, {**defaults, **s.knobs}, s.workers, s.traffic, s.app_insights) for s in specs]
+    options: dict[str, Any] = {
+        n: getattr(args, n) for n in ("request_timeout_ms", "max_concurrent_requests", "endpoint_name")
+    }
+    if (options["request_timeout_ms"] or 1) <= 0 or (options["max_concurrent_requests"] or 1) <= 0:
+        raise HarnessError("--request-timeout-ms and --max-concurrent-requests: more than 0")
+    return ManagedStandIn(
+        specs, key=key, data_dir=args.data_dir, host=args.host, port=args.port,
+        **{k: v for k, v in options.items() if v is not None}, **conditions,
+    )  # fmt: skip
 
 
 def _key(flag_value: str | None) -> str | None:

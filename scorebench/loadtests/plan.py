@@ -43,6 +43,8 @@ class LoadPlan:
     """Locust: worker processes on this machine (0 = a single local runner)."""
     shape: str | None = None
     """Locust: load shape name (steady, ramp, step, spike, soak)."""
+    processes: int = 0
+    """ab engine: engine processes sharing the load (0: as many as it needs, up to the cores)."""
     timeout_s: float = SCORING_TIMEOUT_S
     """Client timeout per request; a request that outlasts it is outcome `timeout`."""
     insecure: bool = False

@@ -58,7 +58,9 @@ except ImportError:  # uploaded flat, next to outcomes.py and shapes.py
 
 try:
     from scorebench.core.records import Sample
+    from scorebench.core.saturation import INTERVAL_S
     from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
+    from scorebench.loadtests.watch import SelfWatch
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 
     HAVE_SCOREBENCH = True
@@ -220,7 +222,8 @@ class Scenario:
 
     `register(environment, runner)` attaches it to Locust's `request` and `quitting` events (as
     `locust.contrib.csv_request_logger.CsvRequestLogger` does); a process with users (not a master)
-    streams its samples to `run_dir/samples-<worker>.csv`, flushed every FLUSH_EVERY_S.
+    streams its samples to `run_dir/samples-<worker>.csv`, flushed every FLUSH_EVERY_S, and
+    watches itself (a greenlet: a saturation reading a second, `saturation-<worker>.json`).
     """
 
     def __init__(self, config: ScenarioConfig, worker: str) -> None:
@@ -230,6 +233,7 @@ class Scenario:
         self.finished = 0
         self._rotation: Iterator[Body] = itertools.cycle(config.payloads)
         self._writer: SampleWriter | None = None
+        self._watch: SelfWatch | None = None
         self._runner: Runner | None = None
 
     def register(self, environment: Environment, runner: Runner | None) -> None:
@@ -242,6 +246,10 @@ class Scenario:
         self._writer = SampleWriter(self.config.run_dir / f"samples-{self.worker}.csv")
         self._writer.flush()  # the header reaches the file at once: readers never see an empty part
         gevent.spawn(self._flush_forever)
+        self._watch = SelfWatch(self.config.run_dir, self.worker)
+        # Started with the test, not here: a 1 s timer made during init let Locust's --run-time
+        # timer (set later, from gevent's cached clock) fire at once.
+        environment.events.test_start.add_listener(self._start_watch)  # type: ignore[no-untyped-call]
 
     def next_body(self) -> Body | None:
         """The next payload in rotation, or None once this process has sent SCOREBENCH_REQUESTS."""
@@ -287,9 +295,23 @@ class Scenario:
             gevent.spawn(self._runner.quit)
 
     def on_quitting(self, **_kw: Any) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.close()
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+
+    def _start_watch(self, **_kw: Any) -> None:
+        gevent.spawn(self._watch_forever)
+
+    def _watch_forever(self) -> None:
+        """The saturation guard of this worker: a reading a second; a late wake-up is its own lag."""
+        while self._watch is not None:
+            due = time.monotonic() + INTERVAL_S
+            gevent.sleep(INTERVAL_S)
+            if self._watch is not None:
+                self._watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
 
     def _flush_forever(self) -> None:
         while self._writer is not None:

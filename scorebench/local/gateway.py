@@ -8,6 +8,12 @@ A WSGI wrapper around the real inference server's Flask app, run in the same gun
       front end does when the replicas' queue is full.
 Settings come from the environment `scorebench serve` sets (SCOREBENCH_STANDIN_KEY, _THROTTLE_RATE,
 _THROTTLE_STATUS); the key is compared in constant time and never logged.
+
+Sampling (SCOREBENCH_STANDIN_SAMPLING_PERCENTAGE < 100) is configured here, in the server process,
+before the inference server builds its tracer: the tracer provider gets the Azure Monitor exporter's
+own ApplicationInsightsSampler (the sampler `configure_azure_monitor(sampling_ratio=...)` installs)
+instead of the server's ALWAYS_ON. It keeps a request by a hash of its trace id and stamps kept spans
+`_MS.sampleRate`, which the exporter writes as the envelope's `sampleRate` (item_count = 100 / it).
 """
 
 from __future__ import annotations
@@ -71,7 +77,18 @@ def _json(
     return [body]
 
 
+def configure_sampling(percentage: float) -> None:
+    """Make the inference server's tracer sample with the exporter's ApplicationInsightsSampler."""
+    if percentage >= 100:
+        return
+    from azure.monitor.opentelemetry.exporter import ApplicationInsightsSampler
+    from azureml_inference_server_http.server import appinsights_client
+
+    appinsights_client.ALWAYS_ON = ApplicationInsightsSampler(sampling_ratio=max(0.0, percentage) / 100.0)
+
+
 def _from_environment() -> Gateway:
+    configure_sampling(float(os.environ.get("SCOREBENCH_STANDIN_SAMPLING_PERCENTAGE", "100")))
     from azureml_inference_server_http.server.entry import app as inference_app
 
     return Gateway(

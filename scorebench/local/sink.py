@@ -4,27 +4,45 @@ It answers like the real ingestion endpoint: a JSON array of envelopes (gzip or 
 `{"itemsReceived": n, "itemsAccepted": n, "errors": []}` out. A body that is not a JSON array is
 a 400 (the exporter drops such batches, as it would in Azure). Rule: loopback only; one store
 transaction per batch, so a batch is stored whole or not at all.
+
+Ingestion lag (`delay_s`): Application Insights makes a batch queryable 20 s to 3 min after it
+arrived (docs/probes.md); the sink stamps each batch `visible_at = now + delay_s * (1 ± jitter)`,
+one draw per batch, and probes read only rows visible at the moment they ask. The managed front's
+traffic-log rows go through the same lag (`store_traffic`).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import random
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from scorebench.probes.store import connect, write_envelopes
+from scorebench.probes.store import connect, create_traffic_log, write_envelopes, write_traffic
 
 TRACK_PATHS = ("/v2.1/track", "/v2/track")
+JITTER = 0.3
+"""Each batch's lag is delay_s times a uniform draw in [1 - JITTER, 1 + JITTER]."""
 
 
 class Sink:
     """The sink server on a loopback port, run in a background thread of this process."""
 
-    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay_s: float = 0.0,
+        jitter: float = JITTER,
+        seed: int | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.delay_s, self.jitter = max(0.0, delay_s), jitter
+        self._random = random.Random(seed)
         self._connection = connect(self.data_dir)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -46,8 +64,24 @@ class Sink:
         self._connection.close()
 
     def store(self, envelopes: list[dict[str, Any]]) -> int:
+        """Store one exporter batch, visible after this batch's lag."""
         with self._lock:
-            return write_envelopes(self._connection, envelopes)
+            return write_envelopes(self._connection, envelopes, self._batch_delay_s())
+
+    def store_traffic(self, records: list[dict[str, Any]]) -> int:
+        """Store one batch of AmlOnlineEndpointTrafficLog rows, visible after this batch's lag."""
+        with self._lock:
+            return write_traffic(self._connection, records, self._batch_delay_s())
+
+    def create_traffic_log(self) -> None:
+        """Create the traffic-log table now (the endpoint's diagnostic setting is on), even before a row."""
+        with self._lock:
+            create_traffic_log(self._connection)
+
+    def _batch_delay_s(self) -> float:
+        if not self.delay_s:
+            return 0.0
+        return self.delay_s * (1.0 + self._random.uniform(-self.jitter, self.jitter))
 
 
 def _handler_for(sink: Sink) -> type[BaseHTTPRequestHandler]:

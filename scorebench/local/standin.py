@@ -3,39 +3,35 @@
     with StandIn(key="...", data_dir=Path("d"), latency_ms=40) as s:
         s.score_url  # http://127.0.0.1:PORT/score   s.telemetry_spec  # local:d
 
-The sink runs in a thread of this process; the inference server (gunicorn master + workers) in
-its own process group, so stop() and kill() reach every worker, and a Linux parent-death signal
-stops it if this process dies first. Rules: loopback only; the exporter's statsbeat and every
-other call home are disabled; the key reaches the server through its environment only and is never
-written to the data directory or its log.
+The sink runs in a thread of this process; the inference server in its own process group
+(scorebench/local/process.py). The cloud's telemetry conditions are knobs (docs/probes.md):
+    ingestion_delay_s     rows become queryable only after this lag (±30 % per batch), in the sink;
+    sampling_percentage   the server's own exporter samples with the Azure Monitor
+                          ApplicationInsightsSampler (configured in the server process, gateway.py);
+    neighbour_rps         a second service (its own service name and cloud role) on the same sink,
+                          scored at that rate until stop().
+Rules: loopback only; the exporter's statsbeat and every other call home are disabled; the key
+reaches the server through its environment only and is never written to the data directory or its log.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from scorebench.core.errors import HarnessError
 from scorebench.local.model import SEED as MODEL_SEED
 from scorebench.local.model import ensure_model
+from scorebench.local.neighbour import NEIGHBOUR_SERVICE, NeighbourTraffic
+from scorebench.local.process import ENTRY_SCRIPT, ServerProcess, free_port, server_environment
 from scorebench.local.sink import Sink
 
-ENTRY_SCRIPT = Path(__file__).resolve().parent / "app" / "score.py"
-START_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 10.0
+__all__ = ["ENTRY_SCRIPT", "SERVICE_NAME", "StandIn", "default_model_dir", "free_port"]
+
 LOG_FILE = "server.log"
+NEIGHBOUR_LOG_FILE = "neighbour.log"
+SERVICE_NAME = "scorebench-standin"
 
 
 def default_model_dir() -> Path:
@@ -44,14 +40,8 @@ def default_model_dir() -> Path:
     return Path(cache) / "scorebench" / "model"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 class StandIn:
-    """The sample endpoint and its Application Insights sink, with fault knobs."""
+    """The sample endpoint and its Application Insights sink, with fault knobs and cloud conditions."""
 
     def __init__(
         self,
@@ -73,6 +63,10 @@ class StandIn:
         model_seed: int = MODEL_SEED,
         score_style: str = "automl",
         model_error_rate: float = 0.0,
+        ingestion_delay_s: float = 0.0,
+        sampling_percentage: float = 100.0,
+        neighbour_rps: float = 0.0,
+        service_name: str = SERVICE_NAME,
     ) -> None:
         if data_dir is None:
             import tempfile
@@ -86,7 +80,7 @@ class StandIn:
         self.model_dir = model_dir or default_model_dir()
         self.model_seed = model_seed
         """The seed the model's training rows are drawn with (another seed: a retrained candidate)."""
-        self.knobs: dict[str, float | int | str] = {
+        self.knobs: dict[str, Any] = {
             "LATENCY_MS": latency_ms,
             "ERROR_RATE": error_rate,
             "SLOW_RATE": slow_rate,
@@ -97,10 +91,20 @@ class StandIn:
             "THROTTLE_STATUS": throttle_status,
             "SCORE_STYLE": score_style,
             "MODEL_ERROR_RATE": model_error_rate,
+            "SAMPLING_PERCENTAGE": sampling_percentage,
         }
         self.scoring_timeout_ms = scoring_timeout_ms
+        self.ingestion_delay_s, self.neighbour_rps = ingestion_delay_s, neighbour_rps
+        self.service_name = service_name
         self.sink: Sink | None = None
-        self.process: subprocess.Popen[bytes] | None = None
+        self.server: ServerProcess | None = None
+        self.neighbour: ServerProcess | None = None
+        self.neighbour_traffic: NeighbourTraffic | None = None
+
+    @property
+    def process(self) -> Any:
+        """The main server's Popen (None before start)."""
+        return self.server.process if self.server else None
 
     @property
     def base_url(self) -> str:
@@ -123,44 +127,38 @@ class StandIn:
         return self.data_dir / LOG_FILE
 
     def start(self) -> StandIn:
-        """Start the sink and the server; return once `GET /` answers (HarnessError if it never does)."""
+        """Start the sink, the server (and the neighbour); return once `GET /` answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.sink = Sink(self.data_dir, host=self.host).start()
-        model_file = ensure_model(self.model_dir, self.model_seed)
+        self.sink = Sink(self.data_dir, host=self.host, delay_s=self.ingestion_delay_s).start()
+        model_dir = ensure_model(self.model_dir, self.model_seed).parent
         self.port = self.port or free_port(self.host)
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "scorebench.local.server", self.host, str(self.port), str(self.workers),
-                 str(ENTRY_SCRIPT), str(model_file.parent)],
-                env=self._environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )  # fmt: skip
-        self._wait_healthy()
+        try:
+            self.server = ServerProcess(
+                self.host, self.port, self.workers, model_dir, self._environment(), self.log_path
+            ).start()
+            if self.neighbour_rps > 0:
+                self._start_neighbour(model_dir)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM to its group, SIGKILL after STOP_TIMEOUT_S) and the sink."""
-        self._signal_group(signal.SIGTERM)
-        if self.process is not None:
-            try:
-                self.process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self._signal_group(signal.SIGKILL)
-                self.process.wait()
-            self._signal_group(signal.SIGKILL)  # any worker the master left behind
+        """Stop the neighbour's traffic and server, the server, and the sink."""
+        if self.neighbour_traffic is not None:
+            self.neighbour_traffic.stop()
+            self.neighbour_traffic = None
+        for server in (self.neighbour, self.server):
+            if server is not None:
+                server.stop()
         if self.sink is not None:
             self.sink.stop()
             self.sink = None
 
     def kill(self) -> None:
         """Kill the server at once (SIGKILL to its group), as a crashing endpoint; the sink stays up."""
-        self._signal_group(signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait()
+        if self.server is not None:
+            self.server.kill()
 
     def __enter__(self) -> StandIn:
         return self.start()
@@ -169,72 +167,19 @@ class StandIn:
         self.stop()
 
     def _environment(self) -> dict[str, str]:
-        ikey = str(uuid.uuid5(uuid.NAMESPACE_URL, self.base_url))
         assert self.sink is not None
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCOREBENCH_", "APPLICATIONINSIGHTS_"))}
-        env.update(
-            {
-                "AML_APP_INSIGHTS_ENABLED": "true",
-                "AML_APP_INSIGHTS_KEY": ikey,
-                "APPLICATIONINSIGHTS_CONNECTION_STRING": f"InstrumentationKey={ikey};IngestionEndpoint={self.sink.url}",
-                "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
-                "APPLICATIONINSIGHTS_OPENTELEMETRY_RESOURCE_METRIC_DISABLED": "true",
-                "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "",
-                "SERVICE_NAME": "scorebench-standin",
-                "WORKSPACE_NAME": "local",
-                "SCORING_TIMEOUT_MS": str(self.scoring_timeout_ms),
-                "AML_APP_ROOT": str(ENTRY_SCRIPT.parent),
-                "PYTHONPATH": os.pathsep.join(filter(None, [_package_root(), os.environ.get("PYTHONPATH", "")])),
-                "PYTHONUNBUFFERED": "1",
-                "NO_PROXY": "*",
-            }
-        )
-        env.update({f"SCOREBENCH_STANDIN_{name}": str(value) for name, value in self.knobs.items()})
+        env = server_environment(self.base_url, self.sink.url, self.service_name, self.knobs)
+        env["SCORING_TIMEOUT_MS"] = str(self.scoring_timeout_ms)
         if self.key:
             env["SCOREBENCH_STANDIN_KEY"] = self.key
         return env
 
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                self.stop()
-                raise HarnessError(f"stand-in server exited at start ({self._last_log_line()}); see {self.log_path}")
-            if _answers(self.base_url + "/"):
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise HarnessError(f"stand-in server did not answer within {START_TIMEOUT_S:.0f} s; see {self.log_path}")
-
-    def _signal_group(self, signum: int) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signum)
-
-    def _last_log_line(self) -> str:
-        try:
-            lines = [line for line in self.log_path.read_text(errors="replace").splitlines() if line.strip()]
-        except OSError:
-            return "no log"
-        return lines[-1][:200] if lines else "no output"
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _package_root() -> str:
-    return str(Path(__file__).resolve().parents[2])
-
-
-def _die_with_parent() -> None:
-    """In the child: receive SIGTERM when the parent dies (Linux), so no server outlives scorebench."""
-    with contextlib.suppress(Exception):
-        libc: Any = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    def _start_neighbour(self, model_dir: Path) -> None:
+        assert self.sink is not None
+        port = free_port(self.host)
+        base_url = f"http://{self.host}:{port}"
+        knobs = {"SAMPLING_PERCENTAGE": self.knobs["SAMPLING_PERCENTAGE"]}
+        env = server_environment(base_url, self.sink.url, NEIGHBOUR_SERVICE, knobs)
+        log = self.data_dir / NEIGHBOUR_LOG_FILE
+        self.neighbour = ServerProcess(self.host, port, 1, model_dir, env, log).start()
+        self.neighbour_traffic = NeighbourTraffic(f"{base_url}/score", self.neighbour_rps).start()

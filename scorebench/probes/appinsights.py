@@ -3,8 +3,11 @@
 Rules:
 - Workspace-based resources (`workspace_id`) are read with query_workspace from AppRequests /
   AppExceptions; an Application Insights resource id (`resource_id`) with query_resource from the
-  classic requests / exceptions tables. With `traffic_log=True` requests come instead from the
-  managed online endpoint's AmlOnlineEndpointTrafficLog (no sampling, the platform's own timing).
+  classic requests / exceptions tables. With `traffic_log=True` the managed online endpoint's
+  AmlOnlineEndpointTrafficLog is read too (no sampling, the platform's own timing; `requests()`
+  then answers from it); with `app_insights=False` (a deployment with App Insights off) only it.
+- `observe` reads every table once per poll; a table that fails (e.g. not enabled: "Failed to
+  resolve table") costs only its own rows and says why.
 - A result may be cut at 500,000 rows / ~64 MB and arrive as LogsQueryPartialResult (HTTP 200, no
   exception): never used as data — the time slice is halved and both halves queried, down to
   `min_slice_s`. Long id lists are queried in chunks (probes/kql.py ID_CHUNK).
@@ -31,6 +34,8 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow, utc_iso
 from scorebench.probes import kql
 from scorebench.probes.rows import SCORE_NAME, exception_row, request_row
+from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observation, Seen, SeenException
+from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
 
 ENDPOINT_ENV = "SCOREBENCH_LOGS_ENDPOINT"
 AUDIENCE_ENV = "SCOREBENCH_LOGS_AUDIENCE"
@@ -46,6 +51,7 @@ class AppInsightsProbe:
     OPTIONS = (
         "credential", "workspace_id", "resource_id", "endpoint", "audience", "interactive",
         "traffic_log", "request_name", "throttle_retries", "min_slice_s", "server_timeout_s", "client_options",
+        "app_insights",
     )  # fmt: skip
     poll_s = 20.0
     """Ingestion takes seconds to minutes; 3 unchanged polls = a minute without growth."""
@@ -60,6 +66,7 @@ class AppInsightsProbe:
         audience: str | None = None,
         interactive: bool = False,
         traffic_log: bool = False,
+        app_insights: bool = True,
         request_name: str | None = SCORE_NAME,
         throttle_retries: int = 3,
         min_slice_s: float = 1.0,
@@ -74,7 +81,8 @@ class AppInsightsProbe:
             )
         self.workspace_id, self.resource_id = workspace_id, resource_id
         self.schema = kql.WORKSPACE if workspace_id else kql.CLASSIC
-        self.traffic_log, self.request_name = traffic_log, request_name
+        self.traffic_log, self.request_name = traffic_log or not app_insights, request_name
+        self.app_insights = app_insights
         self.throttle_retries, self.min_slice_s = throttle_retries, min_slice_s
         self.server_timeout_s, self._sleep = server_timeout_s, sleep
         self.endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or PUBLIC_ENDPOINT).rstrip("/")
@@ -103,10 +111,46 @@ class AppInsightsProbe:
         rows = self._sliced(lambda a, b: kql.exceptions_query(self.schema, a, b), start, end)
         return [_to_exception(row) for row in rows]
 
-    def _request_query(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
-        if self.traffic_log:
-            return lambda a, b: kql.traffic_log_query(a, b, chunk)
+    def tables(self) -> tuple[str, ...]:
+        """The tables this probe reads."""
+        insights = (REQUESTS, EXCEPTIONS) if self.app_insights else ()
+        return insights + ((TRAFFIC_LOG,) if self.traffic_log else ())
+
+    def observe(self, start: datetime, end: datetime, client_request_ids: Collection[str] | None) -> Observation:
+        """One poll of every table, each row tagged with its service; a failing table costs only its rows."""
+        ids = None if client_request_ids is None else sorted(set(client_request_ids))
+        chunks: list[list[str] | None] = [None] if ids is None else _chunks(ids, kql.ID_CHUNK)
+        seen: list[Seen] = []
+        exceptions: list[SeenException] = []
+        errors: dict[str, str] = {}
+        readers = {
+            REQUESTS: lambda: [
+                self._seen_request(r) for c in chunks for r in self._sliced(self._insights(c), start, end)
+            ],
+            TRAFFIC_LOG: lambda: [_seen_traffic(r) for c in chunks for r in self._sliced(self._traffic(c), start, end)],
+        }
+        for table in self.tables():
+            try:
+                if table == EXCEPTIONS:
+                    rows = self._sliced(lambda a, b: kql.exceptions_query(self.schema, a, b), start, end)
+                    exceptions += [SeenException(str(r.get("role") or ""), _to_exception(r)) for r in rows]
+                else:
+                    seen += readers[table]()
+            except HarnessError as exc:
+                errors[table] = str(exc)
+        return Observation(seen, exceptions, errors, self.tables())
+
+    def _insights(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
         return lambda a, b: kql.requests_query(self.schema, a, b, chunk, self.request_name)
+
+    def _traffic(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
+        return lambda a, b: kql.traffic_log_query(a, b, chunk)
+
+    def _seen_request(self, row: Row) -> Seen:
+        return Seen(str(row.get("service") or "") or str(row.get("role") or ""), _request_row(row))
+
+    def _request_query(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
+        return self._traffic(chunk) if self.traffic_log else self._insights(chunk)
 
     def _to_request(self, row: Row) -> TelemetryRow:
         return _traffic_row(row) if self.traffic_log else _request_row(row)
@@ -269,17 +313,12 @@ def _request_row(row: Row) -> TelemetryRow:
 
 
 def _traffic_row(row: Row) -> TelemetryRow:
-    code = str(row.get("result_code") or "")
-    return TelemetryRow(
-        timestamp=utc_iso(row["timestamp"]) if isinstance(row["timestamp"], datetime) else str(row["timestamp"]),
-        client_request_id=str(row.get("client_request_id") or ""),
-        operation_id=str(row.get("operation_id") or ""),
-        name=str(row.get("name") or ""),
-        result_code=code,
-        success=code.isdigit() and int(code) < 400,
-        duration_ms=_float(row.get("duration_ms")) or 0.0,
-        item_count=1,
-    )
+    return as_telemetry(traffic_row(row), str(row.get("Path") or SCORE_NAME))
+
+
+def _seen_traffic(row: Row) -> Seen:
+    traffic = traffic_row(row)
+    return Seen(service_of(traffic), as_telemetry(traffic, str(row.get("Path") or SCORE_NAME)), TRAFFIC_LOG, traffic)
 
 
 def _to_exception(row: Row) -> ExceptionRow:

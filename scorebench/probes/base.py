@@ -4,22 +4,26 @@ Rules:
 - A probe answers for a half-open UTC window [start, end): `requests(...)` returns one
   `TelemetryRow` per scoring request the server recorded, `exceptions(...)` one `ExceptionRow` per
   server exception. Unavailable telemetry is a HarnessError naming what to fix.
-- Telemetry arrives late (exporter batching ~5 s, ingestion seconds to minutes): `wait_for` polls
-  until every client request id is seen, or the sampled count stops growing for a few polls, or the
-  deadline passes — never a fixed sleep.
+- `observe(...)` answers one poll from every table the backend reads (requests, exceptions, the
+  traffic log), each row tagged with its service, so the wait (probes/wait.py) can keep the
+  target's rows and count the others; a table that fails is reported in the Observation, not raised.
+- Telemetry arrives late (exporter batching ~5 s, ingestion seconds to minutes): `wait_for`
+  (probes/wait.py) polls until the run's telemetry is in — never a fixed sleep.
 - `make_probe` chooses a backend from a table of spec prefixes: `none`, `local:DIR`, `appinsights`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow
+from scorebench.probes.target import REQUESTS, Observation
+from scorebench.probes.wait import WaitResult, wait_for
+
+__all__ = ["NoProbe", "TelemetryProbe", "WaitResult", "make_probe", "wait_for"]
 
 
 class TelemetryProbe(Protocol):
@@ -36,61 +40,7 @@ class TelemetryProbe(Protocol):
 
     def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]: ...
 
-
-@dataclass(frozen=True)
-class WaitResult:
-    """What a wait for ingestion found."""
-
-    rows: list[TelemetryRow]
-    missing_client_requests: int
-    """Client request ids never seen in any row (sampling or ingestion lag or a lost request)."""
-    polls: int
-    stopped_because: str
-    """"all_seen", "stable" (sum(item_count) stopped growing), or "deadline"."""
-
-
-def wait_for(
-    probe: TelemetryProbe,
-    client_request_ids: Collection[str],
-    start: datetime,
-    end: datetime,
-    deadline_s: float,
-    poll_s: float | None = None,
-    *,
-    stable_polls: int = 3,
-    filter_ids: bool = False,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> WaitResult:
-    """Poll `probe.requests` until all ids are seen, the count is stable, or deadline_s passes.
-
-    "Stable" needs at least one row: an empty answer means ingestion has not started, not that it
-    is over. With filter_ids the query is restricted to the ids (shared endpoints); otherwise every
-    scoring request in the window is returned, so the caller can count the server's unmatched rows.
-    """
-    wanted = set(client_request_ids)
-    pause_s = probe.poll_s if poll_s is None else poll_s
-    give_up_at = clock() + max(0.0, deadline_s)
-    last_weight, unchanged, polls = -1, 0, 0
-    while True:
-        rows = probe.requests(start, end, wanted if filter_ids and wanted else None)
-        polls += 1
-        missing = len(wanted - {row.client_request_id for row in rows})
-        weight = sum(row.item_count for row in rows)
-        unchanged = unchanged + 1 if weight == last_weight and weight > 0 else 0
-        last_weight = weight
-        reason = _stop_reason(missing, unchanged, stable_polls, clock() + pause_s > give_up_at)
-        if reason:
-            return WaitResult(rows, missing, polls, reason)
-        sleep(pause_s)
-
-
-def _stop_reason(missing: int, unchanged: int, stable_polls: int, past_deadline: bool) -> str:
-    if missing == 0:
-        return "all_seen"
-    if unchanged >= stable_polls:
-        return "stable"
-    return "deadline" if past_deadline else ""
+    def observe(self, start: datetime, end: datetime, client_request_ids: Collection[str] | None) -> Observation: ...
 
 
 class NoProbe:
@@ -106,6 +56,9 @@ class NoProbe:
 
     def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
         return []
+
+    def observe(self, start: datetime, end: datetime, client_request_ids: Collection[str] | None) -> Observation:
+        return Observation([], [], {}, (REQUESTS,))
 
 
 def _make_none(rest: str, **options: Any) -> TelemetryProbe:

@@ -10,12 +10,19 @@ run` orchestration call. Rules:
   is returned — HarnessError (exit 2) only with required=True. Nothing is lost: the files of an
   earlier probe stay unless this one replaces them (written to a temporary file, renamed on success).
 - Counts honour sampling: `item_count_sum` is sum(item_count); `missing_client_requests` counts
-  client ids never seen (expected under sampling, a lost request otherwise).
+  client ids never seen, read against what sampling predicts (probes/reading.py).
+- Only the target's rows are written (probes/target.py): the service named by `service_name`, the
+  run's endpoint/deployment (run.json `service`), else the services carrying the run's ids; other
+  services are counted in `other_traffic`. The traffic log's rows go to traffic_log.csv.
+- The wait (probes/wait.py) prints a progress line to stderr (`progress=False` for quiet) and its
+  stop reason, lag and per-table errors land in run.json with `notes` for the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,9 +39,16 @@ from scorebench.core.records import (
     write_csv,
 )
 from scorebench.core.rundir import RUN_JSON, harness_request_ids, read_run_json, update_run_json
-from scorebench.probes.base import TelemetryProbe, make_probe, wait_for
+from scorebench.probes.base import TelemetryProbe, make_probe
+from scorebench.probes.groups import group_exceptions
+from scorebench.probes.reading import notes, sampling_reading
+from scorebench.probes.target import Target
+from scorebench.probes.traffic import TRAFFIC_FILE, TrafficRow
+from scorebench.probes.wait import WaitResult, wait_for
 
 DEFAULT_WAIT_S = 300.0
+MAX_GROUPS = 20
+"""Distinct exception groups kept in run.json (the report reads exceptions.csv for all)."""
 BEFORE_S = 5.0
 AFTER_S = 60.0
 ENV_DEFAULTS = {
@@ -52,9 +66,12 @@ def probe_run(
     required: bool = False,
     filter_ids: bool = False,
     poll_s: float | None = None,
+    stable_polls: int = 3,
     before_s: float = BEFORE_S,
     after_s: float = AFTER_S,
     probe: TelemetryProbe | None = None,
+    service_name: str | None = None,
+    progress: bool = True,
     **options: Any,
 ) -> dict[str, Any]:
     """Fetch, write and record the run's telemetry; returns run.json's new `probe` entry.
@@ -69,30 +86,90 @@ def probe_run(
     if not (options.get("workspace_id") or options.get("resource_id")):
         options.update(workspace_id=_setting(info, "workspace_id"), resource_id=_setting(info, "app_insights_id"))
     start, end = _window(run_dir, info, before_s, after_s)
-    ids = [s.client_request_id for s in read_samples(run_dir) if s.client_request_id]
+    samples = read_samples(run_dir)
+    ids = [s.client_request_id for s in samples if s.client_request_id]
+    failed_runs = [s.client_request_id for s in samples if s.outcome == "run_function_failed" and s.client_request_id]
     entry: dict[str, Any] = {"source": spec, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}
+    target = _target(info, service_name)
+    insights_off = _insights_off(info)
+    if insights_off and target.endpoint:  # v2: the platform's traffic log is the server view
+        options.setdefault("app_insights", False)
+    if target.endpoint and not options.get("traffic_log"):
+        options["traffic_log"] = True
+    say = _say if progress else None
     try:
         probe = probe or make_probe(spec, **options)
         entry["source"] = probe.source
         no_server_view = probe.source == "none"  # nothing will ever arrive: do not wait for it
-        waited = wait_for(probe, ids, start, end, 0.0 if no_server_view else wait_s, poll_s, filter_ids=filter_ids)
-        exceptions = probe.exceptions(start, end)
+        waited = wait_for(
+            probe, ids, start, end, 0.0 if no_server_view else wait_s, poll_s,
+            target=target, stable_polls=stable_polls, filter_ids=filter_ids, say=None if no_server_view else say,
+            exception_ids=failed_runs,
+        )  # fmt: skip
+        if waited.unreadable():
+            raise HarnessError("; ".join(f"{t}: {why}" for t, why in sorted(waited.errors.items())))
     except HarnessError as exc:
         entry.update(error=str(exc), rows=0, missing_client_requests=None, unmatched_server_rows=None)
         update_run_json(run_dir, probe=entry)
         if required:
             raise
         return entry
-    entry.update(_write(run_dir, waited.rows, exceptions, set(ids) | harness_request_ids(info)))
+    harness = harness_request_ids(info)  # preflight's warm-up: logged like any request, not the load
+    entry.update(_write(run_dir, waited, set(ids) | harness))
     none = entry["source"] == "none"
+    load_only = dataclasses.replace(waited, rows=[r for r in waited.rows if r.client_request_id not in harness])
     entry.update(
+        _reading(load_only, len(ids)) if not none else {},
         missing_client_requests=None if none else waited.missing_client_requests,
-        polls=waited.polls,
-        stopped_because=waited.stopped_because,
-        error=None,
     )
+    entry.update(error=None)
+    if insights_off and entry.get("notes") is not None:
+        entry["notes"] = {"app insights": insights_off, **entry["notes"]}
     update_run_json(run_dir, probe=entry)
     return entry
+
+
+def _insights_off(info: dict[str, Any]) -> str:
+    """One line when the service says its App Insights is off (v2: the traffic log stands in), else ""."""
+    service = info.get("service") or {}
+    if str(service.get("app_insights_enabled")).lower() != "false":
+        return ""
+    if service.get("endpoint_name"):
+        return (
+            f"off for {service['endpoint_name']}/{service.get('deployment') or '(default deployment)'}"
+            " (app_insights_enabled: false): the server view comes from AmlOnlineEndpointTrafficLog"
+        )
+    return "off for this service (enable_app_insights: false): `scorebench endpoint enable-insights` turns it on"
+
+
+def _reading(waited: WaitResult, client_requests: int) -> dict[str, Any]:
+    """The wait's findings for run.json: why it stopped, sampling against loss, other traffic, notes."""
+    sampling = sampling_reading(waited.rows, client_requests, waited.missing_client_requests)
+    return {
+        "polls": waited.polls,
+        "stopped_because": waited.stopped_because,
+        "waited_s": waited.waited_s,
+        "lag_s": None if waited.lag_s is None else round(waited.lag_s, 1),
+        "main_table": waited.main_table,
+        "services": list(waited.services),
+        "sampling": sampling,
+        "other_traffic": dict(sorted(waited.other_traffic.items())),
+        "other_exceptions": waited.other_exceptions,
+        "table_errors": dict(waited.errors),
+        "notes": notes(waited, client_requests, sampling),
+        "exception_groups": [dataclasses.asdict(g) for g in group_exceptions(waited.exceptions)[:MAX_GROUPS]],
+    }
+
+
+def _target(info: dict[str, Any], service_name: str | None) -> Target:
+    """The run's target: --service-name, else run.json's endpoint/deployment (names nothing: inferred)."""
+    service = info.get("service") or {}
+    names = frozenset(n.strip() for n in (service_name or service.get("service_name") or "").split(",") if n.strip())
+    return Target(names, service.get("endpoint_name") or None, service.get("deployment") or None)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def summary_line(entry: dict[str, Any]) -> str:
@@ -101,11 +178,12 @@ def summary_line(entry: dict[str, Any]) -> str:
         return f"probe: no telemetry from {entry['source']}: {entry['error']}"
     if entry["source"] == "none":
         return "probe: telemetry none: nothing fetched"
-    return (
+    head = (
         f"probe: {entry['rows']} server requests (sum item_count {entry['item_count_sum']}) from {entry['source']};"
         f" {entry['missing_client_requests']} of {entry['client_requests']} client requests not seen,"
         f" {entry['unmatched_server_rows']} server rows without a client sample, {entry['exceptions']} exceptions"
     )
+    return "\n".join([head, *(f"  {label}: {text}" for label, text in (entry.get("notes") or {}).items())])
 
 
 def _setting(info: dict[str, Any], key: str) -> str | None:
@@ -123,10 +201,14 @@ def _window(run_dir: Path, info: dict[str, Any], before_s: float, after_s: float
     return start - timedelta(seconds=before_s), end + timedelta(seconds=after_s)
 
 
-def _write(run_dir: Path, rows: list[TelemetryRow], exceptions: list[ExceptionRow], ids: set[str]) -> dict[str, int]:
+def _write(run_dir: Path, waited: WaitResult, ids: set[str]) -> dict[str, int]:
+    rows, exceptions = waited.rows, waited.exceptions
     _replace_csv(run_dir / TELEMETRY_FILE, rows, TelemetryRow)
     _replace_csv(run_dir / EXCEPTIONS_FILE, exceptions, ExceptionRow)
+    if waited.traffic:
+        _replace_csv(run_dir / TRAFFIC_FILE, waited.traffic, TrafficRow)
     return {
+        "traffic_log_rows": len(waited.traffic),
         "rows": len(rows),
         "item_count_sum": sum(r.item_count for r in rows),
         "unmatched_server_rows": sum(1 for r in rows if r.client_request_id not in ids),

@@ -41,21 +41,26 @@ class Schema:
     exception_type: str
     outer_message: str
     innermost_message: str
+    role: str
 
 
 WORKSPACE = Schema(
     "AppRequests", "AppExceptions", "TimeGenerated", "Name", "OperationId", "ResultCode", "Success",
-    "DurationMs", "ItemCount", "Properties", "ExceptionType", "OuterMessage", "InnermostMessage",
+    "DurationMs", "ItemCount", "Properties", "ExceptionType", "OuterMessage", "InnermostMessage", "AppRoleName",
 )  # fmt: skip
 """Workspace-based resources (query_workspace), azure-facts §3.1-3.2."""
 
 CLASSIC = Schema(
     "requests", "exceptions", "timestamp", "name", "operation_Id", "resultCode", "success",
-    "duration", "itemCount", "customDimensions", "type", "outerMessage", "innermostMessage",
+    "duration", "itemCount", "customDimensions", "type", "outerMessage", "innermostMessage", "cloud_RoleName",
 )  # fmt: skip
 """The Application Insights resource scope (query_resource), azure-facts §3.3."""
 
 TRAFFIC_LOG = "AmlOnlineEndpointTrafficLog"
+TRAFFIC_COLUMNS = (
+    "TimeGenerated", "EndpointName", "DeploymentName", "Path", "ResponseCode", "ModelStatusCode",
+    "TotalDurationMs", "RequestDurationMs", "ResponseDurationMs", "XRequestId", "XMSClientRequestId",
+)  # fmt: skip
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -100,7 +105,7 @@ def requests_query(
         f' custom_result_code=tostring({custom}["resultCode"]),'
         f' custom_success=tostring({custom}["success"]),'
         f" duration_ms={s.duration_ms}, result_code={s.result_code}, success=tostring({s.success}),"
-        f" item_count={s.item_count}"
+        f' item_count={s.item_count}, service=tostring({custom}["Service Name"]), role={s.role}'
     )
     if client_request_ids is not None:
         lines.append(ids_filter("client_request_id", client_request_ids))
@@ -117,20 +122,19 @@ def exceptions_query(schema: Schema, start: datetime, end: datetime) -> str:
             f"| project timestamp={s.time}, type={s.exception_type}, outer_message={s.outer_message},"
             f" innermost_message={s.innermost_message},"
             f' client_request_id=tostring({custom}["Client Request Id"]),'
-            f' custom_dimensions=tostring({custom}["custom_dimensions"]), item_count={s.item_count}',
+            f' custom_dimensions=tostring({custom}["custom_dimensions"]), item_count={s.item_count},'
+            f" role={s.role}",
         ]
     )
 
 
 def traffic_log_query(start: datetime, end: datetime, client_request_ids: Sequence[str] | None = None) -> str:
-    """Managed online endpoint platform log: one row per request, no sampling (azure-facts §5.2)."""
-    lines = [
-        TRAFFIC_LOG,
-        window_filter("TimeGenerated", start, end),
-        "| project timestamp=TimeGenerated, name=Path, operation_id=XRequestId,"
-        " client_request_id=XMSClientRequestId, duration_ms=TotalDurationMs,"
-        " result_code=tostring(ResponseCode), model_status_code=tostring(ModelStatusCode)",
-    ]
+    """Managed online endpoint platform log: one row per request, no sampling (azure-facts §5.2).
+
+    The table's own column names are kept (probes/traffic.py maps them, for the local front too);
+    endpoint and deployment are kept so the probe can tell the target from other traffic.
+    """
+    lines = [TRAFFIC_LOG, window_filter("TimeGenerated", start, end), "| project " + ", ".join(TRAFFIC_COLUMNS)]
     if client_request_ids is not None:
-        lines.append(ids_filter("client_request_id", client_request_ids))
+        lines.append(ids_filter("XMSClientRequestId", client_request_ids))
     return "\n".join(lines)

@@ -7,33 +7,113 @@ first, sampling weight from `sampleRate`); the window is half-open [start, end) 
 `time` (for the inference server that is about when the response was sent); only requests named
 `/score` are kept unless `request_name=None` (the server also logs /swagger.json). The store is
 read with scorebench.probes.store (read-only, WAL: probing never disturbs a running sink).
+A query sees only rows already visible (the sink's ingestion lag), as a Log Analytics query would.
+The managed front's traffic log (table `traffic_log`, AmlOnlineEndpointTrafficLog's columns) is
+read with the same mapping as the cloud table (probes/traffic.py) when `traffic_log` is on, or
+automatically when the store has one.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow, parse_utc
 from scorebench.probes.rows import SCORE_NAME, exception_row, item_count_from_rate, request_row, timespan_ms
-from scorebench.probes.store import STORE_FILE, read_envelopes
+from scorebench.probes.store import STORE_FILE, has_traffic_log, read_envelopes, read_traffic
+from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observation, Seen, SeenException
+from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
 
 
 class LocalProbe:
     """Telemetry from the stand-in sink's store under data_dir."""
 
-    OPTIONS = ("request_name",)
+    OPTIONS = ("request_name", "traffic_log", "app_insights")
     poll_s = 3.0
     """The exporter batches every ~5 s; 3 polls of 3 s without growth outlast one batch."""
 
-    def __init__(self, data_dir: str | Path, request_name: str | None = SCORE_NAME) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        request_name: str | None = SCORE_NAME,
+        traffic_log: bool | None = None,
+        app_insights: bool = True,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.data_dir = Path(data_dir).expanduser()
         self.request_name = request_name
+        self.traffic_log, self.app_insights, self._now = traffic_log, app_insights, now
         self.source = f"local:{self.data_dir}"
+
+    def tables(self) -> tuple[str, ...]:
+        """The tables this probe reads: App Insights' requests and exceptions, and the traffic log."""
+        with_traffic = self.traffic_log if self.traffic_log is not None else has_traffic_log(self.data_dir)
+        insights = (REQUESTS, EXCEPTIONS) if self.app_insights else ()
+        return insights + ((TRAFFIC_LOG,) if with_traffic else ())
+
+    def observe(self, start: datetime, end: datetime, client_request_ids: Collection[str] | None) -> Observation:
+        """One poll of every table; a table that cannot be read costs only its rows."""
+        self._check_store()
+        wanted = set(client_request_ids) if client_request_ids is not None else None
+        seen: list[Seen] = []
+        exceptions: list[SeenException] = []
+        errors: dict[str, str] = {}
+        tables = self.tables()
+        for table in tables:
+            try:
+                if table == REQUESTS:
+                    seen += [
+                        s
+                        for s in self._seen_requests(start, end)
+                        if wanted is None or s.row.client_request_id in wanted
+                    ]
+                elif table == EXCEPTIONS:
+                    exceptions += [
+                        SeenException(_role(e), envelope_exception(e))
+                        for e in self._envelopes("ExceptionData", start, end)
+                    ]
+                else:
+                    seen += [
+                        s for s in self._seen_traffic(start, end) if wanted is None or s.row.client_request_id in wanted
+                    ]
+            except HarnessError as exc:
+                errors[table] = str(exc)
+        return Observation(seen, exceptions, errors, tables)
+
+    def _seen_requests(self, start: datetime, end: datetime) -> list[Seen]:
+        found = []
+        for envelope in self._envelopes("RequestData", start, end):
+            row = envelope_request(envelope)
+            if self.request_name is None or row.name == self.request_name:
+                found.append(Seen(_service(envelope), row))
+        return found
+
+    def _seen_traffic(self, start: datetime, end: datetime) -> list[Seen]:
+        if not has_traffic_log(self.data_dir):
+            raise HarnessError(
+                f"{self.data_dir / STORE_FILE} has no traffic log: start the stand-in with --managed"
+                " (the endpoint's AmlOnlineEndpointTrafficLog diagnostic setting, locally)"
+            )
+        found = []
+        try:
+            for record in read_traffic(self.data_dir, visible_by=self._now()):
+                row = traffic_row(record)
+                if start <= parse_utc(row.timestamp) < end:
+                    found.append(Seen(service_of(row), as_telemetry(row), TRAFFIC_LOG, row))
+        except sqlite3.Error as exc:
+            raise HarnessError(f"cannot read the traffic log in {self.data_dir / STORE_FILE}: {exc}") from None
+        return found
+
+    def _check_store(self) -> None:
+        if not (self.data_dir / STORE_FILE).is_file():
+            raise HarnessError(
+                f"no telemetry store at {self.data_dir / STORE_FILE}: is this the stand-in's data directory"
+                " (`scorebench serve` prints it)? Or pass --telemetry none"
+            )
 
     def requests(
         self, start: datetime, end: datetime, client_request_ids: Collection[str] | None = None
@@ -54,13 +134,9 @@ class LocalProbe:
         return [envelope_exception(e) for e in self._envelopes("ExceptionData", start, end)]
 
     def _envelopes(self, base_type: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
-        if not (self.data_dir / STORE_FILE).is_file():
-            raise HarnessError(
-                f"no telemetry store at {self.data_dir / STORE_FILE}: is this the stand-in's data directory"
-                " (`scorebench serve` prints it)? Or pass --telemetry none"
-            )
+        self._check_store()
         try:
-            for envelope in read_envelopes(self.data_dir, base_type):
+            for envelope in read_envelopes(self.data_dir, base_type, visible_by=self._now()):
                 if start <= parse_utc(str(envelope.get("time"))) < end:
                     yield envelope
         except sqlite3.Error as exc:
@@ -70,6 +146,15 @@ class LocalProbe:
 def _base_data(envelope: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = (envelope.get("data") or {}).get("baseData") or {}
     return data
+
+
+def _role(envelope: dict[str, Any]) -> str:
+    return str((envelope.get("tags") or {}).get("ai.cloud.role") or "")
+
+
+def _service(envelope: dict[str, Any]) -> str:
+    """The inference server's "Service Name" custom dimension, else the cloud role."""
+    return str(_base_data(envelope).get("properties", {}).get("Service Name") or "") or _role(envelope)
 
 
 def envelope_request(envelope: dict[str, Any]) -> TelemetryRow:

@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scorebench.core import saturation
 from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import baseline as baselines
-from scorebench.reports import charts, checks, extras, frames, publish, runcharts, slo, stats, triage
+from scorebench.reports import charts, checks, extras, frames, guard, publish, runcharts, slo, stats, triage
 from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
 
@@ -36,6 +37,9 @@ MAX_POINTS = charts.MAX_POINTS
 """At most this many time buckets per chart (kept here for callers that import it from build)."""
 TREND_PANEL_RUNS = 10
 """The small trend panel shows this run and at most this many minus one earlier runs of its label."""
+SAMPLE_COLUMNS = ("client_request_id", "latency_ms", "status", "outcome", "bytes_sent", "bytes_received", "payload_id")
+"""What the report reads of the samples (plus started_s): a million rows' other columns cost time and memory."""
+TELEMETRY_COLUMNS = ("client_request_id", "success", "duration_ms", "item_count")
 SWAGGER_FILE = "swagger.json"
 INTERRUPTED = "INTERRUPTED"
 
@@ -50,10 +54,12 @@ class BuildResult:
     exit_code: int
     html: str
     data: dict[str, Any]
+    saturation_note: str = ""
 
     @property
     def verdict_lines(self) -> list[str]:
-        return [c.line for c in self.checks] + [f"verdict: {self.status} (exit {self.exit_code})"]
+        note = [f"note: {self.saturation_note}"] if self.saturation_note else []
+        return note + [c.line for c in self.checks] + [f"verdict: {self.status} (exit {self.exit_code})"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,15 +87,16 @@ def build_report(
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     info = read_run_json(run_dir)
-    samples = frames.read_samples_frame(run_dir)
+    samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
-    telemetry = frames.read_telemetry_frame(run_dir)
+    telemetry = frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS)
     telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(info))]  # not the load
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
     joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
     summary = stats.summarize(samples, telemetry, timeout, joined)
-    found = judge(info, samples, summary, baseline, threshold_checks, slo_list)
+    periods, note = saturation_in(run_dir, samples)
+    found = guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
     status, exit_code = verdict_of(info, found)
     info_load = info.get("load_profile") or {}
     chart = chart_data(samples, joined, summary, extras.locust_users(run_dir), info_load.get("rate_rps"))
@@ -108,7 +115,19 @@ def build_report(
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
     )
     data |= triage_data(run_dir, samples, exceptions, summary)
-    return BuildResult(summary, found, status, exit_code, render_html(data), data)
+    data["saturation"] = note
+    return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
+
+
+def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:
+    """The load generator's saturated periods within the run's requests, and the sentence saying so."""
+    started = samples["started_s"].to_numpy(dtype="float64")
+    if np.isnan(started).all():
+        return [], ""
+    ended = started + samples["latency_ms"].to_numpy(dtype="float64") / 1000.0
+    origin = float(np.nanmin(started))
+    periods = guard.overlapping(saturation.read_periods(run_dir), origin, float(np.nanmax(ended)))
+    return periods, saturation.describe(periods, origin)
 
 
 def verdict_of(info: dict[str, Any], found: list[checks.Check]) -> tuple[str, int]:
@@ -258,7 +277,11 @@ def write_report(
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    notes = (read_run_json(run_dir).get("probe") or {}).get("notes")
+    if notes:  # the probe's reading: why its wait ended, sampling against loss, other traffic
+        document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
+    document["saturation"] = {"note": result.saturation_note}
     summary_path.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(scrub(result.html), encoding="utf-8")
     summary_md = publish.render_summary_md(document, run_dir.name)
@@ -281,11 +304,11 @@ def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None)
     """The baseline document of a run directory (pure apart from reading the run's files)."""
     run_dir = Path(run_dir)
     info = read_run_json(run_dir)
-    samples = frames.read_samples_frame(run_dir)
+    samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples to make a baseline from")
     timeout = float(info.get("timeout_s") or DEFAULT_TIMEOUT_S)
-    summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir), timeout)
+    summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS), timeout)
     evidence = current_evidence(info, samples, summary)
     document = baselines.baseline_document(
         name,

@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scorebench.reports import capacity as search
+from scorebench.reports import charts
 from scorebench.reports.html import _chart_js, _environment
 from scorebench.reports.slorules import StepSlo
 from scorebench.reports.steps import SATURATION_SHORTFALL, StepStats
 
 DOCUMENT_VERSION = 1
 TEMPLATE = "capacity.html.j2"
+RED, ORANGE, PURPLE, GREEN = charts.COLORS["err"], charts.COLORS["p95"], charts.COLORS["max"], charts.COLORS["ok"]
+LATENCY_COLORS = (("p50", charts.COLORS["p50"]), ("p90", charts.COLORS["srv"]), ("p95", ORANGE), ("p99", RED))
 
 
 def capacity_document(
@@ -83,7 +86,8 @@ def render_capacity(document: dict[str, Any], generated_at: str | None = None) -
             doc=document,
             line=conclusion_line(document),
             rows=step_rows(document["steps"]),
-            charts=chart_data(document),
+            chart_specs=chart_specs(document),
+            saturation_pct=round(SATURATION_SHORTFALL * 100, 1),
             generated_at=generated,
             chart_js=_chart_js(),
         )
@@ -110,23 +114,63 @@ def step_rows(steps: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def chart_data(document: dict[str, Any]) -> dict[str, Any]:
-    """The knee charts' series, by offered rate (a rate measured twice shows its last step)."""
+def chart_specs(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The three knee charts (reports/charts.py specs) by offered rate, the capacity a dashed line on each;
+    a rate measured twice shows its last step."""
     by_rate = {s["offered_rps"]: s for s in document["steps"]}
     steps = [by_rate[rate] for rate in sorted(by_rate)]
+    x_max = round(max(by_rate, default=1.0) * 1.05, 3)
+    x = charts.axis("offered rate (req/s)", 0.0, x_max)
+    specs = []
+    for chart_id, title, unit, build in KNEE_CHARTS:
+        lines, top = build(steps, x_max)
+        if document["capacity_rps"] is not None:
+            capacity = document["capacity_rps"]
+            lines.append(charts.series(f"capacity {capacity:g} req/s", [capacity] * 2, [0.0, top], GREEN, dash=True))
+        specs.append(charts.spec(chart_id, title, x, charts.axis(unit, 0.0), lines))
+    return specs
+
+
+Lines = tuple[list[dict[str, Any]], float]
+
+
+def _latency_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
     offered = [s["offered_rps"] for s in steps]
-    return {
-        "offered": offered,
-        "status": [s["status"] for s in steps],
-        "latency": {name: [s["latency_ms"].get(name) for s in steps] for name in ("p50", "p90", "p95", "p99")},
-        "achieved": [s["achieved_rps"] for s in steps],
-        "error_pct": [round(s["error_rate"] * 100, 3) for s in steps],
-        "throttled_pct": [round(100 * s["throttled"] / s["sent"], 3) if s["sent"] else 0.0 for s in steps],
-        "latency_limits": _latency_limits(steps),
-        "capacity_rps": document["capacity_rps"],
-        "max_offered": max(offered, default=1.0),
-        "saturation_share": 1.0 - SATURATION_SHORTFALL,
-    }
+    lines = [
+        charts.series(name, offered, [s["latency_ms"].get(name) for s in steps], color)
+        for name, color in LATENCY_COLORS
+    ]
+    top = max([1.0, *(v for s in steps for v in s["latency_ms"].values() if v is not None)])
+    for limit in _latency_limits(steps):
+        lines.append(charts.series(f"SLO {limit['name']}", [0.0, x_max], [limit["limit_ms"]] * 2, RED, dash=True))
+        top = max(top, limit["limit_ms"])
+    return lines, top
+
+
+def _throughput_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
+    offered, share = [s["offered_rps"] for s in steps], 1.0 - SATURATION_SHORTFALL
+    return [
+        charts.series("achieved", offered, [s["achieved_rps"] for s in steps], GREEN),
+        charts.series("offered (ideal)", [0.0, x_max], [0.0, x_max], charts.COLORS["base"], dash=True),
+        charts.series(f"saturation line ({share:.0%} of offered)", [0, x_max], [0, share * x_max], ORANGE, dash=True),
+    ], x_max
+
+
+def _failure_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
+    offered = [s["offered_rps"] for s in steps]
+    errors = [round(s["error_rate"] * 100, 3) for s in steps]
+    throttled = [round(100 * s["throttled"] / s["sent"], 3) if s["sent"] else 0.0 for s in steps]
+    return [
+        charts.series("errors %", offered, errors, RED),
+        charts.series("throttled %", offered, throttled, PURPLE),
+    ], max([1.0, *errors, *throttled]) * 1.2
+
+
+KNEE_CHARTS = (
+    ("chart-latency", "Latency percentiles vs offered rate (ms)", "ms", _latency_lines),
+    ("chart-throughput", "Achieved vs offered throughput (req/s)", "req/s", _throughput_lines),
+    ("chart-errors", "Errors and throttling vs offered rate (% of requests)", "% of requests", _failure_lines),
+)
 
 
 def _latency_limits(steps: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

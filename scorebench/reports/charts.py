@@ -197,5 +197,5 @@ def overlay_errors_spec(
     if then and then.get("t_s"):
         lines.insert(0, series("baseline", then["t_s"], error_rate(then), COLORS["base"], dash=True))
         x = {**x, "max": max(x["max"] or 0, then["t_s"][-1] if then["t_s"] else 0)}
-    return spec(chart_id, "Error rate per second, both runs (share of requests)", {**x, "origin_epoch_s": None},
+    return spec(chart_id, "Error rate per second, both runs (share)", {**x, "origin_epoch_s": None},
                 axis("share of requests", 0.0), lines)  # fmt: skip

@@ -80,3 +80,12 @@ def longer_factor(point: float, low: float, high: float, limit: float) -> float 
     if distance <= 1e-12 or not math.isfinite(half) or half <= 0:
         return None
     return max((half / distance) ** 2, 1.0)
+
+
+def bounding_count(q: float) -> int:
+    """The fewest values whose 95 % interval of the q-th percentile has a finite upper end:
+    P(all n values below the percentile) = p^n must fall under 2.5 % (p95: 72, p99: 368)."""
+    p = q / 100.0
+    if p <= 0.0 or p >= 1.0:
+        return 1
+    return math.ceil(math.log((1.0 - CONFIDENCE) / 2.0) / math.log(p))

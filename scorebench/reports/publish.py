@@ -85,6 +85,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"- latency ms: p50 {_num(latency.get('p50'))}, p95 {_num(latency.get('p95'))}, "
         f"p99 {_num(latency.get('p99'))}, max {_num(latency.get('max'))}",
         f"- throughput: {_num(document.get('throughput_rps'))} rps",
+        *(f"- telemetry {label}: {text}" for label, text in (document.get("telemetry") or {}).items()),
     ]
 
 

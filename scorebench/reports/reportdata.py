@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from scorebench.core.records import utc_from_epoch
+from scorebench.core.records import ExceptionRow, utc_from_epoch
 from scorebench.core.secrets import safe_url
+from scorebench.probes.groups import group_exceptions
 from scorebench.reports.checks import Check
 
 MAX_EXCEPTIONS = 50
@@ -97,10 +98,17 @@ def run_rows(info: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, s
         ("ended (UTC)", info.get("ended_at") or _epoch(summary.get("ended_at_s"))),
         ("timeout judged against", f"{summary['timeout']['timeout_s']:g} s"),
         ("telemetry", _telemetry_source(info)),
+        *telemetry_notes(info),
         ("tool versions", _inline(info.get("tool_versions"))),
         ("git commit", info.get("git_commit")),
     ]
     return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
+
+
+def telemetry_notes(info: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The probe's own reading (run.json probe.notes): why the wait ended, sampling, other traffic."""
+    notes = (info.get("probe") or {}).get("notes") or {}
+    return [(f"telemetry: {label}", text) for label, text in notes.items()]
 
 
 def telemetry_error(info: dict[str, Any]) -> str | None:
@@ -234,20 +242,20 @@ def timeout_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def exception_rows(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
-    """Server exceptions grouped by type and message, counted with sum(item_count), capped."""
+    """Server exceptions, one row per distinct failure (probes/groups.py: volatile parts normalised),
+    counted with sum(item_count), with first and last seen; capped."""
     if len(exceptions) == 0:
         return []
-    grouped = (
-        exceptions.fillna({"type": "?", "message": ""})
-        .groupby(["type", "message"], observed=True)["item_count"]
-        .sum()
-        .sort_values(ascending=False)
-        .head(MAX_EXCEPTIONS)
-    )
-    return [
-        {"type": kind, "message": str(message)[:MAX_MESSAGE_CHARS], "count": int(count)}
-        for (kind, message), count in grouped.items()
+    frame = exceptions.fillna({"type": "?", "message": "", "client_request_id": "", "timestamp": ""})
+    rows = [
+        ExceptionRow(str(r.timestamp), str(r.client_request_id), str(r.type), str(r.message), int(r.item_count))
+        for r in frame.itertuples(index=False)
     ]
+    return [
+        {"type": g.type, "message": g.message[:MAX_MESSAGE_CHARS], "count": g.count,
+         "first_seen": g.first_seen, "last_seen": g.last_seen, "example": g.example[:MAX_MESSAGE_CHARS]}
+        for g in group_exceptions(rows)[:MAX_EXCEPTIONS]
+    ]  # fmt: skip
 
 
 def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Check]) -> dict[str, Any]:

@@ -135,6 +135,9 @@ def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
         need = math.ceil(round(100 / (100 - q), 6))
         why = f"; too few samples to resolve {slo.metric} ({len(ev.latency_ms)}, need {need})"
         status = FAIL if status == FAIL else INCONCLUSIVE
+    elif status == INCONCLUSIVE and q < 100.0 and not math.isfinite(high):
+        why = f"; {len(ev.latency_ms)} requests cannot bound {slo.metric} from above: a run of at least " \
+              f"{intervals.bounding_count(q)} can"  # fmt: skip
     elif status == INCONCLUSIVE:
         why = resolve_hint(value, low, high, slo.limit, ev.count)
     line = (

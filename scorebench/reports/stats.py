@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scorebench.core.records import OUTCOMES
 
@@ -83,17 +85,67 @@ def timeout_margins(latency_ms: np.ndarray, timed_out: np.ndarray, timeout_s: fl
 
 
 def join_telemetry(samples: pd.DataFrame, telemetry: pd.DataFrame) -> pd.DataFrame:
-    """Client samples joined to their server row by client_request_id (inner join).
+    """Client samples joined to their server row by client_request_id (inner join), in sample order.
 
-    Columns: latency_ms, duration_ms (server), rest_ms (= latency - server duration: network,
-    gateway and queueing), started_s. A server row seen twice for one id counts once.
+    Columns: latency_ms, started_s, duration_ms (server), rest_ms (= latency -
+    server duration: network, gateway and queueing), and `server_rows`: how many server rows carry
+    the id, on the id's first sample (0 on a repeated id), so its sum is the server rows matched.
+    A server row seen twice for one id counts once (its first row). Both id columns are
+    dictionary-encoded together once (C++), then everything is integer arithmetic: a pandas merge
+    or isin on a million Arrow strings takes seconds.
     """
-    server = telemetry.loc[telemetry["client_request_id"].notna(), ["client_request_id", "duration_ms"]]
-    server = server.drop_duplicates("client_request_id")
-    client = samples.loc[samples["client_request_id"].notna(), ["client_request_id", "latency_ms", "started_s"]]
-    joined = client.merge(server, on="client_request_id", how="inner")
+    client_codes, server_codes, distinct = _id_codes(samples["client_request_id"], telemetry["client_request_id"])
+    valid = server_codes >= 0
+    codes, first_row = np.unique(server_codes[valid], return_index=True)
+    duration = np.full(distinct, np.nan)
+    duration[codes] = telemetry["duration_ms"].to_numpy("float64")[valid][first_row]
+    rows = np.bincount(server_codes[valid], minlength=distinct)
+    matched = client_codes >= 0
+    matched[matched] = rows[client_codes[matched]] > 0
+    matched_codes = client_codes[matched]
+    _, first_sample = np.unique(matched_codes, return_index=True)
+    server_rows = np.zeros(len(matched_codes), dtype=np.int64)
+    server_rows[first_sample] = rows[matched_codes[first_sample]]
+    joined = pd.DataFrame(
+        {
+            "latency_ms": samples["latency_ms"].to_numpy("float64")[matched],
+            "started_s": samples["started_s"].to_numpy("float64")[matched],
+            "duration_ms": duration[matched_codes],
+            "server_rows": server_rows,
+        }
+    )
     joined["rest_ms"] = joined["latency_ms"] - joined["duration_ms"]
     return joined
+
+
+def _id_codes(client: pd.Series, server: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Both id columns as integer codes of one shared dictionary (-1 for a missing id), and its size.
+
+    One chunked dictionary_encode: its chunks share one memo table, so codes agree across them.
+    """
+    client_chunks, server_chunks = _chunks(client), _chunks(server)
+    encoded = pa.chunked_array([*client_chunks, *server_chunks], type=pa.large_string()).dictionary_encode()
+    if encoded.num_chunks == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), 0
+    parts = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return codes[: len(client)], codes[len(client) :], len(encoded.chunk(0).dictionary)
+
+
+def _chunks(values: pd.Series) -> list[pa.Array]:
+    """The Arrow chunks of a string column as large_string (no copy when it is Arrow-backed already)."""
+    array = pa.array(values, from_pandas=True)
+    chunks = list(array.chunks) if isinstance(array, pa.ChunkedArray) else [array]
+    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
+
+
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _pandas_type(arrow_type: pa.DataType) -> object:
+    return pd.StringDtype("pyarrow") if arrow_type == pa.string() else None
 
 
 def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.DataFrame) -> dict[str, Any]:
@@ -107,12 +159,21 @@ def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.Data
         "failed_requests": int(telemetry.loc[failed, "item_count"].sum()),
         "sampled": bool((telemetry["item_count"] > 1).any()),
         "matched": len(joined),
-        "client_not_seen_by_server": int((~client_ids.isin(server_ids)).sum()),
-        "server_without_client_sample": int((~server_ids.isin(client_ids)).sum())
+        "client_not_seen_by_server": len(client_ids) - len(joined),
+        "server_without_client_sample": len(server_ids)
+        - _server_rows_matched(joined, client_ids, server_ids)
         + int(telemetry["client_request_id"].isna().sum()),
         "duration_ms": latency_stats(joined["duration_ms"].to_numpy()),
         "rest_ms": latency_stats(joined["rest_ms"].to_numpy()),
     }
+
+
+def _server_rows_matched(joined: pd.DataFrame, client_ids: pd.Series, server_ids: pd.Series) -> int:
+    """Server rows whose id some sample carries (from join_telemetry's `server_rows` when present)."""
+    if "server_rows" in joined:
+        return int(joined["server_rows"].sum())
+    found = pc.is_in(_arrow_strings(server_ids), value_set=_arrow_strings(client_ids))
+    return int(np.count_nonzero(found.to_numpy(zero_copy_only=False)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,8 +218,8 @@ def summarize(
     costly part on a million rows); it is computed here otherwise.
     """
     latency = samples["latency_ms"].to_numpy(dtype="float64")
-    outcome = samples["outcome"].astype("string").fillna("ok").to_numpy()
-    is_ok = outcome == "ok"
+    outcome = samples["outcome"].fillna("ok")
+    is_ok = (outcome == "ok").to_numpy(dtype=bool)
     start, end = run_window_s(samples["started_s"].to_numpy(), latency)
     window = max(end - start, 0.0) if len(latency) else 0.0
     errors = int(np.count_nonzero(~is_ok))
@@ -178,7 +239,7 @@ def summarize(
         outcomes=outcome_counts(samples["outcome"]),
         latency_ms=latency_stats(latency),
         ok_latency_ms=latency_stats(latency[is_ok]),
-        timeout=timeout_margins(latency, outcome == "timeout", timeout_s),
+        timeout=timeout_margins(latency, (outcome == "timeout").to_numpy(dtype=bool), timeout_s),
         server=server,
     )
 
@@ -189,7 +250,13 @@ def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...
     Returns {"keys": sorted distinct keys, "count": counts, "p<q>": arrays}; one sort, no Python
     loop over groups, so a million values take well under a second.
     """
-    order = np.lexsort((values, keys))
+    # lexsort((values, keys)), cheaper: sort by value, then a stable sort by key (a radix sort
+    # when the keys fit 16 bits, as chart buckets do: at most MAX_POINTS of them)
+    by_value = np.argsort(values)
+    small = keys - keys.min() if len(keys) else keys
+    if len(keys) and small.max() < 2**16:
+        small = small.astype(np.uint16)
+    order = by_value[np.argsort(small[by_value], kind="stable")]
     keys_sorted, values_sorted = keys[order], values[order]
     distinct, starts, counts = np.unique(keys_sorted, return_index=True, return_counts=True)
     result: dict[str, Any] = {"keys": distinct, "count": counts}
@@ -213,7 +280,7 @@ def time_series(samples: pd.DataFrame, bucket_s: float, origin_s: float) -> dict
     keys = ((samples["started_s"].to_numpy() - origin_s) // bucket_s).astype(np.int64)
     latency = samples["latency_ms"].to_numpy(dtype="float64")
     groups = group_percentiles(keys, latency, (50.0, 95.0, 99.0, 100.0))
-    errors = np.bincount(keys - keys.min(), weights=(samples["outcome"].astype("string") != "ok").to_numpy(float))
+    errors = np.bincount(keys - keys.min(), weights=(samples["outcome"] != "ok").to_numpy(float))
     return {
         "t_s": (groups["keys"] * bucket_s).round(6).tolist(),
         "requests": (groups["count"] / bucket_s).round(3).tolist(),

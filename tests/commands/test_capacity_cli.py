@@ -174,3 +174,24 @@ def test_throttling_at_the_start_rate_means_no_capacity_exit_1(standin_factory, 
     assert "throttled: " in line  # with the 20 % errors it causes
     (run_dir,) = tmp_path.iterdir()
     assert json.loads((run_dir / "capacity.json").read_text())["ended"] == "start_broken"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_local_standin_with_telemetry_per_step_and_max_rps_reached(tmp_path: Path) -> None:
+    done = run_cli(
+        "capacity", "--slo", "p50<2s", "--start-rps", "2", "--max-rps", "3", "--step", "2s", "--out", str(tmp_path),
+        timeout=170,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "capacity: at least 3 req/s holds p50<2s (every step held up to --max-rps 3)" in done.stdout
+    (run_dir,) = tmp_path.iterdir()
+    steps = sorted((run_dir / "steps").iterdir())
+    assert [p.name for p in steps] == ["01-2rps", "02-3rps"]
+    for step in steps:  # each step probed in its own window, only its own requests
+        sent = json.loads((step / "step.json").read_text())["stats"]["sent"]
+        probe = json.loads((step / "run.json").read_text())["probe"]
+        assert probe["error"] is None
+        assert (step / "telemetry.csv").is_file()
+        assert probe["client_requests"] >= sent  # the settle period's requests too
+        assert probe["missing_client_requests"] == 0  # the stand-in samples nothing: every request has its row

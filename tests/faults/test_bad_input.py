@@ -74,7 +74,7 @@ def test_world_readable_key_file_warns_and_runs(outputs, tmp_path, tmp_path_fact
     key_file.chmod(0o644)
     result = run_scorebench(
         outputs, tmp_path / "runs", "--endpoint", standin.score_url, "--key-file", str(key_file),
-        "--requests", "3", "--telemetry", "none", key=None, timeout=BOUND_S,
+        "--requests", "3", "--telemetry", "none", "--slo", "error_rate<=100%", key=None, timeout=BOUND_S,
     )  # fmt: skip
     assert result.code == 0, result.stderr
     assert "readable by others" in result.stderr
@@ -97,7 +97,7 @@ def test_self_signed_tls_is_refused_then_allowed_with_insecure(outputs, tmp_path
         assert "--insecure" in line
         allowed = run_scorebench(
             outputs, tmp_path / "runs", "--endpoint", server.score_url, "--insecure", "--requests", "5",
-            "--telemetry", "none", timeout=BOUND_S,
+            "--telemetry", "none", "--slo", "error_rate<=100%", timeout=BOUND_S,
         )  # fmt: skip
     assert allowed.code == 0, allowed.stderr
     samples = (allowed.run_dir / "samples.csv").read_text().splitlines()

@@ -59,6 +59,9 @@ def test_interrupted_run_is_partial_with_samples_probe_and_report(outputs, tmp_p
     report = (run_dir / "report.html").read_text()
     assert "partial" in report.lower()
     assert str(run_dir / "report.html") in stdout
+    assert process.returncode == 130
+    assert stdout.splitlines()[-1] == "verdict: INTERRUPTED (exit 130)"  # the printed verdict = the exit code
+    assert json.loads((run_dir / "summary.json").read_text())["verdict"]["status"] == "INTERRUPTED"
 
 
 def test_second_ctrl_c_exits_at_once_and_keeps_samples(outputs, tmp_path, standin_factory):

@@ -17,7 +17,7 @@ BROKEN = (500, {}, {"error": {"code": "InternalServerError", "message": "Somethi
 
 
 def assert_report_says_server_side_missing(result):
-    assert result.code in (0, 1), result.stderr
+    assert result.code in (0, 1, 3), result.stderr  # judged (3: a short run cannot show error_rate<1%)
     probe = result.run_json["probe"]
     assert probe["error"]
     report = (result.run_dir / "report.html").read_text()

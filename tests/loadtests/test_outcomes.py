@@ -83,3 +83,30 @@ def test_new_request_id_is_a_fresh_uuid4_hex() -> None:
     for text in ids:
         parsed = uuid.UUID(hex=text)
         assert (len(text), parsed.version, parsed.variant, parsed.hex) == (32, 4, uuid.RFC_4122, text)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "fits"),
+    [
+        ({"result": ["yes"]}, {"result": ["string"]}, True),
+        ({"result": []}, {"result": ["string"]}, True),  # lengths do not matter
+        ({"result": [1]}, {"result": ["string"]}, False),
+        ({"predictions": ["yes"]}, {"result": ["string"]}, False),
+        ([0.5, 1], ["number"], True),
+        ([True], ["number"], False),
+        ({"a": None}, {"a": "number"}, True),
+    ],
+)
+def test_shape_check_is_keys_and_types(answer: object, expected: object, fits: bool) -> None:
+    from scorebench.loadtests import outcomes
+
+    assert outcomes.fits(answer, expected) is fits
+    assert outcomes.same_shape(outcomes.shape_of(answer), expected) is fits  # the slow form agrees
+
+
+def test_a_json_string_holding_json_is_unwrapped_once() -> None:
+    from scorebench.loadtests import outcomes
+
+    assert outcomes.decode_answer(b'"{\\"result\\": [\\"no\\"]}"') == {"result": ["no"]}
+    assert outcomes.decode_answer(b'"\\"{\\\\\\"a\\\\\\": 1}\\""') == '{"a": 1}'  # twice wrapped: once only
+    assert outcomes.answer_digest({"b": 1, "a": 2}) == outcomes.answer_digest({"a": 2, "b": 1})

@@ -54,3 +54,24 @@ def test_serve_refuses_non_loopback_host():
     result = run_cli("serve", "--host", "0.0.0.0", timeout=30)
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--sampling-percentage", "0"], "--sampling-percentage 0: more than 0, at most 100"),
+        (["--ingestion-delay", "soon"], "--ingestion-delay: 'soon' is not a duration"),
+        (["--neighbour-rps", "-1"], "--neighbour-rps -1: between 0 and 200"),
+        (["--deployment", "green=latency_ms:200"], "--deployment needs --managed"),
+        (["--request-timeout-ms", "100"], "--request-timeout-ms needs --managed"),
+        (["--managed", "--deployment", "green="], "give at least two --deployment"),
+        (["--managed", "--deployment", "a=warp:9", "--deployment", "b="], "unknown option 'warp'"),
+        (["--managed", "--deployment", "a=latency_ms:fast", "--deployment", "b="], "latency_ms needs a number"),
+    ],
+)
+def test_bad_condition_flags_are_one_line_errors_before_anything_starts(tmp_path, flags, says):
+    done = run_cli("serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "d"), *flags, timeout=60)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "d").exists()

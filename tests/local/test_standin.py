@@ -39,14 +39,40 @@ def wait_for_requests(data_dir, count, deadline_s=30.0):
 def test_classic_client_gets_one_label_per_record(standin):
     answer = score(standin)
     assert answer.status_code == 200
-    result = answer.json()["result"]
+    assert isinstance(answer.json(), str)  # AutoML style: run() returned json.dumps(...), a JSON string
+    result = json.loads(answer.json())["result"]
     assert len(result) == len(BODY["data"]) == 2
     assert set(result) <= {"yes", "no"}
 
 
 def test_more_records_more_labels(standin):
     body = {"data": BODY["data"] * 5}
-    assert len(score(standin, body).json()["result"]) == 10
+    assert len(json.loads(score(standin, body).json())["result"]) == 10
+
+
+def test_automl_swagger_declares_an_output_the_service_does_not_send(standin):
+    swagger = requests.get(standin.swagger_url, timeout=10).json()
+    output = swagger["definitions"]["ServiceOutput"]
+    assert (output["type"], output["items"]["type"]) == ("array", "integer")  # like AutoML's int64 sample
+
+
+def test_caught_model_errors_answer_200_and_the_server_logs_200(standin_factory):
+    standin = standin_factory(key=TEST_KEY, model_error_rate=0.5)
+    answers = [score(standin) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200] * 4
+    decoded = [json.loads(a.json()) for a in answers]
+    errors = [d["error"] for d in decoded if "error" in d]
+    assert len(errors) == 2
+    assert errors[0].startswith("Expected 2D array, got 1D array instead")
+    rows = wait_for_requests(standin.data_dir, 4)
+    assert {row["data"]["baseData"]["properties"]["resultCode"] for row in rows} == {"200"}
+
+
+def test_plain_style_answers_objects(standin_factory):
+    standin = standin_factory(key=TEST_KEY, score_style="plain", model_error_rate=0.5)
+    answers = [score(standin).json() for _ in range(2)]
+    assert sorted(answers, key=str)[0]["error"].startswith("Expected 2D array")
+    assert set(sorted(answers, key=str)[1]["result"]) <= {"yes", "no"}
 
 
 @pytest.mark.parametrize("key", [None, "wrong-" + TEST_KEY])

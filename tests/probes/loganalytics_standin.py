@@ -6,7 +6,7 @@ JSON (azure-facts §1.7): {"tables": [{"name", "columns": [{"name", "type"}], "r
 
 It is not a KQL engine: it evaluates exactly the subset scorebench's queries use — a table name,
 `| where T >= datetime(A) and T < datetime(B)`, `| where Col == "text"`, `| project a=Col,
-b=tostring(Col["key"]), c=tostring(Col)`, `| where col in ("x", ...)` — and answers 400
+b=tostring(Col["key"]), c=tostring(Col), Col`, `| where col in ("x", ...)` — and answers 400
 BadArgumentError for anything else, so a query drifting outside that subset fails loudly.
 
 Scripting (per test): `tables[name]` holds raw rows in the documented table schema (dicts;
@@ -30,7 +30,7 @@ from azure.core.credentials import AccessToken
 _WINDOW = re.compile(r"^where (\w+) >= datetime\(([^)]+)\) and \1 < datetime\(([^)]+)\)$")
 _EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
 _IN = re.compile(r"^where (\w+) in \((.*)\)$")
-_TERM = re.compile(r'(\w+)=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+))$')
+_TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
 _TIME_COLUMNS = ("TimeGenerated", "timestamp")
 
 
@@ -58,7 +58,8 @@ def _project(clause: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[d
         match = _TERM.match(term)
         if not match:
             raise QueryError(f"project term not supported: {term}")
-        parsed.append(match.groups())
+        name, str_col, key, plain_col = match.groups()
+        parsed.append((name, str_col, key, plain_col or (None if str_col else name)))
     out = []
     for row in rows:
         item = {}
@@ -75,7 +76,11 @@ def _project(clause: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[d
 
 def _source_columns(clause: str) -> dict[str, str]:
     """Output column → raw column it came from (to type the datetime columns)."""
-    return {m.group(1): m.group(4) or "" for t in clause.split(",") if (m := _TERM.match(t.strip()))}
+    return {
+        m.group(1): m.group(4) or ("" if m.group(2) else m.group(1))
+        for t in clause.split(",")
+        if (m := _TERM.match(t.strip()))
+    }
 
 
 def evaluate(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scorebench.azureml.common import STANDIN_ENV, choose_auth, find_config, read_config
+from scorebench.azureml.common import choose_auth, find_config, read_config
 from scorebench.azureml.service import ServiceTarget, fetch_logs, logs_in_window, resolve_service
 from scorebench.core.errors import HarnessError
+from tests.probes.azureml_auth import STANDIN_ENV, standin_choice
 from tests.probes.azureml_standin import SERVICE_KEY, FakeDirectory, config_json, service_info
 
 SP = {"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_SECRET": "s"}
@@ -69,7 +70,7 @@ AUTH_CASES = [
     ("auto", {"SCOREBENCH_AZURE_AUTH": "managed-identity"}, "managed-identity"),
     ("cli", SP, "cli"),
     ("managed-identity", {"AZURE_CLIENT_ID": "user-assigned"}, "managed-identity"),
-    ("interactive", {STANDIN_ENV: "http://127.0.0.1:9"}, "standin"),
+    ("interactive", {STANDIN_ENV: "http://127.0.0.1:9"}, "interactive"),  # product code knows no stand-in
 ]
 
 
@@ -78,9 +79,11 @@ def test_choose_auth(requested: str, env: dict[str, str], chosen: str) -> None:
     assert choose_auth(requested, env) == chosen
 
 
-def test_standin_hook_is_loopback_only() -> None:
+def test_the_test_suites_standin_sign_in_is_loopback_only() -> None:
+    assert standin_choice({STANDIN_ENV: "http://127.0.0.1:9"}) == "standin"
+    assert standin_choice({}) is None
     with pytest.raises(HarnessError, match=r"is a test hook and must point at 127\.0\.0\.1"):
-        choose_auth("auto", {STANDIN_ENV: "https://management.azure.com"})
+        standin_choice({STANDIN_ENV: "https://management.azure.com"})
 
 
 def test_service_principal_without_its_variables() -> None:

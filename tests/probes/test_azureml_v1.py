@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from scorebench.azureml.service import ServiceTarget, open_directory, resolve_service
-from scorebench.azureml.v1 import STANDIN_TOKEN
 from scorebench.core.errors import HarnessError
+from tests.probes.azureml_auth import STANDIN_TOKEN
 from tests.probes.azureml_standin import MMS, MODEL_ID, SERVICE_KEY, AzureMLStandIn, arm, workspace_config
 
 __all__ = ["arm", "workspace_config"]

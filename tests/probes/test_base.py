@@ -29,6 +29,12 @@ class ArrivingBatches:
     def clock(self) -> float:
         return self.now_s
 
+    def wall(self) -> datetime:
+        """UTC now: the envelopes were logged at T0 + their second, and arrive a lag_s later."""
+        return T0 + timedelta(seconds=self.now_s + self.lag_s)
+
+    lag_s = 0.0
+
     def sleep(self, seconds: float) -> None:
         self.now_s += seconds
         if self.batches:
@@ -39,7 +45,7 @@ def test_stops_when_every_client_id_is_seen(tmp_path):
     ids = [f"id{i}" for i in range(6)]
     time = ArrivingBatches(tmp_path, [[request_envelope(at(i), ids[i]) for i in range(3)],
                                       [request_envelope(at(i), ids[i]) for i in range(3, 6)]])  # fmt: skip
-    result = wait_for(LocalProbe(tmp_path), ids, T0, T1, 60, 1.0, clock=time.clock, sleep=time.sleep)
+    result = wait_for(LocalProbe(tmp_path), ids, T0, T1, 60, 1.0, clock=time.clock, sleep=time.sleep, now=time.wall)
     assert (result.stopped_because, result.missing_client_requests, len(result.rows), result.polls) == (
         "all_seen",
         0,
@@ -51,14 +57,26 @@ def test_stops_when_every_client_id_is_seen(tmp_path):
 def test_stops_when_the_count_stops_growing(tmp_path):
     ids = ["a", "b", "never"]
     time = ArrivingBatches(tmp_path, [[], [request_envelope(at(1), "a")], [request_envelope(at(2), "b")]])
-    result = wait_for(LocalProbe(tmp_path), ids, T0, T1, 600, 1.0, stable_polls=2, clock=time.clock, sleep=time.sleep)
+    result = wait_for(
+        LocalProbe(tmp_path),
+        ids,
+        T0,
+        T1,
+        600,
+        1.0,
+        stable_polls=2,
+        min_quiet_s=0,
+        clock=time.clock,
+        sleep=time.sleep,
+        now=time.wall,
+    )
     assert (result.stopped_because, result.missing_client_requests, len(result.rows)) == ("stable", 1, 2)
     assert time.now_s == 5.0  # empty, empty, a, b, b, b: an empty store is not "stable"
 
 
 def test_stops_at_the_deadline_when_nothing_arrives(tmp_path):
     time = ArrivingBatches(tmp_path, [])
-    result = wait_for(LocalProbe(tmp_path), ["a"], T0, T1, 10, 3.0, clock=time.clock, sleep=time.sleep)
+    result = wait_for(LocalProbe(tmp_path), ["a"], T0, T1, 10, 3.0, clock=time.clock, sleep=time.sleep, now=time.wall)
     assert (result.stopped_because, result.missing_client_requests, result.rows) == ("deadline", 1, [])
     assert time.now_s <= 10
 

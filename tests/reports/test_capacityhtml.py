@@ -70,10 +70,15 @@ def test_report_has_the_three_knee_charts_the_table_and_no_network():
     steps = [step(40, 120, "PASS"), step(52, 612, "FAIL"), step(47, 200, "PASS")]
     html = render_capacity(capacity_document(INFO, Conclusion(BRACKETED, 47, 52), steps, SLOS, None), "fixed")
     for chart in ("chart-latency", "chart-throughput", "chart-errors"):
-        assert f'<canvas id="{chart}">' in html
+        assert f'<canvas id="{chart}"' in html
     assert html.count('<tr><td class="n">') == 3
     assert "capacity: 47 req/s holds p95&lt;300ms" in html
     assert "http://" not in html.replace(INFO["endpoint"], "")  # Chart.js inlined, nothing fetched
-    data = json.loads(html.split('<script type="application/json" id="capacity-data">')[1].split("</script>")[0])
-    assert data["offered"] == [40, 47, 52]  # sorted by rate for the charts
-    assert data["latency_limits"] == [{"name": "p95<300ms", "limit_ms": 300.0}]
+    specs = json.loads(html.split('<script type="application/json" id="chart-specs">')[1].split("</script>")[0])
+    latency = {s["label"]: s for s in specs[0]["series"]}
+    assert latency["p95"]["x"] == [40, 47, 52]  # sorted by offered rate
+    assert latency["p95"]["y"] == [120, 200, 612]
+    assert latency["SLO p95<300ms"]["y"] == [300.0, 300.0]
+    assert latency["capacity 47 req/s"]["x"] == [47, 47]
+    achieved = {s["label"]: s for s in specs[1]["series"]}["achieved"]
+    assert achieved["y"] == [40, 47, 52]

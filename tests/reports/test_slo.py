@@ -81,3 +81,10 @@ def test_nothing_succeeded_always_fails() -> None:
     checks = slo.judge_all([slo.parse_slo("error_rate<=100%")], _evidence([5.0] * 20, errors=20), ok=0)
     assert [c.status for c in checks] == ["PASS", "FAIL"]
     assert checks[-1].line == "FAIL slo requests: none of 20 requests was answered with a prediction"
+
+
+def test_an_unbounded_interval_says_how_many_requests_bound_it() -> None:
+    check = slo.judge_slo(slo.parse_slo("p95<280ms"), _evidence(list(np.linspace(100, 300, 40))))
+    assert check.status == "INCONCLUSIVE"
+    assert check.high is None  # unbounded: JSON null
+    assert check.line.endswith("40 requests cannot bound p95 from above: a run of at least 72 can")

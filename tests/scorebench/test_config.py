@@ -83,3 +83,42 @@ def _one_line_parser() -> argparse.ArgumentParser:
     from scorebench.cli import OneLineParser
 
     return OneLineParser(prog="scorebench run")
+
+
+def test_thresholds_and_slos_come_from_flags_else_env_else_toml() -> None:
+    table = {"thresholds": ["p95:+20%"], "slo": ["p95<300ms"]}
+    assert config.configured_thresholds(None, environ={}, toml=table) == ["p95:+20%"]
+    assert config.configured_thresholds(["p99:+1%"], environ={}, toml=table) == ["p99:+1%"]
+    env = {"SCOREBENCH_THRESHOLDS": "p50:+3%, rps:off", "SCOREBENCH_SLO": "p99<1s; error_rate<2%"}
+    assert config.configured_thresholds(None, environ=env, toml=table) == ["p50:+3%", "rps:off"]
+    assert config.configured_slos(None, environ={}, toml=table) == ["p95<300ms"]
+    assert config.configured_slos(None, environ=env, toml=table) == ["p99<1s", "error_rate<2%"]
+    assert config.configured_slos(["rps>=5"], environ=env, toml=table) == ["rps>=5"]
+
+
+def test_check_table_of_the_toml_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "scorebench.toml"
+    path.write_text('[check]\nthresholds = ["p95:+20%"]\nslo = ["p95<2s"]\n', encoding="utf-8")
+    table = config.load_toml(path)
+    assert config.configured_thresholds(None, environ={}, toml=table) == ["p95:+20%"]
+    assert config.configured_slos(None, environ={}, toml=table) == ["p95<2s"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "table", "message"),
+    [
+        ({"SCOREBENCH_SLO": "p95<fast"}, {}, "SCOREBENCH_SLO: 'p95<fast' is not an SLO"),
+        ({}, {"slo": ["p95<300"]}, "scorebench.toml slo: 'p95<300': expected p95 <|<= N ms|s"),
+        ({}, {"slo": "p95<1s"}, None),
+        ({}, {"slo": [3]}, "scorebench.toml slo: must be a list of strings"),
+        ({"SCOREBENCH_THRESHOLDS": "p95"}, {}, "SCOREBENCH_THRESHOLDS: threshold 'p95': expected METRIC"),
+    ],
+)
+def test_a_bad_slo_or_threshold_names_its_source(environ: dict, table: dict, message: str | None) -> None:
+    if message is None:
+        assert config.configured_slos(None, environ=environ, toml=table) == ["p95<1s"]
+        return
+    read = config.configured_thresholds if "THRESHOLDS" in str(environ) else config.configured_slos
+    with pytest.raises(HarnessError) as caught:
+        read(None, environ=environ, toml=table)
+    assert str(caught.value).startswith(message)

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import signal
+import ssl
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.saturation import Period, describe, union
 from scorebench.core.secrets import register_basic, register_header, register_url
-from scorebench.loadtests.ab import report
+from scorebench.loadtests.ab import processes, report
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
+from scorebench.loadtests.ab.merge import Merged, Part, merge
 from scorebench.loadtests.ab.options import AbOptions, AbUsageError, parse
-from scorebench.loadtests.ab.request import build_target, client_ssl_context
+from scorebench.loadtests.ab.request import Target, build_target, client_ssl_context
 from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.watch import SelfWatch
 from scorebench.payloads.loader import load_payloads
 
 OUR_NOTES = """
@@ -131,38 +137,90 @@ def _run(opts: AbOptions) -> int:
     if opts.verbosity >= 2:
         out.write(f"INFO: {opts.http_method} header == \n---\n{target.shown_request}\n---\n")
     out.flush()
-    writer = _writer(opts.run_dir)
-    cfg = EngineConfig(
-        target=target, concurrency=opts.concurrency, requests=opts.requests, duration_s=opts.time_limit_s,
-        timeout_s=opts.timeout_s, keepalive=opts.keepalive, rate_rps=opts.rate_rps, ssl_context=ctx,
-        head=opts.http_method == "HEAD", bind_address=opts.bind_address, window_bytes=opts.window_bytes,
-        variable_length=opts.variable_length,
-        check_json=writer is not None and urlsplit(opts.url).path.endswith("/score"), writer=writer,
-        on_response=_verbose_hook(opts.verbosity) if opts.verbosity >= 2 else None,
-        on_progress=_progress_hook(heartbeat) if heartbeat else None,
-    )  # fmt: skip
-    loop = new_loop()
-    interrupted = False
-    try:
-        engine, interrupted = loop.run_until_complete(_drive(cfg, stats))
-    finally:
-        loop.close()
-        if writer is not None:
-            writer.close()
+    if opts.run_dir is not None:
+        _writable(opts.run_dir)  # here, before any process starts: one line, no request sent
+    shares = processes.split(opts.requests, opts.concurrency, opts.rate_rps, process_count(opts))
+    work = functools.partial(_run_share, opts, target, ctx, stats, heartbeat)
+    progress = _parent_progress(heartbeat) if heartbeat and len(shares) > 1 else None
+    results = processes.run_shares(shares, work, progress)
+    merged = merge([r.part for r in results], stats)
     if heartbeat:
-        print(f"Finished {engine.finished} requests", file=sys.stderr)
+        print(f"Finished {merged.finished} requests", file=sys.stderr)
     else:
         out.write("..done\n")
-    _print_results(opts, stats, engine)
-    return 1 if interrupted else 0
+    _print_results(opts, merged)
+    periods = union([p for r in results for p in r.periods])
+    if periods:  # stderr: ab's report on stdout stays line for line
+        origin = min(r.part.t0 + r.part.shift_s for r in results)
+        print(f"scorebench ab: {describe(periods, origin)}", file=sys.stderr)
+    return 1 if any(r.interrupted for r in results) else 0
 
 
-def _writer(run_dir: Path | None) -> SampleWriter | None:
+def process_count(opts: AbOptions) -> int:
+    """--processes, else as many as the load needs (one when every answer is printed)."""
+    if opts.processes is not None:
+        return opts.processes
+    if opts.verbosity >= 2:
+        return 1
+    requests = None if opts.time_limit_s else opts.requests
+    return processes.default_processes(requests, opts.concurrency, opts.rate_rps, processes.usable_cores())
+
+
+@dataclasses.dataclass(frozen=True)
+class ShareResult:
+    """What one engine process hands back: its part of the counts, Ctrl-C seen, saturated periods."""
+
+    part: Part
+    interrupted: bool
+    periods: list[Period]
+
+
+def _run_share(
+    opts: AbOptions,
+    target: Target,
+    ctx: ssl.SSLContext | None,
+    template: report.RunStats,
+    heartbeat: int,
+    share: processes.Share,
+    publish: processes.Publish | None,
+) -> ShareResult:
+    """One engine over one share of the run (in this process, or in a forked one)."""
+    writer = _writer(opts.run_dir, share.samples_file)
+    watch = SelfWatch(opts.run_dir, share.worker)
+    cfg = EngineConfig(
+        target=target, concurrency=share.concurrency, requests=share.requests, duration_s=opts.time_limit_s,
+        timeout_s=opts.timeout_s, keepalive=opts.keepalive, rate_rps=share.rate_rps, phase_s=share.phase_s,
+        ssl_context=ctx, head=opts.http_method == "HEAD", bind_address=opts.bind_address,
+        window_bytes=opts.window_bytes, variable_length=opts.variable_length,
+        check_json=writer is not None and urlsplit(opts.url).path.endswith("/score"), writer=writer,
+        worker=share.worker, on_response=_verbose_hook(opts.verbosity) if opts.verbosity >= 2 else None,
+        on_progress=_progress_hook(heartbeat) if heartbeat and publish is None else None, publish=publish,
+        watch=watch,
+    )  # fmt: skip
+    loop = new_loop()
+    try:
+        engine, interrupted = loop.run_until_complete(_drive(cfg, dataclasses.replace(template)))
+    finally:
+        loop.close()
+        watch.close()
+        if writer is not None:
+            writer.close()
+    return ShareResult(engine.part(), interrupted, watch.periods)
+
+
+def _writable(run_dir: Path) -> None:
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"--run-dir {run_dir}: cannot write there ({exc.strerror})") from None
+
+
+def _writer(run_dir: Path | None, name: str) -> SampleWriter | None:
     if run_dir is None:
         return None
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        return SampleWriter(run_dir / "samples.csv")
+        _writable(run_dir)
+        return SampleWriter(run_dir / name)
     except OSError as exc:
         raise HarnessError(f"--run-dir {run_dir}: cannot write there ({exc.strerror})") from None
 
@@ -183,7 +241,8 @@ async def _drive(cfg: EngineConfig, stats: report.RunStats) -> tuple[Engine, boo
     return engine, bool(interrupted)
 
 
-def _print_results(opts: AbOptions, stats: report.RunStats, engine: Engine) -> None:
+def _print_results(opts: AbOptions, merged: Merged) -> None:
+    stats = merged.stats
     if opts.html:
         lines = report.html_lines(stats, opts.table_attrs, opts.tr_attrs, opts.td_attrs)
     else:
@@ -197,7 +256,7 @@ def _print_results(opts: AbOptions, stats: report.RunStats, engine: Engine) -> N
         if opts.gnuplot_file:
             Path(opts.gnuplot_file).write_text("\n".join(report.gnuplot_lines(stats.timings)) + "\n")
     if opts.rate_rps:
-        sys.stdout.write("\n".join(rate_lines(opts.rate_rps, engine.latencies_ms)) + "\n")
+        sys.stdout.write("\n".join(rate_lines(opts.rate_rps, merged.latencies_ms)) + "\n")
     sys.stdout.flush()
 
 
@@ -225,6 +284,18 @@ def _verbose_hook(verbosity: int):  # type: ignore[no-untyped-def]
             sys.stdout.write(f"LOG: Response code = {status}\n")
 
     return hook
+
+
+def _parent_progress(heartbeat: int) -> processes.Publish:
+    """ab's 'Completed N requests' lines from the processes' finished counts (each multiple once)."""
+    shown = [0]
+
+    def show(finished: int) -> None:
+        while shown[0] + heartbeat <= finished:
+            shown[0] += heartbeat
+            print(f"Completed {shown[0]} requests", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _progress_hook(heartbeat: int):  # type: ignore[no-untyped-def]

@@ -18,17 +18,25 @@ import time
 from collections.abc import Callable
 
 from scorebench.core.records import Sample, utc_from_epoch
+from scorebench.core.saturation import INTERVAL_S
+from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
-from scorebench.loadtests.ab.report import RunStats, Timing
+from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
 from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify
 from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.watch import SelfWatch
 
 perf = time.perf_counter
 
 
 @dataclasses.dataclass
 class EngineConfig:
+    """What one engine run does: the request bytes (`target`), how many at once (`concurrency`
+    slots), when to stop (`requests` and/or `duration_s`), ab's switches (keep-alive, HEAD, -b, -l),
+    the open model (`rate_rps`), and where results go (samples `writer`, verbose and progress
+    hooks, in-memory timings for ab's report)."""
+
     target: Target
     concurrency: int = 1
     requests: int | None = 1
@@ -54,11 +62,27 @@ class EngineConfig:
     keep_timings: bool = True
     """Keep every request's timings in memory for ab's report (O(requests), as ab does). run_load
     turns it off: its samples stream to disk, so a long soak holds nothing per request."""
+    phase_s: float = 0.0
+    """Open model: offset of this engine's arrivals (one share of several processes' schedule)."""
+    publish: Callable[[int], None] | None = None
+    """Told the number of finished requests about ten times a second (progress across processes)."""
+    watch: SelfWatch | None = None
+    """The saturation guard: ticked once a second, told how late scheduled starts fire."""
 
 
 class Engine:
+    """The load loop and ab's counting: fills `stats` (a `RunStats`) as answers come back.
+
+    Each slot runs one request at a time; `next` starts a slot's next request (or retires the slot),
+    a `Conn` calls back `connected` / `complete` / `fail`. `complete` does four jobs in order:
+    count like ab (`_count`), time the request (`_time`), record it (`_record_answer`: verbose
+    hook, outcome, sample) and reuse or close the connection (`_release`). Satisfies
+    `protocol.Owner`.
+    """
+
     def __init__(self, cfg: EngineConfig, stats: RunStats) -> None:
         self.cfg = cfg
+        self.window_bytes = cfg.window_bytes
         self.stats = stats
         self.loop = asyncio.get_running_loop()
         self.issued = 0
@@ -66,6 +90,10 @@ class Engine:
         self.idle = 0
         self.stopping = False
         self.first_doc_len: int | None = None
+        self.first_at = 0.0
+        """perf_counter of the first answer (whose length is ab's Document Length)."""
+        self.other_lengths: dict[int, int] = {}
+        """Answers by body length, for the lengths other than the first (merging processes: multi.py)."""
         self.latencies_ms: list[float] = []
         self.slots = [Slot() for _ in range(cfg.concurrency)]
         self.done_future: asyncio.Future[None] = self.loop.create_future()
@@ -101,6 +129,7 @@ class Engine:
         if self.cfg.duration_s:
             self.end_at = self.t0 + self.cfg.duration_s
         sweeper = self.loop.create_task(self._sweep())
+        watcher = self.loop.create_task(self._watch(self.cfg.watch)) if self.cfg.watch is not None else None
         gc_was_enabled = gc.isenabled()
         gc.disable()  # many small objects per request; the one cycle (Conn <-> parser) is broken on close
         for slot in self.slots:
@@ -109,11 +138,19 @@ class Engine:
             await self.done_future
         finally:
             sweeper.cancel()
+            if watcher is not None:
+                watcher.cancel()
             if gc_was_enabled:
                 gc.enable()
-        shift = self.epoch0 - self.t0
-        self.stats.timings = [Timing(start + shift, c, w, t) for start, c, w, t in self.times]
         self.stats.time_taken_s = self.t_last - self.t0
+
+    def part(self) -> Part:
+        """This engine's share of the run, for `merge.merge` (the timings only with keep_timings)."""
+        return Part(
+            stats=self.stats, times=self.times, shift_s=self.epoch0 - self.t0, t0=self.t0, t_last=self.t_last,
+            first_at=self.first_at if self.first_doc_len is not None else None, first_len=self.first_doc_len,
+            other_lengths=self.other_lengths, latencies_ms=self.latencies_ms, finished=self.finished,
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop sending and abort what is in flight (not counted)."""
@@ -137,14 +174,20 @@ class Engine:
         index = self.issued
         self.issued += 1
         if cfg.rate_rps:
-            intended = self.t0 + index / cfg.rate_rps
+            intended = self.t0 + cfg.phase_s + index / cfg.rate_rps
             if intended > now:
                 slot.start = 0.0
-                self.loop.call_later(intended - now, self._begin, slot, index, intended)
+                self.loop.call_later(intended - now, self._scheduled, slot, index, intended)
                 return
             self._begin(slot, index, intended)
         else:
             self._begin(slot, index, now)
+
+    def _scheduled(self, slot: Slot, index: int, intended: float) -> None:
+        """Open model: a start that waited for its time; how late the timer fired is client lag."""
+        if self.cfg.watch is not None:
+            self.cfg.watch.note_lag((perf() - intended) * 1000.0)
+        self._begin(slot, index, intended)
 
     def _begin(self, slot: Slot, index: int, intended: float) -> None:
         if self.stopping:
@@ -218,12 +261,23 @@ class Engine:
         slot.t_written = perf()
 
     def complete(self, slot: Slot, conn: Conn) -> None:
-        """A whole answer arrived: count it like ab, then start the slot's next request."""
+        """A whole answer arrived: count it like ab, time it, record it, then reuse or close."""
         now = self.t_last = perf()
+        status = slot.status = conn.parser.get_status_code()
+        keep = self._count(slot, conn, status)
+        if self.cfg.keep_timings:
+            self._time(slot, conn, now)
+        if self.fast:
+            if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
+                self._again(slot, conn, now)
+                return
+        else:
+            self._record_answer(slot, now, status)
+        self._release(slot, conn, keep)
+
+    def _count(self, slot: Slot, conn: Conn, status: int) -> bool:
+        """ab's counters for one answer; returns whether the connection may carry the next request."""
         stats = self.stats
-        cfg = self.cfg
-        parser = conn.parser
-        status = slot.status = parser.get_status_code()
         body_len = slot.body_len
         stats.total_read += slot.nread
         stats.total_html += body_len
@@ -232,33 +286,40 @@ class Engine:
         if body_len != self.first_doc_len:
             if self.first_doc_len is None:
                 self.first_doc_len = stats.doc_length = body_len
-            elif not cfg.variable_length:
-                stats.err_length += 1
+                self.first_at = self.t_last
+            else:
+                self.other_lengths[body_len] = self.other_lengths.get(body_len, 0) + 1
+                if not self.cfg.variable_length:
+                    stats.err_length += 1
         if not 200 <= status < 300:
             stats.non2xx += 1
-        keep = cfg.keepalive and (slot.keep or parser.should_keep_alive())
+        keep = self.cfg.keepalive and (slot.keep or conn.parser.should_keep_alive())
         if keep or conn.reused:
             stats.keepalive_requests += 1
+        return keep
+
+    def _time(self, slot: Slot, conn: Conn, now: float) -> None:
+        """ab's per-request timings (µs): connect, wait for the first byte, total."""
         start = slot.start
         t_written = slot.t_written
-        if cfg.keep_timings:
-            self.times.append(
-                (
-                    start,
-                    0 if conn.reused else int((slot.t_conn - start) * 1e6),
-                    int((slot.t_first - t_written) * 1e6) if t_written else 0,
-                    int((now - start) * 1e6),
-                )
+        self.times.append(
+            (
+                start,
+                0 if conn.reused else int((slot.t_conn - start) * 1e6),
+                int((slot.t_first - t_written) * 1e6) if t_written else 0,
+                int((now - start) * 1e6),
             )
-        if self.fast:
-            if keep and not self.stopping and self.issued < self.max_requests and now < self.end_at:
-                self._again(slot, conn, now)
-                return
-        else:
-            if cfg.on_response is not None and slot.raw is not None:
-                cfg.on_response(b"".join(slot.raw), status)
-            if self.record_all:
-                self._record(slot, now, status, self._outcome(slot, status))
+        )
+
+    def _record_answer(self, slot: Slot, now: float, status: int) -> None:
+        """The verbose hook, then the outcome (one classifier call) and the sample."""
+        if self.cfg.on_response is not None and slot.raw is not None:
+            self.cfg.on_response(b"".join(slot.raw), status)
+        if self.record_all:
+            self._record(slot, now, status, self._outcome(slot, status))
+
+    def _release(self, slot: Slot, conn: Conn, keep: bool) -> None:
+        """Close the connection unless it is kept alive, then start the slot's next request."""
         if not keep:
             slot.conn = None
             conn.slot = None
@@ -355,6 +416,15 @@ class Engine:
                     self.fail(slot, "timeout")
             if self.cfg.writer is not None:
                 self.cfg.writer.flush_if_due()
+            if self.cfg.publish is not None:
+                self.cfg.publish(self.finished)
+
+    async def _watch(self, watch: SelfWatch) -> None:
+        """One saturation reading a second; a tick that wakes late is itself client lag."""
+        while True:
+            due = perf() + INTERVAL_S
+            await asyncio.sleep(INTERVAL_S)
+            watch.tick(max(0.0, perf() - due) * 1000.0)
 
 
 def new_loop() -> asyncio.AbstractEventLoop:

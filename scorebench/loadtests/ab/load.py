@@ -1,6 +1,8 @@
 """`run_load(plan, run_dir)`: the ab engine behind `scorebench run --engine ab`.
 
-One job: a `LoadPlan` -> samples in run_dir/samples.csv -> `LoadResult`. Rules: HTTP/1.1
+One job: a `LoadPlan` -> samples in run_dir/samples*.csv -> `LoadResult`. The load is split over
+`plan.processes` engine processes (processes.py; 0: as many as it needs, up to the cores), each
+writing its own samples part and saturation part. Rules: HTTP/1.1
 persistent connections (fastest correct choice for a scoring endpoint), payload rotation, the key
 only in the Authorization header bytes, TLS verified unless `plan.insecure`; SIGINT/SIGTERM stop
 the load within a moment, flush the samples and return partial=True.
@@ -10,19 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
+import ssl
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scorebench.core.records import utc_iso
+from scorebench.loadtests.ab import processes
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.report import RunStats
-from scorebench.loadtests.ab.request import build_target, client_ssl_context
+from scorebench.loadtests.ab.request import Target, build_target, client_ssl_context
 from scorebench.loadtests.outcomes import AnswerCheck
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.watch import SelfWatch
 
 ENGINE_NAME = "scorebench-ab"
 ENGINE_VERSION = "2.3-compatible"
@@ -40,30 +46,48 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     requests = plan.requests
     if requests is None and not plan.duration_s:
         requests = 1
-    stats = RunStats(hostname=target.host, port=target.port, path=target.path, concurrency=plan.concurrency)
+    concurrency = max(1, plan.concurrency)
+    count = plan.processes or processes.default_processes(
+        requests, concurrency, plan.rate_rps, processes.usable_cores()
+    )
+    shares = processes.split(requests, concurrency, plan.rate_rps, min(count, concurrency))
     started = datetime.now(UTC)
-    with SampleWriter(run_dir / "samples.csv") as writer:
+    work = functools.partial(_run_share, plan, target, ctx, run_dir)
+    results = processes.run_shares(shares, work, None)
+    reason = next((reason for _, reason in results if reason is not None), None)
+    written = sum(count for count, _ in results)
+    return LoadResult(
+        requests=written, started_at=utc_iso(started), ended_at=utc_iso(datetime.now(UTC)),
+        partial=reason is not None, reason=reason, interrupted=reason is not None,
+        engine_info={
+            "engine": ENGINE_NAME, "engine_version": ENGINE_VERSION, "python": sys.version.split()[0],
+            "http": "HTTP/1.1 keep-alive", "concurrency": str(plan.concurrency), "processes": str(len(shares)),
+            "rate_rps": "" if plan.rate_rps is None else f"{plan.rate_rps:g}",
+        },
+    )  # fmt: skip
+
+
+def _run_share(
+    plan: LoadPlan, target: Target, ctx: ssl.SSLContext | None, run_dir: Path, share: processes.Share, _publish: object
+) -> tuple[int, str | None]:
+    """One engine over one share (here, or in a forked process): (samples written, why it stopped early)."""
+    stats = RunStats(hostname=target.host, port=target.port, path=target.path, concurrency=plan.concurrency)
+    watch = SelfWatch(run_dir, share.worker)
+    with SampleWriter(run_dir / share.samples_file) as writer:
         cfg = EngineConfig(
-            target=target, concurrency=max(1, plan.concurrency), requests=requests, duration_s=plan.duration_s,
-            timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=plan.rate_rps, ssl_context=ctx,
-            variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"), writer=writer, worker="ab-0",
-            keep_timings=False, answer_check=AnswerCheck.from_dict(plan.answer_check),
+            target=target, concurrency=share.concurrency, requests=share.requests, duration_s=plan.duration_s,
+            timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=share.rate_rps, phase_s=share.phase_s,
+            ssl_context=ctx, variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"),
+            writer=writer, worker=share.worker, keep_timings=False, watch=watch,
+            answer_check=AnswerCheck.from_dict(plan.answer_check),
         )  # fmt: skip
         loop = new_loop()
         try:
             reason = loop.run_until_complete(_drive(cfg, stats))
         finally:
             loop.close()
-        count = writer.count
-    return LoadResult(
-        requests=count, started_at=utc_iso(started), ended_at=utc_iso(datetime.now(UTC)),
-        partial=reason is not None, reason=reason, interrupted=reason is not None,
-        engine_info={
-            "engine": ENGINE_NAME, "engine_version": ENGINE_VERSION, "python": sys.version.split()[0],
-            "http": "HTTP/1.1 keep-alive", "concurrency": str(plan.concurrency),
-            "rate_rps": "" if plan.rate_rps is None else f"{plan.rate_rps:g}",
-        },
-    )  # fmt: skip
+            watch.close()
+        return writer.count, reason
 
 
 async def _drive(cfg: EngineConfig, stats: RunStats) -> str | None:

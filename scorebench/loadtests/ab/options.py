@@ -16,7 +16,7 @@ GETOPT = "n:c:t:s:b:T:p:u:v:lrkVhwiIx:y:z:C:H:P:A:g:X:de:SqB:m:Z:f:E:R:"
 MAX_REQUESTS = 50000
 MAX_CONCURRENCY = 20000
 TLS_PROTOCOLS = ("ALL", "TLS1", "TLS1.1", "TLS1.2", "TLS1.3")
-LONG_OPTIONS = {"--run-dir": "run_dir", "--payloads": "payloads", "--rate": "rate_rps"}
+LONG_OPTIONS = {"--run-dir": "run_dir", "--payloads": "payloads", "--rate": "rate_rps", "--processes": "processes"}
 
 
 class AbUsageError(Exception):
@@ -69,6 +69,8 @@ class AbOptions:
     run_dir: Path | None = None
     payloads: str | None = None
     rate_rps: float | None = None
+    processes: int | None = None
+    """Engine processes sharing the run (None: as many as the load needs, up to the cores)."""
 
     @property
     def http_method(self) -> str:
@@ -217,6 +219,8 @@ def _long(argv: list[str], index: int, opts: AbOptions) -> int:
     attr = LONG_OPTIONS[name]
     if attr == "rate_rps":
         opts.rate_rps = _float(name, value)
+    elif attr == "processes":
+        opts.processes = _int("-processes", value, 1)
     elif attr == "run_dir":
         opts.run_dir = Path(value)
     else:
@@ -262,6 +266,10 @@ def _check(opts: AbOptions) -> None:
         raise AbUsageError(f"-c {opts.concurrency}: concurrency is greater than the maximum {MAX_CONCURRENCY}")
     if opts.concurrency > opts.requests:
         raise AbUsageError("Cannot use concurrency level greater than total number of requests", usage=True)
+    if opts.processes is not None and opts.processes > opts.concurrency:
+        raise AbUsageError(f"--processes {opts.processes}: more processes than connections (-c {opts.concurrency})")
+    if opts.processes is not None and opts.processes > 1 and opts.verbosity >= 2:
+        raise AbUsageError(f"--processes {opts.processes}: -v {opts.verbosity} prints every answer; use one process")
     if opts.payloads and (opts.post_file or opts.put_file):
         raise AbUsageError("--payloads replaces -p/-u: give one or the other")
     if opts.head and (opts.post_file or opts.put_file or opts.payloads):

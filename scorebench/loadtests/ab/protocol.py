@@ -1,4 +1,4 @@
-"""The per-connection protocol of the ab engine: httptools callbacks feeding `Engine`.
+"""The per-connection protocol of the ab engine: httptools callbacks feeding its owner (`Owner`).
 
 One job: turn bytes from one transport into the engine's complete/fail calls for the slot it
 serves. Rules: no per-request allocation beyond what the engine asks for (raw bytes only when
@@ -12,12 +12,9 @@ import asyncio
 import contextlib
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httptools
-
-if TYPE_CHECKING:
-    from scorebench.loadtests.ab.engine import Engine
 
 perf = time.perf_counter
 
@@ -42,9 +39,25 @@ class Slot:
         self.rid = b""
 
 
+class Owner(Protocol):
+    """What a connection needs from its owner (the engine): no import of the engine, no cycle."""
+
+    server_seen: bool
+    window_bytes: int | None
+
+    def see_server(self, data: bytes) -> None: ...
+    def connected(self, slot: Slot, conn: Conn) -> None: ...
+    def complete(self, slot: Slot, conn: Conn) -> None: ...
+    def fail(self, slot: Slot, outcome: str) -> None: ...
+
+
 class Conn(asyncio.Protocol):
-    def __init__(self, engine: Engine, slot: Slot) -> None:
-        self.engine = engine
+    """One transport serving one slot: parses answers with httptools (no headers read) and calls
+    the owner back with connected / complete / fail. `reused` is set once a second request goes out
+    on it (ab counts no connect time then); `slot = None` detaches it."""
+
+    def __init__(self, owner: Owner, slot: Slot) -> None:
+        self.owner = owner
         self.slot: Slot | None = slot
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
@@ -55,7 +68,7 @@ class Conn(asyncio.Protocol):
         # uvloop defers writes to the end of the loop iteration unless the buffer is above the
         # high-water mark: with a mark of 0 each request goes out at once, as ab sends it.
         transport.set_write_buffer_limits(high=0, low=0)  # type: ignore[attr-defined]
-        window = self.engine.cfg.window_bytes
+        window = self.owner.window_bytes
         if window:
             sock = transport.get_extra_info("socket")
             if sock is not None:
@@ -63,7 +76,7 @@ class Conn(asyncio.Protocol):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
         slot = self.slot
         if slot is not None and slot.conn is self:
-            self.engine.connected(slot, self)
+            self.owner.connected(slot, self)
 
     def data_received(self, data: bytes) -> None:
         slot = self.slot
@@ -71,15 +84,15 @@ class Conn(asyncio.Protocol):
             return
         if not slot.t_first:
             slot.t_first = perf()
-            if not self.engine.server_seen:
-                self.engine.see_server(data)
+            if not self.owner.server_seen:
+                self.owner.see_server(data)
         slot.nread += len(data)
         if slot.raw is not None:
             slot.raw.append(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
-            self.engine.fail(slot, "read_error")
+            self.owner.fail(slot, "read_error")
 
     def on_body(self, body: bytes) -> None:
         slot = self.slot
@@ -91,7 +104,7 @@ class Conn(asyncio.Protocol):
     def on_message_complete(self) -> None:
         slot = self.slot
         if slot is not None:
-            self.engine.complete(slot, self)
+            self.owner.complete(slot, self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         slot = self.slot
@@ -100,9 +113,9 @@ class Conn(asyncio.Protocol):
             if slot is None:
                 return
             if slot.body_len and slot.conn is self:  # answer delimited by the close (no Content-Length)
-                self.engine.complete(slot, self)
+                self.owner.complete(slot, self)
             elif slot.conn is self:
-                self.engine.fail(slot, "read_error")
+                self.owner.fail(slot, "read_error")
         finally:
             # The parser calls back into this protocol: a reference cycle. The engine runs with gc
             # off, so break it here or every closed connection stays in memory for the whole run.
@@ -142,5 +155,5 @@ class HeadConn(FullConn):
         self.head_buffer += data
         if self.slot is slot and b"\r\n\r\n" in self.head_buffer:
             self.head_buffer = b""
-            self.engine.complete(slot, self)
+            self.owner.complete(slot, self)
             self.parser = httptools.HttpResponseParser(self)

@@ -51,7 +51,9 @@ def _free_port() -> int:
 class Nginx:
     """Context manager: `with Nginx() as server: server.url('/score')`."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpus: str | None = None) -> None:
+        self.cpus = cpus
+        """Pin nginx (master and worker) to these CPUs with taskset, e.g. "0" (benchmarks)."""
         self.port = _free_port()
         self._dir = Path(tempfile.mkdtemp(prefix="sb-nginx-"))
         self._proc: subprocess.Popen[bytes] | None = None
@@ -62,8 +64,9 @@ class Nginx:
     def __enter__(self) -> Nginx:
         conf = self._dir / "nginx.conf"
         conf.write_text(CONFIG.format(dir=self._dir, port=self.port, body=SCORE_BODY))
+        pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self._proc = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(self._dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*pin, NGINX, "-c", str(conf), "-p", str(self._dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -1,0 +1,47 @@
+"""`scorebench ab --processes N` against a real loopback server: one run, N engine processes."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.loadtests.ab.recording_server import RecordingServer
+
+FIELDS = ("Document Length", "Complete requests", "Failed requests", "Total transferred", "HTML transferred")
+
+
+def fields(stdout: str) -> dict[str, str]:
+    return {name: re.search(rf"^{name}:\s+(.*)$", stdout, re.M).group(1) for name in FIELDS}  # type: ignore[union-attr]
+
+
+def test_two_processes_count_like_one(tmp_path: Path) -> None:
+    with RecordingServer() as server:
+        one = run_cli("ab", "-n", "300", "-c", "4", "--processes", "1", server.url())
+        two = run_cli(
+            "ab", "-n", "300", "-c", "4", "--processes", "2", "-e", str(tmp_path / "e.csv"),
+            "-g", str(tmp_path / "g.tsv"), "--run-dir", str(tmp_path / "run"), server.url(),
+        )  # fmt: skip
+        sent_ids = sorted(headers["x-ms-client-request-id"] for _, _, headers, _ in server.received[300:])
+    assert (one.returncode, two.returncode) == (0, 0), two.stderr
+    assert fields(two.stdout) == fields(one.stdout)
+    assert fields(two.stdout)["Complete requests"] == "300"
+    assert "Completed 100 requests" in two.stderr
+    assert "Finished 300 requests" in two.stderr
+    rows = []
+    for name in ("samples.csv", "samples-ab-1.csv"):
+        with (tmp_path / "run" / name).open() as handle:
+            rows += list(csv.DictReader(handle))
+    assert sorted(r["client_request_id"] for r in rows) == sent_ids
+    assert {r["worker"] for r in rows} == {"ab-0", "ab-1"}
+    assert len((tmp_path / "e.csv").read_text().splitlines()) == 102
+    assert len((tmp_path / "g.tsv").read_text().splitlines()) == 301
+
+
+def test_more_processes_than_connections_is_refused_before_any_request() -> None:
+    with RecordingServer() as server:
+        done = run_cli("ab", "-n", "10", "-c", "2", "--processes", "3", server.url())
+        assert server.received == []
+    assert done.returncode == 1
+    assert done.stderr.strip() == "scorebench ab: --processes 3: more processes than connections (-c 2)"

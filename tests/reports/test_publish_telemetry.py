@@ -1,0 +1,29 @@
+"""summary.md carries the probe's reading of the telemetry (reports/publish.py, reports/build.py)."""
+
+from __future__ import annotations
+
+from scorebench.reports.publish import render_summary_md
+
+DOCUMENT = {
+    "verdict": {"status": "PASS", "exit_code": 0},
+    "checks": [],
+    "count": 289,
+    "outcomes": {"ok": 289},
+    "error_rate": 0.0,
+    "latency_ms": {"p50": 60.0, "p95": 120.0, "p99": 200.0, "max": 337.0},
+    "throughput_rps": 14.4,
+}
+
+
+def test_summary_md_shows_why_the_wait_ended_and_the_other_traffic():
+    text = render_summary_md(
+        {**DOCUMENT, "telemetry": {"wait": "stopped because the server's count stopped growing (35 polls, 106 s)",
+                                   "other traffic": "neighbour-service 812"}},
+        "run-1",
+    )  # fmt: skip
+    assert "- telemetry wait: stopped because the server's count stopped growing (35 polls, 106 s)\n" in text
+    assert "- telemetry other traffic: neighbour-service 812\n" in text
+
+
+def test_no_probe_reading_no_telemetry_lines():
+    assert "telemetry" not in render_summary_md(DOCUMENT, "run-1")
