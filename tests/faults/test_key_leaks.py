@@ -85,7 +85,7 @@ def test_non_ascii_key_in_environment_is_one_line_exit_2(tmp_path, standin):
 def test_known_key_in_url_query_or_fragment_stays_out_of_run_json_and_report(tmp_path, standin, where):
     url = standin.score_url + where.format(key=TEST_KEY)
     done = run_cli(*run_args(url, tmp_path / "runs"), env=cli_env(SCOREBENCH_KEY=TEST_KEY))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 1, 3), done.stderr  # the run went through to a verdict
     run_dir = next((tmp_path / "runs").iterdir())
     assert {"run.json", "report.html", "summary.json"} <= {p.name for p in run_dir.iterdir()}
     assert leaks(TEST_KEY, [done.stdout, done.stderr], [tmp_path]) == []

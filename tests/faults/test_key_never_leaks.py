@@ -132,7 +132,7 @@ def check_run(open_standin, tmp_path_factory, position: str, key: str) -> None:
     )  # fmt: skip
     assert_no_leak(key, done, [work])
     assert_refused_if_malformed(key, done)
-    assert done.returncode in (0, 2), done.stderr
+    assert done.returncode in (0, 1, 2, 3), done.stderr  # a verdict (3: 2 requests rarely decide) or refused
     if position == "userinfo":
         assert done.returncode == 2
         assert "credentials" in done.stderr

@@ -87,7 +87,7 @@ def test_payloads_generate_refuses_to_overwrite_without_force(tmp_path):
 def test_corrupt_server_file_is_named_and_the_report_is_built_from_the_rest(run_dir, name):
     (run_dir / name).write_bytes(b'garbage\x00\xff,"\n1,2')
     done = run_cli("report", str(run_dir))
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode in (0, 1, 3), done.stderr  # a verdict, whatever it is: not exit 2
     warnings = [line for line in done.stderr.splitlines() if "warning" in line and name in line]
     assert len(warnings) >= 1, done.stderr
     assert (run_dir / "report.html").is_file()
