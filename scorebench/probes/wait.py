@@ -124,7 +124,7 @@ def wait_for(
         polls += 1
         result = _result(observed, wanted, target, polls, clock() - began, state.lag_s or None, set(exception_ids))
         _track(state, result, observed.seen, clock(), now())
-        line = progress_line(result, len(wanted), give_up_at - clock())
+        line = progress_line(result, wanted, give_up_at - clock())
         if say and (line.split(",")[0] != said.split(",")[0] or polls % 10 == 1):
             say(line)  # when the count changes, and every 10th poll while it does not
             said = line
@@ -136,10 +136,11 @@ def wait_for(
         sleep(pause_s)
 
 
-def progress_line(result: WaitResult, client_requests: int, remaining_s: float) -> str:
-    """ "telemetry: 812 of 1,000 requests seen, waiting up to 4 min"."""
-    seen = sum(r.item_count for r in result.rows)
-    return f"telemetry: {seen:,} of {client_requests:,} requests seen, waiting up to {_minutes(remaining_s)}"
+def progress_line(result: WaitResult, wanted: Collection[str], remaining_s: float) -> str:
+    """ "telemetry: 812 of 1,000 requests seen, waiting up to 4 min": the run's own requests only
+    (weighted by item_count), so the preflight's warm-up and other harness rows are not counted."""
+    seen = sum(r.item_count for r in result.rows if r.client_request_id in wanted)
+    return f"telemetry: {seen:,} of {len(wanted):,} requests seen, waiting up to {_minutes(remaining_s)}"
 
 
 def _minutes(seconds: float) -> str:

@@ -128,9 +128,16 @@ def test_deadline_when_nothing_arrives():
 
 
 def test_progress_line_reads_like_the_issue():
-    result = wait(Lagging([(0, Seen("s", row(f"i{i}", 1))) for i in range(812)]), [f"i{i}" for i in range(1000)])
-    assert progress_line(result, 1000, 240) == "telemetry: 812 of 1,000 requests seen, waiting up to 4 min"
-    assert progress_line(result, 1000, 45) == "telemetry: 812 of 1,000 requests seen, waiting up to 45 s"
+    ids = [f"i{i}" for i in range(1000)]
+    result = wait(Lagging([(0, Seen("s", row(f"i{i}", 1))) for i in range(812)]), ids)
+    assert progress_line(result, set(ids), 240) == "telemetry: 812 of 1,000 requests seen, waiting up to 4 min"
+    assert progress_line(result, set(ids), 45) == "telemetry: 812 of 1,000 requests seen, waiting up to 45 s"
+
+
+def test_progress_line_leaves_the_warm_up_out():
+    ids = [f"i{i}" for i in range(3)]
+    result = wait(Lagging([(0, Seen("s", row(i, 1))) for i in [*ids, "warm-up"]]), [*ids, "warm-up"])
+    assert progress_line(result, set(ids), 45) == "telemetry: 3 of 3 requests seen, waiting up to 45 s"
 
 
 def test_a_neighbours_older_rows_do_not_pass_for_the_runs_while_its_own_lag():
