@@ -53,7 +53,6 @@ def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = No
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
     from scorebench.reports.build import write_report
-    from scorebench.reports.publish import publish_verdict
 
     if _is_compare(args.run_dir):
         return _report_compare(args)
@@ -70,12 +69,7 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
     )
-    print(f"summary: {outcome.summary_path}")
-    print(f"report: {outcome.report_path}")
-    publish_verdict(Path(args.run_dir), args.junit, config.step_summary())
-    for line in outcome.verdict_lines:  # the verdict is the last line, and names the exit code
-        print(line)
-    return outcome.exit_code
+    return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 
 
 def _is_compare(run_dir: Path) -> bool:
@@ -90,7 +84,6 @@ def _report_compare(args: argparse.Namespace) -> int:
     from scorebench import config
     from scorebench.core.rundir import read_run_json
     from scorebench.reports.comparereport import write_compare
-    from scorebench.reports.publish import publish_verdict
 
     if args.baseline:
         raise HarnessError(f"{args.run_dir} is a compare run: its reference is the current side, not --baseline")
@@ -102,9 +95,17 @@ def _report_compare(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo) or info.get("slos") or None,
     )
-    print(f"summary: {outcome.summary_path}")
-    print(f"report: {outcome.report_path}")
+    return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
+
+
+def _announce(args: argparse.Namespace, summary: object, report: object, lines: list[str], exit_code: int) -> int:
+    """Print the paths, publish JUnit / summary.md, then the verdict lines (the last names the exit code)."""
+    from scorebench import config
+    from scorebench.reports.publish import publish_verdict
+
+    print(f"summary: {summary}")
+    print(f"report: {report}")
     publish_verdict(Path(args.run_dir), args.junit, config.step_summary())
-    for line in outcome.verdict_lines:  # the verdict is the last line, and names the exit code
+    for line in lines:
         print(line)
-    return outcome.exit_code
+    return exit_code
