@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
+from scorebench.commands.run import add_table
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import check_key, read_key_file, register, resolve_key
 from scorebench.core.units import parse_duration_s
@@ -81,11 +82,7 @@ class _RefuseKey(argparse.Action):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False
     parser.add_argument("--key", "--api-key", "--candidate-key", action=_RefuseKey, help=argparse.SUPPRESS)
-    for flags, dest, kind, text in FLAGS:
-        action = "append" if dest in ("threshold", "slo") else "store"
-        parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)
-    for flag, dest, text in SWITCHES:
-        parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
+    add_table(parser, FLAGS, SWITCHES)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,7 +25,12 @@ from scorebench.preflight import check_url, load_schema
 from scorebench.runchecks import check_run_args
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
-FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
+Flag = tuple[tuple[str, ...], str, Any, str]
+"""(flag names, dest, type, help) of one flag in a table."""
+Switch = tuple[str, str, str]
+"""(flag, dest, help) of one on/off switch."""
+
+FLAGS: tuple[Flag, ...] = (
     (("--endpoint",), "endpoint", str, "scoring URL (default: start the local stand-in)"),
     (("--engine",), "engine", str, f"load engine: {' | '.join(ENGINES)} (default ab)"),
     (("--duration",), "duration", str, "how long to load, e.g. 60s, 5m (default 60s)"),
@@ -63,7 +69,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--endpoint-name",), "endpoint_name", str, "Azure ML v2 managed online endpoint name"),
     (("--deployment",), "deployment", str, "v2 deployment (sent as azureml-model-deployment; with --endpoint too)"),
 )
-SWITCHES: tuple[tuple[str, str, str], ...] = (
+SWITCHES: tuple[Switch, ...] = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--telemetry-required", "telemetry_required", "exit 2 when the server's telemetry cannot be read"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
@@ -83,10 +89,16 @@ class _RefuseKey(argparse.Action):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
     parser.add_argument("--key", "--api-key", action=_RefuseKey, help=argparse.SUPPRESS)
-    for flags, dest, kind, text in FLAGS:
+    add_table(parser, FLAGS, SWITCHES)
+
+
+def add_table(parser: argparse.ArgumentParser, flags: Sequence[Flag], switches: Sequence[Switch]) -> None:
+    """Flags from a table (`--threshold`/`--slo` repeatable) and on/off switches; every default is None,
+    so what the user gave is told apart from what the environment or scorebench.toml supplies."""
+    for names, dest, kind, text in flags:
         action = "append" if dest in ("threshold", "slo") else "store"
-        parser.add_argument(*flags, dest=dest, type=kind, default=None, action=action, help=text)
-    for flag, dest, text in SWITCHES:
+        parser.add_argument(*names, dest=dest, type=kind, default=None, action=action, help=text)
+    for flag, dest, text in switches:
         parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
 
 
