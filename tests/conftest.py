@@ -1,7 +1,8 @@
 """Shared test helpers: the repo root, free loopback ports, the CLI in a subprocess, the stand-in.
 
 Rules: everything talks to 127.0.0.1; servers run on free ports; CLI tests run the real entry
-point (`python -m scorebench`) in a subprocess with this checkout first on PYTHONPATH.
+point (`python -m scorebench`) in a subprocess with this checkout first on PYTHONPATH. Test files
+run in parallel worker processes; tests marked `alone` run with no other beside them (tests/parallel.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.parallel import auto_workers, item_turn
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The real Bank Marketing training set lives beside the checkout, never inside it.
 BANK_CSV = Path(os.environ.get("SCOREBENCH_BANK_CSV", REPO_ROOT.parent / "shared" / "data" / "bankmarketing_train.csv"))
 TEST_KEY = "sbk-" + "7f3a9c" * 8  # a long random-looking key; tests grep outputs for it
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject addopts): the suite's worker count, in-process for one file (tests/parallel.py)."""
+    return auto_workers(config)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Each test takes its turn (tests/parallel.py): beside others, or alone when marked `alone`."""
+    with item_turn(item):
+        yield
 
 
 def free_port() -> int:

@@ -84,6 +84,7 @@ def service_time_ms(url: str, payload: Path) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # its SLO and its reference throughput come from calls it times (tests/parallel.py)
 @pytest.mark.timeout(240)
 def test_capacity_lands_near_the_measured_saturation_throughput(standin_factory, tmp_path: Path) -> None:
     standin = standin_factory(workers=WORKERS, latency_ms=LATENCY_MS)

@@ -75,6 +75,7 @@ def sequential_run(url: str, run_dir: Path, telemetry: str) -> Path:
     return run_dir
 
 
+@pytest.mark.alone  # three runs timed apart must see the same machine (tests/parallel.py)
 def test_rerun_passes_doubled_latency_fails(standin_factory, tmp_path: Path) -> None:
     fast = standin_factory(key=TEST_KEY, latency_ms=30)
     first = sequential_run(fast.score_url, tmp_path / "first", fast.telemetry_spec)
