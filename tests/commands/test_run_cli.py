@@ -69,11 +69,12 @@ def test_bad_payloads_exit_2_naming_file_and_position(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("endpoint", "contains"),
     [
-        (f"http://127.0.0.1:{free_port()}/score", "connection refused"),
+        ("http://127.0.0.1:{free_port}/score", "connection refused"),  # the port is picked when the test runs
         ("http://nonexistent.invalid/score", "does not resolve"),
     ],
 )
 def test_unreachable_endpoints_exit_2_and_leave_no_run(tmp_path: Path, endpoint: str, contains: str) -> None:
+    endpoint = endpoint.format(free_port=free_port())
     done = run_cli("run", "--endpoint", endpoint, "--out", str(tmp_path), *QUICK, timeout=60)
     one_line_error(done, contains=contains)
     assert run_dirs(tmp_path) == []
