@@ -63,8 +63,9 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess: this checkout first on PYTHONPATH, no stray key."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCOREBENCH_")}
+    """The environment for a CLI subprocess: this checkout first on PYTHONPATH, no stray key, and not
+    an xdist worker's marks (a pytest started from a test is a session of its own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCOREBENCH_", "PYTEST_XDIST_"))}
     hooks = REPO_ROOT / "tests" / "hooks"  # sitecustomize: the Azure ML stand-in's sign-in, when asked for
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), str(hooks), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL"] = "true"
