@@ -69,6 +69,13 @@ def run_window_s(started_s: np.ndarray, latency_ms: np.ndarray) -> tuple[float, 
     return (float(np.nanmin(started_s)), float(np.nanmax(started_s + latency_ms / 1000.0)))
 
 
+def window_of(samples: pd.DataFrame) -> float:
+    """Summary.window_s of these samples: first start to last answer, in seconds (0 when none)."""
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    start, end = run_window_s(samples["started_s"].to_numpy(), latency)
+    return (_round(max(end - start, 0.0)) or 0.0) if len(latency) else 0.0
+
+
 def timeout_margins(latency_ms: np.ndarray, timed_out: np.ndarray, timeout_s: float) -> dict[str, Any]:
     """Share of requests answered within 10/50/90/100 % of the timeout, and the slowest one's margin.
 
@@ -341,14 +348,17 @@ smaller ones by one sort of all values (a loop over many tiny groups costs more)
 
 
 def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...]) -> dict[str, Any]:
-    """Per integer key: count and exact percentiles (linear method) of values.
+    """Per integer key: count and exact percentiles (linear method) of values (n values, or an
+    (n, k) array: k columns at once, each on its own).
 
-    Returns {"keys": sorted distinct keys, "count": counts, "p<q>": arrays}. The values are put in
-    key order (a stable radix sort of the keys, cheap), then sorted within each key; percentiles are
-    read off by rank, vectorised. A million values take a few hundredths of a second.
+    Returns {"keys": sorted distinct keys, "count": counts, "p<q>": arrays (one row per key)}. The
+    values are put in key order (a stable radix sort of the keys, cheap), then sorted within each
+    key; percentiles are read off by rank, vectorised. A million values take a few hundredths of
+    a second.
     """
     if len(keys) == 0:
-        return {"keys": keys, "count": np.zeros(0, dtype=np.int64), **{f"p{q:g}": np.zeros(0) for q in qs}}
+        empty = np.zeros((0, *values.shape[1:]))
+        return {"keys": keys, "count": np.zeros(0, dtype=np.int64), **{f"p{q:g}": empty for q in qs}}
     offset = keys - keys.min()
     narrow = offset.astype(np.uint16) if offset.max() < 2**16 else offset
     per_key = np.bincount(offset)
@@ -358,18 +368,26 @@ def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...
     if len(present) * GROUP_SORT_MIN <= len(values):
         ordered = values[np.argsort(narrow, kind="stable")]
         for start, end in zip(starts.tolist(), (starts + counts).tolist(), strict=True):
-            ordered[start:end].sort()
-    else:  # by value, then a stable sort by key: sorted within each key
-        by_value = np.argsort(values)
-        ordered = values[by_value[np.argsort(narrow[by_value], kind="stable")]]
+            ordered[start:end].sort(axis=0)
+    else:  # many small groups: by value, then a stable sort by key, a column at a time
+        columns = values.reshape(len(values), -1).T
+        ordered = np.column_stack([_within_keys(narrow, column) for column in columns]).reshape(values.shape)
     result: dict[str, Any] = {"keys": present + keys.min(), "count": counts}
     for q in qs:
         rank = (counts - 1) * (q / 100.0)
         low = np.floor(rank).astype(np.int64)
         high = np.minimum(low + 1, counts - 1)
         lo_v, hi_v = ordered[starts + low], ordered[starts + high]
-        result[f"p{q:g}"] = lo_v + (hi_v - lo_v) * (rank - low)
+        weight = (rank - low).reshape(-1, *([1] * (values.ndim - 1)))
+        result[f"p{q:g}"] = lo_v + (hi_v - lo_v) * weight
     return result
+
+
+def _within_keys(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values in key order and sorted within each key."""
+    by_value = np.argsort(values)
+    ordered: np.ndarray = values[by_value[np.argsort(keys[by_value], kind="stable")]]
+    return ordered
 
 
 def time_series(samples: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[str, list[Any]]:
@@ -400,11 +418,12 @@ def join_series(joined: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[
     if len(joined) == 0:
         return {"t_s": [], "client_p50": [], "server_p50": [], "rest_p50": []}
     keys = ((joined["started_s"].to_numpy() - origin_s) // bucket_s).astype(np.int64)
-    series: dict[str, list[Any]] = {}
-    for column, name in (("latency_ms", "client_p50"), ("duration_ms", "server_p50"), ("rest_ms", "rest_p50")):
-        groups = group_percentiles(keys, joined[column].to_numpy(dtype="float64"), (50.0,))
-        series["t_s"] = (groups["keys"] * bucket_s).round(6).tolist()
-        series[name] = groups["p50"].round(3).tolist()
+    columns = {"client_p50": "latency_ms", "server_p50": "duration_ms", "rest_p50": "rest_ms"}
+    values = np.column_stack([joined[column].to_numpy(dtype="float64") for column in columns.values()])
+    groups = group_percentiles(keys, values, (50.0,))
+    series: dict[str, list[Any]] = {"t_s": (groups["keys"] * bucket_s).round(6).tolist()}
+    for i, name in enumerate(columns):
+        series[name] = groups["p50"][:, i].round(3).tolist()
     return series
 
 

@@ -105,9 +105,7 @@ def payload_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
     the most used payloads first (ties by id)."""
     if "payload_id" not in samples or len(samples) == 0:
         return []
-    codes, names = pd.factorize(samples["payload_id"], sort=True)
-    ids = [str(name) for name in names] + ["(none)"]
-    codes = np.where(codes < 0, len(names), codes)
+    codes, ids = _codes(samples["payload_id"])
     groups = stats.group_percentiles(codes, samples["latency_ms"].to_numpy(dtype="float64"), (50.0, 95.0))
     present, counts = groups["keys"], groups["count"]
     errors = np.bincount(codes, weights=~stats.is_outcome(samples["outcome"], "ok"), minlength=len(ids))[present]
@@ -120,6 +118,15 @@ def payload_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
         for i, (code, count) in enumerate(zip(present.tolist(), counts.tolist(), strict=True))
     ]  # fmt: skip
     return sorted(rows, key=lambda r: -r["count"])[:MAX_ROWS]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a text column and the text of each code, "(none)" for missing cells (last)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # read as a category: its codes, no hashing
+        codes, names = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, names = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(names), codes), [str(name) for name in names] + ["(none)"]
 
 
 def _mean_per_code(samples: pd.DataFrame, column: str, codes: np.ndarray, size: int) -> np.ndarray:

@@ -77,6 +77,8 @@ print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
+from scorebench.core.memory import return_freed_memory
+return_freed_memory()  # as the command line does first thing
 from scorebench.reports.build import write_report
 t0 = time.perf_counter()
 outcome = write_report({run_dir!r})
