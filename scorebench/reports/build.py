@@ -267,7 +267,8 @@ class ServerSide:
 def run_telemetry(run_dir: Path, info: dict[str, Any]) -> pd.DataFrame:
     """telemetry.csv's rows of the run's own requests (not the harness's warm-up)."""
     telemetry = frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS)
-    return telemetry[~telemetry["client_request_id"].isin(harness_request_ids(info))]
+    harness = telemetry["client_request_id"].isin(harness_request_ids(info)).to_numpy(dtype=bool, na_value=False)
+    return telemetry[~harness] if harness.any() else telemetry  # no copy of a million rows for nothing
 
 
 def server_side(telemetry: pd.DataFrame, samples: pd.DataFrame, bucket_s: float, origin_s: float) -> ServerSide:

@@ -249,8 +249,8 @@ def _pandas_type(arrow_type: pa.DataType) -> object:
 
 def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.DataFrame) -> dict[str, Any]:
     """Server-side counts (sum(item_count)) and the client↔server join's coverage and split."""
-    client_ids = samples["client_request_id"].dropna()
-    server_ids = telemetry["client_request_id"].dropna()
+    client_ids, server_ids = samples["client_request_id"], telemetry["client_request_id"]
+    server_present = int(server_ids.notna().sum())
     failed = ~telemetry["success"].isin(["1", "True", "true"])
     return {
         "rows": len(telemetry),
@@ -258,10 +258,10 @@ def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.Data
         "failed_requests": int(telemetry.loc[failed, "item_count"].sum()),
         "sampled": bool((telemetry["item_count"] > 1).any()),
         "matched": len(joined),
-        "client_not_seen_by_server": len(client_ids) - len(joined),
-        "server_without_client_sample": len(server_ids)
+        "client_not_seen_by_server": int(client_ids.notna().sum()) - len(joined),
+        "server_without_client_sample": server_present
         - _server_rows_matched(joined, client_ids, server_ids)
-        + int(telemetry["client_request_id"].isna().sum()),
+        + (len(telemetry) - server_present),
         "duration_ms": latency_stats(joined["duration_ms"].to_numpy()),
         "rest_ms": latency_stats(joined["rest_ms"].to_numpy()),
     }
@@ -271,7 +271,7 @@ def _server_rows_matched(joined: pd.DataFrame, client_ids: pd.Series, server_ids
     """Server rows whose id some sample carries (from join_telemetry's `server_rows` when present)."""
     if "server_rows" in joined:
         return int(joined["server_rows"].sum())
-    found = pc.is_in(_arrow_strings(server_ids), value_set=_arrow_strings(client_ids))
+    found = pc.is_in(_arrow_strings(server_ids.dropna()), value_set=_arrow_strings(client_ids.dropna()))
     return int(np.count_nonzero(found.to_numpy(zero_copy_only=False)))
 
 
