@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.memory import return_freed_memory
 from scorebench.core.secrets import install_scrubbing_streams, register_environment, scrub
 from scorebench.core.version import __version__
 
@@ -57,6 +58,7 @@ class OneLineParser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scorebench` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    return_freed_memory()
     register_environment()
     install_scrubbing_streams()
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ TREND_PANEL_RUNS = 10
 SAMPLE_COLUMNS = ("client_request_id", "latency_ms", "status", "outcome", "bytes_sent", "bytes_received", "payload_id")
 """What the report reads of the samples (plus started_s): a million rows' other columns cost time and memory."""
 TELEMETRY_COLUMNS = ("client_request_id", "success", "duration_ms", "item_count")
+JOIN_COLUMNS = ("client_request_id", "latency_ms", "started_s")
+"""What the telemetry side (a thread beside the client side's statistics) reads of the samples."""
 SWAGGER_FILE = "swagger.json"
 INTERRUPTED = "INTERRUPTED"
 
@@ -87,21 +90,29 @@ def build_report(
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     info = read_run_json(run_dir)
+    # Once the samples are read, the server's side (telemetry read, join, its series) runs in a
+    # thread beside the client's statistics: Arrow and numpy release the GIL, so both cores work.
+    # (Not both reads at once: each parser uses every core already, and both buffers would be held.)
     samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
-    telemetry = frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS)
-    telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(info))]  # not the load
     timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
-    joined = stats.join_telemetry(samples, telemetry) if len(telemetry) else None
-    summary = stats.summarize(samples, telemetry, timeout, joined)
-    periods, note = saturation_in(run_dir, samples)
-    found = guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
-    status, exit_code = verdict_of(info, found)
-    info_load = info.get("load_profile") or {}
-    chart = chart_data(samples, joined, summary, extras.locust_users(run_dir), info_load.get("rate_rps"))
+    bucket_s, origin_s = charts.bucket_seconds(stats.window_of(samples)), runcharts.origin_of(samples)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="telemetry") as pool:
+        ids = samples[list(JOIN_COLUMNS)]
+        pending = pool.submit(lambda: server_side(run_telemetry(run_dir, info), ids, bucket_s, origin_s))
+        summary = stats.summarize(samples, None, timeout)
+        periods, note = saturation_in(run_dir, samples)
+        found = guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
+        status, exit_code = verdict_of(info, found)
+        info_load = info.get("load_profile") or {}
+        parts = chart_parts(samples, summary, extras.locust_users(run_dir), info_load.get("rate_rps"))
+        exceptions = frames.read_exceptions_frame(run_dir)
+        triage = triage_data(run_dir, samples, exceptions, summary)
+        server = pending.result()
+    summary = dataclasses.replace(summary, server=server.server)
+    chart = chart_specs(parts, server.joined_series, samples, summary)
     chart["specs"] += _comparison_specs(chart, samples, summary, baseline) + _trend_specs(run_dir, info, summary)
-    exceptions = frames.read_exceptions_frame(run_dir)
     data = report_data(
         run_dir=run_dir,
         info=info,
@@ -114,7 +125,7 @@ def build_report(
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
     )
-    data |= triage_data(run_dir, samples, exceptions, summary)
+    data |= triage
     data["saturation"] = note
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
@@ -204,23 +215,68 @@ def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
 
 def chart_data(
     samples: pd.DataFrame,
-    joined: pd.DataFrame | None,
+    joined_series: dict[str, list[Any]] | None,
     summary: stats.Summary,
     users: list[tuple[float, int]] | None = None,
     rate_rps: float | None = None,
 ) -> dict[str, Any]:
     """The run's chart specs (reports/charts.py) and the series behind them, bounded: at most
-    MAX_POINTS buckets; sub-second buckets for runs shorter than charts.MIN_BUCKETS seconds."""
+    MAX_POINTS buckets; sub-second buckets for runs shorter than charts.MIN_BUCKETS seconds.
+    `joined_series`: stats.join_series of the client-server join, None without telemetry."""
+    return chart_specs(chart_parts(samples, summary, users, rate_rps), joined_series, samples, summary)
+
+
+def chart_parts(
+    samples: pd.DataFrame,
+    summary: stats.Summary,
+    users: list[tuple[float, int]] | None = None,
+    rate_rps: float | None = None,
+) -> dict[str, Any]:
+    """The client side's series: buckets, per-bucket latency and requests, offered load, the curve."""
     origin = runcharts.origin_of(samples)
     bucket_s = charts.bucket_seconds(summary.window_s)
-    series = stats.time_series(samples, bucket_s, origin)
-    joined_series = stats.join_series(joined, bucket_s, origin) if joined is not None else None
-    load = runcharts.offered_load(samples, summary.window_s, bucket_s, users, rate_rps)
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    return {"bucket_s": bucket_s, "origin_s": origin, "series": stats.time_series(samples, bucket_s, origin),
+            "load": runcharts.offered_load(samples, summary.window_s, bucket_s, users, rate_rps),
+            "curve": stats.percentile_curve(latency)}  # fmt: skip
+
+
+def chart_specs(
+    parts: dict[str, Any], joined_series: dict[str, list[Any]] | None, samples: pd.DataFrame, summary: stats.Summary
+) -> dict[str, Any]:
+    """chart_parts plus the specs drawn from them and from the join's series."""
     latency = samples["latency_ms"].to_numpy(dtype="float64")
     timeout_ms = summary.timeout["timeout_s"] * 1000.0
-    specs = runcharts.run_charts(series, joined_series, latency, summary.window_s, origin, bucket_s, timeout_ms, load)
-    return {"bucket_s": bucket_s, "origin_s": origin, "series": series, "load": load, "specs": specs,
-            "curve": stats.percentile_curve(latency)}  # fmt: skip
+    specs = runcharts.run_charts(
+        parts["series"], joined_series, latency, summary.window_s, parts["origin_s"], parts["bucket_s"], timeout_ms,
+        parts["load"], parts["curve"],
+    )  # fmt: skip
+    return {**parts, "specs": specs}
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSide:
+    """What the server's telemetry adds to a report (both None without telemetry)."""
+
+    server: dict[str, Any] | None
+    """Summary.server: server counts (sum of item_count) and the client-server join."""
+    joined_series: dict[str, list[Any]] | None
+    """stats.join_series: client, server and rest medians per chart bucket."""
+
+
+def run_telemetry(run_dir: Path, info: dict[str, Any]) -> pd.DataFrame:
+    """telemetry.csv's rows of the run's own requests (not the harness's warm-up)."""
+    telemetry = frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS)
+    harness = telemetry["client_request_id"].isin(harness_request_ids(info)).to_numpy(dtype=bool, na_value=False)
+    return telemetry[~harness] if harness.any() else telemetry  # no copy of a million rows for nothing
+
+
+def server_side(telemetry: pd.DataFrame, samples: pd.DataFrame, bucket_s: float, origin_s: float) -> ServerSide:
+    """The telemetry joined to the samples (JOIN_COLUMNS) by id, summed up and put in the charts' buckets."""
+    if len(telemetry) == 0:
+        return ServerSide(None, None)
+    joined = stats.join_telemetry(samples, telemetry)
+    return ServerSide(stats.server_stats(samples, telemetry, joined), stats.join_series(joined, bucket_s, origin_s))
 
 
 def _comparison_specs(

@@ -3,8 +3,9 @@
 `records.read_samples` builds one `Sample` object per row, fine for a few thousand rows but too
 slow for a million. The report reads the same files (same header, same cells) with pyarrow's
 multi-threaded CSV reader and fixed column types, into pandas frames whose text columns stay
-Arrow-backed (`string[pyarrow]`: no Python object per cell, a fraction of the memory); CSV stays
-the run-directory format. Rules: read only, never write; a missing file is an empty frame with
+Arrow-backed (`string[pyarrow]`: no Python object per cell, a fraction of the memory) and whose
+few-valued columns (outcome, payload_id, worker) are categories, dictionary-encoded while parsing;
+CSV stays the run-directory format. Rules: read only, never write; a missing file is an empty frame with
 the right columns; a last line cut short by a crash is dropped, as in records; a quoted cell
 holding a line break is read correctly (a second, single-threaded pass when the fast one meets it).
 A caller that needs only some columns names them (`columns=`): the others are skipped while
@@ -41,12 +42,12 @@ SAMPLE_DTYPES = {
     "started_at": "string",
     "latency_ms": "float64",
     "status": "float64",
-    "outcome": "string",
+    "outcome": "category",
     "server_fn_ms": "float64",
     "bytes_sent": "float64",
     "bytes_received": "float64",
-    "payload_id": "string",
-    "worker": "string",
+    "payload_id": "category",
+    "worker": "category",
     "answer_digest": "string",
 }
 TELEMETRY_DTYPES = {
@@ -54,8 +55,8 @@ TELEMETRY_DTYPES = {
     "client_request_id": "string",
     "operation_id": "string",
     "name": "string",
-    "result_code": "string",
-    "success": "string",
+    "result_code": "category",
+    "success": "category",
     "duration_ms": "float64",
     "item_count": "float64",
 }
@@ -70,37 +71,49 @@ EXCEPTION_DTYPES = {
 
 def read_samples_frame(run_dir: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Every samples*.csv of a run as one frame (all columns, or `columns`), plus `started_s`
-    (float seconds since the epoch) and `outcome` as a category."""
+    (float seconds since the epoch); `outcome` is a category with no missing value ("ok")."""
     wanted = _wanted(Sample, columns, ("started_at", "outcome"))
     paths = sorted(run_dir.glob(SAMPLES_GLOB))
     stamps_only = columns is not None and "started_at" not in columns
-    frame = _read_parts(paths, wanted, {**SAMPLE_DTYPES, "started_at": "timestamp"}) if stamps_only else None
-    if frame is None:
-        texts = _read_parts(paths, wanted, SAMPLE_DTYPES)
-        frame = texts if texts is not None else _empty(Sample, SAMPLE_DTYPES)[wanted]
-        frame["started_s"] = epoch_seconds(frame["started_at"])
+    table = _read_parts(paths, wanted, {**SAMPLE_DTYPES, "started_at": "timestamp"}) if stamps_only else None
+    if table is not None:  # the start times parsed while reading: seconds straight from Arrow
+        started_s = _timestamp_seconds(table.column("started_at"))
+        frame = _to_pandas(table.drop_columns(["started_at"]))
+        frame["started_s"] = started_s
     else:
-        frame["started_s"] = _timestamp_seconds(frame["started_at"])
-    frame["outcome"] = frame["outcome"].fillna("ok").astype("category")
-    if stamps_only:
-        frame = frame.drop(columns="started_at")
+        texts = _read_parts(paths, wanted, SAMPLE_DTYPES)
+        frame = _to_pandas(texts) if texts is not None else _empty(Sample, SAMPLE_DTYPES)[wanted]
+        frame["started_s"] = epoch_seconds(frame["started_at"])
+        if stamps_only:
+            frame = frame.drop(columns="started_at")
+    frame["outcome"] = filled_category(frame["outcome"], "ok")
     return frame
 
 
-def _read_parts(paths: list[Path], wanted: list[str], dtypes: dict[str, str]) -> pd.DataFrame | None:
-    """The sample parts as one frame; None when there are none or a start time is not plain ISO
-    8601 (read as text then, with the general parser)."""
+def filled_category(values: pd.Series, fill: str) -> pd.Series:
+    """A column as a category whose missing cells are `fill`."""
+    values = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    if not values.hasnans:
+        return values
+    if fill not in values.cat.categories:
+        values = values.cat.add_categories([fill])
+    return values.fillna(fill)
+
+
+def _read_parts(paths: list[Path], wanted: list[str], dtypes: dict[str, str]) -> pa.Table | None:
+    """The sample parts as one Arrow table; None when there are none or a start time is not plain
+    ISO 8601 (read as text then, with the general parser)."""
     try:
-        parts = [_read(path, Sample, dtypes, wanted) for path in paths]
+        tables = [_read(path, Sample, dtypes, wanted) for path in paths]
     except _NotTimestamp:
         return None
-    return pd.concat(parts, ignore_index=True) if parts else None
+    return pa.concat_tables(tables) if tables else None
 
 
-def _timestamp_seconds(stamps: pd.Series) -> np.ndarray:
-    """A UTC timestamp column → float seconds since the epoch (NaN where missing)."""
-    micros = stamps.dt.tz_convert(None).to_numpy(dtype="datetime64[us]").astype("int64").astype("float64")
-    micros[stamps.isna().to_numpy()] = np.nan
+def _timestamp_seconds(stamps: pa.ChunkedArray) -> np.ndarray:
+    """A UTC timestamp column (microseconds) → float seconds since the epoch (NaN where missing)."""
+    micros = pc.fill_null(stamps.cast(pa.int64()), 0).to_numpy().astype("float64")
+    micros[stamps.is_null().to_numpy()] = np.nan
     seconds: np.ndarray = micros / 1e6
     return seconds
 
@@ -167,16 +180,25 @@ def _read_optional(path: Path, record_type: type, dtypes: dict[str, str], column
     if not path.exists():
         return _empty(record_type, dtypes)[columns]
     try:
-        return _read(path, record_type, dtypes, columns)
+        return _to_pandas(_read(path, record_type, dtypes, columns))
     except HarnessError as exc:
         print(f"scorebench: warning: {exc}; the report is built without it", file=sys.stderr)
         return _empty(record_type, dtypes)[columns]
 
 
-ARROW_TYPES = {"string": pa.large_string(), "float64": pa.float64(), "timestamp": pa.timestamp("us", tz="UTC")}
+POOL = pa.system_memory_pool()
+"""Arrow allocates through malloc here, not its own pool (mimalloc), and hands the parser's spare
+memory back after each file: a million rows' peak memory is the frames, not the pool's high water."""
+ARROW_TYPES = {
+    "string": pa.large_string(),
+    "category": pa.dictionary(pa.int32(), pa.large_string()),
+    "float64": pa.float64(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
 
 
-def _read(path: Path, record_type: type, dtypes: dict[str, str], columns: list[str]) -> pd.DataFrame:
+def _read(path: Path, record_type: type, dtypes: dict[str, str], columns: list[str]) -> pa.Table:
+    """One file's `columns` as an Arrow table; a trailing column the file predates is all null."""
     names = header(record_type)
     missing = _check_header(path, record_type)
     present = [c for c in columns if c not in missing]
@@ -186,10 +208,18 @@ def _read(path: Path, record_type: type, dtypes: dict[str, str], columns: list[s
         table, bad_rows = _read_table(path, kind, dtypes, present, multiline=True)
     if bad_rows > 1:
         raise HarnessError(f"{path}: {bad_rows} rows do not have the {len(names) - len(missing)} cells of the header")
-    frame: pd.DataFrame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
     for name in missing:  # an older file without a trailing column added since
         if name in columns:
-            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=dtypes[name])
+            table = table.append_column(name, pa.nulls(len(table), ARROW_TYPES[dtypes[name]]))
+    return table
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Arrow → pandas without a Python object per cell; the table's buffers are released as it goes."""
+    frame: pd.DataFrame = table.to_pandas(
+        types_mapper=_pandas_type, split_blocks=True, self_destruct=True, memory_pool=POOL
+    )
+    POOL.release_unused()
     return frame
 
 
@@ -227,7 +257,7 @@ def _read_table(
     )
     parse = pacsv.ParseOptions(newlines_in_values=multiline, invalid_row_handler=skip)
     try:
-        table = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+        table = pacsv.read_csv(path, parse_options=parse, convert_options=convert, memory_pool=POOL)
     except (pa.ArrowInvalid, OSError) as exc:
         if "timestamp" in dtypes.values() and "timestamp" in str(exc).lower():
             raise _NotTimestamp(str(exc)) from None

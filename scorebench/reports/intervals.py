@@ -3,7 +3,7 @@
 Pure functions (docs/architecture.md, "Checks"): every check is decided three ways from one of
 these intervals. Rules:
 - a percentile's interval is distribution-free: the order statistics whose ranks a binomial
-  (n, p) puts 2.5 % and 97.5 % around n·p (exact ranks from scipy's binomial quantiles); a rank
+  (n, p) puts 2.5 % and 97.5 % around n·p (exact ranks: the binomial quantiles, `binom_ppf`); a rank
   outside the sample is unbounded (-inf / +inf), so a percentile the sample cannot resolve (p99 from
   fewer than 100 requests) has no finite upper end and can never pass;
 - a rate's interval is Clopper-Pearson (exact binomial), so 0 errors in 20 requests is
@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special
+from scipy.special import _ufuncs
 
 Z95 = 1.959963984540054
 CONFIDENCE = 0.95
@@ -36,8 +37,8 @@ def percentile_interval(latency_ms: np.ndarray, q: float, clip: bool = False) ->
         return (float(ordered[-1]), math.inf)
     p = q / 100.0
     tail = (1.0 - CONFIDENCE) / 2.0
-    low_rank = int(sps.binom.ppf(tail, n, p))  # ranks 1..n: P(Bin <= low_rank - 1) <= 2.5 %
-    high_rank = int(sps.binom.ppf(1.0 - tail, n, p)) + 1
+    low_rank = binom_ppf(tail, n, p)  # ranks 1..n: P(Bin <= low_rank - 1) <= 2.5 %
+    high_rank = binom_ppf(1.0 - tail, n, p) + 1
     low = float(ordered[low_rank - 1]) if low_rank >= 1 else -math.inf
     high = float(ordered[high_rank - 1]) if high_rank <= n else math.inf
     if clip:
@@ -58,8 +59,8 @@ def rate_interval(events: int, trials: int) -> tuple[float, float]:
     if trials <= 0:
         return (0.0, 1.0)
     tail = (1.0 - CONFIDENCE) / 2.0
-    low = 0.0 if events == 0 else float(sps.beta.ppf(tail, events, trials - events + 1))
-    high = 1.0 if events == trials else float(sps.beta.ppf(1.0 - tail, events + 1, trials - events))
+    low = 0.0 if events == 0 else float(special.betaincinv(events, trials - events + 1, tail))
+    high = 1.0 if events == trials else float(special.betaincinv(events + 1, trials - events, 1.0 - tail))
     return (low, high)
 
 
@@ -89,3 +90,14 @@ def bounding_count(q: float) -> int:
     if p <= 0.0 or p >= 1.0:
         return 1
     return math.ceil(math.log((1.0 - CONFIDENCE) / 2.0) / math.log(p))
+
+
+def binom_ppf(q: float, n: int, p: float) -> int:
+    """The smallest k with P(Bin(n, p) <= k) >= q: scipy.stats.binom.ppf, by the very function it
+    calls (boost's binomial quantile in scipy.special), without importing scipy.stats (tens of MB
+    a report does not need). Ends as scipy: q <= 0 gives -1, q >= 1 gives n."""
+    if q <= 0.0 or q >= 1.0:
+        return -1 if q <= 0.0 else n
+    if p <= 0.0 or p >= 1.0:
+        return 0 if p <= 0.0 else n
+    return int(_ufuncs._binom_ppf(q, n, p))

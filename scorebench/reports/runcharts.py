@@ -60,13 +60,15 @@ def run_charts(
     bucket_s: float,
     timeout_ms: float,
     load: dict[str, Any] | None,
+    curve: dict[str, list[float]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The six charts of a run, in page order."""
+    """The six charts of a run, in page order (`curve`: stats.percentile_curve of latency_ms, when
+    the caller has it)."""
     x = charts.time_axis(window_s, origin_s, bucket_s)
     s = time_series
     hist = stats.histogram(latency_ms)
     centers = [round((a + b) / 2, 3) for a, b in zip(hist["edges_ms"], hist["edges_ms"][1:], strict=False)]
-    curve = stats.percentile_curve(latency_ms)
+    curve = curve or stats.percentile_curve(latency_ms)
     join = joined_series or {"t_s": [], "client_p50": [], "server_p50": [], "rest_p50": []}
     ends = [0.0, x["max"]]
     return [

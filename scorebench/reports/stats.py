@@ -39,19 +39,27 @@ def latency_stats(latency_ms: np.ndarray) -> dict[str, float | None]:
     """min, mean, p50, p90, p95, p99, p99.9 and max of exact latencies (None when empty)."""
     if len(latency_ms) == 0:
         return {name: None for name in ("min", "mean", *(p for p, _ in PERCENTILES), "max")}
-    ranks = np.percentile(latency_ms, [q for _, q in PERCENTILES])
-    stats: dict[str, float | None] = {"min": float(latency_ms.min()), "mean": float(latency_ms.mean())}
+    ordered = np.sort(latency_ms)
+    ranks = sorted_percentiles(ordered, np.array([q for _, q in PERCENTILES]))
+    stats: dict[str, float | None] = {"min": float(ordered[0]), "mean": float(latency_ms.mean())}
     stats.update({name: float(value) for (name, _), value in zip(PERCENTILES, ranks, strict=True)})
-    stats["max"] = float(latency_ms.max())
+    stats["max"] = float(ordered[-1])
     return {k: _round(v) for k, v in stats.items()}
 
 
 def outcome_counts(outcomes: pd.Series) -> dict[str, int]:
     """Requests per outcome kind, every kind of OUTCOMES present (0 when none), unknown kinds kept."""
-    counts = outcomes.astype("string").value_counts()
+    kinds = outcomes if isinstance(outcomes.dtype, pd.CategoricalDtype) else outcomes.astype("string")
+    counts = kinds.value_counts()
     table = {kind: int(counts.get(kind, 0)) for kind in OUTCOMES}
-    table.update({str(kind): int(n) for kind, n in counts.items() if kind not in table})
+    table.update({str(kind): int(n) for kind, n in counts.items() if kind not in table and n})
     return table
+
+
+def is_outcome(outcomes: pd.Series, kind: str) -> np.ndarray:
+    """A boolean mask: the requests whose outcome is `kind` (a missing outcome is `ok`)."""
+    mask: np.ndarray = (outcomes == kind).to_numpy(dtype=bool, na_value=False)
+    return mask | outcomes.isna().to_numpy() if kind == "ok" else mask
 
 
 def run_window_s(started_s: np.ndarray, latency_ms: np.ndarray) -> tuple[float, float]:
@@ -59,6 +67,13 @@ def run_window_s(started_s: np.ndarray, latency_ms: np.ndarray) -> tuple[float, 
     if len(started_s) == 0:
         return (math.nan, math.nan)
     return (float(np.nanmin(started_s)), float(np.nanmax(started_s + latency_ms / 1000.0)))
+
+
+def window_of(samples: pd.DataFrame) -> float:
+    """Summary.window_s of these samples: first start to last answer, in seconds (0 when none)."""
+    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    start, end = run_window_s(samples["started_s"].to_numpy(), latency)
+    return (_round(max(end - start, 0.0)) or 0.0) if len(latency) else 0.0
 
 
 def timeout_margins(latency_ms: np.ndarray, timed_out: np.ndarray, timeout_s: float) -> dict[str, Any]:
@@ -95,15 +110,16 @@ def join_telemetry(samples: pd.DataFrame, telemetry: pd.DataFrame) -> pd.DataFra
     or isin on a million Arrow strings takes seconds.
     """
     client_codes, server_codes, distinct = _id_codes(samples["client_request_id"], telemetry["client_request_id"])
-    valid = server_codes >= 0
-    codes, first_row = np.unique(server_codes[valid], return_index=True)
+    valid = np.flatnonzero(server_codes >= 0)
+    codes = server_codes[valid]
+    rows = np.bincount(codes, minlength=distinct)
+    first_row = _first_of(codes, rows)
     duration = np.full(distinct, np.nan)
-    duration[codes] = telemetry["duration_ms"].to_numpy("float64")[valid][first_row]
-    rows = np.bincount(server_codes[valid], minlength=distinct)
+    duration[codes[first_row]] = telemetry["duration_ms"].to_numpy("float64")[valid[first_row]]
     matched = client_codes >= 0
     matched[matched] = rows[client_codes[matched]] > 0
     matched_codes = client_codes[matched]
-    _, first_sample = np.unique(matched_codes, return_index=True)
+    first_sample = _first_of(matched_codes, np.bincount(matched_codes, minlength=distinct))
     server_rows = np.zeros(len(matched_codes), dtype=np.int64)
     server_rows[first_sample] = rows[matched_codes[first_sample]]
     joined = pd.DataFrame(
@@ -118,18 +134,101 @@ def join_telemetry(samples: pd.DataFrame, telemetry: pd.DataFrame) -> pd.DataFra
     return joined
 
 
-def _id_codes(client: pd.Series, server: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Both id columns as integer codes of one shared dictionary (-1 for a missing id), and its size.
+def _first_of(codes: np.ndarray, per_code: np.ndarray) -> np.ndarray:
+    """Positions in `codes` of each code's first occurrence (`per_code`: occurrences of each code)."""
+    if len(codes) == 0 or per_code.max() <= 1:
+        return np.arange(len(codes))
+    first: np.ndarray = np.unique(codes, return_index=True)[1]
+    return first
 
-    One chunked dictionary_encode: its chunks share one memo table, so codes agree across them.
-    """
+
+def _id_codes(client: pd.Series, server: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Both id columns as integer codes of one shared dictionary (-1 for a missing id, and for a
+    server id no sample carries on the fast path), and the dictionary's size."""
     client_chunks, server_chunks = _chunks(client), _chunks(server)
+    fast = _word_codes(client_chunks, server_chunks)
+    if fast is not None:
+        return fast
+    # One chunked dictionary_encode: its chunks share one memo table, so codes agree across them.
     encoded = pa.chunked_array([*client_chunks, *server_chunks], type=pa.large_string()).dictionary_encode()
-    if encoded.num_chunks == 0:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), 0
     parts = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
     codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    return codes[: len(client)], codes[len(client) :], len(encoded.chunk(0).dictionary)
+    distinct = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
+    return codes[: len(client)], codes[len(client) :], distinct
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _word_codes(client: list[pa.Array], server: list[pa.Array]) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The common case, without hashing strings one by one: every client id distinct, present and
+    of one width W, a multiple of 8 bytes (scorebench's ids are 32 hex digits). Each id's bytes are
+    read as W/8 integers, mixed into a 64-bit key; server ids are looked up by key (a hash table of
+    the client keys, a chunk at a time), and a found one counts only if all its bytes
+    equal the client id's. Exact whatever the keys: two client ids with one key send the join to
+    the general path (None), as do client ids not like that."""
+    client_words = _id_words(client)
+    if client_words is None:
+        return None
+    index = pd.Index(_key(client_words))
+    if not index.is_unique:
+        return None
+    parts = [_lookup(chunk, client_words, index) for chunk in server]
+    server_codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return np.arange(len(client_words), dtype=np.int64), server_codes, len(client_words)
+
+
+def _lookup(ids: pa.Array, client_words: np.ndarray, index: pd.Index) -> np.ndarray:
+    """Per id of one server chunk: the position of the client id with the same bytes, or -1."""
+    codes = np.full(len(ids), -1, dtype=np.int64)
+    width = client_words.shape[1] * 8
+    fits = np.diff(_offsets(ids)) == width
+    if ids.null_count:
+        fits &= ids.is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(fits)
+    if len(rows) == 0:
+        return codes
+    words = _words(ids if len(rows) == len(ids) else ids.filter(pa.array(fits)), width // 8)
+    found = index.get_indexer(_key(words))
+    same = found >= 0
+    for column in range(words.shape[1]):  # a word at a time: small temporaries
+        same &= client_words[found, column] == words[:, column]
+    codes[rows[same]] = found[same]
+    return codes
+
+
+def _id_words(chunks: list[pa.Array]) -> np.ndarray | None:
+    """Ids all present and of one width, a multiple of 8 bytes, as an (n, width/8) uint64 array."""
+    if not chunks or any(chunk.null_count for chunk in chunks) or sum(len(c) for c in chunks) == 0:
+        return None
+    widths = [np.diff(_offsets(chunk)) for chunk in chunks if len(chunk)]
+    width = int(widths[0][0])
+    if width == 0 or width % 8 or any((w != width).any() for w in widths):
+        return None
+    return np.concatenate([_words(chunk, width // 8) for chunk in chunks])
+
+
+def _offsets(ids: pa.Array) -> np.ndarray:
+    offsets: np.ndarray = np.frombuffer(ids.buffers()[1], dtype=np.int64, count=len(ids) + 1, offset=ids.offset * 8)
+    return offsets
+
+
+def _words(ids: pa.Array, words: int) -> np.ndarray:
+    """The bytes of ids all `words` * 8 long as an (n, words) uint64 array (no copy)."""
+    if len(ids) == 0:
+        return np.zeros((0, words), dtype="<u8")
+    start = int(_offsets(ids)[0])
+    data = np.frombuffer(ids.buffers()[2], dtype="<u8", count=len(ids) * words, offset=start)
+    return data.reshape(len(ids), words)
+
+
+def _key(words: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row of words: a polynomial of them (multiply and add, wrapping)."""
+    key: np.ndarray = words[:, 0].copy()
+    for column in words.T[1:]:
+        key *= _MIX
+        key += column
+    return key
 
 
 def _chunks(values: pd.Series) -> list[pa.Array]:
@@ -150,19 +249,19 @@ def _pandas_type(arrow_type: pa.DataType) -> object:
 
 def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.DataFrame) -> dict[str, Any]:
     """Server-side counts (sum(item_count)) and the client↔server join's coverage and split."""
-    client_ids = samples["client_request_id"].dropna()
-    server_ids = telemetry["client_request_id"].dropna()
-    failed = ~telemetry["success"].astype("string").isin(["1", "True", "true"])
+    client_ids, server_ids = samples["client_request_id"], telemetry["client_request_id"]
+    server_present = int(server_ids.notna().sum())
+    failed = ~telemetry["success"].isin(["1", "True", "true"])
     return {
         "rows": len(telemetry),
         "requests": int(telemetry["item_count"].sum()),
         "failed_requests": int(telemetry.loc[failed, "item_count"].sum()),
         "sampled": bool((telemetry["item_count"] > 1).any()),
         "matched": len(joined),
-        "client_not_seen_by_server": len(client_ids) - len(joined),
-        "server_without_client_sample": len(server_ids)
+        "client_not_seen_by_server": int(client_ids.notna().sum()) - len(joined),
+        "server_without_client_sample": server_present
         - _server_rows_matched(joined, client_ids, server_ids)
-        + int(telemetry["client_request_id"].isna().sum()),
+        + (len(telemetry) - server_present),
         "duration_ms": latency_stats(joined["duration_ms"].to_numpy()),
         "rest_ms": latency_stats(joined["rest_ms"].to_numpy()),
     }
@@ -172,7 +271,7 @@ def _server_rows_matched(joined: pd.DataFrame, client_ids: pd.Series, server_ids
     """Server rows whose id some sample carries (from join_telemetry's `server_rows` when present)."""
     if "server_rows" in joined:
         return int(joined["server_rows"].sum())
-    found = pc.is_in(_arrow_strings(server_ids), value_set=_arrow_strings(client_ids))
+    found = pc.is_in(_arrow_strings(server_ids.dropna()), value_set=_arrow_strings(client_ids.dropna()))
     return int(np.count_nonzero(found.to_numpy(zero_copy_only=False)))
 
 
@@ -218,8 +317,7 @@ def summarize(
     costly part on a million rows); it is computed here otherwise.
     """
     latency = samples["latency_ms"].to_numpy(dtype="float64")
-    outcome = samples["outcome"].fillna("ok")
-    is_ok = (outcome == "ok").to_numpy(dtype=bool)
+    is_ok = is_outcome(samples["outcome"], "ok")
     start, end = run_window_s(samples["started_s"].to_numpy(), latency)
     window = max(end - start, 0.0) if len(latency) else 0.0
     errors = int(np.count_nonzero(~is_ok))
@@ -239,34 +337,57 @@ def summarize(
         outcomes=outcome_counts(samples["outcome"]),
         latency_ms=latency_stats(latency),
         ok_latency_ms=latency_stats(latency[is_ok]),
-        timeout=timeout_margins(latency, (outcome == "timeout").to_numpy(dtype=bool), timeout_s),
+        timeout=timeout_margins(latency, is_outcome(samples["outcome"], "timeout"), timeout_s),
         server=server,
     )
 
 
-def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...]) -> dict[str, Any]:
-    """Per integer key: count and exact percentiles (linear method) of values, vectorised.
+GROUP_SORT_MIN = 32
+"""Groups averaging at least this many values are sorted one by one (a loop over the groups);
+smaller ones by one sort of all values (a loop over many tiny groups costs more)."""
 
-    Returns {"keys": sorted distinct keys, "count": counts, "p<q>": arrays}; one sort, no Python
-    loop over groups, so a million values take well under a second.
+
+def group_percentiles(keys: np.ndarray, values: np.ndarray, qs: tuple[float, ...]) -> dict[str, Any]:
+    """Per integer key: count and exact percentiles (linear method) of values (n values, or an
+    (n, k) array: k columns at once, each on its own).
+
+    Returns {"keys": sorted distinct keys, "count": counts, "p<q>": arrays (one row per key)}. The
+    values are put in key order (a stable radix sort of the keys, cheap), then sorted within each
+    key; percentiles are read off by rank, vectorised. A million values take a few hundredths of
+    a second.
     """
-    # lexsort((values, keys)), cheaper: sort by value, then a stable sort by key (a radix sort
-    # when the keys fit 16 bits, as chart buckets do: at most MAX_POINTS of them)
-    by_value = np.argsort(values)
-    small = keys - keys.min() if len(keys) else keys
-    if len(keys) and small.max() < 2**16:
-        small = small.astype(np.uint16)
-    order = by_value[np.argsort(small[by_value], kind="stable")]
-    keys_sorted, values_sorted = keys[order], values[order]
-    distinct, starts, counts = np.unique(keys_sorted, return_index=True, return_counts=True)
-    result: dict[str, Any] = {"keys": distinct, "count": counts}
+    if len(keys) == 0:
+        empty = np.zeros((0, *values.shape[1:]))
+        return {"keys": keys, "count": np.zeros(0, dtype=np.int64), **{f"p{q:g}": empty for q in qs}}
+    offset = keys - keys.min()
+    narrow = offset.astype(np.uint16) if offset.max() < 2**16 else offset
+    per_key = np.bincount(offset)
+    present = np.flatnonzero(per_key)
+    counts = per_key[present]
+    starts = np.cumsum(counts) - counts
+    if len(present) * GROUP_SORT_MIN <= len(values):
+        ordered = values[np.argsort(narrow, kind="stable")]
+        for start, end in zip(starts.tolist(), (starts + counts).tolist(), strict=True):
+            ordered[start:end].sort(axis=0)
+    else:  # many small groups: by value, then a stable sort by key, a column at a time
+        columns = values.reshape(len(values), -1).T
+        ordered = np.column_stack([_within_keys(narrow, column) for column in columns]).reshape(values.shape)
+    result: dict[str, Any] = {"keys": present + keys.min(), "count": counts}
     for q in qs:
         rank = (counts - 1) * (q / 100.0)
         low = np.floor(rank).astype(np.int64)
         high = np.minimum(low + 1, counts - 1)
-        lo_v, hi_v = values_sorted[starts + low], values_sorted[starts + high]
-        result[f"p{q:g}"] = lo_v + (hi_v - lo_v) * (rank - low)
+        lo_v, hi_v = ordered[starts + low], ordered[starts + high]
+        weight = (rank - low).reshape(-1, *([1] * (values.ndim - 1)))
+        result[f"p{q:g}"] = lo_v + (hi_v - lo_v) * weight
     return result
+
+
+def _within_keys(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values in key order and sorted within each key."""
+    by_value = np.argsort(values)
+    ordered: np.ndarray = values[by_value[np.argsort(keys[by_value], kind="stable")]]
+    return ordered
 
 
 def time_series(samples: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[str, list[Any]]:
@@ -297,11 +418,12 @@ def join_series(joined: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[
     if len(joined) == 0:
         return {"t_s": [], "client_p50": [], "server_p50": [], "rest_p50": []}
     keys = ((joined["started_s"].to_numpy() - origin_s) // bucket_s).astype(np.int64)
-    series: dict[str, list[Any]] = {}
-    for column, name in (("latency_ms", "client_p50"), ("duration_ms", "server_p50"), ("rest_ms", "rest_p50")):
-        groups = group_percentiles(keys, joined[column].to_numpy(dtype="float64"), (50.0,))
-        series["t_s"] = (groups["keys"] * bucket_s).round(6).tolist()
-        series[name] = groups["p50"].round(3).tolist()
+    columns = {"client_p50": "latency_ms", "server_p50": "duration_ms", "rest_p50": "rest_ms"}
+    values = np.column_stack([joined[column].to_numpy(dtype="float64") for column in columns.values()])
+    groups = group_percentiles(keys, values, (50.0,))
+    series: dict[str, list[Any]] = {"t_s": (groups["keys"] * bucket_s).round(6).tolist()}
+    for i, name in enumerate(columns):
+        series[name] = groups["p50"][:, i].round(3).tolist()
     return series
 
 
@@ -318,7 +440,16 @@ def percentile_curve(latency_ms: np.ndarray) -> dict[str, list[float]]:
     qs = np.concatenate([np.arange(0, 90, 1.0), np.arange(90, 99, 0.25), np.arange(99, 99.99, 0.05), [99.99, 100]])
     if len(latency_ms) == 0:
         return {"pct": [], "latency_ms": []}
-    return {"pct": qs.round(2).tolist(), "latency_ms": np.percentile(latency_ms, qs).round(3).tolist()}
+    return {"pct": qs.round(2).tolist(), "latency_ms": sorted_percentiles(np.sort(latency_ms), qs).round(3).tolist()}
+
+
+def sorted_percentiles(ordered: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """np.percentile's linear method on values already sorted (no partition per call)."""
+    rank = (len(ordered) - 1) * (np.asarray(qs, dtype="float64") / 100.0)
+    low = np.floor(rank).astype(np.int64)
+    high = np.minimum(low + 1, len(ordered) - 1)
+    values: np.ndarray = ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    return values
 
 
 def bootstrap_sample(latency_ms: np.ndarray, size: int, seed: int) -> list[float]:

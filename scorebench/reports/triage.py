@@ -24,6 +24,7 @@ import pandas as pd
 
 from scorebench.core.records import utc_from_epoch
 from scorebench.core.secrets import scrub
+from scorebench.reports import stats
 
 MAX_ROWS = 50
 MAX_TEXT = 300
@@ -53,22 +54,25 @@ def clean_text(text: str) -> str:
 
 def failures(samples: pd.DataFrame) -> list[dict[str, Any]]:
     """Non-ok requests by (outcome, status): count, first/last seen (UTC), payloads involved."""
-    bad = samples.loc[samples["outcome"].astype("string") != "ok"]
-    if len(bad) == 0:
+    bad = ~stats.is_outcome(samples["outcome"], "ok")
+    if not bad.any():
         return []
+    part = samples.loc[bad, [c for c in ("outcome", "status", "started_s", "payload_id") if c in samples]]
     frame = pd.DataFrame(
         {
-            "outcome": bad["outcome"].astype("string").to_numpy(),
-            "status": bad["status"].fillna(0).astype("int64").to_numpy() if "status" in bad else 0,
-            "started_s": bad["started_s"].to_numpy(),
-            "payload_id": bad["payload_id"].astype("string").fillna("").to_numpy() if "payload_id" in bad else "",
+            "outcome": part["outcome"].astype(str).to_numpy(),
+            "status": part["status"].fillna(0).to_numpy().astype("int64") if "status" in part else 0,
+            "started_s": part["started_s"].to_numpy(),
+            "payload_id": part["payload_id"].astype(object).fillna("").to_numpy().astype(str)
+            if "payload_id" in part
+            else "",
         }
     )
     grouped = frame.groupby(["outcome", "status"]).agg(
         count=("started_s", "size"), first=("started_s", "min"), last=("started_s", "max"),
         payloads=("payload_id", lambda ids: ", ".join(sorted(set(ids))[:5])),
     )  # fmt: skip
-    grouped = grouped.sort_values("count", ascending=False).head(MAX_ROWS)
+    grouped = grouped.sort_values("count", ascending=False, kind="stable").head(MAX_ROWS)
     return [
         {"outcome": outcome, "status": "no answer" if status == 0 else str(status), "count": int(row["count"]),
          "first_seen": _utc(row["first"]), "last_seen": _utc(row["last"]), "payloads": row["payloads"]}
@@ -97,20 +101,41 @@ def exception_groups(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def payload_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per payload id: requests, errors, p50 and p95 latency (ms), mean bytes sent and received."""
+    """Per payload id: requests, errors, p50 and p95 latency (ms), mean bytes sent and received;
+    the most used payloads first (ties by id)."""
     if "payload_id" not in samples or len(samples) == 0:
         return []
-    ids = samples["payload_id"].astype("string").fillna("(none)")
-    rows: list[dict[str, Any]] = []
-    for payload, part in samples.groupby(ids.to_numpy(), sort=True):
-        latency = part["latency_ms"].to_numpy(dtype="float64")
-        errors = int((part["outcome"].astype("string") != "ok").sum())
-        rows.append(
-            {"payload": str(payload), "count": len(part), "errors": errors,
-             "p50_ms": _ms(np.percentile(latency, 50)), "p95_ms": _ms(np.percentile(latency, 95)),
-             "sent_bytes": _mean_bytes(part, "bytes_sent"), "received_bytes": _mean_bytes(part, "bytes_received")}
-        )  # fmt: skip
+    codes, ids = _codes(samples["payload_id"])
+    groups = stats.group_percentiles(codes, samples["latency_ms"].to_numpy(dtype="float64"), (50.0, 95.0))
+    present, counts = groups["keys"], groups["count"]
+    errors = np.bincount(codes, weights=~stats.is_outcome(samples["outcome"], "ok"), minlength=len(ids))[present]
+    sent, received = (
+        _mean_per_code(samples, column, codes, len(ids))[present] for column in ("bytes_sent", "bytes_received")
+    )
+    rows = [
+        {"payload": ids[code], "count": int(count), "errors": int(errors[i]), "p50_ms": _ms(groups["p50"][i]),
+         "p95_ms": _ms(groups["p95"][i]), "sent_bytes": sent[i], "received_bytes": received[i]}
+        for i, (code, count) in enumerate(zip(present.tolist(), counts.tolist(), strict=True))
+    ]  # fmt: skip
     return sorted(rows, key=lambda r: -r["count"])[:MAX_ROWS]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a text column and the text of each code, "(none)" for missing cells (last)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # read as a category: its codes, no hashing
+        codes, names = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, names = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(names), codes), [str(name) for name in names] + ["(none)"]
+
+
+def _mean_per_code(samples: pd.DataFrame, column: str, codes: np.ndarray, size: int) -> np.ndarray:
+    """The mean of a bytes column per code, as text (a dash when the column is absent)."""
+    if column not in samples:
+        return np.full(size, "–", dtype=object)
+    totals = np.bincount(codes, weights=samples[column].fillna(0).to_numpy(dtype="float64"), minlength=size)
+    counts = np.maximum(np.bincount(codes, minlength=size), 1)
+    return np.array([f"{mean:.0f} B" for mean in totals / counts], dtype=object)
 
 
 def traffic(samples: pd.DataFrame, window_s: float) -> dict[str, str]:
@@ -129,12 +154,6 @@ def _size(n_bytes: float) -> str:
         if n_bytes >= scale:
             return f"{n_bytes / scale:.2f} {unit}"
     return f"{n_bytes:.0f} B"
-
-
-def _mean_bytes(part: pd.DataFrame, column: str) -> str:
-    if column not in part:
-        return "–"
-    return f"{float(part[column].fillna(0).mean()):.0f} B"
 
 
 def _ms(value: float) -> str:

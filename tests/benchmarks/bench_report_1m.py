@@ -46,6 +46,7 @@ def generate(run_dir: Path, count: int, rps: float = 1000.0, seed: int = 1) -> N
             "client_request_id": ids, "started_at": stamps, "latency_ms": latency_ms.round(3),
             "status": np.where(outcome == "ok", 200, 503), "outcome": outcome, "server_fn_ms": server_ms.round(3),
             "bytes_sent": 812, "bytes_received": 18, "payload_id": "p0", "worker": "w0",
+            "answer_digest": np.where(outcome == "ok", "5f0c6e1d2a3b4c5d", ""),
         }
     )  # fmt: skip
     samples[header(Sample)].to_csv(run_dir / "samples.csv", index=False)
@@ -76,6 +77,8 @@ print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
+from scorebench.core.memory import return_freed_memory
+return_freed_memory()  # as the command line does first thing
 from scorebench.reports.build import write_report
 t0 = time.perf_counter()
 outcome = write_report({run_dir!r})

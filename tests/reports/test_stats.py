@@ -105,9 +105,10 @@ def test_server_counts_use_item_count_not_rows() -> None:
     assert (server["rows"], server["requests"], server["failed_requests"], server["sampled"]) == (3, 10, 9, True)
 
 
-def test_group_percentiles_match_numpy_per_group() -> None:
+@pytest.mark.parametrize("distinct", [7, 200])  # few big groups (sorted one by one), many small ones
+def test_group_percentiles_match_numpy_per_group(distinct: int) -> None:
     rng = np.random.default_rng(3)
-    keys, values = rng.integers(0, 7, 500), rng.random(500) * 100
+    keys, values = rng.integers(0, distinct, 500), rng.random(500) * 100
     groups = stats.group_percentiles(keys, values, (50.0, 95.0, 100.0))
     for i, key in enumerate(groups["keys"]):
         chosen = values[keys == key]
@@ -115,6 +116,17 @@ def test_group_percentiles_match_numpy_per_group() -> None:
         assert groups["p50"][i] == pytest.approx(np.percentile(chosen, 50))
         assert groups["p95"][i] == pytest.approx(np.percentile(chosen, 95))
         assert groups["p100"][i] == pytest.approx(chosen.max())
+
+
+@pytest.mark.parametrize("distinct", [3, 300])
+def test_group_percentiles_of_columns_are_each_columns_own(distinct: int) -> None:
+    rng = np.random.default_rng(5)
+    keys, values = rng.integers(0, distinct, 600), rng.random((600, 3)) * 100
+    together = stats.group_percentiles(keys, values, (50.0, 99.0))
+    for column in range(3):
+        alone = stats.group_percentiles(keys, values[:, column], (50.0, 99.0))
+        assert together["p50"][:, column].tolist() == alone["p50"].tolist()
+        assert together["p99"][:, column].tolist() == alone["p99"].tolist()
 
 
 def test_time_series_per_second() -> None:
