@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scorebench.core.records import OUTCOMES
+from scorebench.reports import idjoin
 
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p99_9", 99.9))
 TIMEOUT_BANDS_PCT = (10, 50, 90, 100)
@@ -105,11 +106,13 @@ def join_telemetry(samples: pd.DataFrame, telemetry: pd.DataFrame) -> pd.DataFra
     Columns: latency_ms, started_s, duration_ms (server), rest_ms (= latency -
     server duration: network, gateway and queueing), and `server_rows`: how many server rows carry
     the id, on the id's first sample (0 on a repeated id), so its sum is the server rows matched.
-    A server row seen twice for one id counts once (its first row). Both id columns are
-    dictionary-encoded together once (C++), then everything is integer arithmetic: a pandas merge
-    or isin on a million Arrow strings takes seconds.
+    A server row seen twice for one id counts once (its first row). The ids become integer codes
+    once (reports/idjoin.py), then everything is integer arithmetic: a pandas merge or isin on a
+    million Arrow strings takes seconds.
     """
-    client_codes, server_codes, distinct = _id_codes(samples["client_request_id"], telemetry["client_request_id"])
+    client = idjoin.client_ids(samples["client_request_id"])
+    client_codes, server_codes, distinct = idjoin.id_codes(client, telemetry["client_request_id"])
+    del client  # its words and hash table (~80 MB for a million ids) are done with
     valid = np.flatnonzero(server_codes >= 0)
     codes = server_codes[valid]
     rows = np.bincount(codes, minlength=distinct)
@@ -142,109 +145,9 @@ def _first_of(codes: np.ndarray, per_code: np.ndarray) -> np.ndarray:
     return first
 
 
-def _id_codes(client: pd.Series, server: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Both id columns as integer codes of one shared dictionary (-1 for a missing id, and for a
-    server id no sample carries on the fast path), and the dictionary's size."""
-    client_chunks, server_chunks = _chunks(client), _chunks(server)
-    fast = _word_codes(client_chunks, server_chunks)
-    if fast is not None:
-        return fast
-    # One chunked dictionary_encode: its chunks share one memo table, so codes agree across them.
-    encoded = pa.chunked_array([*client_chunks, *server_chunks], type=pa.large_string()).dictionary_encode()
-    parts = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    distinct = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
-    return codes[: len(client)], codes[len(client) :], distinct
-
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _word_codes(client: list[pa.Array], server: list[pa.Array]) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """The common case, without hashing strings one by one: every client id distinct, present and
-    of one width W, a multiple of 8 bytes (scorebench's ids are 32 hex digits). Each id's bytes are
-    read as W/8 integers, mixed into a 64-bit key; server ids are looked up by key (a hash table of
-    the client keys, a chunk at a time), and a found one counts only if all its bytes
-    equal the client id's. Exact whatever the keys: two client ids with one key send the join to
-    the general path (None), as do client ids not like that."""
-    client_words = _id_words(client)
-    if client_words is None:
-        return None
-    index = pd.Index(_key(client_words))
-    if not index.is_unique:
-        return None
-    parts = [_lookup(chunk, client_words, index) for chunk in server]
-    server_codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    return np.arange(len(client_words), dtype=np.int64), server_codes, len(client_words)
-
-
-def _lookup(ids: pa.Array, client_words: np.ndarray, index: pd.Index) -> np.ndarray:
-    """Per id of one server chunk: the position of the client id with the same bytes, or -1."""
-    codes = np.full(len(ids), -1, dtype=np.int64)
-    width = client_words.shape[1] * 8
-    fits = np.diff(_offsets(ids)) == width
-    if ids.null_count:
-        fits &= ids.is_valid().to_numpy(zero_copy_only=False)
-    rows = np.flatnonzero(fits)
-    if len(rows) == 0:
-        return codes
-    words = _words(ids if len(rows) == len(ids) else ids.filter(pa.array(fits)), width // 8)
-    found = index.get_indexer(_key(words))
-    same = found >= 0
-    for column in range(words.shape[1]):  # a word at a time: small temporaries
-        same &= client_words[found, column] == words[:, column]
-    codes[rows[same]] = found[same]
-    return codes
-
-
-def _id_words(chunks: list[pa.Array]) -> np.ndarray | None:
-    """Ids all present and of one width, a multiple of 8 bytes, as an (n, width/8) uint64 array."""
-    if not chunks or any(chunk.null_count for chunk in chunks) or sum(len(c) for c in chunks) == 0:
-        return None
-    widths = [np.diff(_offsets(chunk)) for chunk in chunks if len(chunk)]
-    width = int(widths[0][0])
-    if width == 0 or width % 8 or any((w != width).any() for w in widths):
-        return None
-    return np.concatenate([_words(chunk, width // 8) for chunk in chunks])
-
-
-def _offsets(ids: pa.Array) -> np.ndarray:
-    offsets: np.ndarray = np.frombuffer(ids.buffers()[1], dtype=np.int64, count=len(ids) + 1, offset=ids.offset * 8)
-    return offsets
-
-
-def _words(ids: pa.Array, words: int) -> np.ndarray:
-    """The bytes of ids all `words` * 8 long as an (n, words) uint64 array (no copy)."""
-    if len(ids) == 0:
-        return np.zeros((0, words), dtype="<u8")
-    start = int(_offsets(ids)[0])
-    data = np.frombuffer(ids.buffers()[2], dtype="<u8", count=len(ids) * words, offset=start)
-    return data.reshape(len(ids), words)
-
-
-def _key(words: np.ndarray) -> np.ndarray:
-    """One 64-bit key per row of words: a polynomial of them (multiply and add, wrapping)."""
-    key: np.ndarray = words[:, 0].copy()
-    for column in words.T[1:]:
-        key *= _MIX
-        key += column
-    return key
-
-
-def _chunks(values: pd.Series) -> list[pa.Array]:
-    """The Arrow chunks of a string column as large_string (no copy when it is Arrow-backed already)."""
-    array = pa.array(values, from_pandas=True)
-    chunks = list(array.chunks) if isinstance(array, pa.ChunkedArray) else [array]
-    return [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
-
-
 def _arrow_strings(values: pd.Series) -> pa.Array:
     array = pa.array(values, type=pa.string(), from_pandas=True)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def _pandas_type(arrow_type: pa.DataType) -> object:
-    return pd.StringDtype("pyarrow") if arrow_type == pa.string() else None
 
 
 def server_stats(samples: pd.DataFrame, telemetry: pd.DataFrame, joined: pd.DataFrame) -> dict[str, Any]:
