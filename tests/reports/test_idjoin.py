@@ -26,7 +26,8 @@ def expected(client: list[str | None], server: list[str | None]) -> list[set[int
 
 def test_the_fast_road_is_taken_for_distinct_32_digit_ids() -> None:
     prepared = idjoin.client_ids(pd.Series(HEX_IDS, dtype="string[pyarrow]"))
-    assert prepared.words is not None and prepared.words.shape == (len(HEX_IDS), 4)
+    assert prepared.words is not None
+    assert prepared.words.shape == (len(HEX_IDS), 4)
     assert idjoin.client_ids(pd.Series([*HEX_IDS, HEX_IDS[0]], dtype="string[pyarrow]")).words is None  # repeated
 
 
