@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scorebench.core.records import Sample
@@ -45,6 +46,19 @@ def test_p95_to_three_significant_digits_on_hand_checked_data(tmp_path: Path) ->
     assert tail.p95_ms() == pytest.approx(95.0, rel=1e-3)
     assert format_line(10.0, tail) == "load 10s  100 requests  10.0 rps  p95 95.0 ms  errors 0"
     assert SampleTail(tmp_path).p95_ms() is None
+
+
+def test_many_at_once_count_as_one_by_one(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    latency_ms = np.concatenate([rng.lognormal(3.0, 1.5, 5000), [0.0004, 1.0, 2.047, 2.048, 4.095, 60000.0]])
+    ok = rng.random(len(latency_ms)) < 0.9
+    one, many = SampleTail(tmp_path), SampleTail(tmp_path)
+    for value, fine in zip(latency_ms, ok, strict=True):
+        one.record(float(value), ok=bool(fine))
+    many.record_many(latency_ms, ok)
+    assert (many.requests, many.errors) == (one.requests, one.errors)
+    for q in (0.0, 50.0, 95.0, 99.0, 99.9, 100.0):
+        assert many.histogram.get_value_at_percentile(q) == one.histogram.get_value_at_percentile(q)
 
 
 def test_progress_prints_a_final_line_off_a_terminal(tmp_path: Path) -> None:
