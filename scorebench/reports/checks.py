@@ -41,7 +41,7 @@ KINDS = ("slo", "timeout", "baseline", "agreement", "drift", "candidate")
 LATENCY_METRICS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9, "max": 100.0}
 METRIC_ALIASES = {"p99.9": "p99_9", "median": "p50", "throughput": "rps", "errors": "error_rate"}
 METRICS = (*LATENCY_METRICS, "mean", "error_rate", "rps")
-_THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
+THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,7 +206,7 @@ class ThresholdCheck:
 
 def parse_threshold(text: str) -> ThresholdCheck:
     """`p95:+10%` → ThresholdCheck (argparse `type=`); bad text is a one-line HarnessError."""
-    match = _THRESHOLD.match(text.strip().lower())
+    match = THRESHOLD.match(text.strip().lower())
     if not match:
         raise HarnessError(f"threshold {text!r}: expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)")
     metric = METRIC_ALIASES.get(match["metric"], match["metric"])
@@ -217,15 +217,26 @@ def parse_threshold(text: str) -> ThresholdCheck:
 
 def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
     """The default thresholds, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    checks = {c.metric: c for c in map(parse_threshold, DEFAULT_THRESHOLDS)}
+    return resolve_overrides(DEFAULT_THRESHOLDS, overrides, parse_threshold, METRIC_ALIASES)
+
+
+def resolve_overrides(
+    defaults: Sequence[str],
+    overrides: Sequence[str] | None,
+    parse: Callable[[str], ThresholdCheck],
+    aliases: dict[str, str] | None = None,
+) -> list[ThresholdCheck]:
+    """`defaults` parsed, each replaced by an override naming the same metric; `METRIC:off` drops it."""
+    limits = {limit.metric: limit for limit in map(parse, defaults)}
     for text in overrides or ():
         name, _, value = text.partition(":")
         if value.strip().lower() == "off":
-            checks.pop(METRIC_ALIASES.get(name.strip().lower(), name.strip().lower()), None)
+            metric = name.strip().lower()
+            limits.pop((aliases or {}).get(metric, metric), None)
             continue
-        check = parse_threshold(text)
-        checks[check.metric] = check
-    return list(checks.values())
+        limit = parse(text)
+        limits[limit.metric] = limit
+    return list(limits.values())
 
 
 def timeout_check(summary: dict[str, Any]) -> Check:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,7 +29,18 @@ import pandas as pd
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import Answer
 from scorebench.reports import intervals
-from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, Check, decide, overall, resolve_hint
+from scorebench.reports.checks import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    THRESHOLD,
+    Check,
+    ThresholdCheck,
+    decide,
+    overall,
+    resolve_hint,
+    resolve_overrides,
+)
 
 DEFAULT_LIMITS = ("p50:+10%", "p95:+10%", "p99:+15%", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%")
 """What `compare` checks unless --threshold replaces a metric's limit (or drops it: `METRIC:off`)."""
@@ -47,21 +57,9 @@ ERROR_OUTCOMES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "model_error_rate": lambda outcome: outcome == "model_error",
 }
 METRICS = (*LATENCY_QS, *ERROR_OUTCOMES, "rps")
-_LIMIT = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
-
-
-@dataclasses.dataclass(frozen=True)
-class Limit:
-    """`metric` of the candidate may be worse than the current's by at most `amount` (% relative, pp absolute)."""
-
-    metric: str
-    sign: str
-    amount: float
-    unit: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
+Limit = ThresholdCheck
+"""`metric` of the candidate may be worse than the current's by at most `amount` (% relative, pp
+absolute): the baseline thresholds' record, judged here by `relative_check` on paired runs."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +104,7 @@ class Agreement:
 
 def parse_limit(text: str) -> Limit:
     """`p95:+10%` → Limit; bad text is a one-line HarnessError naming the flag."""
-    match = _LIMIT.match(text.strip().lower())
+    match = THRESHOLD.match(text.strip().lower())
     if not match:
         raise HarnessError(f"--threshold {text!r}: expected METRIC:+N%, METRIC:-N% or METRIC:+Npp (e.g. p95:+10%)")
     if match["metric"] not in METRICS:
@@ -116,15 +114,7 @@ def parse_limit(text: str) -> Limit:
 
 def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
     """DEFAULT_LIMITS, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    limits = {limit.metric: limit for limit in map(parse_limit, DEFAULT_LIMITS)}
-    for text in overrides or ():
-        name, _, value = text.partition(":")
-        if value.strip().lower() == "off":
-            limits.pop(name.strip().lower(), None)
-            continue
-        limit = parse_limit(text)
-        limits[limit.metric] = limit
-    return list(limits.values())
+    return resolve_overrides(DEFAULT_LIMITS, overrides, parse_limit)
 
 
 def parse_share(text: str) -> float:
