@@ -9,6 +9,7 @@ stdout/stderr for the key: one hit fails the test.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
+
+SMALL_RUN = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
+"""A finished 300-request run directory (samples, telemetry, run.json) to copy and damage."""
 
 
 @dataclass
@@ -80,3 +84,11 @@ def run_scorebench(
     outputs.texts += [process.stdout, process.stderr]
     created = sorted(set(out_dir.glob("*")) - before) if out_dir.exists() else []
     return RunResult(process.returncode, process.stdout, process.stderr, created[-1] if created else None)
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    """A copy of SMALL_RUN the test may change."""
+    copy = tmp_path / "run"
+    shutil.copytree(SMALL_RUN, copy)
+    return copy

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 @dataclass(frozen=True)
@@ -20,24 +21,33 @@ class Seen:
     body: bytes
 
 
-class RecordingServer:
-    def __init__(self) -> None:
-        self.seen: list[Seen] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.seen))
+class LoopbackServer:
+    """A ThreadingHTTPServer on a free loopback port, served from a daemon thread inside `with`."""
+
+    scheme = "http"
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def score_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/score"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}/score"
 
-    def __enter__(self) -> RecordingServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class RecordingServer(LoopbackServer):
+    def __init__(self) -> None:
+        self.seen: list[Seen] = []
+        super().__init__(_handler(self.seen))
 
 
 def _handler(seen: list[Seen]) -> type[BaseHTTPRequestHandler]:

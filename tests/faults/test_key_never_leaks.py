@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPO_ROOT, cli_env, free_port, run_cli
+from tests.faults.conftest import SMALL_RUN
 from tests.faults.leaks import leaks
 from tests.faults.test_interrupt import wait_for_samples
-from tests.faults.test_nothing_lost import SMALL_RUN
 
 ODD = ["\n", "\r\n", "\t", "\u00e9", "\u20ac", "\U0001f511", " "]
 ASCII = ['"', "'", "%2B", "%41", "%", "+", "/", "=", "&", "#", "?", "\\", "@", ":", ";", "<", ">", "~", "`"]

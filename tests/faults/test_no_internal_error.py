@@ -7,23 +7,13 @@ file or flag, exit 2, nothing printed as if it had worked, nothing left behind.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, cli_env, run_cli
+from tests.conftest import cli_env, run_cli
 from tests.faults.recording_server import RecordingServer
 from tests.faults.test_key_leaks import one_error_line
-
-SMALL_RUN = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
-
-
-@pytest.fixture
-def run_dir(tmp_path: Path) -> Path:
-    copy = tmp_path / "run"
-    shutil.copytree(SMALL_RUN, copy)
-    return copy
 
 
 @pytest.mark.parametrize(

@@ -7,22 +7,12 @@ Each runs the real CLI on a copy of the fixture run tests/data/fixture_runs/smal
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import run_cli
 from tests.faults.recording_server import RecordingServer
-
-SMALL_RUN = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
-
-
-@pytest.fixture
-def run_dir(tmp_path: Path) -> Path:
-    copy = tmp_path / "run"
-    shutil.copytree(SMALL_RUN, copy)
-    return copy
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

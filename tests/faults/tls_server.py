@@ -8,35 +8,23 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import self_signed_cert
+from tests.faults.recording_server import LoopbackServer
 
 
-class TlsScoringServer:
+class TlsScoringServer(LoopbackServer):
+    scheme = "https"
+
     def __init__(self, folder: Path, swagger: dict[str, Any], key: str) -> None:
         cert, private = self_signed_cert(folder)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, private)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(swagger, key))
-        self.server.daemon_threads = True
+        super().__init__(_handler(swagger, key))
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def score_url(self) -> str:
-        return f"https://127.0.0.1:{self.server.server_address[1]}/score"
-
-    def __enter__(self) -> TlsScoringServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _handler(swagger: dict[str, Any], key: str) -> type[BaseHTTPRequestHandler]:
