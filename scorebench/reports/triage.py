@@ -122,10 +122,7 @@ def payload_rows(samples: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes of a text column and the text of each code, "(none)" for missing cells (last)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):  # read as a category: its codes, no hashing
-        codes, names = values.cat.codes.to_numpy(), list(values.cat.categories)
-    else:
-        codes, names = pd.factorize(values, sort=True)
+    codes, names = pd.factorize(values, sort=True)  # a category's own codes: no hashing
     return np.where(codes < 0, len(names), codes), [str(name) for name in names] + ["(none)"]
 
 
