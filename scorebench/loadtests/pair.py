@@ -37,7 +37,7 @@ from scorebench.core.secrets import redact
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.protocol import Slot
 from scorebench.loadtests.ab.report import RunStats
-from scorebench.loadtests.ab.request import build_target, client_ssl_context
+from scorebench.loadtests.ab.request import client_ssl_context, scoring_target
 from scorebench.loadtests.outcomes import AnswerCheck, decode_answer
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
@@ -183,13 +183,7 @@ def run_pair(plan: LoadPlan, sides: list[Side]) -> PairResult:
 
 
 def _engine(plan: LoadPlan, side: Side, writer: SampleWriter, answers: AnswerLog) -> SideEngine:
-    headers = [(name, value) for name, value in side.headers.items() if name.lower() != "authorization"]
-    if side.key:
-        headers.append(("Authorization", f"Bearer {side.key}"))
-    target = build_target(
-        side.url, method="POST", bodies=[(p.payload_id, p.body) for p in plan.payloads],
-        content_type="application/json", headers=headers, keepalive=True, http11=True,
-    )  # fmt: skip
+    target = scoring_target(side.url, [(p.payload_id, p.body) for p in plan.payloads], side.headers, side.key)
     requests = plan.requests if plan.requests is not None or plan.duration_s else 1
     cfg = EngineConfig(
         target=target, concurrency=max(1, plan.concurrency), requests=requests, duration_s=plan.duration_s,

@@ -24,7 +24,7 @@ from scorebench.core.records import utc_iso
 from scorebench.loadtests.ab import processes
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.report import RunStats
-from scorebench.loadtests.ab.request import Target, build_target, client_ssl_context
+from scorebench.loadtests.ab.request import Target, client_ssl_context, scoring_target
 from scorebench.loadtests.outcomes import AnswerCheck
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
@@ -35,13 +35,7 @@ ENGINE_VERSION = "2.3-compatible"
 
 
 def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
-    headers = [(name, value) for name, value in plan.headers.items() if name.lower() != "authorization"]
-    if plan.key:
-        headers.append(("Authorization", f"Bearer {plan.key}"))
-    target = build_target(
-        plan.url, method="POST", bodies=[(p.payload_id, p.body) for p in plan.payloads],
-        content_type="application/json", headers=headers, keepalive=True, http11=True,
-    )  # fmt: skip
+    target = scoring_target(plan.url, [(p.payload_id, p.body) for p in plan.payloads], plan.headers, plan.key)
     ctx = client_ssl_context(verify=not plan.insecure) if target.tls else None
     requests = plan.requests
     if requests is None and not plan.duration_s:

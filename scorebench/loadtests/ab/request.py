@@ -61,6 +61,17 @@ def new_request_id() -> bytes:
     return _ids.pop()
 
 
+def scoring_target(url: str, bodies: list[tuple[str, bytes]], headers: dict[str, str], key: str | None) -> Target:
+    """A scoring endpoint as scorebench's own runs call it: POST JSON bodies over kept-alive HTTP/1.1,
+    the user's headers, and the key as a bearer token (it replaces any Authorization header given)."""
+    sent = [(name, value) for name, value in headers.items() if name.lower() != "authorization"]
+    if key:
+        sent.append(("Authorization", f"Bearer {key}"))
+    return build_target(
+        url, method="POST", bodies=bodies, content_type="application/json", headers=sent, keepalive=True, http11=True
+    )
+
+
 def build_target(
     url: str,
     *,
