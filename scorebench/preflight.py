@@ -61,6 +61,8 @@ class PreflightResult:
     """The x-ms-client-request-id of the warm-up POST: the one server row no sample explains."""
     warmup_answer: Any = None
     """The decoded 2xx warm-up answer (its shape is what a prediction looks like)."""
+    warmup_counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Predictions in the warm-up answer, by payload id, when the body does not tell its record count."""
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -251,6 +253,9 @@ def _warmup(
         return
     try:
         result.warmup_answer = _scored_answer(response, payload, status, key)
+        prediction = outcomes.prediction_of(result.warmup_answer)
+        if outcomes.record_count(payload.body) is None and isinstance(prediction, list):
+            result.warmup_counts[payload.payload_id] = outcomes.predictions(prediction)
     except HarnessError as exc:
         if retried:
             raise
@@ -277,6 +282,14 @@ def _scored_answer(response: requests.Response, payload: Payload, status: int, k
             f"endpoint: payload {payload.payload_id}: the endpoint answered {status} but its scoring script "
             f"reported: {message}"
         )
+    records = outcomes.record_count(payload.body)
+    judged = outcomes.judge_prediction(answer, outcomes.DEFAULT_CHECK, records)
+    if judged != "ok":
+        shown = redact(json.dumps(answer)[:120], key)
+        found = outcomes.predictions(outcomes.prediction_of(answer)) if judged == "wrong_count" else 0
+        what = f"holds {found} predictions for {records} records" if found else "holds no prediction"
+        raise HarnessError(f"endpoint: payload {payload.payload_id}: the endpoint answered {status} with {shown}, "
+                           f"which {what}")  # fmt: skip
     return answer
 
 
@@ -289,16 +302,17 @@ def answer_check(user: dict[str, Any], result: PreflightResult, warn: WarnFn | N
         return dict(user)
     if result.warmup_answer is None:
         return {}
+    counts = {"counts": dict(result.warmup_counts)} if result.warmup_counts else {}
     schema = output_schema(result.swagger)
     if schema is not None:
         import jsonschema
 
         if jsonschema.validators.validator_for(schema)(schema).is_valid(result.warmup_answer):
-            return {"schema": schema}
+            return {"schema": schema, **counts}
         _note(result, warn or _stderr_warning,
               "swagger.json's output schema does not describe the answer the service gives: "
               "answers are checked against the warm-up answer's shape instead")  # fmt: skip
-    return {"shape": outcomes.shape_of(result.warmup_answer)}
+    return {"shape": outcomes.shape_of(result.warmup_answer), **counts}
 
 
 def output_schema(swagger: dict[str, Any] | None) -> dict[str, Any] | None:

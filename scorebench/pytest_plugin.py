@@ -12,6 +12,7 @@ with no URL the fixture skips the test; the key never appears in output or in sa
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -29,6 +30,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--scoring-url", default=None, help=f"scoring URL to benchmark (default ${URL_ENV})")
     group.addoption("--scoring-payloads", default=None, help="payload file or folder (default: bank-marketing set)")
     group.addoption("--scoring-timeout-s", type=float, default=60.0, help="per-request timeout (default 60)")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers, never followed: the key would go with them (as in both engines)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class ScoringError(AssertionError):
@@ -53,31 +64,40 @@ class ScoringEndpoint:
         from scorebench.loadtests import outcomes
 
         payload = self._payload(payload_id)
-        headers = {"Content-Type": "application/json", "x-ms-client-request-id": uuid.uuid4().hex}
+        headers = {"Content-Type": "application/json", "Accept-Encoding": outcomes.ACCEPT_ENCODING,
+                   "x-ms-client-request-id": uuid.uuid4().hex}  # fmt: skip
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
         request = urllib.request.Request(self.url, data=payload.body, headers=headers, method="POST")
         self.calls += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:
-                status, body = answer.status, answer.read()
+            with _OPENER.open(request, timeout=self.timeout_s) as answer:
+                status, body, said_headers = answer.status, answer.read(), answer.headers
         except urllib.error.HTTPError as exc:
-            outcome = outcomes.classify_status(exc.code, exc.headers.get(outcomes.RUN_FAILED_HEADER),
-                                               exc.headers.get(outcomes.RETRY_AFTER_HEADER))  # fmt: skip
+            status, body, said_headers = exc.code, b"", exc.headers
+        except (
+            OSError,
+            http.client.HTTPException,
+        ) as exc:  # URLError, timeouts, resets, cut short: named as the engines name them
             raise ScoringError(
-                f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id} ({outcome})"
+                f"POST {self._safe_url()} for payload {payload.payload_id}: {outcomes.classify_exception(exc)}"
             ) from None
-        outcome, _ = outcomes.classify(status, body)
+        outcome, _ = outcomes.classify(
+            status, body, said_headers.get(outcomes.RUN_FAILED_HEADER), said_headers.get(outcomes.RETRY_AFTER_HEADER),
+            records=outcomes.record_count(payload.body), content_encoding=said_headers.get("Content-Encoding"),
+        )  # fmt: skip
         if outcome != "ok":
-            decoded = outcomes.decode_answer(body)
-            said = (
-                outcomes.error_message(decoded) if outcome == "model_error" and isinstance(decoded, str | dict) else ""
-            )
-            raise ScoringError(
-                f"POST {self._safe_url()} answered {status} but {outcome} for payload {payload.payload_id}"
-                + (f": {said[:200]}" if said else "")
-            )
-        return outcomes.decode_answer(body)
+            raise ScoringError(self._failure(status, outcome, payload.payload_id, body, said_headers))
+        return outcomes.decode_answer(outcomes.decode_body(body, said_headers.get("Content-Encoding")))
+
+    def _failure(self, status: int, outcome: str, payload_id: str, body: bytes, headers: Any) -> str:
+        from scorebench.loadtests import outcomes
+
+        decoded = outcomes.decode_answer(outcomes.decode_body(body, headers.get("Content-Encoding")))
+        said = outcomes.error_message(decoded) if outcome == "model_error" and isinstance(decoded, str | dict) else ""
+        return f"POST {self._safe_url()} answered {status} but {outcome} for payload {payload_id}" + (
+            f": {said[:200]}" if said else ""
+        )
 
     def benchmark(self, payload_id: str | None = None, rounds: int = 20, warmup_rounds: int = 1) -> Any:
         """Time `rounds` scoring calls (one request each) with pytest-benchmark; returns the last answer."""

@@ -10,7 +10,12 @@ Outcomes of a client request, as a tree:
     ok                      2xx carrying a prediction (the decoded answer has the expected shape)
     model_error             2xx whose decoded answer is the scoring script's own caught error
                             (`{"error": ...}` with no prediction, or bare text), or 424 (managed)
-    bad_response            2xx that is not a prediction: HTML, empty, wrong shape
+    empty_answer            2xx with no prediction in it: null, "", [], {}, only nulls or NaN, in
+                            the answer or its prediction member (`{"result": null}`)
+    wrong_count             2xx whose prediction list holds another number of predictions than the
+                            payload has records
+    bad_response            2xx that is not a prediction: HTML, empty body, wrong shape; a redirect
+    bad_encoding            2xx compressed in a way the client did not advertise or cannot decode
     http_4xx                the server answered 4xx (401, 403, 404, 413, ...)
     throttled               429, or 503 with Retry-After (the platform shed the request)
     http_5xx                the server answered 5xx that is not a scoring failure (502, 503, ...)
@@ -38,7 +43,10 @@ from typing import Any, TypeVar
 OUTCOMES = (
     "ok",
     "model_error",
+    "empty_answer",
+    "wrong_count",
     "bad_response",
+    "bad_encoding",
     "http_4xx",
     "throttled",
     "http_5xx",

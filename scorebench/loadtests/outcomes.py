@@ -5,10 +5,17 @@ gevent-patched processes, and the file may be uploaded on its own next to the lo
 Load Testing). orjson decodes when installed (the json module otherwise); jsonschema is imported
 only when a schema is given. The taxonomy (records.py OUTCOMES, docs/architecture.md):
 
-    ok                   2xx carrying a prediction (the answer check accepts the decoded answer)
+    ok                   2xx carrying a prediction: not empty, one per record, of the expected shape
     model_error          2xx whose decoded answer is the scoring script's own caught error (an object
                          with `error`/`errors` and no prediction, or bare text), or 424 (managed)
-    bad_response         2xx that is not a prediction: HTML, empty, wrong shape; a status outside 2xx-5xx
+    empty_answer         2xx whose prediction is missing: the answer, or its prediction member
+                         (`result`, `predictions`, ...), is null, "", [], {} or holds only nulls/NaN
+    wrong_count          2xx whose prediction list holds another number of predictions than the
+                         payload has records (a model that drops or duplicates records)
+    bad_response         2xx that is not a prediction: HTML, empty body, wrong shape; a status outside
+                         2xx-5xx (redirects are never followed: the key would go with them)
+    bad_encoding         2xx compressed with an encoding the client did not advertise, or that does
+                         not decode
     http_4xx             4xx not named below
     throttled            429, or 503 with Retry-After
     http_5xx             5xx that is not a scoring failure
@@ -17,8 +24,15 @@ only when a schema is given. The taxonomy (records.py OUTCOMES, docs/architectur
     connect_error        the connection could not be made (refused, DNS, TLS handshake)
     read_error           the connection broke while sending or reading
 
-A 2xx body is decoded as Azure ML clients decode it: JSON, and a JSON string that itself holds
-JSON (AutoML's run() returns json.dumps(...)) is unwrapped once. Only 2xx bodies are decoded.
+A 2xx body is decoded as Azure ML clients decode it: gunzipped or inflated when the server says
+so (every engine advertises ACCEPT_ENCODING), then JSON, and a JSON string that itself holds JSON
+(AutoML's run() returns json.dumps(...)) is unwrapped once. Only 2xx bodies are decoded. NaN and
+Infinity, which Python's json writes and Azure ML's Python clients read, are decoded, and a
+non-finite number counts as no prediction (a record predicted NaN was not predicted).
+
+How many records a payload holds (`record_count`: the `data` / `input_data` conventions of AutoML,
+MLflow and custom scoring scripts) is learned once per payload when an engine loads its bodies;
+an answer's prediction list (`prediction_of`) must hold as many predictions.
 """
 
 from __future__ import annotations
@@ -26,9 +40,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import socket
 import ssl
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -50,9 +66,13 @@ RUN_FAILED_HEADER = "x-ms-run-function-failed"
 SERVER_FN_MS_HEADER = "x-ms-run-fn-exec-ms"
 RETRY_AFTER_HEADER = "retry-after"
 
+CONTENT_ENCODING_HEADER = "content-encoding"
+ACCEPT_ENCODING = "gzip, deflate"
+"""What every engine advertises (as Python's requests does without brotli); only these are decoded."""
+
 FAILURE_OUTCOMES = frozenset(
-    {"model_error", "bad_response", "http_4xx", "throttled", "http_5xx", "run_function_failed", "timeout",
-     "connect_error", "read_error"}
+    {"model_error", "empty_answer", "wrong_count", "bad_response", "bad_encoding", "http_4xx", "throttled",
+     "http_5xx", "run_function_failed", "timeout", "connect_error", "read_error"}
 )  # fmt: skip
 STATUS_OUTCOMES = {408: "timeout", 424: "model_error", 429: "throttled", 504: "timeout"}
 """Statuses with their own outcome (managed online endpoints); 503 is `throttled` only with Retry-After."""
@@ -61,7 +81,19 @@ ERROR_ONLY_KEYS = frozenset(
     {"error", "errors", "message", "code", "detail", "details", "status", "traceback", "type", "exception"}
 )
 """An object whose keys are all of these and include an error key carries no prediction."""
+PREDICTION_KEYS = ("result", "results", "predictions", "prediction", "outputs", "output", "scores", "forecast",
+                   "values")  # fmt: skip
+"""Members that hold an object answer's prediction, first found wins (AutoML `result`, MLflow
+`predictions`, common custom scripts); an object with one member holds it there whatever its name."""
+RECORD_KEYS = ("data", "input_data", "instances", "inputs", "dataframe_records", "dataframe_split")
+"""Body members that hold a payload's records: AutoML and custom scripts (`data`), v2 / MLflow."""
 _NOT_JSON = object()
+_DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": lambda body: zlib.decompress(body, 16 + zlib.MAX_WBITS),
+    "x-gzip": lambda body: zlib.decompress(body, 16 + zlib.MAX_WBITS),
+    "deflate": lambda body: _inflate(body),
+    "identity": lambda body: body,
+}
 
 _CONNECT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionRefusedError,
@@ -76,7 +108,8 @@ _TIMEOUT_NAMES = frozenset({"Timeout", "TimeoutError", "timeout", "ConnectTimeou
 class AnswerCheck:
     """What a prediction looks like: the warm-up answer's shape, or a JSON Schema, or nothing.
 
-    `enabled=False` (--no-answer-check) accepts any decoded answer that is not a caught error.
+    `enabled=False` (--no-answer-check) turns the shape and count checks off: any decoded answer
+    that is not a caught error and not empty is a prediction.
     """
 
     enabled: bool = True
@@ -84,6 +117,9 @@ class AnswerCheck:
     """shape_of(warm-up answer): keys and value types, not lengths. None: any non-empty answer."""
     schema: dict[str, Any] | None = None
     """A JSON Schema (--expect-schema); wins over the shape."""
+    counts: dict[str, int] | None = None
+    """Predictions per payload id learned from the warm-up answer, for payloads whose record count
+    the body does not tell (record_count is None)."""
 
     def accepts(self, answer: Any) -> bool:
         if not self.enabled:
@@ -92,7 +128,14 @@ class AnswerCheck:
             return _validator(self)(answer)
         if self.shape is not None:
             return fits(answer, self.shape)
-        return answer not in (None, "", [], {})
+        return True
+
+    def expected_count(self, payload_id: str, body: bytes) -> int | None:
+        """How many predictions an answer to this payload must hold (None: unknown, or checks off)."""
+        if not self.enabled:
+            return None
+        found = record_count(body)
+        return found if found is not None else (self.counts or {}).get(payload_id)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -100,7 +143,7 @@ class AnswerCheck:
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> AnswerCheck:
         data = data or {}
-        return cls(bool(data.get("enabled", True)), data.get("shape"), data.get("schema"))
+        return cls(bool(data.get("enabled", True)), data.get("shape"), data.get("schema"), data.get("counts"))
 
 
 DEFAULT_CHECK = AnswerCheck()
@@ -113,18 +156,131 @@ def classify(
     run_function_failed: str | None = None,
     retry_after: str | None = None,
     check: AnswerCheck = DEFAULT_CHECK,
+    records: int | None = None,
+    content_encoding: str | None = None,
 ) -> tuple[str, str]:
-    """(outcome, answer digest) of a request that got an HTTP answer; the digest is "" unless 2xx."""
+    """(outcome, answer digest) of a request that got an HTTP answer; the digest is "" unless 2xx.
+
+    `records`: how many predictions the answer must hold (check.expected_count of its payload);
+    `content_encoding`: the answer's Content-Encoding header, the body as it came off the wire."""
     if 200 <= status < 300:
-        answer = decode_answer(body)
-        if answer is _NOT_JSON:
-            text = (body or b"").strip()
-            return ("model_error" if text and not text.startswith(b"<") else "bad_response"), ""
-        digest = answer_digest(answer)
-        if is_caught_error(answer):
-            return "model_error", digest
-        return ("ok" if check.accepts(answer) else "bad_response"), digest
+        return classify_answer(body, check, records, content_encoding)
     return classify_status(status, run_function_failed, retry_after), ""
+
+
+def classify_answer(
+    body: bytes | None,
+    check: AnswerCheck = DEFAULT_CHECK,
+    records: int | None = None,
+    content_encoding: str | None = None,
+) -> tuple[str, str]:
+    """(outcome, digest) of a 2xx body: decoded, then judged (caught error, empty, count, shape)."""
+    decoded = decode_body(body, content_encoding)
+    if decoded is None:
+        return "bad_encoding", ""
+    answer = decode_answer(decoded)
+    if answer is _NOT_JSON:
+        text = decoded.strip()
+        return ("model_error" if text and not text.startswith(b"<") else "bad_response"), ""
+    digest = answer_digest(answer)
+    if is_caught_error(answer):
+        return "model_error", digest
+    return judge_prediction(answer, check, records), digest
+
+
+def judge_prediction(answer: Any, check: AnswerCheck = DEFAULT_CHECK, records: int | None = None) -> str:
+    """ok, empty_answer, wrong_count or bad_response for a decoded answer that is not a caught error."""
+    prediction = prediction_of(answer)
+    if is_empty(prediction):
+        return "empty_answer"
+    if records is not None and check.enabled and isinstance(prediction, list) and predictions(prediction) != records:
+        return "wrong_count"
+    return "ok" if check.accepts(answer) else "bad_response"
+
+
+def prediction_of(answer: Any) -> Any:
+    """The part of an answer that holds the prediction: a list itself; an object's first
+    PREDICTION_KEYS member, or its only member; the whole answer otherwise."""
+    if isinstance(answer, dict):
+        for key in PREDICTION_KEYS:
+            if key in answer:
+                return answer[key]
+        if len(answer) == 1:
+            return next(iter(answer.values()))
+    return answer
+
+
+def is_empty(value: Any) -> bool:
+    """No prediction in it: null, NaN/Infinity, blank text, or a list/object of nothing but those."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list | dict):
+        return all(map(is_empty, value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def predictions(prediction: list[Any]) -> int:
+    """How many records a prediction list predicts (its elements that are not empty)."""
+    if None not in prediction and all(type(item) is str for item in prediction):  # the common labels: fast
+        return len(prediction) - sum(1 for item in prediction if not item.strip())
+    return sum(1 for item in prediction if not is_empty(item))
+
+
+def record_count(body: bytes | str | Any) -> int | None:
+    """How many records a payload holds (the first RECORD_KEYS member: a list of rows, a split
+    `{"columns", "data"}` frame, columns of equal length, or one record as an object); None unknown."""
+    document = body
+    if isinstance(body, bytes | str):
+        try:
+            document = _loads(body)
+        except ValueError:
+            return None
+    if not isinstance(document, dict):
+        return None
+    key = next((key for key in RECORD_KEYS if key in document), None)
+    return _rows(document[key]) if key is not None else None
+
+
+def _rows(value: Any) -> int | None:
+    if isinstance(value, list):
+        return len(value)
+    if not isinstance(value, dict) or not value:
+        return None
+    if isinstance(value.get("data"), list):
+        return len(value["data"])
+    columns = list(value.values())
+    if all(isinstance(column, list) for column in columns):
+        lengths = {len(column) for column in columns}
+        return lengths.pop() if len(lengths) == 1 else None
+    return 1 if not any(isinstance(column, list | dict) for column in columns) else None
+
+
+def decode_body(body: bytes | None, content_encoding: str | None) -> bytes | None:
+    """The body with its Content-Encoding undone (gzip, deflate); None when the client cannot decode it."""
+    if not content_encoding or not body:
+        return body
+    decoded = body
+    for name in reversed([part.strip().lower() for part in content_encoding.split(",") if part.strip()]):
+        decoder = _DECODERS.get(name)
+        if decoder is None:
+            return None
+        try:
+            decoded = decoder(decoded)
+        except zlib.error:
+            return None
+    return decoded
+
+
+def _inflate(body: bytes) -> bytes:
+    """HTTP's deflate is zlib-wrapped; some servers send it raw (as browsers and requests accept)."""
+    try:
+        return zlib.decompress(body)
+    except zlib.error:
+        return zlib.decompress(body, -zlib.MAX_WBITS)
 
 
 def classify_status(status: int, run_function_failed: str | None = None, retry_after: str | None = None) -> str:
@@ -157,14 +313,22 @@ def decode_answer(body: bytes | None) -> Any:
     try:
         answer = _loads(body)
     except ValueError:
-        return _NOT_JSON
+        try:  # NaN / Infinity: not JSON, but Python's json writes and Azure ML's Python clients read them
+            answer = json.loads(body)
+        except ValueError:
+            return _NOT_JSON
     if isinstance(answer, str):
         inner = answer.strip()
+        if inner == "null":  # json.dumps(None): run() had nothing to say
+            return None
         if inner[:1] in ("{", "[", '"'):
             try:
                 return _loads(inner)
             except ValueError:
-                return answer
+                try:
+                    return json.loads(inner)
+                except ValueError:
+                    return answer
     return answer
 
 

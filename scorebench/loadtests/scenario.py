@@ -163,6 +163,8 @@ def _headers(environ: Mapping[str, str]) -> dict[str, str]:
     if not isinstance(extra, dict):
         raise ConfigError("SCOREBENCH_HEADERS is not a JSON object")
     headers = {"Content-Type": "application/json", **{str(k): str(v) for k, v in extra.items()}}
+    if not any(name.lower() == "accept-encoding" for name in headers):
+        headers["Accept-Encoding"] = outcomes.ACCEPT_ENCODING  # as the ab engine (Locust would add br)
     key = environ.get("SCOREBENCH_KEY", "").strip()
     if key:
         headers["Authorization"] = f"Bearer {key}"
@@ -232,6 +234,9 @@ class Scenario:
         self.sent = 0
         self.finished = 0
         self._rotation: Iterator[Body] = itertools.cycle(config.payloads)
+        check = config.answer_check
+        self.records: dict[str, int | None] = {pid: check.expected_count(pid, body) for pid, body in config.payloads}
+        """Predictions each payload's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
         self._writer: SampleWriter | None = None
         self._watch: SelfWatch | None = None
         self._runner: Runner | None = None
@@ -348,18 +353,29 @@ events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]
 # ---- the user and the shape -----------------------------------------------------------------
 
 
-def _classify(response: Any, check: outcomes.AnswerCheck) -> tuple[int, str, float | None, str]:
-    """(status, outcome, server_fn_ms, answer_digest) of a finished FastHttpSession response."""
+def _classify(
+    response: Any, check: outcomes.AnswerCheck, records: int | None
+) -> tuple[int, str, float | None, str, int]:
+    """(status, outcome, server_fn_ms, answer_digest, bytes received) of a FastHttpSession response
+    sent with stream=True: the body is read here, raw, and decoded by the one classifier (the
+    ab engine reads and decodes it the same way)."""
     status = int(response.status_code or 0)
     error = response.request_meta.get("exception")
     if status == 0 or (error is not None and not isinstance(error, LocustBadStatusCode)):
-        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, ""
+        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, "", 0
+    try:
+        body = response.read()  # every body is read (the connection is reused), only a 2xx one decoded
+    except Exception as exc:
+        response.request_meta["exception"] = exc
+        return status, outcomes.classify_exception(exc), None, "", 0
+    finally:
+        response.release()
     headers = response.headers if response.headers is not None else {}
-    body = response.content if 200 <= status < 300 else None  # only 2xx bodies are decoded
     outcome, digest = outcomes.classify(
-        status, body, headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER), check
-    )
-    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest
+        status, body, headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER), check,
+        records, headers.get(outcomes.CONTENT_ENCODING_HEADER),
+    )  # fmt: skip
+    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest, len(body)
 
 
 class ScoringUser(FastHttpUser):
@@ -413,6 +429,7 @@ class ScoringUser(FastHttpUser):
             "digest": "",
         }
         headers = {**self._scenario.config.headers, "x-ms-client-request-id": request_id}
+        started_s = time.perf_counter()
         with self.client.post(
             self.url,
             data=body,  # type: ignore[arg-type]  # bytes are sent as-is
@@ -420,10 +437,14 @@ class ScoringUser(FastHttpUser):
             name=SCENARIO_NAME,
             context={"scorebench": info},
             catch_response=True,
+            stream=True,  # the body is read raw in _classify and decoded by the one classifier
+            allow_redirects=False,  # never follow: the key would go with it (a 3xx is bad_response)
         ) as response:
-            info["status"], info["outcome"], info["server_fn_ms"], info["digest"] = _classify(
-                response, self._scenario.config.answer_check
+            info["status"], info["outcome"], info["server_fn_ms"], info["digest"], received = _classify(
+                response, self._scenario.config.answer_check, self._scenario.records.get(payload_id)
             )
+            response.request_meta["response_time"] = (time.perf_counter() - started_s) * 1000.0  # body included
+            response.request_meta["response_length"] = received
             if info["outcome"] == "ok":
                 response.success()
             else:

@@ -1,16 +1,19 @@
 """A loopback scoring endpoint that records every request, for "checked before the first request" cases.
 
-It answers like the stand-in in shape (GET / Healthy, POST /score a JSON prediction; no swagger),
-takes any key, and keeps (method, path, headers) of each request so a test can assert that a bad
+It answers like the stand-in in shape (GET / Healthy, POST /score one prediction per record; no
+swagger), takes any key, and keeps (method, path, headers) of each request so a test can assert that a bad
 command line sent nothing, or that `ab --payloads` really POSTs JSON.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
+
+from scorebench.loadtests.outcomes import record_count
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,9 @@ def _handler(seen: list[Seen]) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"Healthy", "text/plain")
 
         def do_POST(self) -> None:
-            self._record(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            self._send(200, b'{"result": ["no"]}')
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._record(body)
+            self._send(200, json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode())
 
         def _record(self, body: bytes) -> None:
             seen.append(Seen(self.command, self.path, dict(self.headers.items()), body))

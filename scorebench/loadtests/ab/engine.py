@@ -23,7 +23,7 @@ from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
-from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify
+from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify_answer, classify_status
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.loadtests.watch import SelfWatch
 
@@ -112,6 +112,9 @@ class Engine:
         self.times: list[tuple[float, int, int, int]] = []
         self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
         self.keep_body = self.keep_raw or cfg.check_json
+        check = cfg.answer_check
+        self.records = [check.expected_count(b.payload_id, b.body) for b in cfg.target.bodies] if cfg.check_json else []
+        """Predictions each body's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
 
     def see_server(self, data: bytes) -> None:
         """ab's 'Server Software': the first response's Server header, up to the first blank."""
@@ -200,7 +203,8 @@ class Engine:
         if self.record_all or self.keep_raw:
             slot.status = slot.sent = 0
             slot.fn_ms = None
-            slot.rff = slot.keep = slot.retry = False
+            slot.rff = slot.keep = slot.retry = slot.framed = False
+            slot.encoding = None
             slot.digest = ""
             slot.raw = [] if self.keep_raw else None
             slot.body_parts = [] if self.keep_body else None
@@ -351,9 +355,15 @@ class Engine:
         """The one classifier (loadtests/outcomes.py); only a 2xx body is decoded."""
         if 200 <= status < 300 and not (self.cfg.check_json and slot.body_parts is not None):
             return "ok"  # plain ab: a 2xx is a success, the body is not read
-        body = b"".join(slot.body_parts) if 200 <= status < 300 and slot.body_parts is not None else None
-        outcome, slot.digest = classify(status, body, "true" if slot.rff else None, "1" if slot.retry else None,
-                                        self.cfg.answer_check)  # fmt: skip
+        if not 200 <= status < 300:
+            return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None)
+        body = b"".join(slot.body_parts) if slot.body_parts is not None else None
+        outcome, slot.digest = classify_answer(
+            body,
+            self.cfg.answer_check,
+            self.records[slot.index % self.nbodies] if self.records else None,
+            slot.encoding,
+        )
         return outcome
 
     def fail(self, slot: Slot, outcome: str) -> None:

@@ -18,7 +18,6 @@ import ssl
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scorebench.core.records import utc_iso
 from scorebench.loadtests.ab import processes
@@ -71,7 +70,7 @@ def _run_share(
         cfg = EngineConfig(
             target=target, concurrency=share.concurrency, requests=share.requests, duration_s=plan.duration_s,
             timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=share.rate_rps, phase_s=share.phase_s,
-            ssl_context=ctx, variable_length=True, check_json=urlsplit(plan.url).path.endswith("/score"),
+            ssl_context=ctx, variable_length=True, check_json=True,
             writer=writer, worker=share.worker, keep_timings=False, watch=watch,
             answer_check=AnswerCheck.from_dict(plan.answer_check),
         )  # fmt: skip

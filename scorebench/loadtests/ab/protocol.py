@@ -22,9 +22,9 @@ perf = time.perf_counter
 class Slot:
     """One concurrent request lane and the state of its current request."""
 
-    __slots__ = ("body_len", "body_parts", "conn", "digest", "fn_ms", "index", "intended", "keep", "nread",
-                 "raw", "retry", "rff", "rid", "sent", "start", "status", "t_conn", "t_first", "t_written",
-                 "task")  # fmt: skip
+    __slots__ = ("body_len", "body_parts", "conn", "digest", "encoding", "fn_ms", "framed", "index", "intended",
+                 "keep", "nread", "raw", "retry", "rff", "rid", "sent", "start", "status", "t_conn", "t_first",
+                 "t_written", "task")  # fmt: skip
 
     def __init__(self) -> None:
         self.conn: Conn | None = None
@@ -32,8 +32,10 @@ class Slot:
         self.start = self.intended = self.t_conn = self.t_first = self.t_written = 0.0
         self.index = self.status = self.nread = self.body_len = self.sent = 0
         self.fn_ms: float | None = None
-        self.rff = self.keep = self.retry = False
+        self.rff = self.keep = self.retry = self.framed = False
         self.digest = ""
+        self.encoding: str | None = None
+        """The answer's Content-Encoding (FullConn)."""
         self.raw: list[bytes] | None = None
         self.body_parts: list[bytes] | None = None
         self.rid = b""
@@ -112,7 +114,7 @@ class Conn(asyncio.Protocol):
         try:
             if slot is None:
                 return
-            if slot.body_len and slot.conn is self:  # answer delimited by the close (no Content-Length)
+            if slot.body_len and slot.conn is self and not slot.framed:  # delimited by the close: complete
                 self.owner.complete(slot, self)
             elif slot.conn is self:
                 self.owner.fail(slot, "read_error")
@@ -123,7 +125,9 @@ class Conn(asyncio.Protocol):
 
 
 class FullConn(Conn):
-    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed) for samples."""
+    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed), the answer's
+    Content-Encoding, and whether its length is framed (Content-Length or chunked: a close before
+    the end is then a broken answer, `read_error`, not a short one)."""
 
     def on_header(self, name: bytes, value: bytes) -> None:
         slot = self.slot
@@ -137,6 +141,10 @@ class FullConn(Conn):
             slot.rff = value.strip().lower() == b"true"
         elif low == b"retry-after":
             slot.retry = True
+        elif low == b"content-encoding":
+            slot.encoding = value.decode("latin-1")
+        elif low == b"content-length" or low == b"transfer-encoding":
+            slot.framed = True
         elif low == b"keep-alive" or (low == b"connection" and b"keep-alive" in value.lower()):
             slot.keep = True
 

@@ -16,6 +16,7 @@ import ssl
 from urllib.parse import urlsplit
 
 from scorebench.core.secrets import mask_header
+from scorebench.loadtests.outcomes import ACCEPT_ENCODING
 
 USER_AGENT = "ApacheBench/2.3"
 ID_HEADER = b"x-ms-client-request-id: "
@@ -63,8 +64,11 @@ def new_request_id() -> bytes:
 
 def scoring_target(url: str, bodies: list[tuple[str, bytes]], headers: dict[str, str], key: str | None) -> Target:
     """A scoring endpoint as scorebench's own runs call it: POST JSON bodies over kept-alive HTTP/1.1,
-    the user's headers, and the key as a bearer token (it replaces any Authorization header given)."""
+    the user's headers, gzip and deflate accepted (outcomes.ACCEPT_ENCODING, as the Locust engine),
+    and the key as a bearer token (it replaces any Authorization header given)."""
     sent = [(name, value) for name, value in headers.items() if name.lower() != "authorization"]
+    if not any(name.lower() == "accept-encoding" for name, _ in sent):
+        sent.append(("Accept-Encoding", ACCEPT_ENCODING))  # what Locust and Python's requests advertise
     if key:
         sent.append(("Authorization", f"Bearer {key}"))
     return build_target(

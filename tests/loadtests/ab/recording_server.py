@@ -11,6 +11,8 @@ import json
 import threading
 from typing import Any
 
+from scorebench.loadtests.outcomes import record_count
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Server
@@ -28,7 +30,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if srv.stall_first and index == 0:
             srv.release.wait(20)
             return
-        out = json.dumps({"result": ["no"]}).encode()
+        out = json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode()
         self.send_response(srv.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
