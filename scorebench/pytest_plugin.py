@@ -74,7 +74,11 @@ class ScoringEndpoint:
             with _OPENER.open(request, timeout=self.timeout_s) as answer:
                 status, body, said_headers = answer.status, answer.read(), answer.headers
         except urllib.error.HTTPError as exc:
-            status, body, said_headers = exc.code, b"", exc.headers
+            outcome = outcomes.classify_status(exc.code, exc.headers.get(outcomes.RUN_FAILED_HEADER),
+                                               exc.headers.get(outcomes.RETRY_AFTER_HEADER))  # fmt: skip
+            raise ScoringError(
+                f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id} ({outcome})"
+            ) from None
         except (
             OSError,
             http.client.HTTPException,

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from scorebench.core.errors import HarnessError
+from scorebench.loadtests.outcomes import record_count
 from scorebench.payloads.loader import Payload
 from scorebench.preflight import base_url, plain_http_warning, preflight, swagger_url
 from tests.conftest import TEST_KEY, free_port, self_signed_cert
@@ -66,12 +67,13 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(self.server.behaviour["health"], b"Healthy")
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.server.posts += 1
         if self.headers.get("Authorization") != f"Bearer {self.server.behaviour['key']}":
             self.reply(401, b'{"message": "unauthorized"}')
         else:
-            self.reply(self.server.behaviour["score"], self.server.behaviour.get("answer", b'{"result": ["no"]}'))
+            prediction = json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode()  # one per record
+            self.reply(self.server.behaviour["score"], self.server.behaviour.get("answer", prediction))
 
     def reply(self, status: int, body: bytes) -> None:
         self.send_response(status)
@@ -175,6 +177,11 @@ CAUGHT = b'"{\\"error\\": \\"Expected 2D array, got 1D array instead\\"}"'  # Au
         (b"could not convert string to float: 'x'", "endpoint: payload data.json: the endpoint answered 200 but "
                                                     "its scoring script reported: could not convert string to float"),
         (b"<html>gateway</html>", "endpoint: payload data.json: the endpoint answered 200 with HTML, not a prediction"),
+        (b"null", "endpoint: payload data.json: the endpoint answered 200 with null, which holds no prediction"),
+        (b'{"result": [null]}', "endpoint: payload data.json: the endpoint answered 200 with {\"result\": [null]}, "
+                                "which holds no prediction"),
+        (b'{"result": ["no", "yes"]}', "endpoint: payload data.json: the endpoint answered 200 with "
+                                       '{"result": ["no", "yes"]}, which holds 2 predictions for 1 records'),
     ],
 )  # fmt: skip
 def test_a_warmup_answered_with_a_caught_error_cannot_score(
@@ -183,6 +190,15 @@ def test_a_warmup_answered_with_a_caught_error_cannot_score(
     server = endpoint_factory(answer=answer)
     assert fails(server.score_url).startswith(expected)
     assert server.posts == 2  # one more try: a single failure may be the service's own error rate
+
+
+def test_a_payload_of_unknown_record_count_learns_it_from_the_warmup(endpoint_factory: Any) -> None:
+    from scorebench.preflight import answer_check
+
+    unknown = Payload("odd.json", b'{"data": {"nested": {"age": [30, 40, 50]}}}', "odd.json")
+    result = preflight(endpoint_factory(swagger=404, answer=b'{"result": ["no", "no", "yes"]}').score_url, [unknown],
+                       key=TEST_KEY, warn=lambda _: None)  # fmt: skip
+    assert answer_check({}, result) == {"shape": {"result": ["string"]}, "counts": {"odd.json": 3}}
 
 
 def test_warmup_answer_shape_becomes_the_answer_check(endpoint_factory: Any) -> None:
