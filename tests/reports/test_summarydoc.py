@@ -32,6 +32,5 @@ def test_a_version_1_summary_without_ok_latency_keeps_its_latency() -> None:
 
 
 def test_a_current_summary_is_unchanged() -> None:
-    current = {"version": stats.SUMMARY_VERSION, "latency_ms": {"p50": 1.0},
-                                              "throughput_rps": 3.0, "requests_rps": 6.0}  # fmt: skip
+    current = {"version": stats.SUMMARY_VERSION, "latency_ms": {"p50": 1.0}, "throughput_rps": 3.0, "requests_rps": 6.0}
     assert normalize_summary(current) == current
