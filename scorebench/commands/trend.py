@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from scorebench.core.errors import HarnessError
     from scorebench.core.records import utc_iso
     from scorebench.reports import baseline as baselines
-    from scorebench.reports import extras, frames, trend, trendpage
+    from scorebench.reports import extras, frames, stats, trend, trendpage
     from scorebench.reports.html import render_page
 
     limit = trend.parse_drift(args.drift)
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise HarnessError(f"no runs {what} with a summary.json in {args.out} (scorebench report RUN writes it)")
     entries = entries[-args.last :]
     newest = args.out / entries[-1].name
-    latency = frames.read_samples_frame(newest)["latency_ms"].to_numpy(dtype="float64")
+    latency = stats.ok_latency(frames.read_samples_frame(newest, ("latency_ms", "outcome")))
     drift = trend.drift_check(entries, latency, limit, args.drift_runs)
     baseline = (
         baselines.load_baseline(args.baseline, baselines.baselines_dir(args.baselines_dir)) if args.baseline else None

@@ -1,8 +1,8 @@
 """reports/baseline.py: named baselines as immutable, versioned JSON files you commit with the code.
 
 A baseline carries what a later comparison needs: the run's summary, load profile, payload-set
-hash, environment, a bounded sorted latency sample and per-second request counts (for the
-bootstrap in reports/checks.py), and for the report's overlay charts a percentile curve and
+hash, environment, a bounded sorted latency sample of the successful answers and their count per
+second (for the bootstrap in reports/checks.py), and for the report's overlay charts a percentile curve and
 per-second series (optional: older baselines lack them and are read all the same).
 Rules: never overwrite a baseline (a new name per change);
 `normalize_baseline` upgrades older versions on load, in one place; building the document is
@@ -20,8 +20,12 @@ from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.version import __version__
+from scorebench.reports.summarydoc import normalize_summary
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+"""2: the summary, latency sample and per-second counts are of successful (`ok`) answers. A version 1
+baseline's summary is upgraded (reports/summarydoc.py); its latency sample and per-second counts
+included failures and are kept as they are (with few errors the same; re-save to be exact)."""
 BASELINES_DIR = Path("reports") / "baselines"
 """Default folder, relative to the working directory (a checkout): commit baselines with the code."""
 BASELINES_ENV = "SCOREBENCH_BASELINES_DIR"
@@ -126,15 +130,25 @@ def normalize_baseline(data: Any, where: str = "baseline") -> dict[str, Any]:
     for key in ("load_profile", "latency_curve", "series", "series_bucket_s"):  # overlays: absent before 0.2
         upgraded.setdefault(key, None)
     upgraded.setdefault("payload_set_hash", None)
-    summary = dict(upgraded["summary"])
+    summary = normalize_summary(upgraded["summary"])
     summary.setdefault("error_rate", summary.get("errors", 0) / max(summary.get("count", 0), 1))
     upgraded["summary"] = summary
     upgraded["version"] = BASELINE_VERSION
     return upgraded
 
 
-_NUMBERS = ("count", "ok", "errors", "error_rate", "throughput_rps", "window_s", "started_at_s", "ended_at_s")
-_TABLES = ("latency_ms", "ok_latency_ms", "outcomes", "timeout")
+_NUMBERS = (
+    "count",
+    "ok",
+    "errors",
+    "error_rate",
+    "throughput_rps",
+    "requests_rps",
+    "window_s",
+    "started_at_s",
+    "ended_at_s",
+)
+_TABLES = ("latency_ms", "ok_latency_ms", "failed_latency_ms", "outcomes", "timeout")
 _SERIES = ("latency_sample_ms", "requests_per_second")
 
 

@@ -183,9 +183,10 @@ def judge(
 
 
 def slo_evidence(samples: pd.DataFrame, summary: stats.Summary) -> slo.SloEvidence:
-    """This run's side of its SLOs: every latency (exact percentiles), outcome counts, per-second counts."""
+    """This run's side of its SLOs: the successful answers' exact latencies (failures are judged by
+    the error checks only), outcome counts, successful answers per second."""
     return slo.SloEvidence(
-        latency_ms=samples["latency_ms"].to_numpy(dtype="float64"),
+        latency_ms=stats.ok_latency(samples),
         count=summary.count,
         errors=summary.errors,
         model_errors=int(summary.outcomes.get("model_error", 0)),
@@ -194,9 +195,9 @@ def slo_evidence(samples: pd.DataFrame, summary: stats.Summary) -> slo.SloEviden
 
 
 def current_evidence(info: dict[str, Any], samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
-    """The current run's side of a comparison (also what `baseline save` stores)."""
-    latency = samples["latency_ms"].to_numpy(dtype="float64")
-    sample = stats.bootstrap_sample(latency, baselines.SAMPLE_LIMIT, checks.BOOTSTRAP_SEED)
+    """The current run's side of a comparison (also what `baseline save` stores): the summary, a
+    sample of the successful answers' latencies and the successful answers per second."""
+    sample = stats.bootstrap_sample(stats.ok_latency(samples), baselines.SAMPLE_LIMIT, checks.BOOTSTRAP_SEED)
     return {
         "summary": summary.to_dict(),
         "latency_sample_ms": np.asarray(sample),
@@ -205,12 +206,15 @@ def current_evidence(info: dict[str, Any], samples: pd.DataFrame, summary: stats
 
 
 def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
-    """Requests started in each whole second of the run (seconds with none count 0)."""
-    started = samples["started_s"].to_numpy()
-    started = started[~np.isnan(started)]
-    if len(started) == 0:
+    """Successful (`ok`) answers among the requests started in each whole second of the run, from
+    the first request's start to the last's (seconds with none count 0): what the `rps` checks judge."""
+    started = samples["started_s"].to_numpy(dtype="float64")
+    known = ~np.isnan(started)
+    if not known.any():
         return np.zeros(0)
-    return np.bincount((started - started.min()).astype(np.int64)).astype("float64")
+    seconds = (started[known] - started[known].min()).astype(np.int64)
+    is_ok = stats.is_outcome(samples["outcome"], "ok")[known]
+    return np.bincount(seconds, weights=is_ok.astype("float64"), minlength=int(seconds.max()) + 1)
 
 
 def chart_data(
@@ -232,20 +236,20 @@ def chart_parts(
     users: list[tuple[float, int]] | None = None,
     rate_rps: float | None = None,
 ) -> dict[str, Any]:
-    """The client side's series: buckets, per-bucket latency and requests, offered load, the curve."""
+    """The client side's series: buckets, per-bucket latency and requests, offered load, the curve
+    (percentiles of the successful answers)."""
     origin = runcharts.origin_of(samples)
     bucket_s = charts.bucket_seconds(summary.window_s)
-    latency = samples["latency_ms"].to_numpy(dtype="float64")
     return {"bucket_s": bucket_s, "origin_s": origin, "series": stats.time_series(samples, bucket_s, origin),
             "load": runcharts.offered_load(samples, summary.window_s, bucket_s, users, rate_rps),
-            "curve": stats.percentile_curve(latency)}  # fmt: skip
+            "curve": stats.percentile_curve(stats.ok_latency(samples))}  # fmt: skip
 
 
 def chart_specs(
     parts: dict[str, Any], joined_series: dict[str, list[Any]] | None, samples: pd.DataFrame, summary: stats.Summary
 ) -> dict[str, Any]:
-    """chart_parts plus the specs drawn from them and from the join's series."""
-    latency = samples["latency_ms"].to_numpy(dtype="float64")
+    """chart_parts plus the specs drawn from them and from the join's series (latency: ok answers)."""
+    latency = stats.ok_latency(samples)
     timeout_ms = summary.timeout["timeout_s"] * 1000.0
     specs = runcharts.run_charts(
         parts["series"], joined_series, latency, summary.window_s, parts["origin_s"], parts["bucket_s"], timeout_ms,

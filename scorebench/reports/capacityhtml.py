@@ -167,7 +167,7 @@ def _failure_lines(steps: list[dict[str, Any]], x_max: float) -> Lines:
 
 
 KNEE_CHARTS = (
-    ("chart-latency", "Latency percentiles vs offered rate (ms)", "ms", _latency_lines),
+    ("chart-latency", "Latency percentiles of successful answers vs offered rate (ms)", "ms", _latency_lines),
     ("chart-throughput", "Achieved vs offered throughput (req/s)", "req/s", _throughput_lines),
     ("chart-errors", "Errors and throttling vs offered rate (% of requests)", "% of requests", _failure_lines),
 )

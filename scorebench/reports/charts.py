@@ -139,12 +139,13 @@ def load_overlay(load: dict[str, Any] | None) -> tuple[list[dict[str, Any]], dic
 def latency_time_spec(
     chart_id: str, time_series: dict[str, list[Any]], x: dict[str, Any], load: dict[str, Any] | None, bucket_s: float
 ) -> dict[str, Any]:
-    """p50/p95/p99/max per bucket, with the offered load (users, in-flight, rate) on a second axis."""
+    """p50/p95/p99 of the successful answers and the slowest request per bucket, with the offered load
+    (users, in-flight, rate) on a second axis."""
     s = time_series
     lines = [series(name, s["t_s"], s[name], COLORS[name], dash=name == "max") for name in ("p50", "p95", "p99", "max")]
     extra, y2 = load_overlay(load)
     beside = f" and {load['label']}" if load and extra else ""
-    title = f"Latency percentiles per {bucket_s:g} s (ms, all requests){beside}"
+    title = f"Latency percentiles of successful answers per {bucket_s:g} s (ms; max: any request){beside}"
     return spec(chart_id, title, x, axis("ms", 0.0), lines + extra, y2=y2)
 
 
@@ -167,7 +168,11 @@ def overlay_cdf_spec(chart_id: str, now: dict[str, list[float]], then: dict[str,
     if then and then.get("pct"):
         lines.insert(0, series("baseline", *cdf_points(then), COLORS["base"], dash=True))
     return spec(
-        chart_id, "Latency distribution, both runs (CDF)", axis("latency (ms)", 0.0), axis("share", 0, 1), lines
+        chart_id,
+        "Latency of successful answers, both runs (CDF)",
+        axis("latency (ms)", 0.0),
+        axis("share", 0, 1),
+        lines,
     )
 
 
@@ -181,7 +186,8 @@ def overlay_time_spec(
         lines += [series("p50 baseline", then["t_s"], then["p50"], COLORS["p50"], dash=True),
                   series("p95 baseline", then["t_s"], then["p95"], COLORS["p95"], dash=True)]  # fmt: skip
         x = {**x, "max": max(x["max"] or 0, then["t_s"][-1] if then["t_s"] else 0)}
-    return spec(chart_id, "p50 / p95 per second, both runs (ms)", {**x, "origin_epoch_s": None}, axis("ms", 0.0), lines)
+    title = "p50 / p95 of successful answers per second, both runs (ms)"
+    return spec(chart_id, title, {**x, "origin_epoch_s": None}, axis("ms", 0.0), lines)
 
 
 def error_rate(time_series: dict[str, list[Any]]) -> list[float]:

@@ -10,7 +10,10 @@ status is decided three ways from a 95 % interval (docs/architecture.md, "Checks
 A baseline threshold is parsed once from text like `p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`
 into a `ThresholdCheck`; `judge(current, baseline)` bootstraps the interval of the change (fixed
 seed, BOOTSTRAP_RESAMPLES resamples of at most BOOTSTRAP_MAX_SAMPLES latencies per side); for a
-latency percentile, a FAIL must also hold between the two order-statistic intervals.
+latency percentile, a FAIL must also hold between the two order-statistic intervals. Latency
+(percentiles, mean) is that of the successful (`ok`) answers on both sides (summary `latency_ms`,
+the stored `latency_sample_ms`), and `rps` counts successful answers per second: failures are
+judged by `error_rate` only.
 Exit codes: EXIT_BY_STATUS, decided once in `overall` (any FAIL → 1, else any INCONCLUSIVE → 3).
 Thresholds are configured in scorebench/config.py; this module reads no environment and no file.
 """
@@ -46,7 +49,8 @@ THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?
 
 @dataclasses.dataclass(frozen=True)
 class Evidence:
-    """What one side of a comparison offers: its summary dict, a latency sample, per-second counts."""
+    """What one side of a comparison offers: its summary dict, a sample of its successful answers'
+    latencies, and its successful answers per second."""
 
     summary: dict[str, Any]
     latency_sample_ms: np.ndarray
@@ -179,7 +183,7 @@ class ThresholdCheck:
         if q is None or q == 100.0:
             return ""
         for side, ev in (("this run", current), ("the baseline", baseline)):
-            n = int(ev.summary.get("count") or len(ev.latency_sample_ms))
+            n = int(ev.summary.get("ok", ev.summary.get("count")) or len(ev.latency_sample_ms))
             if not intervals.resolvable(n, q):
                 need = math.ceil(round(100 / (100 - q), 6))
                 return f"too few samples to resolve {self.metric} ({n} in {side}, need {need})"

@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scorebench.reports.summarydoc import normalize_summary
+
 LOCUST_DIR = "locust"
 LOCUST_HISTORY = "locust_stats_history.csv"
 LOCUST_FAILURES = "locust_failures.csv"
@@ -85,7 +87,7 @@ def read_run(run_dir: Path) -> RunEntry | None:
         label=str(info.get("label") or run_dir.name.partition("-")[2] or run_dir.name),
         started_at=str(info.get("started_at") or summary.get("started_at_s") or ""),
         baseline=(summary.get("baseline") or {}).get("name") if isinstance(summary.get("baseline"), dict) else None,
-        summary=summary,
+        summary=normalize_summary(summary),
         verdict=verdict or {},
         checks=[c for c in summary.get("checks") or [] if isinstance(c, dict)],
     )

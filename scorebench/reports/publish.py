@@ -82,10 +82,23 @@ def _headline(document: dict[str, Any]) -> list[str]:
     return [
         f"- requests: {document.get('count', 0)} ({shown})",
         f"- error rate: {float(document.get('error_rate') or 0) * 100:.2f}%",
-        f"- latency ms: p50 {_num(latency.get('p50'))}, p95 {_num(latency.get('p95'))}, "
+        f"- latency ms of successful answers: p50 {_num(latency.get('p50'))}, p95 {_num(latency.get('p95'))}, "
         f"p99 {_num(latency.get('p99'))}, max {_num(latency.get('max'))}",
-        f"- throughput: {_num(document.get('throughput_rps'))} rps",
+        *_failed_line(document),
+        f"- throughput: {_num(document.get('throughput_rps'))} successful answers/s "
+        f"({_num(document.get('requests_rps'))} requests/s)",
         *(f"- telemetry {label}: {text}" for label, text in (document.get("telemetry") or {}).items()),
+    ]
+
+
+def _failed_line(document: dict[str, Any]) -> list[str]:
+    """The failed requests' own latency, beside the headline's (none when nothing failed)."""
+    if not document.get("errors"):
+        return []
+    failed = document.get("failed_latency_ms") or {}
+    return [
+        f"- failed requests: {document['errors']}, their own latency ms: p50 {_num(failed.get('p50'))}, "
+        f"p95 {_num(failed.get('p95'))}, max {_num(failed.get('max'))}"
     ]
 
 

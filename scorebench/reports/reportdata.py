@@ -74,6 +74,7 @@ def report_data(
         "telemetry_error": telemetry_error(info),
         "summary": summary,
         "latency_rows": latency_rows(summary),
+        "failed_latency": failed_latency(summary),
         "outcome_rows": outcome_rows(summary),
         "timeout_rows": timeout_rows(summary),
         "charts": charts,
@@ -118,20 +119,28 @@ def telemetry_error(info: dict[str, Any]) -> str | None:
 
 
 def latency_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per statistic: all requests, successful ones, server duration, the rest."""
+    """One row per statistic: successful answers (the headline), failed requests, server duration, the rest."""
     server = summary.get("server") or {}
     columns = {
-        "all": summary["latency_ms"],
-        "ok": summary["ok_latency_ms"],
+        "ok": summary["latency_ms"],
+        "failed": summary.get("failed_latency_ms") or {},
         "server": server.get("duration_ms") or {},
         "rest": server.get("rest_ms") or {},
     }
-    counts = {"all": summary["count"], "ok": summary["ok"], "server": server.get("matched", 0)}
+    counts = {"ok": summary["ok"], "failed": summary["errors"], "server": server.get("matched", 0)}
     counts["rest"] = counts["server"]
     return [
         {"stat": label, **{k: _ms(v.get(key)) + _beyond(label, counts[k]) for k, v in columns.items()}}
         for label, key in LATENCY_ROWS
     ]
+
+
+def failed_latency(summary: dict[str, Any]) -> dict[str, str] | None:
+    """The failed requests' own latency beside the headline (n, p50, p95, max), None when none failed."""
+    if not summary.get("errors"):
+        return None
+    failed = summary.get("failed_latency_ms") or {}
+    return {"count": str(summary["errors"]), **{key: _ms(failed.get(key)) for key in ("p50", "p95", "max")}}
 
 
 def min_samples(label: str) -> int:

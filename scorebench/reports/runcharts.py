@@ -62,8 +62,8 @@ def run_charts(
     load: dict[str, Any] | None,
     curve: dict[str, list[float]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The six charts of a run, in page order (`curve`: stats.percentile_curve of latency_ms, when
-    the caller has it)."""
+    """The six charts of a run, in page order (`latency_ms`: the successful answers' latencies;
+    `curve`: stats.percentile_curve of them, when the caller has it)."""
     x = charts.time_axis(window_s, origin_s, bucket_s)
     s = time_series
     hist = stats.histogram(latency_ms)
@@ -74,10 +74,11 @@ def run_charts(
     return [
         charts.latency_time_spec("chart-percentiles", s, x, load, bucket_s),
         charts.throughput_spec("chart-throughput", s, x, load),
-        spec("chart-histogram", "Latency distribution (requests per latency bin)", axis("latency (ms)"),
-             axis("requests", 0.0), [series("requests", centers, hist["counts"], COLORS["p50"])], kind="bar"),
-        spec("chart-curve", "Latency by percentile (ms)", axis("percentile", 0, 100), axis("ms", 0.0),
-             [series("latency", curve["pct"], curve["latency_ms"], COLORS["p95"])]),
+        spec("chart-histogram", "Latency distribution of successful answers (answers per latency bin)",
+             axis("latency (ms)"), axis("answers", 0.0),
+             [series("successful answers", centers, hist["counts"], COLORS["p50"])], kind="bar"),
+        spec("chart-curve", "Latency of successful answers by percentile (ms)", axis("percentile", 0, 100),
+             axis("ms", 0.0), [series("latency (ok)", curve["pct"], curve["latency_ms"], COLORS["p95"])]),
         spec("chart-join", f"Client vs server: median per {bucket_s:g} s (ms)", x, axis("ms", 0.0), [
             series("client p50", join["t_s"], join["client_p50"], COLORS["p50"]),
             series("server p50", join["t_s"], join["server_p50"], COLORS["srv"]),
@@ -119,5 +120,5 @@ def trend_panel(points: list[dict[str, Any]]) -> dict[str, Any]:
     """p50/p95/p99 of earlier runs of the label and this one, by run index (oldest first)."""
     xs = list(range(1, len(points) + 1))
     lines = [series(name, xs, [p.get(name) for p in points], COLORS[name]) for name in ("p50", "p95", "p99")]
-    title = f"This label's last {len(points)} runs in this folder: latency (ms), oldest first"
+    title = f"This label's last {len(points)} runs in this folder: latency of successful answers (ms), oldest first"
     return spec("chart-trend", title, axis("run (1 = oldest)", 1, len(points)), axis("ms", 0.0), lines)

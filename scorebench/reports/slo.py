@@ -9,9 +9,12 @@ interval for the mean and for requests per second. Grammar (spaces allowed, case
     error_rate | model_error_rate   <|<=  N%
     rps                             >|>=  N
 
-Rules: `default_slos` adds `error_rate<1%` unless an error_rate SLO is given (the timeout is its
-own check, reports/checks.py `timeout_check`); a run in which no request succeeded fails whatever
-the SLOs say (`nothing_succeeded`). The parse is pure; configuration sources live in
+Rules: latency SLOs (and `mean`) are over the successful (`ok`) answers only, and `rps` counts
+successful answers per second: fast failures would make a service look faster, so failures are
+judged by the error SLOs only; with no successful answer a latency SLO has nothing to measure
+(INCONCLUSIVE, never PASS). `default_slos` adds `error_rate<1%` unless an error_rate SLO is given
+(the timeout is its own check, reports/checks.py `timeout_check`); a run in which no request
+succeeded fails whatever the SLOs say (`nothing_succeeded`). The parse is pure; configuration sources live in
 scorebench/config.py.
 """
 
@@ -61,13 +64,16 @@ class Slo:
 
 @dataclasses.dataclass(frozen=True)
 class SloEvidence:
-    """What an SLO is judged on: every request's exact latency, outcome counts, per-second counts."""
+    """What an SLO is judged on: the successful answers' exact latencies, outcome counts, per-second counts."""
 
     latency_ms: np.ndarray
+    """The successful (`ok`) answers' latencies only."""
     count: int
+    """Every request, failures included (the rates' denominator)."""
     errors: int
     model_errors: int
     requests_per_second: np.ndarray
+    """Successful answers per second of the run."""
 
 
 def parse_slo(text: str, where: str = "--slo") -> Slo:
@@ -126,7 +132,8 @@ def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
     """One SLO decided three ways; the line names the value, the interval and the limit."""
     value, low, high = evidence_interval(slo, ev)
     if math.isnan(value):
-        line = f"{INCONCLUSIVE} slo {slo.text}: nothing to measure ({ev.count} requests)"
+        among = f"no successful answer among {ev.count} requests" if slo.unit == "ms" else f"{ev.count} requests"
+        line = f"{INCONCLUSIVE} slo {slo.text}: nothing to measure ({among})"
         return _check(slo, INCONCLUSIVE, line, None, None, None)
     status = decide(low, high, slo.limit, slo.upper, inclusive=slo.op in ("<=", ">="))
     why = ""

@@ -6,8 +6,9 @@ this module adds what a capacity step needs on top. Rules (docs/capacity.md):
 - a default the user did not set (`error_rate<1%`, reports/slo.py DEFAULT_SLOS) is a *guard*: it
   FAILs a step whose errors are clearly beyond it but never keeps one open, because deciding
   "below 1 %" takes ~370 requests without an error;
-- a step's evidence is its measured window only: latencies (unsent requests at their lower
-  bound), errors (every outcome but `ok`) and model errors out of the requests sent.
+- a step's evidence is its measured window only: the latencies of its successful (`ok`) answers
+  (and of unsent requests, at their lower bound; failures are judged by the error SLOs only),
+  errors (every outcome but `ok`) and model errors out of the requests sent.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def step_slos(texts: Sequence[str], where: str = "--slo") -> list[StepSlo]:
 
 
 def judge_step(slo: StepSlo, latency_ms: np.ndarray, errors: int, model_errors: int, requests: int) -> Check:
-    """Decide one SLO on one step's measured window."""
+    """Decide one SLO on one step's measured window (`latency_ms`: its ok answers and unsent requests)."""
     evidence = SloEvidence(
         latency_ms=latency_ms, count=requests, errors=errors, model_errors=model_errors,
         requests_per_second=np.zeros(0),

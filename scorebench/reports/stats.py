@@ -23,7 +23,7 @@ from scorebench.reports import idjoin
 
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p99_9", 99.9))
 TIMEOUT_BANDS_PCT = (10, 50, 90, 100)
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: latency_ms over ok answers (1: over all); reports/summarydoc.py reads both
 
 
 def percentile(values: np.ndarray, q: float) -> float:
@@ -61,6 +61,12 @@ def is_outcome(outcomes: pd.Series, kind: str) -> np.ndarray:
     """A boolean mask: the requests whose outcome is `kind` (a missing outcome is `ok`)."""
     mask: np.ndarray = (outcomes == kind).to_numpy(dtype=bool, na_value=False)
     return mask | outcomes.isna().to_numpy() if kind == "ok" else mask
+
+
+def ok_latency(samples: pd.DataFrame) -> np.ndarray:
+    """The exact latencies of the successful (`ok`) answers: what every latency check and figure is over."""
+    latency: np.ndarray = samples["latency_ms"].to_numpy(dtype="float64")[is_outcome(samples["outcome"], "ok")]
+    return latency
 
 
 def run_window_s(started_s: np.ndarray, latency_ms: np.ndarray) -> tuple[float, float]:
@@ -194,12 +200,15 @@ class Summary:
     window_s: float
     """From the first request's start to the last answer."""
     throughput_rps: float
-    """count / window_s."""
+    """Successful answers per second: ok / window_s (fast failures are not throughput)."""
+    requests_rps: float
+    """Every request per second, failures included: count / window_s."""
     outcomes: dict[str, int]
     latency_ms: dict[str, float | None]
-    """All requests, failures included (a timeout is a 60 s latency, not a missing one)."""
-    ok_latency_ms: dict[str, float | None]
-    """Successful requests only (Gatling's choice for percentiles)."""
+    """Successful (`ok`) answers only: what every latency check is over (all None when none
+    succeeded). Fast failures would make a service look faster; they are judged by the error checks."""
+    failed_latency_ms: dict[str, float | None]
+    """The other requests' own latencies (every outcome but `ok`; a timeout is a 60 s latency)."""
     timeout: dict[str, Any]
     server: dict[str, Any] | None
     """None when there is no telemetry."""
@@ -236,10 +245,11 @@ def summarize(
         started_at_s=_round(start),
         ended_at_s=_round(end),
         window_s=_round(window) or 0.0,
-        throughput_rps=_round(len(latency) / window if window > 0 else 0.0) or 0.0,
+        throughput_rps=_per_second(len(latency) - errors, window),
+        requests_rps=_per_second(len(latency), window),
         outcomes=outcome_counts(samples["outcome"]),
-        latency_ms=latency_stats(latency),
-        ok_latency_ms=latency_stats(latency[is_ok]),
+        latency_ms=latency_stats(latency[is_ok]),
+        failed_latency_ms=latency_stats(latency[~is_ok]),
         timeout=timeout_margins(latency, is_outcome(samples["outcome"], "timeout"), timeout_s),
         server=server,
     )
@@ -294,26 +304,33 @@ def _within_keys(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def time_series(samples: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[str, list[Any]]:
-    """Requests, errors and latency p50/p95/p99/max per bucket of `bucket_s` seconds since origin.
+    """Requests and errors per second, latency p50/p95/p99 and the slowest request per bucket of
+    `bucket_s` seconds since origin.
 
-    Percentiles per bucket are over all requests that started in it. Buckets with no request
-    are absent (the chart shows a gap, not a zero latency).
+    p50/p95/p99 are over the successful answers that started in the bucket (None when none did);
+    `max` is the slowest request of any outcome (the timeout chart). Buckets with no request are
+    absent (the chart shows a gap, not a zero latency).
     """
     if len(samples) == 0:
         return {"t_s": [], "requests": [], "errors": [], "p50": [], "p95": [], "p99": [], "max": []}
     keys = ((samples["started_s"].to_numpy() - origin_s) // bucket_s).astype(np.int64)
     latency = samples["latency_ms"].to_numpy(dtype="float64")
-    groups = group_percentiles(keys, latency, (50.0, 95.0, 99.0, 100.0))
-    errors = np.bincount(keys - keys.min(), weights=(samples["outcome"] != "ok").to_numpy(float))
-    return {
+    is_ok = is_outcome(samples["outcome"], "ok")
+    groups = group_percentiles(keys, latency, (100.0,))
+    answered = group_percentiles(keys[is_ok], latency[is_ok], (50.0, 95.0, 99.0))
+    slots = np.searchsorted(groups["keys"], answered["keys"])
+    errors = np.bincount(keys - keys.min(), weights=(~is_ok).astype(float))
+    series = {
         "t_s": (groups["keys"] * bucket_s).round(6).tolist(),
         "requests": (groups["count"] / bucket_s).round(3).tolist(),
         "errors": (errors[groups["keys"] - keys.min()] / bucket_s).round(3).tolist(),
-        "p50": groups["p50"].round(3).tolist(),
-        "p95": groups["p95"].round(3).tolist(),
-        "p99": groups["p99"].round(3).tolist(),
-        "max": groups["p100"].round(3).tolist(),
     }
+    for name in ("p50", "p95", "p99"):
+        values = np.full(len(groups["keys"]), np.nan)
+        values[slots] = answered[name]
+        series[name] = [None if math.isnan(v) else v for v in values.round(3).tolist()]
+    series["max"] = groups["p100"].round(3).tolist()
+    return series
 
 
 def join_series(joined: pd.DataFrame, bucket_s: float, origin_s: float) -> dict[str, list[Any]]:
@@ -361,6 +378,10 @@ def bootstrap_sample(latency_ms: np.ndarray, size: int, seed: int) -> list[float
         latency_ms = np.random.default_rng(seed).choice(latency_ms, size=size, replace=False)
     values: list[float] = np.sort(latency_ms).round(3).tolist()
     return values
+
+
+def _per_second(count: int, window_s: float) -> float:
+    return _round(count / window_s if window_s > 0 else 0.0) or 0.0
 
 
 def _share(part: int, whole: int) -> float:

@@ -8,6 +8,8 @@ Rules (docs/capacity.md):
 - the first `settle_s` of every segment is excluded: queues and connections settle first;
 - requests that were due in the measured window but never sent (every connection slot busy) are
   counted as offered, with their latency's lower bound (window end - intended start);
+- latency (the step's percentiles and its latency SLOs) is over the successful (`ok`) answers and
+  those unsent requests: a fast failure is judged by the error SLOs, never as a fast answer;
 - achieved throughput is the `ok` answers that *ended* in the measured window per second; the
   step is saturated when it falls short of the offered rate by more than SATURATION_SHORTFALL;
 - any throttled answer (outcome `throttled`, or HTTP 429) means throttling has started;
@@ -77,7 +79,8 @@ class StepStats:
     achieved_rps: float
     saturated: bool
     latency_ms: dict[str, float | None]
-    """p50, p90, p95, p99 and max over the measured window (unsent at their lower bound)."""
+    """p50, p90, p95, p99 and max of the measured window's ok answers (and unsent requests, at their
+    lower bound)."""
     status: str
     reasons: list[str]
     checks: list[Check]
@@ -87,8 +90,8 @@ def measure(samples: StepSamples, segments: Sequence[Segment], settle_s: float, 
     """Measure and judge one step (see the module's rules)."""
     rate = segments[0].offered_rps
     keep, ended_in, offered, measured_s, lower_bounds = _windows(samples, segments, settle_s)
-    latency = np.concatenate([samples.latency_ms[keep], lower_bounds])
     outcome = samples.outcome[keep]
+    latency = np.concatenate([samples.latency_ms[keep][outcome == "ok"], lower_bounds])
     sent = int(keep.sum())
     ok = int(np.count_nonzero(outcome == "ok"))
     throttled = int(np.count_nonzero((outcome == "throttled") | (samples.status[keep] == THROTTLED_STATUS)))

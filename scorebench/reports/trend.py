@@ -7,6 +7,9 @@ the median in ms) compares the newest run with the median of the previous N *acc
 p95 that creeps +8 % per release fails a +15 % drift limit after a few releases even though each
 release passed its own +10 % check against the one before.
 Rules:
+- latency is that of the successful (`ok`) answers (summary.json `latency_ms`; the newest run's
+  samples filtered by outcome), throughput the successful answers per second: a run whose fast
+  failures rose does not look faster;
 - the reference is the median of the accepted earlier runs' figures, taken as fixed (it is the
   level the team accepted); the newest run's uncertainty is the 95 % distribution-free
   order-statistic interval of its percentile (reports/intervals.percentile_interval) from
@@ -89,7 +92,8 @@ def trend_rows(entries: list[RunEntry]) -> list[dict[str, Any]]:
 def drift_check(
     entries: list[RunEntry], newest_latency_ms: np.ndarray | None, limit: DriftLimit, reference_runs: int
 ) -> Check:
-    """The newest entry against the median of the `reference_runs` accepted runs before it."""
+    """The newest entry against the median of the `reference_runs` accepted runs before it
+    (`newest_latency_ms`: the newest run's successful answers' latencies, stats.ok_latency)."""
     newest, earlier = entries[-1], [e for e in entries[:-1] if accepted(e)][-reference_runs:]
     value = newest.summary["latency_ms"].get(limit.metric)
     figures = [e.summary["latency_ms"].get(limit.metric) for e in earlier]

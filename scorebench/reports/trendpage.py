@@ -53,9 +53,9 @@ def trend_charts(rows: list[dict[str, Any]], baseline: dict[str, Any] | None) ->
         series("error rate (%)", xs, [round((r["error_rate"] or 0) * 100, 4) for r in rows], COLORS["err"]),
         series("model errors (requests)", xs, [r["model_errors"] for r in rows], COLORS["max"], y_axis="y2"),
     ]
-    throughput = [series("throughput (requests/s)", xs, [r["throughput_rps"] for r in rows], COLORS["ok"])]
+    throughput = [series("throughput (successful answers/s)", xs, [r["throughput_rps"] for r in rows], COLORS["ok"])]
     return [
-        spec("trend-latency", "Latency per run (ms)", x, axis("ms", 0.0), latency),
+        spec("trend-latency", "Latency of successful answers per run (ms)", x, axis("ms", 0.0), latency),
         spec("trend-errors", "Errors per run", x, axis("error rate (%)", 0.0), errors, y2=axis("model errors", 0.0)),
         spec("trend-throughput", "Throughput per run (requests/s)", x, axis("requests / s", 0.0), throughput),
     ]

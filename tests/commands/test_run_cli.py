@@ -10,6 +10,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 
 from scorebench.core.records import read_samples
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
-from tests.scorebench.test_preflight import Endpoint, serve, serve_tls
+from tests.scorebench.test_preflight import Endpoint, Handler, serve, serve_tls
 
 ENGINE = "ab"
 QUICK = ("--no-progress", "--label", "t", "--engine", ENGINE, "--slo", "error_rate<=100%")
@@ -279,3 +280,64 @@ def test_self_signed_tls_is_exit_2_pointing_at_insecure(tmp_path: Path) -> None:
     one_line_error(done, contains="TLS verification failed")
     assert "--insecure" in done.stderr
     assert run_dirs(tmp_path / "runs") == []
+
+
+PREDICTION = b'{"result": ["no", "yes"]}'
+SLOW_ANSWER_S = 0.2
+
+
+class HalfFailingHandler(Handler):
+    """After the warm-up (answered at once), every other POST is an instant HTTP 500 and the rest a
+    prediction after SLOW_ANSWER_S: a service whose fast failures would make it look faster."""
+
+    server: HalfFailing
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with self.server.counting:
+            self.server.posts += 1
+            number = self.server.posts
+        if number > 1 and number % 2 == 0:
+            self.reply(500, b'{"error": "boom"}')
+            return
+        if number > 1:
+            time.sleep(SLOW_ANSWER_S)  # the service's own latency, not synchronisation
+        self.reply(200, PREDICTION)
+
+
+class HalfFailing(Endpoint):
+    def __init__(self) -> None:
+        super().__init__()
+        self.RequestHandlerClass = HalfFailingHandler
+        self.counting = threading.Lock()
+
+
+@pytest.mark.parametrize(
+    "engine_flags",
+    [("--engine", "ab", "--concurrency", "4"), ("--engine", "locust", "--users", "4", "--spawn-rate", "4")],
+    ids=["ab", "locust"],
+)
+def test_latency_is_judged_on_successful_answers_only(tmp_path: Path, engine_flags: tuple[str, ...]) -> None:
+    """Half the answers an instant 500: the p50 printed, stored and checked is the 200 ms answers'."""
+    running = serve(HalfFailing())
+    server = next(running)
+    try:
+        entry_point = str(Path(sys.executable).with_name("scorebench"))
+        argv = ("run", "--endpoint", server.score_url, *engine_flags, "--requests", "60", "--telemetry", "none",
+                "--no-progress", "--label", "half-failing", "--slo", "p50<1000ms", "--slo", "error_rate<=100%",
+                "--out", str(tmp_path))  # fmt: skip
+        done = subprocess.run([entry_point, *argv], capture_output=True, text=True, timeout=240,
+                              env=cli_env(SCOREBENCH_KEY=TEST_KEY), cwd=REPO_ROOT, check=False)  # fmt: skip
+    finally:
+        next(running, None)
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_dir, _ = finished_run(done)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["count"], summary["ok"], summary["outcomes"]["http_5xx"]) == (60, 30, 30)
+    assert summary["latency_ms"]["p50"] >= SLOW_ANSWER_S * 1000
+    assert summary["failed_latency_ms"]["p50"] < SLOW_ANSWER_S * 1000
+    check = next(c for c in summary["checks"] if c["name"] == "p50<1000ms")
+    assert (check["status"], check["value"] >= SLOW_ANSWER_S * 1000) == ("PASS", True)
+    printed = next(line for line in done.stdout.splitlines() if line.startswith("PASS slo p50<1000ms: "))
+    assert float(printed.split(": ")[1].split(" ms")[0]) >= SLOW_ANSWER_S * 1000
+    print(printed, "| failed requests' p50:", summary["failed_latency_ms"]["p50"], "ms")

@@ -3,6 +3,7 @@
 - `make_ramp_run`: a Locust ramp: 5 users for 10 s, then 10 users for 10 s; latency steps from
   ~55 ms to ~155 ms when the users double; Locust's stats history and HTML report beside it;
 - `make_short_run`: 20 requests within 0.3 s (a sub-second run);
+- `make_failed_run`: 10 requests, every one an instant HTTP 500 (nothing to measure a latency on);
 - `make_creep_runs`: five runs of one label whose p95 creeps +8 % per run, each with a
   summary.json judged against the run before it.
 """
@@ -81,6 +82,15 @@ def make_short_run(run_dir: Path) -> Path:
     rows = [(START_EPOCH_S + i * 0.015, 20.0 + i, "ok", 200) for i in range(20)]
     _write_samples(run_dir, rows, seed=13)
     _write_info(run_dir, "short", "ab", {"concurrency": 1, "requests": 20}, START_EPOCH_S, START_EPOCH_S + 0.32)
+    return run_dir
+
+
+def make_failed_run(run_dir: Path) -> Path:
+    """10 requests within 0.5 s, every one an HTTP 500 after 1..1.9 ms."""
+    run_dir.mkdir(parents=True)
+    rows = [(START_EPOCH_S + i * 0.05, 1.0 + i / 10, "http_5xx", 500) for i in range(10)]
+    _write_samples(run_dir, rows, seed=17)
+    _write_info(run_dir, "failed", "ab", {"concurrency": 1, "requests": 10}, START_EPOCH_S, START_EPOCH_S + 0.5)
     return run_dir
 
 

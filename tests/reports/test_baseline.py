@@ -23,9 +23,11 @@ def test_document_carries_what_a_comparison_needs() -> None:
     assert document["load_profile"]["concurrency"] == 4
     assert document["payload_set_hash"] == "sha256:4f1c0e0b9d2a7d3e"
     assert document["summary"]["count"] == 300
-    assert len(document["latency_sample_ms"]) == 300
+    ok = document["summary"]["ok"]
+    assert 0 < ok < 300  # the fixture has failures: the sample and the per-second counts are the ok answers'
+    assert len(document["latency_sample_ms"]) == ok
     assert document["latency_sample_ms"] == sorted(document["latency_sample_ms"])
-    assert sum(document["requests_per_second"]) == 300
+    assert sum(document["requests_per_second"]) == ok
     assert set(document["environment"]) == {"scorebench", "python", "platform", "machine", "cpus"}
     assert document["run"]["endpoint"] == "http://127.0.0.1:5001/score"
 
@@ -48,18 +50,28 @@ def test_load_round_trip(tmp_path: Path) -> None:
 def test_normalize_upgrades_a_version_0_file() -> None:
     old = {"summary": {"count": 50, "errors": 5, "latency_ms": {"p95": 10.0}}}
     new = baselines.normalize_baseline(old)
-    assert new["version"] == 1
+    assert new["version"] == baselines.BASELINE_VERSION
+    assert new["summary"]["latency_ms"] == {"p95": 10.0}  # no ok_latency_ms: what there was stays
     assert new["latency_sample_ms"] == []
     assert new["requests_per_second"] == []
     assert new["summary"]["error_rate"] == 0.1
     assert new["load_profile"] is None
 
 
+def test_normalize_reads_a_version_1_baseline_whose_latency_was_over_every_request() -> None:
+    old = {"version": 1, "summary": {"version": 1, "count": 4, "ok": 2, "errors": 2, "throughput_rps": 2.0,
+                                     "latency_ms": {"p50": 50.5}, "ok_latency_ms": {"p50": 100.0}}}  # fmt: skip
+    summary = baselines.normalize_baseline(old)["summary"]
+    assert summary["latency_ms"] == {"p50": 100.0}  # the ok answers' figure, as checks now use
+    assert "ok_latency_ms" not in summary
+    assert (summary["throughput_rps"], summary["requests_rps"]) == (1.0, 2.0)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ([], "b.json: not a scorebench baseline (no summary)"),
-        ({"version": 99, "summary": {}}, "b.json: version 99 is newer than this scorebench reads (1)"),
+        ({"version": 99, "summary": {}}, "b.json: version 99 is newer than this scorebench reads (2)"),
     ],
 )
 def test_normalize_rejects(data: object, message: str) -> None:

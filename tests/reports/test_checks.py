@@ -166,3 +166,12 @@ def test_check_is_data() -> None:
     assert list(_check("PASS").to_dict()) == [
         "name", "kind", "metric", "limit", "value", "reference", "low", "high", "unit", "status", "line",
     ]  # fmt: skip
+
+
+def test_a_percentile_is_resolved_by_the_successful_answers_not_every_request() -> None:
+    # 300 requests of which 10 ok: a p95 of 10 answers is not resolvable, whatever the request count
+    few_ok = evidence(np.linspace(90, 110, 10))
+    few_ok.summary.update(count=300, ok=10)
+    check = checks.parse_threshold("p95:+50%").judge(few_ok, BASE)
+    assert check.status == "INCONCLUSIVE"
+    assert check.line.endswith("too few samples to resolve p95 (10 in this run, need 20)")

@@ -124,7 +124,7 @@ def test_percentiles_beyond_the_data_are_marked(tmp_path: Path) -> None:
     from tests.reports.runs import make_short_run
 
     data = build_report(make_short_run(tmp_path / "short"), generated_at=CLOCK).data
-    rows = {row["stat"]: row["all"] for row in data["latency_rows"]}
+    rows = {row["stat"]: row["ok"] for row in data["latency_rows"]}
     assert rows["p95"] == "38.0"  # 20 requests: p95 has a value beyond it
     assert rows["p99"].endswith(" †")
     assert rows["p99.9"].endswith(" †")
@@ -151,3 +151,15 @@ def test_a_check_without_figures_shows_its_line_on_the_first_screen() -> None:
     html = build_report(RUNS / "other-profile", baseline=baseline, generated_at=CLOCK).html
     first = html[html.index('id="checks"') : html.index("</table>", html.index('id="checks"'))]
     assert re.search(r'<td colspan="5">INCONCLUSIVE baseline small-v1: not comparable: load profile differs', first)
+
+
+def test_a_run_with_no_successful_answer_shows_no_latency_and_never_passes(tmp_path: Path) -> None:
+    from tests.reports.runs import make_failed_run
+
+    result = build_report(make_failed_run(tmp_path / "failed"), slos=["p95<300ms"], generated_at=CLOCK)
+    assert result.status != "PASS"
+    assert set(result.summary.latency_ms.values()) == {None}
+    assert {row["ok"] for row in result.data["latency_rows"]} == {"–"}
+    assert result.data["failed_latency"] == {"count": "10", "p50": "1.4", "p95": "1.9", "max": "1.9"}
+    assert '<div class="v">—</div><div class="k">p95 latency of successful answers</div>' in result.html
+    assert "failed requests, their own latency (not in the figures beside): p50 1.4, p95 1.9, max 1.9 ms" in result.html

@@ -88,3 +88,11 @@ def test_an_unbounded_interval_says_how_many_requests_bound_it() -> None:
     assert check.status == "INCONCLUSIVE"
     assert check.high is None  # unbounded: JSON null
     assert check.line.endswith("40 requests cannot bound p95 from above: a run of at least 72 can")
+
+
+def test_a_latency_slo_with_no_successful_answer_has_nothing_to_measure() -> None:
+    nothing = slo.SloEvidence(np.zeros(0), 20, 20, 0, np.zeros(3))  # 20 requests, none ok
+    for text in ("p95<300ms", "max<1s", "mean<100ms"):
+        check = slo.judge_slo(slo.parse_slo(text), nothing)
+        assert (check.status, check.value) == ("INCONCLUSIVE", None)
+        assert check.line == f"INCONCLUSIVE slo {text}: nothing to measure (no successful answer among 20 requests)"

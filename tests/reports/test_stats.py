@@ -66,9 +66,30 @@ def test_summary_counts_outcomes_errors_and_throughput() -> None:
     assert (summary.count, summary.ok, summary.errors, summary.error_rate) == (4, 2, 2, 0.5)
     assert (summary.outcomes["http_5xx"], summary.outcomes["timeout"], summary.outcomes["read_error"]) == (1, 1, 0)
     assert summary.window_s == 3.4  # first start 0 s → last answer 3 s + 400 ms
-    assert summary.throughput_rps == round(4 / 3.4, 3)
-    assert summary.ok_latency_ms["max"] == 200.0
+    assert summary.throughput_rps == round(2 / 3.4, 3)  # successful answers per second
+    assert summary.requests_rps == round(4 / 3.4, 3)
+    assert (summary.latency_ms["min"], summary.latency_ms["max"]) == (100.0, 200.0)  # the ok answers only
+    assert (summary.failed_latency_ms["min"], summary.failed_latency_ms["max"]) == (300.0, 400.0)
     assert summary.server is None
+
+
+def test_fast_failures_do_not_make_the_latency_faster() -> None:
+    # 4 ok answers at 200..203 ms, 4 instant failures at 1 ms: over every request p50 would be 100.5 ms
+    samples = frame([200, 1, 201, 1, 202, 1, 203, 1], ["ok", "http_5xx"] * 4)
+    summary = stats.summarize(samples, None, timeout_s=60.0)
+    assert summary.latency_ms["p50"] == 201.5
+    assert summary.latency_ms["mean"] == 201.5
+    assert summary.failed_latency_ms == {"min": 1.0, "mean": 1.0, "p50": 1.0, "p90": 1.0, "p95": 1.0, "p99": 1.0,
+                                         "p99_9": 1.0, "max": 1.0}  # fmt: skip
+    assert stats.ok_latency(samples).tolist() == [200.0, 201.0, 202.0, 203.0]
+
+
+def test_a_run_with_no_success_has_no_latency_figures() -> None:
+    summary = stats.summarize(frame([1.0, 2.0], ["http_5xx", "timeout"]), None, timeout_s=60.0)
+    assert set(summary.latency_ms.values()) == {None}
+    assert summary.failed_latency_ms["max"] == 2.0
+    assert (summary.ok, summary.throughput_rps) == (0, 0.0)
+    assert summary.requests_rps > 0
 
 
 def test_timeout_bands_and_margin() -> None:
@@ -135,8 +156,17 @@ def test_time_series_per_second() -> None:
     assert series["t_s"] == [0, 1, 2]  # 100.2 and 100.7 in second 0; 101.5 in 1; 103.0 in 2
     assert series["requests"] == [2.0, 1.0, 1.0]
     assert series["errors"] == [1.0, 0.0, 0.0]
-    assert series["p50"] == [15.0, 30.0, 100.0]
-    assert series["max"] == [20.0, 30.0, 100.0]
+    assert series["p50"] == [10.0, 30.0, 100.0]  # the ok answers' own: the 20 ms failure is not in it
+    assert series["max"] == [20.0, 30.0, 100.0]  # the slowest request of any outcome (the timeout chart)
+
+
+def test_time_series_leaves_a_gap_where_nothing_succeeded() -> None:
+    samples = frame([10, 5, 30], ["ok", "http_5xx", "ok"], started_s=[0.0, 1.0, 2.0])
+    series = stats.time_series(samples, bucket_s=1, origin_s=0.0)
+    assert series["requests"] == [1.0, 1.0, 1.0]
+    assert series["p50"] == [10.0, None, 30.0]
+    assert series["p99"] == [10.0, None, 30.0]
+    assert series["max"] == [10.0, 5.0, 30.0]
 
 
 def test_bootstrap_sample_is_bounded_sorted_and_seeded() -> None:

@@ -115,3 +115,15 @@ def test_a_user_error_rate_slo_holds_a_step_open():
     assert len(slos) == 2
     stats = measure(open_model(10, 150, 50.0), [Segment(T0, 15.0, 10)], 1.0, slos)
     assert stats.status == "INCONCLUSIVE"
+
+
+def test_fast_failures_do_not_lower_a_steps_latency():
+    # half the answers an instant failure (1 ms), half ok at 350 ms: the step's p95 is the ok answers' 350 ms
+    outcome = ["ok", "http_5xx"] * 50
+    latency = [350.0, 1.0] * 50
+    stats = measure(open_model(10, 100, latency, outcome=outcome), [Segment(T0, 10.0, 10)], settle_s=1.0, slos=P95)
+    assert (stats.sent, stats.ok, stats.errors) == (90, 45, 45)
+    assert stats.latency_ms["p50"] == 350.0
+    assert stats.latency_ms["p95"] == 350.0
+    assert stats.status == "FAIL"  # the error guard (50 % errors), and p95 is judged over the 45 ok answers only
+    assert stats.checks[0].value == 350.0
