@@ -73,7 +73,7 @@ def test_the_wheel_holds_no_top_level_package_but_scorebench(wheel: Path) -> Non
     tops = {name.split("/")[0] for name in names}
     assert {top for top in tops if not top.endswith(".dist-info")} == {"scorebench"}
     assert "scorebench/pytest_plugin.py" in names
-    assert "scorebench/payloads/bank_marketing/data.json" in names
+    assert "scorebench/payloads/bank_marketing/data.jsonl" in names
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
     assert "scorebench = scorebench.pytest_plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

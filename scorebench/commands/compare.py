@@ -27,7 +27,8 @@ from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, TargetSpec, execute_compare
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
-from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit, parse_share
+from scorebench.reports.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
+from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit
 
 CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"
 TARGET_FLAGS = ("endpoint", "endpoint_name")
@@ -49,7 +50,8 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--threshold",), "threshold", str, "candidate vs current limit, replacing that metric's default "
      f"({', '.join(DEFAULT_LIMITS)}; repeatable; METRIC:off drops it)".replace("%", "%%")),
     (("--slo",), "slo", str, "an absolute objective for the candidate, e.g. p95<300ms (repeatable; as run)"),
-    (("--min-agreement",), "min_agreement", str, "fail when fewer payloads than this (e.g. 99%%) get the same answer"),
+    (("--min-agreement",), "min_agreement", str, "share of distinct payloads both sides must answer alike "
+     f"(default {DEFAULT_MIN_AGREEMENT * 100:g}%%, judged by its 95%% interval; off: not a check)"),
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights: the current's (and candidate's) telemetry"),
     (("--candidate-telemetry",), "candidate_telemetry", str, "the candidate's telemetry when not the same source"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
@@ -116,7 +118,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         label=args.label,
         thresholds=list(args.threshold or []),
         slos=config.configured_slos(args.slo),
-        min_agreement=parse_share(args.min_agreement) if args.min_agreement else None,
+        min_agreement=parse_min_agreement(args.min_agreement) if args.min_agreement else DEFAULT_MIN_AGREEMENT,
         probe_options=_probe_options(args),
         insecure=bool(args.insecure),
         progress=not args.no_progress,

@@ -1,7 +1,6 @@
-"""reports/compare.py: the candidate against the current deployment — relative checks and answer agreement.
+"""reports/compare.py: the candidate against the current deployment — the relative checks.
 
-Pure statistics over two sides' frames (reports/frames.py) and the answers of a paired load
-(records.Answer). Rules (docs/compare.md):
+Pure statistics over two sides' frames (reports/frames.py). Rules (docs/compare.md):
 - a relative limit reads like a baseline threshold (`p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`):
   the candidate may be worse than the current by at most that much; each check's 95 % interval of
   the change comes from a bootstrap of each side (fixed seed, BOOTSTRAP_RESAMPLES resamples of at
@@ -9,17 +8,16 @@ Pure statistics over two sides' frames (reports/frames.py) and the answers of a 
   and decides three ways (reports/checks.py `decide`): PASS when the whole interval is within the
   limit, FAIL when it is wholly beyond, INCONCLUSIVE otherwise, with how much longer to run; a
   percentile a side's sample cannot resolve (p99 from under 100 requests) never passes;
-- throughput's interval resamples whole seconds of load; fewer than MIN_SECONDS cannot judge it;
-- agreement is exact over the payload set (the same payloads went to both): a payload agrees when
-  both sides answered it (outcome ok) and gave the same set of decoded answers (equal digests);
-  payloads one side never answered are listed apart, never counted as agreeing.
+- latency and throughput are of answers only (outcome ok): a failure is fast or slow for reasons
+  of its own and is judged by the error rates, which count every request;
+- throughput's interval resamples whole seconds of load; fewer than MIN_SECONDS cannot judge it.
+Answer agreement is reports/agreement.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.records import Answer
 from scorebench.reports import intervals
 from scorebench.reports.checks import (
     FAIL,
@@ -49,8 +46,6 @@ BOOTSTRAP_MAX_SAMPLES = 4000
 BOOTSTRAP_SEED = 20261130
 MIN_SAMPLES = 30
 MIN_SECONDS = 5
-MAX_LISTED = 50
-"""The report lists at most this many disagreeing (and unanswered) payloads; the counts are complete."""
 LATENCY_QS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "mean": -1.0}
 ERROR_OUTCOMES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "error_rate": lambda outcome: outcome != "ok",
@@ -64,42 +59,20 @@ absolute): the baseline thresholds' record, judged here by `relative_check` on p
 
 @dataclasses.dataclass(frozen=True)
 class Side:
-    """What one side offers a comparison: latencies, outcomes, start times and its summary dict."""
+    """What one side offers a comparison: its answers' latencies, every request's outcome and start
+    time, and its summary dict (stats.Summary: `ok` and `window_s` give the answers per second)."""
 
     latency_ms: np.ndarray
+    """Requests answered with a prediction (outcome ok) only."""
     outcome: np.ndarray
     started_s: np.ndarray
     summary: dict[str, Any]
 
     @classmethod
     def from_frame(cls, samples: pd.DataFrame, summary: dict[str, Any]) -> Side:
-        return cls(
-            samples["latency_ms"].to_numpy(dtype="float64"),
-            samples["outcome"].astype("string").fillna("ok").to_numpy(dtype=object),
-            samples["started_s"].to_numpy(dtype="float64"),
-            summary,
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class Agreement:
-    """How often the two sides answered a payload alike."""
-
-    payloads: int
-    """Distinct payloads sent."""
-    compared: int
-    """Payloads both sides answered (outcome ok)."""
-    agreeing: int
-    share: float | None
-    """agreeing / compared (None when nothing could be compared)."""
-    disagreements: list[dict[str, str]]
-    """At most MAX_LISTED: payload_id, current, candidate (answers cut short and redacted)."""
-    unanswered: list[str]
-    """Payloads one side (or both) never answered ok (at most MAX_LISTED ids)."""
-    unanswered_count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        outcome = samples["outcome"].astype("string").fillna("ok").to_numpy(dtype=object)
+        latency = samples["latency_ms"].to_numpy(dtype="float64")[outcome == "ok"]
+        return cls(latency, outcome, samples["started_s"].to_numpy(dtype="float64"), summary)
 
 
 def parse_limit(text: str) -> Limit:
@@ -117,53 +90,6 @@ def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
     return resolve_overrides(DEFAULT_LIMITS, overrides, parse_limit)
 
 
-def parse_share(text: str) -> float:
-    """`99%` or `0.99` → 0.99 (--min-agreement); HarnessError otherwise."""
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise HarnessError(f"--min-agreement {text!r}: expected a share like 99% or 0.99") from None
-    if not 0.0 <= value <= 1.0:
-        raise HarnessError(f"--min-agreement {text!r}: must be between 0% and 100%")
-    return value
-
-
-def agreement(answers: Sequence[Answer], payload_ids: Sequence[str]) -> Agreement:
-    """Per payload, whether both sides gave the same decoded answers (by digest)."""
-    digests: dict[tuple[str, str], set[str]] = defaultdict(set)
-    texts: dict[tuple[str, str], str] = {}
-    for answer in answers:
-        digests[(answer.target, answer.payload_id)].add(answer.answer_digest)
-        texts.setdefault((answer.target, answer.payload_id), answer.answer)
-    sent = sorted(set(payload_ids))
-    compared = [p for p in sent if digests.get(("current", p)) and digests.get(("candidate", p))]
-    differing = [p for p in compared if digests[("current", p)] != digests[("candidate", p)]]
-    unanswered = [p for p in sent if p not in set(compared)]
-    listed = [
-        {"payload_id": p, "current": texts[("current", p)], "candidate": texts[("candidate", p)]}
-        for p in differing[:MAX_LISTED]
-    ]
-    agreeing = len(compared) - len(differing)
-    share = round(agreeing / len(compared), 6) if compared else None
-    return Agreement(len(sent), len(compared), agreeing, share, listed, unanswered[:MAX_LISTED], len(unanswered))
-
-
-def agreement_check(found: Agreement, minimum: float) -> Check:
-    """PASS when the share over the payload set is at least `minimum` (exact: every payload went to both)."""
-    limit = round(minimum * 100, 6)
-    if found.share is None:
-        line = f"{INCONCLUSIVE} agreement: no payload was answered by both sides (limit >= {limit:g}%)"
-        return Check("agreement", "agreement", "agreement", limit, None, None, None, None, "%", INCONCLUSIVE, line)
-    status = PASS if found.share >= minimum else FAIL
-    line = (
-        f"{status} agreement: {found.share * 100:.2f}% of {found.compared} payloads answered alike "
-        f"({found.compared - found.agreeing} differ; limit >= {limit:g}%)"
-    )
-    share = round(found.share * 100, 4)
-    return Check("agreement", "agreement", "agreement", limit, share, None, share, share, "%", status, line)
-
-
 def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> list[Check]:
     """Each limit judged on candidate vs current."""
     return [relative_check(current, candidate, limit) for limit in limits]
@@ -171,9 +97,13 @@ def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> 
 
 def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
     """One limit, decided three ways (reports/checks.py `decide`) from a bootstrap interval of the change."""
-    if min(len(current.latency_ms), len(candidate.latency_ms)) < MIN_SAMPLES:
-        counts = f"{len(current.latency_ms)} current, {len(candidate.latency_ms)} candidate; need {MIN_SAMPLES}"
-        return _unjudged(limit, f"too few requests ({counts})")
+    judged = {
+        name: _judged_count(limit.metric, side) for name, side in (("current", current), ("candidate", candidate))
+    }
+    if min(judged.values()) < MIN_SAMPLES:
+        what = "answered requests" if limit.metric in LATENCY_QS else "requests"
+        counts = f"{judged['current']} current, {judged['candidate']} candidate; need {MIN_SAMPLES}"
+        return _unjudged(limit, f"too few {what} ({counts})")
     if limit.metric == "rps" and min(_whole_seconds(current), _whole_seconds(candidate)) < MIN_SECONDS:
         return _unjudged(limit, f"under {MIN_SECONDS} whole seconds of load: run longer to judge throughput")
     now, then = _point(limit.metric, candidate), _point(limit.metric, current)
@@ -187,7 +117,7 @@ def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
     if status == PASS and unresolved:
         status, why = INCONCLUSIVE, f"; {unresolved}"
     elif status == INCONCLUSIVE:
-        why = resolve_hint(change, low, high, bound, len(candidate.latency_ms))
+        why = resolve_hint(change, low, high, bound, judged["candidate"])
     line = (
         f"{status} candidate {limit.metric}: {_fmt(limit.metric, now)} vs current {_fmt(limit.metric, then)} "
         f"({_show(limit, change)}, limit {_signed(limit)}, 95% CI {_show(limit, low)}..{_show(limit, high)}){why}"
@@ -203,19 +133,26 @@ def delta_rows(
     current: dict[str, Any], candidate: dict[str, Any], checked: Sequence[Check] = ()
 ) -> list[dict[str, Any]]:
     """The side-by-side table: metric, current, candidate, change (relative %, or pp for rates), and
-    the 95 % interval of the change and its status where a candidate check judged that metric."""
+    the 95 % interval of the change and its status where a candidate check judged that metric.
+    Latency and throughput are of answered requests (outcome ok), as the checks judge them."""
     judged = {c.metric: c for c in checked if c.kind == "candidate"}
     rows = []
     for key in ("p50", "p90", "p95", "p99", "mean", "max"):
-        now, then = candidate["latency_ms"].get(key), current["latency_ms"].get(key)
+        now, then = _answered_latency(candidate).get(key), _answered_latency(current).get(key)
         rows.append(_row(f"latency {key} (ms)", then, now, _rel(now, then), judged.get(key)))
     for key, label in (("error_rate", "error rate"), ("model_error_rate", "model error rate")):
         now, then = _rate(candidate, key), _rate(current, key)
         rows.append(_row(f"{label} (%)", then * 100, now * 100, f"{(now - then) * 100:+.2f}pp", judged.get(key)))
-    now, then = candidate["throughput_rps"], current["throughput_rps"]
-    rows.append(_row("throughput (req/s)", then, now, _rel(now, then), judged.get("rps")))
+    now, then = answers_per_second(candidate), answers_per_second(current)
+    rows.append(_row("throughput (answers/s)", then, now, _rel(now, then), judged.get("rps")))
     rows.append(_row("requests", current["count"], candidate["count"], "", None))
     return rows
+
+
+def _answered_latency(summary: dict[str, Any]) -> dict[str, Any]:
+    """The latency statistics of answered requests (stats.Summary `ok_latency_ms`)."""
+    found: dict[str, Any] = summary.get("ok_latency_ms") or summary["latency_ms"]
+    return found
 
 
 def _row(metric: str, then: float | None, now: float | None, change: str, check: Check | None) -> dict[str, Any]:
@@ -240,6 +177,11 @@ def _unjudged(limit: Limit, why: str) -> Check:
     return Check(name, "candidate", limit.metric, signed, None, None, None, None, unit, INCONCLUSIVE, line)
 
 
+def _judged_count(metric: str, side: Side) -> int:
+    """What a metric is judged on: answered requests for latency, every request for the rates and throughput."""
+    return len(side.latency_ms) if metric in LATENCY_QS else len(side.outcome)
+
+
 def _unresolved(metric: str, current: Side, candidate: Side) -> str:
     """Why a side's sample cannot resolve a latency percentile ("" when both can)."""
     q = LATENCY_QS.get(metric, -1.0)
@@ -254,7 +196,7 @@ def _point(metric: str, side: Side) -> float:
     if metric in ERROR_OUTCOMES:
         return float(np.mean(ERROR_OUTCOMES[metric](side.outcome)))
     if metric == "rps":
-        return float(side.summary["throughput_rps"])
+        return answers_per_second(side.summary)
     if metric == "mean":
         return float(np.mean(side.latency_ms))
     return float(np.percentile(side.latency_ms, LATENCY_QS[metric]))
@@ -284,11 +226,18 @@ def _resample(metric: str, side: Side, stream: int) -> np.ndarray:
     return percentiles
 
 
+def answers_per_second(summary: dict[str, Any]) -> float:
+    """Throughput of answers: requests answered with a prediction (outcome ok) per second of the load."""
+    window_s = float(summary.get("window_s") or 0.0)
+    return int(summary["ok"]) / window_s if window_s > 0 else 0.0
+
+
 def _per_second(side: Side) -> np.ndarray:
-    """Requests started in each whole second of the side's load (the partial last second left out)."""
-    started = side.started_s[~np.isnan(side.started_s)]
+    """Answered requests started in each whole second of the side's load (the partial last second left out)."""
+    known = ~np.isnan(side.started_s)
+    started, ok = side.started_s[known], side.outcome[known] == "ok"
     seconds = int(_whole_seconds(side))
-    counts = np.bincount((started - started.min()).astype(np.int64), minlength=seconds + 1)
+    counts = np.bincount((started[ok] - started.min()).astype(np.int64), minlength=seconds + 1)
     return counts[:seconds].astype("float64")
 
 
@@ -333,4 +282,4 @@ def _fmt(metric: str, value: float) -> str:
     return f"{value:.1f} ms"
 
 
-__all__ = ["FAIL", "INCONCLUSIVE", "PASS", "Agreement", "Check", "Limit", "Side", "agreement", "overall"]
+__all__ = ["FAIL", "INCONCLUSIVE", "PASS", "Check", "Limit", "Side", "overall"]

@@ -26,7 +26,7 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, read_csv, utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
 from scorebench.core.secrets import scrub, scrub_data
-from scorebench.reports import checks, compare, frames, publish, slo, stats
+from scorebench.reports import agreement, checks, compare, frames, publish, slo, stats
 from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome, slo_evidence, verdict_of
 from scorebench.reports.html import _chart_js, _environment
 
@@ -54,7 +54,7 @@ class CompareBuild:
 def build_compare(
     run_dir: Path,
     thresholds: list[str] | None = None,
-    min_agreement: float | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
@@ -62,7 +62,7 @@ def build_compare(
     """Judge the candidate against the current from a compare run directory.
 
     The candidate alone is held to the timeout and the SLOs (as `run` holds a run); the relative
-    limits compare it with the current; the agreement is a check only with min_agreement.
+    limits compare it with the current; the agreement is held to min_agreement (None: not a check).
     """
     limits = compare.resolve_limits(thresholds)
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
@@ -73,12 +73,12 @@ def build_compare(
     sides = {name: _side(run_dir / name, timeout) for name in SIDES}
     answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
-    found = compare.agreement(answers, payload_ids)
+    found = agreement.agreement(answers, payload_ids)
     current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
     checked = _candidate_checks(*sides["candidate"], slo_list)
     checked += compare.relative_checks(current, candidate, limits)
     if min_agreement is not None:
-        checked.append(compare.agreement_check(found, min_agreement))
+        checked.append(agreement.agreement_check(found, min_agreement))
     status, exit_code = verdict_of(info, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -103,7 +103,7 @@ def build_compare(
 def write_compare(
     run_dir: Path | str,
     thresholds: list[str] | None = None,
-    min_agreement: float | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
     timeout_s: float | None = None,
     junit: Path | str | None = None,
     slos: list[str] | None = None,
@@ -167,7 +167,7 @@ def render_markdown(info: dict[str, Any], document: dict[str, Any]) -> str:
         "",
         f"- current: `{info.get('targets', {}).get('current', '')}`",
         f"- candidate: `{info.get('targets', {}).get('candidate', '')}`",
-        f"- agreement: {share} of {found['compared']} payloads answered alike "
+        f"- agreement: {share} of {found['compared']} distinct payloads answered alike "
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
         "",
         "| status | check |",

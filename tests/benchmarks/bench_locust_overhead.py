@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BODY = (REPO_ROOT / "payloads" / "bank_marketing" / "data.json").read_text()
+BODY = (REPO_ROOT / "payloads" / "bank_marketing" / "data.jsonl").read_text().splitlines()[0]  # the first body
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -45,7 +45,7 @@ http {{
 BARE = """
 import json
 from locust import FastHttpUser, constant, task
-BODY = json.dumps(json.loads(open({body!r}).read()), separators=(",", ":")).encode()
+BODY = json.dumps(json.loads(open({body!r}).readline()), separators=(",", ":")).encode()
 class Bare(FastHttpUser):
     wait_time = constant(0)
     @task
@@ -141,7 +141,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-locust-") as name:
         tmp = Path(name)
         bare = tmp / "bare_locustfile.py"
-        bare.write_text(BARE.format(body=str(REPO_ROOT / "payloads" / "bank_marketing" / "data.json")))
+        bare.write_text(BARE.format(body=str(REPO_ROOT / "payloads" / "bank_marketing" / "data.jsonl")))
         scenario = REPO_ROOT / "loadtests" / "locustfile.py"
         nginx, port = start_nginx(tmp)
         rates: dict[str, list[float]] = {"bare": [], "scenario": [], "samples": []}

@@ -90,7 +90,8 @@ def test_wrong_key_exits_2_naming_authentication(tmp_path: Path, standin: Any) -
 
 
 def test_payload_rejected_by_the_swagger_schema(tmp_path: Path, standin: Any) -> None:
-    record = json.loads((REPO_ROOT / "payloads" / "bank_marketing" / "data.json").read_text())["data"][0]
+    first = (REPO_ROOT / "payloads" / "bank_marketing" / "data.jsonl").read_text().splitlines()[0]
+    record = json.loads(first)["data"][0]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"data": [{**record, "age": "old"}]}), encoding="utf-8")
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from scorebench.core.records import read_samples
-from scorebench.payloads.loader import DEFAULT_PAYLOADS
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port
 from tests.loadtests.conftest import files_text, run_locust
 
@@ -29,7 +29,7 @@ def test_standalone_run_exits_0_with_one_ok_sample_per_request(standin, tmp_path
     assert {s.outcome for s in samples} == {"ok"}
     assert len({s.client_request_id for s in samples}) == len(samples)
     assert all(len(s.client_request_id) == 32 and s.server_fn_ms is not None for s in samples)
-    assert {s.payload_id for s in samples} == {"data.json"}
+    assert {s.payload_id for s in samples} <= {p.payload_id for p in load_payloads(DEFAULT_PAYLOADS)}  # the default set
     assert len({s.worker for s in samples}) == 1
     (entry,) = json.loads((tmp_path / "stats.json").read_text())  # Locust's final stats (its csv lags)
     assert (entry["num_requests"], entry["num_failures"]) == (len(samples), 0)
@@ -75,14 +75,14 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_flat_upload_runs_without_the_scorebench_package(standin, tmp_path: Path) -> None:
-    """The Azure Load Testing layout: locustfile.py, outcomes.py, shapes.py, data.json in one folder."""
+    """The Azure Load Testing layout: locustfile.py, outcomes.py, shapes.py, data.jsonl in one folder."""
     upload = tmp_path / "upload"
     upload.mkdir()
     for source, name in (("scenario.py", "locustfile.py"), ("outcomes.py", "outcomes.py"), ("shapes.py", "shapes.py")):
         shutil.copy(REPO_ROOT / "scorebench" / "loadtests" / source, upload / name)
-    shutil.copy(DEFAULT_PAYLOADS / "data.json", upload / "data.json")
+    shutil.copy(DEFAULT_PAYLOADS / "data.jsonl", upload / "data.jsonl")
     env = {k: v for k, v in cli_env().items() if k != "PYTHONPATH"}
-    env.update(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_PAYLOADS="data.json", SCOREBENCH_SCORE_PATH="/score")
+    env.update(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_PAYLOADS="data.jsonl", SCOREBENCH_SCORE_PATH="/score")
     command = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", standin.base_url,
                "-u", "1", "-t", "2s", "--json-file", "stats"]  # fmt: skip
     run = subprocess.run(command, cwd=upload, env=env, capture_output=True, text=True, timeout=60, check=False)

@@ -9,12 +9,11 @@ import uuid
 import pytest
 import requests
 
-from scorebench.local.model import FIELDS
-from scorebench.payloads.loader import DEFAULT_PAYLOADS
+from scorebench.local.model import EXAMPLE_RECORD, FIELDS
 from scorebench.probes.store import read_envelopes
 from tests.conftest import TEST_KEY
 
-BODY = json.loads((DEFAULT_PAYLOADS / "data.json").read_text())
+BODY = {"data": [EXAMPLE_RECORD, {**EXAMPLE_RECORD, "age": 87, "duration": 471}]}  # the classic two-record example
 
 
 def score(standin, body=BODY, key=TEST_KEY, client_request_id=None):

@@ -18,9 +18,10 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_default_payloads_load() -> None:
-    payloads = load_payloads(DEFAULT_PAYLOADS)
-    assert [p.payload_id for p in payloads] == ["data.json"]
-    assert len(payloads[0].document["data"]) == 2
+    payloads = load_payloads(DEFAULT_PAYLOADS)  # 400 bodies of one .jsonl (tests/payloads/test_bank.py)
+    assert [p.payload_id for p in payloads[:2]] == ["data.jsonl:1", "data.jsonl:2"]
+    assert len(payloads) == 400
+    assert len(payloads[0].document["data"]) == 8
 
 
 def test_json_and_jsonl_ids_and_compact_bodies(tmp_path: Path) -> None:

@@ -1,59 +1,13 @@
-"""reports/compare.py on tiny hand-checked data: agreement, limits, three-way relative checks."""
+"""reports/compare.py on tiny hand-checked data: limits, three-way relative checks of answered requests."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.records import Answer
 from scorebench.reports import compare
-
-
-def _answers(rows: list[tuple[str, str, str]]) -> list[Answer]:
-    return [Answer(side, payload, digest, f"answer {digest}") for side, payload, digest in rows]
-
-
-def test_agreement_counts_payloads_answered_alike_by_both_sides() -> None:
-    answers = _answers([
-        ("current", "a", "1"), ("candidate", "a", "1"),  # alike
-        ("current", "b", "2"), ("candidate", "b", "3"),  # differ
-        ("current", "c", "4"),                           # the candidate never answered c
-        ("current", "d", "5"), ("candidate", "d", "5"),  # alike
-        ("current", "e", "6"), ("current", "e", "7"), ("candidate", "e", "6"),  # current unstable: differ
-    ])  # fmt: skip
-    found = compare.agreement(answers, ["a", "b", "c", "d", "e", "a"])
-    assert (found.payloads, found.compared, found.agreeing) == (5, 4, 2)
-    assert found.share == 0.5
-    assert found.disagreements == [
-        {"payload_id": "b", "current": "answer 2", "candidate": "answer 3"},
-        {"payload_id": "e", "current": "answer 6", "candidate": "answer 6"},
-    ]
-    assert (found.unanswered, found.unanswered_count) == (["c"], 1)
-
-
-def test_agreement_check_is_exact_over_the_payload_set() -> None:
-    found = compare.agreement(_answers([("current", "a", "1"), ("candidate", "a", "1")]), ["a"])
-    assert compare.agreement_check(found, 0.99).status == "PASS"
-    half = compare.agreement(_answers([("current", "a", "1"), ("candidate", "a", "1"),
-                                       ("current", "b", "1"), ("candidate", "b", "2")]), ["a", "b"])  # fmt: skip
-    check = compare.agreement_check(half, 0.99)
-    assert (check.status, check.value, check.kind) == ("FAIL", 50.0, "agreement")
-    assert compare.agreement_check(compare.agreement([], ["a"]), 0.99).status == "INCONCLUSIVE"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("99%", 0.99), ("0.95", 0.95), ("100%", 1.0)],
-)
-def test_parse_share(text: str, expected: float) -> None:
-    assert compare.parse_share(text) == pytest.approx(expected)
-
-
-@pytest.mark.parametrize("text", ["ninety", "101%", "-1"])
-def test_parse_share_refuses_nonsense(text: str) -> None:
-    with pytest.raises(HarnessError, match="--min-agreement"):
-        compare.parse_share(text)
 
 
 def test_limits_default_and_override_by_metric() -> None:
@@ -65,10 +19,11 @@ def test_limits_default_and_override_by_metric() -> None:
 
 
 def _side(latency_ms: np.ndarray, errors: int = 0, seconds: float = 10.0) -> compare.Side:
-    n = len(latency_ms)
-    outcome = np.array(["http_5xx"] * errors + ["ok"] * (n - errors), dtype=object)
+    """`latency_ms` answered (ok), plus `errors` failed requests, spread evenly over `seconds`."""
+    n = len(latency_ms) + errors
+    outcome = np.array(["http_5xx"] * errors + ["ok"] * len(latency_ms), dtype=object)
     started = np.linspace(0.0, seconds, n)
-    return compare.Side(latency_ms, outcome, started, {"throughput_rps": n / seconds})
+    return compare.Side(latency_ms, outcome, started, {"ok": len(latency_ms), "window_s": seconds})
 
 
 def test_identical_sides_pass_a_latency_limit() -> None:
@@ -102,7 +57,7 @@ def test_no_errors_in_a_few_requests_is_not_proof_of_no_regression() -> None:
     check = compare.relative_check(_side(latency), _side(latency), compare.parse_limit("error_rate:+0.5pp"))
     assert check.status == "INCONCLUSIVE"
     worse = compare.relative_check(_side(latency), _side(latency, errors=30), compare.parse_limit("error_rate:+0.5pp"))
-    assert (worse.status, worse.value) == ("FAIL", 30.0)
+    assert (worse.status, worse.value) == ("FAIL", 23.0769)  # 30 failed of 130 requests
 
 
 def test_throughput_needs_whole_seconds() -> None:
@@ -117,9 +72,39 @@ def test_delta_rows_put_the_sides_side_by_side() -> None:
     def summary(p50: float, errors: int, rps: float) -> dict[str, object]:
         latency = dict.fromkeys(("p50", "p90", "p95", "p99", "mean", "max"), p50)
         return {"latency_ms": latency, "error_rate": errors / 100, "count": 100,
-                "outcomes": {"model_error": errors}, "throughput_rps": rps}  # fmt: skip
+                "outcomes": {"model_error": errors}, "ok": int(rps * 10), "window_s": 10.0}  # fmt: skip
 
     rows = {row["metric"]: row for row in compare.delta_rows(summary(100.0, 0, 10.0), summary(150.0, 2, 8.0))}
     assert rows["latency p50 (ms)"]["change"] == "+50.0%"
     assert rows["model error rate (%)"]["change"] == "+2.00pp"
-    assert rows["throughput (req/s)"]["change"] == "-20.0%"
+    assert rows["throughput (answers/s)"]["change"] == "-20.0%"
+
+
+def test_side_from_frame_keeps_latency_of_answered_requests_only() -> None:
+    samples = pd.DataFrame({
+        "latency_ms": [10.0, 20.0, 5000.0, 1.0], "outcome": ["ok", "ok", "timeout", "http_5xx"],
+        "started_s": [0.0, 1.0, 2.0, 3.0],
+    })  # fmt: skip
+    side = compare.Side.from_frame(samples, {"ok": 2, "window_s": 4.0})
+    assert side.latency_ms.tolist() == [10.0, 20.0]
+    assert side.outcome.tolist() == ["ok", "ok", "timeout", "http_5xx"]  # the error rates count every request
+    assert compare.answers_per_second(side.summary) == 0.5
+
+
+def test_fast_failures_do_not_make_the_candidate_faster_and_cost_it_throughput() -> None:
+    latency = np.linspace(100.0, 200.0, 400)
+    current = _side(latency)
+    failing = compare.Side(  # the same answers, plus 400 instant failures in the same 10 s
+        latency, np.array(["ok", "http_5xx"] * 400, dtype=object), np.linspace(0.0, 10.0, 800),
+        {"ok": 400, "window_s": 10.0},
+    )  # fmt: skip
+    p50 = compare.relative_check(current, failing, compare.parse_limit("p50:+10%"))
+    assert (p50.status, p50.value) == ("PASS", 0.0)  # p50 of the answers: 150 ms both; with failures it would be ~100
+    rps = compare.relative_check(current, failing, compare.parse_limit("rps:-10%"))
+    assert rps.value == 0.0  # 40 answers/s each, not 80 requests/s for the candidate
+    nothing = compare.Side(np.array([]), np.array(["http_5xx"] * 400, dtype=object), np.linspace(0.0, 10.0, 400),
+                           {"ok": 0, "window_s": 10.0})  # fmt: skip
+    assert compare.relative_check(current, nothing, compare.parse_limit("p50:+10%")).status == "INCONCLUSIVE"
+    errors = compare.relative_check(current, nothing, compare.parse_limit("error_rate:+0.5pp"))  # counts every request
+    assert (errors.status, errors.value) == ("FAIL", 100.0)
+    assert compare.relative_check(current, nothing, compare.parse_limit("rps:-10%")).status == "FAIL"  # 0 answers/s
