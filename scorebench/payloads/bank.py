@@ -61,7 +61,7 @@ EXAMPLE_RECORD: dict[str, Any] = {
 }  # fmt: skip
 """The first record of the classic endpoint.py example (the stand-in's swagger example)."""
 
-DEFAULT_BODIES = 400
+DEFAULT_BODIES = 300
 """Distinct bodies in the default set: all agreeing, the 95 % interval starts at 99.08 % (>= 72 decide 95 %)."""
 RECORDS_PER_BODY = 8
 """A body agrees only when every record does: 8 records turn a 1.25 % per-record difference into ~10 % per body."""
