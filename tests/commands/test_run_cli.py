@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from scorebench.core.records import read_samples
+from scorebench.loadtests.outcomes import record_count
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
 from tests.scorebench.test_preflight import Endpoint, Handler, serve, serve_tls
 
@@ -283,7 +284,6 @@ def test_self_signed_tls_is_exit_2_pointing_at_insecure(tmp_path: Path) -> None:
     assert run_dirs(tmp_path / "runs") == []
 
 
-PREDICTION = b'{"result": ["no", "yes"]}'
 SLOW_ANSWER_S = 0.2
 
 
@@ -294,7 +294,7 @@ class HalfFailingHandler(Handler):
     server: HalfFailing
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with self.server.counting:
             self.server.posts += 1
             number = self.server.posts
@@ -303,7 +303,7 @@ class HalfFailingHandler(Handler):
             return
         if number > 1:
             time.sleep(SLOW_ANSWER_S)  # the service's own latency, not synchronisation
-        self.reply(200, PREDICTION)
+        self.reply(200, json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode())  # one per record
 
 
 class HalfFailing(Endpoint):

@@ -18,9 +18,9 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_default_payloads_load() -> None:
-    payloads = load_payloads(DEFAULT_PAYLOADS)  # 400 bodies of one .jsonl (tests/payloads/test_bank.py)
+    payloads = load_payloads(DEFAULT_PAYLOADS)  # 300 bodies of one .jsonl (tests/payloads/test_bank.py)
     assert [p.payload_id for p in payloads[:2]] == ["data.jsonl:1", "data.jsonl:2"]
-    assert len(payloads) == 400
+    assert len(payloads) == 300
     assert len(payloads[0].document["data"]) == 8
 
 

@@ -18,7 +18,7 @@ from tests.conftest import TEST_KEY, cli_env
 USER_TEST = """
 def test_score_latency(scoring_endpoint):
     answer = scoring_endpoint.benchmark(rounds=5)
-    assert answer["result"] in (["yes", "no"], ["no", "yes"], ["no", "no"], ["yes", "yes"])
+    assert len(answer["result"]) == 8 and set(answer["result"]) <= {"yes", "no"}  # one per record
 """
 
 
