@@ -31,6 +31,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.lifeline import Lifeline
 from scorebench.core.records import read_samples, utc_from_epoch
 from scorebench.core.secrets import scrub_file
 from scorebench.loadtests.plan import LoadPlan, LoadResult
@@ -164,11 +165,12 @@ def _started(
     """Start every command in its own session; on exit, stop and reap whatever still runs."""
     processes: list[subprocess.Popen[bytes]] = []
     logs = [(extras / f"process-{i}.out").open("wb") for i in range(len(commands))]
+    lifeline = Lifeline()  # each dies with this process, even a SIGKILLed one (core/lifeline.py)
     try:
         for command, env, log in zip(commands, envs, logs, strict=True):
             processes.append(
                 subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                 stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=lifeline)
             )  # fmt: skip
         yield processes
     finally:

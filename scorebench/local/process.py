@@ -12,7 +12,6 @@ SCOREBENCH_STANDIN_*), so the key never reaches a file or a log.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.lifeline import Lifeline
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent / "app" / "score.py"
 START_TIMEOUT_S = 90.0
@@ -85,7 +85,7 @@ class ServerProcess:
                 [sys.executable, "-m", "scorebench.local.server", self.host, str(self.port), str(self.workers),
                  str(ENTRY_SCRIPT), str(self.model_dir)],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent,
+                start_new_session=True, preexec_fn=Lifeline(),
             )  # fmt: skip
         self._wait_healthy()
         return self
@@ -147,10 +147,3 @@ def _answers(url: str) -> bool:
 
 def _package_root() -> str:
     return str(Path(__file__).resolve().parents[2])
-
-
-def _die_with_parent() -> None:
-    """In the child: receive SIGTERM when the parent dies (Linux), so no server outlives scorebench."""
-    with contextlib.suppress(Exception):
-        libc: Any = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

@@ -6,7 +6,8 @@ back their results in share order. Rules: requests and connections are split as 
 phase so the merged arrivals keep the schedule; the processes start together (a barrier) so Time
 taken measures the run, not the forks; each process publishes how many requests it has finished
 (a shared counter, no lock: one writer per slot) for the parent's progress lines; Ctrl-C reaches
-the processes, which stop and still report; a process that dies is a HarnessError, never a hang.
+the processes, which stop and still report; a process that dies is a HarnessError, never a hang;
+the processes die with this one, however it dies (core/lifeline.py).
 Forking happens before any event loop exists (uvloop does not survive a fork).
 """
 
@@ -23,6 +24,7 @@ from types import FrameType
 from typing import Any, TypeVar
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.lifeline import die_with_parent
 
 R = TypeVar("R")
 Publish = Callable[[int], None]
@@ -98,8 +100,9 @@ def run_shares(
     counters = ctx.RawArray("q", len(shares))
     barrier = ctx.Barrier(len(shares))
     pipes = [ctx.Pipe(duplex=False) for _ in shares]
+    me = os.getpid()
     children = [
-        ctx.Process(target=_child, args=(work, share, counters, barrier, send), name=f"scorebench-{share.worker}")
+        ctx.Process(target=_child, args=(work, share, counters, barrier, send, me), name=f"scorebench-{share.worker}")
         for share, (_, send) in zip(shares, pipes, strict=True)
     ]
     for child in children:
@@ -114,8 +117,15 @@ def run_shares(
 
 
 def _child(
-    work: Callable[[Share, Publish | None], Any], share: Share, counters: Any, barrier: Any, send: Connection
+    work: Callable[[Share, Publish | None], Any],
+    share: Share,
+    counters: Any,
+    barrier: Any,
+    send: Connection,
+    parent_pid: int,
 ) -> None:
+    die_with_parent(parent_pid)  # SIGTERM stops the engine (load.py) when scorebench dies, even by SIGKILL
+
     def publish(finished: int) -> None:
         counters[share.index] = finished
 

@@ -1,0 +1,117 @@
+"""No runaway load: `kill -9` of `scorebench run` stops every engine process it started, on both engines.
+
+A counting loopback endpoint answers each POST with one prediction per record and notes when it
+came. `scorebench run` (a long `--duration`, several engine processes) is SIGKILLed once load
+flows; every process that carries the run's marker in its environment must then end by itself
+(the kernel tells them: core/lifeline.py), and no request reaches the endpoint after they are
+gone. Before the lifeline, the ab engine's children kept sending requests with the key until
+`--duration` ended, and Locust workers stayed behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from scorebench.loadtests.outcomes import record_count
+from tests.conftest import TEST_KEY, cli_env
+from tests.faults.recording_server import LoopbackServer
+
+GONE_WITHIN_S = 10.0
+"""Far below the run's 120 s: what is bounded is that the load ends with scorebench, not how fast."""
+
+
+def _counting(arrivals: list[float]) -> type[BaseHTTPRequestHandler]:
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._send(404 if self.path.startswith("/swagger.json") else 200, b'"Healthy"')
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with lock:
+                arrivals.append(time.monotonic())
+            self._send(200, json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode())
+
+        def _send(self, status: int, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Handler
+
+
+def marked(token: str) -> list[int]:
+    """The pids whose environment carries the run's marker (scorebench and everything it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if token.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                continue
+    return found
+
+
+def wait_for(condition: object, deadline_s: float, what: str) -> float:
+    """Poll `condition()` until true; the seconds it took; fails naming `what` past the deadline."""
+    started = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() - started > deadline_s:
+            pytest.fail(f"{what} not within {deadline_s} s")
+        time.sleep(0.02)  # polling an outside process's state: there is nothing to wait on
+    return time.monotonic() - started
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG are Linux's")
+@pytest.mark.parametrize(
+    "engine_flags",
+    [("--engine", "ab", "--processes", "2", "--concurrency", "4"), ("--engine", "locust", "--workers", "2",
+                                                                     "--users", "4", "--spawn-rate", "4")],
+    ids=["ab", "locust"],
+)  # fmt: skip
+def test_sigkill_of_run_stops_all_load(tmp_path: Path, engine_flags: tuple[str, ...]) -> None:
+    arrivals: list[float] = []
+    token = f"chaos-{uuid.uuid4().hex}"
+    with LoopbackServer(_counting(arrivals)) as server:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "scorebench", "run", "--endpoint", server.score_url, *engine_flags,
+             "--duration", "120s", "--telemetry", "none", "--no-progress", "--out", str(tmp_path)],
+            env=cli_env(SCOREBENCH_KEY=TEST_KEY, CHAOS_MARK=token),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for(lambda: len(arrivals) > 50 and len(marked(token)) > 2, 90, "load from several processes")
+            started = len(marked(token))
+            os.kill(run.pid, signal.SIGKILL)
+            run.wait()
+            killed_at = time.monotonic()
+            took_s = wait_for(lambda: not marked(token), GONE_WITHIN_S, "every engine process ending")
+            gone_at = time.monotonic()
+            print(f"{started} processes; all gone {took_s:.2f} s after the SIGKILL")
+            count = len(arrivals)
+            assert all(at <= gone_at for at in arrivals)
+            assert arrivals[-1] - killed_at < GONE_WITHIN_S
+        finally:
+            for pid in marked(token):  # never leave load behind, whatever failed above
+                os.kill(pid, signal.SIGKILL)
+        assert len(arrivals) == count  # nothing arrived after the engine processes were gone
