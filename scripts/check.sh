@@ -3,7 +3,7 @@
 # mypy strict, and the import layers contract (pyproject.toml [tool.importlinter], docs/architecture.md).
 # Sets up .venv with the dev extras the same way test.sh does.
 set -euo pipefail
-source "$(dirname "$0")/_venv.sh" test,v2,dev
+VENV_EXTRAS=test,v2,dev source "$(dirname "$0")/_venv.sh"
 echo "check: ruff check" >&2
 .venv/bin/ruff check .
 echo "check: ruff format --check" >&2
