@@ -56,6 +56,20 @@ SECRET_HEADERS = (
     "x-auth-token",
 )
 """Header names whose values are secrets (masked when shown, registered when given with -H)."""
+SECRET_NAME_WORDS = frozenset({"auth", "key", "apikey", "token", "secret", "password", "passwd", "pwd", "credential",
+                               "credentials", "signature", "sig", "sas", "session", "cookie", "jwt"})  # fmt: skip
+"""A header whose name holds one of these words (split at `-` and `_`) looks secret: X-My-Token-Thing."""
+SECRET_NAME_PARTS = ("token", "secret", "passw", "apikey", "credential", "signature")
+"""...or holds one of these anywhere (X-MyToken, XSecretValue)."""
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a secret: a known name, or a name that looks secret."""
+    low = name.strip().lower()
+    if low in SECRET_HEADERS or any(part in low for part in SECRET_NAME_PARTS):
+        return True
+    return not SECRET_NAME_WORDS.isdisjoint(low.replace("_", "-").split("-"))
+
 
 _REGISTRY: set[str] = set()
 _FORMS: dict[str, tuple[str, ...]] = {}
@@ -95,7 +109,7 @@ def register_environment(environ: Mapping[str, str] | None = None) -> None:
 
 def register_header(name: str, value: str) -> None:
     """Register a header value when the name looks secret (the token after `Bearer `, Basic's parts too)."""
-    if name.strip().lower() not in SECRET_HEADERS:
+    if not is_secret_header(name):
         return
     value = value.strip()
     register(value)
@@ -295,7 +309,7 @@ def bearer(key: str | None) -> dict[str, str]:
 
 def mask_header(name: str, value: str) -> str:
     """A header value safe to show: secret headers become `<scheme> ***` (Authorization) or `***`."""
-    if name.strip().lower() in SECRET_HEADERS:
+    if is_secret_header(name):
         scheme = value.split(" ", 1)[0] if " " in value.strip() else ""
         return f"{scheme} {MASK}".strip()
     return scrub(value)

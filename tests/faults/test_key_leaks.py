@@ -108,8 +108,9 @@ def test_ab_document_path_masks_a_code_parameter(standin):
         ("-C", f"session={KEY_A}"),
         ("-H", f"Authorization: Bearer {KEY_A}"),
         ("-A", f"scorer:{KEY_A}"),
+        ("-H", f"X-My-Token-Thing: {KEY_A}"),  # no known name, but a name that looks secret
     ],
-    ids=["x-api-key", "apim", "cookie-header", "cookie-flag", "bearer", "basic"],
+    ids=["x-api-key", "apim", "cookie-header", "cookie-flag", "bearer", "basic", "secret-looking-name"],
 )
 def test_ab_verbose_dump_masks_secret_headers(standin, flags):
     done = run_cli("ab", "-n", "1", "-v", "4", *flags, standin.score_url, env=cli_env())

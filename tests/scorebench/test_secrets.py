@@ -143,3 +143,26 @@ def test_scrubbing_stream(registry, capsys):
     stream.write("a stream-secret-1 b\n")
     stream.reveal("export K=stream-secret-1\n")
     assert capsys.readouterr().out == "a *** b\nexport K=stream-secret-1\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("Authorization", True),
+        ("X-My-Token-Thing", True),
+        ("X-MyToken", True),
+        ("x_client_secret", True),
+        ("Primary-Key", True),
+        ("X-Sig", True),
+        ("x-ms-client-request-id", False),
+        ("azureml-model-deployment", False),
+        ("Keep-Alive", False),
+        ("Accept-Encoding", False),
+        ("Content-Type", False),
+    ],
+)
+def test_a_header_name_that_looks_secret_is_masked(name: str, secret: bool) -> None:
+    from scorebench.core.secrets import is_secret_header, mask_header
+
+    assert is_secret_header(name) is secret
+    assert (mask_header(name, "v4lue-9f2c") == "***") is secret
