@@ -6,9 +6,11 @@ decides it three ways (reports/checks.py `decide`) from a 95 % interval of this 
 interval for the mean and for requests per second: each the metric's row in reports/metrics.py,
 which also gives the grammar's metrics, aliases and units. Grammar (spaces allowed, case-insensitive):
 
-    p50|p90|p95|p99|p99.9|max|mean  <|<=  N ms|s
-    error_rate | model_error_rate   <|<=  N%
-    rps                             >|>=  N
+    latency (p50, p95, p99.9, max, mean, ...)  <|<=  N ms|s
+    error_rate | model_error_rate               <|<=  N%
+    rps                                         >|>=  N
+
+(the metrics taking an SLO and their aliases: reports/metrics.py `names(SLO)`, in EXAMPLE's form)
 
 Rules: latency SLOs (and `mean`) are over the successful (`ok`) answers only, and `rps` counts
 successful answers per second: fast failures would make a service look faster, so failures are
