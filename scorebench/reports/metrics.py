@@ -239,6 +239,7 @@ ABSOLUTE = (SLO, BASELINE)
 
 TABLE: tuple[Metric, ...] = (
     _percentile("p50", 50.0, "median", checks=ALL, alt="p50(response_time_ms) > {limit}"),
+    _percentile("p75", 75.0, checks=ALL, alt="p75(response_time_ms) > {limit}"),
     _percentile("p90", 90.0, checks=ALL, alt="p90(response_time_ms) > {limit}"),
     _percentile("p95", 95.0, checks=ALL, alt="p95(response_time_ms) > {limit}"),
     _percentile("p99", 99.0, checks=ALL, alt="p99(response_time_ms) > {limit}"),

@@ -28,6 +28,7 @@ ZERO_OF_20_HIGH = 1 - 0.025 ** (1 / 20)  # Clopper-Pearson, 0 events: 1 - 0.025^
 CASES: dict[str, tuple[float | None, float, tuple[float, float] | None]] = {
     "p50": (30.0, 30.0, (-math.inf, math.inf)),  # 5 values cannot bound a median at 95 %
     # low end: the k-th value, k the least with P(Bin(5, q) <= k) >= 2.5 %; no 6th value bounds the top
+    "p75": (40.0, 40.0, (20.0, math.inf)),  # not in SUMMARY: its point falls back to the sample; P(<= 2) = 10.4 %
     "p90": (46.0, 46.0, (30.0, math.inf)),  # linear: 40 + 0.6 * 10; P(Bin(5, .9) <= 2) = 0.9 %, <= 3: 8.1 %
     "p95": (48.0, 48.0, (40.0, math.inf)),  # P(Bin(5, .95) <= 3) = 2.3 %, <= 4: 22.6 %
     "p99": (49.6, 49.6, (40.0, math.inf)),  # P(Bin(5, .99) <= 3) = 0.1 %, <= 4: 4.9 %
@@ -49,7 +50,7 @@ def test_every_row_has_a_hand_checked_case() -> None:
 def test_point_estimate_and_interval(name: str) -> None:
     metric = metrics.BY_NAME[name]
     point, estimate, interval = CASES[name]
-    assert metric.from_summary(SUMMARY) == pytest.approx(point)
+    assert metric.point(SUMMARY, FIVE) == pytest.approx(point)
     assert metric.estimate(FIVE) == pytest.approx(estimate)
     if interval is not None:
         assert metric.interval(FIVE) == pytest.approx(interval)
@@ -151,3 +152,13 @@ def test_defaults_parse_with_the_table() -> None:
     assert [t.text for t in map(checks.parse_threshold, metrics.DEFAULT_THRESHOLDS)] == list(metrics.DEFAULT_THRESHOLDS)
     assert [t.text for t in map(compare.parse_limit, metrics.DEFAULT_LIMITS)] == list(metrics.DEFAULT_LIMITS)
     assert 0.0 < metrics.DEFAULT_MIN_AGREEMENT <= 1.0
+
+
+def test_p75_is_checked_by_every_kind() -> None:
+    assert slo.parse_slo("p75<300ms").limit == 300.0
+    assert slo.alt_criteria([slo.parse_slo("p75<0.3s")], 60.0)[0] == "p75(response_time_ms) > 300"
+    assert checks.parse_threshold("p75:+10%").metric == compare.parse_limit("p75:+10%").metric == "p75"
+    current = checks.Evidence({"count": 5, "error_rate": 0.0, "throughput_rps": 1.0, "latency_ms": {}},
+                              FIVE.latency_ms, np.ones(5))  # fmt: skip
+    check = checks.parse_threshold("p75:+10%").judge(current, current)  # a summary before p75: from the sample
+    assert check.line.startswith("INCONCLUSIVE p75: 40.0 ms vs baseline 40.0 ms (+0.0%, limit +10%")
