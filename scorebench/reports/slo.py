@@ -10,7 +10,7 @@ which also gives the grammar's metrics, aliases and units. Grammar (spaces allow
     error_rate | model_error_rate               <|<=  N%
     rps                                         >|>=  N
 
-(the metrics taking an SLO and their aliases: reports/metrics.py `names(SLO)`, in EXAMPLE's form)
+(every metric that takes an SLO, and its aliases: the table in reports/metrics.py)
 
 Rules: latency SLOs (and `mean`) are over the successful (`ok`) answers only, and `rps` counts
 successful answers per second: fast failures would make a service look faster, so failures are
