@@ -22,11 +22,13 @@ from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import Answer
-from scorebench.reports import intervals
+from scorebench.reports import metrics
 from scorebench.reports.checks import FAIL, INCONCLUSIVE, Check, decide
+from scorebench.reports.metrics import DEFAULT_MIN_AGREEMENT as DEFAULT_MIN_AGREEMENT
+from scorebench.reports.metrics import Observed
 
-DEFAULT_MIN_AGREEMENT = 0.95
-"""`compare`'s limit unless --min-agreement gives another (or `off`): docs/compare.md shows the arithmetic."""
+AGREEMENT = metrics.BY_NAME["agreement"]
+"""Its row in the table: the share agreeing, with its Clopper-Pearson interval."""
 OFF = "off"
 MAX_LISTED = 50
 """The report lists at most this many disagreeing (and unanswered) payloads; the counts are complete."""
@@ -99,15 +101,16 @@ def agreement_check(found: Agreement, minimum: float) -> Check:
     limit = round(minimum * 100, 6)
     if not found.compared:
         return _nothing_compared(found, limit)
-    low, high = intervals.rate_interval(found.agreeing, found.compared)
-    status = decide(low, high, minimum, upper=False, inclusive=True)
-    share = found.agreeing / found.compared
+    observed = Observed(requests=found.compared, agreeing=found.agreeing)
+    share, (low, high) = AGREEMENT.estimate(observed), AGREEMENT.interval(observed)
+    status = decide(low, high, minimum, upper=AGREEMENT.lower_is_better, inclusive=True)
+    show = AGREEMENT.unit.format
     line = (
-        f"{status} agreement: {share * 100:.2f}% of {found.compared} distinct payloads answered alike "
-        f"({found.compared - found.agreeing} differ; 95% CI {low * 100:.2f}%..{high * 100:.2f}%, "
+        f"{status} agreement: {show(share)} of {found.compared} distinct payloads answered alike "
+        f"({found.compared - found.agreeing} differ; 95% CI {show(low)}..{show(high)}, "
         f"limit >= {limit:g}%){_hint(found, minimum) if status == INCONCLUSIVE else ''}"
     )
-    shown = [round(v * 100, 4) for v in (share, low, high)]
+    shown = [round(v * AGREEMENT.unit.display_scale, 4) for v in (share, low, high)]
     return Check("agreement", "agreement", "agreement", limit, shown[0], None, shown[1], shown[2], "%", status, line)
 
 
@@ -116,8 +119,8 @@ def payloads_to_decide(agreeing: int, compared: int, minimum: float) -> int | No
     (all of 72 agreeing decide >= 95 %); None when the share sits on the limit."""
     share = agreeing / compared
     for count in range(compared + 1, MAX_DECIDING_PAYLOADS + 1):
-        low, high = intervals.rate_interval(round(share * count), count)
-        if decide(low, high, minimum, upper=False, inclusive=True) != INCONCLUSIVE:
+        low, high = AGREEMENT.interval(Observed(requests=count, agreeing=round(share * count)))
+        if decide(low, high, minimum, upper=AGREEMENT.lower_is_better, inclusive=True) != INCONCLUSIVE:
             return count
     return None
 

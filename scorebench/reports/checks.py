@@ -13,7 +13,8 @@ seed, BOOTSTRAP_RESAMPLES resamples of at most BOOTSTRAP_MAX_SAMPLES latencies p
 latency percentile, a FAIL must also hold between the two order-statistic intervals. Latency
 (percentiles, mean) is that of the successful (`ok`) answers on both sides (summary `latency_ms`,
 the stored `latency_sample_ms`), and `rps` counts successful answers per second: failures are
-judged by `error_rate` only.
+judged by `error_rate` only. Each metric's point value, bootstrap and formatting are its row in
+reports/metrics.py; this module branches on no metric's name.
 Exit codes: EXIT_BY_STATUS, decided once in `overall` (any FAIL → 1, else any INCONCLUSIVE → 3).
 Thresholds are configured in scorebench/config.py; this module reads no environment and no file.
 """
@@ -29,11 +30,10 @@ from typing import Any
 import numpy as np
 
 from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
-from scorebench.reports import intervals
+from scorebench.reports import intervals, metrics
+from scorebench.reports.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
+from scorebench.reports.metrics import Metric, Observed
 
-DEFAULT_THRESHOLDS = ("p95:+10%", "p99:+15%", "error_rate:+0.5pp", "rps:-10%")
-BOOTSTRAP_RESAMPLES = 1000
-BOOTSTRAP_MAX_SAMPLES = 4000
 BOOTSTRAP_SEED = 20261122
 MIN_SAMPLES = 30
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
@@ -41,9 +41,8 @@ STATUSES = (PASS, FAIL, INCONCLUSIVE)
 EXIT_BY_STATUS = {PASS: EXIT_PASSED, FAIL: EXIT_FAILED, INCONCLUSIVE: EXIT_INCONCLUSIVE}
 KINDS = ("slo", "timeout", "baseline", "agreement", "drift", "candidate")
 
-LATENCY_METRICS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9, "max": 100.0}
-METRIC_ALIASES = {"p99.9": "p99_9", "median": "p50", "throughput": "rps", "errors": "error_rate"}
-METRICS = (*LATENCY_METRICS, "mean", "error_rate", "rps")
+LATENCY_METRICS = metrics.latency_quantiles()
+METRICS = metrics.names(metrics.BASELINE)
 THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
 
 
@@ -55,6 +54,18 @@ class Evidence:
     summary: dict[str, Any]
     latency_sample_ms: np.ndarray
     requests_per_second: np.ndarray
+
+    def observed(self) -> Observed:
+        """The side as the metrics table reads it (rates from the summary's rate times its count)."""
+        requests = int(self.summary.get("count") or 0)
+        per_second = self.requests_per_second
+        return Observed(
+            latency_ms=self.latency_sample_ms, requests=requests,
+            errors=float(self.summary["error_rate"]) * max(requests, 1),
+            model_errors=float((self.summary.get("outcomes") or {}).get("model_error", 0)),
+            per_second=per_second if len(per_second) else np.array([self.summary["throughput_rps"]]),
+            answers_per_s=self.summary["throughput_rps"],
+        )  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,16 +135,26 @@ class ThresholdCheck:
     def text(self) -> str:
         return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
 
+    @property
+    def measure(self) -> Metric:
+        """The metric's row in the table (reports/metrics.py)."""
+        return metrics.BY_NAME[self.metric]
+
+    @property
+    def bound(self) -> float:
+        """The limit on the change, signed, as `change` returns it (a fraction, or pp)."""
+        limit = self.amount / 100.0 if self.unit == "%" else self.amount
+        return limit if self.sign == "+" else -limit
+
     def judge(self, current: Evidence, baseline: Evidence) -> Check:
         """Compare current with baseline three ways on the bootstrap interval of the change."""
-        now, then = POINT[self.metric](current), POINT[self.metric](baseline)
+        metric, now_seen, then_seen = self.measure, current.observed(), baseline.observed()
+        now, then = metric.point(current.summary, now_seen), metric.point(baseline.summary, then_seen)
         if now is None or then is None:
             return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
-        change = float(self._change(np.array([now]), np.array([then]))[0])
-        boot_now, boot_then = _resample(self.metric, current, 1), _resample(self.metric, baseline, 2)
-        low, high = (float(v) for v in np.percentile(self._change(boot_now, boot_then), [2.5, 97.5]))
-        limit = self.amount / 100.0 if self.unit == "%" else self.amount
-        status = decide(low, high, limit if self.sign == "+" else -limit, self.sign == "+", inclusive=True)
+        change = float(self.change(np.array([now]), np.array([then]))[0])
+        low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        status = decide(low, high, self.bound, self.sign == "+", inclusive=True)
         why = ""
         unresolved = self._unresolved(current, baseline)
         if status == FAIL and not self._ranks_apart(current, baseline):
@@ -142,11 +163,11 @@ class ThresholdCheck:
             status, why = INCONCLUSIVE, f"; {unresolved}"
         if status == INCONCLUSIVE and not why:
             count = int(current.summary.get("count") or 0)
-            why = resolve_hint(change, low, high, limit if self.sign == "+" else -limit, count)
+            why = resolve_hint(change, low, high, self.bound, count)
         line = (
-            f"{status} {self.metric}: {_fmt(self.metric, now)} vs baseline {_fmt(self.metric, then)} "
-            f"({self._show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
-            f"95% CI {self._show(low)}..{self._show(high)}){why}"
+            f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} "
+            f"({self.show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
+            f"95% CI {self.show(low)}..{self.show(high)}){why}"
         )
         return self._check(status, line, now, then, change, low, high)
 
@@ -171,21 +192,24 @@ class ThresholdCheck:
         return Check(self.text, "baseline", self.metric, limit, shown[0], then, shown[1], shown[2],
                      "pp" if self.unit == "pp" else "%", status, line)  # fmt: skip
 
-    def _change(self, now: np.ndarray, then: np.ndarray) -> Any:
+    def change(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
+        """now against then: in pp (rates as fractions → points), else relative (0.1 = +10 %)."""
         if self.unit == "pp":
-            return (now - then) * 100.0
+            diff: np.ndarray = (now - then) * 100.0
+            return diff
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(then != 0, now / then - 1.0, np.where(now == then, 0.0, np.inf))
+            ratio: np.ndarray = np.where(then != 0, now / then - 1.0, np.where(now == then, 0.0, np.inf))
+        return ratio
 
     def _unresolved(self, current: Evidence, baseline: Evidence) -> str:
         """Why a percentile cannot be resolved by either side's sample ("" when it can)."""
-        q = LATENCY_METRICS.get(self.metric)
-        if q is None or q == 100.0:
+        q = self.measure.percentile_q
+        if q is None:
             return ""
         for side, ev in (("this run", current), ("the baseline", baseline)):
             n = int(ev.summary.get("ok", ev.summary.get("count")) or len(ev.latency_sample_ms))
             if not intervals.resolvable(n, q):
-                need = math.ceil(round(100 / (100 - q), 6))
+                need = intervals.resolving_count(q)
                 return f"too few samples to resolve {self.metric} ({n} in {side}, need {need})"
         return ""
 
@@ -193,8 +217,8 @@ class ThresholdCheck:
         """For a latency percentile, a second, distribution-free test (the bootstrap understates the
         spread of tail percentiles when few samples lie beyond them): the 95 % order-statistic
         intervals of the two percentiles must still be apart by more than the limit."""
-        q = LATENCY_METRICS.get(self.metric)
-        if q is None or self.unit != "%" or q == 100.0:
+        q = self.measure.percentile_q
+        if q is None or self.unit != "%":
             return True
         now_low, now_high = intervals.percentile_interval(current.latency_sample_ms, q, clip=True)
         then_low, then_high = intervals.percentile_interval(baseline.latency_sample_ms, q, clip=True)
@@ -202,7 +226,8 @@ class ThresholdCheck:
             return bool(now_low > then_high * (1 + self.amount / 100.0))
         return bool(now_high < then_low * (1 - self.amount / 100.0))
 
-    def _show(self, change: float) -> str:
+    def show(self, change: float) -> str:
+        """`+2.00pp`, `+12.4%`, `+inf%`."""
         if self.unit == "pp":
             return f"{change:+.2f}pp"
         return "+inf%" if np.isinf(change) else f"{change * 100:+.1f}%"
@@ -213,30 +238,27 @@ def parse_threshold(text: str) -> ThresholdCheck:
     match = THRESHOLD.match(text.strip().lower())
     if not match:
         raise HarnessError(f"threshold {text!r}: expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)")
-    metric = METRIC_ALIASES.get(match["metric"], match["metric"])
-    if metric not in METRICS:
-        raise HarnessError(f"threshold {text!r}: unknown metric {metric!r} (metrics: {', '.join(METRICS)})")
-    return ThresholdCheck(metric, match["sign"], float(match["amount"]), match["unit"])
+    metric = metrics.find(match["metric"], metrics.BASELINE)
+    if metric is None:
+        unknown = metrics.canonical(match["metric"])
+        raise HarnessError(f"threshold {text!r}: unknown metric {unknown!r} (metrics: {', '.join(METRICS)})")
+    return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"])
 
 
 def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
     """The default thresholds, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    return resolve_overrides(DEFAULT_THRESHOLDS, overrides, parse_threshold, METRIC_ALIASES)
+    return resolve_overrides(DEFAULT_THRESHOLDS, overrides, parse_threshold)
 
 
 def resolve_overrides(
-    defaults: Sequence[str],
-    overrides: Sequence[str] | None,
-    parse: Callable[[str], ThresholdCheck],
-    aliases: dict[str, str] | None = None,
+    defaults: Sequence[str], overrides: Sequence[str] | None, parse: Callable[[str], ThresholdCheck]
 ) -> list[ThresholdCheck]:
     """`defaults` parsed, each replaced by an override naming the same metric; `METRIC:off` drops it."""
     limits = {limit.metric: limit for limit in map(parse, defaults)}
     for text in overrides or ():
         name, _, value = text.partition(":")
         if value.strip().lower() == "off":
-            metric = name.strip().lower()
-            limits.pop((aliases or {}).get(metric, metric), None)
+            limits.pop(metrics.canonical(name.strip().lower()), None)
             continue
         limit = parse(text)
         limits[limit.metric] = limit
@@ -285,49 +307,6 @@ def overall(checks: Sequence[Check]) -> tuple[str, int]:
     statuses = {c.status for c in checks}
     status = FAIL if FAIL in statuses else INCONCLUSIVE if INCONCLUSIVE in statuses else PASS
     return status, EXIT_BY_STATUS[status]
-
-
-def _latency_point(q: float) -> Callable[[Evidence], float | None]:
-    key = "max" if q == 100.0 else next(name for name, value in LATENCY_METRICS.items() if value == q)
-    return lambda ev: ev.summary["latency_ms"].get(key)
-
-
-POINT: dict[str, Callable[[Evidence], float | None]] = {
-    **{name: _latency_point(q) for name, q in LATENCY_METRICS.items()},
-    "mean": lambda ev: ev.summary["latency_ms"].get("mean"),
-    "error_rate": lambda ev: ev.summary["error_rate"],
-    "rps": lambda ev: ev.summary["throughput_rps"],
-}
-
-
-def _resample(metric: str, ev: Evidence, stream: int) -> Any:
-    """BOOTSTRAP_RESAMPLES values of the metric over resamples of ev (fixed seed per side)."""
-    rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
-    if metric == "error_rate":  # Jeffreys posterior: 0 errors in n is not a rate known to be 0
-        count = max(int(ev.summary["count"]), 1)
-        errors = float(ev.summary["error_rate"]) * count
-        return rng.beta(errors + 0.5, count - errors + 0.5, BOOTSTRAP_RESAMPLES)
-    if metric == "rps":
-        per_second = ev.requests_per_second if len(ev.requests_per_second) else np.array([ev.summary["throughput_rps"]])
-        means = rng.choice(per_second, (BOOTSTRAP_RESAMPLES, len(per_second))).mean(axis=1)
-        return means * (ev.summary["throughput_rps"] / max(per_second.mean(), 1e-12))
-    sample = ev.latency_sample_ms
-    if len(sample) > BOOTSTRAP_MAX_SAMPLES:  # a random subset: a sorted sample's head would be its fastest
-        sample = rng.choice(sample, BOOTSTRAP_MAX_SAMPLES, replace=False)
-    if len(sample) == 0:
-        return np.full(BOOTSTRAP_RESAMPLES, POINT[metric](ev) or 0.0)
-    drawn = rng.choice(sample, (BOOTSTRAP_RESAMPLES, len(sample)))
-    if metric == "mean":
-        return drawn.mean(axis=1)
-    return np.percentile(drawn, LATENCY_METRICS[metric], axis=1)
-
-
-def _fmt(metric: str, value: float) -> str:
-    if metric == "error_rate":
-        return f"{value * 100:.2f}%"
-    if metric == "rps":
-        return f"{value:.2f} rps"
-    return f"{value:.1f} ms"
 
 
 def _differences(now: Any, then: Any) -> str:

@@ -11,21 +11,22 @@ Pure statistics over two sides' frames (reports/frames.py). Rules (docs/compare.
 - latency and throughput are of answers only (outcome ok): a failure is fast or slow for reasons
   of its own and is judged by the error rates, which count every request;
 - throughput's interval resamples whole seconds of load; fewer than MIN_SECONDS cannot judge it.
-Answer agreement is reports/agreement.py.
+Metrics (names, aliases, estimators, bootstraps) are the rows of reports/metrics.py; answer
+agreement is reports/agreement.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports import intervals
+from scorebench.reports import intervals, metrics
 from scorebench.reports.checks import (
     FAIL,
     INCONCLUSIVE,
@@ -38,20 +39,13 @@ from scorebench.reports.checks import (
     resolve_hint,
     resolve_overrides,
 )
+from scorebench.reports.metrics import DEFAULT_LIMITS as DEFAULT_LIMITS
+from scorebench.reports.metrics import RPS, Observed
 
-DEFAULT_LIMITS = ("p50:+10%", "p95:+10%", "p99:+15%", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%")
-"""What `compare` checks unless --threshold replaces a metric's limit (or drops it: `METRIC:off`)."""
-BOOTSTRAP_RESAMPLES = 1000
-BOOTSTRAP_MAX_SAMPLES = 4000
 BOOTSTRAP_SEED = 20261130
 MIN_SAMPLES = 30
 MIN_SECONDS = 5
-LATENCY_QS = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "mean": -1.0}
-ERROR_OUTCOMES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "error_rate": lambda outcome: outcome != "ok",
-    "model_error_rate": lambda outcome: outcome == "model_error",
-}
-METRICS = (*LATENCY_QS, *ERROR_OUTCOMES, "rps")
+METRICS = metrics.names(metrics.CANDIDATE)
 Limit = ThresholdCheck
 """`metric` of the candidate may be worse than the current's by at most `amount` (% relative, pp
 absolute): the baseline thresholds' record, judged here by `relative_check` on paired runs."""
@@ -74,15 +68,25 @@ class Side:
         latency = samples["latency_ms"].to_numpy(dtype="float64")[outcome == "ok"]
         return cls(latency, outcome, samples["started_s"].to_numpy(dtype="float64"), summary)
 
+    def observed(self) -> Observed:
+        """The side as the metrics table reads it (errors: every outcome but ok; throughput: answers/s)."""
+        return Observed(
+            latency_ms=self.latency_ms, requests=len(self.outcome),
+            errors=float(np.count_nonzero(self.outcome != "ok")),
+            model_errors=float(np.count_nonzero(self.outcome == "model_error")),
+            per_second=_per_second(self), answers_per_s=answers_per_second(self.summary),
+        )  # fmt: skip
+
 
 def parse_limit(text: str) -> Limit:
     """`p95:+10%` → Limit; bad text is a one-line HarnessError naming the flag."""
     match = THRESHOLD.match(text.strip().lower())
     if not match:
         raise HarnessError(f"--threshold {text!r}: expected METRIC:+N%, METRIC:-N% or METRIC:+Npp (e.g. p95:+10%)")
-    if match["metric"] not in METRICS:
+    metric = metrics.find(match["metric"], metrics.CANDIDATE)
+    if metric is None:
         raise HarnessError(f"--threshold {text!r}: unknown metric (metrics: {', '.join(METRICS)})")
-    return Limit(match["metric"], match["sign"], float(match["amount"]), match["unit"])
+    return Limit(metric.name, match["sign"], float(match["amount"]), match["unit"])
 
 
 def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
@@ -97,35 +101,32 @@ def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> 
 
 def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
     """One limit, decided three ways (reports/checks.py `decide`) from a bootstrap interval of the change."""
-    judged = {
-        name: _judged_count(limit.metric, side) for name, side in (("current", current), ("candidate", candidate))
-    }
+    judged = {name: _judged_count(limit, side) for name, side in (("current", current), ("candidate", candidate))}
     if min(judged.values()) < MIN_SAMPLES:
-        what = "answered requests" if limit.metric in LATENCY_QS else "requests"
+        what = "answered requests" if limit.measure.over_answers else "requests"
         counts = f"{judged['current']} current, {judged['candidate']} candidate; need {MIN_SAMPLES}"
         return _unjudged(limit, f"too few {what} ({counts})")
-    if limit.metric == "rps" and min(_whole_seconds(current), _whole_seconds(candidate)) < MIN_SECONDS:
+    if limit.measure.unit is RPS and min(_whole_seconds(current), _whole_seconds(candidate)) < MIN_SECONDS:
         return _unjudged(limit, f"under {MIN_SECONDS} whole seconds of load: run longer to judge throughput")
-    now, then = _point(limit.metric, candidate), _point(limit.metric, current)
-    change = float(_change(limit, np.array([now]), np.array([then]))[0])
-    boots = _change(limit, _resample(limit.metric, candidate, 1), _resample(limit.metric, current, 2))
-    low, high = (float(v) for v in np.percentile(boots, [2.5, 97.5]))
-    bound = (limit.amount / 100.0 if limit.unit == "%" else limit.amount) * (1 if limit.sign == "+" else -1)
-    status = decide(low, high, bound, limit.sign == "+", inclusive=True)
+    metric, now_seen, then_seen = limit.measure, candidate.observed(), current.observed()
+    now, then = metric.estimate(now_seen), metric.estimate(then_seen)
+    change = float(limit.change(np.array([now]), np.array([then]))[0])
+    low, high = metrics.change_interval(metric, limit.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+    status = decide(low, high, limit.bound, limit.sign == "+", inclusive=True)
     why = ""
-    unresolved = _unresolved(limit.metric, current, candidate)
+    unresolved = _unresolved(limit, current, candidate)
     if status == PASS and unresolved:
         status, why = INCONCLUSIVE, f"; {unresolved}"
     elif status == INCONCLUSIVE:
-        why = resolve_hint(change, low, high, bound, judged["candidate"])
+        why = resolve_hint(change, low, high, limit.bound, judged["candidate"])
     line = (
-        f"{status} candidate {limit.metric}: {_fmt(limit.metric, now)} vs current {_fmt(limit.metric, then)} "
-        f"({_show(limit, change)}, limit {_signed(limit)}, 95% CI {_show(limit, low)}..{_show(limit, high)}){why}"
+        f"{status} candidate {limit.metric}: {metric.unit.format(now)} vs current {metric.unit.format(then)} "
+        f"({limit.show(change)}, limit {_signed(limit)}, 95% CI {limit.show(low)}..{limit.show(high)}){why}"
     )
     scale = 1.0 if limit.unit == "pp" else 100.0
     shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (change, low, high)]
     unit = "pp" if limit.unit == "pp" else "%"
-    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(bound * scale, 6), shown[0], then,
+    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.bound * scale, 6), shown[0], then,
                  shown[1], shown[2], unit, status, line)  # fmt: skip
 
 
@@ -177,53 +178,20 @@ def _unjudged(limit: Limit, why: str) -> Check:
     return Check(name, "candidate", limit.metric, signed, None, None, None, None, unit, INCONCLUSIVE, line)
 
 
-def _judged_count(metric: str, side: Side) -> int:
+def _judged_count(limit: Limit, side: Side) -> int:
     """What a metric is judged on: answered requests for latency, every request for the rates and throughput."""
-    return len(side.latency_ms) if metric in LATENCY_QS else len(side.outcome)
+    return len(side.latency_ms) if limit.measure.over_answers else len(side.outcome)
 
 
-def _unresolved(metric: str, current: Side, candidate: Side) -> str:
+def _unresolved(limit: Limit, current: Side, candidate: Side) -> str:
     """Why a side's sample cannot resolve a latency percentile ("" when both can)."""
-    q = LATENCY_QS.get(metric, -1.0)
+    q = limit.measure.percentile_q
     for name, side in (("current", current), ("candidate", candidate)):
         n = len(side.latency_ms)
-        if q > 0 and not intervals.resolvable(n, q):
-            return f"too few samples to resolve {metric} ({n} {name}, need {math.ceil(100 / (100 - q))})"
+        if q is not None and not intervals.resolvable(n, q):
+            need = intervals.resolving_count(q)
+            return f"too few samples to resolve {limit.metric} ({n} {name}, need {need})"
     return ""
-
-
-def _point(metric: str, side: Side) -> float:
-    if metric in ERROR_OUTCOMES:
-        return float(np.mean(ERROR_OUTCOMES[metric](side.outcome)))
-    if metric == "rps":
-        return answers_per_second(side.summary)
-    if metric == "mean":
-        return float(np.mean(side.latency_ms))
-    return float(np.percentile(side.latency_ms, LATENCY_QS[metric]))
-
-
-def _resample(metric: str, side: Side, stream: int) -> np.ndarray:
-    """BOOTSTRAP_RESAMPLES values of the metric over resamples of one side (fixed seed per side)."""
-    rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
-    if metric in ERROR_OUTCOMES:  # Jeffreys posterior, as baseline checks: 0 errors in n is not a known 0
-        count = len(side.outcome)
-        events = float(np.count_nonzero(ERROR_OUTCOMES[metric](side.outcome)))
-        result: np.ndarray = rng.beta(events + 0.5, count - events + 0.5, BOOTSTRAP_RESAMPLES)
-        return result
-    if metric == "rps":
-        per_second = _per_second(side)
-        means = rng.choice(per_second, (BOOTSTRAP_RESAMPLES, len(per_second))).mean(axis=1)
-        scaled: np.ndarray = means * (_point("rps", side) / max(per_second.mean(), 1e-12))
-        return scaled
-    sample = side.latency_ms
-    if len(sample) > BOOTSTRAP_MAX_SAMPLES:
-        sample = rng.choice(sample, BOOTSTRAP_MAX_SAMPLES, replace=False)
-    drawn = rng.choice(sample, (BOOTSTRAP_RESAMPLES, len(sample)))
-    if metric == "mean":
-        mean: np.ndarray = drawn.mean(axis=1)
-        return mean
-    percentiles: np.ndarray = np.percentile(drawn, LATENCY_QS[metric], axis=1)
-    return percentiles
 
 
 def answers_per_second(summary: dict[str, Any]) -> float:
@@ -236,6 +204,8 @@ def _per_second(side: Side) -> np.ndarray:
     """Answered requests started in each whole second of the side's load (the partial last second left out)."""
     known = ~np.isnan(side.started_s)
     started, ok = side.started_s[known], side.outcome[known] == "ok"
+    if not len(started):
+        return np.zeros(0)
     seconds = int(_whole_seconds(side))
     counts = np.bincount((started[ok] - started.min()).astype(np.int64), minlength=seconds + 1)
     return counts[:seconds].astype("float64")
@@ -246,40 +216,14 @@ def _whole_seconds(side: Side) -> float:
     return math.floor(float(started.max() - started.min())) if len(started) else 0.0
 
 
-def _change(limit: Limit, now: np.ndarray, then: np.ndarray) -> np.ndarray:
-    if limit.unit == "pp":
-        diff: np.ndarray = (now - then) * 100.0
-        return diff
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio: np.ndarray = np.where(then != 0, now / then - 1.0, np.where(now == then, 0.0, np.inf))
-    return ratio
-
-
 def _rate(summary: dict[str, Any], key: str) -> float:
-    if key == "error_rate":
-        return float(summary["error_rate"])
-    count = max(int(summary["count"]), 1)
-    return int(summary["outcomes"].get("model_error", 0)) / count
+    return float(metrics.BY_NAME[key].from_summary(summary) or 0.0)
 
 
 def _rel(now: float | None, then: float | None) -> str:
     if now is None or then is None or then == 0:
         return ""
     return f"{(now / then - 1) * 100:+.1f}%"
-
-
-def _show(limit: Limit, change: float) -> str:
-    if limit.unit == "pp":
-        return f"{change:+.2f}pp"
-    return "+inf%" if math.isinf(change) else f"{change * 100:+.1f}%"
-
-
-def _fmt(metric: str, value: float) -> str:
-    if metric in ERROR_OUTCOMES:
-        return f"{value * 100:.2f}%"
-    if metric == "rps":
-        return f"{value:.2f} rps"
-    return f"{value:.1f} ms"
 
 
 __all__ = ["FAIL", "INCONCLUSIVE", "PASS", "Check", "Limit", "Side", "overall"]

@@ -54,6 +54,11 @@ def resolvable(n: int, q: float) -> bool:
     return n * (1.0 - q / 100.0) >= 1.0 - 1e-9
 
 
+def resolving_count(q: float) -> int:
+    """The fewest values that resolve the q-th percentile (`resolvable`): p95 20, p99 100, p99.9 1000."""
+    return math.ceil(round(100 / (100 - q), 6))
+
+
 def rate_interval(events: int, trials: int) -> tuple[float, float]:
     """Clopper-Pearson 95 % interval of a proportion (0..1)."""
     if trials <= 0:

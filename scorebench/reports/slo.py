@@ -3,11 +3,14 @@
 An SLO is parsed once from text (`parse_slo("p95<300ms")`) into a frozen `Slo`; `judge_slo`
 decides it three ways (reports/checks.py `decide`) from a 95 % interval of this run's value
 (reports/intervals.py): order statistics for percentiles, Clopper-Pearson for rates, the normal
-interval for the mean and for requests per second. Grammar (spaces allowed, case-insensitive):
+interval for the mean and for requests per second: each the metric's row in reports/metrics.py,
+which also gives the grammar's metrics, aliases and units. Grammar (spaces allowed, case-insensitive):
 
-    p50|p90|p95|p99|p99.9|max|mean  <|<=  N ms|s
-    error_rate | model_error_rate   <|<=  N%
-    rps                             >|>=  N
+    latency (p50, p95, p99.9, max, mean, ...)  <|<=  N ms|s
+    error_rate | model_error_rate               <|<=  N%
+    rps                                         >|>=  N
+
+(every metric that takes an SLO, and its aliases: the table in reports/metrics.py)
 
 Rules: latency SLOs (and `mean`) are over the successful (`ok`) answers only, and `rps` counts
 successful answers per second: fast failures would make a service look faster, so failures are
@@ -28,15 +31,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports import intervals
-from scorebench.reports.checks import FAIL, INCONCLUSIVE, LATENCY_METRICS, PASS, Check, decide, finite, resolve_hint
+from scorebench.reports import intervals, metrics
+from scorebench.reports.checks import FAIL, INCONCLUSIVE, PASS, Check, decide, finite, resolve_hint
+from scorebench.reports.metrics import DEFAULT_SLOS as DEFAULT_SLOS
+from scorebench.reports.metrics import PERCENT, Metric, Observed
 
-DEFAULT_SLOS = ("error_rate<1%",)
-RATE_METRICS = ("error_rate", "model_error_rate")
-SLO_METRICS = (*LATENCY_METRICS, "mean", *RATE_METRICS, "rps")
-_ALIASES = {"p99.9": "p99_9", "median": "p50", "throughput": "rps", "errors": "error_rate"}
+SLO_METRICS = metrics.names(metrics.SLO)
 _SLO = re.compile(r"^(?P<metric>[a-z0-9_.]+)\s*(?P<op><=|>=|<|>)\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|rps)?$")
-_UNIT_SCALE = {"ms": 1.0, "s": 1000.0, "%": 0.01, "rps": 1.0, None: 1.0}
 EXAMPLE = "p95<300ms, p99.9<=2s, error_rate<1%, model_error_rate<0.5%, rps>=50"
 
 
@@ -54,12 +55,17 @@ class Slo:
         return self.op.startswith("<")
 
     @property
+    def measure(self) -> Metric:
+        """The metric's row in the table (reports/metrics.py)."""
+        return metrics.BY_NAME[self.metric]
+
+    @property
     def unit(self) -> str:
-        return "ms" if self.metric in LATENCY_METRICS or self.metric == "mean" else "%" if self.is_rate else "rps"
+        return self.measure.unit.name
 
     @property
     def is_rate(self) -> bool:
-        return self.metric in RATE_METRICS
+        return self.measure.unit is PERCENT
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +81,15 @@ class SloEvidence:
     requests_per_second: np.ndarray
     """Successful answers per second of the run."""
 
+    def observed(self) -> Observed:
+        """The run as the metrics table reads it (throughput: the mean of its seconds)."""
+        per_second = np.asarray(self.requests_per_second, dtype="float64")
+        return Observed(
+            latency_ms=np.asarray(self.latency_ms, dtype="float64"), requests=self.count, errors=self.errors,
+            model_errors=self.model_errors, per_second=per_second,
+            answers_per_s=float(per_second.mean()) if len(per_second) else math.nan,
+        )  # fmt: skip
+
 
 def parse_slo(text: str, where: str = "--slo") -> Slo:
     """`p95<300ms` → Slo; bad text is a one-line HarnessError naming where it came from."""
@@ -82,22 +97,15 @@ def parse_slo(text: str, where: str = "--slo") -> Slo:
     match = _SLO.match(cleaned)
     if not match:
         raise HarnessError(f"{where}: {text!r} is not an SLO (examples: {EXAMPLE})")
-    metric = _ALIASES.get(match["metric"], match["metric"])
-    unit = match["unit"]
-    if metric not in SLO_METRICS:
-        raise HarnessError(f"{where}: {text!r}: unknown metric {metric!r} (metrics: {', '.join(SLO_METRICS)})")
-    wanted = (
-        ("ms", "s")
-        if metric in LATENCY_METRICS or metric == "mean"
-        else ("%",)
-        if metric in RATE_METRICS
-        else ("rps", None)
-    )
-    if unit not in wanted or (metric == "rps") == match["op"].startswith("<"):
-        how = {"rps": "rps >|>= N", "error_rate": "error_rate <|<= N%", "model_error_rate": "model_error_rate <|<= N%"}
-        expected = how.get(metric, f"{metric} <|<= N ms|s")
-        raise HarnessError(f"{where}: {text!r}: expected {expected}")
-    return Slo(metric, match["op"], float(match["amount"]) * _UNIT_SCALE[unit], cleaned.replace(" ", ""))
+    metric = metrics.find(match["metric"], metrics.SLO)
+    if metric is None:
+        unknown = metrics.canonical(match["metric"])
+        raise HarnessError(f"{where}: {text!r}: unknown metric {unknown!r} (metrics: {', '.join(SLO_METRICS)})")
+    scale = metric.unit.slo_suffixes.get(match["unit"])
+    if scale is None or metric.lower_is_better != match["op"].startswith("<"):
+        direction = "<|<=" if metric.lower_is_better else ">|>="
+        raise HarnessError(f"{where}: {text!r}: expected {metric.name} {direction} N{metric.unit.slo_hint}")
+    return Slo(metric.name, match["op"], float(match["amount"]) * scale, cleaned.replace(" ", ""))
 
 
 def default_slos(given: Sequence[Slo]) -> list[Slo]:
@@ -108,24 +116,8 @@ def default_slos(given: Sequence[Slo]) -> list[Slo]:
 
 def evidence_interval(slo: Slo, ev: SloEvidence) -> tuple[float, float, float]:
     """(value, low, high) of the SLO's metric on this run; NaN value when there is nothing to measure."""
-    if slo.metric in RATE_METRICS:
-        events = ev.errors if slo.metric == "error_rate" else ev.model_errors
-        low, high = intervals.rate_interval(events, ev.count)
-        return (events / ev.count if ev.count else math.nan, low, high)
-    if slo.metric == "rps":
-        per_second = np.asarray(ev.requests_per_second, dtype="float64")
-        low, high = intervals.mean_interval(per_second)
-        return (float(per_second.mean()) if len(per_second) else math.nan, low, high)
-    latency = np.asarray(ev.latency_ms, dtype="float64")
-    if len(latency) == 0:
-        return (math.nan, -math.inf, math.inf)
-    if slo.metric == "mean":
-        return (float(latency.mean()), *intervals.mean_interval(latency))
-    q = LATENCY_METRICS[slo.metric]
-    if q == 100.0:  # the maximum is observed, not estimated
-        return (float(latency.max()), float(latency.max()), float(latency.max()))
-    low, high = intervals.percentile_interval(latency, q)
-    return (float(np.percentile(latency, q)), low, high)
+    observed = ev.observed()
+    return (slo.measure.estimate(observed), *slo.measure.interval(observed))
 
 
 def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
@@ -137,12 +129,12 @@ def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
         return _check(slo, INCONCLUSIVE, line, None, None, None)
     status = decide(low, high, slo.limit, slo.upper, inclusive=slo.op in ("<=", ">="))
     why = ""
-    q = LATENCY_METRICS.get(slo.metric, 100.0)
-    if q < 100.0 and not intervals.resolvable(len(ev.latency_ms), q):
-        need = math.ceil(round(100 / (100 - q), 6))
+    q = slo.measure.percentile_q
+    if q is not None and not intervals.resolvable(len(ev.latency_ms), q):
+        need = intervals.resolving_count(q)
         why = f"; too few samples to resolve {slo.metric} ({len(ev.latency_ms)}, need {need})"
         status = FAIL if status == FAIL else INCONCLUSIVE
-    elif status == INCONCLUSIVE and q < 100.0 and not math.isfinite(high):
+    elif status == INCONCLUSIVE and q is not None and not math.isfinite(high):
         why = f"; {len(ev.latency_ms)} requests cannot bound {slo.metric} from above: a run of at least " \
               f"{intervals.bounding_count(q)} can"  # fmt: skip
     elif status == INCONCLUSIVE:
@@ -169,30 +161,25 @@ def judge_all(slos: Sequence[Slo], ev: SloEvidence, ok: int) -> list[Check]:
     return [*checks, guard] if guard else checks
 
 
-ALT_AGGREGATES = {"p50": "p50", "p90": "p90", "p95": "p95", "p99": "p99", "p99_9": "p999", "max": "max", "mean": "avg"}
-
-
 def alt_criteria(slos: Sequence[Slo], timeout_s: float) -> list[str]:
     """Azure Load Testing `failureCriteria.clientMetrics` lines for the same SLOs and timeout.
 
     Azure Load Testing fails a test when a criterion is true and knows only `>` and `<`, so `p95<300ms`
-    becomes `p95(response_time_ms) > 300`; it judges the point value (no interval), and it cannot
-    tell a model error from other failures (the scenario marks every non-ok answer failed), so
-    model_error_rate is folded into `percentage(error)` by the error_rate criterion."""
-    lines = []
-    for slo in slos:
-        if slo.metric in ALT_AGGREGATES:
-            lines.append(f"{ALT_AGGREGATES[slo.metric]}(response_time_ms) > {slo.limit:g}")
-        elif slo.metric == "error_rate":
-            lines.append(f"percentage(error) > {slo.limit * 100:g}")
-        elif slo.metric == "rps":
-            lines.append(f"avg(requests_per_sec) < {slo.limit:g}")
+    becomes `p95(response_time_ms) > 300` (the table's `alt_criterion`); it judges the point value (no
+    interval), and it cannot tell a model error from other failures (the scenario marks every non-ok
+    answer failed), so model_error_rate (no criterion) is folded into `percentage(error)` by the
+    error_rate criterion."""
+    lines = [
+        slo.measure.alt_criterion.format(limit=f"{slo.limit * slo.measure.unit.display_scale:g}")
+        for slo in slos
+        if slo.measure.alt_criterion is not None
+    ]
     lines.append(f"max(response_time_ms) > {timeout_s * 1000:g}")
     return lines
 
 
 def _check(slo: Slo, status: str, line: str, value: float | None, low: float | None, high: float | None) -> Check:
-    scale = 100.0 if slo.is_rate else 1.0
+    scale = slo.measure.unit.display_scale
     shown = [None if v is None or finite(v) is None else round(v * scale, 4) for v in (value, low, high)]
     return Check(slo.text, "slo", slo.metric, round(slo.limit * scale, 6), shown[0], None, shown[1], shown[2],
                  slo.unit, status, line)  # fmt: skip
@@ -201,11 +188,7 @@ def _check(slo: Slo, status: str, line: str, value: float | None, low: float | N
 def _show(slo: Slo, value: float) -> str:
     if not math.isfinite(value):
         return "∞" if value > 0 else "-∞"
-    if slo.is_rate:
-        return f"{value * 100:.2f}%"
-    if slo.metric == "rps":
-        return f"{value:.2f} rps"
-    return f"{value:.1f} ms"
+    return slo.measure.unit.format(value)
 
 
 __all__ = ["FAIL", "INCONCLUSIVE", "PASS", "Slo", "SloEvidence", "default_slos", "judge_slo", "parse_slo"]

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.checks import LATENCY_METRICS, Check
+from scorebench.reports.checks import Check
+from scorebench.reports.metrics import RPS
 from scorebench.reports.slo import Slo, SloEvidence, default_slos, judge_slo, parse_slo
 
 
@@ -38,14 +39,14 @@ class StepSlo:
     @property
     def quantile(self) -> float | None:
         """0..100 for a latency percentile (max = 100), None otherwise."""
-        return LATENCY_METRICS.get(self.slo.metric)
+        return self.slo.measure.quantile
 
 
 def step_slos(texts: Sequence[str], where: str = "--slo") -> list[StepSlo]:
     """The user's SLOs (holding steps open), then each default they leave unset (as a guard)."""
     given = [parse_slo(text, where) for text in texts]
     for slo in given:
-        if slo.metric == "rps":
+        if slo.measure.unit is RPS:
             raise HarnessError(f"{where}: {slo.text!r}: the capacity search sets the rate itself (use --max-rps)")
     return [StepSlo(slo, holds_open=slo in given) for slo in default_slos(given)]
 

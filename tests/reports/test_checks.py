@@ -44,7 +44,7 @@ def test_parse_threshold(text: str, expected: checks.ThresholdCheck) -> None:
     [
         ("p95", "threshold 'p95': expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)"),
         ("p95:10%", "threshold 'p95:10%': expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)"),
-        ("p42:+10%", "threshold 'p42:+10%': unknown metric 'p42' (metrics: p50, p90, p95, p99, p99_9, max, mean, error_rate, rps)"),  # noqa: E501
+        ("p42:+10%", "threshold 'p42:+10%': unknown metric 'p42' (metrics: p50, p75, p90, p95, p99, p99_9, max, mean, error_rate, rps)"),  # noqa: E501
     ],
 )  # fmt: skip
 def test_bad_threshold_is_one_line(text: str, message: str) -> None:

@@ -32,7 +32,7 @@ def test_parse_slo(text: str, metric: str, op: str, limit: float) -> None:
     ("text", "message"),
     [
         ("p95", "--slo: 'p95' is not an SLO (examples: " + slo.EXAMPLE + ")"),
-        ("p42<3ms", "--slo: 'p42<3ms': unknown metric 'p42' (metrics: p50, p90, p95, p99, p99_9, max, mean, "
+        ("p42<3ms", "--slo: 'p42<3ms': unknown metric 'p42' (metrics: p50, p75, p90, p95, p99, p99_9, max, mean, "
          "error_rate, model_error_rate, rps)"),
         ("p95<300", "--slo: 'p95<300': expected p95 <|<= N ms|s"),
         ("error_rate<1ms", "--slo: 'error_rate<1ms': expected error_rate <|<= N%"),
