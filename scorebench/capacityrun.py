@@ -11,7 +11,7 @@ corrected), measures each with scorebench/reports/steps.py and writes the run di
       capacity.json            the conclusion, every step's stats and checks
       report.html              knee charts and the step table (scorebench/reports/capacityhtml.py)
 
-Rules (docs/capacity.md): the target comes from orchestrate.py (an --endpoint, an Azure ML
+Rules (docs/capacity.md): the target comes from scorebench/target.py (an --endpoint, an Azure ML
 service, or the local stand-in) and preflight runs before the run directory exists; every step
 stays below --max-rps and the search below --max-duration (a step that would not fit is not
 started); Ctrl-C stops the step in flight, keeps its samples, and the finished steps still get
@@ -29,7 +29,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scorebench.azureml.service import ServiceTarget
 from scorebench.core.errors import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, create_run_dir, update_run_json, write_run_json
@@ -37,15 +36,15 @@ from scorebench.core.runinfo import git_commit, tool_versions
 from scorebench.core.secrets import redact, safe_url, scrub, scrub_data
 from scorebench.loadtests.ab.load import run_load
 from scorebench.loadtests.plan import LoadPlan
-from scorebench.orchestrate import LoadSettings, RunSettings, Target, TelemetrySettings, _say_preflight, _target
+from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import preflight
 from scorebench.probes.collect import probe_run
 from scorebench.reports import capacity as search
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.frames import read_samples_frame
 from scorebench.reports.slorules import StepSlo
 from scorebench.reports.steps import Segment, StepSamples, StepStats, measure
+from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 CAPACITY_JSON = "capacity.json"
 STEP_JSON = "step.json"
@@ -80,9 +79,8 @@ class CapacitySettings:
     target_rps: float | None = None
     telemetry: TelemetrySettings = dataclasses.field(default_factory=lambda: TelemetrySettings(None, wait_s=10.0))
     insecure: bool = False
-    endpoint: str | None = None
-    key: str | None = None
-    service: ServiceTarget | None = None
+    target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
+    """Where the load goes (scorebench/target.py); the default is the local stand-in."""
 
 
 @dataclasses.dataclass
@@ -99,7 +97,7 @@ class _Search:
 
 def execute(settings: CapacitySettings) -> int:
     """Run the search; print each step, the capacity line and the report path; return the exit code."""
-    keys: list[str | None] = [settings.key]
+    keys: list[str | None] = [settings.target.key]
     try:
         return _execute(settings, keys)
     except HarnessError as exc:
@@ -107,37 +105,14 @@ def execute(settings: CapacitySettings) -> int:
 
 
 def _execute(settings: CapacitySettings, keys: list[str | None]) -> int:
-    with _target(_run_settings(settings)) as target:
+    with open_target(settings.target, settings.telemetry.telemetry) as target:
         keys.append(target.key)
-        checked = preflight(
-            target.url, settings.payloads, key=target.key, headers=target.headers,
-            timeout_s=settings.timeout_s, insecure=settings.insecure, swagger_location=_swagger_uri(target),
-        )  # fmt: skip
-        _say_preflight(checked, len(settings.payloads))
+        preflight_target(target, settings.payloads, timeout_s=settings.timeout_s, insecure=settings.insecure)
         state = _Search(_start_run_dir(settings, target), time.monotonic() + settings.max_duration_s)
         print(f"run directory: {state.run_dir}", flush=True)
         _search(state, settings, target)
         _probe(state, settings, target)
     return _finish(state, settings, target)
-
-
-def _run_settings(settings: CapacitySettings) -> RunSettings:
-    """The target-resolving part of a run's settings (orchestrate.py's `_target` reads these)."""
-    load = LoadSettings(
-        duration_s=None, requests=None, concurrency=1, rate_rps=None, users=1, spawn_rate=1.0, workers=0, shape=None,
-        timeout_s=settings.timeout_s,
-    )  # fmt: skip
-    return RunSettings(
-        engine="ab", payloads=settings.payloads, payloads_path=settings.payloads_path, load=load,
-        out_dir=settings.out_dir, label=settings.label, telemetry=settings.telemetry, baseline=None, thresholds=[],
-        insecure=settings.insecure, progress=False, endpoint=settings.endpoint, key=settings.key,
-        service=settings.service,
-    )  # fmt: skip
-
-
-def _swagger_uri(target: Target) -> str | None:
-    uri = target.service.get("swagger_uri")
-    return uri if isinstance(uri, str) else None
 
 
 def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:

@@ -3,7 +3,7 @@
 `execute(settings)` is the whole run; scorebench/commands/run.py turns flags into RunSettings.
 Order and rules:
   * the target is --endpoint, an Azure ML service (--service / --endpoint-name), or, with neither,
-    the local stand-in started for this run with a random key and local telemetry;
+    the local stand-in started for this run with a random key and local telemetry (scorebench/target.py);
   * preflight runs before the run directory exists: a run that could not start leaves nothing;
   * run.json is written before the first load request (ended_at/partial after), swagger.json kept;
   * the engine streams samples; the progress thread only reads them;
@@ -19,35 +19,30 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
-import shutil
 import signal
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from scorebench.azureml.service import ServiceTarget, resolve_service
 from scorebench.config import configured_thresholds, step_summary
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import PayloadSetInfo, PreflightInfo, RunInfo, git_commit, load_profile, tool_versions
-from scorebench.core.secrets import check_key, redact, register, register_url, safe_url
+from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
-from scorebench.local.standin import StandIn
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, answer_check, preflight
+from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
 from scorebench.reports.baseline import baselines_dir, load_baseline
 from scorebench.reports.build import write_report
 from scorebench.reports.checks import parse_threshold
 from scorebench.reports.publish import publish_verdict
+from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
 RunLoad = Callable[[LoadPlan, Path], LoadResult]
@@ -66,20 +61,6 @@ def _locust_run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
 
 ENGINES: dict[str, RunLoad] = {"ab": ab.run_load, "locust": _locust_run_load}
 """The load engines `--engine` chooses from (the one place they are named)."""
-
-
-@dataclasses.dataclass
-class Target:
-    """Where the load goes, with the key (never stored) and what the service told about itself."""
-
-    url: str
-    key: str | None
-    headers: dict[str, str] = dataclasses.field(default_factory=dict)
-    telemetry: str = "none"
-    timeout_s: float | None = None
-    service: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
-    """run.json `service`: what the service told about itself."""
-    standin: StandIn | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,11 +112,8 @@ class RunSettings:
     thresholds: list[str]
     insecure: bool
     progress: bool
-    endpoint: str | None = None
-    key: str | None = None
-    service: ServiceTarget | None = None
-    deployment: str | None = None
-    """With --endpoint: the managed endpoint deployment to send to (azureml-model-deployment)."""
+    target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
+    """Where the load goes (scorebench/target.py); the default is the local stand-in."""
     slos: list[str] = dataclasses.field(default_factory=list)
     """Absolute SLOs (scorebench/config.py configured_slos, already parsed once); defaults added in reports/slo.py."""
     junit: str | None = None
@@ -148,7 +126,7 @@ def execute(settings: RunSettings) -> int:
 
     Any HarnessError leaves with every key this run knew scrubbed from its message.
     """
-    keys: list[str | None] = [settings.key]
+    keys: list[str | None] = [settings.target.key]
     try:
         return _execute(settings, keys)
     except HarnessError as exc:
@@ -162,14 +140,10 @@ def execute(settings: RunSettings) -> int:
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
     settings = _check_judging(settings)
-    with _target(settings) as target:
+    with open_target(settings.target, settings.telemetry.telemetry) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
-        checked = preflight(
-            target.url, settings.payloads, key=target.key, headers=target.headers,
-            timeout_s=plan.timeout_s, insecure=settings.insecure, swagger_location=_swagger_uri(target),
-        )  # fmt: skip
-        _say_preflight(checked, len(settings.payloads))
+        checked = preflight_target(target, settings.payloads, timeout_s=plan.timeout_s, insecure=settings.insecure)
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
@@ -188,78 +162,6 @@ def _check_judging(settings: RunSettings) -> RunSettings:
     if settings.baseline:
         load_baseline(settings.baseline, baselines_dir())
     return dataclasses.replace(settings, thresholds=thresholds)
-
-
-def _swagger_uri(target: Target) -> str | None:
-    uri = target.service.get("swagger_uri")
-    return uri if isinstance(uri, str) else None
-
-
-@contextmanager
-def _target(settings: RunSettings) -> Iterator[Target]:
-    if settings.endpoint:
-        deployment = settings.deployment  # a managed endpoint's URL, one of its deployments
-        headers = {"azureml-model-deployment": deployment} if deployment else {}
-        service: dict[str, str | list[str]] = {"deployment": deployment} if deployment else {}
-        telemetry = settings.telemetry.telemetry or "none"
-        yield Target(settings.endpoint, settings.key, headers, telemetry=telemetry, service=service)
-    elif settings.service:
-        yield _service_target(settings, settings.service)
-    else:
-        with _standin_target(settings) as target:
-            yield target
-
-
-def _service_target(settings: RunSettings, service: ServiceTarget) -> Target:
-    resolved = resolve_service(service.name, service.endpoint_name, service.deployment, service.workspace_config)
-    headers = dict(resolved.headers)
-    if service.deployment:
-        headers.setdefault("azureml-model-deployment", service.deployment)
-    info: dict[str, str | list[str]] = {"service_id": resolved.service_id, "model_ids": list(resolved.model_ids)}
-    for name, value in (("swagger_uri", resolved.swagger_uri), ("deployment", service.deployment)):
-        if value:
-            info[name] = value
-    if service.endpoint_name:  # the probe filters the traffic log to it (docs/probes.md)
-        info["endpoint_name"] = service.endpoint_name
-    if resolved.info.app_insights_enabled is not None:
-        info["app_insights_enabled"] = str(resolved.info.app_insights_enabled).lower()
-    key = settings.key or resolved.key
-    register(key, *headers.values())
-    register_url(resolved.scoring_uri)
-    return Target(
-        url=resolved.scoring_uri,
-        key=check_key(key, f"the key of service {safe_url(resolved.scoring_uri)}") if key else None,
-        headers=headers,
-        telemetry=settings.telemetry.telemetry or "none",
-        timeout_s=resolved.timeout_s,
-        service=info,
-    )
-
-
-@contextmanager
-def _standin_target(settings: RunSettings) -> Iterator[Target]:
-    data_dir = Path(tempfile.mkdtemp(prefix="scorebench-standin-"))
-    key = secrets.token_urlsafe(32)
-    register(key)
-    print("no --endpoint: starting the local stand-in endpoint for this run ...", file=sys.stderr, flush=True)
-    standin = StandIn(key=key, data_dir=data_dir)
-    try:
-        standin.start()
-        telemetry = settings.telemetry.telemetry or standin.telemetry_spec
-        yield Target(
-            standin.score_url, key, telemetry=telemetry, service={"service_id": "local-standin"}, standin=standin
-        )
-    finally:
-        standin.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _say_preflight(checked: PreflightResult, payload_count: int) -> None:
-    schema = (
-        f"{checked.payloads_checked} of {payload_count} payloads match swagger.json" if checked.swagger else "no schema"
-    )
-    warmup = f"warm-up HTTP {checked.warmup_status} in {checked.warmup_latency_ms or 0:,.0f} ms"
-    print(f"preflight: health HTTP {checked.health_status}, {schema}, {warmup}", file=sys.stderr, flush=True)
 
 
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:

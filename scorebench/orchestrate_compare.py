@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,43 +31,40 @@ from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, H
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
 from scorebench.core.runinfo import git_commit, load_profile, tool_versions
-from scorebench.core.secrets import check_key, redact, register, register_url, safe_url, scrub
+from scorebench.core.secrets import redact, safe_url, scrub
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, answer_check, preflight
+from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import probe_run
 from scorebench.progress import Progress
 from scorebench.reports.comparereport import write_compare
 from scorebench.reports.publish import publish_verdict
+from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
-DEPLOYMENT_HEADER = "azureml-model-deployment"
 SWAGGER_FILE = "swagger.json"
 KEY_HINTS = {"current": "SCOREBENCH_KEY or --key-file", "candidate": "SCOREBENCH_CANDIDATE_KEY or --candidate-key-file"}
 
 
 @dataclasses.dataclass(frozen=True)
-class TargetSpec:
-    """One side as the flags name it: a URL, a deployment of an endpoint, or an Azure ML service."""
+class SideSpec:
+    """One side as the flags name it: its target (scorebench/target.py) and its telemetry source."""
 
     side: str
-    url: str | None = None
-    key: str | None = None
-    deployment: str | None = None
-    service: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """current | candidate: its folder in the run directory."""
+    target: TargetSpec
     telemetry: str | None = None
 
     def describe(self) -> str:
-        where = safe_url(self.url) if self.url else str(self.service.get("endpoint_name") or self.service.get("name"))
-        return f"{where} deployment {self.deployment}" if self.deployment else where
+        return self.target.describe()
 
 
 @dataclasses.dataclass
 class CompareSettings:
     """Everything a comparison needs, validated."""
 
-    current: TargetSpec
-    candidate: TargetSpec
+    current: SideSpec
+    candidate: SideSpec
     payloads: list[Payload]
     payloads_path: str
     plan_fields: dict[str, Any]
@@ -85,21 +84,28 @@ class CompareSettings:
 
 @dataclasses.dataclass(frozen=True)
 class Resolved:
-    """A side ready to load: URL, key, headers and what the service told about itself."""
+    """A side ready to load: its spec and its resolved target."""
 
-    spec: TargetSpec
-    url: str
-    key: str | None
-    headers: dict[str, str]
-    timeout_s: float | None = None
-    service_id: str | None = None
-    swagger_uri: str | None = None
+    spec: SideSpec
+    target: Target
+
+    @property
+    def url(self) -> str:
+        return self.target.url
+
+    @property
+    def key(self) -> str | None:
+        return self.target.key
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.target.headers
 
 
 def execute_compare(settings: CompareSettings) -> int:
     """Compare; print the run directory, the report path and the check lines, the verdict last
     (it names the exit code); append summary.md to $GITHUB_STEP_SUMMARY as `run` does."""
-    keys: list[str | None] = [settings.current.key, settings.candidate.key]
+    keys: list[str | None] = [settings.current.target.key, settings.candidate.target.key]
     try:
         return _execute(settings, keys)
     except HarnessError as exc:
@@ -107,8 +113,11 @@ def execute_compare(settings: CompareSettings) -> int:
 
 
 def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
-    sides = [_resolve(settings.current), _resolve(settings.candidate)]
-    keys += [side.key for side in sides]
+    with _open_sides(settings, keys) as sides:
+        return _compare(settings, sides, keys)
+
+
+def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | None]) -> int:
     plan = _plan(settings, sides)
     checked = [_preflight(side, settings, plan) for side in sides]
     run_dir = _start_run_dir(settings, sides, plan, checked)
@@ -132,25 +141,24 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
     return int(outcome.exit_code) if outcome.exit_code in EXIT_CODES else EXIT_HARNESS
 
 
-def _resolve(spec: TargetSpec) -> Resolved:
-    headers = {DEPLOYMENT_HEADER: spec.deployment} if spec.deployment else {}
-    if spec.url:
-        register_url(spec.url)
-        return Resolved(spec, spec.url, spec.key, headers)
-    from scorebench.azureml.service import resolve_service  # Azure SDKs: imported only for a service target
-
-    found = resolve_service(**spec.service)
-    headers = {**dict(found.headers or {}), **headers}
-    key = spec.key or found.key
-    register(key, *headers.values())  # the service's key: scrubbed from every output from now on
-    register_url(found.scoring_uri)
-    key = check_key(key, f"the key of {spec.side} service {safe_url(found.scoring_uri)}") if key else None
-    return Resolved(spec, found.scoring_uri, key, headers, found.timeout_s, found.service_id, found.swagger_uri)
+@contextmanager
+def _open_sides(settings: CompareSettings, keys: list[str | None]) -> Iterator[list[Resolved]]:
+    """Both targets resolved (scorebench/target.py), current first; a failure names its side."""
+    with ExitStack() as stack:
+        sides = []
+        for spec in (settings.current, settings.candidate):
+            try:
+                target = stack.enter_context(open_target(spec.target, spec.telemetry or "none"))
+            except HarnessError as exc:
+                raise HarnessError(f"{spec.side} ({spec.describe()}): {exc}") from None
+            keys.append(target.key)
+            sides.append(Resolved(spec, target))
+        yield sides
 
 
 def _plan(settings: CompareSettings, sides: list[Resolved]) -> LoadPlan:
     fields = dict(settings.plan_fields)
-    told = [side.timeout_s for side in sides if side.timeout_s]
+    told = [side.target.timeout_s for side in sides if side.target.timeout_s]
     if told and not settings.timeout_explicit:
         fields["timeout_s"] = float(min(told))  # the stricter service's own timeout judges both
     return LoadPlan(url="", payloads=settings.payloads, insecure=settings.insecure, **fields)
@@ -158,18 +166,14 @@ def _plan(settings: CompareSettings, sides: list[Resolved]) -> LoadPlan:
 
 def _preflight(side: Resolved, settings: CompareSettings, plan: LoadPlan) -> PreflightResult:
     try:
-        checked = preflight(
-            side.url, settings.payloads, key=side.key, headers=side.headers, timeout_s=plan.timeout_s,
-            insecure=settings.insecure, swagger_location=side.swagger_uri,
-            warn=lambda text: _warn(side.spec.side, text),
+        return preflight_target(
+            side.target, settings.payloads, timeout_s=plan.timeout_s, insecure=settings.insecure,
+            side=side.spec.side, warn=lambda text: _warn(side.spec.side, text),
         )  # fmt: skip
     except HarnessError as exc:
         text = str(exc).replace("SCOREBENCH_KEY or --key-file", KEY_HINTS[side.spec.side])
         text = text.replace("SCOREBENCH_KEY / --key-file", KEY_HINTS[side.spec.side])
         raise HarnessError(f"{side.spec.side} ({side.spec.describe()}): {text}") from None
-    warmup = f"warm-up HTTP {checked.warmup_status} in {checked.warmup_latency_ms or 0:,.0f} ms"
-    print(f"preflight {side.spec.side}: health HTTP {checked.health_status}, {warmup}", file=sys.stderr, flush=True)
-    return checked
 
 
 def _warn(side: str, text: str) -> None:
@@ -214,8 +218,8 @@ def _side_info(settings: CompareSettings, side: Resolved, found: PreflightResult
         "compare_side": side.spec.side,
         "endpoint": safe_url(side.url),
         "headers": sorted(side.headers),
-        "service": {k: v for k, v in {"service_id": side.service_id, "deployment": side.spec.deployment}.items() if v},
-        "telemetry": side.spec.telemetry or "none",
+        "service": {k: v for k, v in side.target.service.items() if k in ("service_id", "deployment") and v},
+        "telemetry": side.target.telemetry,
         "workspace_id": settings.probe_options.get("workspace_id"),
         "app_insights_id": settings.probe_options.get("resource_id"),
         "preflight": {
@@ -271,14 +275,14 @@ def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]
 
 
 def _shared_telemetry(sides: list[Resolved]) -> bool:
-    specs = {side.spec.telemetry for side in sides}
-    return len(specs) == 1 and None not in specs and "none" not in specs
+    specs = {side.target.telemetry for side in sides}
+    return len(specs) == 1 and "none" not in specs
 
 
 def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared: bool, keys: list[str | None]) -> None:
     """Fetch one side's telemetry into its folder (only its own request ids when the source is shared)."""
-    spec = side.spec.telemetry
-    if not spec or spec == "none":
+    spec = side.target.telemetry
+    if spec == "none":
         return
     try:
         entry = probe_run(side_dir, spec, required=False, filter_ids=shared, **settings.probe_options)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The habits CI checks before the tests (fast; any finding fails the run): ruff lint, ruff format,
-# mypy strict, and the import layers contract (pyproject.toml [tool.importlinter], docs/architecture.md).
+# mypy strict, the import layers contract (pyproject.toml [tool.importlinter], docs/architecture.md), and
+# no module using another module's private name (scripts/check_privates.py).
 # Sets up .venv with the dev extras the same way test.sh does.
 set -euo pipefail
 VENV_EXTRAS=test,v2,dev source "$(dirname "$0")/_venv.sh"
@@ -12,3 +13,5 @@ echo "check: mypy" >&2
 .venv/bin/mypy
 echo "check: lint-imports" >&2
 .venv/bin/lint-imports
+echo "check: private names" >&2
+.venv/bin/python scripts/check_privates.py

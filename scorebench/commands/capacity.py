@@ -18,10 +18,9 @@ from typing import Any
 
 from scorebench import config
 from scorebench.commands.run import FLAGS as RUN_FLAGS
-from scorebench.commands.run import _RefuseKey, _service, _telemetry, _telemetry_settings
+from scorebench.commands.run import RefuseKey, target_spec, telemetry_settings, telemetry_spec
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
-from scorebench.preflight import check_url
 
 TARGET_FLAGS = ("endpoint", "payloads", "telemetry", "workspace_id", "app_insights_id", "timeout_s", "out", "key_file")
 SERVICE_FLAGS = ("service", "workspace_config", "endpoint_name", "deployment")
@@ -43,7 +42,7 @@ SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False
-    parser.add_argument("--key", "--api-key", action=_RefuseKey, help=argparse.SUPPRESS)
+    parser.add_argument("--key", "--api-key", action=RefuseKey, help=argparse.SUPPRESS)
     parser.add_argument("--slo", action="append", default=None, help="an SLO like p95<300ms or error_rate<1%% (repeat)")
     for flags, dest, kind, text in RUN_FLAGS:
         if dest in TARGET_FLAGS or dest in SERVICE_FLAGS:
@@ -73,16 +72,14 @@ def settings_from(args: argparse.Namespace) -> Any:
     slos = step_slos([text for text, _ in found], found[0][1])
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
-    if args.endpoint:
-        check_url(args.endpoint)
+    target = target_spec(args)
     payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
     return CapacitySettings(
         slos=slos, search=search, payloads=load_payloads(payloads_path), payloads_path=str(payloads_path),
         out_dir=Path(args.out), label=args.label, settle_s=durations["settle"], step_s=durations["step"],
         step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
         instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
-        telemetry=_telemetry_settings(args, _telemetry(args)), insecure=bool(args.insecure), endpoint=args.endpoint,
-        key=config.endpoint_key(args), service=_service(args),
+        telemetry=telemetry_settings(args, telemetry_spec(args)), insecure=bool(args.insecure), target=target,
     )  # fmt: skip
 
 

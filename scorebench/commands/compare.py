@@ -11,7 +11,6 @@ value is one HarnessError line before the first request; the key is never a flag
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import signal
@@ -20,15 +19,17 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
+from scorebench.azureml.service import ServiceTarget
 from scorebench.commands.run import add_table
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import check_key, read_key_file, register, resolve_key
 from scorebench.core.units import parse_duration_s
-from scorebench.orchestrate_compare import CompareSettings, TargetSpec, execute_compare
+from scorebench.orchestrate_compare import CompareSettings, SideSpec, execute_compare
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
 from scorebench.reports.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
 from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit
+from scorebench.target import EndpointUrl, TargetSpec
 
 CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"
 TARGET_FLAGS = ("endpoint", "endpoint_name")
@@ -149,7 +150,7 @@ def _answer_check(args: argparse.Namespace) -> dict[str, Any]:
     return {"schema": schema}
 
 
-def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:
+def _targets(args: argparse.Namespace) -> tuple[SideSpec, SideSpec]:
     if not args.current or not args.candidate:
         raise HarnessError("compare needs --current and --candidate (URLs, deployments or v1 service names)")
     if args.endpoint_name and args.endpoint:
@@ -159,13 +160,12 @@ def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:
     current_key = resolve_key(args.key_file)
     candidate_key = read_key_file(Path(args.candidate_key_file)) if args.candidate_key_file else None
     candidate_key = candidate_key or _candidate_key_from_environment()
-    current = _target("current", args.current, args, current_key)
     shared = bool(args.endpoint_name or args.endpoint) and not _is_url(args.candidate)
-    candidate = _target("candidate", args.candidate, args, candidate_key or (current_key if shared else None))
     current_telemetry = _telemetry(args.telemetry, "--telemetry", args)
     candidate_telemetry = _telemetry(args.candidate_telemetry, "--candidate-telemetry", args) or current_telemetry
-    current = _with(current, telemetry=current_telemetry)
-    candidate = _with(candidate, telemetry=candidate_telemetry)
+    current = SideSpec("current", _target("current", args.current, args, current_key), current_telemetry)
+    candidate_target = _target("candidate", args.candidate, args, candidate_key or (current_key if shared else None))
+    candidate = SideSpec("candidate", candidate_target, candidate_telemetry)
     if current.describe() == candidate.describe():
         raise HarnessError(f"--current and --candidate are the same target ({current.describe()})")
     return current, candidate
@@ -179,21 +179,17 @@ def _candidate_key_from_environment() -> str | None:
 
 
 def _target(side: str, text: str, args: argparse.Namespace, key: str | None) -> TargetSpec:
+    """--current / --candidate TEXT: a URL, a deployment of --endpoint / --endpoint-name, or a v1 service."""
     if _is_url(text):
         check_url(text)
-        return TargetSpec(side, url=text, key=key)
+        return TargetSpec(EndpointUrl(text), key)
     if args.endpoint:
-        return TargetSpec(side, url=args.endpoint, key=key, deployment=text)
+        return TargetSpec(EndpointUrl(args.endpoint, deployment=text), key)
     if args.endpoint_name:
-        service = {"endpoint_name": args.endpoint_name, "deployment": text, "workspace_config": args.workspace_config}
-        return TargetSpec(side, key=key, deployment=text, service=service)
+        return TargetSpec(ServiceTarget(None, args.endpoint_name, text, args.workspace_config), key)
     if "/" in text or ":" in text:
         raise HarnessError(f"--{side} {text!r}: not an http(s) URL, a deployment or a service name")
-    return TargetSpec(side, key=key, service={"name": text, "workspace_config": args.workspace_config})
-
-
-def _with(target: TargetSpec, **changes: Any) -> TargetSpec:
-    return dataclasses.replace(target, **changes)
+    return TargetSpec(ServiceTarget(text, workspace_config=args.workspace_config), key)
 
 
 def _is_url(text: str) -> bool:

@@ -23,6 +23,7 @@ from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, Telemetry
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url, load_schema
 from scorebench.runchecks import check_run_args
+from scorebench.target import EndpointUrl, LocalStandIn, TargetSpec
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
 Flag = tuple[tuple[str, ...], str, Any, str]
@@ -79,7 +80,7 @@ TELEMETRY_KINDS = ("none", "appinsights", "local:")
 POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
 
 
-class _RefuseKey(argparse.Action):
+class RefuseKey(argparse.Action):
     """`--key VALUE` is refused without echoing VALUE: a key on the command line stays in shell history."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option: str | None = None) -> None:
@@ -88,7 +89,7 @@ class _RefuseKey(argparse.Action):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
-    parser.add_argument("--key", "--api-key", action=_RefuseKey, help=argparse.SUPPRESS)
+    parser.add_argument("--key", "--api-key", action=RefuseKey, help=argparse.SUPPRESS)
     add_table(parser, FLAGS, SWITCHES)
 
 
@@ -127,9 +128,8 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     if args.processes and args.processes > args.concurrency:
         raise HarnessError(f"--processes {args.processes}: more than --concurrency {args.concurrency} connections")
     check_run_args(args, explicit)
-    if args.endpoint:
-        check_url(args.endpoint)
-    telemetry = _telemetry(args)
+    target = target_spec(args)
+    telemetry = telemetry_spec(args)
     payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
     payloads = load_payloads(payloads_path)
     return RunSettings(
@@ -139,15 +139,12 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         load=_load_settings(args, explicit),
         out_dir=Path(args.out),
         label=args.label,
-        telemetry=_telemetry_settings(args, telemetry),
+        telemetry=telemetry_settings(args, telemetry),
         baseline=args.baseline,
         thresholds=list(args.threshold or []),  # env/toml: scorebench.config.configured_thresholds
         insecure=bool(args.insecure),
         progress=not args.no_progress,
-        endpoint=args.endpoint,
-        key=config.endpoint_key(args),
-        service=_service(args),
-        deployment=args.deployment if args.endpoint else None,
+        target=target,
         slos=config.configured_slos(args.slo),
         junit=args.junit,
         answer_check=_answer_check(args),
@@ -191,7 +188,7 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
     )
 
 
-def _telemetry(args: argparse.Namespace) -> str | None:
+def telemetry_spec(args: argparse.Namespace) -> str | None:
     spec = args.telemetry
     if args.workspace_id and args.app_insights_id:
         raise HarnessError("--workspace-id and --app-insights-id name two telemetry sources: give one")
@@ -204,7 +201,7 @@ def _telemetry(args: argparse.Namespace) -> str | None:
     return str(spec)
 
 
-def _telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> TelemetrySettings:
+def telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> TelemetrySettings:
     return TelemetrySettings(
         telemetry=telemetry,
         wait_s=parse_duration_s(str(args.telemetry_wait), config.source_of(args, "telemetry_wait")),
@@ -216,6 +213,19 @@ def _telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> Tele
         app_insights_id=args.app_insights_id or None,
         required=bool(args.telemetry_required),
     )
+
+
+def target_spec(args: argparse.Namespace) -> TargetSpec:
+    """The target the resolved flags name (scorebench/target.py) and the key: --endpoint URL (with
+    --deployment, the header), --service (v1) or --endpoint-name [--deployment] (v2), else the stand-in."""
+    service = _service(args)
+    key = config.endpoint_key(args)
+    if service:
+        return TargetSpec(service, key)
+    if args.endpoint:
+        check_url(args.endpoint)
+        return TargetSpec(EndpointUrl(args.endpoint, args.deployment), key)
+    return TargetSpec(LocalStandIn(), key)
 
 
 def _service(args: argparse.Namespace) -> ServiceTarget | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from scorebench.reports import capacity as search
 from scorebench.reports import charts
-from scorebench.reports.html import _chart_js, _environment
+from scorebench.reports.html import render_page
 from scorebench.reports.slorules import StepSlo
 from scorebench.reports.steps import SATURATION_SHORTFALL, StepStats
 
@@ -79,19 +79,15 @@ def conclusion_line(document: dict[str, Any]) -> str:
 def render_capacity(document: dict[str, Any], generated_at: str | None = None) -> str:
     """report.html of a capacity search (self-contained: Chart.js and the data inlined)."""
     generated = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return (
-        _environment()
-        .get_template(TEMPLATE)
-        .render(
-            doc=document,
-            line=conclusion_line(document),
-            rows=step_rows(document["steps"]),
-            chart_specs=chart_specs(document),
-            saturation_pct=round(SATURATION_SHORTFALL * 100, 1),
-            generated_at=generated,
-            chart_js=_chart_js(),
-        )
-    )
+    data = {
+        "doc": document,
+        "line": conclusion_line(document),
+        "rows": step_rows(document["steps"]),
+        "chart_specs": chart_specs(document),
+        "saturation_pct": round(SATURATION_SHORTFALL * 100, 1),
+        "generated_at": generated,
+    }
+    return render_page(TEMPLATE, data)
 
 
 def step_rows(steps: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

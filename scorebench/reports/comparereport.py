@@ -28,7 +28,7 @@ from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_id
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import agreement, checks, compare, frames, publish, slo, stats
 from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome, slo_evidence, verdict_of
-from scorebench.reports.html import _chart_js, _environment
+from scorebench.reports.html import render_page
 
 SIDES = ("current", "candidate")
 SUMMARY_MD = "summary.md"
@@ -96,7 +96,7 @@ def build_compare(
         "generated_at": generated_at or utc_iso(datetime.now(UTC)),
         "run_name": run_dir.name,
     }
-    html = _environment().get_template("compare.html.j2").render(**data, chart_js=_chart_js())
+    html = render_page("compare.html.j2", data)
     return CompareBuild(document, checked, status, exit_code, html, render_markdown(info, document))
 
 
