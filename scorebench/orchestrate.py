@@ -42,7 +42,8 @@ from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.local.standin import StandIn
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check, preflight
-from scorebench.probes.collect import probe_run
+from scorebench.probes.collect import ProbeOptions, probe_run
+from scorebench.probes.spec import LocalTelemetry, NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
 from scorebench.reports.baseline import baselines_dir, load_baseline
 from scorebench.reports.build import write_report
@@ -75,7 +76,7 @@ class Target:
     url: str
     key: str | None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
-    telemetry: str = "none"
+    telemetry: TelemetrySpec = dataclasses.field(default_factory=NoTelemetry)
     timeout_s: float | None = None
     service: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
     """run.json `service`: what the service told about itself."""
@@ -103,17 +104,20 @@ class LoadSettings:
 
 @dataclasses.dataclass(frozen=True)
 class TelemetrySettings:
-    """Where the server's telemetry is read (`telemetry` None: local for the stand-in, else none)."""
+    """Where the server's telemetry is read (`telemetry` None: local for the stand-in, else none) and how long
+    to wait for it; the spec is parsed once, by scorebench/config.py (docs/probes.md, Backends)."""
 
-    telemetry: str | None
+    telemetry: TelemetrySpec | None
     wait_s: float
     poll_s: float | None = None
     """Pause between polls (None: the backend's own)."""
     service_name: str | None = None
     """The target's service name / cloud role in shared telemetry (None: inferred from the run's ids)."""
-    workspace_id: str | None = None
-    app_insights_id: str | None = None
     required: bool = False
+
+    def probe_options(self) -> ProbeOptions:
+        """The probe's options (a failure is recorded, the run goes on: `required` is judged after the report)."""
+        return ProbeOptions(wait_s=self.wait_s, poll_s=self.poll_s, service_name=self.service_name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,7 +205,7 @@ def _target(settings: RunSettings) -> Iterator[Target]:
         deployment = settings.deployment  # a managed endpoint's URL, one of its deployments
         headers = {"azureml-model-deployment": deployment} if deployment else {}
         service: dict[str, str | list[str]] = {"deployment": deployment} if deployment else {}
-        telemetry = settings.telemetry.telemetry or "none"
+        telemetry = settings.telemetry.telemetry or NoTelemetry()
         yield Target(settings.endpoint, settings.key, headers, telemetry=telemetry, service=service)
     elif settings.service:
         yield _service_target(settings, settings.service)
@@ -230,7 +234,7 @@ def _service_target(settings: RunSettings, service: ServiceTarget) -> Target:
         url=resolved.scoring_uri,
         key=check_key(key, f"the key of service {safe_url(resolved.scoring_uri)}") if key else None,
         headers=headers,
-        telemetry=settings.telemetry.telemetry or "none",
+        telemetry=settings.telemetry.telemetry or NoTelemetry(),
         timeout_s=resolved.timeout_s,
         service=info,
     )
@@ -245,7 +249,7 @@ def _standin_target(settings: RunSettings) -> Iterator[Target]:
     standin = StandIn(key=key, data_dir=data_dir)
     try:
         standin.start()
-        telemetry = settings.telemetry.telemetry or standin.telemetry_spec
+        telemetry = settings.telemetry.telemetry or LocalTelemetry(data_dir)
         yield Target(
             standin.score_url, key, telemetry=telemetry, service={"service_id": "local-standin"}, standin=standin
         )
@@ -289,9 +293,9 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         payload_set_hash=payload_set_hash(settings.payloads),
         service={k: v for k, v in target.service.items() if v not in ([], "")},
         headers=sorted(target.headers),
-        telemetry=target.telemetry,
-        workspace_id=settings.telemetry.workspace_id,
-        app_insights_id=settings.telemetry.app_insights_id,
+        telemetry=target.telemetry.text,
+        workspace_id=insights_ids(target.telemetry)[0],
+        app_insights_id=insights_ids(target.telemetry)[1],
         baseline=settings.baseline,
         thresholds=settings.thresholds,
         slos=settings.slos,
@@ -391,19 +395,15 @@ def _finish_load(run_dir: Path, result: LoadResult) -> None:
 
 def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     """Fetch telemetry (run.json `probe`); return why it failed (None when it worked or was not asked for)."""
-    if target.telemetry == "none":
+    if isinstance(target.telemetry, NoTelemetry):
         return None
     try:
-        wanted = settings.telemetry
-        entry = probe_run(
-            run_dir, target.telemetry, wait_s=wanted.wait_s, required=False, poll_s=wanted.poll_s,
-            service_name=wanted.service_name, workspace_id=wanted.workspace_id, resource_id=wanted.app_insights_id,
-        )  # fmt: skip
+        entry = probe_run(run_dir, target.telemetry, settings.telemetry.probe_options())
         error = entry.get("error")
     except HarnessError as exc:
-        error = _record_probe_error(run_dir, target.telemetry, str(exc))
+        error = _record_probe_error(run_dir, target.telemetry.text, str(exc))
     except Exception as exc:  # a probe bug must not cost the run its report
-        error = _record_probe_error(run_dir, target.telemetry, f"{type(exc).__name__}: {exc}")
+        error = _record_probe_error(run_dir, target.telemetry.text, f"{type(exc).__name__}: {exc}")
     if not error:
         return None
     line = redact(str(error), target.key).replace("\n", " ")

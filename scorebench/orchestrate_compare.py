@@ -34,7 +34,8 @@ from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check, preflight
-from scorebench.probes.collect import probe_run
+from scorebench.probes.collect import ProbeOptions, probe_run
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
 from scorebench.reports.comparereport import write_compare
 from scorebench.reports.publish import publish_verdict
@@ -53,7 +54,7 @@ class TargetSpec:
     key: str | None = None
     deployment: str | None = None
     service: dict[str, Any] = dataclasses.field(default_factory=dict)
-    telemetry: str | None = None
+    telemetry: TelemetrySpec | None = None
 
     def describe(self) -> str:
         where = safe_url(self.url) if self.url else str(self.service.get("endpoint_name") or self.service.get("name"))
@@ -74,7 +75,7 @@ class CompareSettings:
     thresholds: list[str]
     slos: list[str]
     min_agreement: float | None
-    probe_options: dict[str, Any]
+    probe_options: ProbeOptions
     insecure: bool
     progress: bool
     junit: Path | None = None
@@ -215,9 +216,9 @@ def _side_info(settings: CompareSettings, side: Resolved, found: PreflightResult
         "endpoint": safe_url(side.url),
         "headers": sorted(side.headers),
         "service": {k: v for k, v in {"service_id": side.service_id, "deployment": side.spec.deployment}.items() if v},
-        "telemetry": side.spec.telemetry or "none",
-        "workspace_id": settings.probe_options.get("workspace_id"),
-        "app_insights_id": settings.probe_options.get("resource_id"),
+        "telemetry": (side.spec.telemetry or NoTelemetry()).text,
+        "workspace_id": insights_ids(side.spec.telemetry)[0],
+        "app_insights_id": insights_ids(side.spec.telemetry)[1],
         "preflight": {
             "health_status": found.health_status,
             "swagger": SWAGGER_FILE if found.swagger_text is not None else None,
@@ -271,21 +272,21 @@ def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]
 
 
 def _shared_telemetry(sides: list[Resolved]) -> bool:
-    specs = {side.spec.telemetry for side in sides}
-    return len(specs) == 1 and None not in specs and "none" not in specs
+    specs = {side.spec.telemetry or NoTelemetry() for side in sides}
+    return len(specs) == 1 and not isinstance(next(iter(specs)), NoTelemetry)
 
 
 def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared: bool, keys: list[str | None]) -> None:
     """Fetch one side's telemetry into its folder (only its own request ids when the source is shared)."""
     spec = side.spec.telemetry
-    if not spec or spec == "none":
+    if spec is None or isinstance(spec, NoTelemetry):
         return
     try:
-        entry = probe_run(side_dir, spec, required=False, filter_ids=shared, **settings.probe_options)
+        entry = probe_run(side_dir, spec, dataclasses.replace(settings.probe_options, only_run_requests=shared))
         error = entry.get("error")
     except HarnessError as exc:
         error = str(exc)
-        update_run_json(side_dir, probe={"source": spec, "error": error, "rows": 0})
+        update_run_json(side_dir, probe={"source": spec.text, "error": error, "rows": 0})
     if error:
         line = redact(str(error), *keys).replace("\n", " ")
         print(f"scorebench: warning: {side.spec.side} telemetry unavailable: {line}", file=sys.stderr)

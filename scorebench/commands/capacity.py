@@ -18,7 +18,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.commands.run import FLAGS as RUN_FLAGS
-from scorebench.commands.run import _RefuseKey, _service, _telemetry, _telemetry_settings
+from scorebench.commands.run import _RefuseKey, _service, _telemetry_settings
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.preflight import check_url
@@ -81,8 +81,8 @@ def settings_from(args: argparse.Namespace) -> Any:
         out_dir=Path(args.out), label=args.label, settle_s=durations["settle"], step_s=durations["step"],
         step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
         instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
-        telemetry=_telemetry_settings(args, _telemetry(args)), insecure=bool(args.insecure), endpoint=args.endpoint,
-        key=config.endpoint_key(args), service=_service(args),
+        telemetry=_telemetry_settings(args, config.run_telemetry(args)), insecure=bool(args.insecure),
+        endpoint=args.endpoint, key=config.endpoint_key(args), service=_service(args),
     )  # fmt: skip
 
 
