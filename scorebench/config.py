@@ -95,18 +95,40 @@ SETTINGS: tuple[Setting, ...] = (
 SETTINGS_BY_DEST = {setting.dest: setting for setting in SETTINGS}
 
 
-def load_toml(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The [run] table (or top level) of scorebench.toml: $SCOREBENCH_CONFIG, else ./scorebench.toml; {} if none."""
+def toml_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The scorebench.toml a run reads ($SCOREBENCH_CONFIG, else ./scorebench.toml), None when there is none.
+
+    Raises:
+        HarnessError: $SCOREBENCH_CONFIG names a file that does not exist.
+    """
     env = os.environ if environ is None else environ
-    candidate = path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else Path.cwd() / CONFIG_FILE)
+    named = env.get(CONFIG_ENV)
+    candidate = Path(named) if named else Path.cwd() / CONFIG_FILE
     if not candidate.is_file():
-        if path is not None or env.get(CONFIG_ENV):
+        if named:
             raise HarnessError(f"config: {candidate} does not exist")
-        return {}
+        return None
+    return candidate
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The whole document of a scorebench.toml (the one place the file is parsed)."""
     try:
-        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"config: {candidate}: {exc}") from None
+        raise HarnessError(f"config: {path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise HarnessError(f"config: {path}: cannot be read ({exc.strerror})") from None
+
+
+def load_toml(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The [run] table (or top level) of scorebench.toml, with [check]'s keys beneath; {} if there is none."""
+    if path is not None and not path.is_file():
+        raise HarnessError(f"config: {path} does not exist")
+    candidate = path or toml_path(environ)
+    if candidate is None:
+        return {}
+    data = read_toml(candidate)
     table = data.get("run", data)
     merged = {**data.get("check", {}), **table} if isinstance(data.get("check"), dict) else table
     return dict(merged) if isinstance(merged, dict) else {}
