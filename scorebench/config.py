@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import register, resolve_key
+from scorebench.core.secrets import register, register_environment, resolve_key
 from scorebench.probes.spec import PUBLIC_ENDPOINT, InsightsSettings, TelemetrySpec, parse_telemetry
 
 ENV_PREFIX = "SCOREBENCH_"
@@ -184,6 +184,11 @@ def endpoint_key(args: argparse.Namespace, *, environ: Mapping[str, str] | None 
     return resolve_key(getattr(args, "key_file", None), environ=env)
 
 
+def register_key_of_environment(*, environ: Mapping[str, str] | None = None) -> None:
+    """Register SCOREBENCH_KEY with the scrubber before anything could echo it (cli.py, first thing)."""
+    register_environment(os.environ if environ is None else environ)
+
+
 @dataclasses.dataclass(frozen=True)
 class ListSetting:
     """A repeatable setting: --flag (repeatable), else one env var (comma/semicolon list), else a toml list."""
@@ -247,6 +252,17 @@ def configured_slos(flags: Sequence[str] | None, **sources: Any) -> list[str]:
     return [text for text, _ in found]
 
 
+BASELINES_ENV = "SCOREBENCH_BASELINES_DIR"
+
+
+def baselines_dir(flag: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
+    """Where baselines are kept: --baselines-dir, else $SCOREBENCH_BASELINES_DIR, else ./reports/baselines."""
+    from scorebench.reports.baseline import BASELINES_DIR
+
+    env = os.environ if environ is None else environ
+    return Path(flag or env.get(BASELINES_ENV) or BASELINES_DIR)
+
+
 def step_summary(*, environ: Mapping[str, str] | None = None) -> str | None:
     """$GITHUB_STEP_SUMMARY (GitHub Actions' job summary file), when set: summary.md is appended to it."""
     env = os.environ if environ is None else environ
@@ -291,6 +307,7 @@ def insights_settings(
         traffic_log=traffic_log,
         workspace_where=where[0],
         app_insights_where=where[1],
+        endpoint_where=LOGS_ENDPOINT_ENV,
     )
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import FrameType
 
 from scorebench.azureml.service import ServiceTarget, resolve_service
-from scorebench.config import configured_thresholds, step_summary
+from scorebench.config import baselines_dir, configured_thresholds, step_summary
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
@@ -45,7 +45,7 @@ from scorebench.preflight import PreflightResult, answer_check, preflight
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import LocalTelemetry, NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
-from scorebench.reports.baseline import baselines_dir, load_baseline
+from scorebench.reports.baseline import load_baseline
 from scorebench.reports.build import write_report
 from scorebench.reports.checks import parse_threshold
 from scorebench.reports.publish import publish_verdict
@@ -419,6 +419,7 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
     outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
+                           baselines_dir=baselines_dir(),
                            slos=settings.slos)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code

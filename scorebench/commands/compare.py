@@ -22,7 +22,7 @@ from typing import Any
 from scorebench import config
 from scorebench.commands.run import add_table
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import check_key, read_key_file, register, resolve_key
+from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, TargetSpec, execute_compare
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
@@ -157,7 +157,7 @@ def _targets(args: argparse.Namespace) -> tuple[TargetSpec, TargetSpec]:
         raise HarnessError("--endpoint-name and --endpoint name two endpoints: give one")
     if args.endpoint:
         check_url(args.endpoint)
-    current_key = resolve_key(args.key_file)
+    current_key = config.endpoint_key(args)
     candidate_key = read_key_file(Path(args.candidate_key_file)) if args.candidate_key_file else None
     candidate_key = candidate_key or _candidate_key_from_environment()
     current = _target("current", args.current, args, current_key)

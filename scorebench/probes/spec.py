@@ -125,7 +125,7 @@ class InsightsSettings:
     traffic_log: bool = False
     workspace_where: str = "--workspace-id"
     app_insights_where: str = "--app-insights-id"
-    endpoint_where: str = "SCOREBENCH_LOGS_ENDPOINT"
+    endpoint_where: str = "the Log Analytics endpoint"
 
     @property
     def named(self) -> bool:

@@ -95,13 +95,17 @@ def test_local_expands_the_home_directory():
         (
             "appinsights",
             "--telemetry",
-            InsightsSettings(workspace_id="w", endpoint="http://example.com"),
+            InsightsSettings(
+                workspace_id="w", endpoint="http://example.com", endpoint_where="SCOREBENCH_LOGS_ENDPOINT"
+            ),
             "SCOREBENCH_LOGS_ENDPOINT=http://example.com: plain http is allowed only on 127.0.0.1 (tests)",
         ),
         (
             "appinsights",
             "--telemetry",
-            InsightsSettings(workspace_id="w", endpoint="api.loganalytics.us"),
+            InsightsSettings(
+                workspace_id="w", endpoint="api.loganalytics.us", endpoint_where="SCOREBENCH_LOGS_ENDPOINT"
+            ),
             "SCOREBENCH_LOGS_ENDPOINT: 'api.loganalytics.us' is not an http(s) URL",
         ),
     ],

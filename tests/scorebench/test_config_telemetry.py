@@ -182,3 +182,9 @@ def test_scorebench_probe_names_run_json_for_a_bad_recorded_spec(tmp_path):
     assert done.returncode == 2
     why = "'pigeon' is not none, local:DIR or appinsights (the run's files are untouched)"
     assert done.stderr.strip().endswith(f"{tmp_path / 'run.json'}:telemetry: {why}")
+
+
+def test_baselines_dir_flag_then_environment_then_default():
+    assert config.baselines_dir(environ={}) == Path("reports/baselines")
+    assert config.baselines_dir(environ={"SCOREBENCH_BASELINES_DIR": "/tmp/x"}) == Path("/tmp/x")
+    assert config.baselines_dir("flag", environ={"SCOREBENCH_BASELINES_DIR": "/tmp/x"}) == Path("flag")
