@@ -39,6 +39,7 @@ from scorebench.loadtests.plan import LoadPlan
 from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.probes.collect import probe_run
+from scorebench.probes.spec import NoTelemetry
 from scorebench.reports import capacity as search
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.frames import read_samples_frame
@@ -128,7 +129,7 @@ def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
             "max_duration_s": settings.max_duration_s, "timeout_s": settings.timeout_s,
             "instances": settings.instances, "target_rps": settings.target_rps,
             "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
-            "payload_set_hash": payload_set_hash(settings.payloads), "telemetry": target.telemetry,
+            "payload_set_hash": payload_set_hash(settings.payloads), "telemetry": target.telemetry.text,
             "service": {k: v for k, v in target.service.items() if v not in (None, [], "")},
             "headers": sorted(target.headers), "tool_versions": tool_versions(), "git_commit": git_commit(),
             "started_at": utc_iso(started), "ended_at": None, "partial": False, "partial_reason": None,
@@ -243,7 +244,7 @@ def _write_step(step_dir: Path, segments: list[Segment], stats: StepStats, targe
         step_dir,
         {
             "kind": "capacity-step", "endpoint": safe_url(target.url), "engine": "ab",
-            "rate_rps": stats.offered_rps, "telemetry": target.telemetry,
+            "rate_rps": stats.offered_rps, "telemetry": target.telemetry.text,
             "started_at": utc_iso(datetime.fromtimestamp(first.t0_s, UTC)),
             "ended_at": utc_iso(datetime.fromtimestamp(last.t0_s + last.length_s, UTC)),
         },
@@ -262,15 +263,12 @@ def _say_step(stats: StepStats) -> None:
 
 def _probe(state: _Search, settings: CapacitySettings, target: Target) -> None:
     """Each step's server telemetry, when the target has some (a failure is noted, never fatal)."""
-    if target.telemetry == "none" or not state.steps:
+    if isinstance(target.telemetry, NoTelemetry) or not state.steps:
         return
-    options = settings.telemetry
+    options = dataclasses.replace(settings.telemetry.probe_options(), only_run_requests=True)
     for step_dir in sorted((state.run_dir / "steps").iterdir()):
         try:
-            probe_run(
-                step_dir, target.telemetry, wait_s=options.wait_s, required=False, filter_ids=True,
-                workspace_id=options.workspace_id, resource_id=options.app_insights_id,
-            )  # fmt: skip
+            probe_run(step_dir, target.telemetry, options)
         except HarnessError as exc:
             print(f"scorebench: warning: telemetry of {step_dir.name} unavailable: {exc}", file=sys.stderr)
 

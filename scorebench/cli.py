@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from scorebench.commands import BY_NAME, COMMANDS, Parsed, RawArgv
+from scorebench.config import register_key_of_environment
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.memory import return_freed_memory
-from scorebench.core.secrets import install_scrubbing_streams, register_environment, scrub
+from scorebench.core.secrets import install_scrubbing_streams, scrub
 from scorebench.core.version import __version__
 
 
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scorebench` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     return_freed_memory()
-    register_environment()
+    register_key_of_environment()
     install_scrubbing_streams()
     try:
         return _dispatch(args)

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import resolve_key
+from scorebench.core.secrets import register, register_environment, resolve_key
+from scorebench.probes.spec import PUBLIC_ENDPOINT, InsightsSettings, TelemetrySpec, parse_telemetry
 
 ENV_PREFIX = "SCOREBENCH_"
 CONFIG_FILE = "scorebench.toml"
@@ -94,18 +95,40 @@ SETTINGS: tuple[Setting, ...] = (
 SETTINGS_BY_DEST = {setting.dest: setting for setting in SETTINGS}
 
 
-def load_toml(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The [run] table (or top level) of scorebench.toml: $SCOREBENCH_CONFIG, else ./scorebench.toml; {} if none."""
+def toml_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The scorebench.toml a run reads ($SCOREBENCH_CONFIG, else ./scorebench.toml), None when there is none.
+
+    Raises:
+        HarnessError: $SCOREBENCH_CONFIG names a file that does not exist.
+    """
     env = os.environ if environ is None else environ
-    candidate = path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else Path.cwd() / CONFIG_FILE)
+    named = env.get(CONFIG_ENV)
+    candidate = Path(named) if named else Path.cwd() / CONFIG_FILE
     if not candidate.is_file():
-        if path is not None or env.get(CONFIG_ENV):
+        if named:
             raise HarnessError(f"config: {candidate} does not exist")
-        return {}
+        return None
+    return candidate
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The whole document of a scorebench.toml (the one place the file is parsed)."""
     try:
-        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"config: {candidate}: {exc}") from None
+        raise HarnessError(f"config: {path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise HarnessError(f"config: {path}: cannot be read ({exc.strerror})") from None
+
+
+def load_toml(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The [run] table (or top level) of scorebench.toml, with [check]'s keys beneath; {} if there is none."""
+    if path is not None and not path.is_file():
+        raise HarnessError(f"config: {path} does not exist")
+    candidate = path or toml_path(environ)
+    if candidate is None:
+        return {}
+    data = read_toml(candidate)
     table = data.get("run", data)
     merged = {**data.get("check", {}), **table} if isinstance(data.get("check"), dict) else table
     return dict(merged) if isinstance(merged, dict) else {}
@@ -159,6 +182,11 @@ def endpoint_key(args: argparse.Namespace, *, environ: Mapping[str, str] | None 
     """The key from --key-file (or SCOREBENCH_KEY_FILE / toml key-file), else SCOREBENCH_KEY; never a flag value."""
     env = dict(os.environ if environ is None else environ)
     return resolve_key(getattr(args, "key_file", None), environ=env)
+
+
+def register_key_of_environment(*, environ: Mapping[str, str] | None = None) -> None:
+    """Register SCOREBENCH_KEY with the scrubber before anything could echo it (cli.py, first thing)."""
+    register_environment(os.environ if environ is None else environ)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,7 +252,118 @@ def configured_slos(flags: Sequence[str] | None, **sources: Any) -> list[str]:
     return [text for text, _ in found]
 
 
+BASELINES_ENV = "SCOREBENCH_BASELINES_DIR"
+
+
+def baselines_dir(flag: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
+    """Where baselines are kept: --baselines-dir, else $SCOREBENCH_BASELINES_DIR, else ./reports/baselines."""
+    from scorebench.reports.baseline import BASELINES_DIR
+
+    env = os.environ if environ is None else environ
+    return Path(flag or env.get(BASELINES_ENV) or BASELINES_DIR)
+
+
 def step_summary(*, environ: Mapping[str, str] | None = None) -> str | None:
     """$GITHUB_STEP_SUMMARY (GitHub Actions' job summary file), when set: summary.md is appended to it."""
     env = os.environ if environ is None else environ
     return env.get("GITHUB_STEP_SUMMARY") or None
+
+
+# ---- telemetry: the one spec (scorebench/probes/spec.py), from flags, SCOREBENCH_*, toml or run.json ----
+
+LOGS_ENDPOINT_ENV = "SCOREBENCH_LOGS_ENDPOINT"
+"""The Log Analytics query endpoint (sovereign clouds: https://api.loganalytics.us; tests: loopback http)."""
+LOGS_AUDIENCE_ENV = "SCOREBENCH_LOGS_AUDIENCE"
+LOGS_TOKEN_ENV = "SCOREBENCH_LOGS_TOKEN"
+"""A ready bearer token for Log Analytics (CI jobs holding a token but no identity); never shown."""
+PROBE_DEFAULT_ENV = {
+    "telemetry": "SCOREBENCH_TELEMETRY",
+    "workspace_id": "SCOREBENCH_WORKSPACE_ID",
+    "app_insights_id": "SCOREBENCH_APP_INSIGHTS_ID",
+}
+"""`scorebench probe`: what run.json does not say comes from these variables."""
+
+
+def insights_settings(
+    workspace_id: str | None,
+    app_insights_id: str | None,
+    *,
+    interactive: bool = False,
+    traffic_log: bool = False,
+    where: tuple[str, str] = ("--workspace-id", "--app-insights-id"),
+    environ: Mapping[str, str] | None = None,
+) -> InsightsSettings:
+    """The App Insights settings: the ids (and where each came from), the sign-in, SCOREBENCH_LOGS_*."""
+    env = os.environ if environ is None else environ
+    token = env.get(LOGS_TOKEN_ENV, "").strip()
+    register(token)  # a secret: scrubbed from every message from now on
+    return InsightsSettings(
+        workspace_id=workspace_id or None,
+        app_insights_id=app_insights_id or None,
+        credential="interactive" if interactive else ("token" if token else "default"),
+        token=token,
+        endpoint=env.get(LOGS_ENDPOINT_ENV, "").strip() or PUBLIC_ENDPOINT,
+        audience=env.get(LOGS_AUDIENCE_ENV, "").strip() or None,
+        traffic_log=traffic_log,
+        workspace_where=where[0],
+        app_insights_where=where[1],
+        endpoint_where=LOGS_ENDPOINT_ENV,
+    )
+
+
+def run_telemetry(args: argparse.Namespace, *, environ: Mapping[str, str] | None = None) -> TelemetrySpec | None:
+    """`run` / `capacity`: the telemetry spec of resolved args (None: not given — the stand-in's own, else none).
+
+    An id alone (--workspace-id / --app-insights-id, or their SCOREBENCH_* / toml forms) means appinsights.
+    """
+    where = (source_of(args, "workspace_id"), source_of(args, "app_insights_id"))
+    insights = insights_settings(args.workspace_id, args.app_insights_id, where=where, environ=environ)
+    if insights.workspace_id and insights.app_insights_id:
+        raise HarnessError(f"{where[0]} and {where[1]} name two telemetry sources: give one")
+    if args.telemetry is None:
+        return parse_telemetry("appinsights", where[0], insights) if insights.named else None
+    return parse_telemetry(str(args.telemetry), source_of(args, "telemetry"), insights)
+
+
+def compare_telemetry(
+    args: argparse.Namespace, *, environ: Mapping[str, str] | None = None
+) -> tuple[TelemetrySpec | None, TelemetrySpec | None]:
+    """`compare`: the current's and the candidate's telemetry (--candidate-telemetry, else the current's)."""
+    insights = insights_settings(args.workspace_id, args.app_insights_id, environ=environ)
+    if insights.workspace_id and insights.app_insights_id:
+        raise HarnessError("--workspace-id and --app-insights-id name two telemetry sources: give one")
+    current: TelemetrySpec | None = None
+    if args.telemetry is not None:
+        current = parse_telemetry(str(args.telemetry), source_of(args, "telemetry"), insights)
+    elif insights.named:
+        current = parse_telemetry("appinsights", "--workspace-id", insights)
+    candidate = current
+    if args.candidate_telemetry is not None:
+        candidate = parse_telemetry(str(args.candidate_telemetry), "--candidate-telemetry", insights)
+    return current, candidate
+
+
+def probe_telemetry(
+    args: argparse.Namespace, run_info: Mapping[str, Any], run_json: Path, *, environ: Mapping[str, str] | None = None
+) -> TelemetrySpec:
+    """`scorebench probe RUN`: --telemetry, else run.json's `telemetry`, else $SCOREBENCH_TELEMETRY, else none.
+
+    The ids likewise: the flags, else run.json's `workspace_id` / `app_insights_id`, else SCOREBENCH_*.
+    """
+    env = os.environ if environ is None else environ
+
+    def setting(key: str) -> tuple[str | None, str]:
+        if run_info.get(key):
+            return str(run_info[key]), f"{run_json}:{key}"
+        name = PROBE_DEFAULT_ENV[key]
+        return (env[name], name) if env.get(name, "").strip() else (None, name)
+
+    ids = {key: (getattr(args, key), "--" + key.replace("_", "-")) for key in ("workspace_id", "app_insights_id")}
+    if not any(value for value, _ in ids.values()):
+        ids = {key: setting(key) for key in ids}
+    insights = insights_settings(
+        ids["workspace_id"][0], ids["app_insights_id"][0], interactive=bool(args.interactive),
+        traffic_log=bool(args.traffic_log), where=(ids["workspace_id"][1], ids["app_insights_id"][1]), environ=env,
+    )  # fmt: skip
+    text, where = (args.telemetry, "--telemetry") if args.telemetry is not None else setting("telemetry")
+    return parse_telemetry(text or "none", where, insights)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from scorebench.config import configured_thresholds, step_summary
+from scorebench.config import baselines_dir, configured_thresholds, step_summary
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
@@ -36,9 +36,10 @@ from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
-from scorebench.probes.collect import probe_run
+from scorebench.probes.collect import ProbeOptions, probe_run
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
-from scorebench.reports.baseline import baselines_dir, load_baseline
+from scorebench.reports.baseline import load_baseline
 from scorebench.reports.build import write_report
 from scorebench.reports.checks import parse_threshold
 from scorebench.reports.publish import publish_verdict
@@ -84,17 +85,20 @@ class LoadSettings:
 
 @dataclasses.dataclass(frozen=True)
 class TelemetrySettings:
-    """Where the server's telemetry is read (`telemetry` None: local for the stand-in, else none)."""
+    """Where the server's telemetry is read (`telemetry` None: local for the stand-in, else none) and how long
+    to wait for it; the spec is parsed once, by scorebench/config.py (docs/probes.md, Backends)."""
 
-    telemetry: str | None
+    telemetry: TelemetrySpec | None
     wait_s: float
     poll_s: float | None = None
     """Pause between polls (None: the backend's own)."""
     service_name: str | None = None
     """The target's service name / cloud role in shared telemetry (None: inferred from the run's ids)."""
-    workspace_id: str | None = None
-    app_insights_id: str | None = None
     required: bool = False
+
+    def probe_options(self) -> ProbeOptions:
+        """The probe's options (a failure is recorded, the run goes on: `required` is judged after the report)."""
+        return ProbeOptions(wait_s=self.wait_s, poll_s=self.poll_s, service_name=self.service_name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,9 +195,9 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         payload_set_hash=payload_set_hash(settings.payloads),
         service={k: v for k, v in target.service.items() if v not in ([], "")},
         headers=sorted(target.headers),
-        telemetry=target.telemetry,
-        workspace_id=settings.telemetry.workspace_id,
-        app_insights_id=settings.telemetry.app_insights_id,
+        telemetry=target.telemetry.text,
+        workspace_id=insights_ids(target.telemetry)[0],
+        app_insights_id=insights_ids(target.telemetry)[1],
         baseline=settings.baseline,
         thresholds=settings.thresholds,
         slos=settings.slos,
@@ -293,19 +297,15 @@ def _finish_load(run_dir: Path, result: LoadResult) -> None:
 
 def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     """Fetch telemetry (run.json `probe`); return why it failed (None when it worked or was not asked for)."""
-    if target.telemetry == "none":
+    if isinstance(target.telemetry, NoTelemetry):
         return None
     try:
-        wanted = settings.telemetry
-        entry = probe_run(
-            run_dir, target.telemetry, wait_s=wanted.wait_s, required=False, poll_s=wanted.poll_s,
-            service_name=wanted.service_name, workspace_id=wanted.workspace_id, resource_id=wanted.app_insights_id,
-        )  # fmt: skip
+        entry = probe_run(run_dir, target.telemetry, settings.telemetry.probe_options())
         error = entry.get("error")
     except HarnessError as exc:
-        error = _record_probe_error(run_dir, target.telemetry, str(exc))
+        error = _record_probe_error(run_dir, target.telemetry.text, str(exc))
     except Exception as exc:  # a probe bug must not cost the run its report
-        error = _record_probe_error(run_dir, target.telemetry, f"{type(exc).__name__}: {exc}")
+        error = _record_probe_error(run_dir, target.telemetry.text, f"{type(exc).__name__}: {exc}")
     if not error:
         return None
     line = redact(str(error), target.key).replace("\n", " ")
@@ -321,6 +321,7 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
     outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
+                           baselines_dir=baselines_dir(),
                            slos=settings.slos)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code

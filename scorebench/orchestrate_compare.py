@@ -36,7 +36,8 @@ from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
-from scorebench.probes.collect import probe_run
+from scorebench.probes.collect import ProbeOptions, probe_run
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
 from scorebench.reports.comparereport import write_compare
 from scorebench.reports.publish import publish_verdict
@@ -53,7 +54,7 @@ class SideSpec:
     side: str
     """current | candidate: its folder in the run directory."""
     target: TargetSpec
-    telemetry: str | None = None
+    telemetry: TelemetrySpec | None = None
 
     def describe(self) -> str:
         return self.target.describe()
@@ -73,7 +74,7 @@ class CompareSettings:
     thresholds: list[str]
     slos: list[str]
     min_agreement: float | None
-    probe_options: dict[str, Any]
+    probe_options: ProbeOptions
     insecure: bool
     progress: bool
     junit: Path | None = None
@@ -148,7 +149,7 @@ def _open_sides(settings: CompareSettings, keys: list[str | None]) -> Iterator[l
         sides = []
         for spec in (settings.current, settings.candidate):
             try:
-                target = stack.enter_context(open_target(spec.target, spec.telemetry or "none"))
+                target = stack.enter_context(open_target(spec.target, spec.telemetry or NoTelemetry()))
             except HarnessError as exc:
                 raise HarnessError(f"{spec.side} ({spec.describe()}): {exc}") from None
             keys.append(target.key)
@@ -219,9 +220,9 @@ def _side_info(settings: CompareSettings, side: Resolved, found: PreflightResult
         "endpoint": safe_url(side.url),
         "headers": sorted(side.headers),
         "service": {k: v for k, v in side.target.service.items() if k in ("service_id", "deployment") and v},
-        "telemetry": side.target.telemetry,
-        "workspace_id": settings.probe_options.get("workspace_id"),
-        "app_insights_id": settings.probe_options.get("resource_id"),
+        "telemetry": side.target.telemetry.text,
+        "workspace_id": insights_ids(side.target.telemetry)[0],
+        "app_insights_id": insights_ids(side.target.telemetry)[1],
         "preflight": {
             "health_status": found.health_status,
             "swagger": SWAGGER_FILE if found.swagger_text is not None else None,
@@ -276,20 +277,20 @@ def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]
 
 def _shared_telemetry(sides: list[Resolved]) -> bool:
     specs = {side.target.telemetry for side in sides}
-    return len(specs) == 1 and "none" not in specs
+    return len(specs) == 1 and not isinstance(next(iter(specs)), NoTelemetry)
 
 
 def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared: bool, keys: list[str | None]) -> None:
     """Fetch one side's telemetry into its folder (only its own request ids when the source is shared)."""
     spec = side.target.telemetry
-    if spec == "none":
+    if isinstance(spec, NoTelemetry):
         return
     try:
-        entry = probe_run(side_dir, spec, required=False, filter_ids=shared, **settings.probe_options)
+        entry = probe_run(side_dir, spec, dataclasses.replace(settings.probe_options, only_run_requests=shared))
         error = entry.get("error")
     except HarnessError as exc:
         error = str(exc)
-        update_run_json(side_dir, probe={"source": spec, "error": error, "rows": 0})
+        update_run_json(side_dir, probe={"source": spec.text, "error": error, "rows": 0})
     if error:
         line = redact(str(error), *keys).replace("\n", " ")
         print(f"scorebench: warning: {side.spec.side} telemetry unavailable: {line}", file=sys.stderr)

@@ -4,7 +4,8 @@ One job: after scorebench/config.py has resolved every setting (flag, then SCORE
 then scorebench.toml, then default), refuse what cannot work — an empty or credential-carrying
 --endpoint, a flag meant for the other engine, an unknown load shape, an --out that cannot hold a
 run directory, a scorebench.toml key nobody reads — with one HarnessError line that names where
-the value came from (`--flag`, `SCOREBENCH_X`, or `FILE:key`). Rules: no network, nothing created.
+the value came from (`--flag`, `SCOREBENCH_X`, or `FILE:key`). Rules: no network, nothing created;
+the file itself is found and parsed by scorebench/config.py (`toml_path`, `read_toml`), never here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ CHECKED_TABLES = ("run", "check")
 def check_run_args(args: argparse.Namespace, explicit: set[str], environ: Mapping[str, str] | None = None) -> None:
     """HarnessError (one line, naming the source) for the first setting of resolved args that cannot work."""
     env = os.environ if environ is None else environ
-    where = _Sources(explicit, env, toml_path(env))
+    where = _Sources(explicit, env, config.toml_path(env))
     check_toml_keys(where.toml_file)
     _check_endpoint(args, where)
     _check_engine_flags(args, where)
@@ -49,7 +49,7 @@ class _Sources:
 
     def __init__(self, explicit: set[str], env: Mapping[str, str], toml_file: Path | None) -> None:
         self.explicit, self.env, self.toml_file = explicit, env, toml_file
-        self.table = _run_table(_read_toml(toml_file)) if toml_file else {}
+        self.table = _run_table(config.read_toml(toml_file)) if toml_file else {}
 
     def __call__(self, dest: str) -> str:
         setting = config.SETTINGS_BY_DEST[dest]
@@ -63,18 +63,11 @@ class _Sources:
         return "default"
 
 
-def toml_path(environ: Mapping[str, str]) -> Path | None:
-    """The scorebench.toml a run reads ($SCOREBENCH_CONFIG, else ./scorebench.toml), None when there is none."""
-    named = environ.get(config.CONFIG_ENV)
-    candidate = Path(named) if named else Path.cwd() / config.CONFIG_FILE
-    return candidate if candidate.is_file() else None
-
-
 def check_toml_keys(path: Path | None) -> None:
     """Every key of [run], [check] (or the top level) must be one somebody reads: else name key and file."""
     if path is None:
         return
-    data = _read_toml(path)
+    data = config.read_toml(path)
     known = {name for s in config.SETTINGS for name in (s.toml_key, s.dest)} | set(EXTRA_TOML_KEYS)
     tables = {"(top level)": {k: v for k, v in data.items() if not isinstance(v, dict)}}
     tables.update({name: data[name] for name in CHECKED_TABLES if isinstance(data.get(name), dict)})
@@ -131,15 +124,6 @@ def _check_engine_flags(args: argparse.Namespace, where: _Sources) -> None:
 def _check_shape(args: argparse.Namespace, where: _Sources) -> None:
     if args.shape is not None and str(args.shape).strip().lower() not in SHAPES:
         raise HarnessError(f"{where('shape')}: unknown load shape {args.shape!r} (choose {', '.join(SHAPES)})")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise HarnessError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _run_table(data: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from scorebench.core.secrets import check_key, register, register_url, safe_url
 from scorebench.local.standin import StandIn
 from scorebench.payloads.loader import Payload
 from scorebench.preflight import PreflightResult, WarnFn, preflight
+from scorebench.probes.spec import LocalTelemetry, NoTelemetry, TelemetrySpec
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 """The header a managed online endpoint routes on (one of its deployments)."""
@@ -81,8 +82,8 @@ class Target:
     url: str
     key: str | None = dataclasses.field(repr=False)
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
-    telemetry: str = "none"
-    """Where the server's telemetry is read: none | local:DIR | appinsights."""
+    telemetry: TelemetrySpec = dataclasses.field(default_factory=NoTelemetry)
+    """Where the server's telemetry is read (scorebench/probes/spec.py)."""
     timeout_s: float | None = None
     """The service's own scoring timeout, when it tells one."""
     service: ServiceRecord = dataclasses.field(default_factory=dict)
@@ -97,20 +98,20 @@ class Target:
 
 
 @contextmanager
-def open_target(spec: TargetSpec, telemetry: str | None = None) -> Iterator[Target]:
+def open_target(spec: TargetSpec, telemetry: TelemetrySpec | None = None) -> Iterator[Target]:
     """Resolve the target; a stand-in runs until the context ends.
 
     Args:
         spec: the target as the flags name it.
-        telemetry: the --telemetry spec; None means the stand-in's own sink, else "none".
+        telemetry: the parsed --telemetry spec; None means the stand-in's own sink, else none.
     Raises:
         HarnessError: the service cannot be found or read, or its key is malformed.
     """
     match spec.where:
         case EndpointUrl() as endpoint:
-            yield _url_target(endpoint, spec.key, telemetry or "none")
+            yield _url_target(endpoint, spec.key, telemetry or NoTelemetry())
         case ServiceTarget() as service:
-            yield _service_target(service, spec.key, telemetry or "none")
+            yield _service_target(service, spec.key, telemetry or NoTelemetry())
         case LocalStandIn() as knobs:
             with _standin_target(knobs, telemetry) as target:
                 yield target
@@ -144,7 +145,7 @@ def preflight_line(checked: PreflightResult, payload_count: int, side: str | Non
     return f"preflight{' ' + side if side else ''}: {', '.join(parts)}"
 
 
-def _url_target(endpoint: EndpointUrl, key: str | None, telemetry: str) -> Target:
+def _url_target(endpoint: EndpointUrl, key: str | None, telemetry: TelemetrySpec) -> Target:
     register_url(endpoint.url)
     deployment = endpoint.deployment
     headers = {DEPLOYMENT_HEADER: deployment} if deployment else {}
@@ -152,7 +153,7 @@ def _url_target(endpoint: EndpointUrl, key: str | None, telemetry: str) -> Targe
     return Target(endpoint.url, key, headers, telemetry=telemetry, service=service)
 
 
-def _service_target(service: ServiceTarget, key: str | None, telemetry: str) -> Target:
+def _service_target(service: ServiceTarget, key: str | None, telemetry: TelemetrySpec) -> Target:
     resolved = resolve_service(service.name, service.endpoint_name, service.deployment, service.workspace_config)
     headers = dict(resolved.headers)
     if service.deployment:
@@ -179,7 +180,7 @@ def _service_target(service: ServiceTarget, key: str | None, telemetry: str) -> 
 
 
 @contextmanager
-def _standin_target(knobs: LocalStandIn, telemetry: str | None) -> Iterator[Target]:
+def _standin_target(knobs: LocalStandIn, telemetry: TelemetrySpec | None) -> Iterator[Target]:
     data_dir = Path(tempfile.mkdtemp(prefix="scorebench-standin-"))
     key = secrets.token_urlsafe(32)
     register(key)
@@ -191,7 +192,7 @@ def _standin_target(knobs: LocalStandIn, telemetry: str | None) -> Iterator[Targ
     try:
         standin.start()
         service: ServiceRecord = {"service_id": "local-standin"}
-        yield Target(standin.score_url, key, telemetry=telemetry or standin.telemetry_spec, service=service,
+        yield Target(standin.score_url, key, telemetry=telemetry or LocalTelemetry(data_dir), service=service,
                      standin=standin)  # fmt: skip
     finally:
         standin.stop()

@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scorebench.reports.baseline import baseline_path, baselines_dir, save_baseline
+    from scorebench.config import baselines_dir
+    from scorebench.reports.baseline import baseline_path, save_baseline
     from scorebench.reports.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))

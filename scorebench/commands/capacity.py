@@ -18,7 +18,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.commands.run import FLAGS as RUN_FLAGS
-from scorebench.commands.run import RefuseKey, target_spec, telemetry_settings, telemetry_spec
+from scorebench.commands.run import RefuseKey, target_spec, telemetry_settings
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 
@@ -79,7 +79,7 @@ def settings_from(args: argparse.Namespace) -> Any:
         out_dir=Path(args.out), label=args.label, settle_s=durations["settle"], step_s=durations["step"],
         step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
         instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
-        telemetry=telemetry_settings(args, telemetry_spec(args)), insecure=bool(args.insecure), target=target,
+        telemetry=telemetry_settings(args, config.run_telemetry(args)), insecure=bool(args.insecure), target=target,
     )  # fmt: skip
 
 

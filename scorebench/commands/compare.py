@@ -22,11 +22,12 @@ from scorebench import config
 from scorebench.azureml.service import ServiceTarget
 from scorebench.commands.run import add_table
 from scorebench.core.errors import HarnessError
-from scorebench.core.secrets import check_key, read_key_file, register, resolve_key
+from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, SideSpec, execute_compare
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
+from scorebench.probes.collect import ProbeOptions
 from scorebench.reports.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
 from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit
 from scorebench.target import EndpointUrl, TargetSpec
@@ -157,12 +158,11 @@ def _targets(args: argparse.Namespace) -> tuple[SideSpec, SideSpec]:
         raise HarnessError("--endpoint-name and --endpoint name two endpoints: give one")
     if args.endpoint:
         check_url(args.endpoint)
-    current_key = resolve_key(args.key_file)
+    current_key = config.endpoint_key(args)
     candidate_key = read_key_file(Path(args.candidate_key_file)) if args.candidate_key_file else None
     candidate_key = candidate_key or _candidate_key_from_environment()
     shared = bool(args.endpoint_name or args.endpoint) and not _is_url(args.candidate)
-    current_telemetry = _telemetry(args.telemetry, "--telemetry", args)
-    candidate_telemetry = _telemetry(args.candidate_telemetry, "--candidate-telemetry", args) or current_telemetry
+    current_telemetry, candidate_telemetry = config.compare_telemetry(args)
     current = SideSpec("current", _target("current", args.current, args, current_key), current_telemetry)
     candidate_target = _target("candidate", args.candidate, args, candidate_key or (current_key if shared else None))
     candidate = SideSpec("candidate", candidate_target, candidate_telemetry)
@@ -196,16 +196,6 @@ def _is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def _telemetry(spec: str | None, flag: str, args: argparse.Namespace) -> str | None:
-    if spec is None:
-        return "appinsights" if (args.workspace_id or args.app_insights_id) and flag == "--telemetry" else None
-    if not spec.startswith(("none", "appinsights", "local:")) or spec == "local:" or spec.startswith("none:"):
-        raise HarnessError(f"{flag}: {spec!r} is not none, local:DIR or appinsights")
-    if spec == "appinsights" and not (args.workspace_id or args.app_insights_id):
-        raise HarnessError(f"{flag} appinsights needs --workspace-id ID or --app-insights-id RESOURCE_ID")
-    return spec
-
-
 def _check_numbers(args: argparse.Namespace) -> None:
     for name, least in (("concurrency", 1), ("requests", 1)):
         value = getattr(args, name)
@@ -232,13 +222,8 @@ def _plan_fields(args: argparse.Namespace, explicit: set[str]) -> dict[str, Any]
     }
 
 
-def _probe_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"wait_s": parse_duration_s(str(args.telemetry_wait), "--telemetry-wait")}
-    if args.workspace_id:
-        options["workspace_id"] = args.workspace_id
-    if args.app_insights_id:
-        options["resource_id"] = args.app_insights_id
-    return options
+def _probe_options(args: argparse.Namespace) -> ProbeOptions:
+    return ProbeOptions(wait_s=parse_duration_s(str(args.telemetry_wait), "--telemetry-wait"))
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,7 @@
 """`scorebench probe RUN_DIR`: fetch the server's telemetry of a run into telemetry.csv / exceptions.csv.
 
-The work is scorebench.probes.collect.probe_run (also called by `scorebench run`); this module only reads flags.
+The work is scorebench.probes.collect.probe_run (also called by `scorebench run`); this module only reads flags;
+the telemetry spec (flag, else run.json's, else SCOREBENCH_TELEMETRY) is built by scorebench/config.py.
 Exit 0 even when telemetry is unavailable (the reason lands in run.json probe.error), 2 with
 --telemetry-required or a --telemetry that names no backend. A failed probe never removes the
 telemetry of an earlier one.
@@ -11,10 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scorebench import config
 from scorebench.core.errors import HarnessError
+from scorebench.core.rundir import RUN_JSON, read_run_json
 from scorebench.core.units import parse_duration_s
-from scorebench.probes.base import SPECS
-from scorebench.probes.collect import DEFAULT_WAIT_S, probe_run, summary_line
+from scorebench.probes.collect import DEFAULT_WAIT_S, ProbeOptions, probe_run, summary_line
 
 __all__ = ["add_arguments", "probe_run", "run"]
 
@@ -53,30 +55,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.run_dir / "run.json").is_file():
+    run_json = args.run_dir / RUN_JSON
+    if not run_json.is_file():
         raise HarnessError(f"{args.run_dir}: not a run directory (no run.json)")
-    if args.telemetry is not None:
-        _check_spec(args.telemetry)
-    entry = probe_run(
-        args.run_dir,
-        args.telemetry,
+    try:
+        spec = config.probe_telemetry(args, read_run_json(args.run_dir), run_json)
+    except HarnessError as exc:  # a spec that names no backend is a typo: exit 2 before anything is touched
+        raise HarnessError(f"{exc} (the run's files are untouched)") from None
+    options = ProbeOptions(
         wait_s=parse_duration_s(args.telemetry_wait, "--telemetry-wait"),
         poll_s=parse_duration_s(args.telemetry_poll, "--telemetry-poll") if args.telemetry_poll else None,
         service_name=args.service_name,
         required=args.telemetry_required,
-        filter_ids=args.only_run_requests,
-        workspace_id=args.workspace_id,
-        resource_id=args.app_insights_id,
-        interactive=args.interactive or None,
-        traffic_log=args.traffic_log or None,
+        only_run_requests=args.only_run_requests,
     )
-    print(summary_line(entry))
+    print(summary_line(probe_run(args.run_dir, spec, options)))
     return 0
-
-
-def _check_spec(spec: str) -> None:
-    """A --telemetry that names no backend is a typo: exit 2 before anything is touched."""
-    kind, colon, rest = spec.strip().partition(":")
-    needs_dir = kind.lower() == "local"
-    if kind.lower() not in SPECS or needs_dir != bool(colon and rest.strip()) or (colon and not needs_dir):
-        raise HarnessError(f"--telemetry {spec!r}: use none, local:DIR or appinsights (the run's files are untouched)")

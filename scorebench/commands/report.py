@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         args.run_dir,
         baseline_name=args.baseline,
         thresholds=thresholds,
-        baselines_dir=args.baselines_dir,
+        baselines_dir=config.baselines_dir(args.baselines_dir),
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
     )

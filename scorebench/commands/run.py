@@ -22,6 +22,7 @@ from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url, load_schema
+from scorebench.probes.spec import TelemetrySpec
 from scorebench.runchecks import check_run_args
 from scorebench.target import EndpointUrl, LocalStandIn, TargetSpec
 
@@ -76,7 +77,6 @@ SWITCHES: tuple[Switch, ...] = (
     ("--no-progress", "no_progress", "no progress line while the load runs"),
     ("--no-answer-check", "no_answer_check", "count any decoded 2xx answer that is not a caught error as ok"),
 )
-TELEMETRY_KINDS = ("none", "appinsights", "local:")
 POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
 
 
@@ -129,7 +129,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         raise HarnessError(f"--processes {args.processes}: more than --concurrency {args.concurrency} connections")
     check_run_args(args, explicit)
     target = target_spec(args)
-    telemetry = telemetry_spec(args)
+    telemetry = config.run_telemetry(args)
     payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
     payloads = load_payloads(payloads_path)
     return RunSettings(
@@ -188,20 +188,7 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
     )
 
 
-def telemetry_spec(args: argparse.Namespace) -> str | None:
-    spec = args.telemetry
-    if args.workspace_id and args.app_insights_id:
-        raise HarnessError("--workspace-id and --app-insights-id name two telemetry sources: give one")
-    if spec is None:
-        return "appinsights" if (args.workspace_id or args.app_insights_id) else None
-    if not spec.startswith(TELEMETRY_KINDS) or spec == "local:":
-        raise HarnessError(f"{config.source_of(args, 'telemetry')}: {spec!r} is not none, local:DIR or appinsights")
-    if spec == "appinsights" and not (args.workspace_id or args.app_insights_id):
-        raise HarnessError("--telemetry appinsights needs --workspace-id ID or --app-insights-id RESOURCE_ID")
-    return str(spec)
-
-
-def telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> TelemetrySettings:
+def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None) -> TelemetrySettings:
     return TelemetrySettings(
         telemetry=telemetry,
         wait_s=parse_duration_s(str(args.telemetry_wait), config.source_of(args, "telemetry_wait")),
@@ -209,8 +196,6 @@ def telemetry_settings(args: argparse.Namespace, telemetry: str | None) -> Telem
         if args.telemetry_poll
         else None,
         service_name=args.service_name or None,
-        workspace_id=args.workspace_id or None,
-        app_insights_id=args.app_insights_id or None,
         required=bool(args.telemetry_required),
     )
 

@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scorebench import config
     from scorebench.core.errors import HarnessError
     from scorebench.core.records import utc_iso
     from scorebench.reports import baseline as baselines
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     latency = stats.ok_latency(frames.read_samples_frame(newest, ("latency_ms", "outcome")))
     drift = trend.drift_check(entries, latency, limit, args.drift_runs)
     baseline = (
-        baselines.load_baseline(args.baseline, baselines.baselines_dir(args.baselines_dir)) if args.baseline else None
+        baselines.load_baseline(args.baseline, config.baselines_dir(args.baselines_dir)) if args.baseline else None
     )
     rows = trend.trend_rows(entries)
     generated_at = utc_iso(datetime.now(UTC))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -101,10 +100,10 @@ def forget_all() -> None:
     _FORMS.clear()
 
 
-def register_environment(environ: Mapping[str, str] | None = None) -> None:
-    """Register the key of SCOREBENCH_KEY as given (before any check, so no error can echo it)."""
-    env = os.environ if environ is None else environ
-    register(env.get(KEY_ENV))
+def register_environment(environ: Mapping[str, str]) -> None:
+    """Register the key of SCOREBENCH_KEY as given (before any check, so no error can echo it);
+    the environment is handed in by scorebench/config.py (nothing in core reads it)."""
+    register(environ.get(KEY_ENV))
 
 
 def register_header(name: str, value: str) -> None:
@@ -252,9 +251,10 @@ def reveal(text: str) -> None:
 # --- the key ----------------------------------------------------------------------------------
 
 
-def resolve_key(key_file: str | None = None, *, environ: Mapping[str, str] | None = None) -> str | None:
-    """The key from --key-file if given, else SCOREBENCH_KEY, else None (no auth); checked by `check_key`."""
-    env = os.environ if environ is None else environ
+def resolve_key(key_file: str | None, *, environ: Mapping[str, str]) -> str | None:
+    """The key from --key-file if given, else SCOREBENCH_KEY of `environ` (config.py hands it in), else None
+    (no auth); checked by `check_key`."""
+    env = environ
     if key_file:
         return read_key_file(Path(key_file))
     register(env.get(KEY_ENV))

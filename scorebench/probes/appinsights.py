@@ -2,10 +2,10 @@
 
 Rules:
 - Workspace-based resources (`workspace_id`) are read with query_workspace from AppRequests /
-  AppExceptions; an Application Insights resource id (`resource_id`) with query_resource from the
-  classic requests / exceptions tables. With `traffic_log=True` the managed online endpoint's
+  AppExceptions; an Application Insights resource id (`app_insights_id`) with query_resource from
+  the classic requests / exceptions tables. With `traffic_log` the managed online endpoint's
   AmlOnlineEndpointTrafficLog is read too (no sampling, the platform's own timing; `requests()`
-  then answers from it); with `app_insights=False` (a deployment with App Insights off) only it.
+  then answers from it); with `app_insights` False (a deployment with App Insights off) only it.
 - `observe` reads every table once per poll; a table that fails (e.g. not enabled: "Failed to
   resolve table") costs only its own rows and says why.
 - A result may be cut at 500,000 rows / ~64 MB and arrive as LogsQueryPartialResult (HTTP 200, no
@@ -13,20 +13,21 @@ Rules:
   `min_slice_s`. Long id lists are queried in chunks (probes/kql.py ID_CHUNK).
 - 429 is retried honouring Retry-After (azure-core does it when the header is sent; this module
   adds `throttle_retries` more). Every failure becomes one HarnessError line naming what to fix.
-- The credential is azure-identity's DefaultAzureCredential unless given (InteractiveBrowserCredential
-  with interactive=True). The endpoint may be overridden (SCOREBENCH_LOGS_ENDPOINT) for sovereign
-  clouds and tests; plain http is accepted only on loopback (the token then flows unencrypted).
+- Everything comes from the spec record (`AppInsightsTelemetry`, probes/spec.py; config.py fills
+  it from flags and SCOREBENCH_LOGS_*): the sign-in (DefaultAzureCredential, a browser login, a
+  ready token), the endpoint (sovereign clouds, tests; plain http only on loopback: the token then
+  flows unencrypted), the tables. Nothing here reads the environment.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult
 
@@ -34,13 +35,9 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow, utc_iso
 from scorebench.probes import kql
 from scorebench.probes.rows import SCORE_NAME, exception_row, request_row
+from scorebench.probes.spec import LOOPBACK_HOSTS, PUBLIC_ENDPOINT, AppInsightsTelemetry, CredentialKind
 from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observation, Seen, SeenException
 from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
-
-ENDPOINT_ENV = "SCOREBENCH_LOGS_ENDPOINT"
-AUDIENCE_ENV = "SCOREBENCH_LOGS_AUDIENCE"
-PUBLIC_ENDPOINT = "https://api.loganalytics.io"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 Row = dict[str, Any]
 
@@ -48,52 +45,36 @@ Row = dict[str, Any]
 class AppInsightsProbe:
     """Requests and exceptions of a run window from Application Insights (Log Analytics)."""
 
-    OPTIONS = (
-        "credential", "workspace_id", "resource_id", "endpoint", "audience", "interactive",
-        "traffic_log", "request_name", "throttle_retries", "min_slice_s", "server_timeout_s", "client_options",
-        "app_insights",
-    )  # fmt: skip
     poll_s = 20.0
     """Ingestion takes seconds to minutes; 3 unchanged polls = a minute without growth."""
 
     def __init__(
         self,
-        credential: Any = None,
-        workspace_id: str | None = None,
-        resource_id: str | None = None,
-        endpoint: str | None = None,
+        spec: AppInsightsTelemetry,
         *,
-        audience: str | None = None,
-        interactive: bool = False,
-        traffic_log: bool = False,
-        app_insights: bool = True,
-        request_name: str | None = SCORE_NAME,
-        throttle_retries: int = 3,
-        min_slice_s: float = 1.0,
-        server_timeout_s: int | None = None,
-        client_options: dict[str, Any] | None = None,
+        credential: TokenCredential | None = None,
+        client_options: Mapping[str, object] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if bool(workspace_id) == bool(resource_id):
-            raise HarnessError(
-                "--telemetry appinsights needs exactly one of --workspace-id ID (a workspace-based"
-                " resource: the Log Analytics 'Workspace ID') or --app-insights-id RESOURCE_ID"
-            )
-        self.workspace_id, self.resource_id = workspace_id, resource_id
-        self.schema = kql.WORKSPACE if workspace_id else kql.CLASSIC
-        self.traffic_log, self.request_name = traffic_log or not app_insights, request_name
-        self.app_insights = app_insights
-        self.throttle_retries, self.min_slice_s = throttle_retries, min_slice_s
-        self.server_timeout_s, self._sleep = server_timeout_s, sleep
-        self.endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or PUBLIC_ENDPOINT).rstrip("/")
+        """The spec says where and how (probes/spec.py); `credential` replaces the spec's sign-in
+        (tests, or a caller holding one), `client_options` go to LogsQueryClient (azure-core's)."""
+        self.workspace_id, self.resource_id = spec.workspace_id, spec.app_insights_id
+        self.schema = kql.WORKSPACE if spec.workspace_id else kql.CLASSIC
+        self.traffic_log, self.request_name = spec.traffic_log or not spec.app_insights, spec.request_name
+        self.app_insights = spec.app_insights
+        self.throttle_retries, self.min_slice_s = spec.throttle_retries, spec.min_slice_s
+        self.server_timeout_s, self._sleep = spec.server_timeout_s, sleep
+        self.endpoint = spec.endpoint.rstrip("/")
         self._call_options: dict[str, Any] = {"enforce_https": False} if _loopback_http(self.endpoint) else {}
         if self.endpoint.startswith("http://") and not self._call_options:
-            raise HarnessError(f"{ENDPOINT_ENV}={self.endpoint}: plain http is allowed only on 127.0.0.1 (tests)")
-        audience = audience or os.environ.get(AUDIENCE_ENV) or _default_audience(self.endpoint)
-        credential = credential if credential is not None else default_credential(interactive)
-        self.client = LogsQueryClient(credential, endpoint=self.endpoint, audience=audience, **(client_options or {}))
-        target = f"workspace:{workspace_id}" if workspace_id else f"resource:{resource_id}"
-        self.source = f"appinsights:{target}" + (":traffic_log" if traffic_log else "")
+            raise HarnessError(f"{self.endpoint}: plain http is allowed only on 127.0.0.1 (tests)")
+        audience = spec.audience or _default_audience(self.endpoint)
+        credential = credential if credential is not None else spec_credential(spec)
+        self.client = LogsQueryClient(
+            credential, endpoint=self.endpoint, audience=audience, **dict(client_options or {})
+        )
+        target = f"workspace:{spec.workspace_id}" if spec.workspace_id else f"resource:{spec.app_insights_id}"
+        self.source = f"appinsights:{target}" + (":traffic_log" if spec.traffic_log else "")
 
     def requests(
         self, start: datetime, end: datetime, client_request_ids: Collection[str] | None = None
@@ -215,20 +196,19 @@ class AppInsightsProbe:
         return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
 
 
-TOKEN_ENV = "SCOREBENCH_LOGS_TOKEN"
-
-
-def default_credential(interactive: bool = False) -> Any:
-    """A browser login if asked; else a ready token from SCOREBENCH_LOGS_TOKEN (e.g. `az account
-    get-access-token --resource https://api.loganalytics.io --query accessToken -o tsv`, for CI
-    jobs that hold a token but no identity); else DefaultAzureCredential (environment, managed
+def spec_credential(spec: AppInsightsTelemetry) -> TokenCredential:
+    """The sign-in the spec names: a browser login (--interactive); a ready token (SCOREBENCH_LOGS_TOKEN,
+    e.g. `az account get-access-token --resource https://api.loganalytics.io --query accessToken -o tsv`,
+    for CI jobs that hold a token but no identity); else DefaultAzureCredential (environment, managed
     identity, Azure CLI, ...)."""
     from azure.identity import DefaultAzureCredential, InteractiveBrowserCredential
 
-    if interactive:
-        return InteractiveBrowserCredential()
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    return StaticTokenCredential(token) if token else DefaultAzureCredential()
+    credentials: dict[CredentialKind, Callable[[], TokenCredential]] = {
+        "interactive": InteractiveBrowserCredential,
+        "token": lambda: StaticTokenCredential(spec.token),
+        "default": DefaultAzureCredential,
+    }
+    return credentials[spec.credential]()
 
 
 class StaticTokenCredential:

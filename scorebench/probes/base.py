@@ -1,4 +1,4 @@
-"""The probe protocol both backends satisfy, the ingestion wait, and the `--telemetry` spec table.
+"""The probe protocol both backends satisfy, the ingestion wait, and the backend of each telemetry spec.
 
 Rules:
 - A probe answers for a half-open UTC window [start, end): `requests(...)` returns one
@@ -9,21 +9,22 @@ Rules:
   target's rows and count the others; a table that fails is reported in the Observation, not raised.
 - Telemetry arrives late (exporter batching ~5 s, ingestion seconds to minutes): `wait_for`
   (probes/wait.py) polls until the run's telemetry is in — never a fixed sleep.
-- `make_probe` chooses a backend from a table of spec prefixes: `none`, `local:DIR`, `appinsights`.
+- `make_probe` chooses a backend by the spec record's type (`BACKENDS`: NoTelemetry, LocalTelemetry,
+  AppInsightsTelemetry; probes/spec.py parses the text once, at the app edge).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow
+from scorebench.probes.spec import AppInsightsTelemetry, LocalTelemetry, NoTelemetry, TelemetrySpec
 from scorebench.probes.target import REQUESTS, Observation
 from scorebench.probes.wait import WaitResult, wait_for
 
-__all__ = ["NoProbe", "TelemetryProbe", "WaitResult", "make_probe", "wait_for"]
+__all__ = ["BACKENDS", "NoProbe", "TelemetryProbe", "WaitResult", "make_probe", "wait_for"]
 
 
 class TelemetryProbe(Protocol):
@@ -61,44 +62,32 @@ class NoProbe:
         return Observation([], [], {}, (REQUESTS,))
 
 
-def _make_none(rest: str, **options: Any) -> TelemetryProbe:
+def _open_none(spec: TelemetrySpec) -> TelemetryProbe:
     return NoProbe()
 
 
-def _make_local(rest: str, **options: Any) -> TelemetryProbe:
+def _open_local(spec: TelemetrySpec) -> TelemetryProbe:
     from scorebench.probes.local import LocalProbe
 
-    if not rest:
-        raise HarnessError("--telemetry local:DIR needs the stand-in's data directory after 'local:'")
-    return LocalProbe(rest, **_only(options, LocalProbe.OPTIONS))
+    assert isinstance(spec, LocalTelemetry)  # BACKENDS pairs each record type with its opener
+    return LocalProbe(spec)
 
 
-def _make_appinsights(rest: str, **options: Any) -> TelemetryProbe:
+def _open_appinsights(spec: TelemetrySpec) -> TelemetryProbe:
     from scorebench.probes.appinsights import AppInsightsProbe
 
-    return AppInsightsProbe(**_only(options, AppInsightsProbe.OPTIONS))
+    assert isinstance(spec, AppInsightsTelemetry)
+    return AppInsightsProbe(spec)
 
 
-def _only(options: dict[str, Any], names: Collection[str]) -> dict[str, Any]:
-    """The options a backend takes (None values dropped, so callers can pass every flag)."""
-    return {k: v for k, v in options.items() if k in names and v is not None}
-
-
-SPECS: dict[str, Callable[..., TelemetryProbe]] = {
-    "none": _make_none,
-    "local": _make_local,
-    "appinsights": _make_appinsights,
+BACKENDS: dict[type[TelemetrySpec], Callable[[TelemetrySpec], TelemetryProbe]] = {
+    NoTelemetry: _open_none,
+    LocalTelemetry: _open_local,
+    AppInsightsTelemetry: _open_appinsights,
 }
+"""The backend of each spec record type (the one place a backend is chosen; imports on demand)."""
 
 
-def make_probe(spec: str, **options: Any) -> TelemetryProbe:
-    """A probe from a `--telemetry` spec (none | local:DIR | appinsights) and backend options.
-
-    Options not meant for the chosen backend are ignored, so a caller may pass all it has
-    (workspace_id, resource_id, credential, interactive, endpoint, traffic_log, request_name, ...).
-    """
-    kind, _, rest = (spec or "none").strip().partition(":")
-    factory = SPECS.get(kind.lower())
-    if factory is None:
-        raise HarnessError(f"--telemetry {spec!r}: use none, local:DIR or appinsights")
-    return factory(rest, **options)
+def make_probe(spec: TelemetrySpec) -> TelemetryProbe:
+    """The probe of a telemetry spec (probes/spec.py), chosen by the record's type."""
+    return BACKENDS[type(spec)](spec)

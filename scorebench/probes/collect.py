@@ -1,13 +1,14 @@
 """Probe one run directory: wait for the server's telemetry of the run, write it, record it in run.json.
 
-`probe_run(run_dir, spec=None, **options) -> dict` is what `scorebench probe` and the `scorebench
-run` orchestration call. Rules:
+`probe_run(run_dir, spec, ProbeOptions(...)) -> dict` is what `scorebench probe` and the `scorebench
+run` orchestration call; the spec (probes/spec.py) is parsed by the app, which reads configuration
+(nothing here reads the environment). Rules:
 - The window is run.json's [started_at - before_s, ended_at + after_s): the server logs a request
   when it finishes, which may be after a client gave up on it.
-- Every scoring request of the window is kept (unless filter_ids=True, for an endpoint shared with
+- Every scoring request of the window is kept (unless `only_run_requests`, for an endpoint shared with
   other traffic), so the server rows no client sample explains are counted (`unmatched_server_rows`).
 - Unavailable telemetry is not a failed run: the reason goes to run.json `probe.error` and the dict
-  is returned — HarnessError (exit 2) only with required=True. Nothing is lost: the files of an
+  is returned — HarnessError (exit 2) only with `required`. Nothing is lost: the files of an
   earlier probe stay unless this one replaces them (written to a temporary file, renamed on success).
 - Counts honour sampling: `item_count_sum` is sum(item_count); `missing_client_requests` counts
   client ids never seen, read against what sampling predicts (probes/reading.py).
@@ -21,7 +22,6 @@ run` orchestration call. Rules:
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ from scorebench.core.rundir import RUN_JSON, harness_request_ids, read_run_json,
 from scorebench.probes.base import TelemetryProbe, make_probe
 from scorebench.probes.groups import group_exceptions
 from scorebench.probes.reading import notes, sampling_reading
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec
 from scorebench.probes.target import Target
 from scorebench.probes.traffic import TRAFFIC_FILE, TrafficRow
 from scorebench.probes.wait import WaitResult, wait_for
@@ -51,59 +52,65 @@ MAX_GROUPS = 20
 """Distinct exception groups kept in run.json (the report reads exceptions.csv for all)."""
 BEFORE_S = 5.0
 AFTER_S = 60.0
-ENV_DEFAULTS = {
-    "telemetry": "SCOREBENCH_TELEMETRY",
-    "workspace_id": "SCOREBENCH_WORKSPACE_ID",
-    "app_insights_id": "SCOREBENCH_APP_INSIGHTS_ID",
-}
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeOptions:
+    """How a run is probed, whatever the backend (the backend's own options are in its spec record)."""
+
+    wait_s: float = DEFAULT_WAIT_S
+    """The longest wait for ingestion (it ends early: probes/wait.py)."""
+    poll_s: float | None = None
+    """Pause between polls (None: the backend's own)."""
+    service_name: str | None = None
+    """The target's service name(s), comma-separated (None: run.json's, else inferred from the ids)."""
+    required: bool = False
+    """Unavailable telemetry is a HarnessError (exit 2) instead of a recorded error."""
+    only_run_requests: bool = False
+    """Query only the run's client request ids (an endpoint shared with other traffic)."""
+    stable_polls: int = 3
+    before_s: float = BEFORE_S
+    after_s: float = AFTER_S
+    progress: bool = True
+    """A progress line on stderr while waiting."""
 
 
 def probe_run(
     run_dir: Path,
-    spec: str | None = None,
+    spec: TelemetrySpec,
+    options: ProbeOptions = ProbeOptions(),
     *,
-    wait_s: float = DEFAULT_WAIT_S,
-    required: bool = False,
-    filter_ids: bool = False,
-    poll_s: float | None = None,
-    stable_polls: int = 3,
-    before_s: float = BEFORE_S,
-    after_s: float = AFTER_S,
     probe: TelemetryProbe | None = None,
-    service_name: str | None = None,
-    progress: bool = True,
-    **options: Any,
 ) -> dict[str, Any]:
     """Fetch, write and record the run's telemetry; returns run.json's new `probe` entry.
 
-    spec/options default to run.json (`telemetry`, `workspace_id`, `app_insights_id`), then the
-    SCOREBENCH_* environment. Options go to the backend (credential, interactive, endpoint,
-    traffic_log, ...). `probe` replaces make_probe (tests, or a caller holding a probe already).
+    Args:
+        run_dir: the run directory (run.json, samples*.csv).
+        spec: where the telemetry is (probes/spec.py; the app parses it, run.json's by default).
+        options: the wait and what to keep.
+        probe: replaces make_probe(spec) (tests, or a caller holding a probe already).
+
+    Raises:
+        HarnessError: telemetry unavailable and options.required; run.json without the run's window.
     """
     run_dir = Path(run_dir)
     info = read_run_json(run_dir)
-    spec = spec or _setting(info, "telemetry") or "none"
-    if not (options.get("workspace_id") or options.get("resource_id")):
-        options.update(workspace_id=_setting(info, "workspace_id"), resource_id=_setting(info, "app_insights_id"))
-    start, end = _window(run_dir, info, before_s, after_s)
+    start, end = _window(run_dir, info, options.before_s, options.after_s)
     samples = read_samples(run_dir)
     ids = [s.client_request_id for s in samples if s.client_request_id]
     failed_runs = [s.client_request_id for s in samples if s.outcome == "run_function_failed" and s.client_request_id]
-    entry: dict[str, Any] = {"source": spec, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}
-    target = _target(info, service_name)
+    entry: dict[str, Any] = {"source": spec.text, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}
+    target = _target(info, options.service_name)
     insights_off = _insights_off(info)
-    if insights_off and target.endpoint:  # v2: the platform's traffic log is the server view
-        options.setdefault("app_insights", False)
-    if target.endpoint and not options.get("traffic_log"):
-        options["traffic_log"] = True
-    say = _say if progress else None
+    spec = _for_target(spec, target, bool(insights_off))
+    no_server_view = isinstance(spec, NoTelemetry)  # nothing will ever arrive: do not wait for it
+    say = _say if options.progress and not no_server_view else None
     try:
-        probe = probe or make_probe(spec, **options)
+        probe = probe or make_probe(spec)
         entry["source"] = probe.source
-        no_server_view = probe.source == "none"  # nothing will ever arrive: do not wait for it
         waited = wait_for(
-            probe, ids, start, end, 0.0 if no_server_view else wait_s, poll_s,
-            target=target, stable_polls=stable_polls, filter_ids=filter_ids, say=None if no_server_view else say,
+            probe, ids, start, end, 0.0 if no_server_view else options.wait_s, options.poll_s,
+            target=target, stable_polls=options.stable_polls, filter_ids=options.only_run_requests, say=say,
             exception_ids=failed_runs,
         )  # fmt: skip
         if waited.unreadable():
@@ -111,12 +118,12 @@ def probe_run(
     except HarnessError as exc:
         entry.update(error=str(exc), rows=0, missing_client_requests=None, unmatched_server_rows=None)
         update_run_json(run_dir, probe=entry)
-        if required:
+        if options.required:
             raise
         return entry
     harness = harness_request_ids(info)  # preflight's warm-up: logged like any request, not the load
     entry.update(_write(run_dir, waited, set(ids) | harness))
-    none = entry["source"] == "none"
+    none = no_server_view
     load_only = dataclasses.replace(waited, rows=[r for r in waited.rows if r.client_request_id not in harness])
     entry.update(
         _reading(load_only, len(ids)) if not none else {},
@@ -127,6 +134,14 @@ def probe_run(
         entry["notes"] = {"app insights": insights_off, **entry["notes"]}
     update_run_json(run_dir, probe=entry)
     return entry
+
+
+def _for_target(spec: TelemetrySpec, target: Target, insights_off: bool) -> TelemetrySpec:
+    """The spec for this run's target: a managed endpoint's traffic log read too; App Insights not read
+    when the service says it is off (v2: the platform's traffic log is the server view)."""
+    if isinstance(spec, NoTelemetry) or not target.endpoint:
+        return spec
+    return dataclasses.replace(spec, traffic_log=True, app_insights=spec.app_insights and not insights_off)
 
 
 def _insights_off(info: dict[str, Any]) -> str:
@@ -184,11 +199,6 @@ def summary_line(entry: dict[str, Any]) -> str:
         f" {entry['unmatched_server_rows']} server rows without a client sample, {entry['exceptions']} exceptions"
     )
     return "\n".join([head, *(f"  {label}: {text}" for label, text in (entry.get("notes") or {}).items())])
-
-
-def _setting(info: dict[str, Any], key: str) -> str | None:
-    value = info.get(key) or os.environ.get(ENV_DEFAULTS[key])
-    return str(value) if value else None
 
 
 def _window(run_dir: Path, info: dict[str, Any], before_s: float, after_s: float) -> tuple[datetime, datetime]:

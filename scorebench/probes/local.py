@@ -5,11 +5,11 @@ in `DIR/telemetry.sqlite3` (table `envelopes(id, received_at, time, name, base_t
 Rules: the same semantics as the Application Insights backend (probes/rows.py: custom dimensions
 first, sampling weight from `sampleRate`); the window is half-open [start, end) on the envelope's
 `time` (for the inference server that is about when the response was sent); only requests named
-`/score` are kept unless `request_name=None` (the server also logs /swagger.json). The store is
+`/score` are kept unless the spec's `request_name` is None (the server also logs /swagger.json). The store is
 read with scorebench.probes.store (read-only, WAL: probing never disturbs a running sink).
 A query sees only rows already visible (the sink's ingestion lag), as a Log Analytics query would.
 The managed front's traffic log (table `traffic_log`, AmlOnlineEndpointTrafficLog's columns) is
-read with the same mapping as the cloud table (probes/traffic.py) when `traffic_log` is on, or
+read with the same mapping as the cloud table (probes/traffic.py) when the spec's `traffic_log` is on, or
 automatically when the store has one.
 """
 
@@ -18,12 +18,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow, parse_utc
-from scorebench.probes.rows import SCORE_NAME, exception_row, item_count_from_rate, request_row, timespan_ms
+from scorebench.probes.rows import exception_row, item_count_from_rate, request_row, timespan_ms
+from scorebench.probes.spec import LocalTelemetry
 from scorebench.probes.store import STORE_FILE, has_traffic_log, read_envelopes, read_traffic
 from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observation, Seen, SeenException
 from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
@@ -32,21 +32,13 @@ from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
 class LocalProbe:
     """Telemetry from the stand-in sink's store under data_dir."""
 
-    OPTIONS = ("request_name", "traffic_log", "app_insights")
     poll_s = 3.0
     """The exporter batches every ~5 s; 3 polls of 3 s without growth outlast one batch."""
 
-    def __init__(
-        self,
-        data_dir: str | Path,
-        request_name: str | None = SCORE_NAME,
-        traffic_log: bool | None = None,
-        app_insights: bool = True,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.data_dir = Path(data_dir).expanduser()
-        self.request_name = request_name
-        self.traffic_log, self.app_insights, self._now = traffic_log, app_insights, now
+    def __init__(self, spec: LocalTelemetry, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.data_dir = spec.dir.expanduser()
+        self.request_name = spec.request_name
+        self.traffic_log, self.app_insights, self._now = spec.traffic_log, spec.app_insights, now
         self.source = f"local:{self.data_dir}"
 
     def tables(self) -> tuple[str, ...]:

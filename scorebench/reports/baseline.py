@@ -27,18 +27,13 @@ BASELINE_VERSION = 2
 baseline's summary is upgraded (reports/summarydoc.py); its latency sample and per-second counts
 included failures and are kept as they are (with few errors the same; re-save to be exact)."""
 BASELINES_DIR = Path("reports") / "baselines"
-"""Default folder, relative to the working directory (a checkout): commit baselines with the code."""
-BASELINES_ENV = "SCOREBENCH_BASELINES_DIR"
+"""Default folder, relative to the working directory (a checkout): commit baselines with the code.
+The folder a command uses (--baselines-dir, $SCOREBENCH_BASELINES_DIR) is chosen by config.baselines_dir."""
 SAMPLE_LIMIT = 4000
 """At most this many latencies kept (a seeded random subset, sorted): about 40 KB of JSON."""
 PER_SECOND_LIMIT = 3600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 RUN_KEYS = ("label", "endpoint", "engine", "started_at", "ended_at", "git_commit", "tool_versions", "service")
-
-
-def baselines_dir(override: str | Path | None = None) -> Path:
-    """--baselines-dir, else $SCOREBENCH_BASELINES_DIR, else ./reports/baselines."""
-    return Path(override or os.environ.get(BASELINES_ENV) or BASELINES_DIR)
 
 
 def baseline_path(name: str, directory: Path) -> Path:

@@ -321,7 +321,7 @@ def write_report(
     run_dir: Path | str,
     baseline_name: str | None = None,
     thresholds: list[str] | None = None,
-    baselines_dir: str | Path | None = None,
+    baselines_dir: Path = baselines.BASELINES_DIR,
     timeout_s: float | None = None,
     slos: list[str] | None = None,
 ) -> Outcome:
@@ -331,7 +331,7 @@ def write_report(
     print, and the paths written. Raises HarnessError for a missing run or baseline.
     """
     run_dir = Path(run_dir)
-    baseline = baselines.load_baseline(baseline_name, baselines.baselines_dir(baselines_dir)) if baseline_name else None
+    baseline = baselines.load_baseline(baseline_name, baselines_dir) if baseline_name else None
     result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}

@@ -10,6 +10,7 @@ from azure.core.credentials import AccessToken
 from scorebench.core.errors import HarnessError
 from scorebench.probes import kql
 from scorebench.probes.appinsights import AppInsightsProbe
+from scorebench.probes.spec import AppInsightsTelemetry
 from tests.probes.loganalytics_standin import T0, LogAnalyticsStandIn, StaticTokenCredential, aml_request, at
 
 WS = "11111111-2222-3333-4444-555555555555"
@@ -36,9 +37,13 @@ def la():
         yield standin
 
 
-def probe_for(la: LogAnalyticsStandIn, **options: object) -> AppInsightsProbe:
-    options.setdefault("workspace_id", WS)
-    return AppInsightsProbe(StaticTokenCredential(), endpoint=la.endpoint, **options)  # type: ignore[arg-type]
+def probe_for(la: LogAnalyticsStandIn, *, sleep=None, client_options=None, **spec: object) -> AppInsightsProbe:
+    """A probe of the spec fields given (workspace WS unless an id is), against the stand-in."""
+    if "app_insights_id" not in spec:
+        spec.setdefault("workspace_id", WS)
+    telemetry = AppInsightsTelemetry(endpoint=la.endpoint, **spec)  # type: ignore[arg-type]
+    extra = {"sleep": sleep} if sleep else {}
+    return AppInsightsProbe(telemetry, credential=StaticTokenCredential(), client_options=client_options, **extra)
 
 
 def test_aml_rows_use_custom_dimensions_and_fall_back_for_other_servers(la):
@@ -96,7 +101,7 @@ def test_classic_resource_uses_query_resource_and_classic_names(la):
             },
         },
     ]
-    rows = probe_for(la, workspace_id=None, resource_id=RID).requests(T0, T0 + timedelta(minutes=1))
+    rows = probe_for(la, app_insights_id=RID).requests(T0, T0 + timedelta(minutes=1))
     assert [(r.client_request_id, r.duration_ms, r.item_count) for r in rows] == [("c1", 200.0, 2)]
     assert la.requests[0]["path"] == f"/v1{RID}/query"
 
@@ -176,7 +181,7 @@ def test_credential_failure_says_how_to_sign_in(la):
         def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
             raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
 
-    probe = AppInsightsProbe(NoCredential(), workspace_id=WS, endpoint=la.endpoint)
+    probe = AppInsightsProbe(AppInsightsTelemetry(WS, endpoint=la.endpoint), credential=NoCredential())
     with pytest.raises(HarnessError, match=r"az login.*--interactive"):
         probe.requests(T0, T0 + timedelta(minutes=1))
 
@@ -184,7 +189,8 @@ def test_credential_failure_says_how_to_sign_in(la):
 def test_token_scope_keeps_the_log_analytics_audience(la):
     credential = StaticTokenCredential()
     la.tables["AppRequests"] = []
-    AppInsightsProbe(credential, workspace_id=WS, endpoint=la.endpoint).requests(T0, T0 + timedelta(minutes=1))
+    probe = AppInsightsProbe(AppInsightsTelemetry(WS, endpoint=la.endpoint), credential=credential)
+    probe.requests(T0, T0 + timedelta(minutes=1))
     assert credential.scopes == [("https://api.loganalytics.io/.default",)]
 
 
@@ -209,14 +215,16 @@ def test_missing_traffic_log_table_says_to_enable_the_diagnostic_setting(la):
         probe_for(la, traffic_log=True).requests(T0, T0 + timedelta(minutes=1))
 
 
-def test_needs_exactly_one_target():
-    with pytest.raises(HarnessError, match="--workspace-id"):
-        AppInsightsProbe(StaticTokenCredential())
+@pytest.mark.parametrize("ids", [(None, None), (WS, RID)])
+def test_needs_exactly_one_target(ids):
+    with pytest.raises(HarnessError, match="exactly one of --workspace-id"):
+        AppInsightsTelemetry(*ids)
 
 
 def test_plain_http_is_refused_off_loopback():
+    spec = AppInsightsTelemetry(WS, endpoint="http://example.com")
     with pytest.raises(HarnessError, match=r"127\.0\.0\.1"):
-        AppInsightsProbe(StaticTokenCredential(), workspace_id=WS, endpoint="http://example.com")
+        AppInsightsProbe(spec, credential=StaticTokenCredential())
 
 
 def test_server_errors_after_retries_say_what_answered(la):
@@ -231,8 +239,7 @@ def test_unreachable_endpoint_is_a_one_line_error():
     from tests.conftest import free_port
 
     endpoint = f"http://127.0.0.1:{free_port()}"
-    probe = AppInsightsProbe(
-        StaticTokenCredential(), workspace_id=WS, endpoint=endpoint, client_options={"retry_total": 0}
-    )
+    spec = AppInsightsTelemetry(WS, endpoint=endpoint)
+    probe = AppInsightsProbe(spec, credential=StaticTokenCredential(), client_options={"retry_total": 0})
     with pytest.raises(HarnessError, match=f"cannot reach Log Analytics at {endpoint}"):
         probe.requests(T0, T0 + timedelta(minutes=1))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from scorebench.core.records import Sample
 from scorebench.core.rundir import read_run_json, write_run_json
-from scorebench.probes.collect import probe_run
+from scorebench.probes.collect import ProbeOptions, probe_run
+from scorebench.probes.spec import LocalTelemetry
 from scorebench.probes.store import connect, write_traffic
 from tests.probes.envelopes import request_envelope, write_store
 from tests.probes.test_probe_cli import write_run
@@ -36,7 +37,7 @@ def test_app_insights_off_uses_the_traffic_log_of_the_deployment_and_says_so(tmp
     write_traffic(connection, [traffic("g1", "green", 408, None), traffic("g2", "green", 424, 500),
                                traffic("b1", "blue", 200, 200)])  # fmt: skip
     connection.close()
-    entry = probe_run(run_dir, wait_s=0, progress=False)
+    entry = probe_run(run_dir, LocalTelemetry(data), ProbeOptions(wait_s=0, progress=False))
     assert entry["notes"]["app insights"].startswith("off for ep/green (app_insights_enabled: false)")
     assert (entry["main_table"], entry["traffic_log_rows"], entry["stopped_because"]) == ("traffic_log", 2, "all_seen")
     assert entry["other_traffic"] == {"traffic_log:ep/blue": 1}
@@ -48,7 +49,7 @@ def test_app_insights_off_uses_the_traffic_log_of_the_deployment_and_says_so(tmp
 def test_a_missing_traffic_log_costs_only_its_rows(tmp_path):
     run_dir, data = managed_run(tmp_path, {"endpoint_name": "ep", "deployment": "green"})
     write_store(data, [request_envelope("2026-11-22T20:00:01Z", "g1"), request_envelope("2026-11-22T20:00:02Z", "g2")])
-    entry = probe_run(run_dir, wait_s=0, progress=False)
+    entry = probe_run(run_dir, LocalTelemetry(data), ProbeOptions(wait_s=0, progress=False))
     assert entry["error"] is None
     assert (entry["rows"], entry["main_table"]) == (2, "requests")  # App Insights' rows kept
     assert "no traffic log" in entry["table_errors"]["traffic_log"]

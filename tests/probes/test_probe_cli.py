@@ -15,10 +15,9 @@ from scorebench.core.records import ExceptionRow, Sample, TelemetryRow, read_csv
 from scorebench.core.rundir import read_run_json, write_run_json
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
-from scorebench.probes.collect import probe_run
-from tests.conftest import TEST_KEY, run_cli
+from tests.conftest import TEST_KEY, cli_env, run_cli
 from tests.probes.envelopes import exception_envelope, request_envelope, write_store
-from tests.probes.loganalytics_standin import LogAnalyticsStandIn, StaticTokenCredential, aml_request
+from tests.probes.loganalytics_standin import LogAnalyticsStandIn, aml_request
 
 REQUESTS = 400
 
@@ -135,8 +134,8 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
     assert (bad_wait.returncode, "--telemetry-wait" in bad_wait.stderr) == (2, True)
 
 
-def test_probe_run_with_the_app_insights_backend(tmp_path):
-
+def test_scorebench_probe_reads_app_insights_with_the_logs_settings_of_the_environment(tmp_path):
+    """run.json says appinsights + workspace; SCOREBENCH_LOGS_ENDPOINT / _TOKEN (read by config.py) reach the probe."""
     samples = [Sample(cid, "2026-11-22T20:00:00.000000Z", 70.0, 200, "ok", None, 10, 10, "p", "w") for cid in "ab"]
     run_dir = tmp_path / "run"
     write_run(run_dir, "appinsights", samples, "2026-11-22T20:00:00.000000Z", "2026-11-22T20:00:10.000000Z")
@@ -144,24 +143,27 @@ def test_probe_run_with_the_app_insights_backend(tmp_path):
     with LogAnalyticsStandIn() as la:
         la.tables["AppRequests"] = [aml_request(1, "a", items=2), aml_request(2, "b", items=2)]
         la.tables["AppExceptions"] = []
-        entry = probe_run(run_dir, credential=StaticTokenCredential(), endpoint=la.endpoint, wait_s=0)
+        env = cli_env(SCOREBENCH_LOGS_ENDPOINT=la.endpoint, SCOREBENCH_LOGS_TOKEN="t0ken-never-shown")
+        done = run_cli("probe", str(run_dir), "--telemetry-wait", "0s", env=env)
+    assert done.returncode == 0, done.stderr
+    entry = read_run_json(run_dir)["probe"]
     assert entry["source"] == "appinsights:workspace:ws1"
     assert (entry["rows"], entry["item_count_sum"], entry["missing_client_requests"], entry["error"]) == (2, 4, 0, None)
-    assert read_run_json(run_dir)["probe"] == entry
+    assert {r["headers"]["has_bearer"] for r in la.requests} == {"True"}
+    assert "t0ken" not in done.stdout + done.stderr + (run_dir / "run.json").read_text()
 
 
 def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
-
     run_dir = tmp_path / "run"
     write_run(run_dir, "appinsights", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
     write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws-from-run"))
     rid = "/subscriptions/s/resourceGroups/g/providers/microsoft.insights/components/c"
-    options = {"credential": StaticTokenCredential(), "wait_s": 0}
     with LogAnalyticsStandIn() as la:
         la.tables.update(AppRequests=[], AppExceptions=[], requests=[], exceptions=[])
-        from_run = probe_run(run_dir, workspace_id=None, resource_id=None, endpoint=la.endpoint, **options)
-        from_flag = probe_run(run_dir, resource_id=rid, endpoint=la.endpoint, **options)
-    assert (from_run["error"], from_flag["error"]) == (None, None)
+        env = cli_env(SCOREBENCH_LOGS_ENDPOINT=la.endpoint, SCOREBENCH_LOGS_TOKEN="t")
+        from_run = run_cli("probe", str(run_dir), "--telemetry-wait", "0s", env=env)
+        from_flag = run_cli("probe", str(run_dir), "--telemetry-wait", "0s", "--app-insights-id", rid, env=env)
+    assert (from_run.returncode, from_flag.returncode) == (0, 0), from_run.stderr + from_flag.stderr
     assert [r["path"] for r in la.requests] == [
         "/v1/workspaces/ws-from-run/query",
         "/v1/workspaces/ws-from-run/query",

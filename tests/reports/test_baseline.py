@@ -92,14 +92,6 @@ def test_bad_names(name: str, tmp_path: Path) -> None:
         baselines.baseline_path(name, tmp_path)
 
 
-def test_baselines_dir_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(baselines.BASELINES_ENV, raising=False)
-    assert baselines.baselines_dir() == Path("reports/baselines")
-    monkeypatch.setenv(baselines.BASELINES_ENV, "/tmp/x")
-    assert baselines.baselines_dir() == Path("/tmp/x")
-    assert baselines.baselines_dir("flag") == Path("flag")
-
-
 def test_a_baseline_stores_what_the_overlay_charts_need_and_old_ones_still_load() -> None:
     document = make_baseline(REPO_ROOT / "tests" / "data" / "fixture_runs" / "small", "v", created_at="x")
     assert set(document["series"]) == {"t_s", "requests", "errors", "p50", "p95"}

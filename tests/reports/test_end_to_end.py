@@ -79,9 +79,10 @@ def sequential_run(url: str, run_dir: Path, telemetry: str) -> Path:
 def test_rerun_passes_doubled_latency_fails(standin_factory, tmp_path: Path) -> None:
     fast = standin_factory(key=TEST_KEY, latency_ms=30)
     first = sequential_run(fast.score_url, tmp_path / "first", fast.telemetry_spec)
-    from scorebench.probes.collect import probe_run
+    from scorebench.probes.collect import ProbeOptions, probe_run
+    from scorebench.probes.spec import parse_telemetry
 
-    entry = probe_run(first, wait_s=30)
+    entry = probe_run(first, parse_telemetry(fast.telemetry_spec, "stand-in"), ProbeOptions(wait_s=30))
     assert entry["error"] is None
     store = str(tmp_path / "baselines")
     saved = run_cli("baseline", "save", str(first), "--name", "standin-v1", "--baselines-dir", store)
