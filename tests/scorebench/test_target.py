@@ -18,6 +18,7 @@ from scorebench.azureml.service import ServiceTarget
 from scorebench.core.secrets import scrub
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import PreflightResult
+from scorebench.probes.spec import AppInsightsTelemetry, LocalTelemetry, NoTelemetry
 from scorebench.target import EndpointUrl, LocalStandIn, TargetSpec, open_target, preflight_line, preflight_target
 from tests.conftest import TEST_KEY
 from tests.probes.azureml_standin import ENDPOINT_KEY, MODEL_ID, AzureMLStandIn, arm, workspace_config
@@ -25,15 +26,16 @@ from tests.probes.azureml_standin import ENDPOINT_KEY, MODEL_ID, AzureMLStandIn,
 __all__ = ["arm", "workspace_config"]
 
 PAYLOADS = load_payloads(DEFAULT_PAYLOADS)[:3]
+INSIGHTS = AppInsightsTelemetry(workspace_id="00000000-0000-0000-0000-000000000000")
 
 
 def test_a_url_target_with_a_deployment_sends_the_routing_header() -> None:
     spec = TargetSpec(EndpointUrl("https://ep.example/score", deployment="green"), key=TEST_KEY)
-    with open_target(spec, "appinsights") as target:
+    with open_target(spec, INSIGHTS) as target:
         assert (target.url, target.key, target.standin, target.timeout_s) == (spec.where.url, TEST_KEY, None, None)
         assert target.headers == {"azureml-model-deployment": "green"}
         assert target.service == {"deployment": "green"}
-        assert target.telemetry == "appinsights"
+        assert target.telemetry == INSIGHTS
         assert target.swagger_uri is None
     assert spec.describe() == "https://ep.example/score deployment green"
     assert TEST_KEY not in repr(spec) + repr(target)
@@ -41,7 +43,7 @@ def test_a_url_target_with_a_deployment_sends_the_routing_header() -> None:
 
 def test_a_url_target_without_telemetry_reads_none_and_its_secret_query_is_scrubbed() -> None:
     with open_target(TargetSpec(EndpointUrl("https://ep.example/score?code=query-secret-4242"))) as target:
-        assert (target.telemetry, target.headers, target.key) == ("none", {}, None)
+        assert (target.telemetry, target.headers, target.key) == (NoTelemetry(), {}, None)
     assert "query-secret-4242" not in scrub("sent to https://ep.example/score?code=query-secret-4242")
 
 
@@ -50,7 +52,7 @@ def test_the_stand_in_runs_with_its_knobs_and_a_random_key_only_while_open(tmp_p
         assert target.standin is not None
         assert target.key
         assert target.key != TEST_KEY  # the stand-in's own random key
-        assert target.telemetry == target.standin.telemetry_spec
+        assert target.telemetry == LocalTelemetry(target.standin.data_dir)
         assert target.service == {"service_id": "local-standin"}
         checked = preflight_target(target, PAYLOADS, timeout_s=30, insecure=False)
         assert checked.warmup_status == 200
@@ -62,8 +64,8 @@ def test_the_stand_in_runs_with_its_knobs_and_a_random_key_only_while_open(tmp_p
 
 
 def test_the_stand_in_keeps_the_telemetry_asked_for() -> None:
-    with open_target(TargetSpec(), "none") as target:
-        assert target.telemetry == "none"
+    with open_target(TargetSpec(), NoTelemetry()) as target:
+        assert target.telemetry == NoTelemetry()
         assert isinstance(_score(target.url, target.key), str)  # automl (the default): a JSON string
 
 
@@ -75,7 +77,7 @@ def test_a_v1_service_is_resolved_with_its_key_and_timeout(
     spec = TargetSpec(ServiceTarget("svc-aks", workspace_config=str(workspace_config)))
     with open_target(spec) as target:
         assert (target.url, target.key, target.timeout_s) == (standin.score_url, TEST_KEY, 60.0)
-        assert target.telemetry == "none"
+        assert target.telemetry == NoTelemetry()
         assert str(target.service["service_id"]).endswith("svc-aks")
         assert target.service["model_ids"] == [MODEL_ID]
         assert target.headers == {}
@@ -94,13 +96,13 @@ def test_a_v2_deployment_is_routed_by_header_and_the_given_key_wins(
 ) -> None:
     arm.endpoints["ep-bank"]["properties"]["scoringUri"] = standin.score_url
     spec = TargetSpec(ServiceTarget(None, "ep-bank", "green", str(workspace_config)), key=TEST_KEY)
-    with open_target(spec, "appinsights") as target:
+    with open_target(spec, INSIGHTS) as target:
         assert target.url == standin.score_url
         assert target.key == TEST_KEY  # SCOREBENCH_KEY / --key-file over the endpoint's own key
         assert target.headers["azureml-model-deployment"] == "green"
         assert target.service["endpoint_name"] == "ep-bank"
         assert target.service["deployment"] == "green"
-        assert target.telemetry == "appinsights"
+        assert target.telemetry == INSIGHTS
         assert preflight_target(target, PAYLOADS, timeout_s=30, insecure=False).warmup_status == 200
     assert spec.describe() == "ep-bank deployment green"
 
