@@ -209,7 +209,8 @@ def _window(run_dir: Path, records: RunRecords, before_s: float, after_s: float)
         start, end = parse_utc(str(records.info.started_at)), parse_utc(str(records.ended_at))
     except ValueError:
         raise HarnessError(
-            f"{run_dir}: needs run.json started_at and load.json load_ended_at (UTC ISO times) to know the run's window"
+            f"{run_dir}: needs started_at and ended_at (UTC ISO times: run.json started_at, load.json"
+            " load_ended_at) to know the run's window"
         ) from None
     return start - timedelta(seconds=before_s), end + timedelta(seconds=after_s)
 

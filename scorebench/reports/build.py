@@ -1,9 +1,10 @@
 """reports/build.py: a run directory (+ a baseline) → summary, verdicts and the report's HTML.
 
 `build_report` reads the run's records (run.json, load.json, probe.json), samples*.csv,
-telemetry.csv, exceptions.csv and swagger.json (each optional except samples) and returns a `BuildResult`; it writes nothing. `write_report` is the one
-call for the command line and for `scorebench run`: it builds, writes summary.json and
-report.html into the run directory and returns an `Outcome` (exit code, verdict lines, paths).
+telemetry.csv, exceptions.csv and swagger.json (each optional except samples) and returns a
+`BuildResult`; it writes nothing. `write_report` is the one call for the command line and for
+`scorebench run`: it builds, writes summary.json and report.html into the run directory and
+returns an `Outcome` (exit code, verdict lines, paths).
 Beside the run's own files it reads, when present, Locust's companions in `RUN/locust/` and the
 summary.json of earlier runs of the same label in the run's folder (reports/extras.py), for the
 offered load, the Locust link and failure messages, and the small trend panel.

@@ -157,8 +157,8 @@ def test_ctrl_c_keeps_the_finished_steps_and_writes_a_partial_report(standin, tm
     assert sorted(p.name for p in (run_dir / "steps").iterdir()) == ["01-2rps", "02-3rps"]
     assert (run_dir / "steps" / "02-3rps" / "samples-1.csv").stat().st_size > 0  # the cut step's samples kept
     assert "Partial search:" in (run_dir / "report.html").read_text()
-    assert json.loads((run_dir / "run.json").read_text())["partial_reason"] == "interrupted"
-    assert TEST_KEY not in output + errors + (run_dir / "run.json").read_text()
+    assert json.loads((run_dir / "load.json").read_text())["partial_reason"] == "interrupted"
+    assert TEST_KEY not in output + errors + (run_dir / "run.json").read_text() + (run_dir / "load.json").read_text()
 
 
 @pytest.mark.slow
@@ -191,7 +191,7 @@ def test_local_standin_with_telemetry_per_step_and_max_rps_reached(tmp_path: Pat
     assert [p.name for p in steps] == ["01-2rps", "02-3rps"]
     for step in steps:  # each step probed in its own window, only its own requests
         sent = json.loads((step / "step.json").read_text())["stats"]["sent"]
-        probe = json.loads((step / "run.json").read_text())["probe"]
+        probe = json.loads((step / "probe.json").read_text())
         assert probe["error"] is None
         assert (step / "telemetry.csv").is_file()
         assert probe["client_requests"] >= sent  # the settle period's requests too

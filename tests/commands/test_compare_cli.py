@@ -24,6 +24,7 @@ from scorebench.local.model import FIELDS, generate_records
 from scorebench.local.standin import StandIn, default_model_dir
 from tests.conftest import cli_env, run_cli
 from tests.faults.recording_server import LoopbackServer
+from tests.records_view import merged_records
 
 pytestmark = pytest.mark.slow
 KEYS = {"current": "current-key-abcdefghijkl", "candidate": "candidate-key-abcdefghijkl"}
@@ -91,7 +92,7 @@ def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: 
         "current": 200, "candidate": 200,
     }  # fmt: skip
     for side in ("current", "candidate"):  # each side is a run directory of its own, with its telemetry
-        info = json.loads((run_dir / side / "run.json").read_text())
+        info = merged_records(run_dir / side)
         assert info["probe"]["missing_client_requests"] == 0
     assert 'failures="0"' in junit.read_text()
     assert 'name="agreement"' in junit.read_text()

@@ -101,7 +101,7 @@ def test_probe_of_a_stored_run_counts_missing_and_unmatched(tmp_path):
     done = run_cli("probe", str(run_dir), "--telemetry", f"local:{sink}", "--telemetry-wait", "0s")
 
     assert done.returncode == 0, done.stderr
-    probe = json.loads((run_dir / "run.json").read_text())["probe"]
+    probe = json.loads((run_dir / "probe.json").read_text())
     assert (probe["rows"], probe["missing_client_requests"], probe["unmatched_server_rows"], probe["exceptions"]) == (
         3, 1, 1, 1)  # fmt: skip
     assert probe["source"] == f"local:{sink}"
@@ -163,7 +163,7 @@ def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
         la.tables.update(AppRequests=[], AppExceptions=[], requests=[], exceptions=[])
         from_run = probe_run(run_dir, workspace_id=None, resource_id=None, endpoint=la.endpoint, **options)
         from_flag = probe_run(run_dir, resource_id=rid, endpoint=la.endpoint, **options)
-    assert (from_run["error"], from_flag["error"]) == (None, None)
+    assert (from_run.error, from_flag.error) == (None, None)
     assert [r["path"] for r in la.requests] == [
         "/v1/workspaces/ws-from-run/query",
         "/v1/workspaces/ws-from-run/query",
