@@ -6,8 +6,9 @@ probe.json by the probe (a re-probe replaces its own file, nothing else). No sta
 another's file. `read_run(run_dir)` is the one reader of all three, for every kind of run.
 
 Rules: each file is written atomically (tmp + rename) with URLs made safe and known secrets
-scrubbed; a missing load.json means the load never finished (the run was killed or still runs),
-which `RunRecords.partial_reason` says. Run directories of the old layout (everything merged into
+scrubbed, and the endpoint read back is made safe again (a hand-edited run.json may hold a key);
+a missing load.json means the load never finished (the run was killed or still runs), which
+`RunRecords.partial_reason` says. Run directories of the old layout (everything merged into
 run.json, no load.json / probe.json) are read by `scorebench/core/legacyrun.py` into the same records.
 """
 
@@ -22,6 +23,7 @@ from scorebench.core import legacyrun
 from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import RUN_JSON, read_json_object, write_json_atomic
 from scorebench.core.runinfo import CapacityInfo, CompareInfo, PayloadSetInfo, PreflightInfo, RunInfo
+from scorebench.core.secrets import safe_url
 
 LOAD_JSON = "load.json"
 PROBE_JSON = "probe.json"
@@ -152,6 +154,7 @@ def read_run(run_dir: Path) -> RunRecords:
     data = read_json_object(path)
     fields = legacyrun.info_fields(data, default_label=_label_of(run_dir))
     info = record_from_json(RunInfo, fields, path)
+    info = dataclasses.replace(info, endpoint=safe_url(info.endpoint))  # a hand-edited or old run.json too
     load_data = _optional(run_dir / LOAD_JSON)
     if load_data is None and legacyrun.is_legacy(data, run_dir):
         load_data = legacyrun.load_fields(data)
