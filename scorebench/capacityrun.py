@@ -5,9 +5,11 @@ of the ab engine (`--rate`: latency from each request's intended start, so coord
 corrected), measures each with scorebench/reports/steps.py and writes the run directory:
 
     runs/<UTC>-capacity/
-      run.json                 what ran (endpoint without key, SLOs, search bounds, start/end)
-      steps/NN-<rate>rps/      one folder per step: samples-K.csv (segment K: 1, then extensions),
-                               step.json (segments and stats), telemetry.csv when probed
+      run.json                 what ran (endpoint without key, SLOs, search bounds, start), at the start
+      load.json                how the search ended (partial + why), at its end
+      steps/NN-<rate>rps/      one folder per step: run.json (at its start), samples-K.csv (segment K:
+                               1, then extensions), step.json (segments and stats), load.json (its
+                               window, at its end), probe.json and telemetry.csv when probed
       capacity.json            the conclusion, every step's stats and checks
       report.html              knee charts and the step table (scorebench/reports/capacityhtml.py)
 
@@ -31,8 +33,9 @@ from pathlib import Path
 
 from scorebench.core.errors import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
-from scorebench.core.rundir import REPORT_HTML, create_run_dir, update_run_json, write_run_json
-from scorebench.core.runinfo import git_commit, tool_versions
+from scorebench.core.rundir import REPORT_HTML, create_run_dir
+from scorebench.core.runinfo import CapacityInfo, PayloadSetInfo, RunInfo, git_commit, tool_versions
+from scorebench.core.runrecords import LoadRecord, read_run, write_load_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub, scrub_data
 from scorebench.loadtests.ab.load import run_load
 from scorebench.loadtests.plan import LoadPlan
@@ -119,22 +122,20 @@ def _execute(settings: CapacitySettings, keys: list[str | None]) -> int:
 def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
     started = datetime.now(UTC)
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
-    write_run_json(
-        run_dir,
-        {
-            "kind": "capacity", "label": settings.label, "endpoint": safe_url(target.url),
-            "local_standin": target.standin is not None, "engine": "ab", "slos": [s.text for s in settings.slos],
-            "search": dataclasses.asdict(settings.search),
-            "step": {"settle_s": settings.settle_s, "step_s": settings.step_s, "step_max_s": settings.step_max_s},
-            "max_duration_s": settings.max_duration_s, "timeout_s": settings.timeout_s,
-            "instances": settings.instances, "target_rps": settings.target_rps,
-            "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
-            "payload_set_hash": payload_set_hash(settings.payloads), "telemetry": target.telemetry.text,
-            "service": {k: v for k, v in target.service.items() if v not in (None, [], "")},
-            "headers": sorted(target.headers), "tool_versions": tool_versions(), "git_commit": git_commit(),
-            "started_at": utc_iso(started), "ended_at": None, "partial": False, "partial_reason": None,
-        },
+    bounds = CapacityInfo(
+        search=dataclasses.asdict(settings.search),
+        step={"settle_s": settings.settle_s, "step_s": settings.step_s, "step_max_s": settings.step_max_s},
+        max_duration_s=settings.max_duration_s, instances=settings.instances, target_rps=settings.target_rps,
     )  # fmt: skip
+    info = RunInfo(
+        label=settings.label, started_at=utc_iso(started), kind="capacity", endpoint=safe_url(target.url),
+        local_standin=target.standin is not None, engine="ab", slos=[s.text for s in settings.slos],
+        timeout_s=settings.timeout_s, payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads)),
+        payload_set_hash=payload_set_hash(settings.payloads), telemetry=target.telemetry.text,
+        service={k: v for k, v in target.service.items() if v not in (None, [], "")},
+        headers=sorted(target.headers), tool_versions=tool_versions(), git_commit=git_commit(), capacity=bounds,
+    )  # fmt: skip
+    write_run_info(run_dir, info)
     return run_dir
 
 
@@ -173,6 +174,7 @@ def _first_length_s(rate: float, settings: CapacitySettings) -> float:
 def _run_step(state: _Search, settings: CapacitySettings, target: Target, index: int, rate: float) -> StepStats:
     step_dir = state.run_dir / "steps" / f"{index:02d}-{rate:g}rps"
     step_dir.mkdir(parents=True)
+    _start_step(step_dir, rate, target)
     segments: list[Segment] = []
     length_s = _first_length_s(rate, settings)
     while True:
@@ -180,10 +182,11 @@ def _run_step(state: _Search, settings: CapacitySettings, target: Target, index:
         segments.append(segment)
         length_s = settings.settle_s + max(settings.step_s, (length_s - settings.settle_s) * EXTENSION_SHARE)
         stats = measure(_step_samples(step_dir), segments, settings.settle_s, settings.slos)
-        _write_step(step_dir, segments, stats, target)
+        _write_step(step_dir, segments, stats)
         too_late = time.monotonic() + length_s > state.deadline
         extend = search.should_extend(stats.status, stats.measured_s, settings.step_max_s)
         if state.interrupted or too_late or not extend:
+            _end_step(step_dir, segments, stats, state.interrupted)
             return stats
         print(f"  {rate:g} req/s: inconclusive after {stats.measured_s:.0f} s, measuring longer", flush=True)
 
@@ -235,20 +238,31 @@ def _step_samples(step_dir: Path) -> StepSamples:
     )
 
 
-def _write_step(step_dir: Path, segments: list[Segment], stats: StepStats, target: Target) -> None:
-    """step.json (segments and stats) and the step's own run.json (its window, for `scorebench probe`)."""
+def _start_step(step_dir: Path, rate: float, target: Target) -> None:
+    """The step's own run.json, before its first request (a run directory for `scorebench probe`)."""
+    info = RunInfo(
+        label=step_dir.name, started_at=utc_iso(datetime.now(UTC)), kind="capacity-step",
+        endpoint=safe_url(target.url), engine="ab", load_profile={"rate_rps": rate}, telemetry=target.telemetry.text,
+    )  # fmt: skip
+    write_run_info(step_dir, info)
+
+
+def _write_step(step_dir: Path, segments: list[Segment], stats: StepStats) -> None:
+    """step.json: the segments and stats so far (replaced when the step is measured longer)."""
     document = {"segments": [dataclasses.asdict(s) for s in segments], "stats": dataclasses.asdict(stats)}
     (step_dir / STEP_JSON).write_text(json.dumps(scrub_data(document), indent=2, allow_nan=False), encoding="utf-8")
+
+
+def _end_step(step_dir: Path, segments: list[Segment], stats: StepStats, interrupted: bool) -> None:
+    """The step's load.json: its window (first segment's start to the last one's end), once it is over."""
     first, last = segments[0], segments[-1]
-    write_run_json(
-        step_dir,
-        {
-            "kind": "capacity-step", "endpoint": safe_url(target.url), "engine": "ab",
-            "rate_rps": stats.offered_rps, "telemetry": target.telemetry.text,
-            "started_at": utc_iso(datetime.fromtimestamp(first.t0_s, UTC)),
-            "ended_at": utc_iso(datetime.fromtimestamp(last.t0_s + last.length_s, UTC)),
-        },
+    record = LoadRecord(
+        load_started_at=utc_iso(datetime.fromtimestamp(first.t0_s, UTC)),
+        load_ended_at=utc_iso(datetime.fromtimestamp(last.t0_s + last.length_s, UTC)),
+        requests=stats.sent, partial=interrupted, partial_reason="interrupted" if interrupted else None,
+        interrupted=interrupted,
     )  # fmt: skip
+    write_load_record(step_dir, record)
 
 
 def _say_step(stats: StepStats) -> None:
@@ -276,11 +290,16 @@ def _probe(state: _Search, settings: CapacitySettings, target: Target) -> None:
 def _finish(state: _Search, settings: CapacitySettings, target: Target) -> int:
     verdicts = _verdicts(state)
     conclusion = search.conclude(verdicts, settings.search)
-    info = update_run_json(
-        state.run_dir, ended_at=utc_iso(datetime.now(UTC)), partial=state.stopped is not None,
-        partial_reason=state.stopped,
+    run = read_run(state.run_dir)
+    load = LoadRecord(
+        load_started_at=run.info.started_at, load_ended_at=utc_iso(datetime.now(UTC)),
+        requests=sum(step.sent for step in state.steps), partial=state.stopped is not None,
+        partial_reason=state.stopped, interrupted=state.interrupted,
     )  # fmt: skip
-    document = capacity_document(info, conclusion, state.steps, settings.slos, state.stopped)
+    write_load_record(state.run_dir, load)
+    document = capacity_document(
+        dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped
+    )
     text = json.dumps(scrub_data(document), indent=2, allow_nan=False)
     (state.run_dir / CAPACITY_JSON).write_text(text, encoding="utf-8")
     report = state.run_dir / REPORT_HTML

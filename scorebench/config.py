@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.runinfo import RunInfo
 from scorebench.core.secrets import register, register_environment, resolve_key
 from scorebench.probes.spec import PUBLIC_ENDPOINT, InsightsSettings, TelemetrySpec, parse_telemetry
 
@@ -344,7 +345,7 @@ def compare_telemetry(
 
 
 def probe_telemetry(
-    args: argparse.Namespace, run_info: Mapping[str, Any], run_json: Path, *, environ: Mapping[str, str] | None = None
+    args: argparse.Namespace, run_info: RunInfo, run_json: Path, *, environ: Mapping[str, str] | None = None
 ) -> TelemetrySpec:
     """`scorebench probe RUN`: --telemetry, else run.json's `telemetry`, else $SCOREBENCH_TELEMETRY, else none.
 
@@ -352,9 +353,12 @@ def probe_telemetry(
     """
     env = os.environ if environ is None else environ
 
+    recorded = {"telemetry": run_info.telemetry, "workspace_id": run_info.workspace_id,
+                "app_insights_id": run_info.app_insights_id}  # fmt: skip
+
     def setting(key: str) -> tuple[str | None, str]:
-        if run_info.get(key):
-            return str(run_info[key]), f"{run_json}:{key}"
+        if recorded[key]:
+            return str(recorded[key]), f"{run_json}:{key}"
         name = PROBE_DEFAULT_ENV[key]
         return (env[name], name) if env.get(name, "").strip() else (None, name)
 

@@ -5,7 +5,8 @@ Order and rules:
   * the target is --endpoint, an Azure ML service (--service / --endpoint-name), or, with neither,
     the local stand-in started for this run with a random key and local telemetry (scorebench/target.py);
   * preflight runs before the run directory exists: a run that could not start leaves nothing;
-  * run.json is written before the first load request (ended_at/partial after), swagger.json kept;
+  * run.json is written once, before the first load request; load.json once the load ends (how,
+    partial + why), probe.json by the probe; swagger.json kept;
   * the engine streams samples; the progress thread only reads them;
   * SIGINT/SIGTERM during the load: the engine (or our handler) stops it, the run is marked
     partial with why, and probe and report still run; a second signal exits at once (exit 130),
@@ -29,8 +30,9 @@ from types import FrameType
 from scorebench.config import baselines_dir, configured_thresholds, step_summary
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
-from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
+from scorebench.core.rundir import create_run_dir
 from scorebench.core.runinfo import PayloadSetInfo, PreflightInfo, RunInfo, git_commit, load_profile, tool_versions
+from scorebench.core.runrecords import LoadRecord, ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
@@ -214,7 +216,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         git_commit=git_commit(),
         started_at=utc_iso(started),
     )
-    write_run_json(run_dir, info.as_json())
+    write_run_info(run_dir, info)
     return run_dir
 
 
@@ -261,7 +263,11 @@ def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str
             result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()
-        update_run_json(run_dir, ended_at=utc_iso(datetime.now(UTC)), error=redact(str(exc), key))
+        failed = LoadRecord(
+            started, utc_iso(datetime.now(UTC)), len(read_samples(run_dir)), partial=True,
+            partial_reason="the load engine failed", error=redact(str(exc), key),
+        )  # fmt: skip
+        write_load_record(run_dir, failed)
         raise
     except KeyboardInterrupt:
         interrupts.reason = interrupts.reason or "interrupted by SIGINT"
@@ -282,26 +288,16 @@ def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str
 
 
 def _finish_load(run_dir: Path, result: LoadResult) -> None:
-    update_run_json(
-        run_dir,
-        ended_at=utc_iso(datetime.now(UTC)),
-        load_started_at=result.started_at,
-        load_ended_at=result.ended_at,
-        requests=result.requests,
-        partial=bool(result.partial),
-        partial_reason=result.reason if result.partial else None,
-        interrupted=bool(result.interrupted),
-        engine_info=dict(result.engine_info),
-    )
+    write_load_record(run_dir, result.as_record())
 
 
 def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
-    """Fetch telemetry (run.json `probe`); return why it failed (None when it worked or was not asked for)."""
+    """Fetch telemetry (probe.json); return why it failed (None when it worked or was not asked for)."""
     if isinstance(target.telemetry, NoTelemetry):
         return None
     try:
         entry = probe_run(run_dir, target.telemetry, settings.telemetry.probe_options())
-        error = entry.get("error")
+        error = entry.error
     except HarnessError as exc:
         error = _record_probe_error(run_dir, target.telemetry.text, str(exc))
     except Exception as exc:  # a probe bug must not cost the run its report
@@ -314,7 +310,7 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
 
 
 def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
-    update_run_json(run_dir, probe={"source": spec, "error": message, "rows": 0})
+    write_probe_record(run_dir, ProbeRecord(source=spec, error=message))
     return message
 
 

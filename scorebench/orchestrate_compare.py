@@ -5,7 +5,8 @@ settings. The run directory (docs/compare.md):
 
     runs/<stamp>-compare/
       run.json        kind "compare": both targets (no keys), the load profile, the payload set
-      current/        a run directory of its own: run.json, samples.csv, telemetry.csv, swagger.json
+      load.json       how the paired load ended (both sides' requests)
+      current/        a run directory of its own: run.json, load.json, samples.csv, probe.json, telemetry.csv, ...
       candidate/      the same for the candidate (`scorebench report RUN/candidate` works on it)
       answers.csv     the distinct decoded answers of each side to each payload (cut, redacted)
       summary.json, summary.md, report.html
@@ -29,8 +30,17 @@ from typing import Any
 from scorebench.config import step_summary
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, utc_iso, write_csv
-from scorebench.core.rundir import create_run_dir, update_run_json, write_run_json
-from scorebench.core.runinfo import git_commit, load_profile, tool_versions
+from scorebench.core.rundir import create_run_dir
+from scorebench.core.runinfo import (
+    CompareInfo,
+    PayloadSetInfo,
+    PreflightInfo,
+    RunInfo,
+    git_commit,
+    load_profile,
+    tool_versions,
+)
+from scorebench.core.runrecords import ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
@@ -186,53 +196,50 @@ def _start_run_dir(
 ) -> Path:
     started = datetime.now(UTC)
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
-    common = {
-        "engine": "ab",
-        "load_profile": load_profile(plan, "ab"),
-        "timeout_s": plan.timeout_s,
-        "payloads": {"path": settings.payloads_path, "count": len(settings.payloads)},
-        "payload_set_hash": payload_set_hash(settings.payloads),
-        "tool_versions": tool_versions(),
-        "git_commit": git_commit(),
-        "started_at": utc_iso(started),
-        "ended_at": None,
-        "partial": False,
-        "partial_reason": None,
-    }
+    common = RunInfo(
+        label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
+        timeout_s=plan.timeout_s, payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads)),
+        payload_set_hash=payload_set_hash(settings.payloads), tool_versions=tool_versions(), git_commit=git_commit(),
+    )  # fmt: skip
     for side, found in zip(sides, checked, strict=True):
         side_dir = run_dir / side.spec.side
         side_dir.mkdir()
         if found.swagger_text is not None:
             (side_dir / SWAGGER_FILE).write_text(redact(found.swagger_text, side.key), encoding="utf-8")
-        write_run_json(side_dir, {**common, **_side_info(settings, side, found)})
+        write_run_info(side_dir, _side_info(common, settings, side, found))
     pairing = "one arrival schedule, sides alternating" if plan.rate_rps else "same payload sequence, same start"
     targets = {side.spec.side: side.spec.describe() for side in sides}
-    write_run_json(run_dir, {**common, "kind": "compare", "label": settings.label, "targets": targets,
-                             "pairing": pairing, "thresholds": settings.thresholds, "slos": settings.slos,
-                             "min_agreement": settings.min_agreement})  # fmt: skip
+    compared = CompareInfo(targets=targets, pairing=pairing, min_agreement=settings.min_agreement)
+    write_run_info(run_dir, dataclasses.replace(
+        common, kind="compare", thresholds=settings.thresholds, slos=settings.slos, compare=compared
+    ))  # fmt: skip
     return run_dir
 
 
-def _side_info(settings: CompareSettings, side: Resolved, found: PreflightResult) -> dict[str, Any]:
-    return {
-        "label": f"{settings.label}-{side.spec.side}",
-        "compare_side": side.spec.side,
-        "endpoint": safe_url(side.url),
-        "headers": sorted(side.headers),
-        "service": {k: v for k, v in side.target.service.items() if k in ("service_id", "deployment") and v},
-        "telemetry": side.target.telemetry.text,
-        "workspace_id": insights_ids(side.target.telemetry)[0],
-        "app_insights_id": insights_ids(side.target.telemetry)[1],
-        "preflight": {
-            "health_status": found.health_status,
-            "swagger": SWAGGER_FILE if found.swagger_text is not None else None,
-            "payloads_checked": found.payloads_checked,
-            "warmup_status": found.warmup_status,
-            "warmup_latency_ms": found.warmup_latency_ms,
-            "warmup_request_id": found.warmup_request_id,
-            "warnings": found.warnings,
-        },
+def _side_info(common: RunInfo, settings: CompareSettings, side: Resolved, found: PreflightResult) -> RunInfo:
+    service: dict[str, str | list[str]] = {
+        k: v for k, v in side.target.service.items() if k in ("service_id", "deployment") and v
     }
+    return dataclasses.replace(
+        common,
+        label=f"{settings.label}-{side.spec.side}",
+        compare_side=side.spec.side,
+        endpoint=safe_url(side.url),
+        headers=sorted(side.headers),
+        service=service,
+        telemetry=side.target.telemetry.text,
+        workspace_id=insights_ids(side.target.telemetry)[0],
+        app_insights_id=insights_ids(side.target.telemetry)[1],
+        preflight=PreflightInfo(
+            health_status=found.health_status,
+            swagger=SWAGGER_FILE if found.swagger_text is not None else None,
+            payloads_checked=found.payloads_checked,
+            warmup_status=found.warmup_status,
+            warmup_latency_ms=found.warmup_latency_ms,
+            warmup_request_id=found.warmup_request_id,
+            warnings=found.warnings,
+        ),
+    )
 
 
 def _load(
@@ -262,17 +269,12 @@ def _write_answers(run_dir: Path, answers: list[Answer]) -> None:
 
 
 def _finish(run_dir: Path, sides: list[Resolved], results: dict[str, LoadResult]) -> None:
-    ended = utc_iso(datetime.now(UTC))
-    first = next(iter(results.values()))
+    """Each side's load.json, then the compare's own (both sides' requests, the first side's ending)."""
     for side in sides:
-        result = results[side.spec.side]
-        update_run_json(
-            run_dir / side.spec.side, ended_at=ended, load_started_at=result.started_at,
-            load_ended_at=result.ended_at, requests=result.requests, partial=result.partial,
-            partial_reason=result.reason if result.partial else None, engine_info=dict(result.engine_info),
-        )  # fmt: skip
-    requests = {name: r.requests for name, r in results.items()}
-    update_run_json(run_dir, ended_at=ended, requests=requests, partial=first.partial, partial_reason=first.reason)
+        write_load_record(run_dir / side.spec.side, results[side.spec.side].as_record())
+    first = next(iter(results.values())).as_record()
+    total = sum(r.requests for r in results.values())
+    write_load_record(run_dir, dataclasses.replace(first, requests=total, engine_info={}))
 
 
 def _shared_telemetry(sides: list[Resolved]) -> bool:
@@ -286,11 +288,10 @@ def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared:
     if isinstance(spec, NoTelemetry):
         return
     try:
-        entry = probe_run(side_dir, spec, dataclasses.replace(settings.probe_options, only_run_requests=shared))
-        error = entry.get("error")
+        error = probe_run(side_dir, spec, dataclasses.replace(settings.probe_options, only_run_requests=shared)).error
     except HarnessError as exc:
         error = str(exc)
-        update_run_json(side_dir, probe={"source": spec.text, "error": error, "rows": 0})
+        write_probe_record(side_dir, ProbeRecord(source=spec.text, error=error))
     if error:
         line = redact(str(error), *keys).replace("\n", " ")
         print(f"scorebench: warning: {side.spec.side} telemetry unavailable: {line}", file=sys.stderr)

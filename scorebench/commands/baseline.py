@@ -1,9 +1,11 @@
 """`scorebench baseline save RUN_DIR --name NAME [--baselines-dir DIR] [--force]`: keep a run as a baseline.
 
 Writes reports/baselines/NAME.json (relative to the working directory; commit it with the code).
-A baseline is never overwritten: an existing name is an error (exit 2). A run that was
-interrupted, or that failed its SLOs or the timeout, is refused with the reason (exit 2): a
-comparison with it would call a broken service normal. `--force` keeps it anyway.
+A baseline is never overwritten: an existing name is an error (exit 2). A run whose load never
+finished (no load.json: killed, or still running) is always refused (exit 2, even with --force):
+its samples stop wherever the kill fell. A finished run that was interrupted or partial, or that
+failed its SLOs or the timeout, is refused with the reason (exit 2): a comparison with it would
+call a broken service normal. `--force` keeps such a finished run anyway.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     save.add_argument("--name", required=True, help="baseline name (letters, digits, _ - .)")
     save.add_argument("--baselines-dir", metavar="DIR", help="where baselines live (default ./reports/baselines)")
     save.add_argument("--slo", action="append", metavar="EXPR", help="the SLOs the run must have met (as for run)")
-    save.add_argument("--force", action="store_true", help="save even a run that failed its SLOs or was interrupted")
+    save.add_argument(
+        "--force",
+        action="store_true",
+        help="save even a finished run that failed its SLOs or was interrupted (never an unfinished one)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))
     if path.exists():
         raise HarnessError(f"baseline {path} exists; baselines are never overwritten (choose a new --name)")
+    refuse_unfinished(Path(args.run_dir))
     if not args.force:
         refuse_unfit(Path(args.run_dir), args.slo)
     document = make_baseline(args.run_dir, args.name)
@@ -45,17 +52,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def refuse_unfit(run_dir: Path, slo_flags: list[str] | None) -> None:
-    """HarnessError when the run was interrupted or failed an SLO / the timeout (--force skips this)."""
-    from scorebench import config
-    from scorebench.core.rundir import read_run_json
-    from scorebench.reports.build import build_report
+def refuse_unfinished(run_dir: Path) -> None:
+    """HarnessError when the run's load never finished (no load.json); --force does not override it."""
+    from scorebench.core.runrecords import read_run
 
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
-    info = read_run_json(run_dir)
-    if info.get("partial"):
-        why = info.get("partial_reason") or "interrupted"
+    if read_run(run_dir).load is None:
+        raise HarnessError(
+            f"{run_dir}: the load never finished (no load.json): the run was killed or is still running;"
+            " not saved as a baseline (--force does not keep an unfinished run)"
+        )
+
+
+def refuse_unfit(run_dir: Path, slo_flags: list[str] | None) -> None:
+    """HarnessError when the finished run was partial or failed an SLO / the timeout (--force skips this)."""
+    from scorebench import config
+    from scorebench.core.runrecords import read_run
+    from scorebench.reports.build import build_report
+
+    why = read_run(run_dir).partial_reason
+    if why:
         raise HarnessError(f"{run_dir}: the run is partial ({why}); not saved as a baseline (--force keeps it)")
     result = build_report(run_dir, slos=config.configured_slos(slo_flags))
     failed = [c for c in result.checks if c.status == "FAIL"]

@@ -2,7 +2,7 @@
 
 The work is scorebench.probes.collect.probe_run (also called by `scorebench run`); this module only reads flags;
 the telemetry spec (flag, else run.json's, else SCOREBENCH_TELEMETRY) is built by scorebench/config.py.
-Exit 0 even when telemetry is unavailable (the reason lands in run.json probe.error), 2 with
+Exit 0 even when telemetry is unavailable (the reason lands in probe.json `error`), 2 with
 --telemetry-required or a --telemetry that names no backend. A failed probe never removes the
 telemetry of an earlier one.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
-from scorebench.core.rundir import RUN_JSON, read_run_json
+from scorebench.core.rundir import RUN_JSON
+from scorebench.core.runrecords import read_run_info
 from scorebench.core.units import parse_duration_s
 from scorebench.probes.collect import DEFAULT_WAIT_S, ProbeOptions, probe_run, summary_line
 
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if not run_json.is_file():
         raise HarnessError(f"{args.run_dir}: not a run directory (no run.json)")
     try:
-        spec = config.probe_telemetry(args, read_run_json(args.run_dir), run_json)
+        spec = config.probe_telemetry(args, read_run_info(args.run_dir), run_json)
     except HarnessError as exc:  # a spec that names no backend is a typo: exit 2 before anything is touched
         raise HarnessError(f"{exc} (the run's files are untouched)") from None
     options = ProbeOptions(

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from scorebench import config
     from scorebench.reports.build import write_report
 
-    if _is_compare(args.run_dir):
+    if is_compare(args.run_dir):
         return _report_compare(args)
     thresholds = config.configured_thresholds(args.threshold)
     if args.threshold and not args.baseline:
@@ -72,28 +72,28 @@ def run(args: argparse.Namespace) -> int:
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 
 
-def _is_compare(run_dir: Path) -> bool:
+def is_compare(run_dir: Path) -> bool:
     """A `scorebench compare` run directory (docs/compare.md): run.json kind "compare"."""
-    from scorebench.core.rundir import read_run_json
+    from scorebench.core.runrecords import read_run_info
 
-    return Path(run_dir).is_dir() and read_run_json(Path(run_dir)).get("kind") == "compare"
+    return (Path(run_dir) / "run.json").is_file() and read_run_info(Path(run_dir)).kind == "compare"
 
 
 def _report_compare(args: argparse.Namespace) -> int:
     """Re-judge a compare run: its recorded limits and --min-agreement unless --threshold / --slo give others."""
     from scorebench import config
-    from scorebench.core.rundir import read_run_json
+    from scorebench.core.runrecords import read_run_info
     from scorebench.reports.comparereport import write_compare
 
     if args.baseline:
         raise HarnessError(f"{args.run_dir} is a compare run: its reference is the current side, not --baseline")
-    info = read_run_json(Path(args.run_dir))
+    info = read_run_info(Path(args.run_dir))
     outcome = write_compare(
         args.run_dir,
-        thresholds=args.threshold or info.get("thresholds") or None,
-        min_agreement=info.get("min_agreement"),
+        thresholds=args.threshold or info.thresholds or None,
+        min_agreement=info.compare.min_agreement if info.compare else None,
         timeout_s=args.timeout_s,
-        slos=config.configured_slos(args.slo) or info.get("slos") or None,
+        slos=config.configured_slos(args.slo) or info.slos or None,
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 

@@ -1,16 +1,17 @@
 """The run directory: the only contract between stages (docs/architecture.md).
 
     runs/<UTC yyyymmddThhmmssZ>-<label>/
-      run.json        what ran (endpoint URL without secrets, engine, load profile, payloads and
-                      their hash, model/deployment, tool versions, git commit, start/end UTC,
-                      partial + why)
+      run.json        what ran (RunInfo, written once at the start: scorebench/core/runrecords.py)
+      load.json       how the load ended (LoadRecord, written once at its end)
+      probe.json      where the telemetry came from, its window and counts (ProbeRecord)
       samples*.csv    client side, one row per request (loadtests/samples.py)
       telemetry.csv   server side, one row per request (probes/)
       exceptions.csv  server-side exceptions in the run's window
       summary.json    statistics (reports/)
       report.html     the report
 
-Rule: run.json never holds a key; URLs go through `safe_url` before they are stored.
+Rule: no record holds a key; URLs go through `safe_url` before they are stored; no stage rewrites
+another stage's file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.runinfo import RunInfo
 from scorebench.core.secrets import safe_url, scrub_data
 
 RUN_JSON = "run.json"
@@ -49,27 +51,16 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
     return candidate
 
 
-def write_run_json(run_dir: Path, info: dict[str, Any]) -> None:
-    """Write run.json atomically; URLs lose their credentials and every known secret is scrubbed."""
-    clean = scrub_data({k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in info.items()})
-    tmp = run_dir / (RUN_JSON + ".tmp")
+def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
+    """Write a record's JSON atomically (tmp + rename); URLs lose their credentials, known secrets are scrubbed."""
+    clean = scrub_data({k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in document.items()})
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(run_dir / RUN_JSON)
+    tmp.replace(path)
 
 
-def update_run_json(run_dir: Path, **changes: Any) -> dict[str, Any]:
-    """Merge changes into run.json (creating it if missing) and return the result."""
-    info = read_run_json(run_dir)
-    info.update(changes)
-    write_run_json(run_dir, info)
-    return info
-
-
-def read_run_json(run_dir: Path) -> dict[str, Any]:
-    """run.json as a dict ({} when the file is missing); HarnessError naming the file when it is corrupt."""
-    path = run_dir / RUN_JSON
-    if not path.exists():
-        return {}
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A record file's JSON object; HarnessError naming the file when it is unreadable or corrupt."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -81,14 +72,13 @@ def read_run_json(run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def harness_request_ids(info: dict[str, Any]) -> set[str]:
+def harness_request_ids(info: RunInfo) -> set[str]:
     """Client request ids the harness itself sent outside the load (preflight's warm-up request).
 
     The server records them like any request; they explain server rows that no sample does, and
     they are not part of the load the statistics describe.
     """
-    warmup = (info.get("preflight") or {}).get("warmup_request_id")
-    return {str(warmup)} if warmup else set()
+    return {info.warmup_request_id} if info.warmup_request_id else set()
 
 
 def _reason(exc: Exception) -> str:

@@ -1,8 +1,9 @@
 """What a run records about itself in run.json: the `RunInfo` record, tool versions, git commit, load profile.
 
-`RunInfo` is run.json as `scorebench run` first writes it, before the first load request: its
-field names are run.json's keys (docs/architecture.md, "The run directory"); what is learnt later
-(ended_at, requests, partial, probe, ...) is merged in with `update_run_json`.
+`RunInfo` is run.json, written once when a run of any kind starts (`run`, a `compare` and each of
+its sides, a `capacity` search and each of its steps) and never rewritten: its field names are
+run.json's keys (docs/architecture.md, "The records"). What is learnt later is another stage's
+record in its own file (load.json, probe.json: scorebench/core/runrecords.py).
 
 Rules: versions come from installed package metadata (nothing heavy is imported: locust's version
 is read without importing locust); a missing tool is simply left out; git is asked with a short
@@ -41,49 +42,86 @@ class PayloadSetInfo:
 class PreflightInfo:
     """run.json `preflight`: what the checks before the load saw (`swagger` names the kept file)."""
 
-    health_status: int | None
-    swagger: str | None
-    payloads_checked: int
-    warmup_status: int | None
-    warmup_latency_ms: float | None
-    warmup_request_id: str | None
-    warnings: list[str]
+    health_status: int | None = None
+    swagger: str | None = None
+    payloads_checked: int = 0
+    warmup_status: int | None = None
+    warmup_latency_ms: float | None = None
+    warmup_request_id: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareInfo:
+    """run.json `compare` of a `scorebench compare` run (kind "compare"): what was paired with what."""
+
+    targets: dict[str, str]
+    """Side name ("current", "candidate") → where it was sent (no keys)."""
+    pairing: str
+    min_agreement: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CapacityInfo:
+    """run.json `capacity` of a `scorebench capacity` search (kind "capacity"): its bounds."""
+
+    search: dict[str, float]
+    """reports/capacity.py SearchSettings: start_rps, max_rps, growth, resolution."""
+    step: dict[str, float | None]
+    """settle_s, step_s, step_max_s."""
+    max_duration_s: float
+    instances: int | None = None
+    target_rps: float | None = None
+
+
+RUN_KINDS = ("run", "compare", "capacity", "capacity-step")
+"""A compare's sides are kind "run" (with `compare_side`): every reader of a run works on them."""
 
 
 @dataclasses.dataclass(frozen=True)
 class RunInfo:
-    """run.json at the start of a run; field = key. Never a key; `endpoint` is already `safe_url`'d."""
+    """run.json, written when the run starts; field = key. Never a key; `endpoint` is already `safe_url`'d.
+
+    Every kind fills what it knows; a field it has nothing for keeps its default (empty, None)."""
 
     label: str
-    endpoint: str
-    local_standin: bool
-    engine: str
-    load_profile: dict[str, ProfileValue]
-    timeout_s: float
-    payloads: PayloadSetInfo
-    payload_set_hash: str
-    service: dict[str, str | list[str]]
+    started_at: str | None = None
+    kind: str = "run"
+    endpoint: str = ""
+    local_standin: bool = False
+    engine: str = "ab"
+    load_profile: dict[str, ProfileValue] = dataclasses.field(default_factory=dict)
+    timeout_s: float | None = None
+    payloads: PayloadSetInfo | None = None
+    payload_set_hash: str | None = None
+    service: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
     """What the service told about itself (service_id, model_ids, swagger_uri, deployment), empty ones left out."""
-    headers: list[str]
+    headers: list[str] = dataclasses.field(default_factory=list)
     """Names of the extra request headers (never their values)."""
-    telemetry: str
-    workspace_id: str | None
-    app_insights_id: str | None
-    baseline: str | None
-    thresholds: list[str]
-    preflight: PreflightInfo
-    tool_versions: dict[str, str]
-    git_commit: str | None
-    started_at: str
-    ended_at: str | None = None
-    partial: bool = False
-    partial_reason: str | None = None
+    telemetry: str | None = None
+    """The telemetry spec (none | local:DIR | appinsights); None: the SCOREBENCH_TELEMETRY default."""
+    workspace_id: str | None = None
+    app_insights_id: str | None = None
+    baseline: str | None = None
+    thresholds: list[str] = dataclasses.field(default_factory=list)
     slos: list[str] = dataclasses.field(default_factory=list)
     """The absolute SLOs given (--slo, SCOREBENCH_SLO, scorebench.toml); the defaults are added when judging."""
+    preflight: PreflightInfo | None = None
+    tool_versions: dict[str, str] = dataclasses.field(default_factory=dict)
+    git_commit: str | None = None
+    compare: CompareInfo | None = None
+    compare_side: str | None = None
+    """Which side of a compare this run directory is ("current", "candidate")."""
+    capacity: CapacityInfo | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The run.json object (nested records become objects)."""
         return dataclasses.asdict(self)
+
+    @property
+    def warmup_request_id(self) -> str | None:
+        """Preflight's warm-up request: the server logs it like any request, but it is not the load."""
+        return self.preflight.warmup_request_id if self.preflight else None
 
 
 def tool_versions() -> dict[str, str]:

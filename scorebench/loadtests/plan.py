@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from scorebench.core.runrecords import LoadRecord
 from scorebench.payloads.loader import Payload
 
 SCORING_TIMEOUT_S = 60.0
@@ -68,4 +69,16 @@ class LoadResult:
     interrupted: bool = False
     """A signal (SIGINT/SIGTERM, Ctrl-C) stopped the load: the run is partial and exits 130."""
     engine_info: dict[str, str] = dataclasses.field(default_factory=dict)
-    """Versions and settings worth recording in run.json (never the key)."""
+    """Versions and settings worth recording in load.json (never the key)."""
+
+    def as_record(self) -> LoadRecord:
+        """load.json's record of this ending (docs/architecture.md, "The records")."""
+        return LoadRecord(
+            load_started_at=self.started_at,
+            load_ended_at=self.ended_at,
+            requests=self.requests,
+            partial=bool(self.partial),
+            partial_reason=self.reason if self.partial else None,
+            interrupted=bool(self.interrupted),
+            engine_info=dict(self.engine_info),
+        )

@@ -1,13 +1,13 @@
-"""Probe one run directory: wait for the server's telemetry of the run, write it, record it in run.json.
+"""Probe one run directory: wait for the server's telemetry of the run, write it, record it in probe.json.
 
-`probe_run(run_dir, spec, ProbeOptions(...)) -> dict` is what `scorebench probe` and the `scorebench
-run` orchestration call; the spec (probes/spec.py) is parsed by the app, which reads configuration
-(nothing here reads the environment). Rules:
-- The window is run.json's [started_at - before_s, ended_at + after_s): the server logs a request
+`probe_run(run_dir, spec, ProbeOptions(...)) -> ProbeRecord` is what `scorebench probe` and the
+`scorebench run` orchestration call; the spec (probes/spec.py) is parsed by the app, which reads
+configuration (nothing here reads the environment). Rules:
+- The window is [run.json started_at - before_s, load.json load_ended_at + after_s): the server logs a request
   when it finishes, which may be after a client gave up on it.
 - Every scoring request of the window is kept (unless `only_run_requests`, for an endpoint shared with
   other traffic), so the server rows no client sample explains are counted (`unmatched_server_rows`).
-- Unavailable telemetry is not a failed run: the reason goes to run.json `probe.error` and the dict
+- Unavailable telemetry is not a failed run: the reason goes to probe.json `error` and the record
   is returned — HarnessError (exit 2) only with `required`. Nothing is lost: the files of an
   earlier probe stay unless this one replaces them (written to a temporary file, renamed on success).
 - Counts honour sampling: `item_count_sum` is sum(item_count); `missing_client_requests` counts
@@ -16,7 +16,8 @@ run` orchestration call; the spec (probes/spec.py) is parsed by the app, which r
   run's endpoint/deployment (run.json `service`), else the services carrying the run's ids; other
   services are counted in `other_traffic`. The traffic log's rows go to traffic_log.csv.
 - The wait (probes/wait.py) prints a progress line to stderr (`progress=False` for quiet) and its
-  stop reason, lag and per-table errors land in run.json with `notes` for the report.
+  stop reason, lag and per-table errors land in probe.json with `notes` for the report; probe.json
+  is the probe's own record (a re-probe replaces it); run.json and load.json are only read.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from scorebench.core.records import (
     utc_iso,
     write_csv,
 )
-from scorebench.core.rundir import RUN_JSON, harness_request_ids, read_run_json, update_run_json
+from scorebench.core.rundir import harness_request_ids
+from scorebench.core.runinfo import RunInfo
+from scorebench.core.runrecords import LOAD_JSON, ProbeRecord, RunRecords, read_run, write_probe_record
 from scorebench.probes.base import TelemetryProbe, make_probe
 from scorebench.probes.groups import group_exceptions
 from scorebench.probes.reading import notes, sampling_reading
@@ -49,7 +52,7 @@ from scorebench.probes.wait import WaitResult, wait_for
 
 DEFAULT_WAIT_S = 300.0
 MAX_GROUPS = 20
-"""Distinct exception groups kept in run.json (the report reads exceptions.csv for all)."""
+"""Distinct exception groups kept in probe.json (the report reads exceptions.csv for all)."""
 BEFORE_S = 5.0
 AFTER_S = 60.0
 
@@ -81,8 +84,8 @@ def probe_run(
     options: ProbeOptions = ProbeOptions(),
     *,
     probe: TelemetryProbe | None = None,
-) -> dict[str, Any]:
-    """Fetch, write and record the run's telemetry; returns run.json's new `probe` entry.
+) -> ProbeRecord:
+    """Fetch, write and record the run's telemetry; returns the new probe.json record.
 
     Args:
         run_dir: the run directory (run.json, samples*.csv).
@@ -94,8 +97,9 @@ def probe_run(
         HarnessError: telemetry unavailable and options.required; run.json without the run's window.
     """
     run_dir = Path(run_dir)
-    info = read_run_json(run_dir)
-    start, end = _window(run_dir, info, options.before_s, options.after_s)
+    records = read_run(run_dir)
+    info = records.info
+    start, end = _window(run_dir, records, options.before_s, options.after_s)
     samples = read_samples(run_dir)
     ids = [s.client_request_id for s in samples if s.client_request_id]
     failed_runs = [s.client_request_id for s in samples if s.outcome == "run_function_failed" and s.client_request_id]
@@ -117,10 +121,11 @@ def probe_run(
             raise HarnessError("; ".join(f"{t}: {why}" for t, why in sorted(waited.errors.items())))
     except HarnessError as exc:
         entry.update(error=str(exc), rows=0, missing_client_requests=None, unmatched_server_rows=None)
-        update_run_json(run_dir, probe=entry)
+        record = ProbeRecord(**entry)
+        write_probe_record(run_dir, record)
         if options.required:
             raise
-        return entry
+        return record
     harness = harness_request_ids(info)  # preflight's warm-up: logged like any request, not the load
     entry.update(_write(run_dir, waited, set(ids) | harness))
     none = no_server_view
@@ -132,8 +137,9 @@ def probe_run(
     entry.update(error=None)
     if insights_off and entry.get("notes") is not None:
         entry["notes"] = {"app insights": insights_off, **entry["notes"]}
-    update_run_json(run_dir, probe=entry)
-    return entry
+    record = ProbeRecord(**entry)
+    write_probe_record(run_dir, record)
+    return record
 
 
 def _for_target(spec: TelemetrySpec, target: Target, insights_off: bool) -> TelemetrySpec:
@@ -144,9 +150,9 @@ def _for_target(spec: TelemetrySpec, target: Target, insights_off: bool) -> Tele
     return dataclasses.replace(spec, traffic_log=True, app_insights=spec.app_insights and not insights_off)
 
 
-def _insights_off(info: dict[str, Any]) -> str:
+def _insights_off(info: RunInfo) -> str:
     """One line when the service says its App Insights is off (v2: the traffic log stands in), else ""."""
-    service = info.get("service") or {}
+    service = info.service
     if str(service.get("app_insights_enabled")).lower() != "false":
         return ""
     if service.get("endpoint_name"):
@@ -158,7 +164,7 @@ def _insights_off(info: dict[str, Any]) -> str:
 
 
 def _reading(waited: WaitResult, client_requests: int) -> dict[str, Any]:
-    """The wait's findings for run.json: why it stopped, sampling against loss, other traffic, notes."""
+    """The wait's findings for probe.json: why it stopped, sampling against loss, other traffic, notes."""
     sampling = sampling_reading(waited.rows, client_requests, waited.missing_client_requests)
     return {
         "polls": waited.polls,
@@ -176,9 +182,9 @@ def _reading(waited: WaitResult, client_requests: int) -> dict[str, Any]:
     }
 
 
-def _target(info: dict[str, Any], service_name: str | None) -> Target:
+def _target(info: RunInfo, service_name: str | None) -> Target:
     """The run's target: --service-name, else run.json's endpoint/deployment (names nothing: inferred)."""
-    service = info.get("service") or {}
+    service = {key: value for key, value in info.service.items() if isinstance(value, str)}
     names = frozenset(n.strip() for n in (service_name or service.get("service_name") or "").split(",") if n.strip())
     return Target(names, service.get("endpoint_name") or None, service.get("deployment") or None)
 
@@ -187,26 +193,30 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def summary_line(entry: dict[str, Any]) -> str:
+def summary_line(record: ProbeRecord) -> str:
     """One line for the terminal."""
-    if entry.get("error"):
-        return f"probe: no telemetry from {entry['source']}: {entry['error']}"
-    if entry["source"] == "none":
+    if record.error:
+        return f"probe: no telemetry from {record.source}: {record.error}"
+    if record.source == "none":
         return "probe: telemetry none: nothing fetched"
     head = (
-        f"probe: {entry['rows']} server requests (sum item_count {entry['item_count_sum']}) from {entry['source']};"
-        f" {entry['missing_client_requests']} of {entry['client_requests']} client requests not seen,"
-        f" {entry['unmatched_server_rows']} server rows without a client sample, {entry['exceptions']} exceptions"
+        f"probe: {record.rows} server requests (sum item_count {record.item_count_sum}) from {record.source};"
+        f" {record.missing_client_requests} of {record.client_requests} client requests not seen,"
+        f" {record.unmatched_server_rows} server rows without a client sample, {record.exceptions} exceptions"
     )
-    return "\n".join([head, *(f"  {label}: {text}" for label, text in (entry.get("notes") or {}).items())])
+    return "\n".join([head, *(f"  {label}: {text}" for label, text in record.notes.items())])
 
 
-def _window(run_dir: Path, info: dict[str, Any], before_s: float, after_s: float) -> tuple[datetime, datetime]:
+def _window(run_dir: Path, records: RunRecords, before_s: float, after_s: float) -> tuple[datetime, datetime]:
+    """[run.json started_at - before_s, load.json load_ended_at + after_s)."""
+    if records.load is None:
+        raise HarnessError(f"{run_dir / LOAD_JSON}: missing: the load never finished, so the run's window is unknown")
     try:
-        start, end = parse_utc(str(info["started_at"])), parse_utc(str(info["ended_at"]))
-    except (KeyError, ValueError):
+        start, end = parse_utc(str(records.info.started_at)), parse_utc(str(records.ended_at))
+    except ValueError:
         raise HarnessError(
-            f"{run_dir / RUN_JSON}: needs started_at and ended_at (UTC ISO times) to know the run's window"
+            f"{run_dir}: needs started_at and ended_at (UTC ISO times: run.json started_at, load.json"
+            " load_ended_at) to know the run's window"
         ) from None
     return start - timedelta(seconds=before_s), end + timedelta(seconds=after_s)
 

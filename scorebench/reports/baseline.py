@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.runrecords import RunRecords
 from scorebench.core.version import __version__
 from scorebench.reports.summarydoc import normalize_summary
 
@@ -47,7 +48,7 @@ def baseline_path(name: str, directory: Path) -> Path:
 
 def baseline_document(
     name: str,
-    run_info: dict[str, Any],
+    run: RunRecords,
     summary: dict[str, Any],
     latency_sample_ms: list[float],
     requests_per_second: list[float],
@@ -58,14 +59,24 @@ def baseline_document(
         "version": BASELINE_VERSION,
         "name": name,
         "created_at": created_at,
-        "run": {key: run_info.get(key) for key in RUN_KEYS},
-        "load_profile": run_info.get("load_profile"),
-        "payload_set_hash": run_info.get("payload_set_hash"),
+        "run": _run_fields(run),
+        "load_profile": run.info.load_profile,
+        "payload_set_hash": run.info.payload_set_hash,
         "environment": environment(),
         "summary": summary,
         "latency_sample_ms": latency_sample_ms[:SAMPLE_LIMIT],
         "requests_per_second": requests_per_second[:PER_SECOND_LIMIT],
     }
+
+
+def _run_fields(run: RunRecords) -> dict[str, object]:
+    """The baseline's `run`: RUN_KEYS of the run's records (ended_at: when its load ended)."""
+    info = run.info
+    return {
+        "label": info.label, "endpoint": info.endpoint, "engine": info.engine, "started_at": info.started_at,
+        "ended_at": run.ended_at, "git_commit": info.git_commit, "tool_versions": info.tool_versions,
+        "service": info.service,
+    }  # fmt: skip
 
 
 def overlay_fields(chart: dict[str, Any]) -> dict[str, Any]:

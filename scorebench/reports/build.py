@@ -1,9 +1,10 @@
 """reports/build.py: a run directory (+ a baseline) → summary, verdicts and the report's HTML.
 
-`build_report` reads run.json, samples*.csv, telemetry.csv, exceptions.csv and swagger.json (each
-optional except samples) and returns a `BuildResult`; it writes nothing. `write_report` is the one
-call for the command line and for `scorebench run`: it builds, writes summary.json and
-report.html into the run directory and returns an `Outcome` (exit code, verdict lines, paths).
+`build_report` reads the run's records (run.json, load.json, probe.json), samples*.csv,
+telemetry.csv, exceptions.csv and swagger.json (each optional except samples) and returns a
+`BuildResult`; it writes nothing. `write_report` is the one call for the command line and for
+`scorebench run`: it builds, writes summary.json and report.html into the run directory and
+returns an `Outcome` (exit code, verdict lines, paths).
 Beside the run's own files it reads, when present, Locust's companions in `RUN/locust/` and the
 summary.json of earlier runs of the same label in the run's folder (reports/extras.py), for the
 offered load, the Locust link and failure messages, and the small trend panel.
@@ -26,7 +27,9 @@ import pandas as pd
 from scorebench.core import saturation
 from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
-from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
+from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
+from scorebench.core.runinfo import RunInfo
+from scorebench.core.runrecords import RunRecords, read_run
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import baseline as baselines
 from scorebench.reports import charts, checks, extras, frames, guard, publish, runcharts, slo, stats, triage
@@ -89,33 +92,34 @@ def build_report(
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
-    info = read_run_json(run_dir)
+    run = read_run(run_dir)
     # Once the samples are read, the server's side (telemetry read, join, its series) runs in a
     # thread beside the client's statistics: Arrow and numpy release the GIL, so both cores work.
     # (Not both reads at once: each parser uses every core already, and both buffers would be held.)
     samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples (samples*.csv missing or empty)")
-    timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
     bucket_s, origin_s = charts.bucket_seconds(stats.window_of(samples)), runcharts.origin_of(samples)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="telemetry") as pool:
         ids = samples[list(JOIN_COLUMNS)]
-        pending = pool.submit(lambda: server_side(run_telemetry(run_dir, info), ids, bucket_s, origin_s))
+        pending = pool.submit(lambda: server_side(run_telemetry(run_dir, run.info), ids, bucket_s, origin_s))
         summary = stats.summarize(samples, None, timeout)
         periods, note = saturation_in(run_dir, samples)
-        found = guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
-        status, exit_code = verdict_of(info, found)
-        info_load = info.get("load_profile") or {}
-        parts = chart_parts(samples, summary, extras.locust_users(run_dir), info_load.get("rate_rps"))
+        found = guard.guard_checks(
+            judge(run.info, samples, summary, baseline, threshold_checks, slo_list), bool(periods)
+        )
+        status, exit_code = verdict_of(run, found)
+        parts = chart_parts(samples, summary, extras.locust_users(run_dir), _rate_rps(run.info))
         exceptions = frames.read_exceptions_frame(run_dir)
         triage = triage_data(run_dir, samples, exceptions, summary)
         server = pending.result()
     summary = dataclasses.replace(summary, server=server.server)
     chart = chart_specs(parts, server.joined_series, samples, summary)
-    chart["specs"] += _comparison_specs(chart, samples, summary, baseline) + _trend_specs(run_dir, info, summary)
+    chart["specs"] += _comparison_specs(chart, samples, summary, baseline) + _trend_specs(run_dir, run.info, summary)
     data = report_data(
         run_dir=run_dir,
-        info=info,
+        run=run,
         summary=summary.to_dict(),
         charts=chart,
         exceptions=exceptions,
@@ -141,16 +145,24 @@ def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation
     return periods, saturation.describe(periods, origin)
 
 
-def verdict_of(info: dict[str, Any], found: list[checks.Check]) -> tuple[str, int]:
-    """(status, exit code): the checks' overall, except that an interrupted run is INTERRUPTED (130)."""
-    reason = str(info.get("partial_reason") or "interrupt").lower()
-    if info.get("interrupted") or (info.get("partial") and "interrupt" in reason):
+def verdict_of(run: RunRecords, found: list[checks.Check]) -> tuple[str, int]:
+    """(status, exit code): the checks' overall, except that an interrupted run is INTERRUPTED (130).
+
+    A run whose load never finished (no load.json) is partial but judged on what it took."""
+    load = run.load
+    if load is not None and (load.interrupted or (load.partial and "interrupt" in (run.partial_reason or "").lower())):
         return INTERRUPTED, EXIT_INTERRUPTED
     return checks.overall(found)
 
 
+def _rate_rps(info: RunInfo) -> float | None:
+    """The open model's arrival rate of the run's load profile (None: closed model)."""
+    rate = info.load_profile.get("rate_rps")
+    return float(rate) if isinstance(rate, int | float) else None
+
+
 def judge(
-    info: dict[str, Any],
+    info: RunInfo,
     samples: pd.DataFrame,
     summary: stats.Summary,
     baseline: dict[str, Any] | None,
@@ -164,10 +176,10 @@ def judge(
     ]
     if baseline is None:
         return verdicts
-    current = current_evidence(info, samples, summary)
+    current = current_evidence(samples, summary)
     name = str(baseline.get("name", "baseline"))
     mismatch = checks.comparable(
-        {"load_profile": info.get("load_profile"), "payload_set_hash": info.get("payload_set_hash"), **current},
+        {"load_profile": info.load_profile, "payload_set_hash": info.payload_set_hash, **current},
         baseline,
         name,
     )
@@ -194,7 +206,7 @@ def slo_evidence(samples: pd.DataFrame, summary: stats.Summary) -> slo.SloEviden
     )
 
 
-def current_evidence(info: dict[str, Any], samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
+def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
     """The current run's side of a comparison (also what `baseline save` stores): the summary, a
     sample of the successful answers' latencies and the successful answers per second."""
     sample = stats.bootstrap_sample(stats.ok_latency(samples), baselines.SAMPLE_LIMIT, checks.BOOTSTRAP_SEED)
@@ -268,7 +280,7 @@ class ServerSide:
     """stats.join_series: client, server and rest medians per chart bucket."""
 
 
-def run_telemetry(run_dir: Path, info: dict[str, Any]) -> pd.DataFrame:
+def run_telemetry(run_dir: Path, info: RunInfo) -> pd.DataFrame:
     """telemetry.csv's rows of the run's own requests (not the harness's warm-up)."""
     telemetry = frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS)
     harness = telemetry["client_request_id"].isin(harness_request_ids(info)).to_numpy(dtype=bool, na_value=False)
@@ -292,9 +304,9 @@ def _comparison_specs(
     return runcharts.comparison_charts(chart["series"], chart["curve"], baseline, summary.window_s, chart["bucket_s"])
 
 
-def _trend_specs(run_dir: Path, info: dict[str, Any], summary: stats.Summary) -> list[dict[str, Any]]:
+def _trend_specs(run_dir: Path, info: RunInfo, summary: stats.Summary) -> list[dict[str, Any]]:
     """The small trend panel: earlier runs of this label in the same out folder, and this one."""
-    label = info.get("label")
+    label = info.label
     earlier = [e for e in extras.read_runs(run_dir.parent) if e.label == label and e.name < run_dir.name]
     if not label or not earlier:
         return []
@@ -337,7 +349,10 @@ def write_report(
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
-    notes = (read_run_json(run_dir).get("probe") or {}).get("notes")
+    run = read_run(run_dir)
+    document["partial"] = run.partial_reason is not None
+    document["partial_reason"] = run.partial_reason
+    notes = run.probe.notes if run.probe else None
     if notes:  # the probe's reading: why its wait ended, sampling against loss, other traffic
         document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
@@ -363,16 +378,16 @@ def _read_swagger(run_dir: Path) -> dict[str, Any] | None:
 def make_baseline(run_dir: Path | str, name: str, created_at: str | None = None) -> dict[str, Any]:
     """The baseline document of a run directory (pure apart from reading the run's files)."""
     run_dir = Path(run_dir)
-    info = read_run_json(run_dir)
+    run = read_run(run_dir)
     samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
     if len(samples) == 0:
         raise HarnessError(f"{run_dir}: no samples to make a baseline from")
-    timeout = float(info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    timeout = float(run.info.timeout_s or DEFAULT_TIMEOUT_S)
     summary = stats.summarize(samples, frames.read_telemetry_frame(run_dir, TELEMETRY_COLUMNS), timeout)
-    evidence = current_evidence(info, samples, summary)
+    evidence = current_evidence(samples, summary)
     document = baselines.baseline_document(
         name,
-        {**info, "label": info.get("label") or run_dir.name},
+        run,
         summary.to_dict(),
         evidence["latency_sample_ms"].tolist(),
         evidence["requests_per_second"].tolist(),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from scorebench.core.runrecords import RunRecords
 from scorebench.reports import capacity as search
 from scorebench.reports import charts
 from scorebench.reports.html import render_page
@@ -29,7 +30,7 @@ LATENCY_COLORS = (("p50", charts.COLORS["p50"]), ("p90", charts.COLORS["srv"]), 
 
 
 def capacity_document(
-    info: dict[str, Any],
+    run: RunRecords,
     conclusion: search.Conclusion,
     steps: Sequence[StepStats],
     slos: Sequence[StepSlo],
@@ -38,7 +39,9 @@ def capacity_document(
     """capacity.json: the conclusion, the SLOs, every step (in the order run) and the scaling."""
     broken = _step_at(steps, conclusion.broken_rps)
     guards = {slo.text for slo in slos if not slo.holds_open}
-    instances = info.get("instances")
+    info, capacity = run.info, run.info.capacity
+    instances = capacity.instances if capacity else None
+    target_rps = capacity.target_rps if capacity else None
     document: dict[str, Any] = {
         "version": DOCUMENT_VERSION,
         "ended": conclusion.ended,
@@ -49,11 +52,14 @@ def capacity_document(
         "guards": [slo.text for slo in slos if not slo.holds_open],
         "stopped": stopped,
         "instances": instances,
-        "target_rps": info.get("target_rps"),
+        "target_rps": target_rps,
         "steps": [dataclasses.asdict(step) for step in steps],
-        "run": {k: info.get(k) for k in ("endpoint", "started_at", "ended_at", "search", "step", "label")},
-    }
-    document["scaling"] = _scaling(conclusion.capacity_rps, instances, info.get("target_rps"))
+        "run": {
+            "endpoint": info.endpoint, "started_at": info.started_at, "ended_at": run.ended_at, "label": info.label,
+            "search": capacity.search if capacity else None, "step": capacity.step if capacity else None,
+        },
+    }  # fmt: skip
+    document["scaling"] = _scaling(conclusion.capacity_rps, instances, target_rps)
     document["scaling_lines"] = _scaling_lines(document["scaling"])
     return document
 

@@ -24,7 +24,9 @@ import pandas as pd
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ANSWERS_FILE, Answer, read_csv, utc_iso
-from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, read_run_json
+from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
+from scorebench.core.runinfo import CompareInfo
+from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import agreement, checks, compare, frames, publish, slo, stats
 from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome, slo_evidence, verdict_of
@@ -66,10 +68,10 @@ def build_compare(
     """
     limits = compare.resolve_limits(thresholds)
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
-    info = read_run_json(run_dir)
-    if info.get("kind") != "compare":
+    run = read_run(run_dir)
+    if run.info.compare is None:
         raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
-    timeout = float(timeout_s or info.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
     sides = {name: _side(run_dir / name, timeout) for name in SIDES}
     answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
@@ -79,7 +81,7 @@ def build_compare(
     checked += compare.relative_checks(current, candidate, limits)
     if min_agreement is not None:
         checked.append(agreement.agreement_check(found, min_agreement))
-    status, exit_code = verdict_of(info, checked)
+    status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
         "kind": "compare",
@@ -88,8 +90,9 @@ def build_compare(
         "checks": [dataclasses.asdict(c) for c in checked],
         "verdict": {"status": status, "exit_code": exit_code},
     }
+    view = run_view(run, run.info.compare)
     data = {
-        "info": info,
+        "info": view,
         "document": document,
         "deltas": compare.delta_rows(summaries["current"], summaries["candidate"], checked),
         "charts": chart_data({name: sides[name][0] for name in SIDES}),
@@ -97,7 +100,7 @@ def build_compare(
         "run_name": run_dir.name,
     }
     html = render_page("compare.html.j2", data)
-    return CompareBuild(document, checked, status, exit_code, html, render_markdown(info, document))
+    return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
 
 
 def write_compare(
@@ -126,7 +129,7 @@ def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary
     if len(samples) == 0:
         raise HarnessError(f"{side_dir}: no samples (samples*.csv missing or empty)")
     telemetry = frames.read_telemetry_frame(side_dir)
-    telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(read_run_json(side_dir)))]
+    telemetry = telemetry[~telemetry["client_request_id"].isin(harness_request_ids(read_run_info(side_dir)))]
     return samples, stats.summarize(samples, telemetry if len(telemetry) else None, timeout_s)
 
 
@@ -157,7 +160,18 @@ def chart_data(samples: dict[str, pd.DataFrame]) -> dict[str, Any]:
     }
 
 
-def render_markdown(info: dict[str, Any], document: dict[str, Any]) -> str:
+def run_view(run: RunRecords, compared: CompareInfo) -> dict[str, Any]:
+    """What the template shows of the compare run's records, as plain data."""
+    info, payloads = run.info, run.info.payloads
+    return {
+        "targets": compared.targets, "pairing": compared.pairing, "load_profile": info.load_profile,
+        "payloads": dataclasses.asdict(payloads) if payloads else {"path": "?", "count": "?"},
+        "payload_set_hash": info.payload_set_hash or "", "started_at": info.started_at, "ended_at": run.ended_at,
+        "partial": run.partial_reason,
+    }  # fmt: skip
+
+
+def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
     """summary.md: the verdict, each check's line, the agreement, in a few lines of Markdown."""
     verdict = document["verdict"]
     found = document["agreement"]
@@ -165,8 +179,8 @@ def render_markdown(info: dict[str, Any], document: dict[str, Any]) -> str:
     lines = [
         f"# scorebench compare: {verdict['status']} (exit {verdict['exit_code']})",
         "",
-        f"- current: `{info.get('targets', {}).get('current', '')}`",
-        f"- candidate: `{info.get('targets', {}).get('candidate', '')}`",
+        f"- current: `{targets.get('current', '')}`",
+        f"- candidate: `{targets.get('candidate', '')}`",
         f"- agreement: {share} of {found['compared']} distinct payloads answered alike "
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
         "",

@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scorebench.core.errors import HarnessError
+from scorebench.core.runrecords import read_run_info
 from scorebench.reports.summarydoc import normalize_summary
 
 LOCUST_DIR = "locust"
@@ -78,14 +80,18 @@ def read_runs(out_dir: Path) -> list[RunEntry]:
 
 def read_run(run_dir: Path) -> RunEntry | None:
     """A run's trend entry, or None when it has no readable run.json + summary.json."""
-    info, summary = _json(run_dir / "run.json"), _json(run_dir / "summary.json")
-    if not isinstance(summary, dict) or not isinstance(info, dict) or "latency_ms" not in summary:
+    summary = _json(run_dir / "summary.json")
+    if not isinstance(summary, dict) or "latency_ms" not in summary:
+        return None
+    try:
+        info = read_run_info(run_dir)
+    except HarnessError:
         return None
     verdict = summary.get("verdict") if isinstance(summary.get("verdict"), dict) else {}
     return RunEntry(
         name=run_dir.name,
-        label=str(info.get("label") or run_dir.name.partition("-")[2] or run_dir.name),
-        started_at=str(info.get("started_at") or summary.get("started_at_s") or ""),
+        label=info.label,
+        started_at=str(info.started_at or summary.get("started_at_s") or ""),
         baseline=(summary.get("baseline") or {}).get("name") if isinstance(summary.get("baseline"), dict) else None,
         summary=normalize_summary(summary),
         verdict=verdict or {},

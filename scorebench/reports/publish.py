@@ -114,10 +114,24 @@ def publish_verdict(run_dir: Path, junit: str | None, step_summary: str | None) 
     """Write --junit FILE from the run's summary.json; append its summary.md to the step summary file."""
     if junit:
         document = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-        path = Path(junit)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(scrub(render_junit(document, run_dir.name)), encoding="utf-8")
-        print(f"junit: {path}")
+        write_junit(document, run_dir.name, junit)
     if step_summary and (run_dir / SUMMARY_MD).exists():
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write((run_dir / SUMMARY_MD).read_text(encoding="utf-8"))
+
+
+def publish_document(document: dict[str, Any], name: str, junit: str | None, step_summary: str | None) -> None:
+    """publish_verdict for a document held in memory (a check's), not the run's own summary.json."""
+    if junit:
+        write_junit(document, name, junit)
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(scrub(render_summary_md(document, name)))
+
+
+def write_junit(document: dict[str, Any], name: str, junit: str) -> None:
+    """--junit FILE of a summary-shaped document."""
+    path = Path(junit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(scrub(render_junit(document, name)), encoding="utf-8")
+    print(f"junit: {path}")

@@ -1,6 +1,6 @@
 """reports/reportdata.py: the plain dict the report template is fed (no live objects, no files).
 
-Turns run.json, the summary dict, chart series, exceptions, swagger and the baseline comparison
+Turns the run's records (RunRecords), the summary dict, chart series, exceptions, swagger and the baseline comparison
 into rows and strings the Jinja2 template prints as they are. Rules: pure; every table is capped
 (MAX_EXCEPTIONS, MAX_SWAGGER_CHARS) so the report stays small; never a key (run.json has none,
 and endpoint URLs are shown through `safe_url`).
@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from scorebench.core.records import ExceptionRow, utc_from_epoch
+from scorebench.core.runrecords import ProbeRecord, RunRecords
 from scorebench.core.secrets import safe_url
 from scorebench.probes.groups import group_exceptions
 from scorebench.reports.checks import Check
@@ -45,7 +46,7 @@ COMPARED += (("requests", None, "count", ""),)
 
 def report_data(
     run_dir: Path,
-    info: dict[str, Any],
+    run: RunRecords,
     summary: dict[str, Any],
     charts: dict[str, Any],
     exceptions: pd.DataFrame,
@@ -56,7 +57,7 @@ def report_data(
     generated_at: str,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data."""
-    label = info.get("label") or run_dir.name
+    label = run.info.label
     return {
         "title": f"scorebench report: {label}",
         "run_name": run_dir.name if run_dir.name != label else None,  # the folder once, not twice
@@ -68,10 +69,10 @@ def report_data(
             "css": STATUS_CSS.get(status[0], "UNJUDGED"),
         },
         "checks": [check_row(v) for v in verdicts],
-        "run": [row for row in run_rows(info, summary) if row[0] != "label"],
-        "harness_note": harness_note(info, summary),
-        "partial": info.get("partial_reason") if info.get("partial") else None,
-        "telemetry_error": telemetry_error(info),
+        "run": [row for row in run_rows(run, summary) if row[0] != "label"],
+        "harness_note": harness_note(run, summary),
+        "partial": run.partial_reason,
+        "telemetry_error": run.probe.error if run.probe else None,
         "summary": summary,
         "latency_rows": latency_rows(summary),
         "failed_latency": failed_latency(summary),
@@ -84,38 +85,32 @@ def report_data(
     }
 
 
-def run_rows(info: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, str]]:
+def run_rows(run: RunRecords, summary: dict[str, Any]) -> list[tuple[str, str]]:
     """Run metadata as (label, text) rows; absent facts are left out."""
-    payloads = info.get("payloads") or {}
+    info, payloads = run.info, run.info.payloads
     rows = [
-        ("endpoint", safe_url(str(info["endpoint"])) if info.get("endpoint") else None),
-        ("label", info.get("label")),
-        ("engine", info.get("engine")),
-        ("load profile", _inline(info.get("load_profile"))),
-        ("payloads", f"{payloads.get('path', '?')} ({_bodies(payloads.get('count'))})" if payloads else None),
-        ("payload set hash", info.get("payload_set_hash")),
-        ("model / deployment", _inline(info.get("service"))),
-        ("started (UTC)", info.get("started_at") or _epoch(summary.get("started_at_s"))),
-        ("ended (UTC)", info.get("ended_at") or _epoch(summary.get("ended_at_s"))),
+        ("endpoint", safe_url(info.endpoint) if info.endpoint else None),
+        ("label", info.label),
+        ("engine", info.engine),
+        ("load profile", _inline(info.load_profile)),
+        ("payloads", f"{payloads.path} ({_bodies(payloads.count)})" if payloads else None),
+        ("payload set hash", info.payload_set_hash),
+        ("model / deployment", _inline(info.service)),
+        ("started (UTC)", info.started_at or _epoch(summary.get("started_at_s"))),
+        ("ended (UTC)", run.ended_at or _epoch(summary.get("ended_at_s"))),
         ("timeout judged against", f"{summary['timeout']['timeout_s']:g} s"),
-        ("telemetry", _telemetry_source(info)),
-        *telemetry_notes(info),
-        ("tool versions", _inline(info.get("tool_versions"))),
-        ("git commit", info.get("git_commit")),
+        ("telemetry", _telemetry_source(run)),
+        *telemetry_notes(run.probe),
+        ("tool versions", _inline(info.tool_versions)),
+        ("git commit", info.git_commit),
     ]
     return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
 
 
-def telemetry_notes(info: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The probe's own reading (run.json probe.notes): why the wait ended, sampling, other traffic."""
-    notes = (info.get("probe") or {}).get("notes") or {}
+def telemetry_notes(probe: ProbeRecord | None) -> list[tuple[str, Any]]:
+    """The probe's own reading (probe.json notes): why the wait ended, sampling, other traffic."""
+    notes = probe.notes if probe else {}
     return [(f"telemetry: {label}", text) for label, text in notes.items()]
-
-
-def telemetry_error(info: dict[str, Any]) -> str | None:
-    """Why the server's telemetry is missing, when the probe said so."""
-    probe = info.get("probe") or {}
-    return probe.get("error") or info.get("telemetry_error")
 
 
 def latency_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -155,11 +150,11 @@ def _beyond(label: str, count: int) -> str:
     return BEYOND_MARK if 0 < count < min_samples(label) else ""
 
 
-def harness_note(info: dict[str, Any], summary: dict[str, Any]) -> str | None:
+def harness_note(run: RunRecords, summary: dict[str, Any]) -> str | None:
     """Why the server saw more requests than the load sent: the preflight warm-up (and any other
     request the harness made itself), excluded from every statistic."""
-    warmup = (info.get("preflight") or {}).get("warmup_request_id")
-    probe_rows = (info.get("probe") or {}).get("rows")
+    warmup = run.info.warmup_request_id
+    probe_rows = run.probe.rows if run.probe else None
     server_rows = (summary.get("server") or {}).get("rows")
     if not warmup:
         return None
@@ -305,9 +300,9 @@ def swagger_view(swagger: dict[str, Any]) -> dict[str, Any]:
                 operations.append({"method": method.upper(), "path": path, "summary": spec.get("summary", "")})
     text = json.dumps(swagger.get("definitions") or swagger.get("components") or {}, indent=2, sort_keys=True)
     truncated = len(text) > MAX_SWAGGER_CHARS
-    info = swagger.get("info") or {}
+    api = swagger.get("info") or {}
     return {
-        "title": f"{info.get('title', 'API')} {info.get('version', '')}".strip(),
+        "title": f"{api.get('title', 'API')} {api.get('version', '')}".strip(),
         "operations": operations,
         "schemas": text[:MAX_SWAGGER_CHARS] + ("\n… (truncated)" if truncated else ""),
     }
@@ -361,15 +356,11 @@ def _epoch(value: float | None) -> str | None:
     return utc_from_epoch(value) if value is not None else None
 
 
-def _telemetry_source(info: dict[str, Any]) -> str | None:
-    probe = info.get("probe") or {}
-    source = probe.get("source") or info.get("telemetry")
-    if source and probe.get("rows") is not None:
-        warmup = (
-            " incl. the harness's warm-up request" if (info.get("preflight") or {}).get("warmup_request_id") else ""
-        )
-        return f"{source} ({probe['rows']} rows fetched{warmup})"
-    return source
+def _telemetry_source(run: RunRecords) -> str | None:
+    if run.probe is None:
+        return run.info.telemetry
+    warmup = " incl. the harness's warm-up request" if run.info.warmup_request_id else ""
+    return f"{run.probe.source} ({run.probe.rows} rows fetched{warmup})"
 
 
 def _bodies(count: object) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from scorebench.core.runrecords import read_run
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli
 
@@ -157,8 +158,8 @@ def test_ctrl_c_keeps_the_finished_steps_and_writes_a_partial_report(standin, tm
     assert sorted(p.name for p in (run_dir / "steps").iterdir()) == ["01-2rps", "02-3rps"]
     assert (run_dir / "steps" / "02-3rps" / "samples-1.csv").stat().st_size > 0  # the cut step's samples kept
     assert "Partial search:" in (run_dir / "report.html").read_text()
-    assert json.loads((run_dir / "run.json").read_text())["partial_reason"] == "interrupted"
-    assert TEST_KEY not in output + errors + (run_dir / "run.json").read_text()
+    assert json.loads((run_dir / "load.json").read_text())["partial_reason"] == "interrupted"
+    assert TEST_KEY not in output + errors + (run_dir / "run.json").read_text() + (run_dir / "load.json").read_text()
 
 
 @pytest.mark.slow
@@ -189,9 +190,13 @@ def test_local_standin_with_telemetry_per_step_and_max_rps_reached(tmp_path: Pat
     (run_dir,) = tmp_path.iterdir()
     steps = sorted((run_dir / "steps").iterdir())
     assert [p.name for p in steps] == ["01-2rps", "02-3rps"]
+    top = read_run(run_dir)  # run.json of the search and of each step: RunInfo records; load.json at their end
+    assert (top.info.kind, top.info.capacity is not None, top.partial_reason) == ("capacity", True, None)
+    assert [read_run(step).info.load_profile for step in steps] == [{"rate_rps": 2}, {"rate_rps": 3}]
+    assert all(read_run(step).load is not None for step in steps)
     for step in steps:  # each step probed in its own window, only its own requests
         sent = json.loads((step / "step.json").read_text())["stats"]["sent"]
-        probe = json.loads((step / "run.json").read_text())["probe"]
+        probe = json.loads((step / "probe.json").read_text())
         assert probe["error"] is None
         assert (step / "telemetry.csv").is_file()
         assert probe["client_requests"] >= sent  # the settle period's requests too

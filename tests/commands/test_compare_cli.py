@@ -20,10 +20,12 @@ from typing import Any, ClassVar
 
 import pytest
 
+from scorebench.core.runrecords import read_run_info
 from scorebench.local.model import FIELDS, generate_records
 from scorebench.local.standin import StandIn, default_model_dir
 from tests.conftest import cli_env, run_cli
 from tests.faults.recording_server import LoopbackServer
+from tests.records_view import merged_records
 
 pytestmark = pytest.mark.slow
 KEYS = {"current": "current-key-abcdefghijkl", "candidate": "candidate-key-abcdefghijkl"}
@@ -90,8 +92,11 @@ def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: 
     assert {side: summary["sides"][side]["count"] for side in ("current", "candidate")} == {
         "current": 200, "candidate": 200,
     }  # fmt: skip
+    top = read_run_info(run_dir)  # run.json of the compare and of each side: RunInfo records
+    assert (top.kind, top.compare is not None and sorted(top.compare.targets)) == ("compare", ["candidate", "current"])
+    assert [read_run_info(run_dir / side).compare_side for side in ("current", "candidate")] == ["current", "candidate"]
     for side in ("current", "candidate"):  # each side is a run directory of its own, with its telemetry
-        info = json.loads((run_dir / side / "run.json").read_text())
+        info = merged_records(run_dir / side)
         assert info["probe"]["missing_client_requests"] == 0
     assert 'failures="0"' in junit.read_text()
     assert 'name="agreement"' in junit.read_text()

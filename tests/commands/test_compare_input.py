@@ -60,7 +60,7 @@ def test_deployments_of_one_endpoint_are_routed_by_header(tmp_path: Path) -> Non
     assert {headers["Authorization"] for headers in posted} == {"Bearer shared-endpoint-key"}
     run_dir = next(tmp_path.iterdir())
     info = json.loads((run_dir / "run.json").read_text())
-    assert info["targets"] == {"current": f"{endpoint.url()} deployment blue",
+    assert info["compare"]["targets"] == {"current": f"{endpoint.url()} deployment blue",
                                "candidate": f"{endpoint.url()} deployment green"}  # fmt: skip
     assert json.loads((run_dir / "summary.json").read_text())["agreement"]["share"] == 1.0
 

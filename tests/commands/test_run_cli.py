@@ -20,6 +20,7 @@ import pytest
 from scorebench.core.records import read_samples
 from scorebench.loadtests.outcomes import record_count
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
+from tests.records_view import merged_records
 from tests.scorebench.test_preflight import Endpoint, Handler, serve, serve_tls
 
 ENGINE = "ab"
@@ -108,7 +109,7 @@ def finished_run(done: subprocess.CompletedProcess[str]) -> tuple[Path, dict[str
     report = Path(next(line for line in lines if line.startswith("report: ")).split(": ", 1)[1])
     assert report.is_file()
     assert report.parent == run_dir
-    return run_dir, json.loads((run_dir / "run.json").read_text())
+    return run_dir, merged_records(run_dir)
 
 
 def assert_no_key_anywhere(run_dir: Path, done: subprocess.CompletedProcess[str], key: str) -> None:
@@ -138,7 +139,7 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
     assert info["local_standin"] is True
     assert info["telemetry"].startswith("local:")
     assert info["partial"] is False
-    assert info["ended_at"] > info["started_at"]
+    assert info["load_ended_at"] > info["started_at"]
     assert len(info["payload_set_hash"]) == 64
     assert info["requests"] > 0
     assert (run_dir / "swagger.json").is_file()
@@ -241,10 +242,8 @@ def test_a_second_sigint_exits_at_once_leaving_the_samples(tmp_path: Path, stand
 
 
 def _probing(out: Path) -> bool:
-    """run.json has ended_at: the load is over and the probe is waiting."""
-    return any(
-        json.loads((d / "run.json").read_text()).get("ended_at") for d in run_dirs(out) if (d / "run.json").exists()
-    )
+    """load.json exists: the load is over and the probe is waiting."""
+    return any((d / "load.json").exists() for d in run_dirs(out))
 
 
 def _has_samples(out: Path) -> bool:

@@ -60,5 +60,5 @@ def test_run_a_v1_service_by_name(arm: AzureMLStandIn, workspace_config: Path, t
     assert info["service"]["model_ids"]
     assert info["timeout_s"] == pytest.approx(60.0)
     assert info["engine"] == ENGINE
-    assert json.loads((run_dir / "run.json").read_text())["requests"] == 10
+    assert json.loads((run_dir / "load.json").read_text())["requests"] == 10
     assert_no_key_anywhere(run_dir, done, TEST_KEY)

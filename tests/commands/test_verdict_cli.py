@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from scorebench.core.records import Sample, read_samples, utc_from_epoch
-from scorebench.core.rundir import write_run_json
+from scorebench.core.rundir import write_json_atomic
 from scorebench.loadtests.samples import SampleWriter
 from tests.conftest import TEST_KEY, cli_env, run_cli
 
@@ -85,7 +85,7 @@ def test_a_run_whose_every_answer_failed_never_passes(tmp_path: Path, status: in
         for i in range(40):
             writer.write(Sample(f"{i:032x}", utc_from_epoch(1_800_000_000 + i / 10), 3.0, status, outcome, None,
                                 100, 20, "data.json", "ab-0"))  # fmt: skip
-    write_run_json(tmp_path, {"label": "failed", "timeout_s": 60.0})
+    write_json_atomic(tmp_path / "run.json", {"label": "failed", "timeout_s": 60.0})
     done = run_cli("report", str(tmp_path), "--slo", "error_rate<=100%")  # even a limit that allows it all
     assert done.returncode == 1, done.stdout
     assert "FAIL slo requests: none of 40 requests was answered with a prediction" in done.stdout

@@ -8,7 +8,6 @@ stdout/stderr for the key: one hit fails the test.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
+from tests.records_view import merged_records
 
 SMALL_RUN = REPO_ROOT / "tests" / "data" / "fixture_runs" / "small"
 """A finished 300-request run directory (samples, telemetry, run.json) to copy and damage."""
@@ -54,7 +54,7 @@ class RunResult:
     @property
     def run_json(self) -> dict:
         assert self.run_dir is not None, f"no run directory; stderr: {self.stderr}"
-        return json.loads((self.run_dir / "run.json").read_text())
+        return merged_records(self.run_dir)
 
     def error_line(self) -> str:
         """The one error line a harness failure must print (no traceback, no second error line)."""

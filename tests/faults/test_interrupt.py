@@ -12,6 +12,7 @@ import pytest
 
 from scorebench.core.records import read_samples
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
+from tests.records_view import merged_records
 
 
 def start_run(tmp_path: Path, standin) -> tuple[subprocess.Popen[str], Path]:
@@ -52,7 +53,7 @@ def test_interrupted_run_is_partial_with_samples_probe_and_report(outputs, tmp_p
     assert len({s.client_request_id for s in samples}) == len(samples)
     import json
 
-    info = json.loads((run_dir / "run.json").read_text())
+    info = merged_records(run_dir)
     assert info["partial"] is True
     assert why in info["partial_reason"] or "interrupt" in info["partial_reason"].lower()
     assert (run_dir / "telemetry.csv").exists()  # the probe still ran on what was sent

@@ -7,12 +7,13 @@ code the cloud path uses. Delays are seconds, not minutes (docs/probes.md has th
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from scorebench.core.records import TELEMETRY_FILE, TelemetryRow, read_csv, read_samples
-from scorebench.core.rundir import read_run_json
+from scorebench.core.runrecords import read_run
 from scorebench.loadtests.outcomes import classify_response
 from scorebench.local.managed import ManagedStandIn, parse_deployment
 from scorebench.local.model import EXAMPLE_RECORD
@@ -52,7 +53,7 @@ def test_lagging_sampled_shared_telemetry_reads_true(standin_factory, tmp_path):
     assert done.returncode in (0, 3), done.stderr  # 60 requests may be too few to decide the default SLOs
     assert "telemetry: " in done.stderr  # the progress line
     (run_dir,) = tmp_path.iterdir()
-    probe = read_run_json(run_dir)["probe"]
+    probe = asdict(read_run(run_dir).probe)
     assert probe["lag_s"] >= 2.1  # rows came in late (3 s - 30 %), measured by the wait
     assert probe["stopped_because"] == "stable"  # sampling hides ids: never all seen
     assert probe["sampling"]["percentages"] == [50.0]  # the exporter's sampleRate, as item_count 2
@@ -142,7 +143,7 @@ def test_run_on_one_deployment_reads_only_its_traffic_log(managed, tmp_path):
     assert timed_out
     # the one classifier decides (408 -> timeout with the verdict contract, scorebench/loadtests/outcomes.py)
     assert all(s.outcome == classify_response(408, None, b"{}") for s in timed_out)
-    probe = read_run_json(run_dir)["probe"]
+    probe = asdict(read_run(run_dir).probe)
     assert probe["traffic_log_rows"] == 12 + 1  # and preflight's warm-up request
     assert probe["stopped_because"] == "all_seen"
     logged = (run_dir / TRAFFIC_FILE).read_text().splitlines()[1:]

@@ -4,7 +4,7 @@ said in one line, a missing table costing only its rows (scorebench/probes/colle
 from __future__ import annotations
 
 from scorebench.core.records import Sample
-from scorebench.core.rundir import read_run_json, write_run_json
+from scorebench.core.rundir import read_json_object, write_json_atomic
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import LocalTelemetry
 from scorebench.probes.store import connect, write_traffic
@@ -25,7 +25,7 @@ def managed_run(tmp_path, service: dict[str, str]):
     run_dir, data = tmp_path / "run", tmp_path / "store"
     samples = [Sample(c, START, 70.0, 200, "ok", None, 10, 10, "p", "w") for c in ("g1", "g2")]
     write_run(run_dir, f"local:{data}", samples, START, END)
-    write_run_json(run_dir, dict(read_run_json(run_dir), service=service))
+    write_json_atomic(run_dir / "run.json", dict(read_json_object(run_dir / "run.json"), service=service))
     return run_dir, data
 
 
@@ -38,9 +38,9 @@ def test_app_insights_off_uses_the_traffic_log_of_the_deployment_and_says_so(tmp
                                traffic("b1", "blue", 200, 200)])  # fmt: skip
     connection.close()
     entry = probe_run(run_dir, LocalTelemetry(data), ProbeOptions(wait_s=0, progress=False))
-    assert entry["notes"]["app insights"].startswith("off for ep/green (app_insights_enabled: false)")
-    assert (entry["main_table"], entry["traffic_log_rows"], entry["stopped_because"]) == ("traffic_log", 2, "all_seen")
-    assert entry["other_traffic"] == {"traffic_log:ep/blue": 1}
+    assert entry.notes["app insights"].startswith("off for ep/green (app_insights_enabled: false)")
+    assert (entry.main_table, entry.traffic_log_rows, entry.stopped_because) == ("traffic_log", 2, "all_seen")
+    assert entry.other_traffic == {"traffic_log:ep/blue": 1}
     logged = (run_dir / "traffic_log.csv").read_text().splitlines()
     assert logged[0].split(",")[4:6] == ["response_code", "model_status_code"]
     assert [line.split(",")[4:6] for line in logged[1:]] == [["408", ""], ["424", "500"]]
@@ -50,7 +50,7 @@ def test_a_missing_traffic_log_costs_only_its_rows(tmp_path):
     run_dir, data = managed_run(tmp_path, {"endpoint_name": "ep", "deployment": "green"})
     write_store(data, [request_envelope("2026-11-22T20:00:01Z", "g1"), request_envelope("2026-11-22T20:00:02Z", "g2")])
     entry = probe_run(run_dir, LocalTelemetry(data), ProbeOptions(wait_s=0, progress=False))
-    assert entry["error"] is None
-    assert (entry["rows"], entry["main_table"]) == (2, "requests")  # App Insights' rows kept
-    assert "no traffic log" in entry["table_errors"]["traffic_log"]
-    assert "traffic_log not read" in entry["notes"]
+    assert entry.error is None
+    assert (entry.rows, entry.main_table) == (2, "requests")  # App Insights' rows kept
+    assert "no traffic log" in entry.table_errors["traffic_log"]
+    assert "traffic_log not read" in entry.notes

@@ -6,13 +6,15 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import pytest
 import requests
 
 from scorebench.core.records import ExceptionRow, Sample, TelemetryRow, read_csv, read_samples, utc_from_epoch
-from scorebench.core.rundir import read_run_json, write_run_json
+from scorebench.core.rundir import read_json_object, write_json_atomic
+from scorebench.core.runrecords import read_run
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import TEST_KEY, cli_env, run_cli
@@ -44,7 +46,7 @@ def write_run(run_dir, telemetry: str, samples: list[Sample], started_at: str, e
     for sample in samples:
         writer.write(sample)
     writer.close()
-    write_run_json(run_dir, {"telemetry": telemetry, "started_at": started_at, "ended_at": ended_at})
+    write_json_atomic(run_dir / "run.json", {"telemetry": telemetry, "started_at": started_at, "ended_at": ended_at})
 
 
 @pytest.mark.slow
@@ -76,7 +78,7 @@ def test_probe_matches_every_request_of_a_real_stand_in_run(standin_factory, tmp
     assert all(not by_id[i].success for i in server_failures)
     exceptions = list(read_csv(run_dir / "exceptions.csv", ExceptionRow))
     assert {e.client_request_id for e in exceptions} == client_failures
-    probe = read_run_json(run_dir)["probe"]
+    probe = asdict(read_run(run_dir).probe)
     assert (probe["rows"], probe["missing_client_requests"], probe["unmatched_server_rows"], probe["error"]) == (
         REQUESTS, 0, 0, None)  # fmt: skip
     assert probe["stopped_because"] == "all_seen"
@@ -98,7 +100,7 @@ def test_probe_of_a_stored_run_counts_missing_and_unmatched(tmp_path):
     done = run_cli("probe", str(run_dir), "--telemetry", f"local:{sink}", "--telemetry-wait", "0s")
 
     assert done.returncode == 0, done.stderr
-    probe = json.loads((run_dir / "run.json").read_text())["probe"]
+    probe = json.loads((run_dir / "probe.json").read_text())
     assert (probe["rows"], probe["missing_client_requests"], probe["unmatched_server_rows"], probe["exceptions"]) == (
         3, 1, 1, 1)  # fmt: skip
     assert probe["source"] == f"local:{sink}"
@@ -114,7 +116,7 @@ def test_unavailable_telemetry_is_recorded_not_fatal_unless_required(tmp_path):
     done = run_cli("probe", str(run_dir))
     assert done.returncode == 0, done.stderr
     assert "no telemetry store" in done.stdout
-    assert "no telemetry store" in read_run_json(run_dir)["probe"]["error"]
+    assert "no telemetry store" in asdict(read_run(run_dir).probe)["error"]
     assert (run_dir / "telemetry.csv").read_text() == "stale\n"  # a failed probe never removes what it did not replace
 
     required = run_cli("probe", str(run_dir), "--telemetry-required")
@@ -139,24 +141,28 @@ def test_scorebench_probe_reads_app_insights_with_the_logs_settings_of_the_envir
     samples = [Sample(cid, "2026-11-22T20:00:00.000000Z", 70.0, 200, "ok", None, 10, 10, "p", "w") for cid in "ab"]
     run_dir = tmp_path / "run"
     write_run(run_dir, "appinsights", samples, "2026-11-22T20:00:00.000000Z", "2026-11-22T20:00:10.000000Z")
-    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws1"))
+    write_json_atomic(run_dir / "run.json", dict(read_json_object(run_dir / "run.json"), workspace_id="ws1"))
     with LogAnalyticsStandIn() as la:
         la.tables["AppRequests"] = [aml_request(1, "a", items=2), aml_request(2, "b", items=2)]
         la.tables["AppExceptions"] = []
         env = cli_env(SCOREBENCH_LOGS_ENDPOINT=la.endpoint, SCOREBENCH_LOGS_TOKEN="t0ken-never-shown")
         done = run_cli("probe", str(run_dir), "--telemetry-wait", "0s", env=env)
     assert done.returncode == 0, done.stderr
-    entry = read_run_json(run_dir)["probe"]
-    assert entry["source"] == "appinsights:workspace:ws1"
-    assert (entry["rows"], entry["item_count_sum"], entry["missing_client_requests"], entry["error"]) == (2, 4, 0, None)
+    entry = read_run(run_dir).probe
+    assert entry is not None
+    assert entry.source == "appinsights:workspace:ws1"
+    assert (entry.rows, entry.item_count_sum, entry.missing_client_requests, entry.error) == (2, 4, 0, None)
     assert {r["headers"]["has_bearer"] for r in la.requests} == {"True"}
-    assert "t0ken" not in done.stdout + done.stderr + (run_dir / "run.json").read_text()
+    assert (
+        "t0ken"
+        not in done.stdout + done.stderr + (run_dir / "run.json").read_text() + (run_dir / "probe.json").read_text()
+    )
 
 
 def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
     run_dir = tmp_path / "run"
     write_run(run_dir, "appinsights", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
-    write_run_json(run_dir, dict(read_run_json(run_dir), workspace_id="ws-from-run"))
+    write_json_atomic(run_dir / "run.json", dict(read_json_object(run_dir / "run.json"), workspace_id="ws-from-run"))
     rid = "/subscriptions/s/resourceGroups/g/providers/microsoft.insights/components/c"
     with LogAnalyticsStandIn() as la:
         la.tables.update(AppRequests=[], AppExceptions=[], requests=[], exceptions=[])

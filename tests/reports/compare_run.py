@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from scorebench.core.records import ANSWERS_FILE, Answer, Sample, utc_from_epoch, write_csv
-from scorebench.core.rundir import write_run_json
+from scorebench.core.rundir import write_json_atomic
 
 START_S = 1_795_000_000.0
 
@@ -39,10 +39,10 @@ def write_compare_run(run_dir: Path, candidate_scale: float = 1.3) -> Path:
             "payloads": {"path": "p.jsonl", "count": 3}, "payload_set_hash": "0" * 64,
             "started_at": utc_from_epoch(START_S), "ended_at": utc_from_epoch(START_S + 16)}  # fmt: skip
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_run_json(run_dir, info)
+    write_json_atomic(run_dir / "run.json", info)
     for side, scale in (("current", 1.0), ("candidate", candidate_scale)):
         (run_dir / side).mkdir()
-        write_run_json(run_dir / side, {"timeout_s": 60.0})
+        write_json_atomic(run_dir / side / "run.json", {"timeout_s": 60.0})
         write_csv(run_dir / side / "samples.csv", _samples(scale), Sample)
     answers = [Answer(side, f"p{i}", "same", '{"result":["no"]}') for side in ("current", "candidate") for i in (0, 1)]
     answers += [Answer("current", "p2", "a", '{"result":["no"]}'), Answer("candidate", "p2", "b", '{"result":["yes"]}')]

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from scorebench.core.records import TelemetryRow, read_csv, write_csv
+from scorebench.core.runinfo import RunInfo
 from scorebench.reports import build, slo, stats
 from scorebench.reports.build import build_report, chart_data, judge
 from tests.conftest import REPO_ROOT
@@ -47,7 +48,7 @@ HALF_FAILED = frame([200, 1, 201, 1, 202, 1, 203, 1], ["ok", "http_5xx"] * 4,
 def test_slos_judge_the_successful_answers_latency_only() -> None:
     summary = stats.summarize(HALF_FAILED, None, timeout_s=60.0)
     slos = [slo.parse_slo(text) for text in ("p50<1000ms", "mean<150ms", "error_rate<=100%")]
-    found = {c.name: c for c in judge({}, HALF_FAILED, summary, None, [], slos)}
+    found = {c.name: c for c in judge(RunInfo(label="t"), HALF_FAILED, summary, None, [], slos)}
     assert found["p50<1000ms"].value == 201.5  # over every request it would be 100.5 ms
     assert found["p50<1000ms"].status == "INCONCLUSIVE"  # 4 answers cannot bound a p50 (order statistics)
     assert found["mean<150ms"].status == "FAIL"  # 201.5 ms; the failures' 1 ms would have pulled it to 101.25
@@ -62,7 +63,7 @@ def test_rps_counts_successful_answers_per_second() -> None:
 
 def test_a_baseline_stores_the_successful_answers_latencies() -> None:
     summary = stats.summarize(HALF_FAILED, None, timeout_s=60.0)
-    evidence = build.current_evidence({}, HALF_FAILED, summary)
+    evidence = build.current_evidence(HALF_FAILED, summary)
     assert evidence["latency_sample_ms"].tolist() == [200.0, 201.0, 202.0, 203.0]
     assert evidence["summary"]["latency_ms"]["p50"] == 201.5
 
@@ -70,7 +71,7 @@ def test_a_baseline_stores_the_successful_answers_latencies() -> None:
 def test_with_no_successful_answer_latency_slos_have_nothing_to_measure() -> None:
     failed = frame([1.0, 2.0, 3.0], ["http_5xx"] * 3)
     summary = stats.summarize(failed, None, timeout_s=60.0)
-    found = judge({}, failed, summary, None, [], [slo.parse_slo("p50<1000ms")])
+    found = judge(RunInfo(label="t"), failed, summary, None, [], [slo.parse_slo("p50<1000ms")])
     p50 = next(c for c in found if c.name == "p50<1000ms")
     assert (p50.status, p50.value) == ("INCONCLUSIVE", None)
     assert p50.line == "INCONCLUSIVE slo p50<1000ms: nothing to measure (no successful answer among 3 requests)"

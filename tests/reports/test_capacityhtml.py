@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+from scorebench.core.runinfo import CapacityInfo, RunInfo
+from scorebench.core.runrecords import RunRecords
 from scorebench.reports.capacity import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.checks import Check
@@ -11,9 +14,15 @@ from scorebench.reports.slorules import step_slos
 from scorebench.reports.steps import StepStats
 
 SLOS = step_slos(["p95<300ms"])
-INFO = {"endpoint": "http://127.0.0.1:5001/score", "started_at": "2026-11-30T12:00:00Z", "ended_at": None,
-        "search": {"start_rps": 10, "max_rps": 100, "growth": 2.0, "resolution": 0.1},
-        "step": {"settle_s": 1.0, "step_s": 4.0, "step_max_s": 30.0}, "label": "capacity"}  # fmt: skip
+BOUNDS = CapacityInfo(
+    search={"start_rps": 10, "max_rps": 100, "growth": 2.0, "resolution": 0.1},
+    step={"settle_s": 1.0, "step_s": 4.0, "step_max_s": 30.0}, max_duration_s=600.0,
+)  # fmt: skip
+RUN_INFO = RunInfo(
+    label="capacity", started_at="2026-11-30T12:00:00Z", kind="capacity", endpoint="http://127.0.0.1:5001/score",
+    capacity=BOUNDS,
+)  # fmt: skip
+INFO = RunRecords(RUN_INFO, load=None, probe=None)
 
 
 def step(
@@ -57,7 +66,8 @@ def test_other_endings():
 
 
 def test_scaling_per_instance_and_instances_needed():
-    info = {**INFO, "instances": 2, "target_rps": 100}
+    scaled = dataclasses.replace(BOUNDS, instances=2, target_rps=100)
+    info = RunRecords(dataclasses.replace(RUN_INFO, capacity=scaled), load=None, probe=None)
     document = capacity_document(info, Conclusion(BRACKETED, 47, 52), [step(47, 200, "PASS")], SLOS, None)
     assert document["scaling"] == {"instances": 2, "per_instance_rps": 23.5, "target_rps": 100.0, "needed": 5}
     assert document["scaling_lines"] == [
@@ -73,7 +83,7 @@ def test_report_has_the_three_knee_charts_the_table_and_no_network():
         assert f'<canvas id="{chart}"' in html
     assert html.count('<tr><td class="n">') == 3
     assert "capacity: 47 req/s holds p95&lt;300ms" in html
-    assert "http://" not in html.replace(INFO["endpoint"], "")  # Chart.js inlined, nothing fetched
+    assert "http://" not in html.replace(RUN_INFO.endpoint, "")  # Chart.js inlined, nothing fetched
     specs = json.loads(html.split('<script type="application/json" id="chart-specs">')[1].split("</script>")[0])
     latency = {s["label"]: s for s in specs[0]["series"]}
     assert latency["p95"]["x"] == [40, 47, 52]  # sorted by offered rate

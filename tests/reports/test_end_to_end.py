@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scorebench.core.records import Sample, utc_from_epoch
-from scorebench.core.rundir import write_run_json
+from scorebench.core.rundir import write_json_atomic
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads, payload_set_hash
 from tests.conftest import TEST_KEY, run_cli
@@ -67,7 +67,7 @@ def sequential_run(url: str, run_dir: Path, telemetry: str) -> Path:
             )
         )
     writer.close()
-    write_run_json(run_dir, {
+    write_json_atomic(run_dir / "run.json", {
         "label": run_dir.name, "endpoint": url, "engine": "test-sequential", "load_profile": PROFILE, "timeout_s": 60.0,
         "payloads": {"path": str(DEFAULT_PAYLOADS), "count": len(payloads)}, "payload_set_hash": payload_set_hash(payloads),  # noqa: E501
         "telemetry": telemetry, "started_at": utc_from_epoch(started_at), "ended_at": utc_from_epoch(time.time()),
@@ -83,7 +83,7 @@ def test_rerun_passes_doubled_latency_fails(standin_factory, tmp_path: Path) -> 
     from scorebench.probes.spec import parse_telemetry
 
     entry = probe_run(first, parse_telemetry(fast.telemetry_spec, "stand-in"), ProbeOptions(wait_s=30))
-    assert entry["error"] is None
+    assert entry.error is None
     store = str(tmp_path / "baselines")
     saved = run_cli("baseline", "save", str(first), "--name", "standin-v1", "--baselines-dir", store)
     assert saved.returncode == 0, saved.stderr

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from scorebench.core.runinfo import PayloadSetInfo, RunInfo
+from scorebench.core.runrecords import RunRecords
 from scorebench.reports import baseline as baselines
 from scorebench.reports.build import build_report, make_baseline
 from scorebench.reports.html import _chart_js, render_html
@@ -101,7 +103,11 @@ def test_render_html_takes_plain_data_only() -> None:
 
 @pytest.mark.parametrize(("count", "text"), [(1, "p (1 body)"), (2, "p (2 bodies)")])
 def test_payload_row_counts_bodies(count: int, text: str) -> None:
-    rows = dict(run_rows({"payloads": {"path": "p", "count": count}}, {"timeout": {"timeout_s": 60}}))
+    rows = dict(
+        run_rows(
+            RunRecords(RunInfo("x", payloads=PayloadSetInfo("p", count)), None, None), {"timeout": {"timeout_s": 60}}
+        )
+    )
     assert rows["payloads"] == text
 
 

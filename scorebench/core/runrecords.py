@@ -1,0 +1,177 @@
+"""The run directory's records: run.json (`RunInfo`), load.json (`LoadRecord`), probe.json (`ProbeRecord`).
+
+A run directory is a set of immutable records, one file per stage (docs/architecture.md, "The
+records"): run.json is written once when the run starts, load.json once when the load ends,
+probe.json by the probe (a re-probe replaces its own file, nothing else). No stage rewrites
+another's file. `read_run(run_dir)` is the one reader of all three, for every kind of run.
+
+Rules: each file is written atomically (tmp + rename) with URLs made safe and known secrets
+scrubbed, and the endpoint read back is made safe again (a hand-edited run.json may hold a key);
+a missing load.json means the load never finished (the run was killed or still runs), which
+`RunRecords.partial_reason` says. Run directories of the old layout (everything merged into
+run.json, no load.json / probe.json) are read by `scorebench/core/legacyrun.py` into the same records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from scorebench.core import legacyrun
+from scorebench.core.errors import HarnessError
+from scorebench.core.rundir import RUN_JSON, read_json_object, write_json_atomic
+from scorebench.core.runinfo import CapacityInfo, CompareInfo, PayloadSetInfo, PreflightInfo, RunInfo
+from scorebench.core.secrets import safe_url
+
+LOAD_JSON = "load.json"
+PROBE_JSON = "probe.json"
+UNFINISHED = "the load never finished (no load.json): the run was killed or is still running"
+
+EngineInfo = dict[str, str]
+JsonObject = dict[str, object]
+"""A nested reading another module owns the shape of (probe sampling, exception groups)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadRecord:
+    """load.json: how the load ended; written once, when it ends (`error` when the engine failed)."""
+
+    load_started_at: str | None
+    load_ended_at: str | None
+    requests: int
+    partial: bool = False
+    partial_reason: str | None = None
+    interrupted: bool = False
+    """A signal (SIGINT/SIGTERM, Ctrl-C) stopped the load."""
+    error: str | None = None
+    engine_info: EngineInfo = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeRecord:
+    """probe.json: where the server's telemetry came from, its window, what it held; `error` when unavailable."""
+
+    source: str
+    window: list[str] | None = None
+    client_requests: int = 0
+    rows: int = 0
+    error: str | None = None
+    item_count_sum: int | None = None
+    unmatched_server_rows: int | None = None
+    missing_client_requests: int | None = None
+    exceptions: int | None = None
+    traffic_log_rows: int | None = None
+    polls: int | None = None
+    stopped_because: str | None = None
+    waited_s: float | None = None
+    lag_s: float | None = None
+    main_table: str | None = None
+    services: list[str] = dataclasses.field(default_factory=list)
+    sampling: JsonObject | None = None
+    other_traffic: dict[str, int] = dataclasses.field(default_factory=dict)
+    other_exceptions: int | None = None
+    table_errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
+    """The probe's reading for the report: why the wait ended, sampling against loss, other traffic."""
+    exception_groups: list[JsonObject] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecords:
+    """A run directory's records as read: what ran, how its load ended (None: never), its probe."""
+
+    info: RunInfo
+    load: LoadRecord | None
+    probe: ProbeRecord | None
+
+    @property
+    def partial_reason(self) -> str | None:
+        """Why the run is partial (None when it is whole): an unfinished load, or the load's own reason."""
+        if self.load is None:
+            return UNFINISHED
+        if self.load.partial or self.load.interrupted:
+            return self.load.partial_reason or "interrupted"
+        return None
+
+    @property
+    def ended_at(self) -> str | None:
+        """When the load ended (None while it runs or when it was killed)."""
+        return self.load.load_ended_at if self.load else None
+
+
+_NESTED: dict[tuple[type, str], type] = {
+    (RunInfo, "payloads"): PayloadSetInfo,
+    (RunInfo, "preflight"): PreflightInfo,
+    (RunInfo, "compare"): CompareInfo,
+    (RunInfo, "capacity"): CapacityInfo,
+}
+_Record = TypeVar("_Record")
+
+
+def record_from_json(cls: type[_Record], data: Mapping[str, Any], where: Path) -> _Record:
+    """A record from its JSON object: known keys only (a newer file's extra keys are ignored)."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for name in names:
+        if name in data:
+            inner = _NESTED.get((cls, name))
+            value = data[name]
+            values[name] = record_from_json(inner, value, where) if inner and isinstance(value, dict) else value
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise HarnessError(f"{where}: not a {cls.__name__} record ({exc}); restore it or re-run") from None
+
+
+def write_run_info(run_dir: Path, info: RunInfo) -> None:
+    """run.json, once, when the run starts."""
+    write_json_atomic(run_dir / RUN_JSON, info.as_json())
+
+
+def write_load_record(run_dir: Path, record: LoadRecord) -> None:
+    """load.json, once, when the load ends."""
+    write_json_atomic(run_dir / LOAD_JSON, dataclasses.asdict(record))
+
+
+def write_probe_record(run_dir: Path, record: ProbeRecord) -> None:
+    """probe.json: the probe's record (a re-probe replaces its own record, nothing else)."""
+    write_json_atomic(run_dir / PROBE_JSON, dataclasses.asdict(record))
+
+
+def read_run_info(run_dir: Path) -> RunInfo:
+    """run.json of any kind of run (old layouts mapped in); HarnessError when it is missing or corrupt."""
+    return read_run(run_dir).info
+
+
+def read_run(run_dir: Path) -> RunRecords:
+    """run.json, load.json and probe.json of a run directory, old layouts included."""
+    run_dir = Path(run_dir)
+    path = run_dir / RUN_JSON
+    if not path.is_file():
+        raise HarnessError(f"{run_dir}: not a run directory (no {RUN_JSON})")
+    data = read_json_object(path)
+    fields = legacyrun.info_fields(data, default_label=_label_of(run_dir))
+    info = record_from_json(RunInfo, fields, path)
+    info = dataclasses.replace(info, endpoint=safe_url(info.endpoint))  # a hand-edited or old run.json too
+    load_data = _optional(run_dir / LOAD_JSON)
+    if load_data is None and legacyrun.is_legacy(data, run_dir):
+        load_data = legacyrun.load_fields(data)
+    probe_data = _optional(run_dir / PROBE_JSON)
+    if probe_data is None and legacyrun.is_legacy(data, run_dir):
+        probe_data = legacyrun.probe_fields(data)
+    return RunRecords(
+        info=info,
+        load=record_from_json(LoadRecord, load_data, run_dir / LOAD_JSON) if load_data is not None else None,
+        probe=record_from_json(ProbeRecord, probe_data, run_dir / PROBE_JSON) if probe_data is not None else None,
+    )
+
+
+def _optional(path: Path) -> dict[str, Any] | None:
+    return read_json_object(path) if path.is_file() else None
+
+
+def _label_of(run_dir: Path) -> str:
+    """The label of a run.json that names none: what the directory's name carries (`<UTC>-<label>`)."""
+    return run_dir.name.partition("-")[2] or run_dir.name
