@@ -14,6 +14,7 @@ from scorebench.commands import compare as compare_command
 from scorebench.commands import probe as probe_command
 from scorebench.commands import run as run_command
 from scorebench.core.errors import HarnessError
+from scorebench.core.runrecords import read_run_info
 from scorebench.probes.spec import AppInsightsTelemetry, LocalTelemetry, NoTelemetry
 from tests.conftest import cli_env, run_cli
 
@@ -118,7 +119,8 @@ def probe_spec(tmp_path: Path, run_info: dict, *argv: str, environ: dict[str, st
     parser = argparse.ArgumentParser()
     probe_command.add_arguments(parser)
     args = parser.parse_args([str(tmp_path), *argv])
-    return config.probe_telemetry(args, run_info, tmp_path / "run.json", environ=environ or {})
+    (tmp_path / "run.json").write_text(json.dumps(run_info))  # read as `scorebench probe` reads it
+    return config.probe_telemetry(args, read_run_info(tmp_path), tmp_path / "run.json", environ=environ or {})
 
 
 def test_probe_spec_flag_then_run_json_then_environment(tmp_path):
