@@ -1,6 +1,6 @@
 """`scorebench capacity` end to end: target -> preflight -> run dir -> rate steps -> report.
 
-`execute(settings)` drives the pure search (scorebench/reports/capacity.py) with open-model steps
+`execute(settings)` drives the pure search (scorebench/capacitysearch.py) with open-model steps
 of the ab engine (`--rate`: latency from each request's intended start, so coordinated omission is
 corrected), measures each with scorebench/reports/steps.py and writes the run directory:
 
@@ -43,7 +43,7 @@ from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.probes.collect import probe_run
 from scorebench.probes.spec import NoTelemetry
-from scorebench.reports import capacity as search
+from scorebench import capacitysearch as search
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.frames import read_samples_frame
 from scorebench.reports.slorules import StepSlo

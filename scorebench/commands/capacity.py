@@ -84,7 +84,7 @@ def settings_from(args: argparse.Namespace) -> Any:
 
 
 def _search(args: argparse.Namespace) -> Any:
-    from scorebench.reports.capacity import SearchSettings
+    from scorebench.capacitysearch import SearchSettings
 
     start, top = float(_positive(args.start_rps, "--start-rps") or 0), float(_positive(args.max_rps, "--max-rps") or 0)
     if start > top:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scorebench.core.runrecords import RunRecords
-from scorebench.reports import capacity as search
+from scorebench import capacitysearch as search
 from scorebench.reports import charts
 from scorebench.reports.html import render_page
 from scorebench.reports.slorules import StepSlo

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scorebench.reports.capacity import FAIL, INCONCLUSIVE, PASS
+from scorebench.capacitysearch import FAIL, INCONCLUSIVE, PASS
 from scorebench.reports.checks import Check
 from scorebench.reports.slorules import StepSlo, judge_step
 

@@ -7,7 +7,7 @@ import json
 
 from scorebench.core.runinfo import CapacityInfo, RunInfo
 from scorebench.core.runrecords import RunRecords
-from scorebench.reports.capacity import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
+from scorebench.capacitysearch import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.checks import Check
 from scorebench.reports.slorules import step_slos

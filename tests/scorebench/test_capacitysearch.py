@@ -1,4 +1,4 @@
-"""The capacity search (scorebench/reports/capacity.py) on synthetic step results, hand-checked."""
+"""The capacity search (scorebench/capacitysearch.py) on synthetic step results, hand-checked."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from scorebench.reports.capacity import (
+from scorebench.capacitysearch import (
     BRACKETED,
     FAIL,
     INCONCLUSIVE,

@@ -1,4 +1,4 @@
-"""reports/capacity.py: the capacity search — which offered rate to try next, and what the steps found.
+"""scorebench/capacitysearch.py: the capacity search — which offered rate to try next, and what the steps found.
 
 Pure (docs/capacity.md): finished steps in, the next offered rate or the conclusion out; no clock,
 no load, no files. Rules:
