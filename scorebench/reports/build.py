@@ -25,20 +25,18 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core import saturation
-from scorebench.core.errors import EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
 from scorebench.core.runinfo import RunInfo
-from scorebench.core.runrecords import RunRecords, read_run
+from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import baseline as baselines
 from scorebench.reports import charts, checks, extras, frames, guard, publish, runcharts, slo, stats, triage
 from scorebench.reports.html import render_html
 from scorebench.reports.reportdata import report_data
+from scorebench.reports.verdict import DEFAULT_TIMEOUT_S, Outcome, requests_per_second, slo_evidence, verdict_of
 
-DEFAULT_TIMEOUT_S = 60.0
-MAX_POINTS = charts.MAX_POINTS
-"""At most this many time buckets per chart (kept here for callers that import it from build)."""
 TREND_PANEL_RUNS = 10
 """The small trend panel shows this run and at most this many minus one earlier runs of its label."""
 SAMPLE_COLUMNS = ("client_request_id", "latency_ms", "status", "outcome", "bytes_sent", "bytes_received", "payload_id")
@@ -47,7 +45,6 @@ TELEMETRY_COLUMNS = ("client_request_id", "success", "duration_ms", "item_count"
 JOIN_COLUMNS = ("client_request_id", "latency_ms", "started_s")
 """What the telemetry side (a thread beside the client side's statistics) reads of the samples."""
 SWAGGER_FILE = "swagger.json"
-INTERRUPTED = "INTERRUPTED"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,16 +63,6 @@ class BuildResult:
     def verdict_lines(self) -> list[str]:
         note = [f"note: {self.saturation_note}"] if self.saturation_note else []
         return note + [c.line for c in self.checks] + [f"verdict: {self.status} (exit {self.exit_code})"]
-
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """What `write_report` hands back to the command line or `scorebench run`."""
-
-    exit_code: int
-    verdict_lines: list[str]
-    report_path: Path
-    summary_path: Path
 
 
 def build_report(
@@ -145,16 +132,6 @@ def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation
     return periods, saturation.describe(periods, origin)
 
 
-def verdict_of(run: RunRecords, found: list[checks.Check]) -> tuple[str, int]:
-    """(status, exit code): the checks' overall, except that an interrupted run is INTERRUPTED (130).
-
-    A run whose load never finished (no load.json) is partial but judged on what it took."""
-    load = run.load
-    if load is not None and (load.interrupted or (load.partial and "interrupt" in (run.partial_reason or "").lower())):
-        return INTERRUPTED, EXIT_INTERRUPTED
-    return checks.overall(found)
-
-
 def _rate_rps(info: RunInfo) -> float | None:
     """The open model's arrival rate of the run's load profile (None: closed model)."""
     rate = info.load_profile.get("rate_rps")
@@ -194,18 +171,6 @@ def judge(
     return verdicts + [check.judge(now, then) for check in threshold_checks]
 
 
-def slo_evidence(samples: pd.DataFrame, summary: stats.Summary) -> slo.SloEvidence:
-    """This run's side of its SLOs: the successful answers' exact latencies (failures are judged by
-    the error checks only), outcome counts, successful answers per second."""
-    return slo.SloEvidence(
-        latency_ms=stats.ok_latency(samples),
-        count=summary.count,
-        errors=summary.errors,
-        model_errors=int(summary.outcomes.get("model_error", 0)),
-        requests_per_second=requests_per_second(samples),
-    )
-
-
 def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
     """The current run's side of a comparison (also what `baseline save` stores): the summary, a
     sample of the successful answers' latencies and the successful answers per second."""
@@ -215,18 +180,6 @@ def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str,
         "latency_sample_ms": np.asarray(sample),
         "requests_per_second": requests_per_second(samples),
     }
-
-
-def requests_per_second(samples: pd.DataFrame) -> np.ndarray:
-    """Successful (`ok`) answers among the requests started in each whole second of the run, from
-    the first request's start to the last's (seconds with none count 0): what the `rps` checks judge."""
-    started = samples["started_s"].to_numpy(dtype="float64")
-    known = ~np.isnan(started)
-    if not known.any():
-        return np.zeros(0)
-    seconds = (started[known] - started[known].min()).astype(np.int64)
-    is_ok = stats.is_outcome(samples["outcome"], "ok")[known]
-    return np.bincount(seconds, weights=is_ok.astype("float64"), minlength=int(seconds.max()) + 1)
 
 
 def chart_data(

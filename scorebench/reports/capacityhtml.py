@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from scorebench.core.runrecords import RunRecords
 from scorebench import capacitysearch as search
+from scorebench.core.runrecords import RunRecords
 from scorebench.reports import charts
 from scorebench.reports.html import render_page
 from scorebench.reports.slorules import StepSlo

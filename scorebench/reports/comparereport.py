@@ -29,8 +29,9 @@ from scorebench.core.runinfo import CompareInfo
 from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports import agreement, checks, compare, frames, publish, slo, stats
-from scorebench.reports.build import DEFAULT_TIMEOUT_S, MAX_POINTS, Outcome, slo_evidence, verdict_of
+from scorebench.reports.charts import MAX_POINTS
 from scorebench.reports.html import render_page
+from scorebench.reports.verdict import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
 
 SIDES = ("current", "candidate")
 SUMMARY_MD = "summary.md"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from scorebench.reports.charts import COLORS, axis, series, spec
+from scorebench.reports.checkrows import check_row
 from scorebench.reports.checks import Check
-from scorebench.reports.reportdata import check_row
 
 
 def trend_data(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scorebench.core.records import TelemetryRow, read_csv, write_csv
 from scorebench.core.runinfo import RunInfo
-from scorebench.reports import build, slo, stats
+from scorebench.reports import build, slo, stats, verdict
 from scorebench.reports.build import build_report, chart_data, judge
 from tests.conftest import REPO_ROOT
 from tests.reports.test_stats import frame
@@ -56,9 +56,9 @@ def test_slos_judge_the_successful_answers_latency_only() -> None:
 
 
 def test_rps_counts_successful_answers_per_second() -> None:
-    assert build.requests_per_second(HALF_FAILED).tolist() == [1.0, 1.0, 1.0, 1.0]  # 2 requests a second, 1 ok
+    assert verdict.requests_per_second(HALF_FAILED).tolist() == [1.0, 1.0, 1.0, 1.0]  # 2 requests a second, 1 ok
     trailing_failure = frame([5, 5, 5], ["ok", "ok", "timeout"], started_s=[0.0, 0.2, 2.1])
-    assert build.requests_per_second(trailing_failure).tolist() == [2.0, 0.0, 0.0]
+    assert verdict.requests_per_second(trailing_failure).tolist() == [2.0, 0.0, 0.0]
 
 
 def test_a_baseline_stores_the_successful_answers_latencies() -> None:

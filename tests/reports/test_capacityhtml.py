@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from scorebench.capacitysearch import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
 from scorebench.core.runinfo import CapacityInfo, RunInfo
 from scorebench.core.runrecords import RunRecords
-from scorebench.capacitysearch import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
 from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.checks import Check
 from scorebench.reports.slorules import step_slos

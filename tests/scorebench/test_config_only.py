@@ -35,7 +35,11 @@ READS_ENVIRONMENT: dict[str, tuple[str, frozenset[str]]] = {
 
 
 def stage_modules() -> list[Path]:
-    return sorted(path for stage in STAGES for path in ((PACKAGE / stage).rglob("*.py") if (PACKAGE / stage).is_dir() else [PACKAGE / stage]))
+    return sorted(
+        path
+        for stage in STAGES
+        for path in ((PACKAGE / stage).rglob("*.py") if (PACKAGE / stage).is_dir() else [PACKAGE / stage])
+    )
 
 
 def environment_reads(tree: ast.AST) -> list[int]:
