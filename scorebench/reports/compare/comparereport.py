@@ -6,15 +6,15 @@
 `build_compare` reads them and returns a `CompareBuild` (nothing written); `write_compare` is the
 one call for the command line: it writes summary.json, summary.md and report.html into RUN (and
 JUnit XML where asked) and returns the Outcome. Rules: the clock is read once (`generated_at`);
-the candidate alone is held to the timeout (as `run` would hold it); charts are bounded
-(percentile curves, at most MAX_POINTS buckets per series).
+the candidate alone is held to the timeout (as `run` would hold it); the charts are the run
+report's own pieces (reports/common/charts.py specs, templates/charts.j2 boxes, one renderer
+charts_script.j2), bounded (percentile curves, at most charts.MAX_POINTS buckets per series).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,7 @@ from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_id
 from scorebench.core.runinfo import CompareInfo
 from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
-from scorebench.reports.common import checks, frames, publish, slo, stats
-from scorebench.reports.common.charts import MAX_POINTS
+from scorebench.reports.common import charts, checks, frames, publish, slo, stats
 from scorebench.reports.common.html import render_page
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
 from scorebench.reports.compare import agreement, compare
@@ -97,7 +96,7 @@ def build_compare(
         "info": view,
         "document": document,
         "deltas": compare.delta_rows(summaries["current"], summaries["candidate"], checked),
-        "charts": chart_data({name: sides[name][0] for name in SIDES}),
+        "chart_specs": chart_specs({name: sides[name][0] for name in SIDES}),
         "generated_at": generated_at or utc_iso(datetime.now(UTC)),
         "run_name": run_dir.name,
     }
@@ -143,23 +142,41 @@ def _candidate_checks(samples: pd.DataFrame, summary: stats.Summary, slos: list[
     ]
 
 
-def chart_data(samples: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """Plain lists per side: the latency CDF, and per-bucket p50/p95/p99 and requests from one origin."""
+SIDE_COLORS = {"current": charts.COLORS["p50"], "candidate": charts.COLORS["p95"]}
+"""One colour per side on every chart (the same blue and orange as the run report's p50 and p95)."""
+
+
+def chart_specs(samples: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """The page's chart specs (reports/common/charts.py), both sides on each, from one origin: the
+    latency CDF, p50 and p95 per bucket, p99 per bucket, requests and errors per second; at most
+    MAX_POINTS buckets per series (sub-second buckets for a short run, as the run report)."""
     started = np.concatenate([frame["started_s"].to_numpy(dtype="float64") for frame in samples.values()])
     latency = np.concatenate([frame["latency_ms"].to_numpy(dtype="float64") for frame in samples.values()])
-    origin = float(np.nanmin(started)) if len(started) else 0.0
-    end = float(np.nanmax(started + latency / 1000.0)) if len(started) else 0.0
-    bucket_s = max(1, math.ceil((end - origin) / MAX_POINTS))
-    return {
-        "bucket_s": bucket_s,
-        "sides": {
-            name: {
-                "curve": stats.percentile_curve(frame["latency_ms"].to_numpy(dtype="float64")),
-                "series": stats.time_series(frame, bucket_s, origin),
-            }
-            for name, frame in samples.items()
-        },
-    }
+    known = ~np.isnan(started)
+    origin = float(started[known].min()) if known.any() else 0.0
+    window_s = float((started[known] + latency[known] / 1000.0).max()) - origin if known.any() else 0.0
+    bucket_s = charts.bucket_seconds(window_s)
+    x = charts.time_axis(window_s, origin if known.any() else None, bucket_s)
+    lines: dict[str, list[dict[str, Any]]] = {"cdf": [], "percentiles": [], "p99": [], "throughput": []}
+    for name, frame in samples.items():
+        color, s = SIDE_COLORS[name], stats.time_series(frame, bucket_s, origin)
+        curve = stats.percentile_curve(frame["latency_ms"].to_numpy(dtype="float64"))
+        lines["cdf"].append(charts.series(name, *charts.cdf_points(curve), color))
+        lines["percentiles"] += [charts.series(f"{name} p50", s["t_s"], s["p50"], color),
+                                 charts.series(f"{name} p95", s["t_s"], s["p95"], color, dash=True)]  # fmt: skip
+        lines["p99"].append(charts.series(f"{name} p99", s["t_s"], s["p99"], color))
+        lines["throughput"] += [charts.series(f"{name} requests/s", s["t_s"], s["requests"], color),
+                                charts.series(f"{name} errors/s", s["t_s"], s["errors"], color, dash=True)]  # fmt: skip
+    ms, per_bucket = charts.axis("ms", 0.0), f"per {bucket_s:g} s"
+    return [
+        charts.spec("chart-cdf", "Latency CDF (all requests)", charts.axis("latency (ms)", 0.0),
+                    charts.axis("share", 0, 1), lines["cdf"]),
+        charts.spec("chart-percentiles", f"p50 and p95 of successful answers {per_bucket} (ms)", x, ms,
+                    lines["percentiles"]),
+        charts.spec("chart-p99", f"p99 of successful answers {per_bucket} (ms)", x, ms, lines["p99"]),
+        charts.spec("chart-throughput", "Requests and errors per second", x, charts.axis("per second", 0.0),
+                    lines["throughput"]),
+    ]  # fmt: skip
 
 
 def run_view(run: RunRecords, compared: CompareInfo) -> dict[str, Any]:
