@@ -1,8 +1,8 @@
 """`scorebench capacity` end to end: target -> preflight -> run dir -> rate steps -> report.
 
-`execute(settings)` drives the pure search (scorebench/reports/capacity.py) with open-model steps
+`execute(settings)` drives the pure search (scorebench/capacitysearch.py) with open-model steps
 of the ab engine (`--rate`: latency from each request's intended start, so coordinated omission is
-corrected), measures each with scorebench/reports/steps.py and writes the run directory:
+corrected), measures each with scorebench/reports/capacity/steps.py and writes the run directory:
 
     runs/<UTC>-capacity/
       run.json                 what ran (endpoint without key, SLOs, search bounds, start), at the start
@@ -11,7 +11,7 @@ corrected), measures each with scorebench/reports/steps.py and writes the run di
                                1, then extensions), step.json (segments and stats), load.json (its
                                window, at its end), probe.json and telemetry.csv when probed
       capacity.json            the conclusion, every step's stats and checks
-      report.html              knee charts and the step table (scorebench/reports/capacityhtml.py)
+      report.html              knee charts and the step table (scorebench/reports/capacity/capacityhtml.py)
 
 Rules (docs/capacity.md): the target comes from scorebench/target.py (an --endpoint, an Azure ML
 service, or the local stand-in) and preflight runs before the run directory exists; every step
@@ -31,6 +31,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scorebench import capacitysearch as search
 from scorebench.core.errors import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, create_run_dir
@@ -43,11 +44,10 @@ from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.probes.collect import probe_run
 from scorebench.probes.spec import NoTelemetry
-from scorebench.reports import capacity as search
-from scorebench.reports.capacityhtml import capacity_document, conclusion_line, render_capacity
-from scorebench.reports.frames import read_samples_frame
-from scorebench.reports.slorules import StepSlo
-from scorebench.reports.steps import Segment, StepSamples, StepStats, measure
+from scorebench.reports.capacity.capacityhtml import capacity_document, conclusion_line, render_capacity
+from scorebench.reports.capacity.steps import Segment, StepSamples, StepStats, measure
+from scorebench.reports.common.frames import read_samples_frame
+from scorebench.reports.common.slorules import StepSlo
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 CAPACITY_JSON = "capacity.json"

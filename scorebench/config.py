@@ -231,7 +231,7 @@ def configured_list(
 
 def configured_thresholds(flags: Sequence[str] | None, **sources: Any) -> list[str]:
     """Baseline thresholds, each checked (a bad one is a HarnessError naming its source)."""
-    from scorebench.reports.checks import parse_threshold
+    from scorebench.reports.common.checks import parse_threshold
 
     found = configured_list(THRESHOLDS, flags, **sources)
     for text, where in found:
@@ -245,7 +245,7 @@ def configured_thresholds(flags: Sequence[str] | None, **sources: Any) -> list[s
 
 def configured_slos(flags: Sequence[str] | None, **sources: Any) -> list[str]:
     """Absolute SLOs, each checked (a bad one is a HarnessError naming its source)."""
-    from scorebench.reports.slo import parse_slo
+    from scorebench.reports.common.slo import parse_slo
 
     found = configured_list(SLOS, flags, **sources)
     for text, where in found:
@@ -258,7 +258,7 @@ BASELINES_ENV = "SCOREBENCH_BASELINES_DIR"
 
 def baselines_dir(flag: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
     """Where baselines are kept: --baselines-dir, else $SCOREBENCH_BASELINES_DIR, else ./reports/baselines."""
-    from scorebench.reports.baseline import BASELINES_DIR
+    from scorebench.reports.run.baseline import BASELINES_DIR
 
     env = os.environ if environ is None else environ
     return Path(flag or env.get(BASELINES_ENV) or BASELINES_DIR)

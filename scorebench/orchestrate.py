@@ -41,10 +41,10 @@ from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
-from scorebench.reports.baseline import load_baseline
-from scorebench.reports.build import write_report
-from scorebench.reports.checks import parse_threshold
-from scorebench.reports.publish import publish_verdict
+from scorebench.reports.common.checks import parse_threshold
+from scorebench.reports.common.publish import publish_verdict
+from scorebench.reports.run.baseline import load_baseline
+from scorebench.reports.run.build import write_report
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
@@ -121,7 +121,7 @@ class RunSettings:
     target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
     """Where the load goes (scorebench/target.py); the default is the local stand-in."""
     slos: list[str] = dataclasses.field(default_factory=list)
-    """Absolute SLOs (scorebench/config.py configured_slos, already parsed once); defaults added in reports/slo.py."""
+    """Absolute SLOs (scorebench/config.py configured_slos, parsed once); defaults added in reports/common/slo.py."""
     junit: str | None = None
     answer_check: dict[str, object] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""

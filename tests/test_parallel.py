@@ -39,9 +39,9 @@ def test_tests_run_beside_each_other_but_never_beside_an_alone_test(tmp_path: Pa
     ("args", "workers"),
     [
         (["tests"], WORKERS),
-        (["tests/reports/test_stats.py"], 0),
-        (["tests/reports/test_stats.py::test_one", "tests/reports/test_stats.py::test_two"], 0),
-        (["tests/reports/test_stats.py", "tests/reports/test_slo.py"], WORKERS),
+        (["tests/reports/common/test_stats.py"], 0),
+        (["tests/reports/common/test_stats.py::test_one", "tests/reports/common/test_stats.py::test_two"], 0),
+        (["tests/reports/common/test_stats.py", "tests/reports/common/test_slo.py"], WORKERS),
         (["tests/reports"], WORKERS),
     ],
 )

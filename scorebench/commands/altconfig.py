@@ -4,7 +4,7 @@ failure criteria from the same SLOs a scorebench run is judged by, so the two ne
 Rewrites only the `failureCriteria:` block of loadtests/azure-load-testing.yaml (everything else in
 the file is the user's); `--check` writes nothing and exits 1 when the file's criteria differ
 (for CI). SLOs come from --slo, $SCOREBENCH_SLO or scorebench.toml (scorebench/config.py), plus the
-defaults (reports/slo.py).
+defaults (reports/common/slo.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
-    from scorebench.reports.slo import alt_criteria, default_slos, parse_slo
+    from scorebench.reports.common.slo import alt_criteria, default_slos, parse_slo
 
     slos = default_slos([parse_slo(text) for text in config.configured_slos(args.slo)])
     block = [HEADER, COMMENT, *(f"    - {line}" for line in alt_criteria(slos, args.timeout_s))]

@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scorebench.config import baselines_dir
-    from scorebench.reports.baseline import baseline_path, save_baseline
-    from scorebench.reports.build import make_baseline
+    from scorebench.reports.run.baseline import baseline_path, save_baseline
+    from scorebench.reports.run.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))
     if path.exists():
@@ -69,7 +69,7 @@ def refuse_unfit(run_dir: Path, slo_flags: list[str] | None) -> None:
     """HarnessError when the finished run was partial or failed an SLO / the timeout (--force skips this)."""
     from scorebench import config
     from scorebench.core.runrecords import read_run
-    from scorebench.reports.build import build_report
+    from scorebench.reports.run.build import build_report
 
     why = read_run(run_dir).partial_reason
     if why:

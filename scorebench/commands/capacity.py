@@ -4,7 +4,7 @@ The target flags (--endpoint, --service, --endpoint-name, --deployment, --key-fi
 --telemetry, --timeout-s, --out, --insecure) mean what they mean for `run`, and fall back to
 SCOREBENCH_* variables and scorebench.toml the same way (scorebench/config.py); SLOs come from
 --slo (repeatable), else $SCOREBENCH_SLO (comma-separated), else scorebench.toml `slo`, as for
-`run` (reports/slo.py grammar). Rules: every bad value is one
+`run` (reports/common/slo.py grammar). Rules: every bad value is one
 HarnessError line before anything starts; the key is never a flag.
 """
 
@@ -64,7 +64,7 @@ def settings_from(args: argparse.Namespace) -> Any:
     """Validate resolved args into CapacitySettings (HarnessError on the first bad value)."""
     from scorebench.capacityrun import CapacitySettings
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
-    from scorebench.reports.slorules import step_slos
+    from scorebench.reports.common.slorules import step_slos
 
     found = config.configured_list(config.SLOS, args.slo)  # --slo, else $SCOREBENCH_SLO, else scorebench.toml slo
     if not found:
@@ -84,7 +84,7 @@ def settings_from(args: argparse.Namespace) -> Any:
 
 
 def _search(args: argparse.Namespace) -> Any:
-    from scorebench.reports.capacity import SearchSettings
+    from scorebench.capacitysearch import SearchSettings
 
     start, top = float(_positive(args.start_rps, "--start-rps") or 0), float(_positive(args.max_rps, "--max-rps") or 0)
     if start > top:

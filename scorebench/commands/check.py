@@ -1,7 +1,7 @@
 """`scorebench check RUN_DIR --baseline NAME [--threshold ...] [--slo ...]`: the regression gate for CI.
 
 Judges the run against the baseline (the SLOs too) and writes the result into a file of its own,
-RUN/check-<UTC>-<NAME>.json (scorebench/reports/checkrecord.py): the run's summary.json,
+RUN/check-<UTC>-<NAME>.json (scorebench/reports/run/checkrecord.py): the run's summary.json,
 summary.md and report.html keep the run's own verdict (what `trend` reads), so trying another
 --threshold changes nothing else. Exit 0 pass, 1 fail (a regression, an SLO, or a request reached
 the timeout), 3 inconclusive or not comparable with the baseline (load profile or payload set
@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
-    from scorebench.reports.checkrecord import write_check
-    from scorebench.reports.publish import publish_document
+    from scorebench.reports.common.publish import publish_document
+    from scorebench.reports.run.checkrecord import write_check
 
     if is_compare(args.run_dir):
         raise HarnessError(f"{args.run_dir} is a compare run: its reference is the current side, not --baseline")

@@ -28,8 +28,8 @@ from scorebench.orchestrate_compare import CompareSettings, SideSpec, execute_co
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
 from scorebench.probes.collect import ProbeOptions
-from scorebench.reports.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
-from scorebench.reports.compare import DEFAULT_LIMITS, parse_limit
+from scorebench.reports.compare.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
+from scorebench.reports.compare.compare import DEFAULT_LIMITS, parse_limit
 from scorebench.target import EndpointUrl, TargetSpec
 
 CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"

@@ -1,6 +1,6 @@
 """`scorebench report RUN_DIR [--baseline NAME] [--slo EXPR] [--junit FILE]`: judge a run, write its report.
 
-Thin: validates flags, calls scorebench.reports.build.write_report (summary.json, summary.md,
+Thin: validates flags, calls scorebench.reports.run.build.write_report (summary.json, summary.md,
 report.html), prints the paths and the check lines, writes JUnit XML with --junit and appends
 summary.md to $GITHUB_STEP_SUMMARY when that is set. Exit code: the printed verdict's (0 pass,
 1 fail, 3 inconclusive / not comparable, 130 an interrupted run; 2 bad input).
@@ -52,7 +52,7 @@ def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = No
 
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
-    from scorebench.reports.build import write_report
+    from scorebench.reports.run.build import write_report
 
     if is_compare(args.run_dir):
         return _report_compare(args)
@@ -83,7 +83,7 @@ def _report_compare(args: argparse.Namespace) -> int:
     """Re-judge a compare run: its recorded limits and --min-agreement unless --threshold / --slo give others."""
     from scorebench import config
     from scorebench.core.runrecords import read_run_info
-    from scorebench.reports.comparereport import write_compare
+    from scorebench.reports.compare.comparereport import write_compare
 
     if args.baseline:
         raise HarnessError(f"{args.run_dir} is a compare run: its reference is the current side, not --baseline")
@@ -101,7 +101,7 @@ def _report_compare(args: argparse.Namespace) -> int:
 def _announce(args: argparse.Namespace, summary: object, report: object, lines: list[str], exit_code: int) -> int:
     """Print the paths, publish JUnit / summary.md, then the verdict lines (the last names the exit code)."""
     from scorebench import config
-    from scorebench.reports.publish import publish_verdict
+    from scorebench.reports.common.publish import publish_verdict
 
     print(f"summary: {summary}")
     print(f"report: {report}")

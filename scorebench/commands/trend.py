@@ -4,7 +4,7 @@ Reads the runs of an out folder (run.json + summary.json, written by `report`/`r
 label's (default: the newest run's label; with --baseline, the runs judged against that
 baseline), writes OUT/trend.html (self-contained) and OUT/trend.json, and prints the drift check:
 the newest run against the median of the previous --drift-runs accepted runs
-(scorebench/reports/trend.py). Exit 0 no drift, 1 drifted, 2 bad input or no runs, 3 the evidence
+(scorebench/reports/trend/trend.py). Exit 0 no drift, 1 drifted, 2 bad input or no runs, 3 the evidence
 cannot decide (too few accepted earlier runs, an interval straddling the limit).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scorebench.reports.extras import RunEntry
+    from scorebench.reports.common.extras import RunEntry
 
 TREND_HTML = "trend.html"
 TREND_JSON = "trend.json"
@@ -40,9 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from scorebench import config
     from scorebench.core.errors import HarnessError
     from scorebench.core.records import utc_iso
-    from scorebench.reports import baseline as baselines
-    from scorebench.reports import extras, frames, stats, trend, trendpage
-    from scorebench.reports.html import render_page
+    from scorebench.reports.common import extras, frames, stats
+    from scorebench.reports.common.html import render_page
+    from scorebench.reports.run import baseline as baselines
+    from scorebench.reports.trend import trend, trendpage
 
     limit = trend.parse_drift(args.drift)
     if args.last < 2 or args.drift_runs < 1:

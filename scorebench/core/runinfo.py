@@ -66,7 +66,7 @@ class CapacityInfo:
     """run.json `capacity` of a `scorebench capacity` search (kind "capacity"): its bounds."""
 
     search: dict[str, float]
-    """reports/capacity.py SearchSettings: start_rps, max_rps, growth, resolution."""
+    """scorebench/capacitysearch.py SearchSettings: start_rps, max_rps, growth, resolution."""
     step: dict[str, float | None]
     """settle_s, step_s, step_max_s."""
     max_duration_s: float

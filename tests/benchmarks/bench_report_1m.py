@@ -6,7 +6,7 @@ Targets: <= 5 s on a quiet 2-core machine, <= 2x a bare read of the same samples
 telemetry.csv in the same run, peak memory <= 0.5 GB. Not collected by pytest (a script).
 Generates a synthetic run directory (not timed; `--dir` keeps it for the next run), then per round,
 each in a fresh child process with its imports done before the clock starts: the bare read
-(pyarrow's CSV reader, all columns, nothing else) and `scorebench.reports.build.write_report`.
+(pyarrow's CSV reader, all columns, nothing else) and `scorebench.reports.run.build.write_report`.
 Prints both times, their median ratio, peak RSS (ru_maxrss) of the report child and the report's size.
 """
 
@@ -79,13 +79,13 @@ import resource, sys, time
 sys.path.insert(0, {root!r})
 from scorebench.core.memory import return_freed_memory
 return_freed_memory()  # as the command line does first thing
-from scorebench.reports.build import write_report
+from scorebench.reports.run.build import write_report
 t0 = time.perf_counter()
 outcome = write_report({run_dir!r})
 seconds = time.perf_counter() - t0
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-from scorebench.reports.baseline import save_baseline
-from scorebench.reports.build import make_baseline
+from scorebench.reports.run.baseline import save_baseline
+from scorebench.reports.run.build import make_baseline
 from pathlib import Path
 (Path({run_dir!r}) / "b.json").unlink(missing_ok=True)  # this benchmark's own file, from a previous round
 save_baseline(make_baseline({run_dir!r}, "b"), Path({run_dir!r}) / "b.json")

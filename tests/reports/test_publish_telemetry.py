@@ -1,8 +1,8 @@
-"""summary.md carries the probe's reading of the telemetry (reports/publish.py, reports/build.py)."""
+"""summary.md carries the probe's reading of the telemetry (reports/common/publish.py, reports/run/build.py)."""
 
 from __future__ import annotations
 
-from scorebench.reports.publish import render_summary_md
+from scorebench.reports.common.publish import render_summary_md
 
 DOCUMENT = {
     "verdict": {"status": "PASS", "exit_code": 0},

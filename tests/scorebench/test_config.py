@@ -22,7 +22,7 @@ def parse(*argv: str) -> argparse.Namespace:
 def test_defaults_when_nothing_is_given() -> None:
     args = config.resolve(parse(), environ={}, toml={})
     assert (args.engine, args.duration, args.concurrency, args.timeout_s, args.out) == ("ab", "60s", 1, 60.0, "runs")
-    assert args.threshold is None  # thresholds are read by scorebench.reports.checks.configured_thresholds
+    assert args.threshold is None  # thresholds are read by scorebench.reports.common.checks.configured_thresholds
     assert args.insecure is False
 
 

@@ -1,6 +1,6 @@
 """Configuration is read only by the app (scorebench/config.py): no stage module reads the environment.
 
-The stages (core, payloads, loadtests, probes, azureml, reports) take every setting as an argument
+The stages (core, payloads, loadtests, probes, azureml, reports, the capacity search) take every setting as an argument
 (docs/architecture.md, "The layers"). This test reads their source: a module that touches
 `os.environ` / `os.getenv` must be listed in READS_ENVIRONMENT with why, and may then name only the
 SCOREBENCH_* variables listed with it.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "scorebench"
-STAGES = ("core", "payloads", "loadtests", "probes", "azureml", "reports")
+STAGES = ("core", "payloads", "loadtests", "probes", "azureml", "reports", "capacitysearch.py")
 READS_ENVIRONMENT: dict[str, tuple[str, frozenset[str]]] = {
     "loadtests/scenario.py": (
         "by design: Locust's processes get their settings through SCOREBENCH_* (docs/architecture.md)",
@@ -35,7 +35,11 @@ READS_ENVIRONMENT: dict[str, tuple[str, frozenset[str]]] = {
 
 
 def stage_modules() -> list[Path]:
-    return sorted(path for stage in STAGES for path in (PACKAGE / stage).rglob("*.py"))
+    return sorted(
+        path
+        for stage in STAGES
+        for path in ((PACKAGE / stage).rglob("*.py") if (PACKAGE / stage).is_dir() else [PACKAGE / stage])
+    )
 
 
 def environment_reads(tree: ast.AST) -> list[int]:

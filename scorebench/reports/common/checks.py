@@ -1,0 +1,316 @@
+"""reports/common/checks.py: checks as data — the baseline thresholds, the timeout, and the verdict.
+
+A check is one frozen `Check` record (summary.json `checks`, JUnit testcases, summary.md rows). Its
+status is decided three ways from a 95 % interval (docs/architecture.md, "Checks"):
+- PASS only when the whole interval is within the limit;
+- FAIL when the whole interval is beyond it;
+- INCONCLUSIVE otherwise, saying how much longer a run would likely decide it (interval width
+  shrinks as 1/√n); a percentile the sample cannot resolve (p99 from fewer than 100 requests)
+  is marked as such and never passes.
+A baseline threshold is parsed once from text like `p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`
+into a `ThresholdCheck`; `judge(current, baseline)` bootstraps the interval of the change (fixed
+seed, BOOTSTRAP_RESAMPLES resamples of at most BOOTSTRAP_MAX_SAMPLES latencies per side); for a
+latency percentile, a FAIL must also hold between the two order-statistic intervals. Latency
+(percentiles, mean) is that of the successful (`ok`) answers on both sides (summary `latency_ms`,
+the stored `latency_sample_ms`), and `rps` counts successful answers per second: failures are
+judged by `error_rate` only. Each metric's point value, bootstrap and formatting are its row in
+reports/common/metrics.py; this module branches on no metric's name.
+Exit codes: EXIT_BY_STATUS, decided once in `overall` (any FAIL → 1, else any INCONCLUSIVE → 3).
+Thresholds are configured in scorebench/config.py; this module reads no environment and no file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
+from scorebench.reports.common import intervals, metrics
+from scorebench.reports.common.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
+from scorebench.reports.common.metrics import Metric, Observed
+
+BOOTSTRAP_SEED = 20261122
+MIN_SAMPLES = 30
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+STATUSES = (PASS, FAIL, INCONCLUSIVE)
+EXIT_BY_STATUS = {PASS: EXIT_PASSED, FAIL: EXIT_FAILED, INCONCLUSIVE: EXIT_INCONCLUSIVE}
+KINDS = ("slo", "timeout", "baseline", "agreement", "drift", "candidate")
+
+LATENCY_METRICS = metrics.latency_quantiles()
+METRICS = metrics.names(metrics.BASELINE)
+THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """What one side of a comparison offers: its summary dict, a sample of its successful answers'
+    latencies, and its successful answers per second."""
+
+    summary: dict[str, Any]
+    latency_sample_ms: np.ndarray
+    requests_per_second: np.ndarray
+
+    def observed(self) -> Observed:
+        """The side as the metrics table reads it (rates from the summary's rate times its count)."""
+        requests = int(self.summary.get("count") or 0)
+        per_second = self.requests_per_second
+        return Observed(
+            latency_ms=self.latency_sample_ms, requests=requests,
+            errors=float(self.summary["error_rate"]) * max(requests, 1),
+            model_errors=float((self.summary.get("outcomes") or {}).get("model_error", 0)),
+            per_second=per_second if len(per_second) else np.array([self.summary["throughput_rps"]]),
+            answers_per_s=self.summary["throughput_rps"],
+        )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One check's result, as data (summary.json `checks[]`; field names are its JSON keys)."""
+
+    name: str
+    """What was checked, as the user wrote it: `p95<300ms`, `p95:+10%`, `timeout`."""
+    kind: str
+    """One of KINDS."""
+    metric: str
+    limit: float | None
+    """The limit in `unit` (for a baseline check: the allowed change)."""
+    value: float | None
+    """This run's value (for a baseline check: the change)."""
+    reference: float | None
+    """The baseline's value (baseline checks), else None."""
+    low: float | None
+    """95 % interval of `value` (None: unbounded on that side, or not estimated)."""
+    high: float | None
+    unit: str
+    status: str
+    """One of STATUSES."""
+    line: str
+    """The one line printed for it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def decide(low: float, high: float, limit: float, upper: bool, inclusive: bool) -> str:
+    """Three-way decision of an interval against a limit (upper: the value must stay below it).
+
+    `inclusive` (<=, >=) lets the value equal the limit. PASS: the whole interval within;
+    FAIL: the whole interval beyond; else INCONCLUSIVE.
+    """
+    if not upper:  # mirror a lower limit into an upper one
+        low, high, limit = -high, -low, -limit
+    within = high <= limit if inclusive else high < limit
+    beyond = low > limit if inclusive else low >= limit
+    return PASS if within else FAIL if beyond else INCONCLUSIVE
+
+
+def resolve_hint(point: float, low: float, high: float, limit: float, count: int) -> str:
+    """The INCONCLUSIVE suffix: about how much longer a run would likely decide it."""
+    factor = intervals.longer_factor(point, low, high, limit)
+    if factor is None:
+        return "; the estimate sits on the limit: no run length is likely to decide it"
+    return f"; a run about {factor:.1f}x as long (~{math.ceil(count * factor)} requests) would likely decide it"
+
+
+def finite(value: float) -> float | None:
+    """JSON-safe bound: None for an unbounded side."""
+    return float(value) if math.isfinite(value) else None
+
+
+@dataclasses.dataclass(frozen=True)
+class ThresholdCheck:
+    """`metric` may move by at most `amount` (`unit` % relative or pp absolute) in `sign` direction."""
+
+    metric: str
+    sign: str
+    amount: float
+    unit: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
+
+    @property
+    def measure(self) -> Metric:
+        """The metric's row in the table (reports/common/metrics.py)."""
+        return metrics.BY_NAME[self.metric]
+
+    @property
+    def bound(self) -> float:
+        """The limit on the change, signed, as `change` returns it (a fraction, or pp)."""
+        limit = self.amount / 100.0 if self.unit == "%" else self.amount
+        return limit if self.sign == "+" else -limit
+
+    def judge(self, current: Evidence, baseline: Evidence) -> Check:
+        """Compare current with baseline three ways on the bootstrap interval of the change."""
+        metric, now_seen, then_seen = self.measure, current.observed(), baseline.observed()
+        now, then = metric.point(current.summary, now_seen), metric.point(baseline.summary, then_seen)
+        if now is None or then is None:
+            return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
+        change = float(self.change(np.array([now]), np.array([then]))[0])
+        low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        status = decide(low, high, self.bound, self.sign == "+", inclusive=True)
+        why = ""
+        unresolved = self._unresolved(current, baseline)
+        if status == FAIL and not self._ranks_apart(current, baseline):
+            status = INCONCLUSIVE
+        if status == PASS and unresolved:
+            status, why = INCONCLUSIVE, f"; {unresolved}"
+        if status == INCONCLUSIVE and not why:
+            count = int(current.summary.get("count") or 0)
+            why = resolve_hint(change, low, high, self.bound, count)
+        line = (
+            f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} "
+            f"({self.show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
+            f"95% CI {self.show(low)}..{self.show(high)}){why}"
+        )
+        return self._check(status, line, now, then, change, low, high)
+
+    def fails(self, current: Evidence, baseline: Evidence) -> str | None:
+        """The one-line message when this check fails, else None."""
+        check = self.judge(current, baseline)
+        return check.line if check.status == FAIL else None
+
+    def _check(
+        self,
+        status: str,
+        line: str,
+        now: float | None,
+        then: float | None,
+        change: float | None = None,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> Check:
+        scale = 1.0 if self.unit == "pp" else 100.0
+        limit = self.amount if self.sign == "+" else -self.amount
+        shown = [None if v is None or not math.isfinite(v) else round(v * scale, 4) for v in (change, low, high)]
+        return Check(self.text, "baseline", self.metric, limit, shown[0], then, shown[1], shown[2],
+                     "pp" if self.unit == "pp" else "%", status, line)  # fmt: skip
+
+    def change(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
+        """now against then: in pp (rates as fractions → points), else relative (0.1 = +10 %)."""
+        if self.unit == "pp":
+            diff: np.ndarray = (now - then) * 100.0
+            return diff
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio: np.ndarray = np.where(then != 0, now / then - 1.0, np.where(now == then, 0.0, np.inf))
+        return ratio
+
+    def _unresolved(self, current: Evidence, baseline: Evidence) -> str:
+        """Why a percentile cannot be resolved by either side's sample ("" when it can)."""
+        q = self.measure.percentile_q
+        if q is None:
+            return ""
+        for side, ev in (("this run", current), ("the baseline", baseline)):
+            n = int(ev.summary.get("ok", ev.summary.get("count")) or len(ev.latency_sample_ms))
+            if not intervals.resolvable(n, q):
+                need = intervals.resolving_count(q)
+                return f"too few samples to resolve {self.metric} ({n} in {side}, need {need})"
+        return ""
+
+    def _ranks_apart(self, current: Evidence, baseline: Evidence) -> bool:
+        """For a latency percentile, a second, distribution-free test (the bootstrap understates the
+        spread of tail percentiles when few samples lie beyond them): the 95 % order-statistic
+        intervals of the two percentiles must still be apart by more than the limit."""
+        q = self.measure.percentile_q
+        if q is None or self.unit != "%":
+            return True
+        now_low, now_high = intervals.percentile_interval(current.latency_sample_ms, q, clip=True)
+        then_low, then_high = intervals.percentile_interval(baseline.latency_sample_ms, q, clip=True)
+        if self.sign == "+":
+            return bool(now_low > then_high * (1 + self.amount / 100.0))
+        return bool(now_high < then_low * (1 - self.amount / 100.0))
+
+    def show(self, change: float) -> str:
+        """`+2.00pp`, `+12.4%`, `+inf%`."""
+        if self.unit == "pp":
+            return f"{change:+.2f}pp"
+        return "+inf%" if np.isinf(change) else f"{change * 100:+.1f}%"
+
+
+def parse_threshold(text: str) -> ThresholdCheck:
+    """`p95:+10%` → ThresholdCheck (argparse `type=`); bad text is a one-line HarnessError."""
+    match = THRESHOLD.match(text.strip().lower())
+    if not match:
+        raise HarnessError(f"threshold {text!r}: expected METRIC:+N% / METRIC:-N% / METRIC:+Npp (e.g. p95:+10%)")
+    metric = metrics.find(match["metric"], metrics.BASELINE)
+    if metric is None:
+        unknown = metrics.canonical(match["metric"])
+        raise HarnessError(f"threshold {text!r}: unknown metric {unknown!r} (metrics: {', '.join(METRICS)})")
+    return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"])
+
+
+def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
+    """The default thresholds, each replaced by an override of the same metric (`METRIC:off` drops it)."""
+    return resolve_overrides(DEFAULT_THRESHOLDS, overrides, parse_threshold)
+
+
+def resolve_overrides(
+    defaults: Sequence[str], overrides: Sequence[str] | None, parse: Callable[[str], ThresholdCheck]
+) -> list[ThresholdCheck]:
+    """`defaults` parsed, each replaced by an override naming the same metric; `METRIC:off` drops it."""
+    limits = {limit.metric: limit for limit in map(parse, defaults)}
+    for text in overrides or ():
+        name, _, value = text.partition(":")
+        if value.strip().lower() == "off":
+            limits.pop(metrics.canonical(name.strip().lower()), None)
+            continue
+        limit = parse(text)
+        limits[limit.metric] = limit
+    return list(limits.values())
+
+
+def timeout_check(summary: dict[str, Any]) -> Check:
+    """FAIL when any request reached the timeout (or timed out); PASS with the slowest's margin."""
+    band, count = summary["timeout"], summary["count"]
+    limit_ms = float(band["timeout_s"]) * 1000.0
+    limit = f"{band['timeout_s']:g} s timeout"
+    slowest = band.get("slowest_ms")
+    if band["beyond_count"]:
+        reached = f"{band['beyond_count']} of {count} requests reached the {limit}"
+        line = f"{FAIL} timeout: {reached} (slowest {slowest} ms)"
+        return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line)
+    if not count:
+        line = f"{INCONCLUSIVE} timeout: no requests"
+        return Check("timeout", "timeout", "max", limit_ms, None, None, None, None, "ms", INCONCLUSIVE, line)
+    margin = f"slowest {slowest} ms, margin {band['slowest_margin_ms']} ms"
+    line = f"{PASS} timeout: all {count} requests within the {limit} ({margin})"
+    return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line)
+
+
+def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:
+    """INCONCLUSIVE (not comparable) when load profile, payload set or sample counts differ too much."""
+    for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
+        if current.get(key) != baseline.get(key):
+            detail = _differences(current.get(key), baseline.get(key))
+            return _not_comparable(name, f"{label} differs ({detail})")
+    counts = (current["summary"]["count"], baseline["summary"]["count"])
+    if min(counts) < MIN_SAMPLES:
+        return _not_comparable(
+            name, f"too few samples ({counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES})"
+        )
+    return None
+
+
+def _not_comparable(name: str, why: str) -> Check:
+    line = f"{INCONCLUSIVE} baseline {name}: not comparable: {why}"
+    return Check(f"baseline {name}", "baseline", "comparable", None, None, None, None, None, "", INCONCLUSIVE, line)
+
+
+def overall(checks: Sequence[Check]) -> tuple[str, int]:
+    """(status, exit code) of a set of checks: any FAIL → 1, else any INCONCLUSIVE → 3, else 0."""
+    statuses = {c.status for c in checks}
+    status = FAIL if FAIL in statuses else INCONCLUSIVE if INCONCLUSIVE in statuses else PASS
+    return status, EXIT_BY_STATUS[status]
+
+
+def _differences(now: Any, then: Any) -> str:
+    if isinstance(now, dict) and isinstance(then, dict):
+        keys = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+        return ", ".join(f"{k} {now.get(k)!r} vs {then.get(k)!r}" for k in keys)
+    return f"{now!r} vs {then!r}"

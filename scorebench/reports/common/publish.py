@@ -1,0 +1,137 @@
+"""reports/common/publish.py: the verdict for machines and CI pages — JUnit XML and summary.md, as strings.
+
+Both are rendered from the summary.json document (its `checks` and `verdict`), so they cannot
+disagree with it or with the exit code (docs/architecture.md, "Checks"). Rules: the renderers
+return strings and `publish_verdict` is the one writer, for `run`, `report` and `check`; one JUnit
+testcase per check (FAIL → <failure>, INCONCLUSIVE → <skipped> with the reason, so CI shows it
+without calling it a pass); summary.md holds the verdict, the checks and the headline numbers,
+ready for $GITHUB_STEP_SUMMARY.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from scorebench.core.secrets import scrub
+
+SUMMARY_MD = "summary.md"
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+_ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️", "INTERRUPTED": "⏹️"}
+
+
+def render_junit(document: dict[str, Any], suite_name: str) -> str:
+    """JUnit XML of a summary.json document: one testsuite, one testcase per check."""
+    checks = document.get("checks", [])
+    failures = sum(1 for c in checks if c["status"] == "FAIL")
+    skipped = sum(1 for c in checks if c["status"] != "PASS" and c["status"] != "FAIL")
+    suite = ET.Element(
+        "testsuite",
+        name=f"scorebench {suite_name}",
+        tests=str(len(checks)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(skipped),
+    )
+    verdict = document.get("verdict", {})
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="verdict", value=str(verdict.get("status", "")))
+    ET.SubElement(props, "property", name="exit_code", value=str(verdict.get("exit_code", "")))
+    for check in checks:
+        case = ET.SubElement(suite, "testcase", classname=f"scorebench.{check['kind']}", name=check["name"])
+        if check["status"] == "FAIL":
+            ET.SubElement(case, "failure", message=check["line"], type="FAIL").text = check["line"]
+        elif check["status"] != "PASS":
+            ET.SubElement(case, "skipped", message=check["line"]).text = check["line"]
+        ET.SubElement(case, "system-out").text = check["line"]
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def render_summary_md(document: dict[str, Any], run_name: str) -> str:
+    """Markdown: the verdict (= exit code), a table of the checks, and the headline numbers."""
+    verdict = document.get("verdict", {})
+    status = str(verdict.get("status", ""))
+    lines = [
+        f"## scorebench {run_name}: {_ICON.get(status, '')} {status} (exit {verdict.get('exit_code')})",
+        "",
+        "| check | kind | status | value | 95% interval | limit |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for check in document.get("checks", []):
+        interval = (
+            f"{_num(check.get('low'), '-∞')} .. {_num(check.get('high'), '∞')}"
+            if check.get("kind") != "timeout"
+            else ""
+        )
+        unit = check.get("unit") or ""
+        lines.append(
+            f"| `{check['name']}` | {check['kind']} | {check['status']} | {_num(check.get('value'))} {unit} "
+            f"| {interval} | {_num(check.get('limit'))} {unit} |"
+        )
+    lines += ["", *_headline(document), ""]
+    return "\n".join(lines) + "\n"
+
+
+def _headline(document: dict[str, Any]) -> list[str]:
+    latency = document.get("latency_ms") or {}
+    outcomes = {k: v for k, v in (document.get("outcomes") or {}).items() if v}
+    shown = ", ".join(f"{k} {v}" for k, v in outcomes.items()) or "none"
+    return [
+        f"- requests: {document.get('count', 0)} ({shown})",
+        f"- error rate: {float(document.get('error_rate') or 0) * 100:.2f}%",
+        f"- latency ms of successful answers: p50 {_num(latency.get('p50'))}, p95 {_num(latency.get('p95'))}, "
+        f"p99 {_num(latency.get('p99'))}, max {_num(latency.get('max'))}",
+        *_failed_line(document),
+        f"- throughput: {_num(document.get('throughput_rps'))} successful answers/s "
+        f"({_num(document.get('requests_rps'))} requests/s)",
+        *(f"- telemetry {label}: {text}" for label, text in (document.get("telemetry") or {}).items()),
+    ]
+
+
+def _failed_line(document: dict[str, Any]) -> list[str]:
+    """The failed requests' own latency, beside the headline's (none when nothing failed)."""
+    if not document.get("errors"):
+        return []
+    failed = document.get("failed_latency_ms") or {}
+    return [
+        f"- failed requests: {document['errors']}, their own latency ms: p50 {_num(failed.get('p50'))}, "
+        f"p95 {_num(failed.get('p95'))}, max {_num(failed.get('max'))}"
+    ]
+
+
+def _num(value: Any, empty: str = "–") -> str:
+    if value is None:
+        return empty
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e9 else f"{value:.0f}"
+    return str(value)
+
+
+def publish_verdict(run_dir: Path, junit: str | None, step_summary: str | None) -> None:
+    """Write --junit FILE from the run's summary.json; append its summary.md to the step summary file."""
+    if junit:
+        document = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        write_junit(document, run_dir.name, junit)
+    if step_summary and (run_dir / SUMMARY_MD).exists():
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write((run_dir / SUMMARY_MD).read_text(encoding="utf-8"))
+
+
+def publish_document(document: dict[str, Any], name: str, junit: str | None, step_summary: str | None) -> None:
+    """publish_verdict for a document held in memory (a check's), not the run's own summary.json."""
+    if junit:
+        write_junit(document, name, junit)
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(scrub(render_summary_md(document, name)))
+
+
+def write_junit(document: dict[str, Any], name: str, junit: str) -> None:
+    """--junit FILE of a summary-shaped document."""
+    path = Path(junit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(scrub(render_junit(document, name)), encoding="utf-8")
+    print(f"junit: {path}")

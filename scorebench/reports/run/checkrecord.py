@@ -1,0 +1,77 @@
+"""reports/run/checkrecord.py: `scorebench check`'s own record, `check-<UTC>-<baseline>.json`, beside the run's.
+
+A check judges a finished run against a baseline (and its SLOs) and writes what it found into a
+new file of its own: the run's summary.json, summary.md and report.html (the run's own verdict,
+what `trend` reads) are never touched, so an exploratory `--threshold` changes nothing a later
+reader of the run sees. The document has summary.json's shape (the statistics, `checks`,
+`verdict`, `baseline`), plus `checked_at`, `thresholds` and `slos`, so JUnit and summary.md render
+from it as from a summary. Rule: a check file is never overwritten (a second check in the same
+second gets a `-2` suffix).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scorebench.core.records import utc_iso
+from scorebench.core.rundir import run_dir_name
+from scorebench.core.runrecords import read_run
+from scorebench.core.secrets import scrub_data
+from scorebench.reports.run import baseline as baselines
+from scorebench.reports.run.build import build_report
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckOutcome:
+    """What `write_check` hands back to the command line."""
+
+    exit_code: int
+    verdict_lines: list[str]
+    check_path: Path
+    document: dict[str, Any]
+    """The check file's document (summary.json's shape)."""
+
+
+def write_check(
+    run_dir: Path,
+    baseline_name: str,
+    thresholds: list[str] | None,
+    baselines_dir: Path,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+) -> CheckOutcome:
+    """Judge the run against the baseline and write the check's own file (nothing else)."""
+    baseline = baselines.load_baseline(baseline_name, baselines_dir)
+    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos)
+    now = datetime.now(UTC)
+    run = read_run(run_dir)
+    document = {
+        **result.summary.to_dict(),
+        "verdict": {"status": result.status, "exit_code": result.exit_code, "lines": [c.line for c in result.checks]},
+        "checks": [c.to_dict() for c in result.checks],
+        "baseline": {"name": baseline_name},
+        "thresholds": list(thresholds or []),
+        "slos": list(slos or []),
+        "checked_at": utc_iso(now),
+        "partial": run.partial_reason is not None,
+        "partial_reason": run.partial_reason,
+    }
+    path = _new_check_path(run_dir, now, Path(baseline_name).stem)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return CheckOutcome(result.exit_code, result.verdict_lines, path, document)
+
+
+def _new_check_path(run_dir: Path, now: datetime, baseline: str) -> Path:
+    """check-<UTC>-<baseline>.json, with -2, -3 ... when that name is taken."""
+    stem = f"check-{run_dir_name(now, baseline)}"
+    path, n = run_dir / f"{stem}.json", 1
+    while path.exists():
+        n += 1
+        path = run_dir / f"{stem}-{n}.json"
+    return path
