@@ -248,7 +248,7 @@ def _probing(out: Path) -> bool:
 
 def _has_samples(out: Path) -> bool:
     return any(
-        sum(1 for _ in path.open(encoding="utf-8")) > 1
+        path.read_text(encoding="utf-8").count("\n") > 1  # a header and a row (read_text closes the file)
         for run_dir in run_dirs(out)
         for path in run_dir.glob("samples*.csv")
     )
