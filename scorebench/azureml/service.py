@@ -10,7 +10,7 @@ Rules: every failure is a one-line HarnessError saying what and where (no config
 service not found, token auth when a key is needed, key auth disabled); the key is returned, never
 printed or logged here; SDKs are imported lazily, only when a workspace is actually opened.
 Sign-in workflows are tables (v1 `V1_AUTH`, v2 `V2_AUTH` and `CLOUDS`); the test suite adds its
-loopback ARM stand-in's rows itself (tests/probes/azureml_auth.py): no test hook lives here.
+loopback ARM stand-in's rows itself (tests/azureml/azureml_auth.py): no test hook lives here.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Rules: azureml-core is imported only here and only when a workspace is opened; e
 becomes a one-line HarnessError (the SDK's own messages span many lines and quote response headers).
 The workspace comes from `Workspace.from_config(config.json, auth=...)`; the auth object from
 `V1_AUTH` (one row per workflow; the test suite adds its loopback stand-in's row,
-tests/probes/azureml_auth.py).
+tests/azureml/azureml_auth.py).
 """
 
 from __future__ import annotations

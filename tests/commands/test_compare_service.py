@@ -1,6 +1,6 @@
 """`scorebench compare` with targets named in Azure ML: two v1 services, or blue and green of a v2 endpoint.
 
-The control-plane stand-in (tests/probes/azureml_standin.py) is told the scoring URIs of two loopback
+The control-plane stand-in (tests/azureml/azureml_standin.py) is told the scoring URIs of two loopback
 recording servers; the real azureml-core / azure-ai-ml resolve the names, and the servers record
 which key and which `azureml-model-deployment` each request carried.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.azureml.azureml_standin import ENDPOINT_KEY, SERVICE_KEY, AzureMLStandIn, arm, workspace_config
 from tests.commands.test_run_service import service_env
 from tests.conftest import run_cli
 from tests.loadtests.ab.recording_server import RecordingServer
-from tests.probes.azureml_standin import ENDPOINT_KEY, SERVICE_KEY, AzureMLStandIn, arm, workspace_config
 
 __all__ = ["arm", "workspace_config"]
 

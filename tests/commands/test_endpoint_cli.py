@@ -16,8 +16,7 @@ from scorebench.azureml.service import ServiceTarget
 from scorebench.cli import OneLineParser
 from scorebench.commands import endpoint
 from scorebench.core.errors import HarnessError
-from tests.conftest import cli_env, run_cli
-from tests.probes.azureml_standin import (
+from tests.azureml.azureml_standin import (
     CLOUD_ENV,
     ENDPOINT_KEY,
     SERVICE_KEY,
@@ -28,6 +27,7 @@ from tests.probes.azureml_standin import (
     service_info,
     workspace_config,
 )
+from tests.conftest import cli_env, run_cli
 
 __all__ = ["arm", "workspace_config"]
 

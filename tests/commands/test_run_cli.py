@@ -21,7 +21,7 @@ from scorebench.core.records import read_samples
 from scorebench.loadtests.outcomes import record_count
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
 from tests.records_view import merged_records
-from tests.scorebench.test_preflight import Endpoint, Handler, serve, serve_tls
+from tests.test_preflight import Endpoint, Handler, serve, serve_tls
 
 ENGINE = "ab"
 QUICK = ("--no-progress", "--label", "t", "--engine", ENGINE, "--slo", "error_rate<=100%")

@@ -1,6 +1,6 @@
 """`scorebench run --service`: the scoring URI and key come from Azure ML (v1), over the loopback stand-ins.
 
-The control-plane stand-in (tests/probes/azureml_standin.py, reached through SCOREBENCH_AZUREML_STANDIN)
+The control-plane stand-in (tests/azureml/azureml_standin.py, reached through SCOREBENCH_AZUREML_STANDIN)
 is told that service svc-aks scores at the local scoring stand-in; the real azureml-core resolves it.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.azureml.azureml_standin import CLOUD_ENV, AzureMLStandIn, arm, workspace_config
 from tests.commands.test_run_cli import (
     ENGINE,
     QUICK,
@@ -21,7 +22,6 @@ from tests.commands.test_run_cli import (
     run_dirs,
 )
 from tests.conftest import TEST_KEY, cli_env, run_cli
-from tests.probes.azureml_standin import CLOUD_ENV, AzureMLStandIn, arm, workspace_config
 
 __all__ = ["arm", "workspace_config"]
 

@@ -1,4 +1,4 @@
-"""The test suite's sign-in to its loopback stand-in of ARM / Model Management (tests/probes/azureml_standin.py).
+"""The test suite's sign-in to its loopback stand-in of ARM / Model Management (tests/azureml/azureml_standin.py).
 
 Product code knows nothing of it: `install()` adds a "standin" row to the SDK tables
 (scorebench.azureml.v1.V1_AUTH, v2.V2_AUTH and v2.CLOUDS) and makes `choose_auth` pick it when

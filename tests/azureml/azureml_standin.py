@@ -23,7 +23,7 @@ import pytest
 
 from scorebench.azureml.common import ServiceInfo
 from scorebench.core.errors import HarnessError
-from tests.probes.azureml_auth import STANDIN_ENV, install
+from tests.azureml.azureml_auth import STANDIN_ENV, install
 
 SUB, RG, WS = "00000000-0000-0000-0000-00000000c0de", "rg-bench", "ws-bench"
 ARM_WS = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}"
@@ -266,7 +266,7 @@ def arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AzureMLStan
         standin.deployments[("ep-bank", "blue")] = online_deployment("ep-bank", "blue")
         standin.deployments[("ep-bank", "green")] = online_deployment("ep-bank", "green", timeout=None)
         monkeypatch.setenv(STANDIN_ENV, base)
-        install()  # the suite's sign-in to this stand-in (tests/probes/azureml_auth.py)
+        install()  # the suite's sign-in to this stand-in (tests/azureml/azureml_auth.py)
         yield standin
 
 

@@ -1,4 +1,4 @@
-"""probes/azureml_v2.py: the real azure-ai-ml MLClient, over loopback, against the ARM stand-in.
+"""azureml/v2.py: the real azure-ai-ml MLClient, over loopback, against the ARM stand-in.
 
 MLClient is given a custom cloud whose resource_manager is the stand-in (its documented
 `cloud`/`cloud_metadata` kwargs); everything after that is the SDK's own REST calls.
@@ -13,8 +13,8 @@ import pytest
 
 from scorebench.azureml.service import ServiceTarget, open_directory, resolve_service
 from scorebench.core.errors import HarnessError
-from tests.probes.azureml_auth import STANDIN_TOKEN
-from tests.probes.azureml_standin import ARM_WS, ENDPOINT_KEY, AzureMLStandIn, arm, online_endpoint, workspace_config
+from tests.azureml.azureml_auth import STANDIN_TOKEN
+from tests.azureml.azureml_standin import ARM_WS, ENDPOINT_KEY, AzureMLStandIn, arm, online_endpoint, workspace_config
 
 __all__ = ["arm", "workspace_config"]
 

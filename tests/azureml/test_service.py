@@ -1,4 +1,4 @@
-"""probes/azureml.py: config.json search, the auth chooser, resolve_service and fetch_logs (fake at the seam)."""
+"""azureml/common.py + service.py: config.json search, the auth chooser, resolve_service and fetch_logs (fake at the seam)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from scorebench.azureml.common import choose_auth, find_config, read_config
 from scorebench.azureml.service import ServiceTarget, fetch_logs, logs_in_window, resolve_service
 from scorebench.core.errors import HarnessError
-from tests.probes.azureml_auth import STANDIN_ENV, standin_choice
-from tests.probes.azureml_standin import SERVICE_KEY, FakeDirectory, config_json, service_info
+from tests.azureml.azureml_auth import STANDIN_ENV, standin_choice
+from tests.azureml.azureml_standin import SERVICE_KEY, FakeDirectory, config_json, service_info
 
 SP = {"AZURE_CLIENT_ID": "c", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_SECRET": "s"}
 

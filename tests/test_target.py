@@ -1,7 +1,7 @@
 """scorebench/target.py: one resolver for run, compare and capacity — URL, stand-in, v1 and v2 service targets.
 
 Service targets are resolved by the real azureml-core / azure-ai-ml against the control-plane
-stand-in (tests/probes/azureml_standin.py); preflight runs against the session's scoring stand-in.
+stand-in (tests/azureml/azureml_standin.py); preflight runs against the session's scoring stand-in.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import PreflightResult
 from scorebench.probes.spec import AppInsightsTelemetry, LocalTelemetry, NoTelemetry
 from scorebench.target import EndpointUrl, LocalStandIn, TargetSpec, open_target, preflight_line, preflight_target
+from tests.azureml.azureml_standin import ENDPOINT_KEY, MODEL_ID, AzureMLStandIn, arm, workspace_config
 from tests.conftest import TEST_KEY
-from tests.probes.azureml_standin import ENDPOINT_KEY, MODEL_ID, AzureMLStandIn, arm, workspace_config
 
 __all__ = ["arm", "workspace_config"]
 

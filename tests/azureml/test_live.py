@@ -1,4 +1,4 @@
-"""probes/azureml*.py against a real Azure ML workspace: opt-in, skipped (visibly, with -ra) otherwise.
+"""azureml/*.py against a real Azure ML workspace: opt-in, skipped (visibly, with -ra) otherwise.
 
 SCOREBENCH_LIVE_WORKSPACE=path/to/config.json turns these on (sign-in as `--auth auto` would:
 service principal from AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, else interactive).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "scorebench"
+PACKAGE = Path(__file__).resolve().parents[1] / "scorebench"
 STAGES = ("core", "payloads", "loadtests", "probes", "azureml", "reports", "capacitysearch.py")
 READS_ENVIRONMENT: dict[str, tuple[str, frozenset[str]]] = {
     "loadtests/scenario.py": (

@@ -1,4 +1,4 @@
-"""probes/azureml_v1.py: the real azureml-core, over loopback, against the control-plane stand-in.
+"""azureml/v1.py: the real azureml-core, over loopback, against the control-plane stand-in.
 
 azureml-core reads config.json, GETs the workspace from "ARM" (the stand-in), follows its
 discoveryUrl to find Model Management, then GET/PATCH/POSTs the service there, exactly as in Azure.
@@ -12,8 +12,8 @@ import pytest
 
 from scorebench.azureml.service import ServiceTarget, open_directory, resolve_service
 from scorebench.core.errors import HarnessError
-from tests.probes.azureml_auth import STANDIN_TOKEN
-from tests.probes.azureml_standin import MMS, MODEL_ID, SERVICE_KEY, AzureMLStandIn, arm, workspace_config
+from tests.azureml.azureml_auth import STANDIN_TOKEN
+from tests.azureml.azureml_standin import MMS, MODEL_ID, SERVICE_KEY, AzureMLStandIn, arm, workspace_config
 
 __all__ = ["arm", "workspace_config"]
 
