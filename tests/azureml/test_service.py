@@ -1,4 +1,4 @@
-"""azureml/common.py + service.py: config.json search, the auth chooser, resolve_service and fetch_logs (fake at the seam)."""
+"""azureml/common.py, service.py: config.json search, the auth chooser, resolve_service, fetch_logs."""
 
 from __future__ import annotations
 
