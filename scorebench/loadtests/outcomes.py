@@ -88,6 +88,7 @@ PREDICTION_KEYS = ("result", "results", "predictions", "prediction", "outputs", 
 RECORD_KEYS = ("data", "input_data", "instances", "inputs", "dataframe_records", "dataframe_split")
 """Body members that hold a payload's records: AutoML and custom scripts (`data`), v2 / MLflow."""
 _NOT_JSON = object()
+_NUMBERS = frozenset({int, float, bool})
 _DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "gzip": lambda body: zlib.decompress(body, 16 + zlib.MAX_WBITS),
     "x-gzip": lambda body: zlib.decompress(body, 16 + zlib.MAX_WBITS),
@@ -191,10 +192,14 @@ def classify_answer(
 def judge_prediction(answer: Any, check: AnswerCheck = DEFAULT_CHECK, records: int | None = None) -> str:
     """ok, empty_answer, wrong_count or bad_response for a decoded answer that is not a caught error."""
     prediction = prediction_of(answer)
-    if is_empty(prediction):
+    if isinstance(prediction, list):  # one pass: no prediction in it is empty, another count is wrong
+        found = predictions(prediction)
+        if found == 0:
+            return "empty_answer"
+        if records is not None and check.enabled and found != records:
+            return "wrong_count"
+    elif is_empty(prediction):
         return "empty_answer"
-    if records is not None and check.enabled and isinstance(prediction, list) and predictions(prediction) != records:
-        return "wrong_count"
     return "ok" if check.accepts(answer) else "bad_response"
 
 
@@ -211,11 +216,11 @@ def prediction_of(answer: Any) -> Any:
 
 
 def is_empty(value: Any) -> bool:
-    """No prediction in it: null, NaN/Infinity, blank text, or a list/object of nothing but those."""
+    """No prediction in it: null, NaN/Infinity, "", or a list/object of nothing but those."""
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return not value
     if isinstance(value, float):
         return not math.isfinite(value)
     if isinstance(value, list | dict):
@@ -224,9 +229,13 @@ def is_empty(value: Any) -> bool:
 
 
 def predictions(prediction: list[Any]) -> int:
-    """How many records a prediction list predicts (its elements that are not empty)."""
-    if None not in prediction and all(type(item) is str for item in prediction):  # the common labels: fast
-        return len(prediction) - sum(1 for item in prediction if not item.strip())
+    """How many records a prediction list predicts (its elements that are not empty). Lists of one
+    scalar type, what classifiers and regressors answer, are counted at C speed (the hot path)."""
+    kinds = set(map(type, prediction))
+    if kinds == {str}:
+        return len(prediction) - prediction.count("")
+    if kinds <= _NUMBERS:
+        return sum(map(math.isfinite, prediction))
     return sum(1 for item in prediction if not is_empty(item))
 
 

@@ -110,3 +110,76 @@ def test_a_json_string_holding_json_is_unwrapped_once() -> None:
     assert outcomes.decode_answer(b'"{\\"result\\": [\\"no\\"]}"') == {"result": ["no"]}
     assert outcomes.decode_answer(b'"\\"{\\\\\\"a\\\\\\": 1}\\""') == '{"a": 1}'  # twice wrapped: once only
     assert outcomes.answer_digest({"b": 1, "a": 2}) == outcomes.answer_digest({"a": 2, "b": 1})
+
+
+@pytest.mark.parametrize(
+    ("body", "records"),
+    [
+        (b'{"data": [{"age": 1}, {"age": 2}]}', 2),  # AutoML / custom scripts: a list of records
+        (b'{"input_data": {"columns": ["age"], "index": [0, 1, 2], "data": [[1], [2], [3]]}}', 3),  # v2 split
+        (b'{"input_data": [[1, 2], [3, 4]]}', 2),
+        (b'{"dataframe_records": [{"a": 1}]}', 1),  # MLflow
+        (b'{"data": {"age": [1, 2], "job": ["x", "y"]}}', 2),  # columns of equal length
+        (b'{"data": {"age": 1, "job": "x"}}', 1),  # one record as an object
+        (b'{"data": {"age": [1, 2], "job": ["x"]}}', None),  # columns that disagree
+        (b'{"something": [1, 2]}', None),  # a convention we do not know
+        (b"not json", None),
+    ],
+)
+def test_record_count(body: bytes, records: int | None) -> None:
+    from scorebench.loadtests.outcomes import record_count
+
+    assert record_count(body) == records
+
+
+@pytest.mark.parametrize(
+    ("prediction", "count"),
+    [
+        (["yes", "no"], 2),
+        (["yes", ""], 1),
+        ([0.25, float("nan")], 1),
+        ([1, 0, 1], 3),
+        ([True, False], 2),
+        ([None, None], 0),
+        ([[0.1, 0.9], [None, None]], 1),  # probabilities per record: the second has none
+        ([{"label": "yes"}, {}], 1),
+    ],
+)
+def test_predictions_counts_the_records_predicted(prediction: list[object], count: int) -> None:
+    from scorebench.loadtests.outcomes import predictions
+
+    assert predictions(prediction) == count
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        ({"result": ["yes", "no"], "meta": "v1"}, "ok"),  # the prediction member decides, not the rest
+        ({"result": [], "meta": "v1"}, "empty_answer"),
+        ({"predictions": [0.3, 0.7]}, "ok"),  # MLflow's member
+        ({"scores": None}, "empty_answer"),  # an object's only member holds its prediction
+        ({"a": None, "b": []}, "empty_answer"),
+        ("", "empty_answer"),
+        (0, "ok"),  # a scalar prediction (one record) is a prediction
+        (float("inf"), "empty_answer"),
+        (["yes"], "wrong_count"),  # two records expected
+    ],
+)
+def test_judge_prediction(answer: object, outcome: str) -> None:
+    from scorebench.loadtests.outcomes import judge_prediction
+
+    assert judge_prediction(answer, records=2 if isinstance(answer, list) else None) == outcome
+
+
+def test_decode_body_undoes_only_what_was_advertised() -> None:
+    import gzip
+    import zlib
+
+    from scorebench.loadtests.outcomes import decode_body
+
+    assert decode_body(gzip.compress(b"[1]"), "gzip") == b"[1]"
+    assert decode_body(zlib.compress(b"[1]"), "deflate") == b"[1]"
+    assert decode_body(zlib.compress(b"[1]")[2:-4], "deflate") == b"[1]"  # raw deflate, as some servers send
+    assert decode_body(b"[1]", "identity") == b"[1]"
+    assert decode_body(b"[1]", "gzip") is None  # says gzip, is not
+    assert decode_body(b"[1]", "br") is None  # never advertised
