@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,52 +16,30 @@ import pytest
 from scorebench.core.records import read_samples
 from scorebench.loadtests.outcomes import record_count
 from tests.conftest import TEST_KEY, cli_env, run_cli
-from tests.faults.recording_server import LoopbackServer
+from tests.faults.recording_server import Answer, LoopbackServer, Seen, answering, one_per_record
 
 REQUESTS = 30
 
 
-def _after_warmup(answer: bytes | None, zipped: bool = False) -> type[BaseHTTPRequestHandler]:
-    """A handler: the first POST gets one prediction per record, every later one `answer`
-    (None: one prediction fewer than the payload's records); `zipped`: every prediction gzipped
-    when the client accepts it (as a gateway compressing JSON does)."""
-    posts = [0]
-    lock = threading.Lock()
+def after_warmup(answer: bytes | None) -> Answer:
+    """The first POST gets one prediction per record, every later one `answer` (None: one prediction
+    fewer than the payload's records)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def respond(seen: Seen, number: int) -> tuple[bytes, dict[str, str]]:
+        if number == 1:
+            return one_per_record(seen.body), {}
+        if answer is None:
+            return json.dumps({"result": ["no"] * ((record_count(seen.body) or 1) - 1)}).encode(), {}
+        return answer, {}
 
-        def do_GET(self) -> None:
-            self._send(404 if self.path.startswith("/swagger.json") else 200, b'"Healthy"')
+    return respond
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with lock:
-                posts[0] += 1
-                first = posts[0] == 1
-            records = record_count(body) or 1
-            if zipped:
-                self._send(200, gzip.compress(json.dumps({"result": ["no"] * records}).encode()), "gzip")
-            elif first or answer is None:
-                self._send(200, json.dumps({"result": ["no"] * (records - (0 if first else 1))}).encode())
-            else:
-                self._send(200, answer)
 
-        def _send(self, status: int, payload: bytes, encoding: str = "") -> None:
-            if encoding and encoding not in self.headers.get("Accept-Encoding", ""):
-                payload, encoding = gzip.decompress(payload), ""
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            if encoding:
-                self.send_header("Content-Encoding", encoding)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    return Handler
+def gzipped(seen: Seen, _: int) -> tuple[bytes, dict[str, str]]:
+    """One prediction per record, gzipped when the client accepts it (as a gateway compressing JSON)."""
+    if "gzip" not in seen.headers.get("Accept-Encoding", ""):
+        return one_per_record(seen.body), {}
+    return gzip.compress(one_per_record(seen.body)), {"Content-Encoding": "gzip"}
 
 
 @pytest.mark.parametrize("engine", ["ab", "locust"])
@@ -82,7 +58,7 @@ def _after_warmup(answer: bytes | None, zipped: bool = False) -> type[BaseHTTPRe
 def test_an_answer_without_a_prediction_fails_the_run(
     tmp_path: Path, engine: str, answer: bytes | None, outcome: str
 ) -> None:
-    with LoopbackServer(_after_warmup(answer)) as server:
+    with LoopbackServer(answering(after_warmup(answer))) as server:
         done = run_cli("run", "--endpoint", server.score_url, "--engine", engine, "--requests", str(REQUESTS),
                        "--telemetry", "none", "--no-progress", "--out", str(tmp_path),
                        env=cli_env(SCOREBENCH_KEY=TEST_KEY), timeout=240)  # fmt: skip
@@ -96,7 +72,7 @@ def test_an_answer_without_a_prediction_fails_the_run(
 
 @pytest.mark.parametrize("engine", ["ab", "locust"])
 def test_a_gzipped_prediction_is_ok_on_both_engines(tmp_path: Path, engine: str) -> None:
-    with LoopbackServer(_after_warmup(None, zipped=True)) as server:
+    with LoopbackServer(answering(gzipped)) as server:
         done = run_cli("run", "--endpoint", server.score_url, "--engine", engine, "--requests", str(REQUESTS),
                        "--telemetry", "none", "--no-progress", "--out", str(tmp_path), "--slo", "error_rate<=100%",
                        env=cli_env(SCOREBENCH_KEY=TEST_KEY), timeout=240)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -47,13 +48,27 @@ class LoopbackServer:
         self.server.server_close()
 
 
+Answer = Callable[[Seen, int], tuple[bytes, dict[str, str]]]
+"""A POST (what came, and its number: 1 for preflight's warm-up) → (body, extra headers) of a 200."""
+
+
+def one_per_record(body: bytes) -> bytes:
+    """An AutoML-style answer with one prediction per record of the payload."""
+    return json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode()
+
+
 class RecordingServer(LoopbackServer):
     def __init__(self) -> None:
         self.seen: list[Seen] = []
-        super().__init__(_handler(self.seen))
+        super().__init__(answering(lambda seen, _: (one_per_record(seen.body), {}), self.seen))
 
 
-def _handler(seen: list[Seen]) -> type[BaseHTTPRequestHandler]:
+def answering(answer: Answer, seen: list[Seen] | None = None) -> type[BaseHTTPRequestHandler]:
+    """A scoring endpoint's handler: GET / Healthy (no swagger), POST → 200 with `answer`'s body;
+    every request kept in `seen` when given."""
+    posts = [0]
+    lock = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -62,19 +77,25 @@ def _handler(seen: list[Seen]) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/swagger.json"):
                 self._send(404, b'{"message": "no swagger"}')
             else:
-                self._send(200, b"Healthy", "text/plain")
+                self._send(200, b"Healthy", {"Content-Type": "text/plain"})
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self._record(body)
-            self._send(200, json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode())
+            request = self._record(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            with lock:
+                posts[0] += 1
+                number = posts[0]
+            self._send(200, *answer(request, number))
 
-        def _record(self, body: bytes) -> None:
-            seen.append(Seen(self.command, self.path, dict(self.headers.items()), body))
+        def _record(self, body: bytes) -> Seen:
+            request = Seen(self.command, self.path, dict(self.headers.items()), body)
+            if seen is not None:
+                seen.append(request)
+            return request
 
-        def _send(self, status: int, payload: bytes, kind: str = "application/json") -> None:
+        def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", kind)
+            for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -10,53 +10,31 @@ gone. Before the lifeline, the ab engine's children kept sending requests with t
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from scorebench.loadtests.outcomes import record_count
 from tests.conftest import TEST_KEY, cli_env
-from tests.faults.recording_server import LoopbackServer
+from tests.faults.recording_server import Answer, LoopbackServer, Seen, answering, one_per_record
 
 GONE_WITHIN_S = 10.0
 """Far below the run's 120 s: what is bounded is that the load ends with scorebench, not how fast."""
 
 
-def _counting(arrivals: list[float]) -> type[BaseHTTPRequestHandler]:
-    lock = threading.Lock()
+def counting(arrivals: list[float]) -> Answer:
+    """One prediction per record, each POST's arrival noted (monotonic seconds)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def respond(seen: Seen, _: int) -> tuple[bytes, dict[str, str]]:
+        arrivals.append(time.monotonic())
+        return one_per_record(seen.body), {}
 
-        def do_GET(self) -> None:
-            self._send(404 if self.path.startswith("/swagger.json") else 200, b'"Healthy"')
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with lock:
-                arrivals.append(time.monotonic())
-            self._send(200, json.dumps({"result": ["no"] * (record_count(body) or 1)}).encode())
-
-        def _send(self, status: int, payload: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    return Handler
+    return respond
 
 
 def marked(token: str) -> list[int]:
@@ -92,7 +70,7 @@ def wait_for(condition: object, deadline_s: float, what: str) -> float:
 def test_sigkill_of_run_stops_all_load(tmp_path: Path, engine_flags: tuple[str, ...]) -> None:
     arrivals: list[float] = []
     token = f"chaos-{uuid.uuid4().hex}"
-    with LoopbackServer(_counting(arrivals)) as server:
+    with LoopbackServer(answering(counting(arrivals))) as server:
         run = subprocess.Popen(
             [sys.executable, "-m", "scorebench", "run", "--endpoint", server.score_url, *engine_flags,
              "--duration", "120s", "--telemetry", "none", "--no-progress", "--out", str(tmp_path)],
