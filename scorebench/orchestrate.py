@@ -31,7 +31,7 @@ from scorebench.config import baselines_dir, configured_thresholds, step_summary
 from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir
-from scorebench.core.runinfo import PayloadSetInfo, PreflightInfo, RunInfo, git_commit, load_profile, tool_versions
+from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
 from scorebench.core.runrecords import LoadRecord, ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests import ab
@@ -203,15 +203,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         baseline=settings.baseline,
         thresholds=settings.thresholds,
         slos=settings.slos,
-        preflight=PreflightInfo(
-            health_status=checked.health_status,
-            swagger=SWAGGER_FILE if checked.swagger_text is not None else None,
-            payloads_checked=checked.payloads_checked,
-            warmup_status=checked.warmup_status,
-            warmup_latency_ms=checked.warmup_latency_ms,
-            warmup_request_id=checked.warmup_request_id,
-            warnings=checked.warnings,
-        ),
+        preflight=checked.info(SWAGGER_FILE),
         tool_versions=tool_versions(),
         git_commit=git_commit(),
         started_at=utc_iso(started),

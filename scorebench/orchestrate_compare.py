@@ -34,7 +34,6 @@ from scorebench.core.rundir import create_run_dir
 from scorebench.core.runinfo import (
     CompareInfo,
     PayloadSetInfo,
-    PreflightInfo,
     RunInfo,
     git_commit,
     load_profile,
@@ -230,15 +229,7 @@ def _side_info(common: RunInfo, settings: CompareSettings, side: Resolved, found
         telemetry=side.target.telemetry.text,
         workspace_id=insights_ids(side.target.telemetry)[0],
         app_insights_id=insights_ids(side.target.telemetry)[1],
-        preflight=PreflightInfo(
-            health_status=found.health_status,
-            swagger=SWAGGER_FILE if found.swagger_text is not None else None,
-            payloads_checked=found.payloads_checked,
-            warmup_status=found.warmup_status,
-            warmup_latency_ms=found.warmup_latency_ms,
-            warmup_request_id=found.warmup_request_id,
-            warnings=found.warnings,
-        ),
+        preflight=found.info(SWAGGER_FILE),
     )
 
 

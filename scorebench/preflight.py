@@ -34,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.runinfo import PreflightInfo
 from scorebench.core.secrets import bearer, redact, safe_url
 from scorebench.loadtests import outcomes
 from scorebench.payloads.loader import Payload
@@ -64,6 +65,18 @@ class PreflightResult:
     warmup_counts: dict[str, int] = dataclasses.field(default_factory=dict)
     """Predictions in the warm-up answer, by payload id, when the body does not tell its record count."""
     warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def info(self, swagger_file: str) -> PreflightInfo:
+        """run.json's `preflight` record (`swagger_file`: where swagger.json was kept, when it was read)."""
+        return PreflightInfo(
+            health_status=self.health_status,
+            swagger=swagger_file if self.swagger_text is not None else None,
+            payloads_checked=self.payloads_checked,
+            warmup_status=self.warmup_status,
+            warmup_latency_ms=self.warmup_latency_ms,
+            warmup_request_id=self.warmup_request_id,
+            warnings=self.warnings,
+        )
 
 
 def base_url(scoring_url: str) -> str:
