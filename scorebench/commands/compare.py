@@ -20,7 +20,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
-from scorebench.commands.run import add_table
+from scorebench.commands.run import add_table, check_upper_bounds
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
@@ -201,6 +201,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None and value < least:
             raise HarnessError(f"--{name}: must be at least {least}, got {value}")
+    check_upper_bounds(args)
     for name in ("rate", "timeout_s"):
         value = getattr(args, name)
         if value is not None and not value > 0:

@@ -19,6 +19,8 @@ from scorebench import config
 from scorebench.azureml.service import ServiceTarget
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
+from scorebench.loadtests.ab.processes import usable_cores
+from scorebench.loadtests.plan import upper_bounds
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url, load_schema
@@ -124,6 +126,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         value = getattr(args, name)
         if value is not None and value < least:
             raise HarnessError(f"{config.source_of(args, name)}: must be at least {least}, got {value}")
+    check_upper_bounds(args)
     _check_positive(args)
     if args.processes and args.processes > args.concurrency:
         raise HarnessError(f"--processes {args.processes}: more than --concurrency {args.concurrency} connections")
@@ -198,6 +201,14 @@ def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None
         service_name=args.service_name or None,
         required=bool(args.telemetry_required),
     )
+
+
+def check_upper_bounds(args: argparse.Namespace) -> None:
+    """No load setting beyond what this machine can run (loadtests/plan.upper_bounds), named with its source."""
+    for name, (most, why) in upper_bounds(usable_cores()).items():
+        value = getattr(args, name, None)
+        if value is not None and value > most:
+            raise HarnessError(f"{config.source_of(args, name)}: at most {most:,} ({why}), got {value:,}")
 
 
 def target_spec(args: argparse.Namespace) -> TargetSpec:

@@ -25,6 +25,7 @@ SECRET = "do-not-echo-0123456789"
         (["--current", "ftp://x/score", "--candidate", "b"], "--current 'ftp://x/score'"),
         (["--current", "a", "--candidate", "b", "--expect-schema", "/no/such/schema.json"], "cannot be read"),
         (["--current", "a", "--candidate", "b", "--candidate-key", SECRET], "--candidate-key is refused"),
+        (["--current", "a", "--candidate", "b", "--concurrency", "20001"], "--concurrency: at most 20,000"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], expected: str, tmp_path: Path) -> None:

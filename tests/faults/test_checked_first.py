@@ -6,6 +6,7 @@ environment variable / file:key the value came from, no run directory, and not o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,24 @@ def refused(server, tmp_path: Path, *args: str, env: dict[str, str] | None = Non
     ],
 )
 def test_flag_for_the_other_engine_or_unknown_shape(server, tmp_path, args, expected):
+    assert expected in refused(server, tmp_path, *args)
+
+
+CORES = len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--engine", "locust", "--workers", "999"),
+         f"--workers: at most {4 * CORES} (4 per usable core, and this machine has {CORES}), got 999"),
+        (("--engine", "ab", "--processes", "999", "--concurrency", "999"),
+         f"--processes: at most {4 * CORES} (4 per usable core, and this machine has {CORES}), got 999"),
+        (("--engine", "ab", "--concurrency", "20001"), "--concurrency: at most 20,000 (ab's own limit of connections)"),
+        (("--engine", "locust", "--users", "1000000"), "--users: at most 20,000"),
+    ],
+)  # fmt: skip
+def test_load_beyond_what_the_machine_can_run_is_refused(server, tmp_path, args, expected):
     assert expected in refused(server, tmp_path, *args)
 
 
