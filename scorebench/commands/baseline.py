@@ -41,10 +41,11 @@ def run(args: argparse.Namespace) -> int:
     refuse_unfinished(Path(args.run_dir))
     if not args.force:
         refuse_unfit(Path(args.run_dir), args.slo)
-    document = make_baseline(args.run_dir, args.name)
+    name = path.stem  # `--name b1.json` is the baseline b1
+    document = make_baseline(args.run_dir, name)
     save_baseline(document, path)
     summary = document["summary"]
-    print(f"baseline {args.name}: {path}")
+    print(f"baseline {name}: {path}")
     print(
         f"{summary['count']} requests, p95 {summary['latency_ms']['p95']} ms, p99 {summary['latency_ms']['p99']} ms, "
         f"errors {summary['error_rate'] * 100:.2f}%, {summary['throughput_rps']} rps"

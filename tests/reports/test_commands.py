@@ -114,6 +114,13 @@ def test_baseline_save_refuses_an_existing_name(runs: Path) -> None:
     assert "baselines are never overwritten" in again.stderr
 
 
+def test_a_baseline_name_given_with_its_suffix_names_the_same_file(runs: Path) -> None:
+    store = runs / "baselines-suffix"
+    saved = run_cli("baseline", "save", str(runs / "small"), "--name", "b1.json", "--baselines-dir", str(store))
+    assert saved.returncode == 0, saved.stderr
+    assert sorted(p.name for p in store.iterdir()) == ["b1.json"]  # not b1.json.json
+
+
 def test_baseline_save_refuses_a_run_that_failed_its_slos(runs: Path) -> None:
     store = str(runs / "baselines")
     refused = run_cli("baseline", "save", str(runs / "slow"), "--name", "v2", "--baselines-dir", store)

@@ -41,6 +41,7 @@ def baseline_path(name: str, directory: Path) -> Path:
     """The file of a baseline name (a name may also be a path to a .json file)."""
     if name.endswith(".json") and Path(name).exists():
         return Path(name)
+    name = name.removesuffix(".json")  # `--name b1.json` is the baseline b1 (its file b1.json, not b1.json.json)
     if not _NAME.match(name):
         raise HarnessError(f"baseline name {name!r}: use letters, digits, '_', '-', '.' (at most 100)")
     return directory / f"{name}.json"
