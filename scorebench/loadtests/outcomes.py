@@ -342,9 +342,10 @@ def decode_answer(body: bytes | None) -> Any:
 
 
 def is_caught_error(answer: Any) -> bool:
-    """The scoring script's own caught error: bare text, or an object of error members only."""
+    """The scoring script's own caught error: bare text, or an object of error members only
+    (an empty string says nothing: it is an empty answer, not an error)."""
     if isinstance(answer, str):
-        return True
+        return bool(answer)
     return isinstance(answer, dict) and not ERROR_KEYS.isdisjoint(answer) and ERROR_ONLY_KEYS.issuperset(answer)
 
 

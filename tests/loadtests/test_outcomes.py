@@ -25,6 +25,7 @@ from scorebench.loadtests.outcomes import (
         (200, None, b'"a JSON string"', "model_error"),
         (200, "False", b"<html>oops</html>", "bad_response"),
         (200, "False", b"", "bad_response"),
+        (200, None, b'""', "empty_answer"),  # run() returned "": nothing said, not a caught error
         (401, None, b'{"message": "no"}', "http_4xx"),
         (429, None, b"", "throttled"),
         (500, "True", b'{"message": "An unexpected error"}', "run_function_failed"),
