@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
-from scorebench.reports.common import intervals, metrics
+from scorebench.reports.common import hints, intervals, metrics
 from scorebench.reports.common.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
 from scorebench.reports.common.metrics import OBSERVED, Metric, Observed
 from scorebench.reports.common.sequential import ALPHA
@@ -133,26 +133,6 @@ def decide(low: float, high: float, limit: float, upper: bool, inclusive: bool) 
     return PASS if within else FAIL if beyond else INCONCLUSIVE
 
 
-def resolve_hint(point: float, low: float, high: float, limit: float, count: int) -> str:
-    """The INCONCLUSIVE suffix: about how much longer a run would likely decide it."""
-    factor = intervals.longer_factor(point, low, high, limit)
-    if factor is None:
-        return "; the estimate sits on the limit: no run length is likely to decide it"
-    return f"; a run about {factor:.1f}x as long (~{math.ceil(count * factor)} requests) would likely decide it"
-
-
-def box_change(limit: ThresholdCheck, now: tuple[float, float], then: tuple[float, float]) -> tuple[float, float]:
-    """The interval of `limit.change(now, then)` over the box of the two sides' intervals: the change
-    grows with now and falls with then, so its ends are at two corners. Each side's interval at
-    alpha/2 makes the box cover both true values with probability at least 1 - alpha (Bonferroni); values
-    are nonnegative, so an unbounded lower end is 0."""
-    now_low, now_high = max(now[0], 0.0), now[1]
-    then_low, then_high = max(then[0], 0.0), then[1]
-    low = float(limit.change(np.array([now_low]), np.array([then_high]))[0])
-    high = float(limit.change(np.array([now_high]), np.array([then_low]))[0])
-    return (-math.inf if math.isnan(low) else low, math.inf if math.isnan(high) else high)
-
-
 def finite(value: float) -> float | None:
     """JSON-safe bound: None for an unbounded side."""
     return float(value) if math.isfinite(value) else None
@@ -192,8 +172,8 @@ class ThresholdCheck:
             return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
         change = float(self.change(np.array([now]), np.array([then]))[0])
         if anytime:
-            low, high = box_change(
-                self, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, False)
+            low, high = hints.box_change(
+                self.change, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, False)
             )
         else:
             low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
@@ -206,7 +186,9 @@ class ThresholdCheck:
             status, why = INCONCLUSIVE, f"; {unresolved}"
         if status == INCONCLUSIVE and not why:
             count = int(current.summary.get("count") or 0)
-            why = resolve_hint(change, low, high, self.bound, count)
+            why = hints.change_hint(
+                metric, self.change, self.bound, (now_seen, then_seen), (now, then), anytime, False, count
+            )
         line = (
             f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} "
             f"({self.show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "

@@ -8,9 +8,8 @@ these intervals. Rules:
   fewer than 100 requests) has no finite upper end and can never pass;
 - a rate's interval is Clopper-Pearson (exact binomial), so 0 errors in 20 requests is
   0 %..16.8 %, not 0 %;
-- a mean's interval is the normal one, mean ± 1.96·s/√n;
-- interval widths shrink as 1/√n, which gives `longer_factor`: how many times longer a run would
-  likely make the interval clear the limit.
+- a mean's interval is the normal one, mean ± 1.96·s/√n.
+How much longer a run would decide a check: reports/common/projection.py (each interval at a larger n).
 """
 
 from __future__ import annotations
@@ -79,16 +78,6 @@ def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[f
     z = Z95 if confidence == CONFIDENCE else float(special.ndtri(1.0 - (1.0 - confidence) / 2.0))
     mean, half = float(values.mean()), z * float(values.std(ddof=1)) / math.sqrt(len(values))
     return (mean - half, mean + half)
-
-
-def longer_factor(point: float, low: float, high: float, limit: float) -> float | None:
-    """How many times more data would likely shrink the interval (width ∝ 1/√n) so that it no
-    longer holds `limit`; None when it cannot be told (the estimate sits on the limit, or unbounded)."""
-    distance = abs(point - limit)
-    half = (high - low) / 2.0
-    if distance <= 1e-12 or not math.isfinite(half) or half <= 0:
-        return None
-    return max((half / distance) ** 2, 1.0)
 
 
 def bounding_count(q: float) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from scorebench.reports.common import intervals, sequential
+from scorebench.reports.common import intervals, projection, sequential
 from scorebench.reports.common.sequential import ALPHA
 
 SLO, BASELINE, CANDIDATE, AGREEMENT_KIND = "slo", "baseline", "candidate", "agreement"
@@ -83,6 +83,7 @@ class Observed:
 
 Estimator = Callable[[Observed], float]
 Bounds = Callable[[Observed, float, bool], tuple[float, float]]
+Projected = Callable[[Observed, float, float, bool], tuple[float, float]]
 """(observed, error alpha, anytime) → the (1-alpha) interval: fixed-n (anytime False) or the confidence
 sequence (reports/common/sequential.py), valid however often the run is looked at."""
 Resampler = Callable[[Observed, float, np.random.Generator], np.ndarray]
@@ -108,6 +109,11 @@ class Metric:
     """The (1-alpha) interval of the estimate over one side's observations, fixed-n or anytime."""
     methods: tuple[str, str]
     """What `bounds` is, fixed-n and anytime (Check.method): `order statistics`, `Clopper-Pearson`, ..."""
+    projected: Projected
+    """(observed, n, alpha, anytime) → `bounds` after n of what it counts (answers, requests or seconds)
+    shaped like the observations (reports/common/projection.py): the hint's and the sizing's interval."""
+    per_request: Callable[[Observed], float]
+    """What it counts per request: the share answered (latency), 1 (rates), seconds per request (rps)."""
     resample: Resampler
     aliases: tuple[str, ...] = ()
     quantile: float | None = None
@@ -118,6 +124,10 @@ class Metric:
     def interval(self, observed: Observed, anytime: bool = False) -> tuple[float, float]:
         """The 95 % interval (anytime: the 95 % confidence sequence) over one side's observations."""
         return self.bounds(observed, ALPHA, anytime)
+
+    def interval_after(self, observed: Observed, requests: int, alpha: float, anytime: bool) -> tuple[float, float]:
+        """The interval after `requests` requests shaped like `observed` (projection.py)."""
+        return self.projected(observed, requests * self.per_request(observed), alpha, anytime)
 
     def method(self, anytime: bool) -> str:
         """The interval's name, for Check.method."""
@@ -161,6 +171,11 @@ def _bootstrap_latency(statistic: Callable[[np.ndarray], np.ndarray]) -> Resampl
     return resample
 
 
+def _answered_share(observed: Observed) -> float:
+    """Successful answers per request (what latency metrics count)."""
+    return 1.0 - observed.errors / observed.requests if observed.requests else 1.0
+
+
 def _of_latency(statistic: Callable[[np.ndarray], float]) -> Estimator:
     return lambda ob: statistic(ob.latency_ms) if len(ob.latency_ms) else math.nan
 
@@ -175,6 +190,8 @@ def _percentile(name: str, q: float, *aliases: str, checks: Sequence[str], alt: 
             else intervals.percentile_interval(ob.latency_ms, q, confidence=1.0 - alpha)
         ),
         methods=(ORDER_STATISTICS, HOWARD_RAMDAS),
+        projected=lambda ob, n, alpha, anytime: projection.percentile_at(ob.latency_ms, q, n, alpha, anytime),
+        per_request=_answered_share,
         resample=_bootstrap_latency(lambda drawn: np.percentile(drawn, q, axis=1)),
         aliases=aliases, quantile=q, alt_criterion=alt,
     )  # fmt: skip
@@ -189,6 +206,8 @@ def _maximum(checks: Sequence[str], alt: str) -> Metric:
             (float(ob.latency_ms.max()),) * 2 if len(ob.latency_ms) else (-math.inf, math.inf)
         ),
         methods=(OBSERVED, OBSERVED),
+        projected=lambda ob, n, alpha, anytime: projection.percentile_at(ob.latency_ms, 100.0, n, alpha, anytime),
+        per_request=_answered_share,
         resample=_bootstrap_latency(lambda drawn: drawn.max(axis=1)),
         quantile=100.0, alt_criterion=alt,
     )  # fmt: skip
@@ -207,6 +226,8 @@ def _mean(checks: Sequence[str], alt: str) -> Metric:
         estimate=_of_latency(lambda v: float(v.mean())),
         bounds=lambda ob, alpha, anytime: _mean_bounds(ob.latency_ms, alpha, anytime, sequential.MEAN_TUNED_AT),
         methods=(NORMAL, ASYMPTOTIC_CS),
+        projected=lambda ob, n, alpha, anytime: projection.mean_at(ob.latency_ms, n, alpha, anytime),
+        per_request=_answered_share,
         resample=_bootstrap_latency(lambda drawn: drawn.mean(axis=1)),
         alt_criterion=alt,
     )  # fmt: skip
@@ -238,6 +259,10 @@ def _rate(
             else intervals.rate_interval(int(events(ob)), ob.requests, confidence=1.0 - alpha)
         ),
         methods=(CLOPPER_PEARSON, BETA_BINOMIAL),
+        projected=lambda ob, n, alpha, anytime: projection.rate_at(
+            events(ob) / ob.requests if ob.requests else 0.0, n, alpha, anytime
+        ),
+        per_request=lambda ob: 1.0,
         resample=resample, aliases=aliases, alt_criterion=alt,
     )  # fmt: skip
 
@@ -257,6 +282,10 @@ def _throughput(checks: Sequence[str], alt: str) -> Metric:
         estimate=lambda ob: ob.answers_per_s,
         bounds=lambda ob, alpha, anytime: _mean_bounds(ob.per_second, alpha, anytime, sequential.RPS_TUNED_AT),
         methods=(f"{NORMAL} over seconds", f"{ASYMPTOTIC_CS} over seconds"),
+        projected=lambda ob, n, alpha, anytime: projection.mean_at(
+            ob.per_second, n, alpha, anytime, sequential.RPS_TUNED_AT
+        ),
+        per_request=lambda ob: _answered_share(ob) / ob.answers_per_s if ob.answers_per_s > 0 else 0.0,
         resample=_resample_seconds, aliases=("throughput",), alt_criterion=alt,
     )  # fmt: skip
 

@@ -87,6 +87,42 @@ def rate_sequence(
     return np.where(empty, 0.0, low), np.where(empty, 1.0, high)
 
 
+def rate_bounds(events: float, trials: int, alpha: float = ALPHA) -> tuple[float, float]:
+    """rate_sequence for one count, as floats (scalar arithmetic: a hint evaluates it often)."""
+    if trials <= 0:
+        return (0.0, 1.0)
+    a, b = RATE_PRIOR
+    level = math.log(1.0 / alpha)
+    point = min(max(events / trials, 0.0), 1.0)
+
+    def log_m(p: float) -> float:
+        return _log_mixture_one(events, trials, min(max(p, 1e-300), 1.0 - 1e-16), a, b)
+
+    low = 0.0 if events <= 0 or log_m(0.0) < level else _crossing_one(point, 0.0, level, log_m)
+    high = 1.0 if events >= trials else _crossing_one(point, 1.0, level, log_m)
+    return (low, high)
+
+
+def _log_mixture_one(successes: float, n: float, p: float, a: float, b: float) -> float:
+    """_log_mixture of one count, in scalar arithmetic."""
+    log_p = successes * math.log(p) if successes > 0 else 0.0
+    log_q = (n - successes) * math.log1p(-p) if n - successes > 0 else 0.0
+    return _betaln(a + successes, b + n - successes) - _betaln(a, b) - log_p - log_q
+
+
+def _betaln(a: float, b: float) -> float:
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def _crossing_one(inside: float, outside: float, level: float, fn: Callable[[float], float]) -> float:
+    """_crossing of one element."""
+    lo, hi = inside, outside
+    for _ in range(_BISECTIONS):
+        mid = (lo + hi) / 2.0
+        lo, hi = (mid, hi) if fn(mid) < level else (lo, mid)
+    return hi
+
+
 def rate_excludes(
     events: np.ndarray | float, trials: np.ndarray | float, value: float, alpha: float = ALPHA
 ) -> np.ndarray:
@@ -103,6 +139,8 @@ def rank_sequence(n: np.ndarray | int, q: float, alpha: float = ALPHA) -> tuple[
     """(low rank, high rank), 1-based, of the q-quantile's (1-alpha) confidence sequence after n values
     (Howard & Ramdas 2022, Theorem 1): the true quantile lies in [X_(low), X_(high)] at every n at
     once; low < 1 is unbounded below, high > n unbounded above. q is a fraction (0..1)."""
+    if np.ndim(n) == 0:
+        return _rank_one(int(n), q, alpha)
     size = np.asarray(n, dtype="float64")
     a, b = np.full(size.shape, QUANTILE_PRIOR * q), np.full(size.shape, QUANTILE_PRIOR * (1.0 - q))
     level = math.log(1.0 / alpha)
@@ -117,6 +155,18 @@ def rank_sequence(n: np.ndarray | int, q: float, alpha: float = ALPHA) -> tuple[
     low = np.where(log_m(np.zeros_like(size)) < level, 0.0, np.ceil(below))  # S >= low
     high = np.where(log_m(size) < level, size, np.floor(above))  # S <= high
     return low.astype(np.int64), high.astype(np.int64) + 1
+
+
+def _rank_one(n: int, q: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """rank_sequence of one n, in scalar arithmetic."""
+    a, b, level = QUANTILE_PRIOR * q, QUANTILE_PRIOR * (1.0 - q), math.log(1.0 / alpha)
+
+    def log_m(s: float) -> float:
+        return _log_mixture_one(s, n, q, a, b)
+
+    low = 0.0 if log_m(0.0) < level else math.ceil(_crossing_one(n * q, 0.0, level, log_m))
+    high = float(n) if log_m(float(n)) < level else math.floor(_crossing_one(n * q, float(n), level, log_m))
+    return np.asarray(low, dtype=np.int64), np.asarray(high, dtype=np.int64) + 1
 
 
 def percentile_sequence(values: np.ndarray, q: float, alpha: float = ALPHA) -> tuple[float, float]:
@@ -157,12 +207,6 @@ def mean_sequence(values: np.ndarray, alpha: float = ALPHA, tuned_at: float = ME
     centre = float(values.mean())
     half = float(mean_radius(len(values), float(values.std(ddof=1)), alpha, tuned_at))
     return (centre - half, centre + half)
-
-
-def rate_bounds(events: float, trials: int, alpha: float = ALPHA) -> tuple[float, float]:
-    """rate_sequence for one count, as floats."""
-    low, high = rate_sequence(events, trials, alpha)
-    return float(low), float(high)
 
 
 def bounding_count(q: float, alpha: float = ALPHA) -> int:

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.common import intervals, metrics, sequential
+from scorebench.reports.common import hints, intervals, metrics, projection, sequential
 from scorebench.reports.common.checks import (
     FAIL,
     INCONCLUSIVE,
@@ -40,10 +40,10 @@ from scorebench.reports.common.checks import (
     decide,
     finite,
     interval_label,
-    resolve_hint,
 )
 from scorebench.reports.common.metrics import DEFAULT_SLOS as DEFAULT_SLOS
 from scorebench.reports.common.metrics import PERCENT, Metric, Observed
+from scorebench.reports.common.sequential import ALPHA
 
 SLO_METRICS = metrics.names(metrics.SLO)
 _SLO = re.compile(r"^(?P<metric>[a-z0-9_.]+)\s*(?P<op><=|>=|<|>)\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|rps)?$")
@@ -149,7 +149,11 @@ def judge_slo(slo: Slo, ev: SloEvidence, anytime: bool = False) -> Check:
         why = f"; {len(ev.latency_ms)} requests cannot bound {slo.metric} from above: a run of at least " \
               f"{sequential.bounding_count(q) if anytime else intervals.bounding_count(q)} can"  # fmt: skip
     elif status == INCONCLUSIVE:
-        why = resolve_hint(value, low, high, slo.limit, ev.count)
+        observed = ev.observed()
+        needed = projection.requests_for_limit(
+            lambda n: slo.measure.interval_after(observed, n, ALPHA, anytime), value, slo.limit, ev.count
+        )
+        why = hints.hint(needed, ev.count)
     line = (
         f"{status} slo {slo.text}: {_show(slo, value)} "
         f"({interval_label(anytime)} {_show(slo, low)}..{_show(slo, high)}, "

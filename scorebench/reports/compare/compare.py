@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.common import intervals, metrics
+from scorebench.reports.common import hints, intervals, metrics
 from scorebench.reports.common.checks import (
     FAIL,
     INCONCLUSIVE,
@@ -34,11 +34,9 @@ from scorebench.reports.common.checks import (
     THRESHOLD,
     Check,
     ThresholdCheck,
-    box_change,
     decide,
     interval_label,
     overall,
-    resolve_hint,
     resolve_overrides,
 )
 from scorebench.reports.common.metrics import DEFAULT_LIMITS as DEFAULT_LIMITS
@@ -117,8 +115,8 @@ def relative_check(current: Side, candidate: Side, limit: Limit, anytime: bool =
     now, then = metric.estimate(now_seen), metric.estimate(then_seen)
     change = float(limit.change(np.array([now]), np.array([then]))[0])
     if anytime:
-        low, high = box_change(
-            limit, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, True)
+        low, high = hints.box_change(
+            limit.change, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, True)
         )
         method = f"{metric.method(True)} of each side, alpha split"
     else:
@@ -130,7 +128,8 @@ def relative_check(current: Side, candidate: Side, limit: Limit, anytime: bool =
     if status == PASS and unresolved:
         status, why = INCONCLUSIVE, f"; {unresolved}"
     elif status == INCONCLUSIVE:
-        why = resolve_hint(change, low, high, limit.bound, judged["candidate"])
+        sides, points = (now_seen, then_seen), (now, then)
+        why = hints.change_hint(metric, limit.change, limit.bound, sides, points, anytime, True, len(candidate.outcome))
     line = (
         f"{status} candidate {limit.metric}: {metric.unit.format(now)} vs current {metric.unit.format(then)} "
         f"({limit.show(change)}, limit {_signed(limit)}, "

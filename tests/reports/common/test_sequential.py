@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from scorebench.reports.common import intervals, sequential
-from scorebench.reports.common.checks import box_change, parse_threshold
+from scorebench.reports.common.checks import parse_threshold
+from scorebench.reports.common.hints import box_change
 from scorebench.reports.common.sequential import ALPHA
 
 RUNS = 2000
@@ -185,9 +186,9 @@ def test_baseline_change_under_repeated_looks_stays_within_alpha() -> None:
         low, high = limit.change(now_low, then_high), limit.change(now_high, then_low)
         wrong |= (high < limit.bound) | (low > limit.bound)
     assert wrong.mean() <= ALPHA
-    run = 0  # the vectorised box is checks.box_change's
+    run = 0  # the vectorised box is hints.box_change's
     n = int(schedule[-1])
-    assert box_change(limit, sequential.percentile_sequence(now[run, :n], 95, ALPHA / 2),
+    assert box_change(limit.change, sequential.percentile_sequence(now[run, :n], 95, ALPHA / 2),
                       (float(then_low[run]), float(then_high[run]))) == pytest.approx(
         (float(low[run]), float(high[run])))  # fmt: skip
 
