@@ -46,7 +46,12 @@ KINDS = ("slo", "timeout", "baseline", "agreement", "drift", "candidate")
 
 LATENCY_METRICS = metrics.latency_quantiles()
 METRICS = metrics.names(metrics.BASELINE)
-THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
+THRESHOLD = re.compile(
+    r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)"
+    r"(?:,\s*(?P<floor>\d+(?:\.\d+)?)(?P<floor_unit>ms|s))?$"
+)
+"""`p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`; a latency limit may add an absolute floor: `p99:+15%,5ms`
+fails only when worse by more than 15 % AND by more than 5 ms (`ThresholdCheck.floor_ms`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,10 +151,37 @@ class ThresholdCheck:
     sign: str
     amount: float
     unit: str
+    floor_ms: float | None = None
+    """An absolute floor beside a relative latency limit: the change is a regression only when it
+    is more than `amount` % AND more than this many ms (judged on `judged`, the excess in ms)."""
 
     @property
     def text(self) -> str:
-        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
+        floor = f",{self.floor_ms:g}ms" if self.floor_ms is not None else ""
+        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}{floor}"
+
+    @property
+    def judged_bound(self) -> float:
+        """The limit on `judged`: the change's bound, or 0 ms of excess with a floor."""
+        return self.bound if self.floor_ms is None else 0.0
+
+    def judged(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
+        """What is decided: the change, or with a floor the excess (ms) of now over the larger of
+        then·(1 + amount) and then + floor (increasing in now, decreasing in then, as the change)."""
+        if self.floor_ms is None:
+            return self.change(now, then)
+        allowed = np.maximum(then * (1.0 + self.amount / 100.0), then + self.floor_ms)
+        excess: np.ndarray = now - allowed
+        return excess
+
+    def limit_text(self) -> str:
+        """`+10%`, or `+15% and +5 ms` with a floor."""
+        floor = f" and +{self.floor_ms:g} ms" if self.floor_ms is not None else ""
+        return f"{self.sign}{self.amount:g}{self.unit}{floor}"
+
+    def show_judged(self, value: float) -> str:
+        """`judged` as shown: the change (`show`), or `+3.1 ms` of excess."""
+        return self.show(value) if self.floor_ms is None else f"{value:+.1f} ms"
 
     @property
     def measure(self) -> Metric:
@@ -171,13 +203,14 @@ class ThresholdCheck:
         if now is None or then is None:
             return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
         change = float(self.change(np.array([now]), np.array([then]))[0])
+        judged = float(self.judged(np.array([now]), np.array([then]))[0])
         if anytime:
             low, high = hints.box_change(
-                self.change, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, False)
+                self.judged, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, False)
             )
         else:
-            low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
-        status = decide(low, high, self.bound, self.sign == "+", inclusive=True)
+            low, high = metrics.change_interval(metric, self.judged, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        status = decide(low, high, self.judged_bound, self.sign == "+", inclusive=True)
         why = ""
         unresolved = self._unresolved(current, baseline)
         if status == FAIL and not anytime and not self._ranks_apart(current, baseline):
@@ -187,14 +220,26 @@ class ThresholdCheck:
         if status == INCONCLUSIVE and not why:
             count = int(current.summary.get("count") or 0)
             why = hints.change_hint(
-                metric, self.change, self.bound, (now_seen, then_seen), (now, then), anytime, False, count
+                metric, self.judged, self.judged_bound, (now_seen, then_seen), (now, then), anytime, False, count
             )
-        line = (
-            f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} "
-            f"({self.show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
-            f"{interval_label(anytime)} {self.show(low)}..{self.show(high)}){why}"
+        line = f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} " + (
+            self.describe(change, now - then, (low, high), anytime) + why
         )
-        return dataclasses.replace(self._check(status, line, now, then, change, low, high), method=self.method(anytime))
+        shown = (judged if self.floor_ms is not None else change, low, high)
+        return dataclasses.replace(self._check(status, line, now, then, *shown), method=self.method(anytime))
+
+    def describe(self, change: float, difference: float, interval: tuple[float, float], anytime: bool) -> str:
+        """The line's bracket: the change, the limit and the interval of what is judged."""
+        low, high = interval
+        if self.floor_ms is None:
+            return (
+                f"({self.show(change)}, limit {self.limit_text()}, "
+                f"{interval_label(anytime)} {self.show(low)}..{self.show(high)})"
+            )
+        return (
+            f"({self.show(change)}, {difference:+.1f} ms; limit {self.limit_text()}; "
+            f"{interval_label(anytime)} of the excess over it {self.show_judged(low)}..{self.show_judged(high)})"
+        )
 
     def method(self, anytime: bool) -> str:
         """How the change's interval is made (Check.method)."""
@@ -222,11 +267,16 @@ class ThresholdCheck:
         low: float | None = None,
         high: float | None = None,
     ) -> Check:
-        scale = 1.0 if self.unit == "pp" else 100.0
+        scale = 1.0 if self.unit == "pp" or self.floor_ms is not None else 100.0
         limit = self.amount if self.sign == "+" else -self.amount
         shown = [None if v is None or not math.isfinite(v) else round(v * scale, 4) for v in (change, low, high)]
-        return Check(self.text, "baseline", self.metric, limit, shown[0], then, shown[1], shown[2],
-                     "pp" if self.unit == "pp" else "%", status, line)  # fmt: skip
+        return Check(self.text, "baseline", self.metric, limit if self.floor_ms is None else 0.0, shown[0], then,
+                     shown[1], shown[2], self.judged_unit, status, line)  # fmt: skip
+
+    @property
+    def judged_unit(self) -> str:
+        """Check.unit: `pp`, `%`, or `ms` (the excess over a limit with a floor)."""
+        return "ms" if self.floor_ms is not None else "pp" if self.unit == "pp" else "%"
 
     def change(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
         """now against then: in pp (rates as fractions → points), else relative (0.1 = +10 %)."""
@@ -259,7 +309,7 @@ class ThresholdCheck:
         now_low, now_high = intervals.percentile_interval(current.latency_sample_ms, q, clip=True)
         then_low, then_high = intervals.percentile_interval(baseline.latency_sample_ms, q, clip=True)
         if self.sign == "+":
-            return bool(now_low > then_high * (1 + self.amount / 100.0))
+            return bool(self.judged(np.array([now_low]), np.array([then_high]))[0] > (self.judged_bound))
         return bool(now_high < then_low * (1 - self.amount / 100.0))
 
     def show(self, change: float) -> str:
@@ -278,12 +328,24 @@ def parse_threshold(text: str) -> ThresholdCheck:
     if metric is None:
         unknown = metrics.canonical(match["metric"])
         raise HarnessError(f"threshold {text!r}: unknown metric {unknown!r} (metrics: {', '.join(METRICS)})")
-    return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"])
+    return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"], floor_of(text, match))
 
 
-def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
-    """The default thresholds, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    return resolve_overrides(DEFAULT_THRESHOLDS, overrides, parse_threshold)
+def floor_of(text: str, match: re.Match[str]) -> float | None:
+    """The absolute floor (ms) of a threshold's text, if any: only beside a relative latency increase."""
+    if match["floor"] is None:
+        return None
+    metric = metrics.BY_NAME[metrics.canonical(match["metric"])]
+    if metric.unit is not metrics.MS or match["sign"] != "+" or match["unit"] != "%":
+        raise HarnessError(f"threshold {text!r}: a floor (,Nms) goes with a latency increase only (e.g. p99:+15%,5ms)")
+    return float(match["floor"]) * (1000.0 if match["floor_unit"] == "s" else 1.0)
+
+
+def resolve_thresholds(overrides: Sequence[str] | None, anytime: bool = False) -> list[ThresholdCheck]:
+    """The default thresholds (anytime: UNTIL_DECIDED_THRESHOLDS, with floors), each replaced by an
+    override of the same metric (`METRIC:off` drops it)."""
+    defaults = metrics.UNTIL_DECIDED_THRESHOLDS if anytime else DEFAULT_THRESHOLDS
+    return resolve_overrides(defaults, overrides, parse_threshold)
 
 
 def resolve_overrides(

@@ -326,6 +326,14 @@ DEFAULT_THRESHOLDS = ("p95:+10%", "p99:+15%", "error_rate:+0.5pp", "rps:-10%")
 """A baseline check's limits unless --threshold replaces one (reports/common/checks.py)."""
 DEFAULT_LIMITS = ("p50:+10%", "p95:+10%", "p99:+15%", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%")
 """What `compare` checks unless --threshold replaces a metric's limit (reports/compare/compare.py)."""
+UNTIL_DECIDED_THRESHOLDS = ("p95:+10%,5ms", "p99:+15%,10ms", "error_rate:+0.5pp", "rps:-10%")
+"""The baseline limits of a run judged on confidence sequences (anytime): the tail limits carry an
+absolute floor, so a fast service's tail is not held to a fraction of a millisecond (docs/reports.md,
+"Defaults that can be decided"); a default the budget cannot decide is left out (sizing.py)."""
+UNTIL_DECIDED_LIMITS = (
+    "p50:+10%", "p95:+10%,5ms", "p99:+15%,10ms", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%",
+)  # fmt: skip
+"""`compare`'s limits when judged on confidence sequences (anytime)."""
 DEFAULT_MIN_AGREEMENT = 0.95
 """`compare`'s agreement limit unless --min-agreement gives another (reports/compare/agreement.py)."""
 

@@ -115,18 +115,27 @@ def first_deciding(decides: Callable[[int], bool], start: int, cap: int = MAX_RE
     return above
 
 
-def requests_for_limit(projected: Projected, point: float, limit: float, start: int, cap: int = MAX_REQUESTS
-                       ) -> int | None:  # fmt: skip
+def requests_for_limit(
+    projected: Projected,
+    point: float,
+    limit: float,
+    start: int,
+    cap: int = MAX_REQUESTS,
+    known_at: int | None = None,
+    shift_se: float = SHIFT_SE,
+) -> int | None:
     """Requests until the check's interval clears the limit, with the hint's margin: the projected
     interval is widened by WIDEN around its point and moved toward the limit by SHIFT_SE of this
-    run's standard errors (at most half the way): the point a short run gives is itself noisy."""
+    run's standard errors (at most half the way): the point a short run gives is itself noisy.
+    `known_at`: the requests the point was measured on (default `start`: this run's); `shift_se` 0
+    when the point is taken as known (sizing before load assumes the reference's figures)."""
     distance = limit - point
     if not math.isfinite(point) or abs(distance) <= 1e-12 * max(abs(limit), 1.0):
         return None
-    now = projected(max(start, 1))
+    now = projected(max(known_at or start, 1))
     toward = now[1] - point if distance > 0 else point - now[0]
     standard_error = toward / intervals.Z95 if math.isfinite(toward) else math.inf
-    shift = math.copysign(min(SHIFT_SE * standard_error, abs(distance) / 2.0), distance)
+    shift = math.copysign(min(shift_se * standard_error, abs(distance) / 2.0), distance) if shift_se else 0.0
 
     def decides(n: int) -> bool:
         low, high = widen(point, projected(n))

@@ -35,7 +35,7 @@ from scorebench.reports.common.checks import (
     Check,
     ThresholdCheck,
     decide,
-    interval_label,
+    floor_of,
     overall,
     resolve_overrides,
 )
@@ -87,12 +87,15 @@ def parse_limit(text: str) -> Limit:
     metric = metrics.find(match["metric"], metrics.CANDIDATE)
     if metric is None:
         raise HarnessError(f"--threshold {text!r}: unknown metric (metrics: {', '.join(METRICS)})")
-    return Limit(metric.name, match["sign"], float(match["amount"]), match["unit"])
+    return Limit(
+        metric.name, match["sign"], float(match["amount"]), match["unit"], floor_of(f"--threshold {text}", match)
+    )
 
 
-def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
-    """DEFAULT_LIMITS, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    return resolve_overrides(DEFAULT_LIMITS, overrides, parse_limit)
+def resolve_limits(overrides: Sequence[str] | None, anytime: bool = False) -> list[Limit]:
+    """DEFAULT_LIMITS (anytime: UNTIL_DECIDED_LIMITS, with floors), each replaced by an override of
+    the same metric (`METRIC:off` drops it)."""
+    return resolve_overrides(metrics.UNTIL_DECIDED_LIMITS if anytime else DEFAULT_LIMITS, overrides, parse_limit)
 
 
 def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit], anytime: bool = False) -> list[Check]:
@@ -114,32 +117,33 @@ def relative_check(current: Side, candidate: Side, limit: Limit, anytime: bool =
     metric, now_seen, then_seen = limit.measure, candidate.observed(), current.observed()
     now, then = metric.estimate(now_seen), metric.estimate(then_seen)
     change = float(limit.change(np.array([now]), np.array([then]))[0])
+    judged_point = float(limit.judged(np.array([now]), np.array([then]))[0])
     if anytime:
         low, high = hints.box_change(
-            limit.change, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, True)
+            limit.judged, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, True)
         )
         method = f"{metric.method(True)} of each side, alpha split"
     else:
-        low, high = metrics.change_interval(metric, limit.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        low, high = metrics.change_interval(metric, limit.judged, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
         method = "bootstrap"
-    status = decide(low, high, limit.bound, limit.sign == "+", inclusive=True)
+    status = decide(low, high, limit.judged_bound, limit.sign == "+", inclusive=True)
     why = ""
     unresolved = _unresolved(limit, current, candidate)
     if status == PASS and unresolved:
         status, why = INCONCLUSIVE, f"; {unresolved}"
     elif status == INCONCLUSIVE:
         sides, points = (now_seen, then_seen), (now, then)
-        why = hints.change_hint(metric, limit.change, limit.bound, sides, points, anytime, True, len(candidate.outcome))
+        count = len(candidate.outcome)
+        why = hints.change_hint(metric, limit.judged, limit.judged_bound, sides, points, anytime, True, count)
     line = (
         f"{status} candidate {limit.metric}: {metric.unit.format(now)} vs current {metric.unit.format(then)} "
-        f"({limit.show(change)}, limit {_signed(limit)}, "
-        f"{interval_label(anytime)} {limit.show(low)}..{limit.show(high)}){why}"
+        f"{limit.describe(change, now - then, (low, high), anytime)}{why}"
     )
-    scale = 1.0 if limit.unit == "pp" else 100.0
-    shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (change, low, high)]
-    unit = "pp" if limit.unit == "pp" else "%"
-    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.bound * scale, 6), shown[0], then,
-                 shown[1], shown[2], unit, status, line, method)  # fmt: skip
+    scale = 1.0 if limit.judged_unit != "%" else 100.0
+    value = judged_point if limit.floor_ms is not None else change
+    shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (value, low, high)]
+    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.judged_bound * scale, 6), shown[0],
+                 then, shown[1], shown[2], limit.judged_unit, status, line, method)  # fmt: skip
 
 
 def delta_rows(

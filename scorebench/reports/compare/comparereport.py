@@ -123,7 +123,7 @@ def _judged(
     answers: Sequence[Answer] | None,
 ) -> tuple[RunRecords, dict[str, tuple[pd.DataFrame, stats.Summary]], agreement.Agreement, list[checks.Check]]:
     """Read a compare run directory and judge it: (records, each side's samples and summary, agreement, checks)."""
-    limits = compare.resolve_limits(thresholds)
+    limits = compare.resolve_limits(thresholds, anytime)
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     run = read_run(run_dir)
     if run.info.compare is None:

@@ -80,7 +80,7 @@ def build_report(
     `anytime`: judge on 95 % confidence sequences (reports/common/sequential.py), valid however
     often a growing run is judged (`--until-decided`); else on fixed-n intervals (one look)."""
     run_dir = Path(run_dir)
-    threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)  # bad text fails here, baseline or not
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
@@ -137,7 +137,7 @@ def judge_run(
     """The run's checks only (no telemetry, charts or page): what a growing run is judged on at each
     look (`--until-decided`); `anytime` (default here) judges on the confidence sequences."""
     run_dir = Path(run_dir)
-    threshold_checks = checks.resolve_thresholds(thresholds)
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     run = read_run(run_dir)
     samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)

@@ -209,3 +209,29 @@ def test_box_change_is_unbounded_where_a_side_is() -> None:
 def test_intervals_record_names_the_family() -> None:
     assert checks.intervals_record(False)["family"] == "fixed"
     assert checks.intervals_record(True)["family"] == "anytime"
+
+
+def test_a_floor_fails_only_beyond_both_the_relative_limit_and_the_floor() -> None:
+    rng = np.random.default_rng(11)
+    base = evidence(rng.lognormal(np.log(5.0), 0.3, 4000))  # a 5 ms service
+    slower = evidence(rng.lognormal(np.log(5.0 * 1.3), 0.3, 4000))  # +30 %: about +2.4 ms at p95
+    limit = checks.parse_threshold("p95:+10%,5ms")
+    assert limit.text == "p95:+10%,5ms"
+    assert checks.parse_threshold("p95:+10%").judge(slower, base).status == checks.FAIL
+    for anytime in (False, True):
+        check = limit.judge(slower, base, anytime)
+        assert check.status == checks.PASS, check.line
+        assert check.unit == "ms"
+        assert "limit +10% and +5 ms;" in check.line
+    much_slower = evidence(rng.lognormal(np.log(5.0 * 3), 0.3, 4000))  # +200 %: about +16 ms at p95
+    assert limit.judge(much_slower, base, anytime=True).status == checks.FAIL
+    assert limit.judge(much_slower, base).status == checks.FAIL
+
+
+def test_a_floor_goes_with_a_latency_increase_only() -> None:
+    with pytest.raises(HarnessError, match="a floor"):
+        checks.parse_threshold("rps:-10%,5ms")
+    assert checks.parse_threshold("p99:+15%,0.02s").floor_ms == 20.0
+    assert [c.text for c in checks.resolve_thresholds(None, anytime=True)] == [
+        "p95:+10%,5ms", "p99:+15%,10ms", "error_rate:+0.5pp", "rps:-10%",
+    ]  # fmt: skip

@@ -43,7 +43,7 @@ def test_anytime_judges_every_check_on_confidence_sequences(tmp_path: Path) -> N
     fixed, anytime = build_compare(run_dir), build_compare(run_dir, anytime=True)
     assert (fixed.document["intervals"]["family"], anytime.document["intervals"]["family"]) == ("fixed", "anytime")
     methods = {c.name: c.method for c in anytime.checks}
-    assert methods["candidate p95:+10%"] == "confidence sequence (Howard-Ramdas) of each side, alpha split"
+    assert methods["candidate p95:+10%,5ms"] == "confidence sequence (Howard-Ramdas) of each side, alpha split"
     assert methods["candidate error_rate<1%"] == "confidence sequence (beta-binomial mixture)"
     assert methods["candidate timeout"] == "observed"
     assert {c.name: c.method for c in fixed.checks}["candidate p95:+10%"] == "bootstrap"
