@@ -219,9 +219,8 @@ class ThresholdCheck:
             status, why = INCONCLUSIVE, f"; {unresolved}"
         if status == INCONCLUSIVE and not why:
             count = int(current.summary.get("count") or 0)
-            why = hints.change_hint(
-                metric, self.judged, self.judged_bound, (now_seen, then_seen), (now, then), anytime, False, count
-            )
+            case = hints.ChangeCase(metric, self.judged, (now_seen, then_seen), (now, then), anytime, False)
+            why = hints.change_hint(case, self.judged_bound, count)
         line = f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} " + (
             self.describe(change, now - then, (low, high), anytime) + why
         )

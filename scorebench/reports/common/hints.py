@@ -4,7 +4,7 @@
   alpha/2, so the box covers both true values with probability at least 1 - alpha, Bonferroni);
 - `quadrature_change`: the fixed-length (bootstrap) change's interval as projected at a larger n:
   each side's distance added in quadrature, as the bootstrap of two independent sides spreads;
-- `change_projection`: the change's interval after n requests of a run shaped like this one
+- `ChangeCase.projected`: the change's interval after n requests of a run shaped like this one
   (the baseline fixed, or both sides growing in a compare), from each metric's own projection
   (reports/common/projection.py);
 - `hint`: the INCONCLUSIVE suffix, "a run of about N requests (k x this one) would likely decide it".
@@ -14,6 +14,7 @@ side (the bootstrap's cap), and the hint says so rather than promise a length th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -54,35 +55,45 @@ def quadrature_change(
     return (centre - (math.inf if math.isnan(below) else below), centre + (math.inf if math.isnan(above) else above))
 
 
-def change_projection(
-    metric: Metric,
-    change: Change,
-    sides: tuple[Observed, Observed],
-    points: tuple[float, float],
-    anytime: bool,
-    then_grows: bool,
-) -> projection.Projected:
-    """requests → the change's interval after that many requests (per side) shaped like `sides` (now,
-    then): the baseline keeps its own (fixed-n) interval unless `then_grows` (compare). Anytime: the
-    box of the sides' intervals at alpha/2; fixed: the bootstrap's, in quadrature, whose latencies
-    stop at BOOTSTRAP_MAX_SAMPLES a side."""
-    now, then = sides
-    alpha = ALPHA / 2 if anytime else ALPHA
-    then_fixed = metric.bounds(then, alpha, False)
-    answers_cap = math.inf if anytime or not metric.over_answers else BOOTSTRAP_MAX_SAMPLES
+@dataclasses.dataclass(frozen=True)
+class ChangeCase:
+    """A change check as the hint and the sizing project it: the metric, the change (what is
+    judged), the two sides (now, then) and their points, the interval family, and whether the
+    `then` side grows too (compare) or stays as it is (a baseline)."""
 
-    def at(requests: int) -> tuple[float, float]:
-        def side(observed: Observed) -> tuple[float, float]:
-            share = metric.per_request(observed)
-            counted = min(requests * share, answers_cap)
+    metric: Metric
+    change: Change
+    sides: tuple[Observed, Observed]
+    points: tuple[float, float]
+    anytime: bool
+    then_grows: bool
+
+    def projected(self) -> projection.Projected:
+        """requests → the change's interval after that many requests (per side) shaped like the
+        sides: the baseline keeps its own (fixed-n) interval unless `then_grows`. Anytime: the box
+        of the sides' intervals at alpha/2; fixed: the bootstrap's, in quadrature, whose latencies
+        stop at BOOTSTRAP_MAX_SAMPLES a side."""
+        metric, (now, then), anytime = self.metric, self.sides, self.anytime
+        alpha = ALPHA / 2 if anytime else ALPHA
+        then_fixed = metric.bounds(then, alpha, False)
+        answers_cap = math.inf if anytime or not metric.over_answers else BOOTSTRAP_MAX_SAMPLES
+
+        def side(observed: Observed, requests: int) -> tuple[float, float]:
+            counted = min(requests * metric.per_request(observed), answers_cap)
             return metric.projected(observed, counted, alpha, anytime)
 
-        then_interval = side(then) if then_grows else then_fixed
-        if anytime:
-            return box_change(change, side(now), then_interval)
-        return quadrature_change(change, points, side(now), then_interval)
+        def at(requests: int) -> tuple[float, float]:
+            then_interval = side(then, requests) if self.then_grows else then_fixed
+            if anytime:
+                return box_change(self.change, side(now, requests), then_interval)
+            return quadrature_change(self.change, self.points, side(now, requests), then_interval)
 
-    return at
+        return at
+
+    @property
+    def point(self) -> float:
+        """The change at the two points."""
+        return _at(self.change, *self.points)
 
 
 def bootstrap_cap(metric: Metric, observed: Observed, anytime: bool) -> int:
@@ -99,26 +110,16 @@ def hint(needed: int | None, count: int) -> str:
     return f"; a run of about {needed:,} requests ({needed / max(count, 1):.1f}x this one) would likely decide it"
 
 
-def change_hint(
-    metric: Metric,
-    change: Change,
-    bound: float,
-    sides: tuple[Observed, Observed],
-    points: tuple[float, float],
-    anytime: bool,
-    then_grows: bool,
-    count: int,
-) -> str:
-    """The hint of a change check (a baseline threshold, a compare limit)."""
-    projected = change_projection(metric, change, sides, points, anytime, then_grows)
-    point = _at(change, *points)
-    cap = bootstrap_cap(metric, sides[0], anytime)
-    needed = projection.requests_for_limit(projected, point, bound, count)
+def change_hint(case: ChangeCase, bound: float, count: int) -> str:
+    """The hint of a change check (a baseline threshold, a compare limit) after `count` requests."""
+    point = case.point
+    cap = bootstrap_cap(case.metric, case.sides[0], case.anytime)
+    needed = projection.requests_for_limit(case.projected(), point, bound, count)
     if needed is not None and needed > cap:
         return (
             f"; fixed-length runs judge a change on at most {BOOTSTRAP_MAX_SAMPLES:,} latencies a side, which "
             f"cannot decide it: judge it with confidence sequences (--until-decided)"
         )
-    if needed is None and not then_grows and math.isfinite(point) and abs(point - bound) > 1e-12:
+    if needed is None and not case.then_grows and math.isfinite(point) and abs(point - bound) > 1e-12:
         return "; the baseline's own interval is too wide to decide it: save a longer baseline"
     return hint(needed, count)

@@ -87,11 +87,10 @@ def requests_needed(
         if point is None:
             needs.append(Need(limit.text, limit.metric, _kind(both_grow), None, "the reference has no figure for it"))
             continue
-        projected = hints.change_projection(
-            metric, limit.judged, (observed, observed), (point, point), anytime, both_grow
+        case = hints.ChangeCase(metric, limit.judged, (observed, observed), (point, point), anytime, both_grow)
+        needed = projection.requests_for_limit(
+            case.projected(), case.point, limit.judged_bound, START, known_at=known, shift_se=0.0
         )
-        same = float(limit.judged(np.array([point]), np.array([point]))[0])
-        needed = projection.requests_for_limit(projected, same, limit.judged_bound, START, known_at=known, shift_se=0.0)
         why = "" if needed is not None else "the reference's own interval is too wide to decide it"
         needs.append(Need(limit.text, limit.metric, _kind(both_grow), needed, why))
     return needs

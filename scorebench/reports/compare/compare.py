@@ -143,9 +143,8 @@ def relative_check(current: Side, candidate: Side, limit: Limit, anytime: bool =
     if status == PASS and unresolved:
         status, why = INCONCLUSIVE, f"; {unresolved}"
     elif status == INCONCLUSIVE:
-        sides, points = (now_seen, then_seen), (now, then)
-        count = len(candidate.outcome)
-        why = hints.change_hint(metric, limit.judged, limit.judged_bound, sides, points, anytime, True, count)
+        case = hints.ChangeCase(metric, limit.judged, (now_seen, then_seen), (now, then), anytime, True)
+        why = hints.change_hint(case, limit.judged_bound, len(candidate.outcome))
     line = (
         f"{status} candidate {limit.metric}: {metric.unit.format(now)} vs current {metric.unit.format(then)} "
         f"{limit.describe(change, now - then, (low, high), anytime)}{why}"
