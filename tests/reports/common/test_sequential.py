@@ -197,3 +197,31 @@ def _norm_ppf(p: float) -> float:
     from scipy.special import ndtri
 
     return float(ndtri(p))
+
+
+def test_two_growing_sides_under_repeated_looks_stay_within_alpha() -> None:
+    """compare: both sides grow. p50 of the candidate exactly +10 % over the current's (the box of
+    the two Howard-Ramdas sequences at alpha/2), and a mean exactly +10 % judged on per-payload
+    paired differences (one asymptotic sequence): wrongly decided in at most alpha of the runs."""
+    rng = np.random.default_rng(SEED + 5)
+    limit = parse_threshold("p50:+10%")
+    schedule, runs = looks(3_000, start=50, growth=1.2), 500
+    current = rng.lognormal(3.0, 0.5, (runs, int(schedule[-1])))
+    candidate = rng.lognormal(3.0 + math.log(1.1), 0.5, (runs, int(schedule[-1])))
+    low_ranks, high_ranks = sequential.rank_sequence(schedule, 0.5, ALPHA / 2)
+    wrong = np.zeros(runs, dtype=bool)
+    for n, low_rank, high_rank in zip(schedule, low_ranks, high_ranks, strict=True):
+        now, then = np.sort(candidate[:, :n], axis=1), np.sort(current[:, :n], axis=1)
+        low = limit.change(now[:, low_rank - 1], then[:, high_rank - 1])
+        high = limit.change(now[:, high_rank - 1], then[:, low_rank - 1])
+        wrong |= (high < limit.bound) | (low > limit.bound)
+    assert wrong.mean() <= ALPHA
+    payloads = np.arange(int(schedule[-1])) % 300  # request i carries payload i mod 300 on both sides
+    cost = rng.lognormal(math.log(50.0), 0.8, (runs, 300))[:, payloads]  # a payload's own cost, both sides
+    pairs_now = cost * rng.gamma(4.0, 0.25 * 1.1, (runs, int(schedule[-1])))
+    pairs_then = cost * rng.gamma(4.0, 0.25, (runs, int(schedule[-1])))
+    diffs = pairs_now - 1.1 * pairs_then  # mean exactly 0: the limit mean:+10% on the edge
+    total, squares = np.cumsum(diffs, axis=1)[:, schedule - 1], np.cumsum(diffs**2, axis=1)[:, schedule - 1]
+    mean = total / schedule
+    sd = np.sqrt(np.maximum(squares - schedule * mean**2, 0.0) / (schedule - 1))
+    assert ever(np.abs(mean) > sequential.mean_radius(schedule, sd)) <= ALPHA
