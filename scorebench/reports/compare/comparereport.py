@@ -106,11 +106,13 @@ def judge_compare(
     slos: list[str] | None = None,
     anytime: bool = True,
     answers: Sequence[Answer] | None = None,
+    started_before_s: float | None = None,
 ) -> list[checks.Check]:
     """The compare's checks only (no summary document, no page): what a growing paired run is judged
     on at each look (`--until-decided`). `answers`: the distinct answers seen so far, when they are
-    held in memory (default: RUN/answers.csv, written when the load ends)."""
-    return _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, answers)[3]
+    held in memory (default: RUN/answers.csv, written when the load ends); `started_before_s`
+    (epoch seconds): only the requests started before it on both sides (a prefix in start order)."""
+    return _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, answers, started_before_s)[3]
 
 
 def _judged(
@@ -121,6 +123,7 @@ def _judged(
     slos: list[str] | None,
     anytime: bool,
     answers: Sequence[Answer] | None,
+    started_before_s: float | None = None,
 ) -> tuple[RunRecords, dict[str, tuple[pd.DataFrame, stats.Summary]], agreement.Agreement, list[checks.Check]]:
     """Read a compare run directory and judge it: (records, each side's samples and summary, agreement, checks)."""
     limits = compare.resolve_limits(thresholds, anytime)
@@ -129,7 +132,7 @@ def _judged(
     if run.info.compare is None:
         raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
     timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
-    sides = {name: _side(run_dir / name, timeout) for name in SIDES}
+    sides = {name: _side(run_dir / name, timeout, started_before_s) for name in SIDES}
     if answers is None:
         answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
@@ -165,8 +168,12 @@ def write_compare(
     return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)
 
 
-def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary]:
+def _side(
+    side_dir: Path, timeout_s: float, started_before_s: float | None = None
+) -> tuple[pd.DataFrame, stats.Summary]:
     samples = frames.read_samples_frame(side_dir)
+    if started_before_s is not None:
+        samples = samples[samples["started_s"].to_numpy(dtype="float64") < started_before_s].reset_index(drop=True)
     if len(samples) == 0:
         raise HarnessError(f"{side_dir}: no samples (samples*.csv missing or empty)")
     telemetry = frames.read_telemetry_frame(side_dir)

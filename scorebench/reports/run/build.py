@@ -133,18 +133,29 @@ def judge_run(
     timeout_s: float | None = None,
     slos: list[str] | None = None,
     anytime: bool = True,
+    started_before_s: float | None = None,
 ) -> list[checks.Check]:
     """The run's checks only (no telemetry, charts or page): what a growing run is judged on at each
-    look (`--until-decided`); `anytime` (default here) judges on the confidence sequences."""
+    look (`--until-decided`); `anytime` (default here) judges on the confidence sequences.
+    `started_before_s` (epoch seconds): judge only the requests started before it, e.g. the start
+    of the earliest request still in flight, so that a look is a prefix in start order (docs/reports.md)."""
     run_dir = Path(run_dir)
     threshold_checks = checks.resolve_thresholds(thresholds, anytime)
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     run = read_run(run_dir)
-    samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
+    samples = prefix(frames.read_samples_frame(run_dir, SAMPLE_COLUMNS), started_before_s)
     if len(samples) == 0:
         return []
     summary = stats.summarize(samples, None, float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S))
     return judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime)
+
+
+def prefix(samples: pd.DataFrame, started_before_s: float | None) -> pd.DataFrame:
+    """The samples of requests started before `started_before_s` (all of them when None)."""
+    if started_before_s is None:
+        return samples
+    keep = samples["started_s"].to_numpy(dtype="float64") < started_before_s
+    return samples if keep.all() else samples[keep].reset_index(drop=True)
 
 
 def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from scorebench.core.records import TelemetryRow, read_csv, write_csv
 from scorebench.core.runinfo import RunInfo
 from scorebench.reports.common import slo, stats, verdict
@@ -105,3 +107,11 @@ def test_judge_run_is_the_reports_checks_without_the_report(tmp_path: Path) -> N
     shutil.copytree(SMALL, run_dir)
     assert build.judge_run(run_dir, slos=["p95<10s"]) == build_report(run_dir, slos=["p95<10s"], anytime=True).checks
     assert [c.method for c in build.judge_run(run_dir, anytime=False)] == ["observed", "Clopper-Pearson"]
+
+
+def test_judge_run_judges_a_prefix_in_start_order() -> None:
+    samples = build.frames.read_samples_frame(SMALL, build.SAMPLE_COLUMNS)
+    cut = float(np.sort(samples["started_s"].to_numpy())[100])  # the 101st request's start
+    timeout = build.judge_run(SMALL, started_before_s=cut)[0]
+    assert timeout.line.startswith("PASS timeout: all 100 requests within")
+    assert build.prefix(samples, None) is samples
