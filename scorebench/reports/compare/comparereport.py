@@ -71,7 +71,8 @@ def build_compare(
     `anytime`: every check on 95 % confidence sequences (valid however often the growing run is
     judged: `--until-decided`); summary.json `intervals` says which family judged it.
     """
-    run, sides, found, checked = _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, None)
+    run_dir = Path(run_dir)
+    run, sides, found, checked = _judged(run_dir, thresholds, min_agreement, timeout_s, slos, anytime, None)
     compared = run.info.compare
     if compared is None:  # _judged refused it already; for the type checker
         raise HarnessError(f"{run_dir}: not a compare run directory")
