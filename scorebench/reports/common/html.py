@@ -2,7 +2,8 @@
 
 The Jinja2 template (reports/common/templates/report.html.j2) gets plain dicts and lists; Chart.js
 (reports/common/static/chart.umd.min.js, MIT, see LICENSE-chart.js.md) and the chart data are inlined,
-so the file opens with no network. Rules: returns a string, writes nothing; autoescaping on; the
+so the file opens with no network; every page formats its figures with the filters of
+reports/common/figures.py (count, figure, ms, utc_ms). Rules: returns a string, writes nothing; autoescaping on; the
 chart data travels as JSON in a <script type="application/json"> block (`tojson` escapes `<`).
 """
 
@@ -15,13 +16,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from scorebench.reports.common import figures
+
 HERE = Path(__file__).resolve().parent
 CHART_JS = HERE / "static" / "chart.umd.min.js"
 
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -29,6 +32,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Figures as people read them (reports/common/figures.py): `{{ n|count }}`, `{{ v|figure }}`, `{{ v|ms }}`.
+    environment.filters.update(count=figures.count, figure=figures.figure, ms=figures.ms, utc_ms=figures.utc_ms)
+    return environment
 
 
 @functools.cache
