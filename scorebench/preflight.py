@@ -78,6 +78,11 @@ class PreflightResult:
             warnings=self.warnings,
         )
 
+SWAGGER_MISMATCH = (
+    "swagger.json's output schema does not describe the service's answers (AutoML's generated swagger "
+    "declares an int64 array): answers are checked against the warm-up answer's shape"
+)
+"""The note when the swagger's output schema does not fit the warm-up answer."""
 
 def base_url(scoring_url: str) -> str:
     """`http://h/api/v1/service/x/score?a=1` → `http://h/api/v1/service/x/` (the health and swagger root)."""
@@ -306,11 +311,13 @@ def _scored_answer(response: requests.Response, payload: Payload, status: int, k
     return answer
 
 
-def answer_check(user: dict[str, Any], result: PreflightResult, warn: WarnFn | None = None) -> dict[str, Any]:
+def answer_check(user: dict[str, Any], result: PreflightResult, note: WarnFn | None = None) -> dict[str, Any]:
     """What a prediction looks like for the load (outcomes.AnswerCheck as a dict).
 
     --no-answer-check / --expect-schema (in `user`) win; else the swagger output schema when the
-    warm-up answer satisfies it, else the warm-up answer's shape (keys and value types)."""
+    warm-up answer satisfies it, else the warm-up answer's shape (keys and value types). A swagger
+    whose output schema the answers do not follow is common (AutoML's generated swagger declares an
+    int64 array; its script answers {"result": [...]}): a note, not a warning (`note`, default stderr)."""
     if user.get("enabled") is False or user.get("schema") is not None:
         return dict(user)
     if result.warmup_answer is None:
@@ -322,9 +329,7 @@ def answer_check(user: dict[str, Any], result: PreflightResult, warn: WarnFn | N
 
         if jsonschema.validators.validator_for(schema)(schema).is_valid(result.warmup_answer):
             return {"schema": schema, **counts}
-        _note(result, warn or _stderr_warning,
-              "swagger.json's output schema does not describe the answer the service gives: "
-              "answers are checked against the warm-up answer's shape instead")  # fmt: skip
+        _note(result, note or _stderr_note, SWAGGER_MISMATCH)
     return {"shape": outcomes.shape_of(result.warmup_answer), **counts}
 
 
@@ -369,6 +374,10 @@ def _short(exc: BaseException, key: str | None) -> str:
 
 def _stderr_warning(message: str) -> None:
     print(f"scorebench: warning: {message}", file=sys.stderr)
+
+
+def _stderr_note(message: str) -> None:
+    print(f"scorebench: note: {message}", file=sys.stderr)
 
 
 def load_schema(path: Path, where: str) -> dict[str, Any]:

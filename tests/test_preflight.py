@@ -16,8 +16,11 @@ import pytest
 from scorebench.core.errors import HarnessError
 from scorebench.loadtests.outcomes import record_count
 from scorebench.payloads.loader import Payload
-from scorebench.preflight import base_url, plain_http_warning, preflight, swagger_url
-from tests.conftest import TEST_KEY, free_port, self_signed_cert
+from scorebench.preflight import SWAGGER_MISMATCH, base_url, plain_http_warning, preflight, swagger_url
+from tests.conftest import REPO_ROOT, TEST_KEY, free_port, self_signed_cert
+
+AUTOML_SWAGGER = json.loads((REPO_ROOT / "tests" / "data" / "swagger" / "automl-bankmarketing.json").read_text())
+"""The swagger.json AutoML's generated scoring file serves: ServiceOutput an int64 array (docs: azure-facts §10)."""
 
 SWAGGER = {
     "swagger": "2.0",
@@ -62,7 +65,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.endswith("/swagger.json"):
             status = self.server.behaviour["swagger"]
-            self.reply(status, json.dumps(SWAGGER).encode() if status == 200 else b"not found")
+            document = self.server.behaviour.get("swagger_document", SWAGGER)
+            self.reply(status, json.dumps(document).encode() if status == 200 else b"not found")
         else:
             self.reply(self.server.behaviour["health"], b"Healthy")
 
@@ -209,18 +213,29 @@ def test_warmup_answer_shape_becomes_the_answer_check(endpoint_factory: Any) -> 
     assert result.warmup_answer == {"result": ["no"]}
     assert answer_check({}, result) == {"shape": {"result": ["string"]}}
     assert answer_check({"enabled": False}, result) == {"enabled": False}
-    int64 = {
-        "paths": {
-            "/score": {"post": {"responses": {"200": {"schema": {"type": "array", "items": {"type": "integer"}}}}}}
-        }
-    }
     seen: list[str] = []
-    result.swagger = int64  # a real AutoML swagger: "array of int64", while the service answers an object
+    result.swagger = AUTOML_SWAGGER  # a real AutoML swagger: "array of int64", while the service answers an object
     assert answer_check({}, result, seen.append) == {"shape": {"result": ["string"]}}
-    assert seen == ["swagger.json's output schema does not describe the answer the service gives: "
-                    "answers are checked against the warm-up answer's shape instead"]  # fmt: skip
+    assert seen == [SWAGGER_MISMATCH]
     result.warmup_answer = [1, 0]
-    assert answer_check({}, result)["schema"]["items"] == {"type": "integer"}
+    assert answer_check({}, result)["schema"]["$ref"] == "#/definitions/ServiceOutput"  # an int64 answer fits it
+
+
+def test_a_real_automl_swagger_is_a_note_not_a_warning(endpoint_factory: Any, capsys: Any) -> None:
+    """AutoML's generated swagger (kept as a fixture) declares an int64 array; its service answers
+    {"result": [...]} in a JSON string: preflight passes, checks the bank payloads against its input
+    schema, and says once, as a note, that answers are checked against the warm-up answer's shape."""
+    from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+    from scorebench.preflight import answer_check
+
+    bank = load_payloads(DEFAULT_PAYLOADS)[:3]
+    server = endpoint_factory(swagger_document=AUTOML_SWAGGER)
+    warned: list[str] = []
+    result = preflight(server.score_url, bank, key=TEST_KEY, warn=warned.append)
+    assert (result.payloads_checked, warned) == (3, [])
+    assert answer_check({}, result)["shape"] == {"result": ["string"]}
+    assert capsys.readouterr().err == f"scorebench: note: {SWAGGER_MISMATCH}\n"
+    assert "warning" not in SWAGGER_MISMATCH
 
 
 def test_server_errors_in_warmup_only_warn(endpoint_factory: Any) -> None:

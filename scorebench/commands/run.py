@@ -17,6 +17,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
+from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.loadtests.ab.processes import usable_cores
@@ -93,6 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
     parser.add_argument("--key", "--api-key", action=RefuseKey, help=argparse.SUPPRESS)
     add_table(parser, FLAGS, SWITCHES)
+    add_presentation_arguments(parser)
 
 
 def add_table(parser: argparse.ArgumentParser, flags: Sequence[Flag], switches: Sequence[Switch]) -> None:
@@ -151,6 +153,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         slos=config.configured_slos(args.slo),
         junit=args.junit,
         answer_check=_answer_check(args),
+        presentation=presentation_of(args),
     )
 
 

@@ -72,7 +72,7 @@ def report_data(
         },
         "checks": [check_row(v) for v in verdicts],
         "run": [row for row in run_rows(run, summary, run_dir) if row[0] != "label"],
-        "appendix": appendix_rows(run, run_dir),
+        "appendix": appendix_rows(run),
         "harness_note": harness_note(run, summary),
         "partial": run.partial_reason,
         "telemetry_error": run.probe.error if run.probe else None,
@@ -108,12 +108,13 @@ def run_rows(run: RunRecords, summary: dict[str, Any], run_dir: Path) -> list[tu
     return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
 
 
-def appendix_rows(run: RunRecords, run_dir: Path) -> list[tuple[str, str]]:
-    """What an auditor reads, at the end of the report: the run directory, the payload set's hash,
-    tool versions and the git commit."""
+def appendix_rows(run: RunRecords) -> list[tuple[str, str]]:
+    """What an auditor reads, at the end of the report: the payload set's hash, tool versions, the
+    git commit and the preflight's notes."""
     info = run.info
-    rows = [("run directory", run_dir.name), ("payload set hash", info.payload_set_hash),
-            ("tool versions", _inline(info.tool_versions)), ("git commit", info.git_commit)]  # fmt: skip
+    rows = [("payload set hash", info.payload_set_hash), ("tool versions", _inline(info.tool_versions)),
+            ("git commit", info.git_commit), ("preflight notes", "; ".join(info.preflight.warnings)
+                                              if info.preflight else None)]  # fmt: skip
     return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
 
 
