@@ -44,10 +44,10 @@ from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.probes.collect import probe_run
 from scorebench.probes.spec import NoTelemetry
-from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.capacity.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.capacity.steps import Segment, StepSamples, StepStats, measure
 from scorebench.reports.common.frames import read_samples_frame
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.slorules import StepSlo
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
@@ -300,9 +300,10 @@ def _finish(state: _Search, settings: CapacitySettings, target: Target) -> int:
         partial_reason=state.stopped, interrupted=state.interrupted,
     )  # fmt: skip
     write_load_record(state.run_dir, load)
-    document = capacity_document(
-        dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped
-    ) | settings.presentation.fields()
+    document = (
+        capacity_document(dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped)
+        | settings.presentation.fields()
+    )
     text = json.dumps(scrub_data(document), indent=2, allow_nan=False)
     (state.run_dir / CAPACITY_JSON).write_text(text, encoding="utf-8")
     report = state.run_dir / REPORT_HTML

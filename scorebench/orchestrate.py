@@ -42,9 +42,9 @@ from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
 from scorebench.reports.common.checks import parse_threshold
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
-from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.run.build import write_report
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 

@@ -48,8 +48,8 @@ from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
-from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.common.presentation import Presentation
+from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.compare.comparereport import write_compare
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 

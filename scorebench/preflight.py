@@ -78,11 +78,13 @@ class PreflightResult:
             warnings=self.warnings,
         )
 
+
 SWAGGER_MISMATCH = (
     "swagger.json's output schema does not describe the service's answers (AutoML's generated swagger "
     "declares an int64 array): answers are checked against the warm-up answer's shape"
 )
 """The note when the swagger's output schema does not fit the warm-up answer."""
+
 
 def base_url(scoring_url: str) -> str:
     """`http://h/api/v1/service/x/score?a=1` → `http://h/api/v1/service/x/` (the health and swagger root)."""

@@ -20,8 +20,8 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
-from scorebench.commands.run import add_table, check_upper_bounds
 from scorebench.commands.report import add_presentation_arguments, presentation_of
+from scorebench.commands.run import add_table, check_upper_bounds
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s

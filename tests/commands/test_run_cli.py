@@ -139,7 +139,8 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
         timeout=240,
     )
     assert done.returncode == 0, done.stderr
-    assert "scorebench: note" not in done.stderr and "warning" not in done.stderr  # its swagger fits its answers
+    assert "scorebench: note" not in done.stderr
+    assert "warning" not in done.stderr
     run_dir, info = finished_run(done)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert (summary["title"], summary["note"]) == ("Demo for the team", "The stand-in, three seconds.")

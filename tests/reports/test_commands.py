@@ -141,7 +141,8 @@ def test_title_and_note_are_recorded_and_summary_md_reads_like_a_report(runs: Pa
     summary = json.loads((run_dir / "summary.json").read_text())
     assert (summary["title"], summary["note"]) == ("Bank model, release 7", "Same load as release 6.")
     html = (run_dir / "report.html").read_text()
-    assert "<h1>Bank model, release 7</h1>" in html and "Same load as release 6." in html
+    assert "<h1>Bank model, release 7</h1>" in html
+    assert "Same load as release 6." in html
     markdown = step.read_text()
     assert markdown.startswith("## Bank model, release 7: ✅ PASS (exit 0)\n\nrun `small`\n\n> Same load as release 6.")
     (row,) = [line for line in markdown.splitlines() if line.startswith("| `error_rate<5%`")]

@@ -17,9 +17,10 @@ server's own duration and failure telemetry; each rate is an exact fraction of t
 
 Score styles. `automl` reproduces the scoring file AutoML generates (scoring_file_v_2_0_0.py):
 run() catches every exception of the prediction, returns json.dumps({"result": [...]}) (so the
-server sends a JSON string holding JSON) or json.dumps({"error": str(e)}). Unlike AutoML's generated swagger, which declares a numpy int64
-array the service never answers (tests/data/swagger/automl-bankmarketing.json keeps that case),
-the stand-in's swagger declares what it answers, {"result": [...]}. `plain` returns the object
+server sends a JSON string holding JSON) or json.dumps({"error": str(e)}). Unlike AutoML's
+generated swagger, which declares a numpy int64 array the service never answers
+(tests/data/swagger/automl-bankmarketing.json keeps that case), the stand-in's swagger declares
+what it answers, {"result": [...]}. `plain` returns the object
 {"result": [...]} (or {"error": ...}) itself.
 """
 

@@ -8,8 +8,9 @@ put it in the page's `charts` list, and place its box with the Jinja macro
 
 A spec: {"id", "title", "kind": "line"|"bar", "x": axis, "y": axis, "y2": axis|None,
 "series": [series...], "empty": text shown instead of an empty chart}. An axis: {"title", "min",
-"max", "log", "origin_epoch_s", "labels", and "integer" when ticks are whole numbers} (origin set: x is seconds since that UTC moment, and the
-tooltip shows the wall-clock UTC time; labels set: x = 1, 2, … are named by labels[x - 1]).
+"max", "log", "origin_epoch_s", "labels", and "integer" when ticks are whole numbers} (origin
+set: x is seconds since that UTC moment, and the tooltip shows the wall-clock UTC time; labels
+set: x = 1, 2, … are named by labels[x - 1]).
 A series: {"label", "x", "y", "color", "axis": "y"|"y2", "dash", "fill", "step"}.
 Rules: pure (no files, no clock); every list is bounded by its caller's bucketing; units are in
 the axis titles; `bucket_seconds` picks sub-second buckets for short runs, so a 0.3 s run is drawn

@@ -82,5 +82,5 @@ def _num(value: Any, unit: str = "") -> str:
 
 def check_cells(check: dict[str, Any]) -> dict[str, str]:
     """check_row of a summary.json check (a dict; keys a reader does not know are ignored)."""
-    known = {name: check.get(name) for name in Check.__dataclass_fields__}
+    known: dict[str, Any] = {name: check.get(name) for name in Check.__dataclass_fields__}
     return check_row(Check(**known))

@@ -56,7 +56,7 @@ def share(fraction: Any) -> str:
 
 
 def interval(low: Any, high: Any, unit: str) -> str:
-    """`low … high` with the unit on both ends; an open end is −∞ / ∞; a dash when both are missing."""
+    """`low … high` with the unit on both ends; an open end is shown as infinity; a dash when both are missing."""
     if low is None and high is None:
         return DASH
     shown_low = with_unit(low, unit) if low is not None else "−∞"
@@ -74,7 +74,7 @@ def local_path(path: Any, run_dir: Path) -> str:
     is a local absolute path (`../../payloads/bank.jsonl`), a package's own data by its name inside
     the package (`scorebench/payloads/bank_marketing`); anything else as it is."""
     text = str(path)
-    if not os.path.isabs(text):
+    if not Path(text).is_absolute():
         return text
     parts = Path(text).parts
     if "scorebench" in parts[:-1]:

@@ -11,7 +11,7 @@ Where the stages come from:
 - else Locust's user count over time (locust/locust_stats_history.csv): one stage per level.
 A run with one level, or whose largest level covers at least STEADY_SHARE of the run (a steady
 run after its spawn), has no stage table. More than MAX_STAGES levels (a long linear ramp) are
-merged into MAX_STAGES consecutive groups named by their range (`1–5 users`).
+merged into MAX_STAGES consecutive groups named by their range of users.
 Rules: percentiles are of each stage's exact latencies (never of buckets); a request belongs to
 the stage in which it started.
 """
@@ -97,7 +97,9 @@ def rate_levels(stages: Any, window_s: float) -> list[Level]:
 def _rate_pair(item: Any) -> tuple[float, float] | None:
     try:
         if isinstance(item, dict):
-            return float(item.get("rate_rps", item.get("rate"))), float(item.get("duration_s", item.get("seconds")))
+            rate: Any = item.get("rate_rps", item.get("rate"))
+            seconds: Any = item.get("duration_s", item.get("seconds"))
+            return float(rate), float(seconds)
         if isinstance(item, list | tuple) and len(item) == 2:
             return float(item[0]), float(item[1])
         match = _TEXT_STAGE.match(str(item))
@@ -125,7 +127,7 @@ def _row(group: list[Level], started: np.ndarray, latency: np.ndarray, ok: np.nd
     answered = latency[inside & ok]
     requests = int(inside.sum())
     errors = requests - len(answered)
-    p50, p95 = (np.percentile(answered, (50, 95)) if len(answered) else (None, None))
+    p50, p95 = np.percentile(answered, (50, 95)) if len(answered) else (None, None)
     return {
         "load": _load_text(group),
         "span": f"{figures.figure(round(start, 1))} … {figures.figure(round(end, 1))} s",

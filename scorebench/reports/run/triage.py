@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core.records import utc_from_epoch
-from scorebench.reports.common.figures import utc_ms
 from scorebench.core.secrets import scrub
 from scorebench.reports.common import stats
+from scorebench.reports.common.figures import utc_ms
 
 MAX_ROWS = 50
 MAX_TEXT = 300

@@ -98,7 +98,8 @@ def test_report_has_the_three_knee_charts_the_table_and_no_network():
 def test_a_title_and_note_lead_the_page_and_times_are_to_the_millisecond():
     document = capacity_document(INFO, Conclusion(BRACKETED, 47, 52), [step(40, 120, "PASS")], SLOS, None)
     html = render_capacity(document | {"title": "Bank model capacity", "note": "Two instances."}, "fixed")
-    assert "<h1>Bank model capacity</h1>" in html and '<p class="note" id="note">Two instances.</p>' in html
+    assert "<h1>Bank model capacity</h1>" in html
+    assert '<p class="note" id="note">Two instances.</p>' in html
     assert f"Capacity of {document['run']['endpoint']}" in html
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{4}", html.split("chart-specs")[0])
     assert "<h1>Capacity of " in render_capacity(document, "fixed")  # none given: the endpoint is the title

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.run import baseline as baselines
 from scorebench.reports.run.build import build_report, make_baseline
 from tests.conftest import REPO_ROOT
-from scorebench.reports.common.presentation import Presentation
 from tests.reports.runs import creep_run, make_ramp_run, make_short_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -180,7 +180,8 @@ def test_sub_second_run_has_a_time_axis_from_zero_to_its_length(tmp_path: Path) 
     assert 0.2 < high < 1.0
     assert result["charts"]["chart-percentiles"]["datasets"][0]["points"] >= 10
     in_flight = result["charts"]["chart-percentiles"]["ticks"]["y2"]  # about one request in flight: no 0.1 steps
-    assert in_flight and all(float(t).is_integer() for t in in_flight)
+    assert in_flight
+    assert all(float(t).is_integer() for t in in_flight)
     screenshot(page, "short", tmp_path)
 
 
@@ -264,7 +265,8 @@ def test_a_ramp_runs_pdf_leads_with_the_per_stage_table_and_prints_no_raw_json(t
     page = written(build_report(run_dir, generated_at=CLOCK, presentation=shown).html, run_dir)
     pages = pdf_pages(print_pdf(page, tmp_path))
     first = " ".join(pages[0].split())
-    assert "Bank model: 5 then 10 users" in first and "For the release review: is 10 users still fast?" in first
+    assert "Bank model: 5 then 10 users" in first
+    assert "For the release review: is 10 users still fast?" in first
     assert "Per stage: 5 → 10 users" in first
     assert re.search(r"5 users 0 … 10 s 900 90 [\d.]+ ms [\d.]+ ms 0 \(0\.00%\)", first), first
     assert re.search(r"10 users 10 … 20\.2 s 641 [\d.]+ [\d.]+ ms [\d.]+ ms 1 \(0\.16%\)", first), first
@@ -272,12 +274,15 @@ def test_a_ramp_runs_pdf_leads_with_the_per_stage_table_and_prints_no_raw_json(t
     assert "locust/report.html in the run directory" in first  # no dead link in a forwarded PDF
     assert str(tmp_path) not in first
     whole = "\n".join(pages)
-    assert "ServiceOutput" not in whole and '"type"' not in whole and "Appendix" not in whole
+    assert "ServiceOutput" not in whole
+    assert '"type"' not in whole
+    assert "Appendix" not in whole
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{4}", whole)  # times to the millisecond
     for heading, chart in (("Latency over time", "Latency percentiles of successful answers"),):
         (where,) = [i for i, text in enumerate(pages) if heading in text]
         assert chart in " ".join(pages[where].split()), f"{heading!r} printed apart from its chart"
     asked = "\n".join(pdf_pages(print_pdf(page, tmp_path, "?appendix")))
-    assert "ServiceOutput" in asked and "tool versions" not in whole
+    assert "ServiceOutput" in asked
+    assert "tool versions" not in whole
     OUTPUT_DIR.mkdir(exist_ok=True)
     shutil.copy(tmp_path / "report.pdf", OUTPUT_DIR / "report-ramp.pdf")

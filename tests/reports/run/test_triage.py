@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from scorebench.core import secrets
 from scorebench.reports.run import triage
