@@ -4,7 +4,7 @@ One place decides how a figure is shown, so the HTML pages, summary.md, the GitH
 and the printed lines agree: counts are integers with thousands separators (`1,084`, never
 `1084.00`); figures keep four significant digits and never an exponent (`59,578`, `156.6`,
 `1.381`, never `6e+04` or `59782.331`); every interval carries its unit on both ends
-(`15.16% … 25.4%`, `38.2 ms … 43.1 ms`); times are UTC to the millisecond (the records keep
+(`15.16% … 25.40%`, `38.2 ms … 43.1 ms`); times are UTC to the millisecond (the records keep
 microseconds, a reader does not need them); a local path is shown relative to the run directory.
 Rules: pure; a missing figure is a dash.
 """
@@ -37,11 +37,12 @@ def count(value: Any) -> str:
 
 
 def with_unit(value: Any, unit: str) -> str:
-    """A figure and its unit: `156.6 ms`, `25.59%` (a fraction is given in percent already), `33.3 rps`."""
+    """A figure and its unit: `156.6 ms`, `33.3 rps`; a percentage (given in percent) to two decimals, as
+    the printed verdict lines have it: `25.59%`, `1.00%`."""
     if not isinstance(value, int | float):
         return DASH
     if unit == "%":
-        return f"{figure(value)}%"
+        return f"{value:,.2f}%"
     return f"{figure(value)} {unit}".rstrip()
 
 
