@@ -83,12 +83,26 @@ def _headline(document: dict[str, Any]) -> list[str]:
     return [
         f"- requests: {figures.count(document.get('count', 0))} ({shown})",
         f"- error rate: {figures.share(float(document.get('error_rate') or 0))}",
-        f"- latency of successful answers: {_latencies(latency, ('p50', 'p95', 'p99', 'max'))}",
+        f"- latency of successful answers: {_latencies(latency, ('p50', 'p95', 'p99', 'max'))}{_mixed(document)}",
+        *_stage_lines(document),
         *_failed_line(document),
         f"- throughput: {figures.figure(document.get('throughput_rps'))} successful answers/s "
         f"({figures.figure(document.get('requests_rps'))} requests/s)",
         *(f"- telemetry {label}: {text}" for label, text in (document.get("telemetry") or {}).items()),
     ]
+
+
+def _mixed(document: dict[str, Any]) -> str:
+    """Beside the headline latency of a run whose offered load changed: it mixes the load levels."""
+    stages = document.get("stages") or {}
+    return f" (over all {stages['count']} load levels, {stages['levels']}: per stage below)" if stages else ""
+
+
+def _stage_lines(document: dict[str, Any]) -> list[str]:
+    """One line per stage of a staged run (reports/run/stages.py rows, already formatted)."""
+    rows = (document.get("stages") or {}).get("rows") or []
+    return [f"  - {r['load']} ({r['span']}): p50 {r['p50']}, p95 {r['p95']}, {r['rps']} successful answers/s, "
+            f"{r['requests']} requests, errors {r['errors']}" for r in rows]  # fmt: skip
 
 
 def _latencies(latency: dict[str, Any], keys: tuple[str, ...]) -> str:
