@@ -44,14 +44,25 @@ def test_locust_user_levels_make_one_row_per_stage_with_its_own_percentiles() ->
 
 
 @pytest.mark.parametrize(
-    "rate_stages",
-    ["5:10s,20:10s", [[5, 10], [20, 10]], [{"rate_rps": 5, "duration_s": 10}, {"rate_rps": 20, "duration_s": 10}]],
+    ("rate_stages", "loads"),
+    [
+        ("5:10s,20:10s", ["0 → 5 rps", "5 → 20 rps"]),  # as run --rate-stages records it: ramps from 0
+        ("=5:10s,20:10s", ["5 rps", "5 → 20 rps"]),  # the first target held from the start
+        ("5:10s,5:10s", ["0 → 5 rps", "5 rps"]),  # a repeated target holds the rate
+        ([[5, 10], [20, 10]], ["0 → 5 rps", "5 → 20 rps"]),
+    ],
 )
-def test_staged_arrival_rates_are_stages_in_any_recorded_form(rate_stages: object) -> None:
+def test_staged_arrival_rates_are_stages_as_k6_means_them(rate_stages: object, loads: list[str]) -> None:
     table = stages.stage_table(ramp(), ORIGIN, 20.0, None, {"rate_stages": rate_stages})
     assert table is not None
-    assert [row["load"] for row in table["rows"]] == ["5 rps", "20 rps"]
-    assert table["levels"] == "5 → 20 rps"
+    assert [row["load"] for row in table["rows"]] == loads
+    assert [row["span"] for row in table["rows"]] == ["0 … 10 s", "10 … 20 s"]
+    assert table["levels"] == f"{loads[0].split()[0]} → {loads[-1].split()[-2]} rps"
+
+
+def test_unreadable_rate_stages_make_no_table() -> None:
+    assert stages.stage_table(ramp(), ORIGIN, 20.0, None, {"rate_stages": "5:10s,fast"}) is None
+    assert stages.stage_table(ramp(), ORIGIN, 20.0, None, {"rate_stages": "5:10s,8:soon"}) is None
 
 
 def test_a_steady_run_after_its_spawn_has_no_stage_table() -> None:
@@ -66,4 +77,4 @@ def test_a_long_linear_ramp_is_merged_into_at_most_twelve_stages() -> None:
     assert table is not None
     assert table["count"] == 10 <= stages.MAX_STAGES
     assert table["rows"][0]["load"] == "1–2 users"
-    assert table["levels"] == "1–2 → 19–20 users"
+    assert table["levels"] == "1 → 20 users"
