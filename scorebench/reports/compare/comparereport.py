@@ -30,6 +30,7 @@ from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, frames, publish, slo, stats
 from scorebench.reports.common.checkrows import check_row
+from scorebench.reports.common.figures import local_path
 from scorebench.reports.common.html import render_page
 from scorebench.reports.common.presentation import Presentation, recorded
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
@@ -95,7 +96,7 @@ def build_compare(
         "verdict": {"status": status, "exit_code": exit_code},
         **(presentation or Presentation()).fields(),
     }
-    view = run_view(run, run.info.compare)
+    view = run_view(run, run.info.compare, run_dir)
     data = {
         "info": view,
         "document": document,
@@ -189,12 +190,13 @@ def chart_specs(samples: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def run_view(run: RunRecords, compared: CompareInfo) -> dict[str, Any]:
+def run_view(run: RunRecords, compared: CompareInfo, run_dir: Path) -> dict[str, Any]:
     """What the template shows of the compare run's records, as plain data."""
     info, payloads = run.info, run.info.payloads
     return {
         "targets": compared.targets, "pairing": compared.pairing, "load_profile": info.load_profile,
-        "payloads": dataclasses.asdict(payloads) if payloads else {"path": "?", "count": "?"},
+        "payloads": {"path": local_path(payloads.path, run_dir), "count": payloads.count} if payloads
+        else {"path": "?", "count": "?"},
         "payload_set_hash": info.payload_set_hash or "", "started_at": info.started_at, "ended_at": run.ended_at,
         "load_profile_text": ", ".join(f"{k}={v}" for k, v in sorted(info.load_profile.items()) if v is not None),
         "partial": run.partial_reason,

@@ -39,6 +39,9 @@ def test_twins_too_short_to_decide_are_inconclusive_with_how_much_longer(tmp_pat
 
 def test_the_compare_page_shows_figures_for_people_and_keeps_its_title(tmp_path: Path) -> None:
     run_dir = write_compare_run(tmp_path / "run", candidate_scale=1.3)
+    info = json.loads((run_dir / "run.json").read_text())
+    info["payloads"]["path"] = str(tmp_path / "payloads" / "p.jsonl")  # as `compare` records it: absolute
+    (run_dir / "run.json").write_text(json.dumps(info))
     done = run_cli("report", str(run_dir), "--title", "Model v2 vs v1", "--note", "Before the rollout.")
     assert done.returncode == 1, done.stderr
     done = run_cli("report", str(run_dir))  # a later report without them keeps them
@@ -50,3 +53,5 @@ def test_the_compare_page_shows_figures_for_people_and_keeps_its_title(tmp_path:
     assert "≤ 60,000 ms" in html
     assert re.search(r"<td>requests</td><td class=\"n\">300</td><td class=\"n\">300</td>", html)  # not 300.00
     assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d{4}", html.split("chart-specs")[0])  # times to the millisecond
+    assert str(tmp_path) not in html
+    assert "<td>../payloads/p.jsonl (3 bodies," in html  # relative to the run directory
