@@ -230,6 +230,7 @@ def test_trend_page_draws_its_charts(tmp_path: Path) -> None:
     assert set(result["canvases"]) == {"trend-latency", "trend-errors", "trend-throughput"}
     assert "baseline demo-v1 p95" in {d["label"] for d in result["charts"]["trend-latency"]["datasets"]}
     assert result["charts"]["trend-latency"]["hover"] == "1: 20261110T000000Z-demo"  # the run, not its index
+    assert all(float(t).is_integer() for t in result["charts"]["trend-latency"]["ticks"]["x"])  # run numbers
     screenshot(page, "trend", tmp_path, height=1400)
 
 
