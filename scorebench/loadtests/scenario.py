@@ -58,7 +58,7 @@ except ImportError:  # uploaded flat, next to outcomes.py and shapes.py
 
 try:
     from scorebench.core.records import Sample
-    from scorebench.core.saturation import INTERVAL_S
+    from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
     from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
     from scorebench.loadtests.watch import SelfWatch
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
@@ -309,6 +309,7 @@ class Scenario:
 
     def _start_watch(self, **_kw: Any) -> None:
         gevent.spawn(self._watch_forever)
+        gevent.spawn(self._heartbeat_forever)
 
     def _watch_forever(self) -> None:
         """The saturation guard of this worker: a reading a second; a late wake-up is its own lag."""
@@ -317,6 +318,14 @@ class Scenario:
             gevent.sleep(INTERVAL_S)
             if self._watch is not None:
                 self._watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
+
+    def _heartbeat_forever(self) -> None:
+        """A timer every HEARTBEAT_S: how late it wakes is how long the gevent hub was blocked."""
+        while self._watch is not None:
+            due = time.monotonic() + HEARTBEAT_S
+            gevent.sleep(HEARTBEAT_S)
+            if self._watch is not None:
+                self._watch.note_stall(max(0.0, time.monotonic() - due) * 1000.0)
 
     def _flush_forever(self) -> None:
         while self._writer is not None:

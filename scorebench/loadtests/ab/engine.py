@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from scorebench.core.records import Sample, utc_from_epoch
-from scorebench.core.saturation import INTERVAL_S
+from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
 from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
@@ -132,7 +132,8 @@ class Engine:
         if self.cfg.duration_s:
             self.end_at = self.t0 + self.cfg.duration_s
         sweeper = self.loop.create_task(self._sweep())
-        watcher = self.loop.create_task(self._watch(self.cfg.watch)) if self.cfg.watch is not None else None
+        watch = self.cfg.watch
+        watchers = [self.loop.create_task(job(watch)) for job in (self._watch, self._heartbeat)] if watch else []
         gc_was_enabled = gc.isenabled()
         gc.disable()  # many small objects per request; the one cycle (Conn <-> parser) is broken on close
         for slot in self.slots:
@@ -140,9 +141,8 @@ class Engine:
         try:
             await self.done_future
         finally:
-            sweeper.cancel()
-            if watcher is not None:
-                watcher.cancel()
+            for task in (sweeper, *watchers):
+                task.cancel()
             if gc_was_enabled:
                 gc.enable()
         self.stats.time_taken_s = self.t_last - self.t0
@@ -435,6 +435,13 @@ class Engine:
             due = perf() + INTERVAL_S
             await asyncio.sleep(INTERVAL_S)
             watch.tick(max(0.0, perf() - due) * 1000.0)
+
+    async def _heartbeat(self, watch: SelfWatch) -> None:
+        """A timer every HEARTBEAT_S: how late it wakes is how long the loop was blocked (a stall)."""
+        while True:
+            due = perf() + HEARTBEAT_S
+            await asyncio.sleep(HEARTBEAT_S)
+            watch.note_stall(max(0.0, perf() - due) * 1000.0)
 
 
 def new_loop() -> asyncio.AbstractEventLoop:
