@@ -8,7 +8,9 @@ set's first body (8 records) to one one-worker nginx that answers 8 predictions:
     ab                 C ab (apache2-utils)
     wrk                Debian's wrk, one thread, a Lua script for the POST
     locust             a bare Locust FastHttpUser (no tagging, no classification, no samples)
-    scorebench ab      ours, --processes 1 and --processes N
+    scorebench ab      ours, --processes 1 and --processes N, and --processes 1 with --run-dir
+                       (one sample per request streamed to disk, every answer checked: what
+                       `scorebench run --engine ab` does)
 
 Requests/s on a 2-core machine cannot say who is faster (nginx needs one of the cores); CPU per request
 can. A tool's CPU is the user + system time of all its processes (RUSAGE_CHILDREN), and its CPU per
@@ -160,6 +162,7 @@ def peers(url: str, body: Path, work: Path, connections: int, processes: int) ->
         Peer("locust FastHttpUser", True, True, locust),
         Peer("scorebench ab, 1 process", True, False, ab_like([*ours, "--processes", "1"])),
         Peer(f"scorebench ab, {processes} processes", True, False, ab_like([*ours, "--processes", str(processes)])),
+        Peer("scorebench ab, 1, samples", True, False, ab_like([*ours, "--processes", "1"], run_dir=True)),
     ]
 
 

@@ -17,17 +17,19 @@ import ssl
 import time
 from collections.abc import Callable
 
-from scorebench.core.records import Sample, utc_from_epoch
+from scorebench.core.records import Sample
 from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
 from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
 from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify_answer, classify_status
-from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
 from scorebench.loadtests.watch import SelfWatch
 
 perf = time.perf_counter
+JUDGED_ANSWERS = 4096
+"""Distinct answers whose verdicts an engine keeps (forgotten all at once beyond: bounded memory)."""
 
 
 @dataclasses.dataclass
@@ -115,6 +117,9 @@ class Engine:
         check = cfg.answer_check
         self.records = [check.expected_count(b.payload_id, b.body) for b in cfg.target.bodies] if cfg.check_json else []
         """Predictions each body's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
+        self._judged: dict[tuple[bytes, int | None, str | None], tuple[str, str]] = {}
+        """classify_answer's verdicts by (body, expected count, encoding): a model answers the same
+        payload alike, and the classifier is a pure function of these (and of the engine's check)."""
 
     def see_server(self, data: bytes) -> None:
         """ab's 'Server Software': the first response's Server header, up to the first blank."""
@@ -357,13 +362,15 @@ class Engine:
             return "ok"  # plain ab: a 2xx is a success, the body is not read
         if not 200 <= status < 300:
             return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None)
-        body = b"".join(slot.body_parts) if slot.body_parts is not None else None
-        outcome, slot.digest = classify_answer(
-            body,
-            self.cfg.answer_check,
-            self.records[slot.index % self.nbodies] if self.records else None,
-            slot.encoding,
-        )
+        body = b"".join(slot.body_parts) if slot.body_parts is not None else b""
+        key = (body, self.records[slot.index % self.nbodies] if self.records else None, slot.encoding)
+        judged = self._judged.get(key)
+        if judged is None:
+            judged = classify_answer(body, self.cfg.answer_check, key[1], key[2])
+            if len(self._judged) >= JUDGED_ANSWERS:
+                self._judged.clear()
+            self._judged[key] = judged
+        outcome, slot.digest = judged
         return outcome
 
     def fail(self, slot: Slot, outcome: str) -> None:
@@ -407,7 +414,7 @@ class Engine:
             return
         writer.write(
             Sample(
-                client_request_id=slot.rid.decode(), started_at=utc_from_epoch(self.epoch0 + (slot.intended - self.t0)),
+                client_request_id=slot.rid.decode(), started_at=utc_from_epoch_fast(self.epoch0 + (slot.intended - self.t0)),
                 latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
                 bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
                 payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
