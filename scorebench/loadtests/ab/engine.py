@@ -414,7 +414,8 @@ class Engine:
             return
         writer.write(
             Sample(
-                client_request_id=slot.rid.decode(), started_at=utc_from_epoch_fast(self.epoch0 + (slot.intended - self.t0)),
+                client_request_id=slot.rid.decode(),
+                started_at=utc_from_epoch_fast(self.epoch0 + (slot.intended - self.t0)),
                 latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
                 bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
                 payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
