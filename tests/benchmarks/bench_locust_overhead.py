@@ -38,7 +38,7 @@ http {{
     client_body_temp_path {tmp};
     server {{
         listen 127.0.0.1:{port};
-        location /score {{ default_type application/json; return 200 '{{"result":["no","no","no","no","no","no","no","no"]}}'; }}
+        location /score {{ default_type application/json; return 200 '{answer}'; }}
     }}
 }}
 """
@@ -73,7 +73,8 @@ def free_port() -> int:
 def start_nginx(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
+    answer = json.dumps({"result": ["no"] * 8}, separators=(",", ":"))  # one prediction per record of a body
+    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, answer=answer))
     nginx = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
