@@ -73,15 +73,20 @@ def peak_mb():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
 """
-BARE = PEAK_MB + """
+BARE = (
+    PEAK_MB
+    + """
 import sys, time
 import pyarrow.csv as pacsv
 t0 = time.perf_counter()
 rows = sum(pacsv.read_csv(path).num_rows for path in ({samples!r}, {telemetry!r}))
 print(time.perf_counter() - t0, peak_mb(), rows)
 """
+)
 
-CHILD = PEAK_MB + """
+CHILD = (
+    PEAK_MB
+    + """
 import sys, time
 sys.path.insert(0, {root!r})
 from scorebench.core.memory import return_freed_memory
@@ -102,6 +107,7 @@ checked = time.perf_counter() - t1
 peak_all = peak_mb()
 print(seconds, peak, outcome.report_path.stat().st_size, checked, peak_all)
 """
+)
 
 
 def child(code: str) -> list[float]:
