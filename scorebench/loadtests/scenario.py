@@ -236,6 +236,8 @@ class Scenario:
         self._rotation: Iterator[Body] = itertools.cycle(config.payloads)
         check = config.answer_check
         self.records: dict[str, int | None] = {pid: check.expected_count(pid, body) for pid, body in config.payloads}
+        self.verdicts = outcomes.Verdicts(check)
+        """The classifier's verdicts on the answers seen (a payload is answered alike again and again)."""
         """Predictions each payload's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
         self._writer: SampleWriter | None = None
         self._watch: SelfWatch | None = None
@@ -363,7 +365,7 @@ events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]
 
 
 def _classify(
-    response: Any, check: outcomes.AnswerCheck, records: int | None
+    response: Any, verdicts: outcomes.Verdicts, records: int | None
 ) -> tuple[int, str, float | None, str, int]:
     """(status, outcome, server_fn_ms, answer_digest, bytes received) of a FastHttpSession response
     sent with stream=True: the body is read here, raw, and decoded by the one classifier (the
@@ -380,10 +382,11 @@ def _classify(
     finally:
         response.release()
     headers = response.headers if response.headers is not None else {}
-    outcome, digest = outcomes.classify(
-        status, body, headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER), check,
-        records, headers.get(outcomes.CONTENT_ENCODING_HEADER),
-    )  # fmt: skip
+    if 200 <= status < 300:
+        outcome, digest = verdicts.judge(body, records, headers.get(outcomes.CONTENT_ENCODING_HEADER))
+    else:
+        run_failed, retry = headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER)
+        outcome, digest = outcomes.classify_status(status, run_failed, retry), ""
     return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest, len(body)
 
 
@@ -450,7 +453,7 @@ class ScoringUser(FastHttpUser):
             allow_redirects=False,  # never follow: the key would go with it (a 3xx is bad_response)
         ) as response:
             info["status"], info["outcome"], info["server_fn_ms"], info["digest"], received = _classify(
-                response, self._scenario.config.answer_check, self._scenario.records.get(payload_id)
+                response, self._scenario.verdicts, self._scenario.records.get(payload_id)
             )
             response.request_meta["response_time"] = (time.perf_counter() - started_s) * 1000.0  # body included
             response.request_meta["response_length"] = received

@@ -23,13 +23,11 @@ from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
-from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify_answer, classify_status
+from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, Verdicts, classify_status
 from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
 from scorebench.loadtests.watch import SelfWatch
 
 perf = time.perf_counter
-JUDGED_ANSWERS = 4096
-"""Distinct answers whose verdicts an engine keeps (forgotten all at once beyond: bounded memory)."""
 
 
 @dataclasses.dataclass
@@ -117,9 +115,7 @@ class Engine:
         check = cfg.answer_check
         self.records = [check.expected_count(b.payload_id, b.body) for b in cfg.target.bodies] if cfg.check_json else []
         """Predictions each body's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
-        self._judged: dict[tuple[bytes, int | None, str | None], tuple[str, str]] = {}
-        """classify_answer's verdicts by (body, expected count, encoding): a model answers the same
-        payload alike, and the classifier is a pure function of these (and of the engine's check)."""
+        self.verdicts = Verdicts(check)
 
     def see_server(self, data: bytes) -> None:
         """ab's 'Server Software': the first response's Server header, up to the first blank."""
@@ -363,14 +359,8 @@ class Engine:
         if not 200 <= status < 300:
             return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None)
         body = b"".join(slot.body_parts) if slot.body_parts is not None else b""
-        key = (body, self.records[slot.index % self.nbodies] if self.records else None, slot.encoding)
-        judged = self._judged.get(key)
-        if judged is None:
-            judged = classify_answer(body, self.cfg.answer_check, key[1], key[2])
-            if len(self._judged) >= JUDGED_ANSWERS:
-                self._judged.clear()
-            self._judged[key] = judged
-        outcome, slot.digest = judged
+        records = self.records[slot.index % self.nbodies] if self.records else None
+        outcome, slot.digest = self.verdicts.judge(body, records, slot.encoding)
         return outcome
 
     def fail(self, slot: Slot, outcome: str) -> None:
