@@ -122,11 +122,11 @@ def peers(url: str, body: Path, work: Path, connections: int, processes: int) ->
     """The peers against `url`, each with its run function."""
     post = ["-p", str(body), "-T", "application/json", "-c", str(connections)]
 
-    def ab_like(program: list[str]) -> Callable[[bool, float], Measure]:
+    def ab_like(program: list[str], run_dir: bool = False) -> Callable[[bool, float], Measure]:
         def run(keepalive: bool, size: float) -> Measure:
-            return _measured(
-                [*program, "-q", *(["-k"] if keepalive else []), "-n", str(int(size)), *post, url], _ab_output
-            )
+            samples = ["--run-dir", tempfile.mkdtemp(dir=work)] if run_dir else []
+            command = [*program, "-q", *(["-k"] if keepalive else []), "-n", str(int(size)), *samples, *post, url]
+            return _measured(command, _ab_output)
 
         return run
 
