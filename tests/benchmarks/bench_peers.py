@@ -147,7 +147,10 @@ def peers(url: str, body: Path, work: Path, connections: int, processes: int) ->
                    "--json-file", str(stats), "--loglevel", "ERROR"]  # fmt: skip
 
         def parse(_: str) -> tuple[int, float]:
-            (entry,) = json.loads(stats.with_suffix(".json").read_text())
+            entries = json.loads(stats.with_suffix(".json").read_text())
+            if not entries:
+                raise RuntimeError("locust sent no request (its start-up outlasted the run: a busy machine?)")
+            (entry,) = entries
             if entry["num_failures"]:
                 raise RuntimeError(f"locust: {entry['num_failures']} failures")
             span_s = entry["last_request_timestamp"] - entry["start_time"]
@@ -169,7 +172,7 @@ def peers(url: str, body: Path, work: Path, connections: int, processes: int) ->
 def per_request_us(peer: Peer, keepalive: bool, seconds: float) -> tuple[float, float]:
     """(CPU µs per request, requests/s) of the long run: a short and a long run's differences."""
     if peer.timed:
-        short, long = peer.run(keepalive, 1.0), peer.run(keepalive, 1.0 + seconds)
+        short, long = peer.run(keepalive, 2.0), peer.run(keepalive, 2.0 + seconds)
     else:
         short = peer.run(keepalive, 2000 if keepalive else 500)
         long = peer.run(keepalive, short.requests + max(short.rps * seconds, 1000))
