@@ -151,6 +151,27 @@ DEFAULT_CHECK = AnswerCheck()
 _VALIDATORS: dict[int, tuple[AnswerCheck, Callable[[Any], bool]]] = {}
 
 
+class Verdicts:
+    """`classify_answer` under one check, remembered per (body, expected count, encoding): a model
+    answers a payload alike again and again, and the verdict is a pure function of these. At most
+    `limit` distinct answers are kept (all forgotten at once beyond: bounded memory)."""
+
+    def __init__(self, check: AnswerCheck = DEFAULT_CHECK, limit: int = 4096) -> None:
+        self.check, self.limit = check, limit
+        self._known: dict[tuple[bytes, int | None, str | None], tuple[str, str]] = {}
+
+    def judge(self, body: bytes, records: int | None, content_encoding: str | None) -> tuple[str, str]:
+        """(outcome, digest) of a 2xx body, as classify_answer gives it."""
+        key = (body, records, content_encoding)
+        verdict = self._known.get(key)
+        if verdict is None:
+            verdict = classify_answer(body, self.check, records, content_encoding)
+            if len(self._known) >= self.limit:
+                self._known.clear()
+            self._known[key] = verdict
+        return verdict
+
+
 def classify(
     status: int,
     body: bytes | None,

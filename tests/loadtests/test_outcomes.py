@@ -10,7 +10,10 @@ import pytest
 
 from scorebench.core.records import OUTCOMES
 from scorebench.loadtests.outcomes import (
+    DEFAULT_CHECK,
     FAILURE_OUTCOMES,
+    Verdicts,
+    classify_answer,
     classify_exception,
     classify_response,
     new_request_id,
@@ -184,3 +187,12 @@ def test_decode_body_undoes_only_what_was_advertised() -> None:
     assert decode_body(b"[1]", "identity") == b"[1]"
     assert decode_body(b"[1]", "gzip") is None  # says gzip, is not
     assert decode_body(b"[1]", "br") is None  # never advertised
+
+
+def test_remembered_verdicts_are_the_classifiers_for_every_body_even_past_the_limit() -> None:
+    verdicts = Verdicts(DEFAULT_CHECK, limit=2)
+    bodies = [b'{"result": ["no", "yes"]}', b"null", b'{"result": ["no"]}', b"[]", b'{"result": ["no", "yes"]}']
+    for body in bodies * 2:  # the second pass is answered from memory (or after it was forgotten)
+        assert verdicts.judge(body, 2, None) == classify_answer(body, DEFAULT_CHECK, 2, None)
+    assert verdicts.judge(b'{"result": ["no"]}', 1, None)[0] == "ok"  # the expected count is part of the key
+    assert verdicts.judge(b'{"result": ["no"]}', 2, None)[0] == "wrong_count"
