@@ -11,7 +11,9 @@ Steps, each failing with one HarnessError line (exit 2) the user can act on:
      (loadtests/outcomes.py), twice in a row (one may be the service's own error rate) → the
      endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise
      the answer's shape is what every later answer must have (`answer_check`: --expect-schema
-     wins; the swagger output schema only when the warm-up answer satisfies it, else one warning).
+     wins; the swagger output schema only when the warm-up answer satisfies it, else one warning);
+     its id headers tell the server's version, its own request id and which client request id it
+     logs (core/serverids.py: run.json `preflight`, read by the probe to join the server's rows).
 Rules: `requests` only (never locust here: its gevent patching breaks ssl); a key sent over plain
 http to a host that is not loopback gets a loud warning; no message ever holds the key.
 """
@@ -35,6 +37,7 @@ import requests
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.runinfo import PreflightInfo
+from scorebench.core.serverids import ServerIds, server_ids
 from scorebench.core.secrets import bearer, redact, safe_url
 from scorebench.loadtests import outcomes
 from scorebench.payloads.loader import Payload
@@ -62,6 +65,8 @@ class PreflightResult:
     """The x-ms-client-request-id of the warm-up POST: the one server row no sample explains."""
     warmup_answer: Any = None
     """The decoded 2xx warm-up answer (its shape is what a prediction looks like)."""
+    server: ServerIds = ServerIds()
+    """What the warm-up answer's id headers tell of the server (version, its own id, what it logs)."""
     warmup_counts: dict[str, int] = dataclasses.field(default_factory=dict)
     """Predictions in the warm-up answer, by payload id, when the body does not tell its record count."""
     warnings: list[str] = dataclasses.field(default_factory=list)
@@ -76,6 +81,9 @@ class PreflightResult:
             warmup_latency_ms=self.warmup_latency_ms,
             warmup_request_id=self.warmup_request_id,
             warnings=self.warnings,
+            server_version=self.server.version or None,
+            server_request_id=self.server.request_id or None,
+            client_id_header=self.server.client_id_header or None,
         )
 
 
@@ -253,6 +261,7 @@ def _warmup(
     response = call("POST", url, timeout_s, data=payload.body, headers={**request_headers, **bearer(key)})
     result.warmup_latency_ms = (time.perf_counter() - started_s) * 1000.0
     result.warmup_status = status = response.status_code
+    result.server = server_ids(response.headers.get, result.warmup_request_id)
     shown = safe_url(url)
     if status in (401, 403):
         raise HarnessError(_refused(status, key))

@@ -1,0 +1,139 @@
+"""Joins that survive the deployments users really have, through the real CLI (`scorebench serve`, `run`, `probe`).
+
+- an inference server older than 0.7.5 logs none of the run's client request ids: the probe says so
+  in its first polls and joins by the server's own request id (probes/joins.py);
+- a run directory whose samples hold no server request id (written before the column existed) is
+  reported as unjoined totals, early, never as lost requests;
+- a managed endpoint whose deployments all log one service name: only the target deployment's
+  rows reach telemetry.csv (probes/target.py, by the run's ids).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+import requests
+
+from scorebench.core.records import TELEMETRY_FILE, TelemetryRow, read_csv, read_samples
+from scorebench.core.runrecords import read_run
+from scorebench.local.model import EXAMPLE_RECORD
+from tests.conftest import TEST_KEY, cli_env, free_port, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[object]:
+    """Start `scorebench serve ARGS` (key TEST_KEY); returns (score URL, data dir); stopped after the test."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> tuple[str, Path]:
+        data_dir = tmp_path / f"serve-{len(started)}"
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scorebench", "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(SCOREBENCH_KEY=TEST_KEY),
+        )  # fmt: skip
+        started.append(process)
+        first = process.stdout.readline().strip() if process.stdout else ""
+        assert first == f"endpoint: http://127.0.0.1:{port}/score", process.stderr.read() if process.stderr else ""
+        return first.split(" ", 1)[1], data_dir
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.communicate(timeout=60)
+
+
+def run(url: str, data_dir: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "run", "--endpoint", url, "--telemetry", f"local:{data_dir}", "--requests", "30", "--concurrency", "2",
+        "--no-progress", "--telemetry-poll", "0.5s", "--telemetry-wait", "120s", "--out", str(out), *extra,
+        timeout=300, env=cli_env(SCOREBENCH_KEY=TEST_KEY),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [("0.6.1", "logs no client request id"), ("0.7.4", "logs x-client-request-id")],
+)
+def test_a_server_that_logs_no_client_ids_is_joined_by_its_own_request_id(serve, tmp_path, version, why):
+    url, data_dir = serve("--server-version", version)
+    done = run(url, data_dir, tmp_path / "runs")
+    assert done.returncode in (0, 3), done.stderr
+    assert "the warm-up's answer says the server" in done.stderr and why in done.stderr  # before the first poll
+    assert "joining them by the server's own request id" in done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    info, probe = read_run(run_dir).info, asdict(read_run(run_dir).probe)
+    assert info.preflight is not None and info.preflight.client_id_header in ("none", "x-client-request-id")
+    samples = read_samples(run_dir)
+    assert all(s.server_request_id for s in samples)  # every answer named the server's own id
+    assert probe["join_key"] == "server_request_id"
+    assert probe["stopped_because"] == "all_seen"  # not the deadline
+    assert probe["missing_client_requests"] == 0 and probe["unmatched_server_rows"] == 0
+    rows = list(read_csv(run_dir / TELEMETRY_FILE, TelemetryRow))
+    by_server = {r.server_request_id: r.client_request_id for r in rows}
+    assert all(by_server[s.server_request_id] == s.client_request_id for s in samples)
+    assert "joined by the server's own request id" in probe["notes"]["join"]
+
+
+def test_old_samples_without_server_ids_are_reported_unjoined_early(serve, tmp_path):
+    url, data_dir = serve("--server-version", "0.6.1")
+    assert run(url, data_dir, tmp_path / "runs").returncode in (0, 3)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    for part in run_dir.glob("samples*.csv"):  # as written before the column existed: still readable
+        lines = part.read_text().splitlines()
+        part.write_text("".join(line.rsplit(",", 1)[0] + "\n" for line in lines))
+    info = json.loads((run_dir / "run.json").read_text())
+    info["preflight"]["server_request_id"] = info["preflight"]["client_id_header"] = None  # an old run.json
+    (run_dir / "run.json").write_text(json.dumps(info))
+    done = run_cli("probe", str(run_dir), "--telemetry-poll", "0.5s", "--telemetry-wait", "120s", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "the samples hold no server request id to join by: the server side is reported as unjoined" in done.stderr
+    probe = asdict(read_run(run_dir).probe)
+    assert probe["join_key"] == "none"
+    assert probe["stopped_because"] == "stable"  # the count stopped growing: no wait for ids never logged
+    assert probe["missing_client_requests"] is None  # nothing is called lost
+    assert probe["rows"] >= 30  # the load (and the warm-up), as totals
+    assert probe["notes"]["server vs client"].startswith("unjoined (the server logs no client request ids)")
+
+
+def post(url: str, deployment: str) -> None:
+    headers = {"Authorization": f"Bearer {TEST_KEY}", "azureml-model-deployment": deployment}
+    requests.post(url, data=json.dumps({"data": [EXAMPLE_RECORD]}), headers=headers, timeout=30)
+
+
+def test_a_shared_service_name_does_not_mix_deployments(serve, tmp_path):
+    url, data_dir = serve(
+        "--managed", "--service-name", "default", "--deployment", "blue=traffic:100,app_insights:1",
+        "--deployment", "green=app_insights:1",
+    )  # fmt: skip
+    stop = threading.Event()
+
+    def blue_traffic() -> None:
+        while not stop.wait(0.2):
+            post(url, "blue")
+
+    blue = threading.Thread(target=blue_traffic)
+    blue.start()  # the endpoint's other deployment serves its own users meanwhile, under the same name
+    try:
+        done = run(url, data_dir, tmp_path / "runs", "--deployment", "green")
+    finally:
+        stop.set()
+        blue.join(timeout=60)
+    assert done.returncode in (0, 3), done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    probe = asdict(read_run(run_dir).probe)
+    ids = {s.client_request_id for s in read_samples(run_dir)} | {read_run(run_dir).info.warmup_request_id}
+    rows = list(read_csv(run_dir / TELEMETRY_FILE, TelemetryRow))
+    assert probe["main_table"] == "requests"
+    assert {r.client_request_id for r in rows} == ids  # green's 30 and the warm-up, nothing of blue's
+    assert probe["other_traffic"].get("requests:default", 0) > 0  # blue's, under the shared name
+    assert probe["unmatched_server_rows"] == 0
