@@ -6,7 +6,8 @@ Steps, each failing with one HarnessError line (exit 2) the user can act on:
   3. `GET <base>/swagger.json` and every payload checked against its input schema
      (payloads/schema.py); no swagger (404, not JSON) is a warning, not an error;
   4. one authenticated warm-up `POST` of the first payload: 401/403 → the key was refused;
-     404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 → a warning
+     404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 (and a managed
+     424 for the model's own 5xx) → a warning
      (the load will measure it); a 2xx whose decoded answer is the scoring script's caught error
      (loadtests/outcomes.py), twice in a row (one may be the service's own error rate) → the
      endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise
@@ -267,7 +268,7 @@ def _warmup(
         raise HarnessError(_refused(status, key))
     if status in (404, 405):
         raise HarnessError(f"endpoint: POST {shown} answered HTTP {status}: is this the scoring URL (…/score)?")
-    if 400 <= status < 500 and status not in (408, 429):
+    if 400 <= status < 500 and status not in (408, 429) and not _model_failed(status, response):
         body = redact(response.text[:160], key).replace("\n", " ").strip()
         raise HarnessError(f"endpoint: rejected payload {payload.payload_id} (HTTP {status}): {body}")
     if status >= 300:
@@ -283,6 +284,13 @@ def _warmup(
             raise
         _note(result, emit, f"warm-up: {exc}; trying once more")  # one failure may be the service's error rate
         _warmup(call, url, payload, key, headers, timeout_s, result, emit, retried=True)
+
+
+def _model_failed(status: int, response: requests.Response) -> bool:
+    """A managed 424 for the model's own failure (its status 5xx, or not named): measured like a 500, not a
+    rejected payload (a model 4xx behind the 424 is the payload's fault)."""
+    model = (response.headers.get(outcomes.MODEL_STATUS_HEADER) or "").strip()
+    return status == 424 and not (model.isdigit() and 400 <= int(model) < 500)
 
 
 def _scored_answer(response: requests.Response, payload: Payload, status: int, key: str | None) -> Any:

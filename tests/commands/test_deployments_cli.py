@@ -1,11 +1,14 @@
-"""Joins that survive the deployments users really have, through the real CLI (`scorebench serve`, `run`, `probe`).
+"""The deployments users really have, through the real CLI (`scorebench serve`, `run`, `probe`).
 
 - an inference server older than 0.7.5 logs none of the run's client request ids: the probe says so
   in its first polls and joins by the server's own request id (probes/joins.py);
 - a run directory whose samples hold no server request id (written before the column existed) is
   reported as unjoined totals, early, never as lost requests;
 - a managed endpoint whose deployments all log one service name: only the target deployment's
-  rows reach telemetry.csv (probes/target.py, by the run's ids).
+  rows reach telemetry.csv (probes/target.py, by the run's ids);
+- run() failing is one outcome whether the server answers itself (v1: 500 with
+  x-ms-run-function-failed) or behind a managed front (v2: 424 naming the model's 500); an AKS-style
+  503 without Retry-After is throttling (loadtests/outcomes.py).
 """
 
 from __future__ import annotations
@@ -52,9 +55,9 @@ def serve(tmp_path: Path) -> Iterator[object]:
         process.communicate(timeout=60)
 
 
-def run(url: str, data_dir: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run(url: str, data_dir: Path, out: Path, *extra: str, requests_: int = 30) -> subprocess.CompletedProcess[str]:
     return run_cli(
-        "run", "--endpoint", url, "--telemetry", f"local:{data_dir}", "--requests", "30", "--concurrency", "2",
+        "run", "--endpoint", url, "--telemetry", f"local:{data_dir}", "--requests", str(requests_), "--concurrency", "2",
         "--no-progress", "--telemetry-poll", "0.5s", "--telemetry-wait", "120s", "--out", str(out), *extra,
         timeout=300, env=cli_env(SCOREBENCH_KEY=TEST_KEY),
     )  # fmt: skip
@@ -137,3 +140,31 @@ def test_a_shared_service_name_does_not_mix_deployments(serve, tmp_path):
     assert {r.client_request_id for r in rows} == ids  # green's 30 and the warm-up, nothing of blue's
     assert probe["other_traffic"].get("requests:default", 0) > 0  # blue's, under the shared name
     assert probe["unmatched_server_rows"] == 0
+
+
+def outcomes_of(out: Path) -> dict[tuple[int, str], int]:
+    (run_dir,) = out.iterdir()
+    found: dict[tuple[int, str], int] = {}
+    for sample in read_samples(run_dir):
+        found[(sample.status, sample.outcome)] = found.get((sample.status, sample.outcome), 0) + 1
+    return found
+
+
+def test_run_failing_reads_alike_on_v1_and_v2(serve, tmp_path):
+    v1_url, v1_dir = serve("--error-rate", "1")
+    v2_url, v2_dir = serve("--managed", "--deployment", "blue=error_rate:1,traffic:100", "--deployment", "green=")
+    for url, data_dir, out, extra in ((v1_url, v1_dir, tmp_path / "v1", ()), (v2_url, v2_dir, tmp_path / "v2",
+                                                                                ("--deployment", "blue"))):
+        done = run(url, data_dir, out, "--telemetry-wait", "0s", *extra, requests_=6)
+        assert done.returncode == 1, done.stderr  # every request failed
+    assert outcomes_of(tmp_path / "v1") == {(500, "run_function_failed"): 6}
+    assert outcomes_of(tmp_path / "v2") == {(424, "run_function_failed"): 6}  # ms-azureml-model-error-statuscode: 500
+
+
+def test_an_aks_503_without_retry_after_is_throttling(serve, tmp_path):
+    url, data_dir = serve("--throttle-rate", "0.5", "--throttle-status", "503", "--throttle-retry-after", "0")
+    done = run(url, data_dir, tmp_path / "runs", "--telemetry-wait", "0s", requests_=10)
+    assert done.returncode in (0, 1, 3), done.stderr
+    found = outcomes_of(tmp_path / "runs")
+    assert found.get((503, "throttled"), 0) >= 4  # half the calls (the warm-up took one), none http_5xx
+    assert not any(outcome == "http_5xx" for _, outcome in found)
