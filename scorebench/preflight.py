@@ -38,8 +38,8 @@ import requests
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.runinfo import PreflightInfo
-from scorebench.core.serverids import ServerIds, server_ids
 from scorebench.core.secrets import bearer, redact, safe_url
+from scorebench.core.serverids import ServerIds, server_ids
 from scorebench.loadtests import outcomes
 from scorebench.payloads.loader import Payload
 from scorebench.payloads.schema import check_payloads
@@ -66,7 +66,7 @@ class PreflightResult:
     """The x-ms-client-request-id of the warm-up POST: the one server row no sample explains."""
     warmup_answer: Any = None
     """The decoded 2xx warm-up answer (its shape is what a prediction looks like)."""
-    server: ServerIds = ServerIds()
+    server: ServerIds = dataclasses.field(default_factory=ServerIds)
     """What the warm-up answer's id headers tell of the server (version, its own id, what it logs)."""
     warmup_counts: dict[str, int] = dataclasses.field(default_factory=dict)
     """Predictions in the warm-up answer, by payload id, when the body does not tell its record count."""

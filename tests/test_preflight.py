@@ -162,7 +162,10 @@ def test_no_swagger_is_a_warning_not_an_error(endpoint_factory: Any) -> None:
         ({"health": 503}, "health check GET"),
         ({"score": 404}, "is this the scoring URL"),
         ({"score": 400}, "endpoint: rejected payload data.json (HTTP 400)"),
-        ({"score": 424, "headers": {"ms-azureml-model-error-statuscode": "400"}}, "rejected payload data.json (HTTP 424)"),
+        (
+            {"score": 424, "headers": {"ms-azureml-model-error-statuscode": "400"}},
+            "rejected payload data.json (HTTP 424)",
+        ),
     ],
 )
 def test_http_answers_that_stop_the_run(endpoint_factory: Any, behaviour: dict[str, int], expected: str) -> None:
@@ -306,5 +309,7 @@ def test_the_warmup_answer_tells_the_server_ids(endpoint_factory: Any) -> None:
     result = preflight(endpoint_factory(headers=headers).score_url, [GOOD], key=TEST_KEY, warn=lambda _: None)
     info = result.info("swagger.json")
     assert (info.server_version, info.server_request_id, info.client_id_header) == (
-        "azmlinfsrv/0.7.4", "srv-1", "x-client-request-id",
+        "azmlinfsrv/0.7.4",
+        "srv-1",
+        "x-client-request-id",
     )

@@ -444,11 +444,14 @@ class ScoringUser(FastHttpUser):
             stream=True,  # the body is read raw in _classify and decoded by the one classifier
             allow_redirects=False,  # never follow: the key would go with it (a 3xx is bad_response)
         ) as response:
-            info["status"], info["outcome"], info["server_fn_ms"], info["digest"], received, info["server_request_id"] = (
-                _classify(
-                    response, self._scenario.config.answer_check, self._scenario.records.get(payload_id)
-                )
-            )
+            (
+                info["status"],
+                info["outcome"],
+                info["server_fn_ms"],
+                info["digest"],
+                received,
+                info["server_request_id"],
+            ) = _classify(response, self._scenario.config.answer_check, self._scenario.records.get(payload_id))
             response.request_meta["response_time"] = (time.perf_counter() - started_s) * 1000.0  # body included
             response.request_meta["response_length"] = received
             if info["outcome"] == "ok":

@@ -11,8 +11,9 @@ log through the sink (its ingestion lag included). As on Azure, a deployment's A
 unless its options say `app_insights:1` (`app_insights_enabled`); its service name (and cloud role)
 is the deployment's name, or with `service_name` one name for every deployment (the server's
 default: rows that cannot tell deployments apart). `server_version` gives every deployment that
-inference server version's request-id handling (scorebench/local/versions.py). Rules: loopback only; two deployments at least on the command line
-(`scorebench serve --managed`), one is enough here; everything stops with stop().
+inference server version's request-id handling (scorebench/local/versions.py). Rules: loopback
+only; two deployments at least on the command line (`scorebench serve --managed`), one is enough
+here; everything stops with stop().
 """
 
 from __future__ import annotations

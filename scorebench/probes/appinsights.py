@@ -97,9 +97,9 @@ class AppInsightsProbe:
         ids = None if client_request_ids is None else sorted(set(client_request_ids))
         chunks: list[list[str] | None] = [None] if ids is None else _chunks(ids, kql.ID_CHUNK)
         rows: list[TelemetryRow] = []
+        read = self._traffic_rows if self.traffic_log else self._insights_rows
         for chunk in chunks:
-            found = self._classic_on_missing(lambda c=chunk: self._sliced(self._request_query(c), start, end))
-            rows += [self._to_request(r) for r in found]
+            rows += [self._to_request(r) for r in read(chunk, start, end)]
         return rows
 
     def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
@@ -136,11 +136,7 @@ class AppInsightsProbe:
         exceptions: list[SeenException] = []
         errors: dict[str, str] = {}
         readers = {
-            REQUESTS: lambda: [
-                self._seen_request(r)
-                for c in chunks
-                for r in self._classic_on_missing(lambda c=c: self._sliced(self._insights(c), start, end))
-            ],
+            REQUESTS: lambda: [self._seen_request(r) for c in chunks for r in self._insights_rows(c, start, end)],
             TRAFFIC_LOG: lambda: [_seen_traffic(r) for c in chunks for r in self._traffic_rows(c, start, end)],
         }
         for table in self.tables():
@@ -160,6 +156,9 @@ class AppInsightsProbe:
     def _traffic(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
         return lambda a, b: kql.traffic_log_query(a, b, chunk, self.traffic_endpoint, self.request_name)
 
+    def _insights_rows(self, chunk: Sequence[str] | None, start: datetime, end: datetime) -> list[Row]:
+        return self._classic_on_missing(lambda: self._sliced(self._insights(chunk), start, end))
+
     def _traffic_rows(self, chunk: Sequence[str] | None, start: datetime, end: datetime) -> list[Row]:
         if not self.workspace_id:
             raise HarnessError(kql.traffic_log_needs_workspace(str(self.resource_id)))
@@ -167,9 +166,6 @@ class AppInsightsProbe:
 
     def _seen_request(self, row: Row) -> Seen:
         return Seen(str(row.get("service") or "") or str(row.get("role") or ""), _request_row(row))
-
-    def _request_query(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
-        return self._traffic(chunk) if self.traffic_log else self._insights(chunk)
 
     def _to_request(self, row: Row) -> TelemetryRow:
         return _traffic_row(row) if self.traffic_log else _request_row(row)

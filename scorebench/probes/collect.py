@@ -51,8 +51,8 @@ from scorebench.core.runrecords import LOAD_JSON, ProbeRecord, RunRecords, read_
 from scorebench.core.serverids import ServerIds
 from scorebench.probes.base import TelemetryProbe, make_probe
 from scorebench.probes.groups import group_exceptions
-from scorebench.probes.kql import traffic_log_needs_workspace
 from scorebench.probes.joins import UNJOINED, JoinKeys
+from scorebench.probes.kql import traffic_log_needs_workspace
 from scorebench.probes.reading import notes, sampling_reading
 from scorebench.probes.spec import AppInsightsTelemetry, NoTelemetry, TelemetrySpec
 from scorebench.probes.target import Target
@@ -126,8 +126,9 @@ def probe_run(
     spec = _for_target(spec, target, bool(insights_off))
     no_server_view = isinstance(spec, NoTelemetry)  # nothing will ever arrive: do not wait for it
     say = _say if options.progress and not no_server_view else None
-    for line in _opening_lines(spec, join) if say else ():
-        say(line)
+    if say is not None:
+        for line in _opening_lines(spec, join):
+            say(line)
     try:
         probe = probe or make_probe(spec)
         entry["source"] = probe.source

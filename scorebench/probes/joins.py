@@ -38,7 +38,7 @@ class JoinKeys:
 
     by_server_id: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """The server's request id → the client request id of the same request (samples and warm-up)."""
-    server: ServerIds = ServerIds()
+    server: ServerIds = dataclasses.field(default_factory=ServerIds)
 
 
 @dataclasses.dataclass
@@ -104,8 +104,10 @@ def unjoined_target(target: Target, observed: Observation) -> Target:
 
 
 def _say_line(key: str, server: ServerIds) -> str:
-    why = server.why_no_run_ids() if server.client_id_header and server.logs_run_ids() is False else (
-        "the server logs no x-ms-client-request-id (an inference server before 0.7.5)"
+    why = (
+        server.why_no_run_ids()
+        if server.client_id_header and server.logs_run_ids() is False
+        else ("the server logs no x-ms-client-request-id (an inference server before 0.7.5)")
     )
     head = f"telemetry: the server's rows carry none of the run's client request ids: {why}"
     if key == SERVER_ID:

@@ -115,9 +115,7 @@ def split(
     return ours, other, services
 
 
-def _split_by_ids(
-    seen: list[Seen], target: Target, ids: set[str]
-) -> tuple[list[Seen], dict[str, int], frozenset[str]]:
+def _split_by_ids(seen: list[Seen], target: Target, ids: set[str]) -> tuple[list[Seen], dict[str, int], frozenset[str]]:
     """A managed deployment: App Insights rows by the run's ids, traffic-log rows by endpoint/deployment.
     No service is the target's (exceptions then go by ids too)."""
     ours: list[Seen] = []

@@ -57,8 +57,9 @@ def serve(tmp_path: Path) -> Iterator[object]:
 
 def run(url: str, data_dir: Path, out: Path, *extra: str, requests_: int = 30) -> subprocess.CompletedProcess[str]:
     return run_cli(
-        "run", "--endpoint", url, "--telemetry", f"local:{data_dir}", "--requests", str(requests_), "--concurrency", "2",
-        "--no-progress", "--telemetry-poll", "0.5s", "--telemetry-wait", "120s", "--out", str(out), *extra,
+        "run", "--endpoint", url, "--telemetry", f"local:{data_dir}", "--requests", str(requests_),
+        "--concurrency", "2", "--no-progress", "--telemetry-poll", "0.5s", "--telemetry-wait", "120s",
+        "--out", str(out), *extra,
         timeout=300, env=cli_env(SCOREBENCH_KEY=TEST_KEY),
     )  # fmt: skip
 
@@ -71,16 +72,19 @@ def test_a_server_that_logs_no_client_ids_is_joined_by_its_own_request_id(serve,
     url, data_dir = serve("--server-version", version)
     done = run(url, data_dir, tmp_path / "runs")
     assert done.returncode in (0, 3), done.stderr
-    assert "the warm-up's answer says the server" in done.stderr and why in done.stderr  # before the first poll
+    assert "the warm-up's answer says the server" in done.stderr  # before the first poll
+    assert why in done.stderr
     assert "joining them by the server's own request id" in done.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     info, probe = read_run(run_dir).info, asdict(read_run(run_dir).probe)
-    assert info.preflight is not None and info.preflight.client_id_header in ("none", "x-client-request-id")
+    assert info.preflight is not None
+    assert info.preflight.client_id_header in ("none", "x-client-request-id")
     samples = read_samples(run_dir)
     assert all(s.server_request_id for s in samples)  # every answer named the server's own id
     assert probe["join_key"] == "server_request_id"
     assert probe["stopped_because"] == "all_seen"  # not the deadline
-    assert probe["missing_client_requests"] == 0 and probe["unmatched_server_rows"] == 0
+    assert probe["missing_client_requests"] == 0
+    assert probe["unmatched_server_rows"] == 0
     rows = list(read_csv(run_dir / TELEMETRY_FILE, TelemetryRow))
     by_server = {r.server_request_id: r.client_request_id for r in rows}
     assert all(by_server[s.server_request_id] == s.client_request_id for s in samples)
@@ -153,8 +157,10 @@ def outcomes_of(out: Path) -> dict[tuple[int, str], int]:
 def test_run_failing_reads_alike_on_v1_and_v2(serve, tmp_path):
     v1_url, v1_dir = serve("--error-rate", "1")
     v2_url, v2_dir = serve("--managed", "--deployment", "blue=error_rate:1,traffic:100", "--deployment", "green=")
-    for url, data_dir, out, extra in ((v1_url, v1_dir, tmp_path / "v1", ()), (v2_url, v2_dir, tmp_path / "v2",
-                                                                                ("--deployment", "blue"))):
+    for url, data_dir, out, extra in (
+        (v1_url, v1_dir, tmp_path / "v1", ()),
+        (v2_url, v2_dir, tmp_path / "v2", ("--deployment", "blue")),
+    ):
         done = run(url, data_dir, out, "--telemetry-wait", "0s", *extra, requests_=6)
         assert done.returncode == 1, done.stderr  # every request failed
     assert outcomes_of(tmp_path / "v1") == {(500, "run_function_failed"): 6}

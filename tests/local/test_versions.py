@@ -21,7 +21,11 @@ def current_server(seen: dict[str, Any]) -> Any:
         own = environ.get("HTTP_X_REQUEST_ID") or "generated-guid"
         client = environ.get("HTTP_X_MS_CLIENT_REQUEST_ID", "")
         seen.update(request_id=own, client_request_id=client)  # logged: Request Id, Client Request Id
-        headers = [("x-request-id", own), ("x-ms-request-id", client or own), ("x-ms-server-version", "azmlinfsrv/1.5.1")]
+        headers = [
+            ("x-request-id", own),
+            ("x-ms-request-id", client or own),
+            ("x-ms-server-version", "azmlinfsrv/1.5.1"),
+        ]
         start_response("200 OK", headers + ([("x-ms-client-request-id", client)] if client else []))
         return [b"{}"]
 
@@ -45,7 +49,8 @@ def test_versions_map_to_their_generation(version, kind):
 def test_the_current_server_logs_the_run_id():
     answered, seen = call("1.5.1", x_ms_client_request_id="run-1")
     assert seen["client_request_id"] == "run-1"
-    assert answered["x-ms-client-request-id"] == "run-1" and answered["x-ms-server-version"] == "azmlinfsrv/1.5.1"
+    assert answered["x-ms-client-request-id"] == "run-1"
+    assert answered["x-ms-server-version"] == "azmlinfsrv/1.5.1"
     assert server_ids(lambda n: answered.get(n), "run-1").client_id_header == "x-ms-client-request-id"
 
 
@@ -56,7 +61,11 @@ def test_0_7_4_reads_x_client_request_id_only():
     assert answered["x-ms-server-version"] == "azmlinfsrv/0.7.4"
     assert "x-ms-client-request-id" not in answered
     told = server_ids(lambda n: answered.get(n), "run-1")
-    assert (told.client_id_header, told.request_id, told.logs_run_ids()) == ("x-client-request-id", seen["request_id"], False)
+    assert (told.client_id_header, told.request_id, told.logs_run_ids()) == (
+        "x-client-request-id",
+        seen["request_id"],
+        False,
+    )
     _, seen = call("0.7.4", x_client_request_id="old-1")
     assert seen["client_request_id"] == "old-1"
 

@@ -23,6 +23,11 @@ def test_a_server_clock_behind_the_client_keeps_the_first_requests_and_drops_ear
     ])  # fmt: skip
     entry = probe_run(run_dir, LocalTelemetry(data), ProbeOptions(wait_s=0, progress=False))
     rows = list(read_csv(run_dir / TELEMETRY_FILE, TelemetryRow))
-    assert sorted(r.timestamp[:19] for r in rows) == ["2026-11-22T19:59:30", "2026-11-22T20:00:02", "2026-11-22T20:00:03"]
+    assert sorted(r.timestamp[:19] for r in rows) == [
+        "2026-11-22T19:59:30",
+        "2026-11-22T20:00:02",
+        "2026-11-22T20:00:03",
+    ]
     assert (entry.missing_client_requests, entry.unmatched_server_rows) == (0, 1)
-    assert entry.window is not None and entry.window[0].startswith("2026-11-22T19:59:00")
+    assert entry.window is not None
+    assert entry.window[0].startswith("2026-11-22T19:59:00")

@@ -33,7 +33,11 @@ def test_rows_keyed_by_the_server_id_are_joined_at_the_first_poll_that_shows_the
     probe = Lagging([(3, old_row("s1", 1)), (3, old_row("s2", 2)), (3, old_row("neighbour", 2, "other"))])
     said: list[tuple[float, str]] = []
     result = wait(probe, ["a", "b"], JoinKeys({"s1": "a", "s2": "b"}), said)
-    assert (result.stopped_because, result.join_key, result.missing_client_requests) == ("all_seen", "server_request_id", 0)
+    assert (result.stopped_because, result.join_key, result.missing_client_requests) == (
+        "all_seen",
+        "server_request_id",
+        0,
+    )
     assert [r.client_request_id for r in result.rows] == ["a", "b"]
     poll, line = join_line(said)
     assert poll == result.polls == 4  # the rows show at the 4th poll (3 s): said and joined there
@@ -46,7 +50,8 @@ def test_without_a_fallback_key_the_server_side_is_unjoined_after_two_polls_and_
     said: list[tuple[float, str]] = []
     result = wait(probe, ["a", "b"], JoinKeys(), said)
     poll, line = join_line(said)
-    assert poll == 2 and line.endswith("the server side is reported as unjoined")  # rows from the first poll
+    assert poll == 2  # rows from the first poll
+    assert line.endswith("the server side is reported as unjoined")
     assert result.join_key == "none"
     assert result.stopped_because == "stable"  # the rows are the target's totals: their count stops growing
     assert [r.server_request_id for r in result.rows] == ["s1", "s2"]
@@ -56,7 +61,8 @@ def test_one_poll_suffices_when_the_warm_up_said_the_server_logs_no_run_ids():
     state = JoinState()
     observed = Observation([old_row("s1", 1)], [], {}, (REQUESTS,))
     _, line = join_poll(observed, JoinKeys({}, ServerIds("", "w", "none")), {"a"}, state)
-    assert state.key == "none" and "logs no client request id (inference server before 0.7.1" in line
+    assert state.key == "none"
+    assert "logs no client request id (inference server before 0.7.1" in line
 
 
 def test_rows_with_the_run_ids_keep_the_client_key():
