@@ -98,35 +98,25 @@ def is_target(item: Seen, target: Target, services: frozenset[str]) -> bool:
 def split(
     seen: list[Seen], target: Target, client_request_ids: Collection[str]
 ) -> tuple[list[Seen], dict[str, int], frozenset[str]]:
-    """(the target's rows, {"table:service": sum of item_count} of the others, the target's services)."""
-    if target.by_ids:
-        return _split_by_ids(seen, target, set(client_request_ids) | target.ids)
-    services = target_services(seen, target, client_request_ids)
-    if not services and not client_request_ids:
+    """(the target's rows, {"table:service": sum of item_count} of the others, the target's services;
+    none when `by_ids`: exceptions then go by ids too)."""
+    ids = set(client_request_ids) | target.ids
+    services = frozenset() if target.by_ids else target_services(seen, target, client_request_ids)
+    if not target.by_ids and not services and not client_request_ids:
         services = frozenset(s.service for s in seen)  # nothing to tell by: every row
     ours: list[Seen] = []
     other: dict[str, int] = {}
     for item in seen:
-        if is_target(item, target, services):
+        if target.by_ids and item.table != TRAFFIC_LOG:
+            mine = item.row.client_request_id in ids
+        else:
+            mine = is_target(item, target, services)
+        if mine:
             ours.append(item)
         else:
             key = f"{item.table}:{item.service or '(unnamed)'}"
             other[key] = other.get(key, 0) + item.row.item_count
     return ours, other, services
-
-
-def _split_by_ids(seen: list[Seen], target: Target, ids: set[str]) -> tuple[list[Seen], dict[str, int], frozenset[str]]:
-    """A managed deployment: App Insights rows by the run's ids, traffic-log rows by endpoint/deployment.
-    No service is the target's (exceptions then go by ids too)."""
-    ours: list[Seen] = []
-    other: dict[str, int] = {}
-    for item in seen:
-        if item.row.client_request_id in ids if item.table != TRAFFIC_LOG else is_target(item, target, frozenset()):
-            ours.append(item)
-        else:
-            key = f"{item.table}:{item.service or '(unnamed)'}"
-            other[key] = other.get(key, 0) + item.row.item_count
-    return ours, other, frozenset()
 
 
 def split_exceptions(

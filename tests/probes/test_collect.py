@@ -1,10 +1,13 @@
-"""probe_run's window: a server clock behind the client's loses no request (scorebench/probes/collect.py)."""
+"""probe_run: a server clock behind the client's loses no request; what is known is said before the first poll
+(scorebench/probes/collect.py)."""
 
 from __future__ import annotations
 
 from scorebench.core.records import TELEMETRY_FILE, Sample, TelemetryRow, read_csv
+from scorebench.core.rundir import read_json_object, write_json_atomic
+from scorebench.probes.base import NoProbe
 from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import LocalTelemetry
+from scorebench.probes.spec import AppInsightsTelemetry, LocalTelemetry
 from tests.probes.envelopes import request_envelope, write_store
 from tests.probes.test_probe_cli import write_run
 
@@ -31,3 +34,16 @@ def test_a_server_clock_behind_the_client_keeps_the_first_requests_and_drops_ear
     assert (entry.missing_client_requests, entry.unmatched_server_rows) == (0, 1)
     assert entry.window is not None
     assert entry.window[0].startswith("2026-11-22T19:59:00")
+
+
+def test_a_traffic_log_out_of_reach_is_said_before_the_first_poll(tmp_path, capsys):
+    """--app-insights-id cannot reach AmlOnlineEndpointTrafficLog (a workspace table): said at the start."""
+    run_dir = tmp_path / "run"
+    write_run(run_dir, "appinsights", [Sample("a", START, 70.0, 200, "ok", None, 10, 10, "p", "w")], START, END)
+    info = dict(read_json_object(run_dir / "run.json"), service={"endpoint_name": "ep", "deployment": "green"})
+    write_json_atomic(run_dir / "run.json", info)
+    spec = AppInsightsTelemetry(app_insights_id="/subscriptions/s/resourceGroups/g/providers/x/components/ai")
+    probe_run(run_dir, spec, ProbeOptions(wait_s=0), probe=NoProbe())
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("telemetry: AmlOnlineEndpointTrafficLog is not read")
+    assert "pass --workspace-id" in first
