@@ -82,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in self.server.behaviour.get("headers", {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -164,6 +166,10 @@ def test_no_swagger_is_a_warning_not_an_error(endpoint_factory: Any) -> None:
         ({"health": 503}, "health check GET"),
         ({"score": 404}, "is this the scoring URL"),
         ({"score": 400}, "endpoint: rejected payload data.json (HTTP 400)"),
+        (
+            {"score": 424, "headers": {"ms-azureml-model-error-statuscode": "400"}},
+            "rejected payload data.json (HTTP 424)",
+        ),
     ],
 )
 def test_http_answers_that_stop_the_run(endpoint_factory: Any, behaviour: dict[str, int], expected: str) -> None:
@@ -301,3 +307,24 @@ def test_plain_http_key_warning_only_off_loopback(endpoint_factory: Any) -> None
     assert plain_http_warning("http://scoring.example/score", None) is None
     assert plain_http_warning("http://localhost:5001/score", TEST_KEY) is None
     assert plain_http_warning("http://[::1]:5001/score", TEST_KEY) is None
+
+
+def test_a_managed_424_for_the_model_failing_is_measured_not_refused(endpoint_factory: Any) -> None:
+    """run() raising behind a managed front (424 naming 500) is a warning, as the same 500 is on v1."""
+    seen: list[str] = []
+    server = endpoint_factory(score=424, headers={"ms-azureml-model-error-statuscode": "500"})
+    result = preflight(server.score_url, [GOOD], key=TEST_KEY, warn=seen.append)
+    assert result.warmup_status == 424
+    assert any("answered HTTP 424; the load will measure it" in line for line in seen)
+
+
+def test_the_warmup_answer_tells_the_server_ids(endpoint_factory: Any) -> None:
+    """An inference server 0.7.1-0.7.4 answers x-request-id and x-ms-request-id with its own id, no client id."""
+    headers = {"x-request-id": "srv-1", "x-ms-request-id": "srv-1", "x-ms-server-version": "azmlinfsrv/0.7.4"}
+    result = preflight(endpoint_factory(headers=headers).score_url, [GOOD], key=TEST_KEY, warn=lambda _: None)
+    info = result.info("swagger.json")
+    assert (info.server_version, info.server_request_id, info.client_id_header) == (
+        "azmlinfsrv/0.7.4",
+        "srv-1",
+        "x-client-request-id",
+    )

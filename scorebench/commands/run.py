@@ -51,7 +51,7 @@ FLAGS: tuple[Flag, ...] = (
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
-    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 5m; ends early)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 10m; ends early)"),
     (("--telemetry-poll",), "telemetry_poll", str, "pause between telemetry polls (default: 3s local, 20s Azure)"),
     (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),

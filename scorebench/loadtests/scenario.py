@@ -294,6 +294,7 @@ class Scenario:
                     payload_id=info["payload_id"],
                     worker=self.worker,
                     answer_digest=info["digest"],
+                    server_request_id=info["server_request_id"],
                 )
             )
             writer.flush_if_due()
@@ -366,28 +367,32 @@ events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]
 
 def _classify(
     response: Any, verdicts: outcomes.Verdicts, records: int | None
-) -> tuple[int, str, float | None, str, int]:
-    """(status, outcome, server_fn_ms, answer_digest, bytes received) of a FastHttpSession response
-    sent with stream=True: the body is read here, raw, and decoded by the one classifier (the
-    ab engine reads and decodes it the same way)."""
+) -> tuple[int, str, float | None, str, int, str]:
+    """(status, outcome, server_fn_ms, answer_digest, bytes received, server request id) of a
+    FastHttpSession response sent with stream=True: the body is read here, raw, and decoded by the
+    one classifier (the ab engine reads and decodes it the same way); `verdicts` remembers its
+    verdicts per distinct answer."""
     status = int(response.status_code or 0)
     error = response.request_meta.get("exception")
     if status == 0 or (error is not None and not isinstance(error, LocustBadStatusCode)):
-        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, "", 0
+        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, "", 0, ""
+    headers = response.headers if response.headers is not None else {}
+    server_id = outcomes.server_request_id(headers)
     try:
         body = response.read()  # every body is read (the connection is reused), only a 2xx one decoded
     except Exception as exc:
         response.request_meta["exception"] = exc
-        return status, outcomes.classify_exception(exc), None, "", 0
+        return status, outcomes.classify_exception(exc), None, "", 0, server_id
     finally:
         response.release()
-    headers = response.headers if response.headers is not None else {}
     if 200 <= status < 300:
         outcome, digest = verdicts.judge(body, records, headers.get(outcomes.CONTENT_ENCODING_HEADER))
     else:
         run_failed, retry = headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER)
-        outcome, digest = outcomes.classify_status(status, run_failed, retry), ""
-    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest, len(body)
+        outcome = outcomes.classify_status(status, run_failed, retry, headers.get(outcomes.MODEL_STATUS_HEADER))
+        digest = ""
+    fn_ms = outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER))
+    return status, outcome, fn_ms, digest, len(body), server_id
 
 
 class ScoringUser(FastHttpUser):
@@ -439,6 +444,7 @@ class ScoringUser(FastHttpUser):
             "outcome": "read_error",  # replaced by _classify once the answer is in
             "server_fn_ms": None,
             "digest": "",
+            "server_request_id": "",
         }
         headers = {**self._scenario.config.headers, "x-ms-client-request-id": request_id}
         started_s = time.perf_counter()
@@ -452,9 +458,14 @@ class ScoringUser(FastHttpUser):
             stream=True,  # the body is read raw in _classify and decoded by the one classifier
             allow_redirects=False,  # never follow: the key would go with it (a 3xx is bad_response)
         ) as response:
-            info["status"], info["outcome"], info["server_fn_ms"], info["digest"], received = _classify(
-                response, self._scenario.verdicts, self._scenario.records.get(payload_id)
-            )
+            (
+                info["status"],
+                info["outcome"],
+                info["server_fn_ms"],
+                info["digest"],
+                received,
+                info["server_request_id"],
+            ) = _classify(response, self._scenario.verdicts, self._scenario.records.get(payload_id))
             response.request_meta["response_time"] = (time.perf_counter() - started_s) * 1000.0  # body included
             response.request_meta["response_length"] = received
             if info["outcome"] == "ok":

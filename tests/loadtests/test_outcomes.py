@@ -13,11 +13,14 @@ from scorebench.loadtests.outcomes import (
     DEFAULT_CHECK,
     FAILURE_OUTCOMES,
     Verdicts,
+    classify,
     classify_answer,
     classify_exception,
     classify_response,
+    classify_status,
     new_request_id,
     server_fn_ms,
+    server_request_id,
 )
 
 
@@ -35,7 +38,9 @@ from scorebench.loadtests.outcomes import (
         (500, "true", b"", "run_function_failed"),
         (500, "False", b"", "http_5xx"),
         (500, None, b"", "http_5xx"),
-        (503, "True", b"", "http_5xx"),
+        (503, "True", b"", "throttled"),  # AKS / Kubernetes: the autoscaler behind, no Retry-After
+        (503, None, b"", "throttled"),
+        (502, None, b"", "http_5xx"),
         (302, None, b"", "bad_response"),
     ],
 )
@@ -196,3 +201,34 @@ def test_remembered_verdicts_are_the_classifiers_for_every_body_even_past_the_li
         assert verdicts.judge(body, 2, None) == classify_answer(body, DEFAULT_CHECK, 2, None)
     assert verdicts.judge(b'{"result": ["no"]}', 1, None)[0] == "ok"  # the expected count is part of the key
     assert verdicts.judge(b'{"result": ["no"]}', 2, None)[0] == "wrong_count"
+
+
+@pytest.mark.parametrize(
+    ("model_status", "outcome"),
+    [
+        ("500", "run_function_failed"),  # run() raised: what the same fault is on v1 (500 + header)
+        ("400", "http_4xx"),
+        ("503", "throttled"),
+        ("429", "throttled"),
+        ("408", "timeout"),
+        (None, "model_error"),  # no header: the model failed, how is unknown
+        ("", "model_error"),
+        ("junk", "model_error"),
+    ],
+)
+def test_a_managed_424_is_classified_by_the_model_status_it_names(model_status: str | None, outcome: str) -> None:
+    assert classify_status(424, None, None, model_status) == outcome
+
+
+def test_the_same_fault_reads_alike_on_v1_and_v2() -> None:
+    """run() raising: v1 answers 500 with x-ms-run-function-failed itself; v2's front answers 424 naming 500."""
+    assert classify_status(500, "True") == classify_status(424, None, None, "500") == "run_function_failed"
+    assert classify(424, b'{"message": "Model returned a non-200 status code"}', model_status="500")[0] == (
+        "run_function_failed"
+    )
+
+
+def test_the_server_request_id_comes_from_x_request_id_else_x_ms_request_id() -> None:
+    assert server_request_id({"x-request-id": "a", "x-ms-request-id": "b"}) == "a"
+    assert server_request_id({"x-ms-request-id": "b"}) == "b"
+    assert server_request_id({}) == ""

@@ -206,7 +206,8 @@ class Engine:
             slot.fn_ms = None
             slot.rff = slot.keep = slot.retry = slot.framed = False
             slot.encoding = None
-            slot.digest = ""
+            slot.digest = slot.srid = ""
+            slot.model = None
             slot.raw = [] if self.keep_raw else None
             slot.body_parts = [] if self.keep_body else None
         ids = self._ids
@@ -357,7 +358,7 @@ class Engine:
         if 200 <= status < 300 and not (self.cfg.check_json and slot.body_parts is not None):
             return "ok"  # plain ab: a 2xx is a success, the body is not read
         if not 200 <= status < 300:
-            return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None)
+            return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None, slot.model)
         body = b"".join(slot.body_parts) if slot.body_parts is not None else b""
         records = self.records[slot.index % self.nbodies] if self.records else None
         outcome, slot.digest = self.verdicts.judge(body, records, slot.encoding)
@@ -409,7 +410,7 @@ class Engine:
                 latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
                 bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
                 payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
-                answer_digest=slot.digest,
+                answer_digest=slot.digest, server_request_id=slot.srid,
             )
         )  # fmt: skip
 
