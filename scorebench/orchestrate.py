@@ -39,7 +39,7 @@ from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
 from scorebench.progress import Progress
 from scorebench.reports.common.checks import parse_threshold
 from scorebench.reports.common.publish import publish_verdict
@@ -154,6 +154,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
         run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
+        print(reading_line(target.telemetry), flush=True)
         result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
         _finish_load(run_dir, result)
         probe_error = _probe(run_dir, settings, target)

@@ -46,7 +46,7 @@ from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
 from scorebench.progress import Progress
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.compare.comparereport import write_compare
@@ -132,6 +132,8 @@ def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | 
     checked = [_preflight(side, settings, plan) for side in sides]
     run_dir = _start_run_dir(settings, sides, plan, checked)
     print(f"run directory: {run_dir}", flush=True)
+    for side in sides:
+        print(reading_line(side.target.telemetry, side.spec.side), flush=True)
     shape = answer_check(settings.answer_check, checked[0], warn=lambda text: _warn("current", text))
     result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
     _finish(run_dir, sides, result)
@@ -279,7 +281,8 @@ def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared:
     if isinstance(spec, NoTelemetry):
         return
     try:
-        error = probe_run(side_dir, spec, dataclasses.replace(settings.probe_options, only_run_requests=shared)).error
+        options = dataclasses.replace(settings.probe_options, only_run_requests=shared, whose=side.spec.side)
+        error = probe_run(side_dir, spec, options).error
     except HarnessError as exc:
         error = str(exc)
         write_probe_record(side_dir, ProbeRecord(source=spec.text, error=error))

@@ -55,7 +55,12 @@ FLAGS: tuple[Flag, ...] = (
     (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
     (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
-    (("--threshold",), "threshold", str, "with --baseline: a check like p95:+10%% (repeatable; replaces the defaults)"),
+    (
+        ("--threshold",),
+        "threshold",
+        str,
+        "with --baseline: a check like p95:+10%% (repeatable; replaces only that metric's default; METRIC:off drops it)",
+    ),
     (
         ("--slo",),
         "slo",

@@ -26,6 +26,7 @@ import dataclasses
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from scorebench.core.errors import HarnessError
@@ -76,6 +77,8 @@ class ProbeOptions:
     after_s: float = AFTER_S
     progress: bool = True
     """A progress line on stderr while waiting."""
+    whose: str = ""
+    """Whose telemetry (a compare side, a capacity step): named in each progress line, `telemetry (WHOSE): ...`."""
 
 
 def probe_run(
@@ -108,7 +111,7 @@ def probe_run(
     insights_off = _insights_off(info)
     spec = _for_target(spec, target, bool(insights_off))
     no_server_view = isinstance(spec, NoTelemetry)  # nothing will ever arrive: do not wait for it
-    say = _say if options.progress and not no_server_view else None
+    say = _sayer(options.whose) if options.progress and not no_server_view else None
     try:
         probe = probe or make_probe(spec)
         entry["source"] = probe.source
@@ -189,8 +192,14 @@ def _target(info: RunInfo, service_name: str | None) -> Target:
     return Target(names, service.get("endpoint_name") or None, service.get("deployment") or None)
 
 
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _sayer(whose: str) -> Callable[[str], None]:
+    """Print a progress line on stderr, `telemetry:` naming whose it is when given."""
+    head = f"telemetry ({whose}):" if whose else "telemetry:"
+
+    def say(line: str) -> None:
+        print(line.replace("telemetry:", head, 1), file=sys.stderr, flush=True)
+
+    return say
 
 
 def summary_line(record: ProbeRecord) -> str:
