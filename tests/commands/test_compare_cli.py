@@ -108,6 +108,27 @@ def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: 
     assert KEYS["candidate"] not in text
 
 
+def test_telemetry_lines_name_their_side(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    """One `telemetry (SIDE):` line per side before the load, and the probe's progress lines name their side."""
+    env = cli_env(SCOREBENCH_KEY=KEYS["current"], SCOREBENCH_CANDIDATE_KEY=KEYS["candidate"])
+    done = run_cli(
+        "compare", "--current", standins["current"].score_url, "--candidate", standins["twin"].score_url,
+        "--telemetry", standins["current"].telemetry_spec, "--candidate-telemetry", "none", "--telemetry-wait", "20s",
+        "--requests", "20", "--no-progress",
+        "--out", str(tmp_path), "--slo", "error_rate<=100%", env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode in (0, 1, 3), done.stderr
+    readings = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
+    assert readings == [
+        f"telemetry (current): {standins['current'].telemetry_spec} (the stand-in's own store)",
+        "telemetry (candidate): none: the server's own view is not read, the report uses client samples only"
+        " (turn it on: --telemetry appinsights --workspace-id ID, or SCOREBENCH_TELEMETRY)",
+    ]
+    progress = [line for line in done.stderr.splitlines() if line.startswith("telemetry")]
+    assert progress, done.stderr
+    assert all(line.startswith("telemetry (current): ") for line in progress), progress
+
+
 def test_twice_as_slow_fails_naming_the_latency_check(standins: dict[str, StandIn], tmp_path: Path) -> None:
     code, out, _ = compare(standins, "slow", tmp_path, "--requests", "100", "--concurrency", "1")
     assert code == 1, out

@@ -138,6 +138,9 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
     run_dir, info = finished_run(done)
     assert info["local_standin"] is True
     assert info["telemetry"].startswith("local:")
+    assert [line for line in done.stdout.splitlines() if line.startswith("telemetry")] == [
+        f"telemetry: {info['telemetry']} (the stand-in's own store)"
+    ]
     assert info["partial"] is False
     assert info["load_ended_at"] > info["started_at"]
     assert len(info["payload_set_hash"]) == 64
@@ -149,10 +152,12 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
 
 def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path, standin: Any) -> None:
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
-    argv = ("--endpoint", standin.score_url, "--requests", "30", "--concurrency", "2", "--telemetry", "none")
+    argv = ("--endpoint", standin.score_url, "--requests", "30", "--concurrency", "2")  # no --telemetry: none
     done = run_cli("run", *argv, "--out", str(tmp_path), *QUICK, env=env, timeout=180)
     assert done.returncode == 0, done.stderr
     run_dir, info = finished_run(done)
+    (reading,) = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
+    assert reading.startswith("telemetry: none: ") and "--telemetry appinsights" in reading, reading
     assert info["load_profile"]["requests"] == 30
     assert info["load_profile"]["duration_s"] is None
     assert info["requests"] == 30

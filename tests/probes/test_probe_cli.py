@@ -108,21 +108,20 @@ def test_probe_of_a_stored_run_counts_missing_and_unmatched(tmp_path):
     assert "1 of 3 client requests not seen" in done.stdout
 
 
-def test_unavailable_telemetry_is_recorded_not_fatal_unless_required(tmp_path):
+def test_a_gone_local_store_is_exit_2_and_changes_nothing(tmp_path):
+    """A demo run's temporary store goes with its stand-in: re-probing says so and leaves the run as it was."""
     run_dir = tmp_path / "run"
     write_run(run_dir, f"local:{tmp_path / 'nowhere'}", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
     (run_dir / "telemetry.csv").write_text("stale\n")
+    write_json_atomic(run_dir / "probe.json", {"source": "local:earlier", "rows": 7})
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
 
-    done = run_cli("probe", str(run_dir))
-    assert done.returncode == 0, done.stderr
-    assert "no telemetry store" in done.stdout
-    assert "no telemetry store" in asdict(read_run(run_dir).probe)["error"]
-    assert (run_dir / "telemetry.csv").read_text() == "stale\n"  # a failed probe never removes what it did not replace
-
-    required = run_cli("probe", str(run_dir), "--telemetry-required")
-    assert required.returncode == 2
-    assert len(required.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in required.stderr
+    for argv in ((), ("--telemetry-required",)):
+        done = run_cli("probe", str(run_dir), *argv)
+        assert done.returncode == 2, done.stdout + done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert "no telemetry store" in line and "untouched" in line and "Traceback" not in line
+        assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path):
