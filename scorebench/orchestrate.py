@@ -26,9 +26,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from scorebench.config import baselines_dir, configured_thresholds, step_summary
-from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir
 from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
@@ -41,7 +42,7 @@ from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
 from scorebench.progress import Progress
-from scorebench.reports.common.checks import parse_threshold
+from scorebench.reports.common.checks import parse_threshold, profile_difference
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
 from scorebench.reports.run.build import write_report
@@ -145,10 +146,14 @@ def execute(settings: RunSettings) -> int:
 
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
-    settings = _check_judging(settings)
+    settings, baseline = _check_judging(settings)
     with open_target(settings.target, settings.telemetry.telemetry) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
+        if baseline is not None and (why := _not_comparable(settings, plan, baseline)):
+            print(f"INCONCLUSIVE baseline {settings.baseline}: not comparable: {why}; nothing was sent")
+            print(f"verdict: INCONCLUSIVE (exit {EXIT_INCONCLUSIVE})")
+            return EXIT_INCONCLUSIVE
         checked = preflight_target(target, settings.payloads, timeout_s=plan.timeout_s, insecure=settings.insecure)
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
@@ -161,14 +166,23 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
     return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
 
 
-def _check_judging(settings: RunSettings) -> RunSettings:
-    """Settle the thresholds (flags, else env/toml, as `check` does); check them and the baseline before the load."""
+def _check_judging(settings: RunSettings) -> tuple[RunSettings, dict[str, Any] | None]:
+    """Settle the thresholds (flags, else env/toml, as `check` does); check them, read the baseline, before any load."""
     thresholds = configured_thresholds(settings.thresholds or None)
     for text in thresholds:
         parse_threshold(text)
-    if settings.baseline:
-        load_baseline(settings.baseline, baselines_dir())
-    return dataclasses.replace(settings, thresholds=thresholds)
+    baseline = load_baseline(settings.baseline, baselines_dir()) if settings.baseline else None
+    return dataclasses.replace(settings, thresholds=thresholds), baseline
+
+
+def _not_comparable(settings: RunSettings, plan: LoadPlan, baseline: dict[str, Any]) -> str | None:
+    """Why this run could not be judged against the baseline, known before the first request (the
+    report's own check, reports/common/checks.comparable, would say so after the load)."""
+    profile = {
+        "load_profile": load_profile(plan, settings.engine),
+        "payload_set_hash": payload_set_hash(settings.payloads),
+    }
+    return profile_difference(profile, baseline)
 
 
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:

@@ -346,3 +346,24 @@ def test_latency_is_judged_on_successful_answers_only(tmp_path: Path, engine_fla
     printed = next(line for line in done.stdout.splitlines() if line.startswith("PASS slo p50<1000ms: "))
     assert float(printed.split(": ")[1].split(" ms")[0]) >= SLOW_ANSWER_S * 1000
     print(printed, "| failed requests' p50:", summary["failed_latency_ms"]["p50"], "ms")
+
+
+def test_a_baseline_of_another_load_profile_is_exit_3_before_the_first_request(tmp_path: Path) -> None:
+    from tests.faults.recording_server import RecordingServer
+
+    store = tmp_path / "baselines"
+    saved = run_cli("baseline", "save", str(REPO_ROOT / "tests/data/fixture_runs/small"), "--name", "small",
+                    env=cli_env(SCOREBENCH_BASELINES_DIR=str(store)))  # fmt: skip
+    assert saved.returncode == 0, saved.stderr  # concurrency 4 for 30 s
+    env = cli_env(SCOREBENCH_BASELINES_DIR=str(store))
+    with RecordingServer() as server:
+        done = run_cli("run", "--endpoint", server.score_url, "--baseline", "small", "--concurrency", "8",
+                       "--duration", "30s", "--out", str(tmp_path / "runs"), *QUICK, env=env, timeout=60)  # fmt: skip
+        posts = [seen for seen in server.seen if seen.method == "POST"]
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "INCONCLUSIVE baseline small: not comparable: load profile differs (concurrency 8 vs 4); nothing was sent",
+        "verdict: INCONCLUSIVE (exit 3)",
+    ]
+    assert posts == []
+    assert run_dirs(tmp_path / "runs") == []
