@@ -11,12 +11,13 @@ telemetry of an earlier one.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import RUN_JSON
-from scorebench.core.runrecords import read_run_info
+from scorebench.core.runrecords import adopt, read_run_info, samples_only
 from scorebench.core.units import parse_duration_s
 from scorebench.probes.collect import DEFAULT_WAIT_S, ProbeOptions, probe_run, summary_line
 from scorebench.probes.local import missing_store
@@ -60,10 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     run_json = args.run_dir / RUN_JSON
-    if not run_json.is_file():
-        raise HarnessError(f"{args.run_dir}: not a run directory (no run.json)")
+    adopted = samples_only(args.run_dir)  # `scorebench ab --run-dir`, Locust workers: samples, no run.json
+    if not run_json.is_file() and adopted is None:
+        raise HarnessError(f"{args.run_dir}: not a run directory (no run.json, no samples*.csv)")
     try:
-        spec = config.probe_telemetry(args, read_run_info(args.run_dir), run_json)
+        spec = config.probe_telemetry(args, adopted.info if adopted else read_run_info(args.run_dir), run_json)
     except HarnessError as exc:  # a spec that names no backend is a typo: exit 2 before anything is touched
         raise HarnessError(f"{exc} (the run's files are untouched)") from None
     if isinstance(spec, LocalTelemetry) and (missing := missing_store(spec.dir)):
@@ -75,5 +77,7 @@ def run(args: argparse.Namespace) -> int:
         required=args.telemetry_required,
         only_run_requests=args.only_run_requests,
     )
+    if adopted is not None:  # the input is good: now its records are written, once
+        print(adopt(adopted), file=sys.stderr)
     print(summary_line(probe_run(args.run_dir, spec, options)))
     return 0

@@ -9,6 +9,7 @@ summary.md to $GITHUB_STEP_SUMMARY when that is set. Exit code: the printed verd
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scorebench.core.errors import HarnessError
@@ -52,6 +53,7 @@ def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = No
 
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
+    from scorebench.core.runrecords import adopt, samples_only
     from scorebench.reports.run.build import write_report
 
     if is_compare(args.run_dir):
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         raise HarnessError(
             "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
         )
+    if adopted := samples_only(args.run_dir):  # `scorebench ab --run-dir`, Locust workers: samples, no run.json
+        print(adopt(adopted), file=sys.stderr)
     outcome = write_report(
         args.run_dir,
         baseline_name=args.baseline,

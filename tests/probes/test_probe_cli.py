@@ -175,3 +175,26 @@ def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
         f"/v1{rid}/query",
         f"/v1{rid}/query",
     ]
+
+
+@pytest.mark.slow
+def test_probe_and_report_take_the_samples_of_scorebench_ab(standin_factory, tmp_path):
+    """`scorebench ab --run-dir` leaves samples only: probe writes its run.json and load.json once, then probes."""
+    standin = standin_factory(key=TEST_KEY)
+    run_dir = tmp_path / "ab-run"
+    ab = run_cli("ab", "-n", "40", "-c", "2", "-H", f"Authorization: Bearer {TEST_KEY}", "--run-dir", str(run_dir),
+                 "--payloads", str(DEFAULT_PAYLOADS), standin.score_url)  # fmt: skip
+    assert ab.returncode == 0, ab.stderr
+    assert not (run_dir / "run.json").exists()
+    done = run_cli("probe", str(run_dir), "--telemetry", standin.telemetry_spec, "--telemetry-wait", "30s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "samples only (no run.json" in done.stderr and "from its 40 samples (ab engine" in done.stderr
+    records = read_run(run_dir)
+    assert (records.info.engine, records.info.label, records.load.requests) == ("ab", "ab-run", 40)
+    assert (records.probe.error, records.probe.missing_client_requests) == (None, 0)
+    written = (run_dir / "run.json").read_bytes()
+    report = run_cli("report", str(run_dir))
+    assert report.returncode in (0, 3), report.stdout + report.stderr  # 40 requests may not decide error_rate<1%
+    assert (run_dir / "report.html").is_file()
+    assert (run_dir / "run.json").read_bytes() == written  # written once
+    assert "samples only" not in report.stderr
