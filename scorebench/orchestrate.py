@@ -84,6 +84,8 @@ class LoadSettings:
     """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
     processes: int = 0
     """ab engine processes (0: as many as the load needs, up to the cores)."""
+    rate_stages: str | None = None
+    """ab engine, open model: a ramping arrival rate (validated; duration_s is its length)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +193,7 @@ def _plan(settings: RunSettings, target: Target) -> LoadPlan:
     return LoadPlan(
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
         duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
+        rate_stages=load.rate_stages,
         users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
         processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
     )  # fmt: skip

@@ -105,7 +105,8 @@ def test_the_distributed_locust_recipe(standin: Any, tmp_path: Path) -> None:
             hosts.setdefault(header, []).append(line)
             in_commands = True
     master_header, worker_header, after_header = hosts
-    assert master_header.startswith("# host A (master)") and worker_header.startswith("# hosts B and C")
+    assert master_header.startswith("# host A (master)")
+    assert worker_header.startswith("# hosts B and C")
     assert after_header.startswith("# afterwards")
     port = str(free_port())
     env = cli_env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",

@@ -34,7 +34,13 @@ SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
     ("--step", "step", str, "4s", "shortest measured length of a step (default 4s)"),
     ("--step-max", "step_max", str, "30s", "an inconclusive step is extended up to this length (default 30s)"),
     ("--max-duration", "max_duration", str, "5m", "hard ceiling on the whole search (default 5m)"),
-    ("--instances", "instances", int, None, "instances serving the endpoint: gives capacity per instance (needed by --target-rps)"),
+    (
+        "--instances",
+        "instances",
+        int,
+        None,
+        "instances serving the endpoint: gives capacity per instance (needed by --target-rps)",
+    ),
     ("--target-rps", "target_rps", float, None, "say how many instances this rate needs"),
     ("--label", "label", str, "capacity", "label in the run directory name (default capacity)"),
 )

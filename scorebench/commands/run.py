@@ -20,6 +20,7 @@ from scorebench.azureml.service import ServiceTarget
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.loadtests.ab.processes import usable_cores
+from scorebench.loadtests.ab.schedule import RateStages, parse_rate_stages
 from scorebench.loadtests.plan import upper_bounds
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
@@ -42,6 +43,13 @@ FLAGS: tuple[Flag, ...] = (
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
     (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
     (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
+    (
+        ("--rate-stages",),
+        "rate_stages",
+        str,
+        "open model, ab engine: a ramping arrival rate, RPS:DURATION,... from 0 req/s (=RPS:DURATION first: "
+        "start at RPS), e.g. 10:30s,50:1m; sets the length (no --duration/--requests/--rate)",
+    ),
     (("--users",), "users", int, "Locust users (default 1)"),
     (("--spawn-rate",), "spawn_rate", float, "Locust users started per second (default 1)"),
     (("--workers",), "workers", int, "Locust worker processes (default 0: one local runner)"),
@@ -59,7 +67,8 @@ FLAGS: tuple[Flag, ...] = (
         ("--threshold",),
         "threshold",
         str,
-        "with --baseline: a check like p95:+10%% (repeatable; replaces only that metric's default; METRIC:off drops it)",
+        "with --baseline: a check like p95:+10%% (repeatable; replaces only that metric's default; "
+        "METRIC:off drops it)",
     ),
     (
         ("--slo",),
@@ -179,6 +188,9 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
     duration_s: float | None = parse_duration_s(str(args.duration), config.source_of(args, "duration"))
     if args.requests is not None and "duration" not in explicit:
         duration_s = None  # --requests alone: send exactly N (ab -n)
+    stages = _rate_stages(args, explicit)
+    if stages is not None:
+        duration_s = stages.duration_s
     if duration_s is not None and duration_s <= 0:
         raise HarnessError(f"{config.source_of(args, 'duration')}: must be more than 0, got {args.duration!r}")
     return LoadSettings(
@@ -190,10 +202,23 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
         spawn_rate=args.spawn_rate,
         workers=args.workers,
         processes=args.processes,
+        rate_stages=stages.text if stages else None,
         shape=args.shape,
         timeout_s=float(args.timeout_s),
         timeout_explicit="timeout_s" in explicit,
     )
+
+
+def _rate_stages(args: argparse.Namespace, explicit: set[str]) -> RateStages | None:
+    """--rate-stages, validated; it sets the run's length, so --duration, --requests and --rate are refused."""
+    if args.rate_stages is None:
+        return None
+    where = config.source_of(args, "rate_stages")
+    stages = parse_rate_stages(args.rate_stages, where)
+    for name, flag in (("duration", "--duration"), ("requests", "--requests"), ("rate", "--rate")):
+        if name in explicit or (name != "duration" and getattr(args, name) is not None):
+            raise HarnessError(f"{where}: the stages set the run's rate and length; leave out {flag}")
+    return stages
 
 
 def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None) -> TelemetrySettings:

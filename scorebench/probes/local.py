@@ -142,7 +142,8 @@ def missing_store(data_dir: Path) -> str | None:
         return None
     return (
         f"no telemetry store at {store}: is this the stand-in's data directory (`scorebench serve` prints it)?"
-        " A run's temporary store goes with its stand-in (start it with --data-dir to keep it). Or pass --telemetry none"
+        " A run's temporary store goes with its stand-in (start one with --data-dir to keep it)."
+        " Or pass --telemetry none"
     )
 
 

@@ -191,7 +191,8 @@ def test_local_standin_with_telemetry_per_step_and_max_rps_reached(tmp_path: Pat
     (run_dir,) = tmp_path.iterdir()
     assert done.stdout.count(f"run directory: {run_dir}") == 1, done.stdout  # once, when it was made
     (reading,) = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
-    assert reading.startswith("telemetry: local:") and "stand-in" in reading
+    assert reading.startswith("telemetry: local:")
+    assert "stand-in" in reading
     progress = [line for line in done.stderr.splitlines() if line.startswith("telemetry")]
     assert progress, done.stderr
     assert all(re.match(r"telemetry \(step 0[12]-[23]rps\): ", line) for line in progress), progress

@@ -52,6 +52,11 @@ def run_dirs(out: Path) -> list[Path]:
         (["--telemetry", "carrier-pigeon"], "--telemetry: 'carrier-pigeon' is not none, local:DIR or appinsights"),
         (["--key", TEST_KEY], "the key is never a flag"),
         (["--key-file", "/nonexistent/key"], "key file /nonexistent/key does not exist"),
+        (["--rate-stages", "10:fast"], "--rate-stages '10:fast': 'fast' is not a duration"),
+        (["--rate-stages", "0:5s"], "the schedule sends no request"),
+        (["--rate-stages", "10:5s", "--duration", "5s"], "--rate-stages: the stages set the run's rate and length"),
+        (["--rate-stages", "10:5s", "--rate", "3"], "leave out --rate"),
+        (["--rate-stages", "10:5s", "--engine", "locust"], "--rate-stages: applies to --engine ab only"),
     ],
 )
 def test_bad_flags_exit_2_in_one_line(tmp_path: Path, argv: list[str], contains: str) -> None:
@@ -157,7 +162,8 @@ def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path,
     assert done.returncode == 0, done.stderr
     run_dir, info = finished_run(done)
     (reading,) = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
-    assert reading.startswith("telemetry: none: ") and "--telemetry appinsights" in reading, reading
+    assert reading.startswith("telemetry: none: "), reading
+    assert "--telemetry appinsights" in reading, reading
     assert info["load_profile"]["requests"] == 30
     assert info["load_profile"]["duration_s"] is None
     assert info["requests"] == 30
@@ -367,3 +373,34 @@ def test_a_baseline_of_another_load_profile_is_exit_3_before_the_first_request(t
     ]
     assert posts == []
     assert run_dirs(tmp_path / "runs") == []
+
+
+def test_rate_stages_send_the_ramping_schedule_and_record_it(tmp_path: Path, standin: Any) -> None:
+    from scorebench.loadtests.ab.schedule import parse_rate_stages
+
+    stages = "=5:1s,10:1s"  # 5 arrivals at 5/s, then 7.5 more while the rate climbs to 10/s
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--rate-stages", stages, "--concurrency", "4", "--processes", "2")
+    done = run_cli("run", *argv, "--out", str(tmp_path), *QUICK, env=env, timeout=180)
+    assert done.returncode in (0, 3), done.stdout + done.stderr
+    run_dir, info = finished_run(done)
+    assert info["load_profile"]["rate_stages"] == stages
+    assert info["load_profile"]["duration_s"] == 2.0
+    assert info["load_profile"]["requests"] is None
+    schedule = parse_rate_stages(stages)
+    due = [schedule.arrival_s(k) for k in range(schedule.count)]
+    samples = read_samples(run_dir)
+    assert 0 < len(samples) <= schedule.count
+    workers = sorted({s.worker for s in samples})
+    assert workers == ["ab-0", "ab-1"]
+    for index, worker in enumerate(workers):  # process i sends arrivals i, i + 2, ... from its own start
+        starts = sorted(utc_seconds(s.started_at) for s in samples if s.worker == worker)
+        offsets = [start - starts[0] for start in starts]  # the open model records each intended start
+        mine = due[index::2]
+        assert offsets == pytest.approx([t - mine[0] for t in mine[: len(offsets)]], abs=0.002)
+
+
+def utc_seconds(text: str) -> float:
+    from scorebench.core.records import parse_utc
+
+    return parse_utc(text).timestamp()

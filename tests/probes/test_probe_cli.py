@@ -120,7 +120,9 @@ def test_a_gone_local_store_is_exit_2_and_changes_nothing(tmp_path):
         done = run_cli("probe", str(run_dir), *argv)
         assert done.returncode == 2, done.stdout + done.stderr
         (line,) = done.stderr.strip().splitlines()
-        assert "no telemetry store" in line and "untouched" in line and "Traceback" not in line
+        assert "no telemetry store" in line
+        assert "untouched" in line
+        assert "Traceback" not in line
         assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
 
@@ -188,7 +190,8 @@ def test_probe_and_report_take_the_samples_of_scorebench_ab(standin_factory, tmp
     assert not (run_dir / "run.json").exists()
     done = run_cli("probe", str(run_dir), "--telemetry", standin.telemetry_spec, "--telemetry-wait", "30s")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "samples only (no run.json" in done.stderr and "from its 40 samples (ab engine" in done.stderr
+    assert "samples only (no run.json" in done.stderr
+    assert "from its 40 samples (ab engine" in done.stderr
     records = read_run(run_dir)
     assert (records.info.engine, records.info.label, records.load.requests) == ("ab", "ab-run", 40)
     assert (records.probe.error, records.probe.missing_client_requests) == (None, 0)

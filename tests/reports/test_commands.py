@@ -134,9 +134,14 @@ def test_baseline_save_refuses_a_run_that_failed_its_slos(runs: Path) -> None:
 def test_baseline_list_and_show(runs: Path) -> None:
     store = runs / "baselines-listed"
     empty = run_cli("baseline", "list", "--baselines-dir", str(store))
-    assert (empty.returncode, empty.stdout.strip()) == (0, f"no baselines in {store} (scorebench baseline save RUN --name NAME)")
+    assert (empty.returncode, empty.stdout.strip()) == (
+        0,
+        f"no baselines in {store} (scorebench baseline save RUN --name NAME)",
+    )
     for run, name in (("small", "small-v1"), ("other-profile", "heavy")):
-        assert run_cli("baseline", "save", str(runs / run), "--name", name, "--baselines-dir", str(store)).returncode == 0
+        assert (
+            run_cli("baseline", "save", str(runs / run), "--name", name, "--baselines-dir", str(store)).returncode == 0
+        )
     (store / "notes.json").write_text("[]")
     listed = run_cli("baseline", "list", "--baselines-dir", str(store))
     assert listed.returncode == 0, listed.stderr
@@ -144,7 +149,8 @@ def test_baseline_list_and_show(runs: Path) -> None:
     assert [line.split()[0] for line in lines] == ["heavy", "notes", "small-v1"]
     assert "label small  ab concurrency 4, duration_s 30, timeout_s 60  p95 56.5 ms  300 requests" in lines[2]
     assert "concurrency 8" in lines[0]
-    assert lines[1].startswith("notes  (not readable: ") and "not a scorebench baseline" in lines[1]
+    assert lines[1].startswith("notes  (not readable: ")
+    assert "not a scorebench baseline" in lines[1]
     shown = run_cli("baseline", "show", "small-v1", "--baselines-dir", str(store))
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout.splitlines()
@@ -154,4 +160,5 @@ def test_baseline_list_and_show(runs: Path) -> None:
     assert any(line.startswith("requests: 300; latency of ok answers: p50 ") for line in text)
     assert "latency_sample_ms" not in shown.stdout
     missing = run_cli("baseline", "show", "nope", "--baselines-dir", str(store))
-    assert missing.returncode == 2 and "baseline 'nope' not found" in missing.stderr
+    assert missing.returncode == 2
+    assert "baseline 'nope' not found" in missing.stderr
