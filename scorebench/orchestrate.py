@@ -128,6 +128,8 @@ class RunSettings:
     junit: str | None = None
     answer_check: dict[str, object] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""
+    payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
+    """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
 
 
 def execute(settings: RunSettings) -> int:
@@ -211,7 +213,9 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         engine=settings.engine,
         load_profile=load_profile(plan, settings.engine),
         timeout_s=plan.timeout_s,
-        payloads=PayloadSetInfo(path=settings.payloads_path, count=len(settings.payloads)),
+        payloads=PayloadSetInfo(
+            path=settings.payloads_path, count=len(settings.payloads), mix=list(settings.payload_mix)
+        ),
         payload_set_hash=payload_set_hash(settings.payloads),
         service={k: v for k, v in target.service.items() if v not in ([], "")},
         headers=sorted(target.headers),

@@ -9,6 +9,7 @@ Azure ML service).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,8 @@ from scorebench.loadtests.ab.processes import usable_cores
 from scorebench.loadtests.ab.schedule import RateStages, parse_rate_stages
 from scorebench.loadtests.plan import upper_bounds
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
-from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.payloads.loader import DEFAULT_PAYLOADS
+from scorebench.payloads.mix import load_mix
 from scorebench.preflight import check_url, load_schema
 from scorebench.probes.spec import TelemetrySpec
 from scorebench.runchecks import check_run_args
@@ -54,7 +56,13 @@ FLAGS: tuple[Flag, ...] = (
     (("--spawn-rate",), "spawn_rate", float, "Locust users started per second (default 1)"),
     (("--workers",), "workers", int, "Locust worker processes (default 0: one local runner)"),
     (("--shape",), "shape", str, "Locust load shape: steady, ramp, step, spike, soak"),
-    (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
+    (
+        ("--payloads",),
+        "payloads",
+        str,
+        "payload file or folder (.json/.jsonl; default: bank marketing); run: repeatable with weights for a "
+        "mix, --payloads a.jsonl:3 --payloads b.jsonl:1",
+    ),
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
@@ -113,7 +121,7 @@ def add_table(parser: argparse.ArgumentParser, flags: Sequence[Flag], switches: 
     """Flags from a table (`--threshold`/`--slo` repeatable) and on/off switches; every default is None,
     so what the user gave is told apart from what the environment or scorebench.toml supplies."""
     for names, dest, kind, text in flags:
-        action = "append" if dest in ("threshold", "slo") else "store"
+        action = "append" if dest in ("threshold", "slo", "payloads") else "store"
         parser.add_argument(*names, dest=dest, type=kind, default=None, action=action, help=text)
     for flag, dest, text in switches:
         parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
@@ -147,12 +155,13 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     check_run_args(args, explicit)
     target = target_spec(args)
     telemetry = config.run_telemetry(args)
-    payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
-    payloads = load_payloads(payloads_path)
+    items = [args.payloads] if isinstance(args.payloads, str) else list(args.payloads or [str(DEFAULT_PAYLOADS)])
+    payloads, parts = load_mix(items, config.source_of(args, "payloads"))
     return RunSettings(
         engine=args.engine,
         payloads=payloads,
-        payloads_path=str(args.payloads or payloads_path),
+        payloads_path=",".join(items),
+        payload_mix=[dataclasses.asdict(part) for part in parts] if len(parts) > 1 else [],
         load=_load_settings(args, explicit),
         out_dir=Path(args.out),
         label=args.label,

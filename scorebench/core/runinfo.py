@@ -38,6 +38,9 @@ class PayloadSetInfo:
 
     path: str
     count: int
+    mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
+    """A weighted mix (`--payloads a.jsonl:3 --payloads b.jsonl:1`): each part's path, weight and
+    bodies (payloads/mix.py); `count` is then the length of the mixed sequence the engines rotate through."""
 
 
 @dataclasses.dataclass(frozen=True)

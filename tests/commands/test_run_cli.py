@@ -404,3 +404,27 @@ def utc_seconds(text: str) -> float:
     from scorebench.core.records import parse_utc
 
     return parse_utc(text).timestamp()
+
+
+@pytest.mark.parametrize("engine", ["ab", "locust"])
+def test_a_weighted_payload_mix_is_what_both_engines_send(tmp_path: Path, standin: Any, engine: str) -> None:
+    from collections import Counter
+
+    from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+
+    bodies = [p.body.decode() for p in load_payloads(DEFAULT_PAYLOADS)[:3]]
+    (tmp_path / "a.jsonl").write_text("\n".join(bodies[:2]) + "\n")
+    (tmp_path / "b.jsonl").write_text(bodies[2] + "\n")
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--requests", "40", "--payloads", f"{tmp_path}/a.jsonl:3",
+            "--payloads", f"{tmp_path}/b.jsonl:1", "--out", str(tmp_path / "runs"), *QUICK, "--engine", engine)  # fmt: skip
+    done = run_cli("run", *argv, *(("--processes", "1") if engine == "ab" else ()), env=env, timeout=240)
+    assert done.returncode in (0, 3), done.stdout + done.stderr
+    run_dir, info = finished_run(done)
+    sent = Counter(s.payload_id.split(":")[0] for s in read_samples(run_dir))
+    assert sent == {"a.jsonl": 30, "b.jsonl": 10}  # 3 : 1, in every stretch of 4
+    assert info["payloads"]["mix"] == [
+        {"path": f"{tmp_path}/a.jsonl", "weight": 3, "count": 2},
+        {"path": f"{tmp_path}/b.jsonl", "weight": 1, "count": 1},
+    ]
+    assert info["payloads"]["count"] == 8
