@@ -35,7 +35,7 @@ class MixPart:
 
 
 def parse_item(text: str, where: str = "--payloads") -> tuple[str, int | None]:
-    """`a.jsonl:3` → ("a.jsonl", 3); `a.jsonl` → ("a.jsonl", None). A path may hold ':' (the weight is the last part)."""
+    """`a.jsonl:3` → ("a.jsonl", 3); `a.jsonl` → ("a.jsonl", None); the weight is what follows the last ':'."""
     path, colon, weight_text = str(text).rpartition(":")
     if not colon or not weight_text.strip().lstrip("-").isdigit():
         return str(text), None

@@ -416,8 +416,9 @@ def test_a_weighted_payload_mix_is_what_both_engines_send(tmp_path: Path, standi
     (tmp_path / "a.jsonl").write_text("\n".join(bodies[:2]) + "\n")
     (tmp_path / "b.jsonl").write_text(bodies[2] + "\n")
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
-    argv = ("--endpoint", standin.score_url, "--requests", "40", "--payloads", f"{tmp_path}/a.jsonl:3",
-            "--payloads", f"{tmp_path}/b.jsonl:1", "--out", str(tmp_path / "runs"), *QUICK, "--engine", engine)  # fmt: skip
+    mix = ("--payloads", f"{tmp_path}/a.jsonl:3", "--payloads", f"{tmp_path}/b.jsonl:1")
+    argv = ("--endpoint", standin.score_url, "--requests", "40", *mix, "--out", str(tmp_path / "runs"), *QUICK)
+    argv = (*argv, "--engine", engine)
     done = run_cli("run", *argv, *(("--processes", "1") if engine == "ab" else ()), env=env, timeout=240)
     assert done.returncode in (0, 3), done.stdout + done.stderr
     run_dir, info = finished_run(done)

@@ -57,5 +57,5 @@ def test_the_same_ids_in_two_parts_are_refused(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     (tmp_path / "y").mkdir()
     x, y = write(tmp_path / "x" / "a.jsonl", range(1)), write(tmp_path / "y" / "a.jsonl", range(1))
-    with pytest.raises(HarnessError, match="both hold payload id 'a.jsonl:1'"):
+    with pytest.raises(HarnessError, match=r"both hold payload id 'a\.jsonl:1'"):
         load_mix([f"{x}:1", f"{y}:1"])
