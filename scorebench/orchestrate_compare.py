@@ -90,6 +90,8 @@ class CompareSettings:
     timeout_explicit: bool = False
     answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
+    payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
+    """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,7 +201,8 @@ def _start_run_dir(
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
     common = RunInfo(
         label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
-        timeout_s=plan.timeout_s, payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads)),
+        timeout_s=plan.timeout_s,
+        payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads), list(settings.payload_mix)),
         payload_set_hash=payload_set_hash(settings.payloads), tool_versions=tool_versions(), git_commit=git_commit(),
     )  # fmt: skip
     for side, found in zip(sides, checked, strict=True):

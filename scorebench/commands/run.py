@@ -24,7 +24,7 @@ from scorebench.loadtests.ab.processes import usable_cores
 from scorebench.loadtests.ab.schedule import RateStages, parse_rate_stages
 from scorebench.loadtests.plan import upper_bounds
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
-from scorebench.payloads.loader import DEFAULT_PAYLOADS
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, Payload
 from scorebench.payloads.mix import load_mix
 from scorebench.preflight import check_url, load_schema
 from scorebench.probes.spec import TelemetrySpec
@@ -155,13 +155,12 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     check_run_args(args, explicit)
     target = target_spec(args)
     telemetry = config.run_telemetry(args)
-    items = [args.payloads] if isinstance(args.payloads, str) else list(args.payloads or [str(DEFAULT_PAYLOADS)])
-    payloads, parts = load_mix(items, config.source_of(args, "payloads"))
+    payloads, payloads_path, mix = payload_set(args.payloads, config.source_of(args, "payloads"))
     return RunSettings(
         engine=args.engine,
         payloads=payloads,
-        payloads_path=",".join(items),
-        payload_mix=[dataclasses.asdict(part) for part in parts] if len(parts) > 1 else [],
+        payloads_path=payloads_path,
+        payload_mix=mix,
         load=_load_settings(args, explicit),
         out_dir=Path(args.out),
         label=args.label,
@@ -175,6 +174,14 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         junit=args.junit,
         answer_check=_answer_check(args),
     )
+
+
+def payload_set(given: str | list[str] | None, where: str) -> tuple[list[Payload], str, list[dict[str, str | int]]]:
+    """--payloads (repeatable, PATH[:WEIGHT]; one from a variable or scorebench.toml): the sequence to send,
+    the paths as run.json's `payloads.path`, and a weighted mix's parts (empty for one payload set)."""
+    items = [given] if isinstance(given, str) else list(given or [str(DEFAULT_PAYLOADS)])
+    payloads, parts = load_mix(items, where)
+    return payloads, ",".join(items), [dataclasses.asdict(part) for part in parts] if len(parts) > 1 else []
 
 
 def _answer_check(args: argparse.Namespace) -> dict[str, object]:
