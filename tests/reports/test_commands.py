@@ -162,3 +162,24 @@ def test_baseline_list_and_show(runs: Path) -> None:
     missing = run_cli("baseline", "show", "nope", "--baselines-dir", str(store))
     assert missing.returncode == 2
     assert "baseline 'nope' not found" in missing.stderr
+
+
+def test_report_takes_a_folder_of_samples_only_and_bad_input_changes_nothing(tmp_path: Path) -> None:
+    from scorebench.core.records import Sample, utc_from_epoch, write_csv
+    from scorebench.core.runrecords import read_run
+
+    folder = tmp_path / "gathered"
+    folder.mkdir()
+    samples = [Sample(f"id{i}", utc_from_epoch(1_790_000_000 + i / 10), 20.0 + i % 7, 200, "ok", None, 800, 20,
+                      "data.jsonl:1", "hostb-1") for i in range(50)]  # fmt: skip
+    write_csv(folder / "samples-hostb-1.csv", samples, Sample)
+    refused = run_cli("report", str(folder), "--baseline", "nope", "--baselines-dir", str(tmp_path / "b"))
+    assert refused.returncode == 2, refused.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["samples-hostb-1.csv"]
+    done = run_cli("report", str(folder))
+    assert done.returncode in (0, 3), done.stdout + done.stderr  # 50 requests may not decide error_rate<1%
+    assert "samples only (no run.json" in done.stderr
+    records = read_run(folder)
+    assert (records.info.label, records.info.engine, records.load.requests) == ("gathered", "locust", 50)
+    assert records.load.load_ended_at == utc_from_epoch(1_790_000_000 + 4.9 + 0.020)  # the last answer: 49 at 4.9 s
+    assert json.loads((folder / "summary.json").read_text())["count"] == 50
