@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("requests", None, int),
     Setting("concurrency", 1, int),
     Setting("rate", None, float),
+    Setting("rate_stages", None),
     Setting("users", 1, int),
     Setting("spawn_rate", 1.0, float),
     Setting("workers", 0, int),

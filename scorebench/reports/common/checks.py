@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -380,12 +380,21 @@ def timeout_check(summary: dict[str, Any]) -> Check:
     return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line, OBSERVED)
 
 
+def profile_difference(current: Mapping[str, Any], reference: Mapping[str, Any]) -> str | None:
+    """Why two runs cannot be compared before any sample is counted: their `load_profile` or
+    `payload_set_hash` differ (`load profile differs (concurrency 8 vs 4)`); None when they match.
+    Shared by the baseline check, `run --baseline` before its load, and `trend`."""
+    for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
+        if current.get(key) != reference.get(key):
+            return f"{label} differs ({_differences(current.get(key), reference.get(key))})"
+    return None
+
+
 def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:
     """INCONCLUSIVE (not comparable) when load profile, payload set or sample counts differ too much."""
-    for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
-        if current.get(key) != baseline.get(key):
-            detail = _differences(current.get(key), baseline.get(key))
-            return _not_comparable(name, f"{label} differs ({detail})")
+    why = profile_difference(current, baseline)
+    if why:
+        return _not_comparable(name, why)
     counts = (current["summary"]["count"], baseline["summary"]["count"])
     if min(counts) < MIN_SAMPLES:
         return _not_comparable(
