@@ -116,6 +116,12 @@ class RunRecords:
         return self.load.load_ended_at if self.load else None
 
 
+def refuse_in_progress(run_dir: Path, records: RunRecords, doing: str) -> None:
+    """HarnessError when a live scorebench process still writes the run: `doing` waits for it to end."""
+    if records.writer is not None and records.writer.alive:
+        raise HarnessError(f"{run_dir}: {IN_PROGRESS} ({records.writer.who}); {doing} once it has ended")
+
+
 _NESTED: dict[tuple[type, str], type] = {
     (RunInfo, "payloads"): PayloadSetInfo,
     (RunInfo, "preflight"): PreflightInfo,

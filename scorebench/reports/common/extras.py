@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.runrecords import read_run_info
+from scorebench.core.runrecords import read_run as read_records
 from scorebench.reports.common.summarydoc import normalize_summary
 
 LOCUST_DIR = "locust"
@@ -68,6 +68,10 @@ class RunEntry:
     summary: dict[str, Any]
     verdict: dict[str, Any]
     checks: list[dict[str, Any]]
+    partial: str | None = None
+    """Why the run is partial (its load never finished, or was cut short), None when whole."""
+    in_progress: bool = False
+    """A live scorebench process still writes the run (running.json: core/running.py)."""
 
 
 def read_runs(out_dir: Path) -> list[RunEntry]:
@@ -84,9 +88,10 @@ def read_run(run_dir: Path) -> RunEntry | None:
     if not isinstance(summary, dict) or "latency_ms" not in summary:
         return None
     try:
-        info = read_run_info(run_dir)
+        records = read_records(run_dir)
     except HarnessError:
         return None
+    info = records.info
     verdict = summary.get("verdict") if isinstance(summary.get("verdict"), dict) else {}
     return RunEntry(
         name=run_dir.name,
@@ -96,6 +101,8 @@ def read_run(run_dir: Path) -> RunEntry | None:
         summary=normalize_summary(summary),
         verdict=verdict or {},
         checks=[c for c in summary.get("checks") or [] if isinstance(c, dict)],
+        partial=records.partial_reason,
+        in_progress=records.in_progress,
     )
 
 
