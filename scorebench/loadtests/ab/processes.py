@@ -110,11 +110,12 @@ def run_shares(
         child.start()
     for _, send in pipes:
         send.close()
-    with _forwarding_signals(children) as forward:
-        results = _collect([recv for recv, _ in pipes], counters, on_progress, forward)
-    for child in children:
-        child.join()
-    return results
+    try:
+        with _forwarding_signals(children) as forward:
+            return _collect([recv for recv, _ in pipes], counters, on_progress, forward)
+    finally:
+        for child in children:  # every one has reported (or died): reap them
+            child.join()
 
 
 def _child(
