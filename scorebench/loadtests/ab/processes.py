@@ -34,6 +34,7 @@ REQUESTS_PER_PROCESS_MIN = 2000
 RATE_PER_PROCESS_RPS = 4000.0
 """Open model: what one engine process is given at most before another one is started."""
 START_TIMEOUT_S = 60.0
+REAP_TIMEOUT_S = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,8 +115,8 @@ def run_shares(
         with _forwarding_signals(children) as forward:
             return _collect([recv for recv, _ in pipes], counters, on_progress, forward)
     finally:
-        for child in children:  # every one has reported (or died): reap them
-            child.join()
+        for child in children:  # every one has reported (or died): reap them (they die with this one anyway)
+            child.join(REAP_TIMEOUT_S)
 
 
 def _child(
