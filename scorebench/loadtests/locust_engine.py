@@ -169,7 +169,10 @@ def _started(
     """Start every command in its own session; on exit, stop and reap whatever still runs."""
     processes: list[subprocess.Popen[bytes]] = []
     logs = [(extras / f"process-{i}.out").open("wb") for i in range(len(commands))]
-    lifeline = Lifeline()  # each dies with this process, even a SIGKILLed one (core/lifeline.py)
+    # Each dies with this process, even a SIGKILLed one (core/lifeline.py), by SIGKILL: Locust's
+    # graceful stop takes over a second on a busy machine, and a dead run has no one to report to
+    # (its samples up to the last flush stay on disk).
+    lifeline = Lifeline(signal.SIGKILL)
     try:
         for command, env, log in zip(commands, envs, logs, strict=True):
             processes.append(
