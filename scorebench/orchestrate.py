@@ -61,6 +61,8 @@ from scorebench.target import Target, TargetSpec, open_target, preflight_target
 SWAGGER_FILE = "swagger.json"
 _DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 """What a write that failed for the disk's sake raises (with no file named when write() fails)."""
+REPORT_ROOM_BYTES = 4 << 20
+"""Free space below which a run whose write failed tries no report (summary.json, report.html, summary.md)."""
 RunLoad = Callable[[LoadPlan, Path], LoadResult]
 
 
@@ -181,7 +183,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
 
 
 @contextlib.contextmanager
-def _writing(run_dir: Path, what: str | None = None) -> Iterator[None]:
+def _writing(run_dir: Path, what: str | None = None, *, samples: bool = True) -> Iterator[None]:
     """An OSError while writing `what` into the run directory is the run's end: WriteFailed naming both.
 
     Without `what`: an OSError about a file inside the run directory, named by its path there
@@ -196,7 +198,7 @@ def _writing(run_dir: Path, what: str | None = None) -> Iterator[None]:
                 what = "a file of the run"  # a failed write() names no file
             if what is None:
                 raise
-        raise WriteFailed.of(run_dir, what, exc) from None
+        raise WriteFailed.of(run_dir, what, exc, samples=samples) from None
 
 
 def _inside(filename: object, run_dir: Path) -> str | None:
@@ -215,22 +217,42 @@ def _inside(filename: object, run_dir: Path) -> str | None:
 def _after_write_failure(run_dir: Path, settings: RunSettings, timeout_s: float, failure: WriteFailed) -> WriteFailed:
     """The run could not write a file (a full disk): a report marked partial when one still fits.
 
-    The run is no longer marked running here, so a run without load.json reads as unfinished.
+    The run is no longer marked running here, so a run without load.json reads as unfinished. On a
+    disk without room for a report, none is tried (building it takes seconds, writing it would fail).
     """
+    if not _room_for_report(run_dir):
+        return WriteFailed(f"{failure}; no report (no room for it)")
     try:
         outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None,
                                timeout_s=timeout_s, baselines_dir=baselines_dir(), slos=settings.slos)  # fmt: skip
-    except (OSError, HarnessError):
+    except OSError:
         return WriteFailed(f"{failure}; no report (it cannot be written either)")
+    except HarnessError:  # nothing to report on (no samples yet)
+        return failure
     return WriteFailed(f"{failure}; the report, marked partial: {outcome.report_path}")
+
+
+def _room_for_report(run_dir: Path) -> bool:
+    try:
+        stat = os.statvfs(run_dir)
+    except (OSError, AttributeError):  # not said (or not POSIX): try
+        return True
+    return stat.f_bavail * stat.f_frsize >= REPORT_ROOM_BYTES
 
 
 def _make_run_dir(settings: RunSettings, started: datetime) -> tuple[Path, RunningMark]:
     """A new run directory, marked running (a full disk: WriteFailed naming where)."""
-    with _writing(settings.out_dir, "a new run directory"):
+    try:
         run_dir = create_run_dir(settings.out_dir, started, settings.label)
-    with _writing(run_dir, RUNNING_JSON):
+    except OSError as exc:
+        raise WriteFailed.of(settings.out_dir, "a new run directory", exc, samples=False) from None
+    try:
         return run_dir, RunningMark(run_dir)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # still empty: no run directory is left that holds nothing
+        what = f"a new run directory ({run_dir.name}/{RUNNING_JSON})"
+        raise WriteFailed.of(settings.out_dir, what, exc, samples=False) from None
 
 
 def _check_judging(settings: RunSettings) -> RunSettings:
@@ -258,7 +280,7 @@ def _start_run_dir(
     run_dir: Path, started: datetime, settings: RunSettings, target: Target, plan: LoadPlan, checked: PreflightResult
 ) -> None:
     if checked.swagger_text is not None:
-        with _writing(run_dir, SWAGGER_FILE):
+        with _writing(run_dir, SWAGGER_FILE, samples=False):
             (run_dir / SWAGGER_FILE).write_text(redact(checked.swagger_text, target.key), encoding="utf-8")
     info = RunInfo(
         label=settings.label,
@@ -282,7 +304,7 @@ def _start_run_dir(
         git_commit=git_commit(),
         started_at=utc_iso(started),
     )
-    with _writing(run_dir, RUN_JSON):
+    with _writing(run_dir, RUN_JSON, samples=False):
         write_run_info(run_dir, info)
 
 

@@ -42,7 +42,9 @@ class WriteFailed(HarnessError):
     """
 
     @classmethod
-    def of(cls, where: object, what: str, exc: OSError | str) -> Self:
-        """`DIR: cannot write WHAT (No space left on device); ...`; `exc` the error or its reason."""
+    def of(cls, where: object, what: str, exc: OSError | str, *, samples: bool = True) -> Self:
+        """`DIR: cannot write WHAT (No space left on device); ...`; `exc` the error or its reason;
+        `samples` False before the load (there are none to keep)."""
         reason = exc if isinstance(exc, str) else exc.strerror or type(exc).__name__
-        return cls(f"{where}: cannot write {what} ({reason}); the samples written so far are kept")
+        kept = "; the samples written so far are kept" if samples else ""
+        return cls(f"{where}: cannot write {what} ({reason}){kept}")
