@@ -76,6 +76,10 @@ class ProbeRecord:
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
     """The probe's reading for the report: why the wait ended, sampling against loss, other traffic."""
     exception_groups: list[JsonObject] = dataclasses.field(default_factory=list)
+    queries: int | None = None
+    """Log Analytics queries the probe sent (None: a backend that sends none)."""
+    bytes_read: int | None = None
+    """Bytes of the answers to those queries."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -134,7 +134,9 @@ def probe_run(
         _reading(load_only, len(ids)) if not none else {},
         missing_client_requests=None if none else waited.missing_client_requests,
     )
-    entry.update(error=None)
+    entry.update(error=None, **_usage(probe))
+    if entry.get("queries") is not None and entry.get("notes") is not None:
+        entry["notes"] = {**entry["notes"], "queries": _usage_note(entry["queries"], entry["bytes_read"])}
     if insights_off and entry.get("notes") is not None:
         entry["notes"] = {"app insights": insights_off, **entry["notes"]}
     record = ProbeRecord(**entry)
@@ -148,6 +150,16 @@ def _for_target(spec: TelemetrySpec, target: Target, insights_off: bool) -> Tele
     if isinstance(spec, NoTelemetry) or not target.endpoint:
         return spec
     return dataclasses.replace(spec, traffic_log=True, app_insights=spec.app_insights and not insights_off)
+
+
+def _usage(probe: object) -> dict[str, int]:
+    """The queries a probe sent and the bytes it read, when it sends queries (App Insights)."""
+    usage = getattr(probe, "usage", None)
+    return dict(usage()) if callable(usage) else {}
+
+
+def _usage_note(queries: int, bytes_read: int) -> str:
+    return f"{queries:,} Log Analytics queries, {bytes_read / 1e6:,.1f} MB read"
 
 
 def _insights_off(info: RunInfo) -> str:

@@ -138,3 +138,10 @@ def traffic_log_query(start: datetime, end: datetime, client_request_ids: Sequen
     if client_request_ids is not None:
         lines.append(ids_filter("XMSClientRequestId", client_request_ids))
     return "\n".join(lines)
+
+
+def census_query(query: str, time_column: str, width_s: int) -> str:
+    """A query's rows counted per time bin (probes/census.py): `| summarize n=count() by b=bin(T, Ns)`.
+
+    Appended to the very query that fetches the rows, so the counts and the rows always agree."""
+    return f"{query}\n| summarize n=count() by b=bin({time_column}, {int(width_s)}s)"
