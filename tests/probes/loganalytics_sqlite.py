@@ -28,6 +28,9 @@ REQUEST_COLUMNS = (
     "TimeGenerated", "Name", "OperationId", "ResultCode", "Success", "DurationMs", "ItemCount", "Properties",
     "AppRoleName",
 )  # fmt: skip
+EXCEPTION_COLUMNS = (
+    "TimeGenerated", "ExceptionType", "OuterMessage", "InnermostMessage", "Properties", "ItemCount", "AppRoleName",
+)  # fmt: skip
 TYPES = {"TimeGenerated": "datetime", "Success": "bool", "DurationMs": "real", "ItemCount": "long"}
 
 
@@ -38,6 +41,9 @@ class SqliteTables:
         self.path = Path(path)
         self._local = threading.local()
         self._columns: dict[str, tuple[str, ...]] = {}
+        for (table,) in self._db().execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            info = self._db().execute(f"PRAGMA table_info({table})").fetchall()
+            self._columns[table] = tuple(column[1] for column in info)  # a file filled earlier
 
     def _db(self) -> sqlite3.Connection:
         if not hasattr(self._local, "db"):
@@ -71,7 +77,10 @@ class SqliteTables:
             sql, args = f"{sql} WHERE TimeGenerated >= ? AND TimeGenerated <= ?", [lo, hi]
         for step in stages[1:]:
             sql, args, names, types = _step(step, sql, args, names, types)
-        rows = self._db().execute(sql, args).fetchall()
+        try:
+            rows = self._db().execute(sql, args).fetchall()
+        except sqlite3.Error as exc:  # a column the table does not have: KQL's semantic error
+            raise QueryError(str(exc)) from None
         columns = [{"name": n, "type": types[n]} for n in names]
         return columns, [[_cell(v, types[n]) for v, n in zip(row, names, strict=True)] for row in rows]
 

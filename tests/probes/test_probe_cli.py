@@ -19,7 +19,7 @@ from scorebench.loadtests.samples import SampleWriter
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import TEST_KEY, cli_env, run_cli
 from tests.probes.envelopes import exception_envelope, request_envelope, write_store
-from tests.probes.loganalytics_sqlite import SqliteTables, soak_rows, write_soak_run
+from tests.probes.loganalytics_sqlite import EXCEPTION_COLUMNS, SqliteTables, soak_rows, write_soak_run
 from tests.probes.loganalytics_standin import LogAnalyticsStandIn, aml_request
 
 REQUESTS = 400
@@ -186,7 +186,7 @@ def test_a_soak_is_probed_with_a_bounded_number_of_queries(tmp_path):
     count = 20_000
     tables = SqliteTables(tmp_path / "la.sqlite3")
     tables.create("AppRequests")
-    tables.create("AppExceptions", ("TimeGenerated", "ExceptionType", "Properties", "ItemCount", "AppRoleName"))
+    tables.create("AppExceptions", EXCEPTION_COLUMNS)
     soak = list(soak_rows(count, rps=300.0))
     tables.insert("AppRequests", (row for _, row in soak))
     run_dir = tmp_path / "run"
@@ -201,4 +201,5 @@ def test_a_soak_is_probed_with_a_bounded_number_of_queries(tmp_path):
     assert (entry.rows, entry.missing_client_requests, entry.stopped_because) == (count, 0, "all_seen")
     assert entry.queries == len(la.requests) == 3  # requests: census + one fetch; exceptions: census
     assert entry.bytes_read == la.bytes_sent
+    assert entry.table_errors == {}
     assert f"queries: 3 Log Analytics queries, {la.bytes_sent / 1e6:,.1f} MB read" in done.stdout
