@@ -35,9 +35,9 @@ from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_pr
 from scorebench.core.runrecords import LoadRecord, ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests import ab
-from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, answer_check
+from scorebench.preflight import PreflightResult, admission_warning, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
@@ -150,6 +150,11 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
         keys.append(target.key)
         plan = _plan(settings, target)
         checked = preflight_target(target, settings.payloads, timeout_s=plan.timeout_s, insecure=settings.insecure)
+        offered = plan.users if settings.engine == "locust" else plan.concurrency
+        gate = admission_warning(offered, target.service)
+        if gate:
+            print(f"scorebench: warning: {gate}", file=sys.stderr, flush=True)
+            checked.warnings.append(gate)  # run.json preflight.warnings
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
@@ -157,7 +162,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
         result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
         _finish_load(run_dir, result)
         probe_error = _probe(run_dir, settings, target)
-    return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
+    return _report(run_dir, settings, judged_timeout_s(plan), probe_error, interrupted)
 
 
 def _check_judging(settings: RunSettings) -> RunSettings:
@@ -173,11 +178,12 @@ def _check_judging(settings: RunSettings) -> RunSettings:
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:
     load = settings.load
     service_timeout_s = float(target.timeout_s) if target.timeout_s and not load.timeout_explicit else None
+    client_s = client_timeout_s(service_timeout_s) if service_timeout_s else load.timeout_s
     return LoadPlan(
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
         duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
         users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
-        processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
+        processes=load.processes, timeout_s=client_s, judged_timeout_s=service_timeout_s, insecure=settings.insecure,
     )  # fmt: skip
 
 
@@ -192,7 +198,8 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         local_standin=target.standin is not None,
         engine=settings.engine,
         load_profile=load_profile(plan, settings.engine),
-        timeout_s=plan.timeout_s,
+        timeout_s=judged_timeout_s(plan),
+        client_timeout_s=plan.timeout_s,
         payloads=PayloadSetInfo(path=settings.payloads_path, count=len(settings.payloads)),
         payload_set_hash=payload_set_hash(settings.payloads),
         service={k: v for k, v in target.service.items() if v not in ([], "")},

@@ -27,6 +27,8 @@ AUTH_CHOICES = ("auto", "interactive", "service-principal", "managed-identity", 
 V1_SCORING_TIMEOUT_MS = 60000  # AKS scoring_timeout_ms default (azureml-core aks.py)
 V2_REQUEST_TIMEOUT_MS = 5000  # managed online request_settings.request_timeout_ms default
 DEPLOYMENT_HEADER = "azureml-model-deployment"
+V2_MAX_CONCURRENT = 1  # managed online request_settings.max_concurrent_requests_per_instance default
+ADMISSION_FACTOR = 2  # a managed deployment admits 2 × max_concurrent × instances, then answers 429
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,16 @@ class ServiceInfo:
     deployment: str | None = None  # v2 only
     workspace: str = ""
     state: str | None = None
+    max_concurrent_requests_per_instance: int | None = None  # v2: request_settings (default 1)
+    instance_count: int | None = None  # v2: the deployment's instances (ARM sku.capacity)
+
+    @property
+    def admission_limit(self) -> int | None:
+        """Requests a managed deployment admits in flight: 2 × max_concurrent × instances; beyond, 429
+        "Too many pending requests" (how-to-troubleshoot-online-endpoints; azure-facts §6). None: unknown."""
+        if not self.max_concurrent_requests_per_instance or not self.instance_count:
+            return None
+        return ADMISSION_FACTOR * self.max_concurrent_requests_per_instance * self.instance_count
 
 
 @dataclass(frozen=True)

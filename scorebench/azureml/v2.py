@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from scorebench.azureml.common import (
+    V2_MAX_CONCURRENT,
     V2_REQUEST_TIMEOUT_MS,
     ServiceInfo,
     WorkspaceConfig,
@@ -124,6 +125,8 @@ class V2Directory:
         dep = self._get_deployment(name)
         settings = getattr(dep, "request_settings", None)
         timeout_ms = getattr(settings, "request_timeout_ms", None) or V2_REQUEST_TIMEOUT_MS
+        concurrent = getattr(settings, "max_concurrent_requests_per_instance", None) or V2_MAX_CONCURRENT
+        instances = getattr(dep, "instance_count", None)
         return ServiceInfo(
             name=endpoint.name,
             scoring_uri=endpoint.scoring_uri or "",
@@ -136,6 +139,8 @@ class V2Directory:
             deployment=dep.name,
             workspace=self._workspace_name,
             state=str(getattr(dep.provisioning_state, "value", dep.provisioning_state or "")) or None,
+            max_concurrent_requests_per_instance=int(concurrent),
+            instance_count=int(instances) if instances else None,
         )
 
     def primary_key(self, name: str) -> str:
