@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scorebench.core.errors import HarnessError
 
@@ -23,7 +24,7 @@ SP_ENV = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET")
 CONFIG_NAME = "config.json"
 CONFIG_DIRS = (".azureml", "aml_config", ".")
 AUTH_MODES = ("key", "token", "aml_token", "aad_token", "none")
-AUTH_CHOICES = ("auto", "interactive", "service-principal", "managed-identity", "cli")
+AUTH_CHOICES = ("auto", "default", "interactive", "service-principal", "managed-identity", "cli")
 V1_SCORING_TIMEOUT_MS = 60000  # AKS scoring_timeout_ms default (azureml-core aks.py)
 V2_REQUEST_TIMEOUT_MS = 5000  # managed online request_settings.request_timeout_ms default
 DEPLOYMENT_HEADER = "azureml-model-deployment"
@@ -107,18 +108,32 @@ def read_config(path: str | None) -> WorkspaceConfig:
 
 
 def choose_auth(requested: str = "auto", environ: dict[str, str] | None = None) -> str:
-    """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else interactive."""
+    """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else "default"
+    (azure-identity's DefaultAzureCredential: environment, workload identity (OIDC), managed identity, Azure
+    CLI, ... — never a browser: CI runs headless; "interactive" only when asked)."""
     env = os.environ if environ is None else environ
     choice = requested if requested != "auto" else env.get(AUTH_ENV, "auto")
     if choice not in AUTH_CHOICES:
         raise HarnessError(f"unknown authentication {choice!r} (choose from {', '.join(AUTH_CHOICES)})")
     if choice == "auto":
-        choice = "service-principal" if all(env.get(name) for name in SP_ENV) else "interactive"
+        choice = "service-principal" if all(env.get(name) for name in SP_ENV) else "default"
     if choice == "service-principal":
         missing = [name for name in SP_ENV if not env.get(name)]
         if missing:
             raise HarnessError(f"service-principal authentication needs {', '.join(missing)} in the environment")
     return choice
+
+
+def default_credential() -> Any:
+    """azure-identity's DefaultAzureCredential (non-interactive), for both SDKs and the probe alike."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def scope_of(resource: str) -> str:
+    """The OAuth scope of a resource id (azureml-core asks by resource: "https://management.core.windows.net/")."""
+    return resource.rstrip("/") + "/.default"
 
 
 def access_error(status: int, subject: str) -> HarnessError:

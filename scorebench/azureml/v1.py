@@ -20,7 +20,9 @@ from scorebench.azureml.common import (
     ServiceInfo,
     WorkspaceConfig,
     access_error,
+    default_credential,
     quiet_sdk_loggers,
+    scope_of,
     translated_errors,
 )
 from scorebench.core.errors import HarnessError
@@ -57,7 +59,17 @@ def _cli() -> Any:
     return AzureCliAuthentication()
 
 
+def _default() -> Any:
+    """DefaultAzureCredential behind azureml-core's TokenAuthentication (it asks a token per audience:
+    ARM or Azure ML), so v1 signs in exactly as v2 and the probe do; the cloud is AZUREML_CURRENT_CLOUD's."""
+    from azureml.core.authentication import TokenAuthentication
+
+    credential = default_credential()
+    return TokenAuthentication(lambda resource: credential.get_token(scope_of(resource)).token)
+
+
 V1_AUTH: dict[str, Callable[[], Any]] = {
+    "default": _default,
     "interactive": _interactive,
     "service-principal": _service_principal,
     "managed-identity": _managed_identity,

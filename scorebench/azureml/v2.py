@@ -22,6 +22,7 @@ from scorebench.azureml.common import (
     ServiceInfo,
     WorkspaceConfig,
     access_error,
+    default_credential,
     quiet_sdk_loggers,
     translated_errors,
 )
@@ -57,6 +58,7 @@ def _cli() -> Any:
 
 
 V2_AUTH: dict[str, Callable[[], Any]] = {
+    "default": default_credential,
     "interactive": _interactive,
     "service-principal": _service_principal,
     "managed-identity": _managed_identity,

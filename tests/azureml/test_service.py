@@ -65,7 +65,8 @@ def test_bad_config(tmp_path: Path, text: str, problem: str) -> None:
 # ---- authentication chooser ----
 
 AUTH_CASES = [
-    ("auto", {}, "interactive"),
+    ("auto", {}, "default"),  # DefaultAzureCredential: CI's OIDC / managed identity / az login, never a browser
+    ("auto", {"AZURE_CLIENT_ID": "c"}, "default"),  # a workload identity has no secret
     ("auto", SP, "service-principal"),
     ("auto", {"SCOREBENCH_AZURE_AUTH": "managed-identity"}, "managed-identity"),
     ("cli", SP, "cli"),
@@ -77,6 +78,34 @@ AUTH_CASES = [
 @pytest.mark.parametrize(("requested", "env", "chosen"), AUTH_CASES)
 def test_choose_auth(requested: str, env: dict[str, str], chosen: str) -> None:
     assert choose_auth(requested, env) == chosen
+
+
+class RecordingCredential:
+    """Stands for DefaultAzureCredential: hands out a token and records the scopes asked for."""
+
+    scopes: list[str] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessToken
+
+        RecordingCredential.scopes += scopes
+        return AccessToken("dac-token", 4102444800)
+
+
+def test_default_sign_in_is_one_credential_for_both_sdks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """v2 gets DefaultAzureCredential itself; v1 (azureml-core) gets it through TokenAuthentication,
+    which asks by resource (ARM here) — no browser in either."""
+    import azure.identity
+
+    from scorebench.azureml import v1, v2
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", RecordingCredential)
+    assert isinstance(v2.V2_AUTH["default"](), RecordingCredential)
+    auth = v1.V1_AUTH["default"]()
+    assert type(auth).__name__ == "TokenAuthentication"
+    assert auth.get_token() == "dac-token"  # azureml-core's ARM audience
+    assert RecordingCredential.scopes[-1].endswith("/.default")
+    assert RecordingCredential.scopes[-1].startswith("https://management.")
 
 
 def test_the_test_suites_standin_sign_in_is_loopback_only() -> None:
