@@ -27,6 +27,7 @@ from scorebench.azureml.common import (
 )
 from scorebench.core.errors import HarnessError
 
+INSTALL_HINT = "SDK v1 web services (--name / --service) need azureml-core: pip install 'scorebench[v1]'"
 _STATUS = re.compile(r"(?:Response Code|status[ _]code)\W+(\d{3})", re.IGNORECASE)
 
 
@@ -80,6 +81,10 @@ V1_AUTH: dict[str, Callable[[], Any]] = {
 def open_v1(config: WorkspaceConfig, auth: str) -> V1Directory:
     """Sign in and open the workspace of config.json; HarnessError on any failure."""
     where = f"workspace {config.workspace_name} ({config.path})"
+    try:
+        import azureml.core  # noqa: F401
+    except ImportError:
+        raise HarnessError(INSTALL_HINT) from None
     with sdk_errors("", where):
         from azureml.core import Workspace
 

@@ -28,7 +28,7 @@ from scorebench.azureml.common import (
 )
 from scorebench.core.errors import HarnessError
 
-INSTALL_HINT = "SDK v2 endpoints need azure-ai-ml: pip install scorebench[v2]"
+INSTALL_HINT = "SDK v2 endpoints (--endpoint-name) need azure-ai-ml: pip install 'scorebench[v2]'"
 AUTH_MODE_NAMES = {"key": "key", "aml_token": "aml_token", "aadtoken": "aad_token", "aad_token": "aad_token"}
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from scorebench.core.errors import HarnessError
 from scorebench.local.front import Front, Route
 from scorebench.local.model import ensure_model
-from scorebench.local.process import ServerProcess, free_port, server_environment
+from scorebench.local.process import ServerProcess, free_port, require_standin, server_environment
 from scorebench.local.sink import Sink
 from scorebench.local.standin import default_model_dir
 
@@ -134,6 +134,7 @@ class ManagedStandIn:
         return first.process if first else None
 
     def start(self) -> ManagedStandIn:
+        require_standin()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sink = Sink(self.data_dir, host=self.host, delay_s=self.ingestion_delay_s).start()
         self.sink.create_traffic_log()
