@@ -9,6 +9,8 @@ tests/azureml/azureml_auth.py).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 from collections.abc import Callable
@@ -28,6 +30,8 @@ from scorebench.azureml.common import (
 from scorebench.core.errors import HarnessError
 
 INSTALL_HINT = "SDK v1 web services (--name / --service) need azureml-core: pip install 'scorebench[v1]'"
+UPDATE_TIMEOUT_S = 1200.0
+"""How long an update (a redeployment) may take before it is reported as not done."""
 _STATUS = re.compile(r"(?:Response Code|status[ _]code)\W+(\d{3})", re.IGNORECASE)
 
 
@@ -151,7 +155,9 @@ class V1Directory:
     def set_app_insights(self, name: str, enabled: bool) -> None:
         svc = self._service(name)
         with sdk_errors(f"updating service {name!r}", f"workspace {self._workspace_name}"):
-            svc.update(enable_app_insights=enabled)
+            svc.update(enable_app_insights=enabled)  # asynchronous: the service is redeployed afterwards
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints "operation finished" regardless
+                svc.wait_for_deployment(show_output=False, timeout_sec=UPDATE_TIMEOUT_S)
         self._services.pop(name, None)
 
 

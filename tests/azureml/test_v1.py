@@ -6,6 +6,7 @@ discoveryUrl to find Model Management, then GET/PATCH/POSTs the service there, e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,25 @@ def test_logs_pass_the_line_count(arm: AzureMLStandIn, workspace_config: Path) -
     arm.logs["svc-aks"] = "2026-01-05T10:00:00Z starting\n2026-01-05T10:00:01Z ready"
     assert v1(workspace_config).logs("svc-aks", 40) == arm.logs["svc-aks"]
     assert any(p.startswith(f"{MMS}/services/svc-aks/logs?") and "tail=40" in p for _, p, _ in arm.requests)
+
+
+def test_set_app_insights_waits_for_the_redeployment(
+    arm: AzureMLStandIn, workspace_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The update is asynchronous (202 + an operation): the switch returns once the operation has
+    succeeded, so the state read back is the new one, not the old one of a service still transitioning."""
+    from types import SimpleNamespace
+
+    from azureml.core.webservice import webservice
+
+    pauses: list[float] = []
+    monkeypatch.setattr(webservice, "time", SimpleNamespace(sleep=pauses.append, time=time.time))  # its 5 s polls
+    arm.operation_polls = 2
+    directory = v1(workspace_config)
+    directory.set_app_insights("svc-aks", True)
+    assert pauses == [5, 5]  # polled until "Succeeded"
+    info = directory.describe("svc-aks")
+    assert (info.app_insights_enabled, info.state) == (True, "Healthy")
 
 
 def test_set_app_insights_patches_the_service(arm: AzureMLStandIn, workspace_config: Path) -> None:
