@@ -29,6 +29,8 @@ from scorebench.azureml.common import (
 )
 from scorebench.core.errors import HarnessError
 
+CLOUD_ENV = "AZUREML_CURRENT_CLOUD"
+"""The cloud both SDKs read (AzureCloud, AzureUSGovernment, AzureChinaCloud; docs/azureml.md)."""
 INSTALL_HINT = "SDK v1 web services (--name / --service) need azureml-core: pip install 'scorebench[v1]'"
 UPDATE_TIMEOUT_S = 1200.0
 """How long an update (a redeployment) may take before it is reported as not done."""
@@ -48,6 +50,7 @@ def _service_principal() -> Any:
         tenant_id=os.environ["AZURE_TENANT_ID"],
         service_principal_id=os.environ["AZURE_CLIENT_ID"],
         service_principal_password=os.environ["AZURE_CLIENT_SECRET"],
+        cloud=os.environ.get(CLOUD_ENV) or "AzureCloud",  # its default is AzureCloud, not the variable
     )
 
 

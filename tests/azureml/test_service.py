@@ -194,3 +194,15 @@ def test_logs_without_window_unchanged() -> None:
 def test_logs_window_open_ended() -> None:
     start = datetime(2026, 1, 5, 10, 0, 9, tzinfo=UTC)
     assert logs_in_window(LOG, start, None).splitlines() == LOG.splitlines()[4:]
+
+
+@pytest.mark.parametrize("workflow", ["service-principal", "default"])
+def test_v1_sign_in_follows_the_sovereign_cloud_variable(monkeypatch: pytest.MonkeyPatch, workflow: str) -> None:
+    """AZUREML_CURRENT_CLOUD picks the cloud of every v1 workflow (ServicePrincipalAuthentication's own
+    default would be AzureCloud): its Entra authority and ARM endpoint."""
+    from scorebench.azureml import v1
+
+    for name, value in {**SP, "AZUREML_CURRENT_CLOUD": "AzureUSGovernment"}.items():
+        monkeypatch.setenv(name, value)
+    auth = v1.V1_AUTH[workflow]()
+    assert auth._cloud_type.endpoints.active_directory == "https://login.microsoftonline.us"
