@@ -129,7 +129,7 @@ def plain_http_warning(url: str, key: str | None) -> str | None:
 
 def admission_warning(offered: int | None, service: Mapping[str, object]) -> str | None:
     """The warning when the offered concurrency exceeds a managed deployment's admission limit
-    (run.json service `admission_limit`: 2 × max_concurrent_requests_per_instance × instances), beyond
+    (run.json service `admission_limit`: 2 x max_concurrent_requests_per_instance x instances), beyond
     which the platform answers 429 "Too many pending requests": the run would measure the gate."""
     limit, per_instance, instances = (str(service.get(k) or "") for k in ADMISSION_KEYS)
     if not offered or not limit.isdigit() or offered <= int(limit):

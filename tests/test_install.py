@@ -161,8 +161,8 @@ def test_the_bare_install_holds_no_extra(bare: Path, tmp_path: Path) -> None:
 
 
 def test_the_bare_install_runs_a_load_test_against_a_local_server(bare: Path, standin: Any, tmp_path: Path) -> None:
-    done = _bare_cli(bare, "run", "--endpoint", standin.score_url, "--requests", "20", "--telemetry", "none",
-                     "--no-progress", "--slo", "error_rate<=100%", "--out", str(tmp_path / "runs"), cwd=tmp_path)  # fmt: skip
+    argv = ("--requests", "20", "--telemetry", "none", "--no-progress", "--slo", "error_rate<=100%")
+    done = _bare_cli(bare, "run", "--endpoint", standin.score_url, *argv, "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert (run_dir / "report.html").is_file()

@@ -29,7 +29,7 @@ V1_SCORING_TIMEOUT_MS = 60000  # AKS scoring_timeout_ms default (azureml-core ak
 V2_REQUEST_TIMEOUT_MS = 5000  # managed online request_settings.request_timeout_ms default
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 V2_MAX_CONCURRENT = 1  # managed online request_settings.max_concurrent_requests_per_instance default
-ADMISSION_FACTOR = 2  # a managed deployment admits 2 × max_concurrent × instances, then answers 429
+ADMISSION_FACTOR = 2  # a managed deployment admits 2 x max_concurrent x instances, then answers 429
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ServiceInfo:
 
     @property
     def admission_limit(self) -> int | None:
-        """Requests a managed deployment admits in flight: 2 × max_concurrent × instances; beyond, 429
+        """Requests a managed deployment admits in flight: 2 x max_concurrent x instances; beyond, 429
         "Too many pending requests" (how-to-troubleshoot-online-endpoints; azure-facts §6). None: unknown."""
         if not self.max_concurrent_requests_per_instance or not self.instance_count:
             return None

@@ -5,8 +5,8 @@ Rewrites only the `failureCriteria:` block of loadtests/azure-load-testing.yaml 
 SCOREBENCH_TIMEOUT_S value (everything else in the file is the user's): the criteria judge the
 platform's timeout (--timeout-s, else the run's, else AKS v1's 60 s), the client waits that plus a
 margin, as `scorebench run` does. Response-time limits are whole milliseconds. `--check` writes
-nothing and exits 1 when the file differs (for CI). SLOs come from --slo, $SCOREBENCH_SLO or scorebench.toml (scorebench/config.py), plus the
-defaults (reports/common/slo.py).
+nothing and exits 1 when the file differs (for CI). SLOs come from --slo, $SCOREBENCH_SLO or
+scorebench.toml (scorebench/config.py), plus the defaults (reports/common/slo.py).
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{path}: failure criteria match the SLOs and the {timeout_s:g} s timeout")
         return EXIT_PASSED
     if args.check:
-        print(f"{path}: failure criteria differ from the SLOs or the timeout; run `scorebench alt-config` to update them")
+        print(
+            f"{path}: failure criteria differ from the SLOs or the timeout; run `scorebench alt-config` to update them"
+        )
         return EXIT_FAILED
     path.write_text("\n".join(updated) + "\n", encoding="utf-8")
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_choose_auth(requested: str, env: dict[str, str], chosen: str) -> None:
 class RecordingCredential:
     """Stands for DefaultAzureCredential: hands out a token and records the scopes asked for."""
 
-    scopes: list[str] = []
+    scopes: ClassVar[list[str]] = []
 
     def get_token(self, *scopes: str, **kwargs: object) -> object:
         from azure.core.credentials import AccessToken

@@ -62,7 +62,8 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     db = build(folder, args.requests, args.rps)
-    print(f"replica: {args.requests:,} rows in {db} ({db.stat().st_size / 1e6:,.0f} MB, {time.perf_counter() - began:.0f} s)")
+    size_mb, built_s = db.stat().st_size / 1e6, time.perf_counter() - began
+    print(f"replica: {args.requests:,} rows in {db} ({size_mb:,.0f} MB, {built_s:.0f} s)", flush=True)
     run_dir = folder / "run"
     with LogAnalyticsStandIn(engine=SqliteTables(db)) as la:
         env = dict(os.environ, SCOREBENCH_LOGS_ENDPOINT=la.endpoint, SCOREBENCH_LOGS_TOKEN="bench")

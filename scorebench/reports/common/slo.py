@@ -170,7 +170,9 @@ def alt_criteria(slos: Sequence[Slo], timeout_s: float) -> list[str]:
     answer failed), so model_error_rate (no criterion) is folded into `percentage(error)` by the
     error_rate criterion."""
     lines = [
-        slo.measure.alt_criterion.format(limit=_alt_limit(slo.measure.alt_criterion, slo.limit * slo.measure.unit.display_scale))
+        slo.measure.alt_criterion.format(
+            limit=_alt_limit(slo.measure.alt_criterion, slo.limit * slo.measure.unit.display_scale)
+        )
         for slo in slos
         if slo.measure.alt_criterion is not None
     ]
