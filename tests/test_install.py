@@ -86,15 +86,22 @@ def test_the_wheel_holds_no_top_level_package_but_scorebench(wheel: Path) -> Non
     assert "scorebench = scorebench.pytest_plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
-def test_a_project_with_its_own_reports_package_runs_its_pytest(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
+def _venv_with_wheel(wheel: Path, root: Path, dependencies: list[str]) -> Path:
+    """A fresh venv in root holding the wheel (no dependencies), seeing `dependencies` (folders) through
+    a `.pth` line after its own site-packages; returns its python."""
+    venv = root / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=root)
     python = venv / "bin" / "python"
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-          str(wheel)], cwd=tmp_path)  # fmt: skip
-    own_site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp_path)
+          str(wheel)], cwd=root)  # fmt: skip
+    own_site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=root)
+    (Path(own_site.stdout.strip()) / "dependencies.pth").write_text("\n".join(dependencies) + "\n")
+    return python
+
+
+def test_a_project_with_its_own_reports_package_runs_its_pytest(wheel: Path, tmp_path: Path) -> None:
     shared = [path for path in site.getsitepackages() if Path(path).is_dir()]
-    (Path(own_site.stdout.strip()) / "shared-dependencies.pth").write_text("\n".join(shared) + "\n")
+    python = _venv_with_wheel(wheel, tmp_path, shared)
     project = tmp_path / "project"
     for package in USER_PACKAGES:
         (project / package).mkdir(parents=True)
@@ -133,16 +140,8 @@ def _bare_view(shared: Path, view: Path) -> Path:
 def bare(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The python of a venv holding the wheel and the base dependencies only (see the module doc)."""
     root = tmp_path_factory.mktemp("bare")
-    venv = root / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=root)
-    python = venv / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-          str(wheel)], cwd=root)  # fmt: skip
-    own_site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=root)
     shared = next(Path(p) for p in site.getsitepackages() if (Path(p) / "locust").is_dir())
-    view = _bare_view(shared, root / "base-dependencies")
-    (Path(own_site.stdout.strip()) / "base-dependencies.pth").write_text(f"{view}\n")
-    return python
+    return _venv_with_wheel(wheel, root, [str(_bare_view(shared, root / "base-dependencies"))])
 
 
 def _bare_cli(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

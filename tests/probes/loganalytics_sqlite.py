@@ -22,7 +22,7 @@ from typing import Any
 
 from scorebench.core.records import Sample, header
 from scorebench.core.rundir import write_json_atomic
-from tests.probes.loganalytics_standin import _EQUALS, _IN, _SUMMARIZE, _TERM, _WINDOW, QueryError, parse_time, stamp
+from tests.probes.loganalytics_standin import EQUALS, IN, SUMMARIZE, TERM, WINDOW, QueryError, parse_time, stamp
 
 REQUEST_COLUMNS = (
     "TimeGenerated", "Name", "OperationId", "ResultCode", "Success", "DurationMs", "ItemCount", "Properties",
@@ -87,16 +87,16 @@ class SqliteTables:
 
 def _step(step: str, sql: str, args: list, names: list[str], types: dict[str, str]) -> tuple:
     inner = f"({sql})"
-    if m := _WINDOW.match(step):
+    if m := WINDOW.match(step):
         lo, hi = stamp(parse_time(m.group(2))), stamp(parse_time(m.group(3)))
         return f"SELECT * FROM {inner} WHERE {m.group(1)} >= ? AND {m.group(1)} < ?", [*args, lo, hi], names, types
-    if m := _EQUALS.match(step):
+    if m := EQUALS.match(step):
         return f"SELECT * FROM {inner} WHERE {m.group(1)} = ?", [*args, m.group(2)], names, types
-    if m := _IN.match(step):
+    if m := IN.match(step):
         wanted = re.findall(r'"([^"]*)"', m.group(2))
         marks = ", ".join("?" for _ in wanted)
         return f"SELECT * FROM {inner} WHERE {m.group(1)} IN ({marks})", [*args, *wanted], names, types
-    if m := _SUMMARIZE.match(step):
+    if m := SUMMARIZE.match(step):
         count, key, column, width = m.group(1), m.group(2), m.group(3), int(m.group(4))
         seconds = f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) / {width} * {width}"
         start = f"strftime('%Y-%m-%dT%H:%M:%S.000000Z', {seconds}, 'unixepoch')"
@@ -105,7 +105,7 @@ def _step(step: str, sql: str, args: list, names: list[str], types: dict[str, st
     if step.startswith("project "):
         terms, out, out_types = [], [], {}
         for term in (t.strip() for t in step[len("project ") :].split(",")):
-            match = _TERM.match(term)
+            match = TERM.match(term)
             if not match:
                 raise QueryError(f"project term not supported: {term}")
             name, str_col, key, plain_col = match.groups()

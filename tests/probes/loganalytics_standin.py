@@ -27,11 +27,11 @@ from typing import Any
 
 from azure.core.credentials import AccessToken
 
-_WINDOW = re.compile(r"^where (\w+) >= datetime\(([^)]+)\) and \1 < datetime\(([^)]+)\)$")
-_EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
-_IN = re.compile(r"^where (\w+) in \((.*)\)$")
-_SUMMARIZE = re.compile(r"^summarize (\w+)=count\(\) by (\w+)=bin\((\w+), (\d+)s\)$")
-_TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
+WINDOW = re.compile(r"^where (\w+) >= datetime\(([^)]+)\) and \1 < datetime\(([^)]+)\)$")
+EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
+IN = re.compile(r"^where (\w+) in \((.*)\)$")
+SUMMARIZE = re.compile(r"^summarize (\w+)=count\(\) by (\w+)=bin\((\w+), (\d+)s\)$")
+TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
 _TIME_COLUMNS = ("TimeGenerated", "timestamp")
 
 
@@ -67,7 +67,7 @@ def _project(clause: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[d
     terms = [t.strip() for t in clause.split(",")]
     parsed = []
     for term in terms:
-        match = _TERM.match(term)
+        match = TERM.match(term)
         if not match:
             raise QueryError(f"project term not supported: {term}")
         name, str_col, key, plain_col = match.groups()
@@ -91,7 +91,7 @@ def _source_columns(clause: str) -> dict[str, str]:
     return {
         m.group(1): m.group(4) or ("" if m.group(2) else m.group(1))
         for t in clause.split(",")
-        if (m := _TERM.match(t.strip()))
+        if (m := TERM.match(t.strip()))
     }
 
 
@@ -117,15 +117,15 @@ def evaluate(
 
 
 def _step(step: str, rows: list, columns: list | None, sources: dict) -> tuple[list, list | None, dict]:
-    if m := _WINDOW.match(step):
+    if m := WINDOW.match(step):
         lo, hi = parse_time(m.group(2)), parse_time(m.group(3))
         return [r for r in rows if lo <= parse_time(str(r[m.group(1)])) < hi], columns, sources
-    if m := _EQUALS.match(step):
+    if m := EQUALS.match(step):
         return [r for r in rows if r.get(m.group(1)) == m.group(2)], columns, sources
-    if m := _IN.match(step):
+    if m := IN.match(step):
         wanted = set(re.findall(r'"([^"]*)"', m.group(2)))
         return [r for r in rows if r.get(m.group(1)) in wanted], columns, sources
-    if m := _SUMMARIZE.match(step):
+    if m := SUMMARIZE.match(step):
         count, key, column, width = m.group(1), m.group(2), m.group(3), int(m.group(4))
         bins: dict[datetime, int] = {}
         for row in rows:
