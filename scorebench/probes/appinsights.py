@@ -126,16 +126,15 @@ class AppInsightsProbe:
             try:
                 if table == EXCEPTIONS:
                     build = lambda a, b: kql.exceptions_query(self.schema, a, b)  # noqa: E731
-                    rows = self._incremental((table, start, end, None), build, "timestamp", start, end)
-                    exceptions += [SeenException(str(r.get("role") or ""), _to_exception(r)) for r in rows]
-                elif table == TRAFFIC_LOG:
-                    key = (table, start, end, None if chunk is None else tuple(chunk))
-                    rows = self._incremental(key, self._traffic(chunk), "TimeGenerated", start, end)
-                    seen += [_seen_traffic(r) for r in rows if keep is None or r.get("XMSClientRequestId") in keep]
+                    exceptions += self._incremental((table, start, end, None), build, "timestamp", start, end,
+                                                    _seen_exception)  # fmt: skip
+                    continue
+                key = (table, start, end, None if chunk is None else tuple(chunk))
+                if table == TRAFFIC_LOG:
+                    rows = self._incremental(key, self._traffic(chunk), "TimeGenerated", start, end, _seen_traffic)
                 else:
-                    key = (table, start, end, None if chunk is None else tuple(chunk))
-                    rows = self._incremental(key, self._insights(chunk), "timestamp", start, end)
-                    seen += [self._seen_request(r) for r in rows if keep is None or r.get("client_request_id") in keep]
+                    rows = self._incremental(key, self._insights(chunk), "timestamp", start, end, self._seen_request)
+                seen += [s for s in rows if keep is None or s.row.client_request_id in keep]
             except HarnessError as exc:
                 errors[table] = str(exc)
         return Observation(seen, exceptions, errors, self.tables())
@@ -147,8 +146,10 @@ class AppInsightsProbe:
         time_column: str,
         start: datetime,
         end: datetime,
-    ) -> list[Row]:
-        """The rows of [start, end): a census by bin, then a fetch of only the bins whose count changed."""
+        convert: Callable[[Row], Any],
+    ) -> list[Any]:
+        """The rows of [start, end), converted: a census by bin, then a fetch of only the bins whose
+        count changed (the rows of the others are held, converted once)."""
         cache = self._caches.setdefault(key, TableCache(bin_seconds(start, end)))
         counted = self._query(kql.census_query(build(start, end), time_column, cache.width_s), start, end)
         if isinstance(counted, LogsQueryPartialResult):
@@ -160,7 +161,8 @@ class AppInsightsProbe:
             if not self.budget.can_fetch():
                 self.budget.deferred += 1  # counted, fetched at a later poll
                 continue
-            cache.replace(piece, self._sliced(build, piece.start, piece.end), lambda r: _moment(r[time_column]))
+            rows = self._sliced(build, piece.start, piece.end)
+            cache.replace(piece, rows, lambda r: _moment(r[time_column]), convert)
         return cache.all_rows()
 
     def _insights(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
@@ -371,6 +373,10 @@ def _traffic_row(row: Row) -> TelemetryRow:
 def _seen_traffic(row: Row) -> Seen:
     traffic = traffic_row(row)
     return Seen(service_of(traffic), as_telemetry(traffic, str(row.get("Path") or SCORE_NAME)), TRAFFIC_LOG, traffic)
+
+
+def _seen_exception(row: Row) -> SeenException:
+    return SeenException(str(row.get("role") or ""), _to_exception(row))
 
 
 def _to_exception(row: Row) -> ExceptionRow:

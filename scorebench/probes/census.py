@@ -68,26 +68,32 @@ class Slice:
 
 @dataclass
 class TableCache:
-    """The rows held for one table and window, by bin."""
+    """The rows held for one table and window, by bin, already converted (a poll re-reads nothing)."""
 
     width_s: int
-    rows: dict[int, list[Row]] = field(default_factory=dict)
+    rows: dict[int, list[Any]] = field(default_factory=dict)
 
     def held(self, index: int) -> int:
         return len(self.rows.get(index, ()))
 
-    def replace(self, piece: Slice, rows: Iterable[Row], time_of: Callable[[Row], datetime]) -> None:
-        """The rows of a fetched slice replace whatever was held for its bins."""
+    def replace(
+        self,
+        piece: Slice,
+        rows: Iterable[Row],
+        time_of: Callable[[Row], datetime],
+        convert: Callable[[Row], Any] = lambda row: row,
+    ) -> None:
+        """The rows of a fetched slice, converted, replace whatever was held for its bins."""
         for index in piece.bins:
             self.rows.pop(index, None)
         for row in rows:
-            self.rows.setdefault(bin_of(time_of(row), self.width_s), []).append(row)
+            self.rows.setdefault(bin_of(time_of(row), self.width_s), []).append(convert(row))
 
     def drop(self, bins: Iterable[int]) -> None:
         for index in bins:
             self.rows.pop(index, None)
 
-    def all_rows(self) -> list[Row]:
+    def all_rows(self) -> list[Any]:
         return [row for index in sorted(self.rows) for row in self.rows[index]]
 
 
