@@ -47,6 +47,7 @@ from scorebench.probes.spec import NoTelemetry
 from scorebench.reports.capacity.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.capacity.steps import Segment, StepSamples, StepStats, measure
 from scorebench.reports.common.frames import read_samples_frame
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.slorules import StepSlo
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
@@ -85,6 +86,8 @@ class CapacitySettings:
     insecure: bool = False
     target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
     """Where the load goes (scorebench/target.py); the default is the local stand-in."""
+    presentation: Presentation = dataclasses.field(default_factory=Presentation)
+    """--title / --note for the report (reports/common/presentation.py), recorded in capacity.json."""
 
 
 @dataclasses.dataclass
@@ -297,8 +300,9 @@ def _finish(state: _Search, settings: CapacitySettings, target: Target) -> int:
         partial_reason=state.stopped, interrupted=state.interrupted,
     )  # fmt: skip
     write_load_record(state.run_dir, load)
-    document = capacity_document(
-        dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped
+    document = (
+        capacity_document(dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped)
+        | settings.presentation.fields()
     )
     text = json.dumps(scrub_data(document), indent=2, allow_nan=False)
     (state.run_dir / CAPACITY_JSON).write_text(text, encoding="utf-8")

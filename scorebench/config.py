@@ -85,7 +85,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("deployment", None),
     Setting("insecure", False, _bool),
     Setting("telemetry_required", False, _bool),
-    Setting("telemetry_wait", "5m"),
+    Setting("telemetry_wait", "10m"),
     Setting("telemetry_poll", None),
     Setting("service_name", None),
     Setting("no_progress", False, _bool),

@@ -42,6 +42,7 @@ from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
 from scorebench.reports.common.checks import parse_threshold
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
 from scorebench.reports.run.build import write_report
@@ -125,6 +126,8 @@ class RunSettings:
     junit: str | None = None
     answer_check: dict[str, object] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""
+    presentation: Presentation = dataclasses.field(default_factory=Presentation)
+    """--title / --note for the report (reports/common/presentation.py)."""
 
 
 def execute(settings: RunSettings) -> int:
@@ -317,7 +320,7 @@ def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error:
     thresholds = settings.thresholds or None
     outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
                            baselines_dir=baselines_dir(),
-                           slos=settings.slos)  # fmt: skip
+                           slos=settings.slos, presentation=settings.presentation)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")

@@ -48,6 +48,7 @@ from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.compare.comparereport import write_compare
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
@@ -88,6 +89,8 @@ class CompareSettings:
     progress: bool
     junit: Path | None = None
     timeout_explicit: bool = False
+    presentation: Presentation = dataclasses.field(default_factory=Presentation)
+    """--title / --note for the report (reports/common/presentation.py)."""
     answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
 
@@ -132,7 +135,7 @@ def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | 
     checked = [_preflight(side, settings, plan) for side in sides]
     run_dir = _start_run_dir(settings, sides, plan, checked)
     print(f"run directory: {run_dir}", flush=True)
-    shape = answer_check(settings.answer_check, checked[0], warn=lambda text: _warn("current", text))
+    shape = answer_check(settings.answer_check, checked[0], lambda text: _note("current", text))
     result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
     _finish(run_dir, sides, result)
     for side in sides:
@@ -140,6 +143,7 @@ def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | 
     outcome = write_compare(
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
         timeout_s=judged_timeout_s(plan), junit=settings.junit, slos=settings.slos or None,
+        presentation=settings.presentation,
     )  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     publish_verdict(run_dir, None, step_summary())
@@ -189,6 +193,10 @@ def _preflight(side: Resolved, settings: CompareSettings, plan: LoadPlan) -> Pre
 
 def _warn(side: str, text: str) -> None:
     print(f"scorebench: warning: {side}: {text}", file=sys.stderr)
+
+
+def _note(side: str, text: str) -> None:
+    print(f"scorebench: note: {side}: {text}", file=sys.stderr)
 
 
 def _start_run_dir(

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
+from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.commands.run import FLAGS as RUN_FLAGS
 from scorebench.commands.run import RefuseKey, target_spec, telemetry_settings
 from scorebench.core.errors import HarnessError
@@ -50,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, dest, kind, default, text in SEARCH_FLAGS:
         parser.add_argument(flag, dest=dest, type=kind, default=default, help=text)
     parser.add_argument("--insecure", action="store_const", const=True, default=None, help="accept bad TLS certs")
+    add_presentation_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +82,7 @@ def settings_from(args: argparse.Namespace) -> Any:
         step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
         instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
         telemetry=telemetry_settings(args, config.run_telemetry(args)), insecure=bool(args.insecure), target=target,
+        presentation=presentation_of(args),
     )  # fmt: skip
 
 

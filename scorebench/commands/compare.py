@@ -20,6 +20,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
+from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.commands.run import add_table, check_upper_bounds
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import check_key, read_key_file, register
@@ -87,6 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False
     parser.add_argument("--key", "--api-key", "--candidate-key", action=_RefuseKey, help=argparse.SUPPRESS)
     add_table(parser, FLAGS, SWITCHES)
+    add_presentation_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,6 +129,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         junit=Path(args.junit) if args.junit else None,
         answer_check=_answer_check(args),
         timeout_explicit="timeout_s" in explicit,
+        presentation=presentation_of(args),
     )
 
 

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--telemetry-wait",
         default=f"{DEFAULT_WAIT_S:g}s",
         metavar="DURATION",
-        help="how long to wait for ingestion (default 5m)",
+        help="how long to wait for ingestion (default 10m; ends early)",
     )
     parser.add_argument(
         "--telemetry-poll", metavar="DURATION", help="pause between polls (default 3s local, 20s Azure)"

@@ -12,11 +12,26 @@ import argparse
 from pathlib import Path
 
 from scorebench.core.errors import HarnessError
+from scorebench.reports.common.presentation import Presentation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory (runs/<UTC>-<label>)")
     add_judging_arguments(parser, baseline_required=False)
+    add_presentation_arguments(parser)
+
+
+def add_presentation_arguments(parser: argparse.ArgumentParser) -> None:
+    """--title and --note (run, compare, capacity, report): what a report's reader sees first."""
+    parser.add_argument(
+        "--title", metavar="TEXT", help="the report's title (recorded: a later `report` keeps it; '' removes it)"
+    )
+    parser.add_argument("--note", metavar="TEXT", help="a note under the report's title (recorded as --title is)")
+
+
+def presentation_of(args: argparse.Namespace) -> Presentation:
+    """The --title and --note given (None: not given, so the recorded ones stay)."""
+    return Presentation(getattr(args, "title", None), getattr(args, "note", None))
 
 
 def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bool) -> None:
@@ -68,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         baselines_dir=config.baselines_dir(args.baselines_dir),
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
+        presentation=presentation_of(args),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 
@@ -94,6 +110,7 @@ def _report_compare(args: argparse.Namespace) -> int:
         min_agreement=info.compare.min_agreement if info.compare else None,
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo) or info.slos or None,
+        presentation=presentation_of(args),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
+from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.loadtests.ab.processes import usable_cores
@@ -50,7 +51,7 @@ FLAGS: tuple[Flag, ...] = (
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
-    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 5m; ends early)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 10m; ends early)"),
     (("--telemetry-poll",), "telemetry_poll", str, "pause between telemetry polls (default: 3s local, 20s Azure)"),
     (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
     (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
@@ -93,6 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
     parser.add_argument("--key", "--api-key", action=RefuseKey, help=argparse.SUPPRESS)
     add_table(parser, FLAGS, SWITCHES)
+    add_presentation_arguments(parser)
 
 
 def add_table(parser: argparse.ArgumentParser, flags: Sequence[Flag], switches: Sequence[Switch]) -> None:
@@ -151,6 +153,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         slos=config.configured_slos(args.slo),
         junit=args.junit,
         answer_check=_answer_check(args),
+        presentation=presentation_of(args),
     )
 
 

@@ -49,6 +49,13 @@ class PreflightInfo:
     warmup_latency_ms: float | None = None
     warmup_request_id: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    server_version: str | None = None
+    """The warm-up answer's `x-ms-server-version` (e.g. "azmlinfsrv/1.5.1"), when sent."""
+    server_request_id: str | None = None
+    """The server's own id of the warm-up request (x-request-id, else x-ms-request-id)."""
+    client_id_header: str | None = None
+    """Which header the server logs as its client request id, told from the warm-up answer's id
+    headers (core/serverids.py): x-ms-client-request-id, x-client-request-id, none; None: unknown."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -80,6 +80,9 @@ class ProbeRecord:
     """Log Analytics queries the probe sent (None: a backend that sends none)."""
     bytes_read: int | None = None
     """Bytes of the answers to those queries."""
+    join_key: str | None = None
+    """How the server's rows were joined to the samples (probes/joins.py): client_request_id,
+    server_request_id (the server logs no client id), none (unjoined: totals only), None (no rows)."""
 
 
 @dataclasses.dataclass(frozen=True)

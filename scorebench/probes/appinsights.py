@@ -2,20 +2,23 @@
 
 Rules:
 - Workspace-based resources (`workspace_id`) are read with query_workspace from AppRequests /
-  AppExceptions; an Application Insights resource id (`app_insights_id`) with query_resource from
-  the classic requests / exceptions tables. With `traffic_log` the managed online endpoint's
-  AmlOnlineEndpointTrafficLog is read too (no sampling, the platform's own timing; `requests()`
-  then answers from it); with `app_insights` False (a deployment with App Insights off) only it.
+  AppExceptions; an Application Insights resource id (`app_insights_id`) with query_resource, also
+  by the AppRequests / AppExceptions names (documented for resource-centric queries), falling back
+  to the classic requests / exceptions once the service answers "Failed to resolve" for them.
+  With `traffic_log` the managed online endpoint's AmlOnlineEndpointTrafficLog is read too (no
+  sampling, the platform's own timing; `requests()` then answers from it), only the run's endpoint
+  (`traffic_endpoint`) and path; it lives in a workspace only, so at resource scope it is an error
+  of that table at once, never a query; with `app_insights` False (App Insights off) only it.
 - `observe` reads every table once per poll; a table that fails (e.g. not enabled: "Failed to
   resolve table") costs only its own rows and says why.
 - `observe` (the wait's poll) scales (probes/census.py): one census query per table counts rows per
   time bin; only bins whose count changed are fetched, in slices planned under a row budget, at
-  most `max_queries_per_poll` fetches a poll. `queries` / `bytes_read` say what the probe cost.
+  most `max_queries_per_poll` queries a poll. `usage()` says what the probe cost.
 - A result may be cut at 500,000 rows / ~64 MB and arrive as LogsQueryPartialResult (HTTP 200, no
   exception): never used as data. Only a size error (E_QUERY_RESULT_SET_TOO_LARGE) halves the time
   slice, down to `min_slice_s`; any other partial error is the table's error at once. Ids
   (`--only-run-requests`) go into the query when they fit one `in (...)` list (kql.ID_CHUNK), else
-  the rows are kept by id here.
+  the rows are kept by id here; `requests()` (one read, no wait) queries them in chunks.
 - 429 is retried honouring Retry-After (azure-core does it when the header is sent; this module
   adds `throttle_retries` more), and the probe keeps under the API's 200 queries / 30 s. Every
   failure becomes one HarnessError line naming what to fix.
@@ -27,9 +30,10 @@ Rules:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,15 +42,32 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpRes
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.records import ExceptionRow, TelemetryRow, parse_utc, utc_iso
+from scorebench.core.records import ExceptionRow, TelemetryRow, utc_iso
 from scorebench.probes import kql
+from scorebench.probes.answers import (
+    Row,
+    insights_request,
+    moment,
+    seen_exception,
+    seen_traffic,
+    size_error,
+    table_rows,
+    to_exception,
+    traffic_request,
+)
 from scorebench.probes.census import QueryBudget, TableCache, bin_of, bin_seconds, plan
-from scorebench.probes.rows import SCORE_NAME, exception_row, request_row
 from scorebench.probes.spec import LOOPBACK_HOSTS, PUBLIC_ENDPOINT, AppInsightsTelemetry, CredentialKind
 from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observation, Seen, SeenException
-from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
 
-Row = dict[str, Any]
+_MISSING_TABLE = re.compile(r"named '([^']+)'")
+
+
+class MissingTable(HarnessError):
+    """The service answered that a table does not exist ("Failed to resolve table ... named 'X'")."""
+
+    def __init__(self, message: str, table: str) -> None:
+        super().__init__(message)
+        self.table = table
 
 
 class AppInsightsProbe:
@@ -66,7 +87,8 @@ class AppInsightsProbe:
         """The spec says where and how (probes/spec.py); `credential` replaces the spec's sign-in
         (tests, or a caller holding one), `client_options` go to LogsQueryClient (azure-core's)."""
         self.workspace_id, self.resource_id = spec.workspace_id, spec.app_insights_id
-        self.schema = kql.WORKSPACE if spec.workspace_id else kql.CLASSIC
+        self.schema = kql.WORKSPACE  # at resource scope too, until the service says it has no AppRequests
+        self.traffic_endpoint = spec.traffic_endpoint
         self.traffic_log, self.request_name = spec.traffic_log or not spec.app_insights, spec.request_name
         self.app_insights = spec.app_insights
         self.throttle_retries, self.min_slice_s = spec.throttle_retries, spec.min_slice_s
@@ -93,14 +115,31 @@ class AppInsightsProbe:
         ids = None if client_request_ids is None else sorted(set(client_request_ids))
         chunks: list[list[str] | None] = [None] if ids is None else _chunks(ids, kql.ID_CHUNK)
         rows: list[TelemetryRow] = []
+        read = self._traffic_rows if self.traffic_log else self._insights_rows
         for chunk in chunks:
-            rows += [self._to_request(r) for r in self._sliced(self._request_query(chunk), start, end)]
+            rows += [self._to_request(r) for r in read(chunk, start, end)]
         return rows
 
     def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
         """Server exceptions in [start, end)."""
-        rows = self._sliced(lambda a, b: kql.exceptions_query(self.schema, a, b), start, end)
-        return [_to_exception(row) for row in rows]
+        rows = self._classic_on_missing(lambda: self._sliced(self._exceptions_query, start, end))
+        return [to_exception(row) for row in rows]
+
+    def _exceptions_query(self, start: datetime, end: datetime) -> str:
+        return kql.exceptions_query(self.schema, start, end)
+
+    def _classic_on_missing(self, read: Callable[[], list[Any]]) -> list[Any]:
+        """`read()`; at resource scope, once more with the classic names when AppRequests/AppExceptions
+        do not resolve (a classic resource queried by the names documented for resource-centric queries)."""
+        try:
+            return read()
+        except MissingTable as exc:
+            if self.workspace_id or self.schema is kql.CLASSIC or exc.table not in (
+                kql.WORKSPACE.requests, kql.WORKSPACE.exceptions,
+            ):  # fmt: skip
+                raise
+            self.schema = kql.CLASSIC
+            return read()
 
     def usage(self) -> dict[str, int]:
         """What probing cost so far: {"queries": N, "bytes_read": B} (probe.json, the closing note)."""
@@ -125,19 +164,32 @@ class AppInsightsProbe:
         for table in self.tables():
             try:
                 if table == EXCEPTIONS:
-                    build = lambda a, b: kql.exceptions_query(self.schema, a, b)  # noqa: E731
-                    exceptions += self._incremental((table, start, end, None), build, "timestamp", start, end,
-                                                    _seen_exception)  # fmt: skip
+                    exceptions += self._classic_on_missing(
+                        lambda: self._incremental(self._key(EXCEPTIONS, start, end, None), self._exceptions_query,
+                                                  "timestamp", start, end, seen_exception)
+                    )  # fmt: skip
                     continue
-                key = (table, start, end, None if chunk is None else tuple(chunk))
                 if table == TRAFFIC_LOG:
-                    rows = self._incremental(key, self._traffic(chunk), "TimeGenerated", start, end, _seen_traffic)
+                    if not self.workspace_id:
+                        raise HarnessError(kql.traffic_log_needs_workspace(str(self.resource_id)))
+                    key = self._key(table, start, end, chunk)
+                    rows = self._incremental(key, self._traffic(chunk), "TimeGenerated", start, end, seen_traffic)
                 else:
-                    rows = self._incremental(key, self._insights(chunk), "timestamp", start, end, self._seen_request)
+                    rows = self._classic_on_missing(
+                        lambda: self._incremental(self._key(REQUESTS, start, end, chunk), self._insights(chunk),
+                                                  "timestamp", start, end, self._seen_request)
+                    )  # fmt: skip
                 seen += [s for s in rows if keep is None or s.row.client_request_id in keep]
             except HarnessError as exc:
                 errors[table] = str(exc)
         return Observation(seen, exceptions, errors, self.tables())
+
+    def _key(
+        self, table: str, start: datetime, end: datetime, chunk: Sequence[str] | None
+    ) -> tuple[str, datetime, datetime, tuple[str, ...] | None]:
+        """The cache of one table's rows: by the table's name in the current schema (classic after a fallback)."""
+        name = {REQUESTS: self.schema.requests, EXCEPTIONS: self.schema.exceptions}.get(table, table)
+        return (name, start, end, None if chunk is None else tuple(chunk))
 
     def _incremental(
         self,
@@ -154,7 +206,7 @@ class AppInsightsProbe:
         counted = self._query(kql.census_query(build(start, end), time_column, cache.width_s), start, end)
         if isinstance(counted, LogsQueryPartialResult):
             raise HarnessError(self._partial(counted, start, end))
-        census = {bin_of(_moment(r["b"]), cache.width_s): int(r["n"]) for r in _table_rows(counted.tables)}
+        census = {bin_of(moment(r["b"]), cache.width_s): int(r["n"]) for r in table_rows(counted.tables)}
         slices, empty = plan(census, cache, start, end, self.budget.rows_per_query(self.rows_per_query))
         cache.drop(empty)
         for piece in slices:
@@ -162,32 +214,37 @@ class AppInsightsProbe:
                 self.budget.deferred += 1  # counted, fetched at a later poll
                 continue
             rows = self._sliced(build, piece.start, piece.end)
-            cache.replace(piece, rows, lambda r: _moment(r[time_column]), convert)
+            cache.replace(piece, rows, lambda r: moment(r[time_column]), convert)
         return cache.all_rows()
 
     def _insights(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
         return lambda a, b: kql.requests_query(self.schema, a, b, chunk, self.request_name)
 
     def _traffic(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
-        return lambda a, b: kql.traffic_log_query(a, b, chunk)
+        return lambda a, b: kql.traffic_log_query(a, b, chunk, self.traffic_endpoint, self.request_name)
+
+    def _insights_rows(self, chunk: Sequence[str] | None, start: datetime, end: datetime) -> list[Row]:
+        return self._classic_on_missing(lambda: self._sliced(self._insights(chunk), start, end))
+
+    def _traffic_rows(self, chunk: Sequence[str] | None, start: datetime, end: datetime) -> list[Row]:
+        if not self.workspace_id:
+            raise HarnessError(kql.traffic_log_needs_workspace(str(self.resource_id)))
+        return self._sliced(self._traffic(chunk), start, end)
 
     def _seen_request(self, row: Row) -> Seen:
-        return Seen(str(row.get("service") or "") or str(row.get("role") or ""), _request_row(row))
-
-    def _request_query(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
-        return self._traffic(chunk) if self.traffic_log else self._insights(chunk)
+        return Seen(str(row.get("service") or "") or str(row.get("role") or ""), insights_request(row))
 
     def _to_request(self, row: Row) -> TelemetryRow:
-        return _traffic_row(row) if self.traffic_log else _request_row(row)
+        return traffic_request(row) if self.traffic_log else insights_request(row)
 
     def _sliced(self, build: Callable[[datetime, datetime], str], start: datetime, end: datetime) -> list[Row]:
         """All rows of [start, end); an answer cut for its size is replaced by its two halves."""
         result = self._query(build(start, end), start, end)
         if not isinstance(result, LogsQueryPartialResult):
-            rows = _table_rows(result.tables)
+            rows = table_rows(result.tables)
             self.budget.rows_read += len(rows)
             return rows
-        if not _size_error(result.partial_error) or (end - start).total_seconds() <= self.min_slice_s:
+        if not size_error(result.partial_error) or (end - start).total_seconds() <= self.min_slice_s:
             raise HarnessError(self._partial(result, start, end))
         middle = start + (end - start) / 2
         return self._sliced(build, start, middle) + self._sliced(build, middle, end)
@@ -196,7 +253,7 @@ class AppInsightsProbe:
         error = result.partial_error
         why = f"{error.code}: {error.message}" if error else "PartialError"
         span = f"{utc_iso(start)}..{utc_iso(end)}"
-        if error is not None and _size_error(error):
+        if error is not None and size_error(error):
             return (
                 f"{self._target()}: Log Analytics returned a partial result even for {span} ({why});"
                 " too many rows in one slice"
@@ -214,6 +271,9 @@ class AppInsightsProbe:
                     return self.client.query_workspace(self.workspace_id, query, **options)
                 return self.client.query_resource(str(self.resource_id), query, **options)
             except HttpResponseError as exc:
+                missing = _missing_table(exc)
+                if missing:
+                    raise MissingTable(self._missing_hint(missing), missing) from None
                 if exc.status_code != 429 or attempt == self.throttle_retries:
                     raise HarnessError(self._explain(exc)) from None
                 self._sleep(_retry_after_s(exc, default_s=2.0 * 2**attempt))
@@ -247,12 +307,23 @@ class AppInsightsProbe:
             429: f"Log Analytics throttled the queries for {target} (429) after {self.throttle_retries} retries:"
             " wait a minute, then run `scorebench probe RUN_DIR` again",
         }
-        if status == 400 and self.traffic_log and "resolve" in message.lower():
+        return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
+
+    def _missing_hint(self, table: str) -> str:
+        """One line for a table the service says does not exist, naming that table and what makes it."""
+        target = self._target()
+        if table == kql.TRAFFIC_LOG:
             return (
-                f"{target} has no {kql.TRAFFIC_LOG} table: enable the endpoint's diagnostic setting"
+                f"{target} has no {table} table: enable the endpoint's diagnostic setting"
                 " 'AmlOnlineEndpointTrafficLog' to this workspace, or drop the traffic log option"
             )
-        return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
+        if self.workspace_id:
+            return (
+                f"{target} has no {table} table: no Application Insights resource sends to this workspace;"
+                " check --workspace-id (the Log Analytics workspace of the workspace-based App Insights"
+                " resource), or pass --app-insights-id"
+            )
+        return f"{target} has no {table} table: check --app-insights-id (the Application Insights resource's id)"
 
 
 def spec_credential(spec: AppInsightsTelemetry) -> TokenCredential:
@@ -301,6 +372,17 @@ def _is_auth_failure(exc: BaseException) -> bool:
     return False
 
 
+def _missing_table(exc: HttpResponseError) -> str:
+    """The table a 400 "Failed to resolve table ... named 'X'" names ("" for any other failure)."""
+    if exc.status_code != 400:
+        return ""
+    texts = [_service_message(exc), str(getattr(exc, "message", "") or exc)]
+    for text in texts:
+        if "resolve" in text.lower() and (match := _MISSING_TABLE.search(text)):
+            return match.group(1)
+    return ""
+
+
 def _retry_after_s(exc: HttpResponseError, default_s: float) -> float:
     headers = getattr(exc.response, "headers", None) or {}
     header = headers.get("Retry-After")
@@ -322,77 +404,3 @@ def _first_line(exc: BaseException) -> str:
 
 def _chunks(ids: list[str], size: int) -> list[list[str] | None]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-SIZE_ERRORS = ("E_QUERY_RESULT_SET_TOO_LARGE", "80DA0003")
-"""Kusto's "result set exceeds the allowed record/size limits" (errors in native code, 0x80DA0003)."""
-
-
-def _size_error(error: Any) -> bool:
-    """True for a partial error caused by the result's size (anywhere in its code, message or details)."""
-    text = f"{getattr(error, 'code', '')} {getattr(error, 'message', '')} {getattr(error, 'details', '')}"
-    return any(code in text for code in SIZE_ERRORS)
-
-
-def _moment(value: Any) -> datetime:
-    """A datetime cell (LogsQueryClient converts them; a string when the column was typed otherwise)."""
-    return value if isinstance(value, datetime) else parse_utc(str(value))
-
-
-def _table_rows(tables: Sequence[Any]) -> list[Row]:
-    """The first table's rows as dicts by column name."""
-    if not tables:
-        return []
-    table = tables[0]
-    return [{name: row[name] for name in table.columns} for row in table.rows]
-
-
-def _request_row(row: Row) -> TelemetryRow:
-    custom = {
-        "Client Request Id": row.get("client_request_id"),
-        "duration": row.get("custom_duration"),
-        "resultCode": row.get("custom_result_code"),
-        "success": row.get("custom_success"),
-    }
-    return request_row(
-        timestamp=row["timestamp"],
-        name=str(row.get("name") or ""),
-        operation_id=str(row.get("operation_id") or ""),
-        custom=custom,
-        duration_ms=_float(row.get("duration_ms")),
-        result_code=str(row.get("result_code") or ""),
-        success=row.get("success"),
-        item_count=int(row.get("item_count") or 1),
-    )
-
-
-def _traffic_row(row: Row) -> TelemetryRow:
-    return as_telemetry(traffic_row(row), str(row.get("Path") or SCORE_NAME))
-
-
-def _seen_traffic(row: Row) -> Seen:
-    traffic = traffic_row(row)
-    return Seen(service_of(traffic), as_telemetry(traffic, str(row.get("Path") or SCORE_NAME)), TRAFFIC_LOG, traffic)
-
-
-def _seen_exception(row: Row) -> SeenException:
-    return SeenException(str(row.get("role") or ""), _to_exception(row))
-
-
-def _to_exception(row: Row) -> ExceptionRow:
-    custom = {"Client Request Id": row.get("client_request_id"), "custom_dimensions": row.get("custom_dimensions")}
-    return exception_row(
-        timestamp=row["timestamp"],
-        type_name=str(row.get("type") or ""),
-        message=str(row.get("outer_message") or row.get("innermost_message") or ""),
-        custom=custom,
-        item_count=int(row.get("item_count") or 1),
-    )
-
-
-def _float(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, timedelta):
-        return value.total_seconds() * 1000.0
-    return float(value)

@@ -83,10 +83,12 @@ class AppInsightsTelemetry:
     audience: str | None = None
     """The token audience (None: the endpoint itself when https, else the public cloud's)."""
     traffic_log: bool = False
-    """Read AmlOnlineEndpointTrafficLog too (managed online endpoints)."""
+    """Read AmlOnlineEndpointTrafficLog too (managed online endpoints; a workspace's table only)."""
     app_insights: bool = True
     """Read AppRequests/AppExceptions (False: App Insights off; the traffic log only)."""
     request_name: str | None = SCORE_NAME
+    traffic_endpoint: str | None = None
+    """The run's endpoint: only its rows of the traffic log are read (None: every endpoint's)."""
     throttle_retries: int = 3
     """Retries of a 429 beyond azure-core's own."""
     min_slice_s: float = 1.0

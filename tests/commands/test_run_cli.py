@@ -132,10 +132,19 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
         ENGINE,
         "--slo",
         "error_rate<=100%",
+        "--title",
+        "Demo for the team",
+        "--note",
+        "The stand-in, three seconds.",
         timeout=240,
     )
     assert done.returncode == 0, done.stderr
+    assert "scorebench: note" not in done.stderr
+    assert "warning" not in done.stderr
     run_dir, info = finished_run(done)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["title"], summary["note"]) == ("Demo for the team", "The stand-in, three seconds.")
+    assert "<h1>Demo for the team</h1>" in (run_dir / "report.html").read_text()
     assert info["local_standin"] is True
     assert info["telemetry"].startswith("local:")
     assert info["partial"] is False

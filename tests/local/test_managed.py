@@ -18,5 +18,5 @@ def test_instances_multiply_the_admission_limit():
 
 
 def test_an_unknown_option_names_the_known_ones():
-    with pytest.raises(HarnessError, match="unknown option 'replicas'.*instances"):
+    with pytest.raises(HarnessError, match=r"unknown option 'replicas'.*instances"):
         parse_deployment("blue=replicas:2")

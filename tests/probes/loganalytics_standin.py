@@ -9,6 +9,11 @@ It is not a KQL engine: it evaluates exactly the subset scorebench's queries use
 b=tostring(Col["key"]), c=tostring(Col), Col`, `| where col in ("x", ...)` — and answers 400
 BadArgumentError for anything else, so a query drifting outside that subset fails loudly.
 
+At resource scope (POST /v1/{resource id}/query) `resource_scope` says which names resolve: "any"
+(every table, the default), "app" (only the App* names, as documented for resource-centric queries:
+classic `requests`/`exceptions` and the workspace's AmlOnlineEndpointTrafficLog fail to resolve) or
+"classic" (only the classic names, as the portal's resource Logs show them).
+
 Scripting (per test): `tables[name]` holds raw rows in the documented table schema (dicts;
 `Properties`/`customDimensions` are dicts); `scripted` is a queue of (status, headers, body) answers
 sent before the normal ones (429 with Retry-After, 403, ...); `requests` records every call
@@ -33,6 +38,7 @@ IN = re.compile(r"^where (\w+) in \((.*)\)$")
 SUMMARIZE = re.compile(r"^summarize (\w+)=count\(\) by (\w+)=bin\((\w+), (\d+)s\)$")
 TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
 _TIME_COLUMNS = ("TimeGenerated", "timestamp")
+TRAFFIC = "AmlOnlineEndpointTrafficLog"
 
 
 class QueryError(Exception):
@@ -157,11 +163,14 @@ def _wire(value: Any) -> Any:
 class LogAnalyticsStandIn:
     """Start with `with LogAnalyticsStandIn() as la:`; `la.endpoint` is the client's endpoint."""
 
-    def __init__(self, row_limit: int = 500_000, byte_limit: int = 100 * 2**20, engine: Any = None) -> None:
+    def __init__(
+        self, row_limit: int = 500_000, resource_scope: str = "any", byte_limit: int = 100 * 2**20, engine: Any = None
+    ) -> None:
         """`row_limit` / `byte_limit`: the API's cut (500,000 rows, ~100 MiB raw; azure-facts §2);
         `engine`: something with `evaluate(query, timespan) -> (columns, rows)` instead of `tables`
         (tests/probes/loganalytics_sqlite.py holds a million rows)."""
         self.tables: dict[str, list[dict[str, Any]]] = {}
+        self.resource_scope = resource_scope
         self.engine = engine
         self.byte_limit = byte_limit
         self.bytes_sent = 0
@@ -192,7 +201,7 @@ class LogAnalyticsStandIn:
             if self.engine is not None:
                 columns, rows = self.engine.evaluate(body["query"], body.get("timespan"))
             else:
-                columns, rows = evaluate(self.tables, body["query"], body.get("timespan"))
+                columns, rows = evaluate(self._scope(path), body["query"], body.get("timespan"))
         except QueryError as exc:
             error = {
                 "code": "BadArgumentError",
@@ -220,6 +229,13 @@ class LogAnalyticsStandIn:
                 ],
             }
         return 200, {}, answer
+
+    def _scope(self, path: str) -> dict[str, list[dict[str, Any]]]:
+        """The tables a query on this path can name (resource scope: `resource_scope`)."""
+        if path.startswith("/v1/workspaces/") or self.resource_scope == "any":
+            return self.tables
+        app = self.resource_scope == "app"
+        return {name: rows for name, rows in self.tables.items() if name.startswith("App") == app and name != TRAFFIC}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         standin = self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -129,3 +130,43 @@ def test_baseline_save_refuses_a_run_that_failed_its_slos(runs: Path) -> None:
     assert refused.stderr.rstrip().endswith("not saved (--force keeps it)")
     forced = run_cli("baseline", "save", str(runs / "slow"), "--name", "v2", "--baselines-dir", store, "--force")
     assert forced.returncode == 0, forced.stderr
+
+
+def test_title_and_note_are_recorded_and_summary_md_reads_like_a_report(runs: Path, tmp_path: Path) -> None:
+    run_dir, step = runs / "small", tmp_path / "step.md"
+    argv = ("report", str(run_dir), "--slo", "error_rate<5%")
+    assert run_cli(*argv, "--title", "Bank model, release 7", "--note", "Same load as release 6.").returncode == 0
+    done = run_cli(*argv, env=cli_env(GITHUB_STEP_SUMMARY=str(step)))  # no --title: the recorded one stays
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["title"], summary["note"]) == ("Bank model, release 7", "Same load as release 6.")
+    html = (run_dir / "report.html").read_text()
+    assert "<h1>Bank model, release 7</h1>" in html
+    assert "Same load as release 6." in html
+    markdown = step.read_text()
+    assert markdown.startswith("## Bank model, release 7: ✅ PASS (exit 0)\n\nrun `small`\n\n> Same load as release 6.")
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| `error_rate<5%`")]
+    percent = r"\d\.\d\d%"
+    cells = rf"\| `error_rate<5%` \| slo \| PASS \| {percent} \| {percent} … {percent} \| < 5\.00% \|"
+    assert re.fullmatch(cells, row), row
+    assert not re.search(r"\d\.\d{5,}", markdown)  # no 25.5891: four significant digits
+    assert "- requests: 300 (" in markdown
+    assert re.search(r"latency of successful answers: p50 [\d.]+ ms, p95 [\d.]+ ms", markdown)
+    assert run_cli(*argv, "--title", "").returncode == 0  # an empty title removes it
+    assert json.loads((run_dir / "summary.json").read_text())["title"] is None
+    assert "<h1>scorebench report: small</h1>" in (run_dir / "report.html").read_text()
+
+
+def test_a_ramp_runs_summary_md_says_its_headline_mixes_the_load_levels(tmp_path: Path) -> None:
+    from tests.reports.runs import make_ramp_run
+
+    run_dir = make_ramp_run(tmp_path / "20261118T000000Z-ramp")
+    assert run_cli("report", str(run_dir)).returncode == 0
+    lines = (run_dir / "summary.md").read_text().splitlines()
+    (headline,) = [line for line in lines if line.startswith("- latency of successful answers:")]
+    assert headline.endswith("(over all 2 load levels, 5 → 10 users: per stage below)")
+    stages = [line for line in lines if line.startswith("  - ")]
+    assert [line.split(" (")[0] for line in stages] == ["  - 5 users", "  - 10 users"]
+    assert "900 requests, errors 0 (0.00%)" in stages[0]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [row["load"] for row in summary["stages"]["rows"]] == ["5 users", "10 users"]

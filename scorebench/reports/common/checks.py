@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
-from scorebench.reports.common import intervals, metrics
+from scorebench.reports.common import figures, intervals, metrics
 from scorebench.reports.common.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
 from scorebench.reports.common.metrics import Metric, Observed
 
@@ -272,14 +272,14 @@ def timeout_check(summary: dict[str, Any]) -> Check:
     limit = f"{band['timeout_s']:g} s timeout"
     slowest = band.get("slowest_ms")
     if band["beyond_count"]:
-        reached = f"{band['beyond_count']} of {count} requests reached the {limit}"
-        line = f"{FAIL} timeout: {reached} (slowest {slowest} ms)"
+        reached = f"{figures.count(band['beyond_count'])} of {figures.count(count)} requests reached the {limit}"
+        line = f"{FAIL} timeout: {reached} (slowest {figures.ms(slowest)})"
         return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line)
     if not count:
         line = f"{INCONCLUSIVE} timeout: no requests"
         return Check("timeout", "timeout", "max", limit_ms, None, None, None, None, "ms", INCONCLUSIVE, line)
-    margin = f"slowest {slowest} ms, margin {band['slowest_margin_ms']} ms"
-    line = f"{PASS} timeout: all {count} requests within the {limit} ({margin})"
+    margin = f"slowest {figures.ms(slowest)}, margin {figures.ms(band['slowest_margin_ms'])}"
+    line = f"{PASS} timeout: all {figures.count(count)} requests within the {limit} ({margin})"
     return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line)
 
 

@@ -159,7 +159,7 @@ def _answered_latency(summary: dict[str, Any]) -> dict[str, Any]:
 def _row(metric: str, then: float | None, now: float | None, change: str, check: Check | None) -> dict[str, Any]:
     interval, status = "", ""
     if check is not None and check.low is not None and check.high is not None:
-        interval = f"{check.low:+.1f} .. {check.high:+.1f} {check.unit}"
+        interval = f"{check.low:+.1f}{check.unit} … {check.high:+.1f}{check.unit}"  # the unit on both ends
     if check is not None:
         status = check.status
     return {"metric": metric, "current": then, "candidate": now, "change": change, "interval": interval,

@@ -29,7 +29,10 @@ from scorebench.core.runinfo import CompareInfo
 from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, frames, publish, slo, stats
+from scorebench.reports.common.checkrows import check_row
+from scorebench.reports.common.figures import local_path
 from scorebench.reports.common.html import render_page
+from scorebench.reports.common.presentation import Presentation, recorded
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
 from scorebench.reports.compare import agreement, compare
 
@@ -61,6 +64,7 @@ def build_compare(
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
 ) -> CompareBuild:
     """Judge the candidate against the current from a compare run directory.
 
@@ -90,8 +94,9 @@ def build_compare(
         "agreement": found.to_dict(),
         "checks": [dataclasses.asdict(c) for c in checked],
         "verdict": {"status": status, "exit_code": exit_code},
+        **(presentation or Presentation()).fields(),
     }
-    view = run_view(run, run.info.compare)
+    view = run_view(run, run.info.compare, run_dir)
     data = {
         "info": view,
         "document": document,
@@ -99,6 +104,9 @@ def build_compare(
         "chart_specs": chart_specs({name: sides[name][0] for name in SIDES}),
         "generated_at": generated_at or utc_iso(datetime.now(UTC)),
         "run_name": run_dir.name,
+        "check_rows": [check_row(c) for c in checked],
+        "title": document["title"],
+        "note": document["note"],
     }
     html = render_page("compare.html.j2", data)
     return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
@@ -111,11 +119,14 @@ def write_compare(
     timeout_s: float | None = None,
     junit: Path | str | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
 ) -> Outcome:
-    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print."""
+    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print.
+    The title and note not given are those the run's summary.json recorded."""
     run_dir = Path(run_dir)
-    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
+    shown = recorded(summary_path, presentation)
+    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos, presentation=shown)
     document = scrub_data(built.document)  # every secret the process learnt, as `report` does
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (run_dir / SUMMARY_MD).write_text(scrub(built.markdown), encoding="utf-8")
@@ -179,13 +190,15 @@ def chart_specs(samples: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def run_view(run: RunRecords, compared: CompareInfo) -> dict[str, Any]:
+def run_view(run: RunRecords, compared: CompareInfo, run_dir: Path) -> dict[str, Any]:
     """What the template shows of the compare run's records, as plain data."""
     info, payloads = run.info, run.info.payloads
     return {
         "targets": compared.targets, "pairing": compared.pairing, "load_profile": info.load_profile,
-        "payloads": dataclasses.asdict(payloads) if payloads else {"path": "?", "count": "?"},
+        "payloads": {"path": local_path(payloads.path, run_dir), "count": payloads.count} if payloads
+        else {"path": "?", "count": "?"},
         "payload_set_hash": info.payload_set_hash or "", "started_at": info.started_at, "ended_at": run.ended_at,
+        "load_profile_text": ", ".join(f"{k}={v}" for k, v in sorted(info.load_profile.items()) if v is not None),
         "partial": run.partial_reason,
     }  # fmt: skip
 
@@ -196,8 +209,9 @@ def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
     found = document["agreement"]
     share = "n/a" if found["share"] is None else f"{found['share'] * 100:.2f}%"
     lines = [
-        f"# scorebench compare: {verdict['status']} (exit {verdict['exit_code']})",
+        f"# {document.get('title') or 'scorebench compare'}: {verdict['status']} (exit {verdict['exit_code']})",
         "",
+        *([f"> {document['note']}", ""] if document.get("note") else []),
         f"- current: `{targets.get('current', '')}`",
         f"- candidate: `{targets.get('candidate', '')}`",
         f"- agreement: {share} of {found['compared']} distinct payloads answered alike "

@@ -33,9 +33,10 @@ from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, extras, frames, publish, slo, stats
 from scorebench.reports.common.html import render_html
+from scorebench.reports.common.presentation import Presentation, recorded
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, requests_per_second, slo_evidence, verdict_of
 from scorebench.reports.run import baseline as baselines
-from scorebench.reports.run import guard, runcharts, triage
+from scorebench.reports.run import guard, runcharts, stages, triage
 from scorebench.reports.run.reportdata import report_data
 
 TREND_PANEL_RUNS = 10
@@ -73,6 +74,7 @@ def build_report(
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
 ) -> BuildResult:
     """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict)."""
     run_dir = Path(run_dir)
@@ -98,9 +100,11 @@ def build_report(
             judge(run.info, samples, summary, baseline, threshold_checks, slo_list), bool(periods)
         )
         status, exit_code = verdict_of(run, found)
-        parts = chart_parts(samples, summary, extras.locust_users(run_dir), _rate_rps(run.info))
+        users = extras.locust_users(run_dir)
+        parts = chart_parts(samples, summary, users, _rate_rps(run.info))
         exceptions = frames.read_exceptions_frame(run_dir)
-        triage = triage_data(run_dir, samples, exceptions, summary)
+        triage = triage_data(run_dir, samples, summary)
+        staged = stages.stage_table(samples, origin_s, summary.window_s, users, run.info.load_profile)
         server = pending.result()
     summary = dataclasses.replace(summary, server=server.server)
     chart = chart_specs(parts, server.joined_series, samples, summary)
@@ -116,9 +120,10 @@ def build_report(
         verdicts=found,
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
+        presentation=presentation,
     )
     data |= triage
-    data["saturation"] = note
+    data["saturation"], data["stages"] = note, staged
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
 
@@ -268,14 +273,11 @@ def _trend_specs(run_dir: Path, info: RunInfo, summary: stats.Summary) -> list[d
     return [runcharts.trend_panel([*points, summary.latency_ms])]
 
 
-def triage_data(
-    run_dir: Path, samples: pd.DataFrame, exceptions: pd.DataFrame, summary: stats.Summary
-) -> dict[str, Any]:
+def triage_data(run_dir: Path, samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
     """The triage tables and Locust's companions of the run (reports/run/triage.py, reports/common/extras.py)."""
     locust_rows = [{**row, "error": triage.clean_text(row["error"])} for row in extras.locust_failures(run_dir)]
     return {
         "failures": triage.failures(samples),
-        "exception_groups": triage.exception_groups(exceptions),
         "payload_rows": triage.payload_rows(samples),
         "traffic": triage.traffic(samples, summary.window_s),
         "locust_failures": locust_rows[: triage.MAX_ROWS],
@@ -290,17 +292,23 @@ def write_report(
     baselines_dir: Path = baselines.BASELINES_DIR,
     timeout_s: float | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
 ) -> Outcome:
     """Build a run's report and write summary.json and report.html into the run directory.
 
     Returns the Outcome: exit code (0 pass, 1 fail, 2 could not judge), the verdict lines to
-    print, and the paths written. Raises HarnessError for a missing run or baseline.
+    print, and the paths written. Raises HarnessError for a missing run or baseline. The title and
+    note not given are those the run's summary.json recorded (reports/common/presentation.py).
     """
     run_dir = Path(run_dir)
     baseline = baselines.load_baseline(baseline_name, baselines_dir) if baseline_name else None
-    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
+    shown = recorded(summary_path, presentation)
+    result = build_report(run_dir, baseline, thresholds, timeout_s, slos=slos, presentation=shown)
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
+    document |= shown.fields()
+    if result.data["stages"]:  # the run's load changed: summary.md says its headline mixes the levels
+        document["stages"] = result.data["stages"]
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
     run = read_run(run_dir)

@@ -123,11 +123,11 @@ def test_timeout_checks() -> None:
         "timeout": {"timeout_s": 60.0, "beyond_count": 2, "slowest_ms": 60000.5, "slowest_margin_ms": -0.5},
     }
     failed = checks.timeout_check(summary)
-    assert failed.line == "FAIL timeout: 2 of 10 requests reached the 60 s timeout (slowest 60000.5 ms)"
+    assert failed.line == "FAIL timeout: 2 of 10 requests reached the 60 s timeout (slowest 60,000 ms)"
     assert (failed.kind, failed.status, failed.limit, failed.value) == ("timeout", "FAIL", 60000.0, 60000.5)
     summary["timeout"] |= {"beyond_count": 0, "slowest_ms": 812.5, "slowest_margin_ms": 59187.5}
     assert checks.timeout_check(summary).line == (
-        "PASS timeout: all 10 requests within the 60 s timeout (slowest 812.5 ms, margin 59187.5 ms)"
+        "PASS timeout: all 10 requests within the 60 s timeout (slowest 812.5 ms, margin 59,188 ms)"
     )  # fmt: skip
 
 
