@@ -6,6 +6,7 @@ discoveryUrl to find Model Management, then GET/PATCH/POSTs the service there, e
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -149,3 +150,11 @@ def test_unknown_workspace_names_config_fields(arm: AzureMLStandIn, tmp_path: Pa
         f"workspace ws-other ({config}): not found (check subscription_id, resource_group and workspace_name "
         "in config.json)"
     )
+
+
+def test_missing_extra_says_how_to_install(
+    arm: AzureMLStandIn, workspace_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "azureml.core", None)  # what an environment without the extra looks like
+    with pytest.raises(HarnessError, match=r"^SDK v1 web services .* pip install 'scorebench\[v1\]'$"):
+        v1(workspace_config)

@@ -108,7 +108,9 @@ def test_missing_extra_says_how_to_install(
     arm: AzureMLStandIn, workspace_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "azure.ai.ml", None)  # what an environment without the extra looks like
-    with pytest.raises(HarnessError, match=r"pip install scorebench\[v2\]"):
+    with pytest.raises(
+        HarnessError, match=r"^SDK v2 endpoints \(--endpoint-name\) need azure-ai-ml: pip install 'scorebench\[v2\]'$"
+    ):
         v2(workspace_config)
 
 
