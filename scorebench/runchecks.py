@@ -24,7 +24,7 @@ from scorebench.core.secrets import register_url
 from scorebench.loadtests.shapes import SHAPES
 
 ENGINE_ONLY: dict[str, tuple[str, ...]] = {
-    "ab": ("concurrency",),
+    "ab": ("concurrency", "rate_stages"),
     "locust": ("users", "spawn_rate", "workers", "shape"),
 }
 """Settings only one engine honours: given to the other engine they would be silently ignored."""

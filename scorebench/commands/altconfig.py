@@ -12,6 +12,7 @@ scorebench.toml (scorebench/config.py), plus the defaults (reports/common/slo.py
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from scorebench.core.errors import EXIT_FAILED, EXIT_PASSED, HarnessError
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PASSED
     if args.check:
         print(
-            f"{path}: failure criteria differ from the SLOs or the timeout; run `scorebench alt-config` to update them"
+            f"{path}: failure criteria differ from the SLOs or the timeout;"
+            f" run `{_update_command(args)}` to update them"
         )
         return EXIT_FAILED
     path.write_text("\n".join(updated) + "\n", encoding="utf-8")
@@ -93,6 +95,18 @@ def _with_client_timeout(lines: list[str], client_s: float) -> list[str]:
             indent = out[index + 1][: len(out[index + 1]) - len(out[index + 1].lstrip())]
             out[index + 1] = f'{indent}value: "{client_s:g}"'
     return out
+
+
+def _update_command(args: argparse.Namespace) -> str:
+    """The command that writes what --check compared with: the same --slo, --timeout-s / --run and --file."""
+    words = ["scorebench", "alt-config", *(f"--slo {shlex.quote(text)}" for text in args.slo or ())]
+    if args.timeout_s is not None:
+        words.append(f"--timeout-s {args.timeout_s:g}")
+    if args.run is not None:
+        words.append(f"--run {shlex.quote(str(args.run))}")
+    if args.file != DEFAULT_FILE:
+        words.append(f"--file {shlex.quote(str(args.file))}")
+    return " ".join(words)
 
 
 def _block(lines: list[str], path: Path) -> tuple[int, int]:

@@ -35,7 +35,13 @@ SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
     ("--step", "step", str, "4s", "shortest measured length of a step (default 4s)"),
     ("--step-max", "step_max", str, "30s", "an inconclusive step is extended up to this length (default 30s)"),
     ("--max-duration", "max_duration", str, "5m", "hard ceiling on the whole search (default 5m)"),
-    ("--instances", "instances", int, None, "instances serving the endpoint (default: what the service tells)"),
+    (
+        "--instances",
+        "instances",
+        int,
+        None,
+        "instances serving the endpoint: gives capacity per instance (needed by --target-rps)",
+    ),
     ("--target-rps", "target_rps", float, None, "say how many instances this rate needs"),
     ("--label", "label", str, "capacity", "label in the run directory name (default capacity)"),
 )
@@ -74,6 +80,11 @@ def settings_from(args: argparse.Namespace) -> Any:
     slos = step_slos([text for text, _ in found], found[0][1])
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
+    if args.target_rps is not None and args.instances is None:
+        raise HarnessError(
+            f"--target-rps {args.target_rps:g}: give --instances N too (how many instances serve the endpoint; "
+            "scorebench does not read it from the endpoint), else the instances needed cannot be said"
+        )
     target = target_spec(args)
     payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
     return CapacitySettings(

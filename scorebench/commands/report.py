@@ -9,6 +9,7 @@ summary.md to $GITHUB_STEP_SUMMARY when that is set. Exit code: the printed verd
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scorebench.core.errors import HarnessError
@@ -67,6 +68,7 @@ def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = No
 
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
+    from scorebench.core.runrecords import adopt, samples_only
     from scorebench.reports.run.build import write_report
 
     if is_compare(args.run_dir):
@@ -76,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         raise HarnessError(
             "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
         )
+    if adopted := samples_only(args.run_dir):  # `scorebench ab --run-dir`, Locust workers: samples, no run.json
+        _check_judging(args, thresholds)  # bad input changes nothing: checked before the records are written
+        print(adopt(adopted), file=sys.stderr)
     outcome = write_report(
         args.run_dir,
         baseline_name=args.baseline,
@@ -86,6 +91,20 @@ def run(args: argparse.Namespace) -> int:
         presentation=presentation_of(args),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
+
+
+def _check_judging(args: argparse.Namespace, thresholds: list[str]) -> None:
+    """The baseline, thresholds and SLOs the report would use: HarnessError when one is bad."""
+    from scorebench import config
+    from scorebench.reports.common.checks import resolve_thresholds
+    from scorebench.reports.common.slo import parse_slo
+    from scorebench.reports.run.baseline import load_baseline
+
+    resolve_thresholds(thresholds)
+    for text in config.configured_slos(args.slo):
+        parse_slo(text)
+    if args.baseline:
+        load_baseline(args.baseline, config.baselines_dir(args.baselines_dir))
 
 
 def is_compare(run_dir: Path) -> bool:

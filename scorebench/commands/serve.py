@@ -61,7 +61,7 @@ KNOBS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5001, help="port of the endpoint (0 = any free port)")
+    parser.add_argument("--port", type=int, default=5001, help="port of the endpoint (default 5001; 0 = any free port)")
     auth = parser.add_mutually_exclusive_group()
     auth.add_argument("--key", help=f"the key clients must send as Bearer (default ${KEY_ENV})")
     auth.add_argument("--no-auth", action="store_true", help="no key authentication")

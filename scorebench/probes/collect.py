@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ class ProbeOptions:
     after_s: float = AFTER_S
     progress: bool = True
     """A progress line on stderr while waiting."""
+    whose: str = ""
+    """Whose telemetry (a compare side, a capacity step): named in each progress line, `telemetry (WHOSE): ...`."""
 
 
 def probe_run(
@@ -125,7 +128,7 @@ def probe_run(
     insights_off = _insights_off(info)
     spec = _for_target(spec, target, bool(insights_off))
     no_server_view = isinstance(spec, NoTelemetry)  # nothing will ever arrive: do not wait for it
-    say = _say if options.progress and not no_server_view else None
+    say = _sayer(options.whose) if options.progress and not no_server_view else None
     if say is not None:
         for line in _opening_lines(spec, join):
             say(line)
@@ -269,8 +272,14 @@ def _target(info: RunInfo, service_name: str | None) -> Target:
     )  # fmt: skip
 
 
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _sayer(whose: str) -> Callable[[str], None]:
+    """Print a progress line on stderr, `telemetry:` naming whose it is when given."""
+    head = f"telemetry ({whose}):" if whose else "telemetry:"
+
+    def say(line: str) -> None:
+        print(line.replace("telemetry:", head, 1), file=sys.stderr, flush=True)
+
+    return say
 
 
 def summary_line(record: ProbeRecord) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -67,3 +68,16 @@ def test_the_timeout_comes_from_a_run_against_a_managed_deployment(tmp_path: Pat
     missing = run_cli("alt-config", "--file", str(copy), "--run", str(tmp_path / "nowhere"))
     assert missing.returncode == 2
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_check_hint_keeps_the_slos_it_compared_with(tmp_path: Path) -> None:
+    copy = tmp_path / "alt.yaml"
+    shutil.copy(CONFIG, copy)
+    given = ("--slo", "p95<300ms", "--slo", "rps>=50", "--timeout-s", "5", "--file", str(copy))
+    done = run_cli("alt-config", "--check", *given)
+    assert done.returncode == 1, done.stdout + done.stderr
+    hint = done.stdout.split("run `")[1].split("`")[0]
+    assert hint.startswith("scorebench alt-config ")
+    words = shlex.split(hint)[2:]
+    assert run_cli("alt-config", *words).returncode == 0  # the hint, as printed, writes those criteria
+    assert run_cli("alt-config", "--check", *given).returncode == 0, "the hint dropped the --slo / --timeout-s given"

@@ -132,6 +132,60 @@ def test_baseline_save_refuses_a_run_that_failed_its_slos(runs: Path) -> None:
     assert forced.returncode == 0, forced.stderr
 
 
+def test_baseline_list_and_show(runs: Path) -> None:
+    store = runs / "baselines-listed"
+    empty = run_cli("baseline", "list", "--baselines-dir", str(store))
+    assert (empty.returncode, empty.stdout.strip()) == (
+        0,
+        f"no baselines in {store} (scorebench baseline save RUN --name NAME)",
+    )
+    for run, name in (("small", "small-v1"), ("other-profile", "heavy")):
+        assert (
+            run_cli("baseline", "save", str(runs / run), "--name", name, "--baselines-dir", str(store)).returncode == 0
+        )
+    (store / "notes.json").write_text("[]")
+    listed = run_cli("baseline", "list", "--baselines-dir", str(store))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["heavy", "notes", "small-v1"]
+    assert "label small  ab concurrency 4, duration_s 30, timeout_s 60  p95 56.5 ms  300 requests" in lines[2]
+    assert "concurrency 8" in lines[0]
+    assert lines[1].startswith("notes  (not readable: ")
+    assert "not a scorebench baseline" in lines[1]
+    shown = run_cli("baseline", "show", "small-v1", "--baselines-dir", str(store))
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout.splitlines()
+    assert text[0] == f"baseline small-v1: {store}/small-v1.json (version 2)"
+    assert "load profile: concurrency 4, duration_s 30, timeout_s 60" in text
+    assert "payload set: sha256:4f1c0e0b9d2a7d3e" in text
+    assert any(line.startswith("requests: 300; latency of ok answers: p50 ") for line in text)
+    assert "latency_sample_ms" not in shown.stdout
+    missing = run_cli("baseline", "show", "nope", "--baselines-dir", str(store))
+    assert missing.returncode == 2
+    assert "baseline 'nope' not found" in missing.stderr
+
+
+def test_report_takes_a_folder_of_samples_only_and_bad_input_changes_nothing(tmp_path: Path) -> None:
+    from scorebench.core.records import Sample, utc_from_epoch, write_csv
+    from scorebench.core.runrecords import read_run
+
+    folder = tmp_path / "gathered"
+    folder.mkdir()
+    samples = [Sample(f"id{i}", utc_from_epoch(1_790_000_000 + i / 10), 20.0 + i % 7, 200, "ok", None, 800, 20,
+                      "data.jsonl:1", "hostb-1") for i in range(50)]  # fmt: skip
+    write_csv(folder / "samples-hostb-1.csv", samples, Sample)
+    refused = run_cli("report", str(folder), "--baseline", "nope", "--baselines-dir", str(tmp_path / "b"))
+    assert refused.returncode == 2, refused.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["samples-hostb-1.csv"]
+    done = run_cli("report", str(folder))
+    assert done.returncode in (0, 3), done.stdout + done.stderr  # 50 requests may not decide error_rate<1%
+    assert "samples only (no run.json" in done.stderr
+    records = read_run(folder)
+    assert (records.info.label, records.info.engine, records.load.requests) == ("gathered", "locust", 50)
+    assert records.load.load_ended_at == utc_from_epoch(1_790_000_000 + 4.9 + 0.020)  # the last answer: 49 at 4.9 s
+    assert json.loads((folder / "summary.json").read_text())["count"] == 50
+
+
 def test_title_and_note_are_recorded_and_summary_md_reads_like_a_report(runs: Path, tmp_path: Path) -> None:
     run_dir, step = runs / "small", tmp_path / "step.md"
     argv = ("report", str(run_dir), "--slo", "error_rate<5%")

@@ -23,6 +23,7 @@ from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
+from scorebench.loadtests.ab.schedule import RateStages
 from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, Verdicts, classify_status
 from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
 from scorebench.loadtests.watch import SelfWatch
@@ -64,6 +65,10 @@ class EngineConfig:
     turns it off: its samples stream to disk, so a long soak holds nothing per request."""
     phase_s: float = 0.0
     """Open model: offset of this engine's arrivals (one share of several processes' schedule)."""
+    stages: RateStages | None = None
+    """Open model with a ramping rate (--rate-stages): this engine sends arrivals offset, offset + stride, ..."""
+    stride: int = 1
+    offset: int = 0
     publish: Callable[[int], None] | None = None
     """Told the number of finished requests about ten times a second (progress across processes)."""
     watch: SelfWatch | None = None
@@ -107,7 +112,7 @@ class Engine:
         self.max_requests = cfg.requests if cfg.requests is not None else float("inf")
         self._ids: list[bytes] = []
         self._requests = [(b.prefix, b"\r\n\r\n" + b.body) for b in cfg.target.bodies]
-        self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
+        self.record_all = cfg.writer is not None or bool(cfg.rate_rps) or cfg.stages is not None
         self.fast = not (self.record_all or self.keep_raw or cfg.on_progress is not None)
         self.times: list[tuple[float, int, int, int]] = []
         self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
@@ -177,8 +182,8 @@ class Engine:
             return
         index = self.issued
         self.issued += 1
-        if cfg.rate_rps:
-            intended = self.t0 + cfg.phase_s + index / cfg.rate_rps
+        if cfg.rate_rps or cfg.stages is not None:
+            intended = self._due(index)
             if intended > now:
                 slot.start = 0.0
                 self.loop.call_later(intended - now, self._scheduled, slot, index, intended)
@@ -186,6 +191,14 @@ class Engine:
             self._begin(slot, index, intended)
         else:
             self._begin(slot, index, now)
+
+    def _due(self, index: int) -> float:
+        """Open model: when this engine's request `index` is due (its share of the rate stages, or of --rate)."""
+        cfg = self.cfg
+        if cfg.stages is not None:
+            due_s = cfg.stages.arrival_s(index * cfg.stride + cfg.offset)
+            return self.t0 + (due_s if due_s is not None else cfg.stages.duration_s)
+        return self.t0 + cfg.phase_s + index / float(cfg.rate_rps or 1.0)
 
     def _scheduled(self, slot: Slot, index: int, intended: float) -> None:
         """Open model: a start that waited for its time; how late the timer fired is client lag."""

@@ -41,8 +41,14 @@ def render_junit(document: dict[str, Any], suite_name: str) -> str:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="verdict", value=str(verdict.get("status", "")))
     ET.SubElement(props, "property", name="exit_code", value=str(verdict.get("exit_code", "")))
+    family = (document.get("intervals") or {}).get("family")
+    if family:
+        ET.SubElement(props, "property", name="intervals", value=str(family))
     for check in checks:
         case = ET.SubElement(suite, "testcase", classname=f"scorebench.{check['kind']}", name=check["name"])
+        if check.get("method"):
+            case_props = ET.SubElement(case, "properties")
+            ET.SubElement(case_props, "property", name="method", value=str(check["method"]))
         if check["status"] == "FAIL":
             ET.SubElement(case, "failure", message=check["line"], type="FAIL").text = check["line"]
         elif check["status"] != "PASS":
@@ -62,18 +68,28 @@ def render_summary_md(document: dict[str, Any], run_name: str) -> str:
         "",
         *([f"run `{run_name}`", ""] if document.get("title") else []),
         *([f"> {str(document['note']).replace(chr(10), chr(10) + '> ')}", ""] if document.get("note") else []),
-        "| check | kind | status | value | 95% interval | limit |",
-        "| --- | --- | --- | --- | --- | --- |",
+        *_family_line(document),
+        "| check | kind | status | value | 95% interval | limit | method |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for check in document.get("checks", []):
         cells = check_cells(check)  # the report's own figures: units on every value and interval
         value = cells["change"] if cells["change"] != "–" else cells["now"]
         interval = cells["interval"] if check.get("kind") != "timeout" else ""
         lines.append(
-            f"| `{check['name']}` | {check['kind']} | {check['status']} | {value} | {interval} | {cells['limit']} |"
+            f"| `{check['name']}` | {check['kind']} | {check['status']} | {value} | {interval} | {cells['limit']} "
+            f"| {check.get('method') or ''} |"
         )
     lines += ["", *_headline(document), ""]
     return "\n".join(lines) + "\n"
+
+
+def _family_line(document: dict[str, Any]) -> list[str]:
+    """Which interval family judged the run (summary.json `intervals`), when it says."""
+    intervals = document.get("intervals") or {}
+    if not intervals:
+        return []
+    return [f"Judged on {intervals.get('family')} intervals: {intervals.get('guarantee')}.", ""]
 
 
 def _headline(document: dict[str, Any]) -> list[str]:

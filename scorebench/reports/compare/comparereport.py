@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,27 +66,20 @@ def build_compare(
     generated_at: str | None = None,
     slos: list[str] | None = None,
     presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> CompareBuild:
     """Judge the candidate against the current from a compare run directory.
 
     The candidate alone is held to the timeout and the SLOs (as `run` holds a run); the relative
     limits compare it with the current; the agreement is held to min_agreement (None: not a check).
+    `anytime`: every check on 95 % confidence sequences (valid however often the growing run is
+    judged: `--until-decided`); summary.json `intervals` says which family judged it.
     """
-    limits = compare.resolve_limits(thresholds)
-    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
-    run = read_run(run_dir)
-    if run.info.compare is None:
-        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
-    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
-    sides = {name: _side(run_dir / name, timeout) for name in SIDES}
-    answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
-    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
-    found = agreement.agreement(answers, payload_ids)
-    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
-    checked = _candidate_checks(*sides["candidate"], slo_list)
-    checked += compare.relative_checks(current, candidate, limits)
-    if min_agreement is not None:
-        checked.append(agreement.agreement_check(found, min_agreement))
+    run_dir = Path(run_dir)
+    run, sides, found, checked = _judged(run_dir, thresholds, min_agreement, timeout_s, slos, anytime, None)
+    compared = run.info.compare
+    if compared is None:  # _judged refused it already; for the type checker
+        raise HarnessError(f"{run_dir}: not a compare run directory")
     status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -94,9 +88,10 @@ def build_compare(
         "agreement": found.to_dict(),
         "checks": [dataclasses.asdict(c) for c in checked],
         "verdict": {"status": status, "exit_code": exit_code},
+        "intervals": checks.intervals_record(anytime),
         **(presentation or Presentation()).fields(),
     }
-    view = run_view(run, run.info.compare, run_dir)
+    view = run_view(run, compared, run_dir)
     data = {
         "info": view,
         "document": document,
@@ -109,7 +104,54 @@ def build_compare(
         "note": document["note"],
     }
     html = render_page("compare.html.j2", data)
-    return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
+    return CompareBuild(document, checked, status, exit_code, html, render_markdown(compared.targets, document))
+
+
+def judge_compare(
+    run_dir: Path | str,
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = True,
+    answers: Sequence[Answer] | None = None,
+    started_before_s: float | None = None,
+) -> list[checks.Check]:
+    """The compare's checks only (no summary document, no page): what a growing paired run is judged
+    on at each look (`--until-decided`). `answers`: the distinct answers seen so far, when they are
+    held in memory (default: RUN/answers.csv, written when the load ends); `started_before_s`
+    (epoch seconds): only the requests started before it on both sides (a prefix in start order)."""
+    return _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, answers, started_before_s)[3]
+
+
+def _judged(
+    run_dir: Path,
+    thresholds: list[str] | None,
+    min_agreement: float | None,
+    timeout_s: float | None,
+    slos: list[str] | None,
+    anytime: bool,
+    answers: Sequence[Answer] | None,
+    started_before_s: float | None = None,
+) -> tuple[RunRecords, dict[str, tuple[pd.DataFrame, stats.Summary]], agreement.Agreement, list[checks.Check]]:
+    """Read a compare run directory and judge it: (records, each side's samples and summary, agreement, checks)."""
+    limits = compare.resolve_limits(thresholds, anytime)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    run = read_run(run_dir)
+    if run.info.compare is None:
+        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
+    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
+    sides = {name: _side(run_dir / name, timeout, started_before_s) for name in SIDES}
+    if answers is None:
+        answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
+    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
+    found = agreement.agreement(answers, payload_ids)
+    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
+    checked = _candidate_checks(*sides["candidate"], slo_list, anytime)
+    checked += compare.relative_checks(current, candidate, limits, anytime)
+    if min_agreement is not None:
+        checked.append(agreement.agreement_check(found, min_agreement, anytime))
+    return run, sides, found, checked
 
 
 def write_compare(
@@ -120,13 +162,15 @@ def write_compare(
     junit: Path | str | None = None,
     slos: list[str] | None = None,
     presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> Outcome:
     """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print.
-    The title and note not given are those the run's summary.json recorded."""
+    The title and note not given are those the run's summary.json recorded (`anytime`: judged on
+    confidence sequences, build_compare)."""
     run_dir = Path(run_dir)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     shown = recorded(summary_path, presentation)
-    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos, presentation=shown)
+    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos, presentation=shown, anytime=anytime)
     document = scrub_data(built.document)  # every secret the process learnt, as `report` does
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (run_dir / SUMMARY_MD).write_text(scrub(built.markdown), encoding="utf-8")
@@ -136,8 +180,12 @@ def write_compare(
     return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)
 
 
-def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary]:
+def _side(
+    side_dir: Path, timeout_s: float, started_before_s: float | None = None
+) -> tuple[pd.DataFrame, stats.Summary]:
     samples = frames.read_samples_frame(side_dir)
+    if started_before_s is not None:
+        samples = samples[samples["started_s"].to_numpy(dtype="float64") < started_before_s].reset_index(drop=True)
     if len(samples) == 0:
         raise HarnessError(f"{side_dir}: no samples (samples*.csv missing or empty)")
     telemetry = frames.read_telemetry_frame(side_dir)
@@ -145,9 +193,12 @@ def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary
     return samples, stats.summarize(samples, telemetry if len(telemetry) else None, timeout_s)
 
 
-def _candidate_checks(samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo]) -> list[checks.Check]:
+def _candidate_checks(
+    samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo], anytime: bool = False
+) -> list[checks.Check]:
     """The timeout and every SLO, judged on the candidate alone (named `candidate ...`)."""
-    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, slo_evidence(samples, summary), summary.ok)]
+    evidence = slo_evidence(samples, summary)
+    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, evidence, summary.ok, anytime)]
     return [
         dataclasses.replace(c, name=f"candidate {c.name}", line=c.line.replace(" ", " candidate ", 1)) for c in found
     ]
@@ -217,8 +268,13 @@ def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
         f"- agreement: {share} of {found['compared']} distinct payloads answered alike "
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
         "",
-        "| status | check |",
-        "| --- | --- |",
-        *(f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} |" for c in document["checks"]),
+        f"- intervals: {document.get('intervals', {}).get('family', 'fixed')}",
+        "",
+        "| status | check | method |",
+        "| --- | --- | --- |",
+        *(
+            f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} | {c.get('method') or ''} |"
+            for c in document["checks"]
+        ),
     ]
     return "\n".join(lines) + "\n"

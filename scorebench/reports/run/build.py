@@ -75,10 +75,14 @@ def build_report(
     generated_at: str | None = None,
     slos: list[str] | None = None,
     presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> BuildResult:
-    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict)."""
+    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict).
+
+    `anytime`: judge on 95 % confidence sequences (reports/common/sequential.py), valid however
+    often a growing run is judged (`--until-decided`); else on fixed-n intervals (one look)."""
     run_dir = Path(run_dir)
-    threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)  # bad text fails here, baseline or not
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
@@ -97,7 +101,7 @@ def build_report(
         summary = stats.summarize(samples, None, timeout)
         periods, note = saturation_in(run_dir, samples)
         found = guard.guard_checks(
-            judge(run.info, samples, summary, baseline, threshold_checks, slo_list), bool(periods)
+            judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime), bool(periods)
         )
         status, exit_code = verdict_of(run, found)
         users = extras.locust_users(run_dir)
@@ -127,6 +131,38 @@ def build_report(
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
 
+def judge_run(
+    run_dir: Path | str,
+    baseline: dict[str, Any] | None = None,
+    thresholds: list[str] | None = None,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = True,
+    started_before_s: float | None = None,
+) -> list[checks.Check]:
+    """The run's checks only (no telemetry, charts or page): what a growing run is judged on at each
+    look (`--until-decided`); `anytime` (default here) judges on the confidence sequences.
+    `started_before_s` (epoch seconds): judge only the requests started before it, e.g. the start
+    of the earliest request still in flight, so that a look is a prefix in start order (docs/reports.md)."""
+    run_dir = Path(run_dir)
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    run = read_run(run_dir)
+    samples = prefix(frames.read_samples_frame(run_dir, SAMPLE_COLUMNS), started_before_s)
+    if len(samples) == 0:
+        return []
+    summary = stats.summarize(samples, None, float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S))
+    return judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime)
+
+
+def prefix(samples: pd.DataFrame, started_before_s: float | None) -> pd.DataFrame:
+    """The samples of requests started before `started_before_s` (all of them when None)."""
+    if started_before_s is None:
+        return samples
+    keep = samples["started_s"].to_numpy(dtype="float64") < started_before_s
+    return samples if keep.all() else samples[keep].reset_index(drop=True)
+
+
 def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:
     """The load generator's saturated periods within the run's requests, and the sentence saying so."""
     started = samples["started_s"].to_numpy(dtype="float64")
@@ -151,11 +187,13 @@ def judge(
     baseline: dict[str, Any] | None,
     threshold_checks: list[checks.ThresholdCheck],
     slos: list[slo.Slo] | None = None,
+    anytime: bool = False,
 ) -> list[checks.Check]:
-    """The timeout check, every SLO's check, then (with a baseline) each threshold's check."""
+    """The timeout check, every SLO's check, then (with a baseline) each threshold's check
+    (`anytime`: on confidence sequences, see build_report)."""
     verdicts = [
         checks.timeout_check(summary.to_dict()),
-        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok),
+        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok, anytime),
     ]
     if baseline is None:
         return verdicts
@@ -174,7 +212,7 @@ def judge(
         np.asarray(baseline["requests_per_second"], dtype="float64"),
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
-    return verdicts + [check.judge(now, then) for check in threshold_checks]
+    return verdicts + [check.judge(now, then, anytime) for check in threshold_checks]
 
 
 def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
@@ -293,24 +331,27 @@ def write_report(
     timeout_s: float | None = None,
     slos: list[str] | None = None,
     presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> Outcome:
     """Build a run's report and write summary.json and report.html into the run directory.
 
     Returns the Outcome: exit code (0 pass, 1 fail, 2 could not judge), the verdict lines to
     print, and the paths written. Raises HarnessError for a missing run or baseline. The title and
     note not given are those the run's summary.json recorded (reports/common/presentation.py).
+    `anytime`: judged on confidence sequences (build_report); summary.json `intervals` says which.
     """
     run_dir = Path(run_dir)
     baseline = baselines.load_baseline(baseline_name, baselines_dir) if baseline_name else None
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     shown = recorded(summary_path, presentation)
-    result = build_report(run_dir, baseline, thresholds, timeout_s, slos=slos, presentation=shown)
+    result = build_report(run_dir, baseline, thresholds, timeout_s, slos=slos, presentation=shown, anytime=anytime)
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document |= shown.fields()
     if result.data["stages"]:  # the run's load changed: summary.md says its headline mixes the levels
         document["stages"] = result.data["stages"]
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    document["intervals"] = checks.intervals_record(anytime)
     run = read_run(run_dir)
     document["partial"] = run.partial_reason is not None
     document["partial_reason"] = run.partial_reason
