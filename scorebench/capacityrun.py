@@ -28,6 +28,7 @@ import math
 import shutil
 import sys
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from scorebench.core.errors import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessE
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, create_run_dir
 from scorebench.core.runinfo import CapacityInfo, PayloadSetInfo, RunInfo, git_commit, tool_versions
+from scorebench.core.running import RunningMark
 from scorebench.core.runrecords import LoadRecord, read_run, write_load_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub, scrub_data
 from scorebench.loadtests.ab.load import run_load
@@ -112,20 +114,22 @@ def execute(settings: CapacitySettings) -> int:
 
 
 def _execute(settings: CapacitySettings, keys: list[str | None]) -> int:
-    with open_target(settings.target, settings.telemetry.telemetry) as target:
-        keys.append(target.key)
-        preflight_target(target, settings.payloads, timeout_s=settings.timeout_s, insecure=settings.insecure)
-        state = _Search(_start_run_dir(settings, target), time.monotonic() + settings.max_duration_s)
-        print(f"run directory: {state.run_dir}", flush=True)
-        print(reading_line(target.telemetry), flush=True)
-        _search(state, settings, target)
-        _probe(state, settings, target)
-    return _finish(state, settings, target)
+    with ExitStack() as marks:  # running.json until the capacity run ends (core/running.py)
+        with open_target(settings.target, settings.telemetry.telemetry) as target:
+            keys.append(target.key)
+            preflight_target(target, settings.payloads, timeout_s=settings.timeout_s, insecure=settings.insecure)
+            state = _Search(_start_run_dir(settings, target, marks), time.monotonic() + settings.max_duration_s)
+            print(f"run directory: {state.run_dir}", flush=True)
+            print(reading_line(target.telemetry), flush=True)
+            _search(state, settings, target)
+            _probe(state, settings, target)
+        return _finish(state, settings, target)
 
 
-def _start_run_dir(settings: CapacitySettings, target: Target) -> Path:
+def _start_run_dir(settings: CapacitySettings, target: Target, marks: ExitStack) -> Path:
     started = datetime.now(UTC)
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
+    marks.enter_context(RunningMark(run_dir))
     bounds = CapacityInfo(
         search=dataclasses.asdict(settings.search),
         step={"settle_s": settings.settle_s, "step_s": settings.step_s, "step_max_s": settings.step_max_s},

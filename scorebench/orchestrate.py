@@ -18,22 +18,40 @@ The stages are imported directly, except the Locust engine (`ENGINES`, the one l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from scorebench.config import baselines_dir, configured_thresholds, step_summary
-from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import (
+    EXIT_CODES,
+    EXIT_HARNESS,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
+    HarnessError,
+    WriteFailed,
+)
 from scorebench.core.records import read_samples, utc_iso
-from scorebench.core.rundir import create_run_dir
+from scorebench.core.rundir import RUN_JSON, create_run_dir
 from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
-from scorebench.core.runrecords import LoadRecord, ProbeRecord, write_load_record, write_probe_record, write_run_info
+from scorebench.core.running import RUNNING_JSON, RunningMark
+from scorebench.core.runrecords import (
+    LOAD_JSON,
+    PROBE_JSON,
+    LoadRecord,
+    ProbeRecord,
+    write_load_record,
+    write_probe_record,
+    write_run_info,
+)
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
@@ -50,6 +68,10 @@ from scorebench.reports.run.build import write_report
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+"""What a write that failed for the disk's sake raises (with no file named when write() fails)."""
+REPORT_ROOM_BYTES = 4 << 20
+"""Free space below which a run whose write failed tries no report (summary.json, report.html, summary.md)."""
 RunLoad = Callable[[LoadPlan, Path], LoadResult]
 
 
@@ -169,13 +191,94 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
             checked.warnings.append(gate)  # run.json preflight.warnings
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
-        run_dir = _start_run_dir(settings, target, plan, checked)
-        print(f"run directory: {run_dir}", flush=True)
-        print(reading_line(target.telemetry), flush=True)
-        result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
-        _finish_load(run_dir, result)
-        probe_error = _probe(run_dir, settings, target)
-    return _report(run_dir, settings, judged_timeout_s(plan), probe_error, interrupted)
+        started = datetime.now(UTC)
+        run_dir, mark = _make_run_dir(settings, started)
+        try:
+            with mark:  # running.json until the run ends (core/running.py)
+                _start_run_dir(run_dir, started, settings, target, plan, checked)
+                print(f"run directory: {run_dir}", flush=True)
+                print(reading_line(target.telemetry), flush=True)
+                result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
+                with _writing(run_dir, LOAD_JSON):
+                    write_load_record(run_dir, result.as_record())
+                probe_error = _probe(run_dir, settings, target)
+                return _report(run_dir, settings, judged_timeout_s(plan), probe_error, interrupted)
+        except WriteFailed as failure:
+            raise _after_write_failure(run_dir, settings, judged_timeout_s(plan), failure) from None
+
+
+@contextlib.contextmanager
+def _writing(run_dir: Path, what: str | None = None, *, samples: bool = True) -> Iterator[None]:
+    """An OSError while writing `what` into the run directory is the run's end: WriteFailed naming both.
+
+    Without `what`: an OSError about a file inside the run directory, named by its path there
+    (one outside, e.g. a telemetry source, passes on as it is).
+    """
+    try:
+        yield
+    except OSError as exc:
+        if what is None:
+            what = _inside(exc.filename, run_dir)
+            if what is None and exc.filename is None and exc.errno in _DISK_ERRNOS:
+                what = "a file of the run"  # a failed write() names no file
+            if what is None:
+                raise
+        raise WriteFailed.of(run_dir, what, exc, samples=samples) from None
+
+
+def _inside(filename: object, run_dir: Path) -> str | None:
+    """An OSError's file as a path inside the run directory; None when it lies elsewhere (or is not said)."""
+    if not isinstance(filename, str | Path):
+        return None
+    try:
+        inside = Path(filename).resolve().relative_to(Path(run_dir).resolve())
+    except ValueError:
+        return None
+    if inside.name.endswith(".tmp"):  # an atomic write's tmp: name the file it was to become
+        inside = inside.with_name(inside.name.removesuffix(".tmp").lstrip("."))
+    return str(inside)
+
+
+def _after_write_failure(run_dir: Path, settings: RunSettings, timeout_s: float, failure: WriteFailed) -> WriteFailed:
+    """The run could not write a file (a full disk): a report marked partial when one still fits.
+
+    The run is no longer marked running here, so a run without load.json reads as unfinished. On a
+    disk without room for a report, none is tried (building it takes seconds, writing it would fail).
+    """
+    if not _room_for_report(run_dir):
+        return WriteFailed(f"{failure}; no report (no room for it)")
+    try:
+        outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None,
+                               timeout_s=timeout_s, baselines_dir=baselines_dir(), slos=settings.slos,
+                               presentation=settings.presentation)  # fmt: skip
+    except OSError:
+        return WriteFailed(f"{failure}; no report (it cannot be written either)")
+    except HarnessError:  # nothing to report on (no samples yet)
+        return failure
+    return WriteFailed(f"{failure}; the report, marked partial: {outcome.report_path}")
+
+
+def _room_for_report(run_dir: Path) -> bool:
+    try:
+        stat = os.statvfs(run_dir)
+    except (OSError, AttributeError):  # not said (or not POSIX): try
+        return True
+    return stat.f_bavail * stat.f_frsize >= REPORT_ROOM_BYTES
+
+
+def _make_run_dir(settings: RunSettings, started: datetime) -> tuple[Path, RunningMark]:
+    """A new run directory, marked running (a full disk: WriteFailed naming where)."""
+    try:
+        run_dir = create_run_dir(settings.out_dir, started, settings.label)
+    except OSError as exc:
+        raise WriteFailed.of(settings.out_dir, "a new run directory", exc, samples=False) from None
+    try:
+        return run_dir, RunningMark(run_dir)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # still empty: no run directory is left that holds nothing
+        what = f"a new run directory ({run_dir.name}/{RUNNING_JSON})"
+        raise WriteFailed.of(settings.out_dir, what, exc, samples=False) from None
 
 
 def _check_judging(settings: RunSettings) -> tuple[RunSettings, dict[str, Any] | None]:
@@ -210,11 +313,12 @@ def _plan(settings: RunSettings, target: Target) -> LoadPlan:
     )  # fmt: skip
 
 
-def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checked: PreflightResult) -> Path:
-    started = datetime.now(UTC)
-    run_dir = create_run_dir(settings.out_dir, started, settings.label)
+def _start_run_dir(
+    run_dir: Path, started: datetime, settings: RunSettings, target: Target, plan: LoadPlan, checked: PreflightResult
+) -> None:
     if checked.swagger_text is not None:
-        (run_dir / SWAGGER_FILE).write_text(redact(checked.swagger_text, target.key), encoding="utf-8")
+        with _writing(run_dir, SWAGGER_FILE, samples=False):
+            (run_dir / SWAGGER_FILE).write_text(redact(checked.swagger_text, target.key), encoding="utf-8")
     info = RunInfo(
         label=settings.label,
         endpoint=safe_url(target.url),
@@ -240,8 +344,8 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         git_commit=git_commit(),
         started_at=utc_iso(started),
     )
-    write_run_info(run_dir, info)
-    return run_dir
+    with _writing(run_dir, RUN_JSON, samples=False):
+        write_run_info(run_dir, info)
 
 
 _Handler = Callable[[int, FrameType | None], object] | int | None
@@ -283,15 +387,17 @@ def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str
     interrupts.arm_first()
     started = utc_iso(datetime.now(UTC))
     try:
-        with Progress(run_dir, enabled=show):
+        with Progress(run_dir, enabled=show), _writing(run_dir):
             result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()
+        why = "writing the run failed" if isinstance(exc, WriteFailed) else "the load engine failed"
         failed = LoadRecord(
             started, utc_iso(datetime.now(UTC)), len(read_samples(run_dir)), partial=True,
-            partial_reason="the load engine failed", error=redact(str(exc), key),
+            partial_reason=why, error=redact(str(exc), key),
         )  # fmt: skip
-        write_load_record(run_dir, failed)
+        with contextlib.suppress(OSError):  # a full disk: the run stays without load.json (unfinished)
+            write_load_record(run_dir, failed)
         raise
     except KeyboardInterrupt:
         interrupts.reason = interrupts.reason or "interrupted by SIGINT"
@@ -311,17 +417,16 @@ def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str
     return result, interrupted
 
 
-def _finish_load(run_dir: Path, result: LoadResult) -> None:
-    write_load_record(run_dir, result.as_record())
-
-
 def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     """Fetch telemetry (probe.json); return why it failed (None when it worked or was not asked for)."""
     if isinstance(target.telemetry, NoTelemetry):
         return None
     try:
-        entry = probe_run(run_dir, target.telemetry, settings.telemetry.probe_options())
+        with _writing(run_dir):  # telemetry.csv, exceptions.csv, probe.json
+            entry = probe_run(run_dir, target.telemetry, settings.telemetry.probe_options())
         error = entry.error
+    except WriteFailed:
+        raise
     except HarnessError as exc:
         error = _record_probe_error(run_dir, target.telemetry.text, str(exc))
     except Exception as exc:  # a probe bug must not cost the run its report
@@ -334,15 +439,17 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
 
 
 def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
-    write_probe_record(run_dir, ProbeRecord(source=spec, error=message))
+    with _writing(run_dir, PROBE_JSON):
+        write_probe_record(run_dir, ProbeRecord(source=spec, error=message))
     return message
 
 
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
-    outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
-                           baselines_dir=baselines_dir(),
-                           slos=settings.slos, presentation=settings.presentation)  # fmt: skip
+    with _writing(run_dir, "the report (summary.json, report.html, summary.md)"):
+        outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
+                               baselines_dir=baselines_dir(), slos=settings.slos,
+                               presentation=settings.presentation)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")

@@ -39,6 +39,7 @@ from scorebench.core.runinfo import (
     load_profile,
     tool_versions,
 )
+from scorebench.core.running import RunningMark
 from scorebench.core.runrecords import ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub
 from scorebench.loadtests.pair import Side, run_pair
@@ -135,7 +136,19 @@ def _execute(settings: CompareSettings, keys: list[str | None]) -> int:
 def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | None]) -> int:
     plan = _plan(settings, sides)
     checked = [_preflight(side, settings, plan) for side in sides]
-    run_dir = _start_run_dir(settings, sides, plan, checked)
+    with ExitStack() as marks:  # running.json in the run and each side until the compare ends (core/running.py)
+        run_dir = _start_run_dir(settings, sides, plan, checked, marks)
+        return _compare_in(run_dir, settings, sides, plan, checked, keys)
+
+
+def _compare_in(
+    run_dir: Path,
+    settings: CompareSettings,
+    sides: list[Resolved],
+    plan: LoadPlan,
+    checked: list[PreflightResult],
+    keys: list[str | None],
+) -> int:
     print(f"run directory: {run_dir}", flush=True)
     for side in sides:
         print(reading_line(side.target.telemetry, side.spec.side), flush=True)
@@ -204,10 +217,11 @@ def _note(side: str, text: str) -> None:
 
 
 def _start_run_dir(
-    settings: CompareSettings, sides: list[Resolved], plan: LoadPlan, checked: list[PreflightResult]
+    settings: CompareSettings, sides: list[Resolved], plan: LoadPlan, checked: list[PreflightResult], marks: ExitStack
 ) -> Path:
     started = datetime.now(UTC)
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
+    marks.enter_context(RunningMark(run_dir))
     common = RunInfo(
         label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
         timeout_s=judged_timeout_s(plan), client_timeout_s=plan.timeout_s,
@@ -217,6 +231,7 @@ def _start_run_dir(
     for side, found in zip(sides, checked, strict=True):
         side_dir = run_dir / side.spec.side
         side_dir.mkdir()
+        marks.enter_context(RunningMark(side_dir))
         if found.swagger_text is not None:
             (side_dir / SWAGGER_FILE).write_text(redact(found.swagger_text, side.key), encoding="utf-8")
         write_run_info(side_dir, _side_info(common, settings, side, found))

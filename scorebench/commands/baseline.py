@@ -6,9 +6,10 @@ set, figures and environment (never its latency sample). A file that is not a ba
 with why, not an error.
 
 Writes reports/baselines/NAME.json (relative to the working directory; commit it with the code).
-A baseline is never overwritten: an existing name is an error (exit 2). A run whose load never
-finished (no load.json: killed, or still running) is always refused (exit 2, even with --force):
-its samples stop wherever the kill fell. A finished run that was interrupted or partial, or that
+A baseline is never overwritten: an existing name is an error (exit 2). A run still in progress
+(running.json held by a live scorebench: core/running.py) or whose load never finished (no
+load.json: it died) is always refused (exit 2, even with --force): its samples stop wherever the
+kill fell. A finished run that was interrupted or partial, or that
 failed its SLOs or the timeout, is refused with the reason (exit 2): a comparison with it would
 call a broken service normal. `--force` keeps such a finished run anyway.
 """
@@ -74,15 +75,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def refuse_unfinished(run_dir: Path) -> None:
-    """HarnessError when the run's load never finished (no load.json); --force does not override it."""
-    from scorebench.core.runrecords import read_run
+    """HarnessError when the run is still in progress, or its load never finished (no load.json: it
+    died, or ran before running.json marked runs); --force does not override it."""
+    from scorebench.core.runrecords import read_run, refuse_in_progress
 
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
-    if read_run(run_dir).load is None:
+    records = read_run(run_dir)
+    refuse_in_progress(run_dir, records, "save it as a baseline")
+    if records.load is None:
         raise HarnessError(
-            f"{run_dir}: the load never finished (no load.json): the run was killed or is still running;"
-            " not saved as a baseline (--force does not keep an unfinished run)"
+            f"{run_dir}: {records.partial_reason}; not saved as a baseline (--force does not keep an unfinished run)"
         )
 
 

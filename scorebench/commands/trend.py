@@ -1,6 +1,7 @@
 """`scorebench trend [--out runs] [--label L | --baseline NAME] [--last 20] [--drift p95:+15%]`.
 
-Reads the runs of an out folder (run.json + summary.json, written by `report`/`run`), keeps one
+Reads the runs of an out folder (run.json + summary.json, written by `report`/`run`; a run still
+in progress is left out, saying so; a partial one is marked and never a reference), keeps one
 label's (default: the newest run's label; with --baseline, the runs judged against that
 baseline, of the newest one's label) that are comparable with the newest (same load profile and
 payload set; each other run is named with why it was skipped), writes OUT/trend-LABEL.html
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     limit = trend.parse_drift(args.drift)
     if args.last < 2 or args.drift_runs < 1:
         raise HarnessError("--last must be at least 2 and --drift-runs at least 1")
-    entries, skipped = trend.comparable_runs(select(extras.read_runs(args.out), args.label, args.baseline))
+    entries, skipped = trend.comparable_runs(
+        select(skip_in_progress(extras.read_runs(args.out)), args.label, args.baseline)
+    )
     if not entries:
         what = f"judged against baseline {args.baseline}" if args.baseline else f"of label {args.label or '(any)'}"
         raise HarnessError(f"no runs {what} with a summary.json in {args.out} (scorebench report RUN writes it)")
@@ -80,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
     print(drift.line)
     print(f"verdict: {drift.status} (exit {trend.EXIT_BY_STATUS[drift.status]})")
     return trend.EXIT_BY_STATUS[drift.status]
+
+
+def skip_in_progress(entries: list[RunEntry]) -> list[RunEntry]:
+    """The runs no live scorebench process still writes; each one left out is named on stderr."""
+    for entry in entries:
+        if entry.in_progress:
+            print(f"trend: {entry.name} left out: the run is still in progress", file=sys.stderr)
+    return [entry for entry in entries if not entry.in_progress]
 
 
 def select(entries: list[RunEntry], label: str | None, baseline: str | None) -> list[RunEntry]:

@@ -6,6 +6,8 @@ and where, never include a secret, never a traceback. The CLI (scorebench/cli.py
 that turns exceptions into exit codes.
 """
 
+from typing import Self
+
 EXIT_PASSED = 0
 EXIT_FAILED = 1
 EXIT_HARNESS = 2
@@ -29,3 +31,20 @@ class HarnessError(Exception):
     """The harness could not do its job; the message is shown as one line, exit code 2."""
 
     exit_code = EXIT_HARNESS
+
+
+class WriteFailed(HarnessError):
+    """A file of the run could not be written (a full disk, a read-only or vanished directory).
+
+    The message names the directory and what was being written; the run ends (exit 2) with the
+    samples written so far kept. Built with `WriteFailed.of(where, what, exc)`; the message is the
+    one argument, so the error crosses a process boundary (pickle) unchanged.
+    """
+
+    @classmethod
+    def of(cls, where: object, what: str, exc: OSError | str, *, samples: bool = True) -> Self:
+        """`DIR: cannot write WHAT (No space left on device); ...`; `exc` the error or its reason;
+        `samples` False before the load (there are none to keep)."""
+        reason = exc if isinstance(exc, str) else exc.strerror or type(exc).__name__
+        kept = "; the samples written so far are kept" if samples else ""
+        return cls(f"{where}: cannot write {what} ({reason}){kept}")

@@ -16,6 +16,7 @@ another stage's file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import datetime
@@ -59,9 +60,19 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
     """Write a record's JSON atomically (tmp + rename); URLs lose their credentials, known secrets are scrubbed."""
     clean = scrub_data({k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in document.items()})
+    write_text_atomic(path, json.dumps(clean, indent=2, sort_keys=True) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text beside path, then rename over it: a failure (a full disk) leaves the old file, no `.tmp`."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_json_object(path: Path) -> dict[str, Any]:

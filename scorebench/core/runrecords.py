@@ -7,9 +7,10 @@ another's file. `read_run(run_dir)` is the one reader of all three, for every ki
 
 Rules: each file is written atomically (tmp + rename) with URLs made safe and known secrets
 scrubbed, and the endpoint read back is made safe again (a hand-edited run.json may hold a key);
-a missing load.json means the load never finished (the run was killed or still runs), which
-`RunRecords.partial_reason` says. Run directories of the old layout (everything merged into
-run.json, no load.json / probe.json) are read by `scorebench/core/legacyrun.py` into the same records.
+a missing load.json means the load never finished, which `RunRecords.partial_reason` says: still
+in progress or died, when running.json tells which (core/running.py), else killed or still
+running. Run directories of the old layout (everything merged into run.json, no load.json /
+probe.json) are read by `scorebench/core/legacyrun.py` into the same records.
 A directory of samples only (`scorebench ab --run-dir`, Locust workers with SCOREBENCH_RUN_DIR: no
 run.json) is given its records from its samples by `samples_only` / `adopt` (probe and report call them).
 """
@@ -27,11 +28,14 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.records import parse_utc, read_samples, utc_from_epoch
 from scorebench.core.rundir import RUN_JSON, read_json_object, write_json_atomic
 from scorebench.core.runinfo import CapacityInfo, CompareInfo, PayloadSetInfo, PreflightInfo, RunInfo
+from scorebench.core.running import RunWriter, run_writer
 from scorebench.core.secrets import safe_url
 
 LOAD_JSON = "load.json"
 PROBE_JSON = "probe.json"
 UNFINISHED = "the load never finished (no load.json): the run was killed or is still running"
+IN_PROGRESS = "the run is still in progress"
+DIED = "the run died"
 
 EngineInfo = dict[str, str]
 JsonObject = dict[str, object]
@@ -96,12 +100,23 @@ class RunRecords:
     info: RunInfo
     load: LoadRecord | None
     probe: ProbeRecord | None
+    writer: RunWriter | None = None
+    """Who still writes the run, or died writing it (running.json, core/running.py); None once it ended."""
+
+    @property
+    def in_progress(self) -> bool:
+        """A live scorebench process is writing the run (its load, probe or report is not done)."""
+        return self.writer is not None and self.writer.alive
 
     @property
     def partial_reason(self) -> str | None:
         """Why the run is partial (None when it is whole): an unfinished load, or the load's own reason."""
         if self.load is None:
-            return UNFINISHED
+            if self.writer is None:
+                return UNFINISHED
+            if self.writer.alive:
+                return f"{IN_PROGRESS} ({self.writer.who}): its load has not ended"
+            return f"{DIED} ({self.writer.who}) before its load ended (no load.json)"
         if self.load.partial or self.load.interrupted:
             return self.load.partial_reason or "interrupted"
         return None
@@ -110,6 +125,12 @@ class RunRecords:
     def ended_at(self) -> str | None:
         """When the load ended (None while it runs or when it was killed)."""
         return self.load.load_ended_at if self.load else None
+
+
+def refuse_in_progress(run_dir: Path, records: RunRecords, doing: str) -> None:
+    """HarnessError when a live scorebench process still writes the run: `doing` waits for it to end."""
+    if records.writer is not None and records.writer.alive:
+        raise HarnessError(f"{run_dir}: {IN_PROGRESS} ({records.writer.who}); {doing} once it has ended")
 
 
 _NESTED: dict[tuple[type, str], type] = {
@@ -176,6 +197,7 @@ def read_run(run_dir: Path) -> RunRecords:
         info=info,
         load=record_from_json(LoadRecord, load_data, run_dir / LOAD_JSON) if load_data is not None else None,
         probe=record_from_json(ProbeRecord, probe_data, run_dir / PROBE_JSON) if probe_data is not None else None,
+        writer=run_writer(run_dir),
     )
 
 

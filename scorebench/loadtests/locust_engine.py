@@ -9,7 +9,8 @@ Rules: this module never imports locust (it runs inside the scorebench process, 
 patching breaks ssl for modules imported before it). The key reaches Locust through the
 environment only, never the command line or a file. The run is bounded: processes still alive
 after duration + timeout + GRACE_S are killed. SIGINT/SIGTERM stop Locust gracefully (SIGINT to
-each process) and the result is partial with the reason.
+each process) and the result is partial with the reason. A process that cannot write its samples
+(a full disk) exits with a code that says so, and the run ends with a WriteFailed naming its part.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
-from scorebench.core.errors import HarnessError
+from scorebench.core.errors import HarnessError, WriteFailed
 from scorebench.core.lifeline import Lifeline
 from scorebench.core.records import read_samples, utc_from_epoch
+from scorebench.core.rundir import write_text_atomic
 from scorebench.core.secrets import scrub_file
 from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.loadtests.samples import write_failure_of_exit
 
 LOCUSTFILE = Path(__file__).resolve().parent / "scenario.py"
 REPO_ROOT = LOCUSTFILE.parents[2]
@@ -63,7 +66,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     deadline_s = time.monotonic() + (plan.duration_s or UNBOUNDED_DURATION_S) + plan.timeout_s + GRACE_S
     interrupted: list[str] = []
     with _signals_to(interrupted), _started(commands, envs, extras) as processes:
-        reason = _wait(processes, deadline_s, interrupted)
+        reason = _wait(processes, deadline_s, interrupted, run_dir)
     ended_s = time.time()
     for log in extras.glob("*.log"):  # Locust's own output: no secret stays in the run directory
         scrub_file(log)
@@ -120,10 +123,11 @@ def _environment(plan: LoadPlan, run_dir: Path, extras: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCOREBENCH_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     manifest = extras / "payloads.json"
-    manifest.write_text(
-        json.dumps([{"payload_id": p.payload_id, "body": p.body.decode("utf-8")} for p in plan.payloads]),
-        encoding="utf-8",
-    )
+    bodies = [{"payload_id": p.payload_id, "body": p.body.decode("utf-8")} for p in plan.payloads]
+    try:
+        write_text_atomic(manifest, json.dumps(bodies))
+    except OSError as exc:
+        raise WriteFailed.of(run_dir, f"{extras.name}/{manifest.name}", exc) from None
     parts = urlsplit(plan.url)
     config = {
         "SCOREBENCH_RUN_DIR": str(run_dir),
@@ -165,7 +169,10 @@ def _started(
     """Start every command in its own session; on exit, stop and reap whatever still runs."""
     processes: list[subprocess.Popen[bytes]] = []
     logs = [(extras / f"process-{i}.out").open("wb") for i in range(len(commands))]
-    lifeline = Lifeline()  # each dies with this process, even a SIGKILLed one (core/lifeline.py)
+    # Each dies with this process, even a SIGKILLed one (core/lifeline.py), by SIGKILL: Locust's
+    # graceful stop takes over a second on a busy machine, and a dead run has no one to report to
+    # (its samples up to the last flush stay on disk).
+    lifeline = Lifeline(signal.SIGKILL)
     try:
         for command, env, log in zip(commands, envs, logs, strict=True):
             processes.append(
@@ -179,10 +186,17 @@ def _started(
             log.close()
 
 
-def _wait(processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupted: list[str]) -> str | None:
-    """Wait for the first process (local runner or master) to end; the reason when partial, else None."""
+def _wait(
+    processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupted: list[str], run_dir: Path
+) -> str | None:
+    """Wait for the first process (local runner or master) to end; the reason when partial, else None.
+
+    A process that could not write its samples (a full disk: its exit code says so) ends the run
+    at once: WriteFailed naming its part (the other processes are stopped on the way out).
+    """
     lead = processes[0]
     while lead.poll() is None:
+        _raise_if_unwritten(processes, run_dir)
         if interrupted:
             _interrupt(processes)
             return f"interrupted by {interrupted[0]}"
@@ -190,14 +204,26 @@ def _wait(processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupt
             _interrupt(processes)
             return "locust outlived its duration and was stopped"
         time.sleep(POLL_S)
+    _raise_if_unwritten(processes, run_dir)
     for worker in processes[1:]:
         with contextlib.suppress(subprocess.TimeoutExpired):
             worker.wait(timeout=STOP_WAIT_S)
+    _raise_if_unwritten(processes, run_dir)
     if interrupted:
         return f"interrupted by {interrupted[0]}"
     if lead.returncode != 0:  # failed requests exit 0 (--exit-code-on-error 0): anything else went wrong
         return f"locust exited with code {lead.returncode} (see locust/*.log)"
     return None
+
+
+def _raise_if_unwritten(processes: list[subprocess.Popen[bytes]], run_dir: Path) -> None:
+    """WriteFailed when a Locust process ended because it could not write its part (scenario.py)."""
+    for process in processes:
+        why = write_failure_of_exit(process.poll())
+        if why is not None:
+            parts = sorted(run_dir.glob(f"samples-*-{process.pid}.csv"))
+            what = parts[0].name if parts else f"the samples of Locust process {process.pid}"
+            raise WriteFailed.of(run_dir, what, why)
 
 
 def _last_words(extras: Path) -> str:

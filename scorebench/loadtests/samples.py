@@ -3,11 +3,14 @@
 Rules: rows are appended as requests finish and the file is flushed to the OS at least every
 FLUSH_INTERVAL_S (engines call `flush_if_due` from their loop or timer, and `close` at the end),
 so a crash or Ctrl-C loses at most the last second. The header comes from the `Sample` dataclass.
+A write that fails (a full disk) never raises into the load loop: the writer keeps the error in
+`failure`, drops every later row, and the engine ends the run (docs/faults.md, "Disk full").
 Never write a key or a header value here: a sample holds ids, timings, sizes and codes only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -16,6 +19,22 @@ from typing import TextIO
 from scorebench.core.records import Sample, header
 
 FLUSH_INTERVAL_S = 0.5
+WRITE_FAILED_EXIT = 160
+"""Exit code base of an engine process (a Locust process) whose samples could not be written: + errno."""
+
+
+def write_failed_exit(failure: OSError) -> int:
+    """The exit code that tells the parent a part could not be written, and why (errno 1..95 kept)."""
+    errno = failure.errno or 0
+    return WRITE_FAILED_EXIT + (errno if 0 < errno < 96 else 0)
+
+
+def write_failure_of_exit(code: int | None) -> str | None:
+    """What an exit code of `write_failed_exit` says (`No space left on device`); None for any other code."""
+    if code is None or not WRITE_FAILED_EXIT <= code < WRITE_FAILED_EXIT + 96:
+        return None
+    errno = code - WRITE_FAILED_EXIT
+    return os.strerror(errno) if errno else "write failed"
 
 
 class SampleWriter:
@@ -30,10 +49,18 @@ class SampleWriter:
             self._handle.write(",".join(header(Sample)) + "\r\n")
         self._last_flush_s = time.monotonic()
         self.count = 0
+        self.failure: OSError | None = None
+        """Why writing stopped (None while it works): the engine ends the run when it is set."""
 
     def write(self, sample: Sample) -> None:
         """Append one sample (buffered; flushed by flush_if_due or close)."""
-        self._handle.write(sample_line(sample))
+        if self.failure is not None:
+            return
+        try:
+            self._handle.write(sample_line(sample))
+        except OSError as exc:
+            self._failed(exc)
+            return
         self.count += 1
 
     def flush_if_due(self, now_s: float | None = None) -> None:
@@ -45,16 +72,29 @@ class SampleWriter:
     def flush(self) -> None:
         """Hand everything written so far to the OS (survives the process dying)."""
         if not self._handle.closed:
-            self._handle.flush()
+            try:
+                self._handle.flush()
+            except OSError as exc:
+                self._failed(exc)
         self._last_flush_s = time.monotonic()
 
     def close(self) -> None:
-        """Flush and fsync, then close; safe to call twice."""
+        """Flush and fsync, then close; safe to call twice (a failure is kept in `failure`)."""
         if self._handle.closed:
             return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Keep the first failure; close the file (what reached it stays, the unwritten rest is dropped)."""
+        if self.failure is None:
+            self.failure = exc
+        with contextlib.suppress(OSError):
+            self._handle.close()
 
     def __enter__(self) -> SampleWriter:
         return self

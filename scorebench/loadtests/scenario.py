@@ -59,7 +59,7 @@ except ImportError:  # uploaded flat, next to outcomes.py and shapes.py
 try:
     from scorebench.core.records import Sample
     from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
-    from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
+    from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast, write_failed_exit
     from scorebench.loadtests.watch import SelfWatch
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 
@@ -250,7 +250,10 @@ class Scenario:
         environment.events.quitting.add_listener(self.on_quitting)  # type: ignore[no-untyped-call]
         if self.config.run_dir is None or isinstance(runner, MasterRunner):
             return
-        self._writer = SampleWriter(self.config.run_dir / f"samples-{self.worker}.csv")
+        try:
+            self._writer = SampleWriter(self.config.run_dir / f"samples-{self.worker}.csv")
+        except OSError as exc:
+            os._exit(write_failed_exit(exc))
         self._writer.flush()  # the header reaches the file at once: readers never see an empty part
         gevent.spawn(self._flush_forever)
         self._watch = SelfWatch(self.config.run_dir, self.worker)
@@ -298,6 +301,8 @@ class Scenario:
                 )
             )
             writer.flush_if_due()
+            if writer.failure is not None:
+                self._end_unwritable()
         cap = self.config.request_cap
         if cap and self.finished == cap and self._runner is not None:  # once
             gevent.spawn(self._runner.quit)
@@ -309,6 +314,10 @@ class Scenario:
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+        _end_if_unwritable(writer, watch)
+
+    def _end_unwritable(self) -> None:
+        _end_if_unwritable(self._writer, self._watch)
 
     def _start_watch(self, **_kw: Any) -> None:
         gevent.spawn(self._watch_forever)
@@ -321,6 +330,7 @@ class Scenario:
             gevent.sleep(INTERVAL_S)
             if self._watch is not None:
                 self._watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
+                self._end_unwritable()
 
     def _heartbeat_forever(self) -> None:
         """A timer every HEARTBEAT_S: how late it wakes is how long the gevent hub was blocked."""
@@ -335,6 +345,15 @@ class Scenario:
             gevent.sleep(FLUSH_EVERY_S)
             if self._writer is not None:
                 self._writer.flush()
+                self._end_unwritable()
+
+
+def _end_if_unwritable(writer: SampleWriter | None, watch: SelfWatch | None) -> None:
+    """A part that cannot be written (a full disk) ends this process at once; its exit code tells
+    scorebench why (samples.write_failed_exit), which ends the run (loadtests/locust_engine.py)."""
+    failure = (writer.failure if writer else None) or (watch.failure if watch else None)
+    if failure is not None:
+        os._exit(write_failed_exit(failure))
 
 
 def on_locust_init(environment: Environment, runner: Runner | None = None, **_kw: Any) -> None:

@@ -6,7 +6,9 @@ scheduling lag and event-loop stalls its engine reports into `core.saturation` r
 atomically). The engines drive it: the ab engine from an asyncio task, each Locust worker from a
 greenlet; both call `tick(lag_ms)` about once a second with how late that tick itself woke up,
 and `note_stall(ms)` from a heartbeat every `HEARTBEAT_S` (a stall shorter than a second is still seen).
-Rules: cheap (one psutil call and one small file read a second); never raises into the load loop.
+Rules: cheap (one psutil call and one small file read a second); never raises into the load loop:
+a part that cannot be written (a full disk) leaves no `.tmp` and is kept in `failure`, for the
+engine to end the run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import psutil
 
+from scorebench.core.rundir import write_text_atomic
 from scorebench.core.saturation import Period, Reading, part_document, part_name, saturated_periods
 
 SCHEDSTAT = Path("/proc/thread-self/schedstat")
@@ -42,6 +45,8 @@ class SelfWatch:
         self._lag_ms = 0.0
         self._stall_ms = 0.0
         self._last = self._now()
+        self.failure: OSError | None = None
+        """Why the part could not be written (None while it can)."""
 
     def _now(self) -> tuple[float, float, float]:
         times = self._process.cpu_times()
@@ -90,10 +95,8 @@ class SelfWatch:
     def _write(self) -> None:
         if self.run_dir is None:
             return
-        path = self.run_dir / part_name(self.worker)
-        tmp = path.with_name(path.name + ".tmp")
         try:
-            tmp.write_text(json.dumps(part_document(self.worker, self.readings)) + "\n", encoding="utf-8")
-            tmp.replace(path)
-        except OSError:
-            pass  # the run directory vanished: the load goes on, the report will say nothing
+            text = json.dumps(part_document(self.worker, self.readings)) + "\n"
+            write_text_atomic(self.run_dir / part_name(self.worker), text)
+        except OSError as exc:
+            self.failure = self.failure or exc

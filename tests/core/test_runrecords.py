@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from scorebench.core.runinfo import CapacityInfo, CompareInfo, PayloadSetInfo, RunInfo
-from scorebench.core.runrecords import UNFINISHED, LoadRecord, read_run, read_run_info, write_run_info
+from scorebench.core.runrecords import DIED, UNFINISHED, LoadRecord, read_run, read_run_info, write_run_info
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, run_cli
 
 FIXTURES = REPO_ROOT / "tests" / "data" / "fixture_runs"
@@ -156,8 +156,11 @@ def test_a_sigkilled_run_is_reported_partial_and_refused_as_a_baseline(tmp_path:
     report = run_cli("report", str(run_dir))
     assert report.returncode in (0, 1, 3), report.stdout + report.stderr
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert (summary["partial"], summary["partial_reason"]) == (True, UNFINISHED)
-    assert f"<strong>Partial run:</strong> {UNFINISHED}" in (run_dir / "report.html").read_text()
+    assert summary["partial"] is True
+    assert summary["partial_reason"].startswith(f"{DIED} (scorebench pid {process.pid} ")  # running.json's pid
+    assert summary["partial_reason"].endswith("before its load ended (no load.json)")
+    html = (run_dir / "report.html").read_text()
+    assert f"<strong>Partial run:</strong> {DIED} (scorebench pid {process.pid}" in html
 
     env = cli_env(SCOREBENCH_BASELINES_DIR=str(tmp_path / "baselines"))
     for force in ((), ("--force",)):  # --force keeps a failed or partial finished run, never an unfinished one
@@ -165,7 +168,8 @@ def test_a_sigkilled_run_is_reported_partial_and_refused_as_a_baseline(tmp_path:
         assert saved.returncode == 2, saved.stdout
         (line,) = saved.stderr.strip().splitlines()
         assert str(run_dir) in line
-        assert "the load never finished (no load.json)" in line
+        assert f"{DIED} (scorebench pid {process.pid}" in line
+        assert "(no load.json)" in line
     assert not (tmp_path / "baselines" / "killed.json").exists()
 
 

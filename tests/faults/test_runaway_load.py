@@ -21,43 +21,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_KEY, cli_env
-from tests.faults.recording_server import Answer, LoopbackServer, Seen, answering, one_per_record
+from tests.faults.chaos import counting, marked, wait_for
+from tests.faults.recording_server import LoopbackServer, answering
 
 GONE_WITHIN_S = 10.0
 """Far below the run's 120 s: what is bounded is that the load ends with scorebench, not how fast."""
-
-
-def counting(arrivals: list[float]) -> Answer:
-    """One prediction per record, each POST's arrival noted (monotonic seconds)."""
-
-    def respond(seen: Seen, _: int) -> tuple[bytes, dict[str, str]]:
-        arrivals.append(time.monotonic())
-        return one_per_record(seen.body), {}
-
-    return respond
-
-
-def marked(token: str) -> list[int]:
-    """The pids whose environment carries the run's marker (scorebench and everything it started)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if token.encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:  # gone meanwhile, or not ours to read
-                continue
-    return found
-
-
-def wait_for(condition: object, deadline_s: float, what: str) -> float:
-    """Poll `condition()` until true; the seconds it took; fails naming `what` past the deadline."""
-    started = time.monotonic()
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() - started > deadline_s:
-            pytest.fail(f"{what} not within {deadline_s} s")
-        time.sleep(0.02)  # polling an outside process's state: there is nothing to wait on
-    return time.monotonic() - started
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG are Linux's")

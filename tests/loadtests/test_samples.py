@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from scorebench.core.records import Sample, csv_line, parse_utc, read_csv, utc_from_epoch
-from scorebench.loadtests.samples import SampleWriter, sample_line, utc_from_epoch_fast
+from scorebench.loadtests.samples import (
+    SampleWriter,
+    sample_line,
+    utc_from_epoch_fast,
+    write_failed_exit,
+    write_failure_of_exit,
+)
 
 
 def sample(payload_id: str = "data.json", server_fn_ms: float | None = 1.5, latency_ms: float = 9.3996) -> Sample:
@@ -47,3 +53,25 @@ def test_utc_from_epoch_fast_is_within_a_microsecond() -> None:
         fast, exact = utc_from_epoch_fast(epoch_s), utc_from_epoch(epoch_s)
         assert len(fast) == len(exact)
         assert abs((parse_utc(fast) - parse_utc(exact)).total_seconds()) <= 1.5e-6
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (every write: No space left on device)")
+def test_a_write_that_fails_is_kept_not_raised_and_later_rows_are_dropped() -> None:
+    writer = SampleWriter(Path("/dev/full"))  # opens; the header waits in the buffer
+    writer.write(sample())
+    assert writer.failure is None
+    writer.flush()  # the disk is full: kept for the engine to end the run, never raised into its loop
+    assert writer.failure is not None
+    assert writer.failure.strerror == "No space left on device"
+    writer.write(sample())
+    writer.close()
+    assert writer.count == 1
+
+
+@pytest.mark.parametrize(
+    ("errno", "said"), [(28, "No space left on device"), (0, "write failed"), (200, "write failed")]
+)
+def test_an_engine_process_tells_its_write_failure_by_its_exit_code(errno: int, said: str) -> None:
+    code = write_failed_exit(OSError(errno, "x"))
+    assert write_failure_of_exit(code) == said
+    assert [write_failure_of_exit(other) for other in (None, 0, 1, 2, -15, 130)] == [None] * 6

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from scorebench.core.records import Sample
-from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
+from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S, part_name
 from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
@@ -438,8 +438,13 @@ class Engine:
                     self.fail(slot, "timeout")
             if self.cfg.writer is not None:
                 self.cfg.writer.flush_if_due()
+            if self.write_failure() is not None:
+                self.stop()  # a full disk ends the run: nothing more can be recorded
             if self.cfg.publish is not None:
                 self.cfg.publish(self.finished)
+
+    def write_failure(self) -> tuple[str, OSError] | None:
+        return write_failure(self.cfg.writer, self.cfg.watch)
 
     async def _watch(self, watch: SelfWatch) -> None:
         """One saturation reading a second; a tick that wakes late is itself client lag."""
@@ -454,6 +459,15 @@ class Engine:
             due = perf() + HEARTBEAT_S
             await asyncio.sleep(HEARTBEAT_S)
             watch.note_stall(max(0.0, perf() - due) * 1000.0)
+
+
+def write_failure(writer: SampleWriter | None, watch: SelfWatch | None) -> tuple[str, OSError] | None:
+    """(file, error) when the samples or the saturation part could not be written; None while they can."""
+    if writer is not None and writer.failure is not None:
+        return writer.path.name, writer.failure
+    if watch is not None and watch.failure is not None:
+        return part_name(watch.worker), watch.failure
+    return None
 
 
 def new_loop() -> asyncio.AbstractEventLoop:

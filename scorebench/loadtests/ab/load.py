@@ -5,7 +5,8 @@ One job: a `LoadPlan` -> samples in run_dir/samples*.csv -> `LoadResult`. The lo
 writing its own samples part and saturation part. Rules: HTTP/1.1
 persistent connections (fastest correct choice for a scoring endpoint), payload rotation, the key
 only in the Authorization header bytes, TLS verified unless `plan.insecure`; SIGINT/SIGTERM stop
-the load within a moment, flush the samples and return partial=True.
+the load within a moment, flush the samples and return partial=True; a samples or saturation part
+that cannot be written (a full disk) stops it too, and is a `WriteFailed` naming the file.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scorebench.core.errors import WriteFailed
 from scorebench.core.records import utc_iso
 from scorebench.loadtests.ab import processes
-from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
+from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop, write_failure
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, client_ssl_context, scoring_target
 from scorebench.loadtests.ab.schedule import parse_rate_stages
@@ -69,7 +71,11 @@ def _run_share(
     stats = RunStats(hostname=target.host, port=target.port, path=target.path, concurrency=plan.concurrency)
     watch = SelfWatch(run_dir, share.worker)
     stages = parse_rate_stages(plan.rate_stages) if plan.rate_stages else None
-    with SampleWriter(run_dir / share.samples_file) as writer:
+    try:
+        writer = SampleWriter(run_dir / share.samples_file)
+    except OSError as exc:
+        raise WriteFailed.of(run_dir, share.samples_file, exc) from None
+    with writer:
         cfg = EngineConfig(
             target=target, concurrency=share.concurrency, requests=share.requests, duration_s=plan.duration_s,
             timeout_s=plan.timeout_s, keepalive=True, http11=True, rate_rps=share.rate_rps, phase_s=share.phase_s,
@@ -84,7 +90,10 @@ def _run_share(
         finally:
             loop.close()
             watch.close()
-        return writer.count, reason
+    failure = write_failure(writer, watch)  # also a failure of the last flush or of the last part
+    if failure is not None:
+        raise WriteFailed.of(run_dir, *failure)
+    return writer.count, reason
 
 
 async def _drive(cfg: EngineConfig, stats: RunStats) -> str | None:

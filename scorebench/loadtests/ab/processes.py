@@ -6,7 +6,8 @@ back their results in share order. Rules: requests and connections are split as 
 phase so the merged arrivals keep the schedule; the processes start together (a barrier) so Time
 taken measures the run, not the forks; each process publishes how many requests it has finished
 (a shared counter, no lock: one writer per slot) for the parent's progress lines; Ctrl-C reaches
-the processes, which stop and still report; a process that dies is a HarnessError, never a hang;
+the processes, which stop and still report; a process that dies or fails is a HarnessError, never a
+hang (its own HarnessError, e.g. a full disk's WriteFailed, as it is), and the others are stopped;
 the processes die with this one, however it dies (core/lifeline.py).
 Forking happens before any event loop exists (uvloop does not survive a fork).
 """
@@ -33,6 +34,7 @@ REQUESTS_PER_PROCESS_MIN = 2000
 RATE_PER_PROCESS_RPS = 4000.0
 """Open model: what one engine process is given at most before another one is started."""
 START_TIMEOUT_S = 60.0
+REAP_TIMEOUT_S = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,11 +111,12 @@ def run_shares(
         child.start()
     for _, send in pipes:
         send.close()
-    with _forwarding_signals(children):
-        results = _collect([recv for recv, _ in pipes], counters, on_progress)
-    for child in children:
-        child.join()
-    return results
+    try:
+        with _forwarding_signals(children) as forward:
+            return _collect([recv for recv, _ in pipes], counters, on_progress, forward)
+    finally:
+        for child in children:  # every one has reported (or died): reap them (they die with this one anyway)
+            child.join(REAP_TIMEOUT_S)
 
 
 def _child(
@@ -132,29 +135,45 @@ def _child(
     try:
         barrier.wait(START_TIMEOUT_S)
         send.send(("ok", work(share, publish)))
+    except HarnessError as exc:  # already one line naming what (a full disk: WriteFailed): raised as it is
+        send.send(("harness", exc))
     except BaseException as exc:  # reported to the parent, which raises it as one line
         send.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         send.close()
 
 
-def _collect(receivers: list[Connection], counters: Any, on_progress: Publish | None) -> list[Any]:
+def _collect(
+    receivers: list[Connection], counters: Any, on_progress: Publish | None, stop_all: Callable[[int], None]
+) -> list[Any]:
+    """Every process's result in order; the first that fails stops the others (they report), then raises."""
     results: dict[int, Any] = {}
     index_of = {id(r): i for i, r in enumerate(receivers)}
     pending = list(receivers)
+    failure: HarnessError | None = None
     while pending:
         for ready in wait(pending, timeout=0.1):
             assert isinstance(ready, Connection)
             pending.remove(ready)
+            index = index_of[id(ready)]
             try:
                 kind, value = ready.recv()
             except EOFError:
-                raise HarnessError(f"ab engine process {index_of[id(ready)]} died without a result") from None
-            if kind == "error":
-                raise HarnessError(f"ab engine process {index_of[id(ready)]} failed: {value}")
-            results[index_of[id(ready)]] = value
+                kind, value = "error", HarnessError(f"ab engine process {index} died without a result")
+            if kind == "ok":
+                results[index] = value
+                continue
+            if failure is None:
+                stop_all(signal.SIGTERM)  # one failed: the others stop within a moment and still report
+                failure = (
+                    value
+                    if isinstance(value, HarnessError)
+                    else HarnessError(f"ab engine process {index} failed: {value}")
+                )
         if on_progress is not None:
             on_progress(sum(counters))
+    if failure is not None:
+        raise failure
     return [results[i] for i in range(len(receivers))]
 
 
@@ -168,13 +187,18 @@ class _forwarding_signals:
         self.previous: dict[int, Any] = {}
 
     def _forward(self, signum: int, _frame: FrameType | None) -> None:
+        self.send(signum)
+
+    def send(self, signum: int) -> None:
+        """`signum` to every process still running."""
         for child in self.children:
             if child.pid is not None and child.is_alive():
                 os.kill(child.pid, signum)
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> Callable[[int], None]:
         for sig in self.SIGNALS:
             self.previous[sig] = signal.signal(sig, self._forward)
+        return self.send
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self.previous.items():

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.runrecords import read_run_info
+from scorebench.core.runrecords import read_run as read_records
 from scorebench.reports.common.summarydoc import normalize_summary
 
 LOCUST_DIR = "locust"
@@ -71,6 +71,10 @@ class RunEntry:
     load_profile: dict[str, Any] = dataclasses.field(default_factory=dict)
     payload_set_hash: str | None = None
     """run.json's load profile and payload set: what makes two runs comparable (checks.profile_difference)."""
+    partial: str | None = None
+    """Why the run is partial (its load never finished, or was cut short), None when whole."""
+    in_progress: bool = False
+    """A live scorebench process still writes the run (running.json: core/running.py)."""
 
     @property
     def profile(self) -> dict[str, Any]:
@@ -92,9 +96,10 @@ def read_run(run_dir: Path) -> RunEntry | None:
     if not isinstance(summary, dict) or "latency_ms" not in summary:
         return None
     try:
-        info = read_run_info(run_dir)
+        records = read_records(run_dir)
     except HarnessError:
         return None
+    info = records.info
     verdict = summary.get("verdict") if isinstance(summary.get("verdict"), dict) else {}
     return RunEntry(
         name=run_dir.name,
@@ -106,6 +111,8 @@ def read_run(run_dir: Path) -> RunEntry | None:
         checks=[c for c in summary.get("checks") or [] if isinstance(c, dict)],
         load_profile=dict(info.load_profile),
         payload_set_hash=info.payload_set_hash,
+        partial=records.partial_reason,
+        in_progress=records.in_progress,
     )
 
 

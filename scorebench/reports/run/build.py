@@ -27,7 +27,7 @@ import pandas as pd
 from scorebench.core import saturation
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
-from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
+from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, write_text_atomic
 from scorebench.core.runinfo import RunInfo
 from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
@@ -360,10 +360,9 @@ def write_report(
         document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     document["saturation"] = {"note": result.saturation_note}
-    summary_path.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    report_path.write_text(scrub(result.html), encoding="utf-8")
-    summary_md = publish.render_summary_md(document, run_dir.name)
-    (run_dir / publish.SUMMARY_MD).write_text(scrub(summary_md), encoding="utf-8")
+    write_text_atomic(summary_path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")
+    write_text_atomic(report_path, scrub(result.html))  # a full disk leaves no torn report, no .tmp
+    write_text_atomic(run_dir / publish.SUMMARY_MD, scrub(publish.render_summary_md(document, run_dir.name)))
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)
 
 

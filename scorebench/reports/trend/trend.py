@@ -3,7 +3,8 @@
 `trend_rows` turns the runs of an out folder (reports/common/extras.RunEntry) into one row per run:
 p50/p95/p99 (ms), error rate, model errors, throughput and the run's verdict. `drift_check`
 (→ a reports.checks `Check` of kind `drift`: value, low and high are the change in %, reference
-the median in ms) compares the newest run with the median of the previous N *accepted* runs (verdict PASS), so a
+the median in ms) compares the newest run with the median of the previous N *accepted* runs
+(verdict PASS on a whole run: a partial run is marked in its row and never a reference), so a
 p95 that creeps +8 % per release fails a +15 % drift limit after a few releases even though each
 release passed its own +10 % check against the one before.
 Rules:
@@ -18,7 +19,7 @@ Rules:
   its samples;
 - three-way, as every check: PASS when the whole interval of the change is within the limit,
   FAIL when wholly beyond it, else INCONCLUSIVE (also with fewer than MIN_REFERENCE_RUNS
-  accepted earlier runs, or without the newest run's samples);
+  accepted earlier runs, without the newest run's samples, or when the newest run is partial);
 - exit codes: PASS 0, FAIL 1, INCONCLUSIVE 3 (reports.checks `EXIT_BY_STATUS`).
 """
 
@@ -66,8 +67,8 @@ def parse_drift(text: str) -> DriftLimit:
 
 
 def accepted(entry: RunEntry) -> bool:
-    """A run the team accepted: its own verdict passed."""
-    return entry.verdict.get("status") == PASS
+    """A run the team accepted: its own verdict passed, on a whole run (not partial)."""
+    return entry.verdict.get("status") == PASS and entry.partial is None
 
 
 def comparable_runs(entries: list[RunEntry]) -> tuple[list[RunEntry], list[tuple[RunEntry, str]]]:
@@ -101,7 +102,8 @@ def trend_rows(entries: list[RunEntry]) -> list[dict[str, Any]]:
             "error_rate": e.summary.get("error_rate"),
             "model_errors": (e.summary.get("outcomes") or {}).get("model_error", 0),
             "throughput_rps": e.summary.get("throughput_rps"),
-            "verdict": e.verdict.get("status") or "–",
+            "verdict": (e.verdict.get("status") or "–") + (" (partial)" if e.partial else ""),
+            "partial": e.partial,
             "baseline": e.baseline,
         }
         for i, e in enumerate(entries, start=1)
@@ -115,6 +117,8 @@ def drift_check(
     (`newest_latency_ms`: the newest run's successful answers' latencies, stats.ok_latency)."""
     newest, earlier = entries[-1], [e for e in entries[:-1] if accepted(e)][-reference_runs:]
     value = newest.summary["latency_ms"].get(limit.metric)
+    if newest.partial:
+        return _result(limit, value, None, None, None, INCONCLUSIVE, f"the newest run is partial: {newest.partial}")
     figures = [e.summary["latency_ms"].get(limit.metric) for e in earlier]
     figures = [f for f in figures if isinstance(f, int | float)]
     if len(figures) < MIN_REFERENCE_RUNS or value is None:

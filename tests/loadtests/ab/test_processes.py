@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import csv
+import functools
+import multiprocessing
 import re
+import signal
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from scorebench.core.errors import WriteFailed
+from scorebench.loadtests.ab.processes import Share, run_shares, split
 from tests.conftest import run_cli
 from tests.loadtests.ab.recording_server import RecordingServer
 
@@ -45,3 +54,25 @@ def test_more_processes_than_connections_is_refused_before_any_request() -> None
         assert server.received == []
     assert done.returncode == 1
     assert done.stderr.strip() == "scorebench ab: --processes 3: more processes than connections (-c 2)"
+
+
+def _fails_or_waits(folder: Path, ready: Any, share: Share, _publish: object) -> str:
+    """Share 1 cannot write (once share 0 listens for its stop); share 0 waits until stopped, and notes it."""
+    if share.index == 1:
+        ready.wait(60)
+        raise WriteFailed(f"{folder}: cannot write samples-ab-1.csv (No space left on device)")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    ready.set()
+    stopped.wait(120)
+    (folder / "share-0").write_text("stopped" if stopped.is_set() else "ran out its time")
+    return "done"
+
+
+def test_one_process_that_cannot_write_stops_the_others_and_its_error_is_raised_as_it_is(tmp_path: Path) -> None:
+    shares = split(None, 2, None, 2)
+    ready = multiprocessing.get_context("fork").Event()
+    with pytest.raises(WriteFailed) as raised:
+        run_shares(shares, functools.partial(_fails_or_waits, tmp_path, ready), None)
+    assert str(raised.value) == f"{tmp_path}: cannot write samples-ab-1.csv (No space left on device)"
+    assert (tmp_path / "share-0").read_text() == "stopped"

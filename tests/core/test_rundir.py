@@ -1,0 +1,33 @@
+"""core/rundir.py: an atomic write that fails leaves the old file and no `.tmp`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scorebench.core.rundir import write_json_atomic, write_text_atomic
+
+
+def test_a_failed_atomic_write_leaves_the_old_file_and_no_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "load.json"
+    write_json_atomic(path, {"requests": 1})
+    before = path.read_text()
+
+    def disk_full(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_text_atomic(path, "new")
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["load.json"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_write_that_cannot_complete_removes_its_tmp(tmp_path: Path) -> None:
+    link = tmp_path / "summary.json.tmp"
+    link.symlink_to("/dev/full")  # the tmp's write fails as on a full disk
+    with pytest.raises(OSError, match="No space left"):
+        write_text_atomic(tmp_path / "summary.json", "x" * 100_000)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
