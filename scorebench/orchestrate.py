@@ -54,9 +54,9 @@ from scorebench.core.runrecords import (
 )
 from scorebench.core.secrets import redact, safe_url
 from scorebench.loadtests import ab
-from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
 from scorebench.payloads.loader import Payload, payload_set_hash
-from scorebench.preflight import PreflightResult, answer_check
+from scorebench.preflight import PreflightResult, admission_warning, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
 from scorebench.progress import Progress
@@ -184,6 +184,11 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
             print(f"verdict: INCONCLUSIVE (exit {EXIT_INCONCLUSIVE})")
             return EXIT_INCONCLUSIVE
         checked = preflight_target(target, settings.payloads, timeout_s=plan.timeout_s, insecure=settings.insecure)
+        offered = plan.users if settings.engine == "locust" else plan.concurrency
+        gate = admission_warning(offered, target.service)
+        if gate:
+            print(f"scorebench: warning: {gate}", file=sys.stderr, flush=True)
+            checked.warnings.append(gate)  # run.json preflight.warnings
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
         started = datetime.now(UTC)
@@ -197,9 +202,9 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
                 with _writing(run_dir, LOAD_JSON):
                     write_load_record(run_dir, result.as_record())
                 probe_error = _probe(run_dir, settings, target)
-                return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
+                return _report(run_dir, settings, judged_timeout_s(plan), probe_error, interrupted)
         except WriteFailed as failure:
-            raise _after_write_failure(run_dir, settings, plan.timeout_s, failure) from None
+            raise _after_write_failure(run_dir, settings, judged_timeout_s(plan), failure) from None
 
 
 @contextlib.contextmanager
@@ -298,12 +303,13 @@ def _not_comparable(settings: RunSettings, plan: LoadPlan, baseline: dict[str, A
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:
     load = settings.load
     service_timeout_s = float(target.timeout_s) if target.timeout_s and not load.timeout_explicit else None
+    client_s = client_timeout_s(service_timeout_s) if service_timeout_s else load.timeout_s
     return LoadPlan(
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
         duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
         rate_stages=load.rate_stages,
         users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
-        processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
+        processes=load.processes, timeout_s=client_s, judged_timeout_s=service_timeout_s, insecure=settings.insecure,
     )  # fmt: skip
 
 
@@ -319,7 +325,8 @@ def _start_run_dir(
         local_standin=target.standin is not None,
         engine=settings.engine,
         load_profile=load_profile(plan, settings.engine),
-        timeout_s=plan.timeout_s,
+        timeout_s=judged_timeout_s(plan),
+        client_timeout_s=plan.timeout_s,
         payloads=PayloadSetInfo(
             path=settings.payloads_path, count=len(settings.payloads), mix=list(settings.payload_mix)
         ),

@@ -43,7 +43,7 @@ from scorebench.core.running import RunningMark
 from scorebench.core.runrecords import ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub
 from scorebench.loadtests.pair import Side, run_pair
-from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
@@ -159,7 +159,8 @@ def _compare_in(
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
     outcome = write_compare(
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
-        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None, presentation=settings.presentation,
+        timeout_s=judged_timeout_s(plan), junit=settings.junit, slos=settings.slos or None,
+        presentation=settings.presentation,
     )  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     publish_verdict(run_dir, None, step_summary())
@@ -190,7 +191,8 @@ def _plan(settings: CompareSettings, sides: list[Resolved]) -> LoadPlan:
     fields = dict(settings.plan_fields)
     told = [side.target.timeout_s for side in sides if side.target.timeout_s]
     if told and not settings.timeout_explicit:
-        fields["timeout_s"] = float(min(told))  # the stricter service's own timeout judges both
+        fields["judged_timeout_s"] = float(min(told))  # the stricter service's own timeout judges both
+        fields["timeout_s"] = client_timeout_s(float(max(told)))  # neither platform's 408 races the client
     return LoadPlan(url="", payloads=settings.payloads, insecure=settings.insecure, **fields)
 
 
@@ -222,7 +224,7 @@ def _start_run_dir(
     marks.enter_context(RunningMark(run_dir))
     common = RunInfo(
         label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
-        timeout_s=plan.timeout_s,
+        timeout_s=judged_timeout_s(plan), client_timeout_s=plan.timeout_s,
         payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads), list(settings.payload_mix)),
         payload_set_hash=payload_set_hash(settings.payloads), tool_versions=tool_versions(), git_commit=git_commit(),
     )  # fmt: skip

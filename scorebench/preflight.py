@@ -29,7 +29,7 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -129,6 +129,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+ADMISSION_KEYS = ("admission_limit", "max_concurrent_requests_per_instance", "instance_count")
+
+
 def plain_http_warning(url: str, key: str | None) -> str | None:
     """The loud warning when a key would travel unencrypted to a host that is not this machine."""
     parts = urlsplit(url)
@@ -138,6 +141,22 @@ def plain_http_warning(url: str, key: str | None) -> str | None:
             "anyone on the path can read it; use https"
         )
     return None
+
+
+def admission_warning(offered: int | None, service: Mapping[str, object]) -> str | None:
+    """The warning when the offered concurrency exceeds a managed deployment's admission limit
+    (run.json service `admission_limit`: 2 x max_concurrent_requests_per_instance x instances), beyond
+    which the platform answers 429 "Too many pending requests": the run would measure the gate."""
+    limit, per_instance, instances = (str(service.get(k) or "") for k in ADMISSION_KEYS)
+    if not offered or not limit.isdigit() or offered <= int(limit):
+        return None
+    return (
+        f"the load offers {offered} requests in flight but the deployment admits {limit}"
+        f" (2 x max_concurrent_requests_per_instance {per_instance} x {instances} instances): the platform"
+        " answers the rest 429 'Too many pending requests', so the run measures its gate, not the model;"
+        " lower --concurrency/--users, or raise max_concurrent_requests_per_instance (with WORKER_COUNT) or"
+        " instance_count"
+    )
 
 
 def preflight(

@@ -166,6 +166,12 @@ def _service_target(service: ServiceTarget, key: str | None, telemetry: Telemetr
         info["endpoint_name"] = service.endpoint_name
     if resolved.info.app_insights_enabled is not None:
         info["app_insights_enabled"] = str(resolved.info.app_insights_enabled).lower()
+    admission = {
+        "max_concurrent_requests_per_instance": resolved.info.max_concurrent_requests_per_instance,
+        "instance_count": resolved.info.instance_count,
+        "admission_limit": resolved.info.admission_limit,
+    }  # a managed deployment's gate (2 x max_concurrent x instances), for run.json and preflight
+    info.update({name: str(value) for name, value in admission.items() if value})
     key = key or resolved.key
     register(key, *headers.values())  # the service's key: scrubbed from every output from now on
     register_url(resolved.scoring_uri)

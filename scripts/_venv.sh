@@ -1,5 +1,5 @@
 # Shared by demo.sh, test.sh and check.sh: make .venv with Python >= 3.11 and install scorebench into it,
-# with the extras named in VENV_EXTRAS (e.g. VENV_EXTRAS=test,v2,dev). It reads no positional argument:
+# with the extras named in VENV_EXTRAS (e.g. VENV_EXTRAS=test,v1,v2,standin,dev). It reads no positional argument:
 # sourced, it would see the caller's own (`demo.sh --duration 5s` once asked pip for ".[--duration]").
 # Editable install: the code that runs (and that the test suite and its pytest plugin import) is
 # this checkout. Reinstalls only when pyproject.toml changed (a stamp file remembers its hash).

@@ -4,7 +4,7 @@
 # no module using another module's private name (scripts/check_privates.py).
 # Sets up .venv with the dev extras the same way test.sh does.
 set -euo pipefail
-VENV_EXTRAS=test,v2,dev source "$(dirname "$0")/_venv.sh"
+VENV_EXTRAS=test,v1,v2,standin,dev source "$(dirname "$0")/_venv.sh"
 echo "check: ruff check" >&2
 .venv/bin/ruff check .
 echo "check: ruff format --check" >&2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
 # Set up .venv and run the demo: a full `scorebench run` against the local stand-in.
 set -euo pipefail
-source "$(dirname "$0")/_venv.sh"
+VENV_EXTRAS=standin source "$(dirname "$0")/_venv.sh"  # the demo scores the local stand-in
 exec .venv/bin/scorebench run --duration 15s --label demo "$@"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scorebench.core.errors import HarnessError
 
@@ -23,10 +24,12 @@ SP_ENV = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET")
 CONFIG_NAME = "config.json"
 CONFIG_DIRS = (".azureml", "aml_config", ".")
 AUTH_MODES = ("key", "token", "aml_token", "aad_token", "none")
-AUTH_CHOICES = ("auto", "interactive", "service-principal", "managed-identity", "cli")
+AUTH_CHOICES = ("auto", "default", "interactive", "service-principal", "managed-identity", "cli")
 V1_SCORING_TIMEOUT_MS = 60000  # AKS scoring_timeout_ms default (azureml-core aks.py)
 V2_REQUEST_TIMEOUT_MS = 5000  # managed online request_settings.request_timeout_ms default
 DEPLOYMENT_HEADER = "azureml-model-deployment"
+V2_MAX_CONCURRENT = 1  # managed online request_settings.max_concurrent_requests_per_instance default
+ADMISSION_FACTOR = 2  # a managed deployment admits 2 x max_concurrent x instances, then answers 429
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,16 @@ class ServiceInfo:
     deployment: str | None = None  # v2 only
     workspace: str = ""
     state: str | None = None
+    max_concurrent_requests_per_instance: int | None = None  # v2: request_settings (default 1)
+    instance_count: int | None = None  # v2: the deployment's instances (ARM sku.capacity)
+
+    @property
+    def admission_limit(self) -> int | None:
+        """Requests a managed deployment admits in flight: 2 x max_concurrent x instances; beyond, 429
+        "Too many pending requests" (how-to-troubleshoot-online-endpoints; azure-facts §6). None: unknown."""
+        if not self.max_concurrent_requests_per_instance or not self.instance_count:
+            return None
+        return ADMISSION_FACTOR * self.max_concurrent_requests_per_instance * self.instance_count
 
 
 @dataclass(frozen=True)
@@ -95,18 +108,32 @@ def read_config(path: str | None) -> WorkspaceConfig:
 
 
 def choose_auth(requested: str = "auto", environ: dict[str, str] | None = None) -> str:
-    """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else interactive."""
+    """The sign-in workflow: explicit choice, else SCOREBENCH_AZURE_AUTH, else SP env vars, else "default"
+    (azure-identity's DefaultAzureCredential: environment, workload identity (OIDC), managed identity, Azure
+    CLI, ... — never a browser: CI runs headless; "interactive" only when asked)."""
     env = os.environ if environ is None else environ
     choice = requested if requested != "auto" else env.get(AUTH_ENV, "auto")
     if choice not in AUTH_CHOICES:
         raise HarnessError(f"unknown authentication {choice!r} (choose from {', '.join(AUTH_CHOICES)})")
     if choice == "auto":
-        choice = "service-principal" if all(env.get(name) for name in SP_ENV) else "interactive"
+        choice = "service-principal" if all(env.get(name) for name in SP_ENV) else "default"
     if choice == "service-principal":
         missing = [name for name in SP_ENV if not env.get(name)]
         if missing:
             raise HarnessError(f"service-principal authentication needs {', '.join(missing)} in the environment")
     return choice
+
+
+def default_credential() -> Any:
+    """azure-identity's DefaultAzureCredential (non-interactive), for both SDKs and the probe alike."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def scope_of(resource: str) -> str:
+    """The OAuth scope of a resource id (azureml-core asks by resource: "https://management.core.windows.net/")."""
+    return resource.rstrip("/") + "/.default"
 
 
 def access_error(status: int, subject: str) -> HarnessError:

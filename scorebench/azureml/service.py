@@ -83,6 +83,9 @@ class ResolvedService:
             "auth_mode": self.info.auth_mode,
             "compute_type": self.info.compute_type,
             "scoring_timeout_ms": self.info.scoring_timeout_ms,
+            "max_concurrent_requests_per_instance": self.info.max_concurrent_requests_per_instance,
+            "instance_count": self.info.instance_count,
+            "admission_limit": self.info.admission_limit,
         }
 
 

@@ -9,6 +9,8 @@ tests/azureml/azureml_auth.py).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 from collections.abc import Callable
@@ -20,11 +22,18 @@ from scorebench.azureml.common import (
     ServiceInfo,
     WorkspaceConfig,
     access_error,
+    default_credential,
     quiet_sdk_loggers,
+    scope_of,
     translated_errors,
 )
 from scorebench.core.errors import HarnessError
 
+CLOUD_ENV = "AZUREML_CURRENT_CLOUD"
+"""The cloud both SDKs read (AzureCloud, AzureUSGovernment, AzureChinaCloud; docs/azureml.md)."""
+INSTALL_HINT = "SDK v1 web services (--name / --service) need azureml-core: pip install 'scorebench[v1]'"
+UPDATE_TIMEOUT_S = 1200.0
+"""How long an update (a redeployment) may take before it is reported as not done."""
 _STATUS = re.compile(r"(?:Response Code|status[ _]code)\W+(\d{3})", re.IGNORECASE)
 
 
@@ -41,6 +50,7 @@ def _service_principal() -> Any:
         tenant_id=os.environ["AZURE_TENANT_ID"],
         service_principal_id=os.environ["AZURE_CLIENT_ID"],
         service_principal_password=os.environ["AZURE_CLIENT_SECRET"],
+        cloud=os.environ.get(CLOUD_ENV) or "AzureCloud",  # its default is AzureCloud, not the variable
     )
 
 
@@ -57,7 +67,17 @@ def _cli() -> Any:
     return AzureCliAuthentication()
 
 
+def _default() -> Any:
+    """DefaultAzureCredential behind azureml-core's TokenAuthentication (it asks a token per audience:
+    ARM or Azure ML), so v1 signs in exactly as v2 and the probe do; the cloud is AZUREML_CURRENT_CLOUD's."""
+    from azureml.core.authentication import TokenAuthentication
+
+    credential = default_credential()
+    return TokenAuthentication(lambda resource: credential.get_token(scope_of(resource)).token)
+
+
 V1_AUTH: dict[str, Callable[[], Any]] = {
+    "default": _default,
     "interactive": _interactive,
     "service-principal": _service_principal,
     "managed-identity": _managed_identity,
@@ -68,6 +88,10 @@ V1_AUTH: dict[str, Callable[[], Any]] = {
 def open_v1(config: WorkspaceConfig, auth: str) -> V1Directory:
     """Sign in and open the workspace of config.json; HarnessError on any failure."""
     where = f"workspace {config.workspace_name} ({config.path})"
+    try:
+        import azureml.core  # noqa: F401
+    except ImportError:
+        raise HarnessError(INSTALL_HINT) from None
     with sdk_errors("", where):
         from azureml.core import Workspace
 
@@ -134,7 +158,9 @@ class V1Directory:
     def set_app_insights(self, name: str, enabled: bool) -> None:
         svc = self._service(name)
         with sdk_errors(f"updating service {name!r}", f"workspace {self._workspace_name}"):
-            svc.update(enable_app_insights=enabled)
+            svc.update(enable_app_insights=enabled)  # asynchronous: the service is redeployed afterwards
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints "operation finished" regardless
+                svc.wait_for_deployment(show_output=False, timeout_sec=UPDATE_TIMEOUT_S)
         self._services.pop(name, None)
 
 

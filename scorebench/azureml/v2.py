@@ -17,16 +17,18 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from scorebench.azureml.common import (
+    V2_MAX_CONCURRENT,
     V2_REQUEST_TIMEOUT_MS,
     ServiceInfo,
     WorkspaceConfig,
     access_error,
+    default_credential,
     quiet_sdk_loggers,
     translated_errors,
 )
 from scorebench.core.errors import HarnessError
 
-INSTALL_HINT = "SDK v2 endpoints need azure-ai-ml: pip install scorebench[v2]"
+INSTALL_HINT = "SDK v2 endpoints (--endpoint-name) need azure-ai-ml: pip install 'scorebench[v2]'"
 AUTH_MODE_NAMES = {"key": "key", "aml_token": "aml_token", "aadtoken": "aad_token", "aad_token": "aad_token"}
 
 
@@ -56,6 +58,7 @@ def _cli() -> Any:
 
 
 V2_AUTH: dict[str, Callable[[], Any]] = {
+    "default": default_credential,
     "interactive": _interactive,
     "service-principal": _service_principal,
     "managed-identity": _managed_identity,
@@ -124,6 +127,8 @@ class V2Directory:
         dep = self._get_deployment(name)
         settings = getattr(dep, "request_settings", None)
         timeout_ms = getattr(settings, "request_timeout_ms", None) or V2_REQUEST_TIMEOUT_MS
+        concurrent = getattr(settings, "max_concurrent_requests_per_instance", None) or V2_MAX_CONCURRENT
+        instances = getattr(dep, "instance_count", None)
         return ServiceInfo(
             name=endpoint.name,
             scoring_uri=endpoint.scoring_uri or "",
@@ -136,6 +141,8 @@ class V2Directory:
             deployment=dep.name,
             workspace=self._workspace_name,
             state=str(getattr(dep.provisioning_state, "value", dep.provisioning_state or "")) or None,
+            max_concurrent_requests_per_instance=int(concurrent),
+            instance_count=int(instances) if instances else None,
         )
 
     def primary_key(self, name: str) -> str:

@@ -104,6 +104,9 @@ class RunInfo:
     engine: str = "ab"
     load_profile: dict[str, ProfileValue] = dataclasses.field(default_factory=dict)
     timeout_s: float | None = None
+    """The timeout the run is judged against (an Azure ML service's own when it tells one)."""
+    client_timeout_s: float | None = None
+    """The client's read timeout (the service's timeout plus a margin: loadtests/plan.py client_timeout_s)."""
     payloads: PayloadSetInfo | None = None
     payload_set_hash: str | None = None
     service: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)

@@ -84,6 +84,10 @@ class ProbeRecord:
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
     """The probe's reading for the report: why the wait ended, sampling against loss, other traffic."""
     exception_groups: list[JsonObject] = dataclasses.field(default_factory=list)
+    queries: int | None = None
+    """Log Analytics queries the probe sent (None: a backend that sends none)."""
+    bytes_read: int | None = None
+    """Bytes of the answers to those queries."""
     join_key: str | None = None
     """How the server's rows were joined to the samples (probes/joins.py): client_request_id,
     server_request_id (the server logs no client id), none (unjoined: totals only), None (no rows)."""

@@ -19,6 +19,11 @@ from scorebench.payloads.loader import Payload
 
 SCORING_TIMEOUT_S = 60.0
 """The Azure ML v1 (AKS) scoring timeout a run is judged against unless the service says otherwise."""
+PLATFORM_MARGIN_S = 5.0
+PLATFORM_MARGIN_SHARE = 0.25
+"""The client waits the platform's timeout plus max(5 s, 25 %) of it: the platform measures from when
+the request reached the model, the client from when it was sent (network, TLS, the admission queue),
+so a client timeout equal to the platform's races the platform's own 408 (issue 28)."""
 MAX_CONNECTIONS = 20_000
 """ab's own MAX_CONCURRENCY: one client opening more connections (or Locust users) is a mistake."""
 PROCESSES_PER_CORE = 4
@@ -67,6 +72,9 @@ class LoadPlan:
     """ab engine: engine processes sharing the load (0: as many as it needs, up to the cores)."""
     timeout_s: float = SCORING_TIMEOUT_S
     """Client timeout per request; a request that outlasts it is outcome `timeout`."""
+    judged_timeout_s: float | None = None
+    """The platform's timeout the run is judged against (an Azure ML service's own; `timeout_s` is then
+    that plus PLATFORM_MARGIN, so the platform answers 408 before the client gives up). None: timeout_s."""
     insecure: bool = False
     """Accept TLS certificates that do not verify (self-signed test servers)."""
     answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -101,3 +109,13 @@ class LoadResult:
             interrupted=bool(self.interrupted),
             engine_info=dict(self.engine_info),
         )
+
+
+def client_timeout_s(platform_timeout_s: float) -> float:
+    """The client's read timeout against a platform that times requests out itself (PLATFORM_MARGIN_S)."""
+    return platform_timeout_s + max(PLATFORM_MARGIN_S, PLATFORM_MARGIN_SHARE * platform_timeout_s)
+
+
+def judged_timeout_s(plan: LoadPlan) -> float:
+    """The timeout a run is judged against: the platform's when it told one, else the client's."""
+    return plan.judged_timeout_s or plan.timeout_s

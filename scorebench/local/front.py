@@ -4,9 +4,9 @@ A threaded HTTP server in the stand-in's process, forwarding to real inference s
 deployment), answering as the platform does (learn.microsoft.com, how-to-troubleshoot-online-endpoints):
     401  no or wrong `Authorization: Bearer KEY` (key auth; "no auth isn't supported" on managed);
     404  `azureml-model-deployment` names no deployment;
-    429  "Too many pending requests": more than 2 * max_concurrent_requests_per_instance requests in
-         flight at a deployment (one instance); at most max_concurrent_requests reach the model at
-         once, the rest queue;
+    429  "Too many pending requests": more than 2 * max_concurrent_requests_per_instance * instances
+         requests in flight at a deployment; at most max_concurrent_requests * instances reach the
+         model at once, the rest queue;
     408  the model did not answer within request_timeout_ms (queueing included);
     424  the model answered non-200 (`ms-azureml-model-error-statuscode` / `-reason` headers);
     200  the model's answer, with `azureml-model-deployment` and a platform `x-request-id` (a GUID).
@@ -45,11 +45,17 @@ class Route:
     base_url: str
     weight: int
     max_concurrent: int
+    instances: int = 1
     in_flight: int = 0
     model_slots: threading.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.model_slots = threading.Semaphore(self.max_concurrent)
+        self.model_slots = threading.Semaphore(self.max_concurrent * self.instances)
+
+    @property
+    def admission_limit(self) -> int:
+        """In flight beyond this is 429 (2 * max_concurrent_requests_per_instance * instances)."""
+        return 2 * self.max_concurrent * self.instances
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ class Front:
         """Admit (429), queue for a model slot, forward with the remaining timeout (408), map non-200 (424)."""
         began = time.monotonic()
         with self._lock:
-            if route.in_flight >= 2 * route.max_concurrent:
+            if route.in_flight >= route.admission_limit:
                 return Answer(
                     429, _message("Too many pending requests"), [("Retry-After", "1")], None, "Too Many Requests"
                 )

@@ -27,7 +27,7 @@ from typing import Any
 from scorebench.core.errors import HarnessError
 from scorebench.local.front import Front, Route
 from scorebench.local.model import ensure_model
-from scorebench.local.process import ServerProcess, free_port, server_environment
+from scorebench.local.process import ServerProcess, free_port, require_standin, server_environment
 from scorebench.local.sink import Sink
 from scorebench.local.standin import default_model_dir
 
@@ -38,18 +38,20 @@ KNOBS = {
     "latency_ms": "LATENCY_MS", "error_rate": "ERROR_RATE", "slow_rate": "SLOW_RATE", "slow_ms": "SLOW_MS",
     "bad_response_rate": "BAD_RESPONSE_RATE", "response_bytes": "RESPONSE_BYTES",
 }  # fmt: skip
-SETTINGS = ("workers", "traffic", "app_insights")
+SETTINGS = ("workers", "traffic", "app_insights", "instances")
 
 
 @dataclass(frozen=True)
 class DeploymentSpec:
-    """One deployment: its name, model knobs (KNOBS), gunicorn workers, traffic weight, App Insights."""
+    """One deployment: its name, model knobs (KNOBS), gunicorn workers, traffic weight, App Insights, instances."""
 
     name: str
     knobs: dict[str, float] = field(default_factory=dict)
     workers: int = 1
     traffic: int = 0
     app_insights: bool = False
+    instances: int = 1
+    """Instances the front admits for (429 beyond 2 * max_concurrent * instances); one server serves them."""
 
 
 def parse_deployment(text: str, flag: str = "--deployment") -> DeploymentSpec:
@@ -73,7 +75,7 @@ def parse_deployment(text: str, flag: str = "--deployment") -> DeploymentSpec:
             raise HarnessError(f"{flag} {text!r}: unknown option {key!r} (use {', '.join([*KNOBS, *SETTINGS])})")
     return DeploymentSpec(
         name.strip(), knobs, max(1, settings.get("workers", 1)), max(0, settings.get("traffic", 0)),
-        bool(settings.get("app_insights", 0)),
+        bool(settings.get("app_insights", 0)), max(1, settings.get("instances", 1)),
     )  # fmt: skip
 
 
@@ -138,6 +140,7 @@ class ManagedStandIn:
         return first.process if first else None
 
     def start(self) -> ManagedStandIn:
+        require_standin()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sink = Sink(self.data_dir, host=self.host, delay_s=self.ingestion_delay_s).start()
         self.sink.create_traffic_log()
@@ -146,7 +149,7 @@ class ManagedStandIn:
             for spec in self.deployments:
                 self.servers[spec.name] = self._start_deployment(spec, model_dir)
             routes = [
-                Route(s.name, self.servers[s.name].base_url, s.traffic, self.max_concurrent_requests)
+                Route(s.name, self.servers[s.name].base_url, s.traffic, self.max_concurrent_requests, s.instances)
                 for s in self.deployments
             ]
             if not any(r.weight for r in routes):

@@ -64,6 +64,22 @@ def server_environment(
     return env
 
 
+STANDIN_MODULES = ("azureml_inference_server_http", "inference_schema", "sklearn", "joblib")
+"""What the stand-in's server and model need: the `standin` extra (pyproject.toml)."""
+
+
+def require_standin() -> None:
+    """HarnessError saying what to install when the `standin` extra is missing (before anything starts)."""
+    import importlib.util
+
+    missing = [name for name in STANDIN_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise HarnessError(
+            f"the local stand-in needs the Azure ML inference server (missing {', '.join(missing)}):"
+            " pip install 'scorebench[standin]' (or pass --endpoint URL to load a real endpoint)"
+        )
+
+
 class ServerProcess:
     """The inference server on host:port, started with `env`, logging to log_path."""
 
@@ -80,6 +96,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         """Start; return once `GET /` answers (HarnessError naming the log if it never does)."""
+        require_standin()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "scorebench.local.server", self.host, str(self.port), str(self.workers),

@@ -27,7 +27,7 @@ from typing import Any
 from scorebench.local.model import SEED as MODEL_SEED
 from scorebench.local.model import ensure_model
 from scorebench.local.neighbour import NEIGHBOUR_SERVICE, NeighbourTraffic
-from scorebench.local.process import ENTRY_SCRIPT, ServerProcess, free_port, server_environment
+from scorebench.local.process import ENTRY_SCRIPT, ServerProcess, free_port, require_standin, server_environment
 from scorebench.local.sink import Sink
 
 __all__ = ["ENTRY_SCRIPT", "SERVICE_NAME", "StandIn", "default_model_dir", "free_port"]
@@ -135,6 +135,7 @@ class StandIn:
 
     def start(self) -> StandIn:
         """Start the sink, the server (and the neighbour); return once `GET /` answers."""
+        require_standin()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sink = Sink(self.data_dir, host=self.host, delay_s=self.ingestion_delay_s).start()
         model_dir = ensure_model(self.model_dir, self.model_seed).parent

@@ -11,11 +11,17 @@ Rules:
   of that table at once, never a query; with `app_insights` False (App Insights off) only it.
 - `observe` reads every table once per poll; a table that fails (e.g. not enabled: "Failed to
   resolve table") costs only its own rows and says why.
+- `observe` (the wait's poll) scales (probes/census.py): one census query per table counts rows per
+  time bin; only bins whose count changed are fetched, in slices planned under a row budget, at
+  most `max_queries_per_poll` queries a poll. `usage()` says what the probe cost.
 - A result may be cut at 500,000 rows / ~64 MB and arrive as LogsQueryPartialResult (HTTP 200, no
-  exception): never used as data — the time slice is halved and both halves queried, down to
-  `min_slice_s`. Long id lists are queried in chunks (probes/kql.py ID_CHUNK).
+  exception): never used as data. Only a size error (E_QUERY_RESULT_SET_TOO_LARGE) halves the time
+  slice, down to `min_slice_s`; any other partial error is the table's error at once. Ids
+  (`--only-run-requests`) go into the query when they fit one `in (...)` list (kql.ID_CHUNK), else
+  the rows are kept by id here; `requests()` (one read, no wait) queries them in chunks.
 - 429 is retried honouring Retry-After (azure-core does it when the header is sent; this module
-  adds `throttle_retries` more). Every failure becomes one HarnessError line naming what to fix.
+  adds `throttle_retries` more), and the probe keeps under the API's 200 queries / 30 s. Every
+  failure becomes one HarnessError line naming what to fix.
 - Everything comes from the spec record (`AppInsightsTelemetry`, probes/spec.py; config.py fills
   it from flags and SCOREBENCH_LOGS_*): the sign-in (DefaultAzureCredential, a browser login, a
   ready token), the endpoint (sovereign clouds, tests; plain http only on loopback: the token then
@@ -27,7 +33,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,12 +44,21 @@ from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import ExceptionRow, TelemetryRow, utc_iso
 from scorebench.probes import kql
-from scorebench.probes.rows import SCORE_NAME, exception_row, request_row
+from scorebench.probes.answers import (
+    Row,
+    insights_request,
+    moment,
+    seen_exception,
+    seen_traffic,
+    size_error,
+    table_rows,
+    to_exception,
+    traffic_request,
+)
+from scorebench.probes.census import QueryBudget, TableCache, bin_of, bin_seconds, plan
 from scorebench.probes.spec import LOOPBACK_HOSTS, PUBLIC_ENDPOINT, AppInsightsTelemetry, CredentialKind
 from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observation, Seen, SeenException
-from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
 
-Row = dict[str, Any]
 _MISSING_TABLE = re.compile(r"named '([^']+)'")
 
 
@@ -78,6 +93,9 @@ class AppInsightsProbe:
         self.app_insights = spec.app_insights
         self.throttle_retries, self.min_slice_s = spec.throttle_retries, spec.min_slice_s
         self.server_timeout_s, self._sleep = spec.server_timeout_s, sleep
+        self.rows_per_query = spec.rows_per_query
+        self.budget = QueryBudget(per_poll=spec.max_queries_per_poll, clock=time.monotonic, sleep=sleep)
+        self._caches: dict[tuple[str, datetime, datetime, tuple[str, ...] | None], TableCache] = {}
         self.endpoint = spec.endpoint.rstrip("/")
         self._call_options: dict[str, Any] = {"enforce_https": False} if _loopback_http(self.endpoint) else {}
         if self.endpoint.startswith("http://") and not self._call_options:
@@ -105,12 +123,12 @@ class AppInsightsProbe:
     def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
         """Server exceptions in [start, end)."""
         rows = self._classic_on_missing(lambda: self._sliced(self._exceptions_query, start, end))
-        return [_to_exception(row) for row in rows]
+        return [to_exception(row) for row in rows]
 
     def _exceptions_query(self, start: datetime, end: datetime) -> str:
         return kql.exceptions_query(self.schema, start, end)
 
-    def _classic_on_missing(self, read: Callable[[], list[Row]]) -> list[Row]:
+    def _classic_on_missing(self, read: Callable[[], list[Any]]) -> list[Any]:
         """`read()`; at resource scope, once more with the classic names when AppRequests/AppExceptions
         do not resolve (a classic resource queried by the names documented for resource-centric queries)."""
         try:
@@ -123,32 +141,81 @@ class AppInsightsProbe:
             self.schema = kql.CLASSIC
             return read()
 
+    def usage(self) -> dict[str, int]:
+        """What probing cost so far: {"queries": N, "bytes_read": B} (probe.json, the closing note)."""
+        return self.budget.usage()
+
     def tables(self) -> tuple[str, ...]:
         """The tables this probe reads."""
         insights = (REQUESTS, EXCEPTIONS) if self.app_insights else ()
         return insights + ((TRAFFIC_LOG,) if self.traffic_log else ())
 
     def observe(self, start: datetime, end: datetime, client_request_ids: Collection[str] | None) -> Observation:
-        """One poll of every table, each row tagged with its service; a failing table costs only its rows."""
+        """One poll of every table, each row tagged with its service; a failing table costs only its rows.
+
+        Per table one census, then only the bins that changed since the last poll (probes/census.py)."""
         ids = None if client_request_ids is None else sorted(set(client_request_ids))
-        chunks: list[list[str] | None] = [None] if ids is None else _chunks(ids, kql.ID_CHUNK)
+        chunk = ids if ids is not None and len(ids) <= kql.ID_CHUNK else None
+        keep = set(ids) if ids is not None and chunk is None else None
+        self.budget.new_poll()
         seen: list[Seen] = []
         exceptions: list[SeenException] = []
         errors: dict[str, str] = {}
-        readers = {
-            REQUESTS: lambda: [self._seen_request(r) for c in chunks for r in self._insights_rows(c, start, end)],
-            TRAFFIC_LOG: lambda: [_seen_traffic(r) for c in chunks for r in self._traffic_rows(c, start, end)],
-        }
         for table in self.tables():
             try:
                 if table == EXCEPTIONS:
-                    rows = self._classic_on_missing(lambda: self._sliced(self._exceptions_query, start, end))
-                    exceptions += [SeenException(str(r.get("role") or ""), _to_exception(r)) for r in rows]
+                    exceptions += self._classic_on_missing(
+                        lambda: self._incremental(self._key(EXCEPTIONS, start, end, None), self._exceptions_query,
+                                                  "timestamp", start, end, seen_exception)
+                    )  # fmt: skip
+                    continue
+                if table == TRAFFIC_LOG:
+                    if not self.workspace_id:
+                        raise HarnessError(kql.traffic_log_needs_workspace(str(self.resource_id)))
+                    key = self._key(table, start, end, chunk)
+                    rows = self._incremental(key, self._traffic(chunk), "TimeGenerated", start, end, seen_traffic)
                 else:
-                    seen += readers[table]()
+                    rows = self._classic_on_missing(
+                        lambda: self._incremental(self._key(REQUESTS, start, end, chunk), self._insights(chunk),
+                                                  "timestamp", start, end, self._seen_request)
+                    )  # fmt: skip
+                seen += [s for s in rows if keep is None or s.row.client_request_id in keep]
             except HarnessError as exc:
                 errors[table] = str(exc)
         return Observation(seen, exceptions, errors, self.tables())
+
+    def _key(
+        self, table: str, start: datetime, end: datetime, chunk: Sequence[str] | None
+    ) -> tuple[str, datetime, datetime, tuple[str, ...] | None]:
+        """The cache of one table's rows: by the table's name in the current schema (classic after a fallback)."""
+        name = {REQUESTS: self.schema.requests, EXCEPTIONS: self.schema.exceptions}.get(table, table)
+        return (name, start, end, None if chunk is None else tuple(chunk))
+
+    def _incremental(
+        self,
+        key: tuple[str, datetime, datetime, tuple[str, ...] | None],
+        build: Callable[[datetime, datetime], str],
+        time_column: str,
+        start: datetime,
+        end: datetime,
+        convert: Callable[[Row], Any],
+    ) -> list[Any]:
+        """The rows of [start, end), converted: a census by bin, then a fetch of only the bins whose
+        count changed (the rows of the others are held, converted once)."""
+        cache = self._caches.setdefault(key, TableCache(bin_seconds(start, end)))
+        counted = self._query(kql.census_query(build(start, end), time_column, cache.width_s), start, end)
+        if isinstance(counted, LogsQueryPartialResult):
+            raise HarnessError(self._partial(counted, start, end))
+        census = {bin_of(moment(r["b"]), cache.width_s): int(r["n"]) for r in table_rows(counted.tables)}
+        slices, empty = plan(census, cache, start, end, self.budget.rows_per_query(self.rows_per_query))
+        cache.drop(empty)
+        for piece in slices:
+            if not self.budget.can_fetch():
+                self.budget.deferred += 1  # counted, fetched at a later poll
+                continue
+            rows = self._sliced(build, piece.start, piece.end)
+            cache.replace(piece, rows, lambda r: moment(r[time_column]), convert)
+        return cache.all_rows()
 
     def _insights(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
         return lambda a, b: kql.requests_query(self.schema, a, b, chunk, self.request_name)
@@ -165,30 +232,40 @@ class AppInsightsProbe:
         return self._sliced(self._traffic(chunk), start, end)
 
     def _seen_request(self, row: Row) -> Seen:
-        return Seen(str(row.get("service") or "") or str(row.get("role") or ""), _request_row(row))
+        return Seen(str(row.get("service") or "") or str(row.get("role") or ""), insights_request(row))
 
     def _to_request(self, row: Row) -> TelemetryRow:
-        return _traffic_row(row) if self.traffic_log else _request_row(row)
+        return traffic_request(row) if self.traffic_log else insights_request(row)
 
     def _sliced(self, build: Callable[[datetime, datetime], str], start: datetime, end: datetime) -> list[Row]:
-        """All rows of [start, end); a partial (truncated) answer is replaced by its two halves."""
+        """All rows of [start, end); an answer cut for its size is replaced by its two halves."""
         result = self._query(build(start, end), start, end)
         if not isinstance(result, LogsQueryPartialResult):
-            return _table_rows(result.tables)
-        if (end - start).total_seconds() <= self.min_slice_s:
-            error = result.partial_error
-            why = f"{error.code}: {error.message}" if error else "PartialError"
-            raise HarnessError(
-                f"{self._target()}: Log Analytics returned a partial result even for {utc_iso(start)}"
-                f"..{utc_iso(end)} ({why}); too many rows in one slice"
-            )
+            rows = table_rows(result.tables)
+            self.budget.rows_read += len(rows)
+            return rows
+        if not size_error(result.partial_error) or (end - start).total_seconds() <= self.min_slice_s:
+            raise HarnessError(self._partial(result, start, end))
         middle = start + (end - start) / 2
         return self._sliced(build, start, middle) + self._sliced(build, middle, end)
+
+    def _partial(self, result: LogsQueryPartialResult, start: datetime, end: datetime) -> str:
+        error = result.partial_error
+        why = f"{error.code}: {error.message}" if error else "PartialError"
+        span = f"{utc_iso(start)}..{utc_iso(end)}"
+        if error is not None and size_error(error):
+            return (
+                f"{self._target()}: Log Analytics returned a partial result even for {span} ({why});"
+                " too many rows in one slice"
+            )
+        return f"{self._target()}: Log Analytics returned a partial result for {span} ({why}); not used as data"
 
     def _query(self, query: str, start: datetime, end: datetime) -> Any:
         """One query with throttling retries; failures become a HarnessError naming the fix."""
         options = dict(self._call_options, timespan=(start, end), server_timeout=self.server_timeout_s)
+        options["raw_response_hook"] = self._count_bytes
         for attempt in range(self.throttle_retries + 1):
+            self.budget.spend()
             try:
                 if self.workspace_id:
                     return self.client.query_workspace(self.workspace_id, query, **options)
@@ -203,6 +280,11 @@ class AppInsightsProbe:
             except AzureError as exc:  # no answer at all: refused, reset, timed out
                 raise HarnessError(f"cannot reach Log Analytics at {self.endpoint}: {_first_line(exc)}") from None
         raise AssertionError("unreachable")
+
+    def _count_bytes(self, response: Any) -> None:
+        """azure-core's raw_response_hook: the size of every answer body, for probe.json `bytes_read`."""
+        body = getattr(response.http_response, "body", None)
+        self.budget.bytes_read += len(body() or b"") if callable(body) else 0
 
     def _target(self) -> str:
         return f"workspace {self.workspace_id}" if self.workspace_id else f"resource {self.resource_id}"
@@ -322,59 +404,3 @@ def _first_line(exc: BaseException) -> str:
 
 def _chunks(ids: list[str], size: int) -> list[list[str] | None]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-def _table_rows(tables: Sequence[Any]) -> list[Row]:
-    """The first table's rows as dicts by column name."""
-    if not tables:
-        return []
-    table = tables[0]
-    return [{name: row[name] for name in table.columns} for row in table.rows]
-
-
-def _request_row(row: Row) -> TelemetryRow:
-    custom = {
-        "Client Request Id": row.get("client_request_id"),
-        "Request Id": row.get("request_id"),
-        "duration": row.get("custom_duration"),
-        "resultCode": row.get("custom_result_code"),
-        "success": row.get("custom_success"),
-    }
-    return request_row(
-        timestamp=row["timestamp"],
-        name=str(row.get("name") or ""),
-        operation_id=str(row.get("operation_id") or ""),
-        custom=custom,
-        duration_ms=_float(row.get("duration_ms")),
-        result_code=str(row.get("result_code") or ""),
-        success=row.get("success"),
-        item_count=int(row.get("item_count") or 1),
-    )
-
-
-def _traffic_row(row: Row) -> TelemetryRow:
-    return as_telemetry(traffic_row(row), str(row.get("Path") or SCORE_NAME))
-
-
-def _seen_traffic(row: Row) -> Seen:
-    traffic = traffic_row(row)
-    return Seen(service_of(traffic), as_telemetry(traffic, str(row.get("Path") or SCORE_NAME)), TRAFFIC_LOG, traffic)
-
-
-def _to_exception(row: Row) -> ExceptionRow:
-    custom = {"Client Request Id": row.get("client_request_id"), "custom_dimensions": row.get("custom_dimensions")}
-    return exception_row(
-        timestamp=row["timestamp"],
-        type_name=str(row.get("type") or ""),
-        message=str(row.get("outer_message") or row.get("innermost_message") or ""),
-        custom=custom,
-        item_count=int(row.get("item_count") or 1),
-    )
-
-
-def _float(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, timedelta):
-        return value.total_seconds() * 1000.0
-    return float(value)

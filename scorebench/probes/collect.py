@@ -160,7 +160,9 @@ def probe_run(
         missing_client_requests=None if none or unjoined else waited.missing_client_requests,
         join_key=waited.join_key or None,
     )
-    entry.update(error=None)
+    entry.update(error=None, **_usage(probe))
+    if entry.get("queries") is not None and entry.get("notes") is not None:
+        entry["notes"] = {**entry["notes"], "queries": _usage_note(entry["queries"], entry["bytes_read"])}
     if insights_off and entry.get("notes") is not None:
         entry["notes"] = {"app insights": insights_off, **entry["notes"]}
     record = ProbeRecord(**entry)
@@ -214,6 +216,16 @@ def _for_target(spec: TelemetrySpec, target: Target, insights_off: bool) -> Tele
     if isinstance(spec, AppInsightsTelemetry):
         spec = dataclasses.replace(spec, traffic_endpoint=target.endpoint)
     return spec
+
+
+def _usage(probe: object) -> dict[str, int]:
+    """The queries a probe sent and the bytes it read, when it sends queries (App Insights)."""
+    usage = getattr(probe, "usage", None)
+    return dict(usage()) if callable(usage) else {}
+
+
+def _usage_note(queries: int, bytes_read: int) -> str:
+    return f"{queries:,} Log Analytics queries, {bytes_read / 1e6:,.1f} MB read"
 
 
 def _insights_off(info: RunInfo) -> str:

@@ -154,6 +154,13 @@ def traffic_log_query(
     return "\n".join(lines)
 
 
+def census_query(query: str, time_column: str, width_s: int) -> str:
+    """A query's rows counted per time bin (probes/census.py): `| summarize n=count() by b=bin(T, Ns)`.
+
+    Appended to the very query that fetches the rows, so the counts and the rows always agree."""
+    return f"{query}\n| summarize n=count() by b=bin({time_column}, {int(width_s)}s)"
+
+
 def traffic_log_needs_workspace(resource_id: str) -> str:
     """Why the traffic log cannot be read at an Application Insights resource's scope."""
     return (

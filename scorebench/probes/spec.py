@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 from urllib.parse import urlparse
 
 from scorebench.core.errors import HarnessError
+from scorebench.probes.census import QUERIES_PER_POLL, ROWS_PER_QUERY
 from scorebench.probes.rows import SCORE_NAME
 
 __all__ = [
@@ -94,6 +95,10 @@ class AppInsightsTelemetry:
     min_slice_s: float = 1.0
     """The shortest time slice a partial answer is split down to."""
     server_timeout_s: int | None = None
+    max_queries_per_poll: int = QUERIES_PER_POLL
+    """Row fetches of one poll at most (probes/census.py; a census per table is always sent)."""
+    rows_per_query: int = ROWS_PER_QUERY
+    """Rows one fetch asks for at most (fewer once rows turn out large)."""
 
     text: ClassVar[str] = "appinsights"
 

@@ -116,6 +116,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("GET", r"^/discovery$", "discovery"),
     ("GET", rf"^{MMS}/services/(?P<svc>[^/]+)$", "service_get"),
     ("PATCH", rf"^{MMS}/services/(?P<svc>[^/]+)$", "service_patch"),
+    ("GET", rf"^{MMS}/operations/(?P<op>[^/]+)$", "operation_get"),
     ("POST", rf"^{MMS}/services/(?P<svc>[^/]+)/listkeys$", "service_keys"),
     ("GET", rf"^{MMS}/services/(?P<svc>[^/]+)/logs$", "service_logs"),
     ("GET", rf"^{ARM_WS}/onlineEndpoints/(?P<ep>[^/]+)$", "endpoint_get"),
@@ -139,6 +140,9 @@ class AzureMLStandIn:
         self.status_override: int | None = None
         self.requests: list[tuple[str, str, str]] = []
         self.bodies: list[Any] = []
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.operation_polls = 0
+        """How many times an update's operation answers "Running" before "Succeeded"."""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
 
@@ -162,14 +166,30 @@ class AzureMLStandIn:
     def service_get(self, svc: str) -> tuple[int, Any]:
         return (200, self.services[svc]) if svc in self.services else (404, {"error": {"code": "NotFound"}})
 
-    def service_patch(self, svc: str, body: Any) -> tuple[int, Any]:
+    def service_patch(self, svc: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """An update is asynchronous, as Model Management's: 202 + Operation-Location; the service is
+        "Transitioning" and shows the change only once its operation has succeeded (operation_get)."""
         if svc not in self.services:
+            return 404, {"error": {"code": "NotFound"}}, {}
+        operation = f"op-{len(self.operations) + 1}"
+        self.operations[operation] = {"service": svc, "patch": body, "running": self.operation_polls}
+        self.services[svc]["state"] = "Transitioning"
+        return 202, {}, {"Operation-Location": f"{self.base_url}{MMS}/operations/{operation}"}
+
+    def operation_get(self, op: str) -> tuple[int, Any]:
+        found = self.operations.get(op)
+        if found is None:
             return 404, {"error": {"code": "NotFound"}}
-        for op in body:  # JSON patch: top-level replaces and /properties/<name> adds
-            *parents, leaf = op["path"].strip("/").split("/", 1)
-            target = self.services[svc].setdefault(parents[0], {}) if parents else self.services[svc]
-            target[leaf] = op["value"]
-        return 200, self.services[svc]
+        if found["running"] > 0:
+            found["running"] -= 1
+            return 200, {"id": op, "state": "Running", "operationType": "Update"}
+        service = self.services[found["service"]]
+        for patch in found.pop("patch", None) or []:  # JSON patch: top-level replaces and /properties/<name> adds
+            *parents, leaf = patch["path"].strip("/").split("/", 1)
+            target = service.setdefault(parents[0], {}) if parents else service
+            target[leaf] = patch["value"]
+        service["state"] = "Healthy"
+        return 200, {"id": op, "state": "Succeeded", "operationType": "Update"}
 
     def service_keys(self, svc: str) -> tuple[int, Any]:
         if svc not in self.services:
@@ -215,15 +235,17 @@ def _handler(standin: AzureMLStandIn) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             path = self.path.split("?", 1)[0]
             standin.requests.append((self.command, self.path, self.headers.get("Authorization", "")))
-            status, body = self._route(path, json.loads(raw) if raw else None)
+            status, body, *extra = self._route(path, json.loads(raw) if raw else None)
             data = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
-        def _route(self, path: str, body: Any) -> tuple[int, Any]:
+        def _route(self, path: str, body: Any) -> tuple[Any, ...]:
             if standin.status_override and path != "/discovery":
                 return standin.status_override, {"error": {"code": "AuthorizationFailed", "message": "denied"}}
             for method, pattern, name in ROUTES:

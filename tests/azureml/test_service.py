@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -65,7 +66,8 @@ def test_bad_config(tmp_path: Path, text: str, problem: str) -> None:
 # ---- authentication chooser ----
 
 AUTH_CASES = [
-    ("auto", {}, "interactive"),
+    ("auto", {}, "default"),  # DefaultAzureCredential: CI's OIDC / managed identity / az login, never a browser
+    ("auto", {"AZURE_CLIENT_ID": "c"}, "default"),  # a workload identity has no secret
     ("auto", SP, "service-principal"),
     ("auto", {"SCOREBENCH_AZURE_AUTH": "managed-identity"}, "managed-identity"),
     ("cli", SP, "cli"),
@@ -77,6 +79,34 @@ AUTH_CASES = [
 @pytest.mark.parametrize(("requested", "env", "chosen"), AUTH_CASES)
 def test_choose_auth(requested: str, env: dict[str, str], chosen: str) -> None:
     assert choose_auth(requested, env) == chosen
+
+
+class RecordingCredential:
+    """Stands for DefaultAzureCredential: hands out a token and records the scopes asked for."""
+
+    scopes: ClassVar[list[str]] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessToken
+
+        RecordingCredential.scopes += scopes
+        return AccessToken("dac-token", 4102444800)
+
+
+def test_default_sign_in_is_one_credential_for_both_sdks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """v2 gets DefaultAzureCredential itself; v1 (azureml-core) gets it through TokenAuthentication,
+    which asks by resource (ARM here) — no browser in either."""
+    import azure.identity
+
+    from scorebench.azureml import v1, v2
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", RecordingCredential)
+    assert isinstance(v2.V2_AUTH["default"](), RecordingCredential)
+    auth = v1.V1_AUTH["default"]()
+    assert type(auth).__name__ == "TokenAuthentication"
+    assert auth.get_token() == "dac-token"  # azureml-core's ARM audience
+    assert RecordingCredential.scopes[-1].endswith("/.default")
+    assert RecordingCredential.scopes[-1].startswith("https://management.")
 
 
 def test_the_test_suites_standin_sign_in_is_loopback_only() -> None:
@@ -165,3 +195,15 @@ def test_logs_without_window_unchanged() -> None:
 def test_logs_window_open_ended() -> None:
     start = datetime(2026, 1, 5, 10, 0, 9, tzinfo=UTC)
     assert logs_in_window(LOG, start, None).splitlines() == LOG.splitlines()[4:]
+
+
+@pytest.mark.parametrize("workflow", ["service-principal", "default"])
+def test_v1_sign_in_follows_the_sovereign_cloud_variable(monkeypatch: pytest.MonkeyPatch, workflow: str) -> None:
+    """AZUREML_CURRENT_CLOUD picks the cloud of every v1 workflow (ServicePrincipalAuthentication's own
+    default would be AzureCloud): its Entra authority and ARM endpoint."""
+    from scorebench.azureml import v1
+
+    for name, value in {**SP, "AZUREML_CURRENT_CLOUD": "AzureUSGovernment"}.items():
+        monkeypatch.setenv(name, value)
+    auth = v1.V1_AUTH[workflow]()
+    assert auth._cloud_type.endpoints.active_directory == "https://login.microsoftonline.us"

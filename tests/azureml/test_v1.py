@@ -6,6 +6,8 @@ discoveryUrl to find Model Management, then GET/PATCH/POSTs the service there, e
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,25 @@ def test_logs_pass_the_line_count(arm: AzureMLStandIn, workspace_config: Path) -
     assert any(p.startswith(f"{MMS}/services/svc-aks/logs?") and "tail=40" in p for _, p, _ in arm.requests)
 
 
+def test_set_app_insights_waits_for_the_redeployment(
+    arm: AzureMLStandIn, workspace_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The update is asynchronous (202 + an operation): the switch returns once the operation has
+    succeeded, so the state read back is the new one, not the old one of a service still transitioning."""
+    from types import SimpleNamespace
+
+    from azureml.core.webservice import webservice
+
+    pauses: list[float] = []
+    monkeypatch.setattr(webservice, "time", SimpleNamespace(sleep=pauses.append, time=time.time))  # its 5 s polls
+    arm.operation_polls = 2
+    directory = v1(workspace_config)
+    directory.set_app_insights("svc-aks", True)
+    assert pauses == [5, 5]  # polled until "Succeeded"
+    info = directory.describe("svc-aks")
+    assert (info.app_insights_enabled, info.state) == (True, "Healthy")
+
+
 def test_set_app_insights_patches_the_service(arm: AzureMLStandIn, workspace_config: Path) -> None:
     directory = v1(workspace_config)
     directory.set_app_insights("svc-aks", True)
@@ -129,3 +150,11 @@ def test_unknown_workspace_names_config_fields(arm: AzureMLStandIn, tmp_path: Pa
         f"workspace ws-other ({config}): not found (check subscription_id, resource_group and workspace_name "
         "in config.json)"
     )
+
+
+def test_missing_extra_says_how_to_install(
+    arm: AzureMLStandIn, workspace_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "azureml.core", None)  # what an environment without the extra looks like
+    with pytest.raises(HarnessError, match=r"^SDK v1 web services .* pip install 'scorebench\[v1\]'$"):
+        v1(workspace_config)

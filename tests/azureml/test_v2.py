@@ -33,6 +33,14 @@ def test_describe_picks_the_deployment_with_most_traffic(arm: AzureMLStandIn, wo
     assert info.scoring_timeout_ms == 12000  # requestTimeout PT12S
 
 
+def test_describe_reads_the_admission_settings(arm: AzureMLStandIn, workspace_config: Path) -> None:
+    blue = arm.deployments[("ep-bank", "blue")]
+    blue["properties"]["requestSettings"]["maxConcurrentRequestsPerInstance"] = 2
+    blue["sku"]["capacity"] = 3
+    info = v2(workspace_config).describe("ep-bank")
+    assert (info.max_concurrent_requests_per_instance, info.instance_count, info.admission_limit) == (2, 3, 12)
+
+
 def test_explicit_deployment_without_timeout_gets_the_default(arm: AzureMLStandIn, workspace_config: Path) -> None:
     info = v2(workspace_config, deployment="green").describe("ep-bank")
     assert (info.deployment, info.scoring_timeout_ms) == ("green", 5000)
@@ -100,7 +108,9 @@ def test_missing_extra_says_how_to_install(
     arm: AzureMLStandIn, workspace_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "azure.ai.ml", None)  # what an environment without the extra looks like
-    with pytest.raises(HarnessError, match=r"pip install scorebench\[v2\]"):
+    with pytest.raises(
+        HarnessError, match=r"^SDK v2 endpoints \(--endpoint-name\) need azure-ai-ml: pip install 'scorebench\[v2\]'$"
+    ):
         v2(workspace_config)
 
 

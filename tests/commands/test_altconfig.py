@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
 from pathlib import Path
@@ -31,9 +32,42 @@ def test_slos_become_criteria_and_the_rest_of_the_file_stays(tmp_path: Path) -> 
         "    - percentage(error) > 0.5",
         "    - max(response_time_ms) > 5000",
     ]
-    assert text.replace("\n", "").startswith(CONFIG.read_text().split("failureCriteria:")[0].replace("\n", ""))
+    assert '- name: SCOREBENCH_TIMEOUT_S\n    value: "10"' in text  # the client waits 5 s + the margin
+    original = CONFIG.read_text().split("failureCriteria:")[0].replace('value: "75"', 'value: "10"')
+    assert text.replace("\n", "").startswith(original.replace("\n", ""))
     assert "autoStop:\n  errorPercentage: 90" in text
     assert run_cli("alt-config", "--file", str(copy), "--check", *slos, "--timeout-s", "5").returncode == 0
+
+
+def test_response_time_limits_are_whole_milliseconds(tmp_path: Path) -> None:
+    copy = tmp_path / "alt.yaml"
+    shutil.copy(CONFIG, copy)
+    done = run_cli("alt-config", "--file", str(copy), "--slo", "p95<300.5ms", "--slo", "p99<1.2345s",
+                   "--timeout-s", "5.5")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    criteria = copy.read_text().split("failureCriteria:\n")[1].split("autoStop:")[0]
+    assert "    - p95(response_time_ms) > 300\n" in criteria
+    assert "    - p99(response_time_ms) > 1234\n" in criteria
+    assert "    - max(response_time_ms) > 5500\n" in criteria
+
+
+def test_the_timeout_comes_from_a_run_against_a_managed_deployment(tmp_path: Path) -> None:
+    """A managed deployment's 5 s (run.json timeout_s, what the run was judged by), not AKS v1's 60 s."""
+    copy = tmp_path / "alt.yaml"
+    shutil.copy(CONFIG, copy)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text(json.dumps({"label": "m", "timeout_s": 5.0, "client_timeout_s": 10.0}))
+    assert run_cli("alt-config", "--file", str(copy), "--run", str(run_dir), "--check").returncode == 1
+    done = run_cli("alt-config", "--file", str(copy), "--run", str(run_dir))
+    assert done.returncode == 0, done.stderr
+    text = copy.read_text()
+    assert "    - max(response_time_ms) > 5000\n" in text
+    assert '- name: SCOREBENCH_TIMEOUT_S\n    value: "10"' in text
+    assert "5 s timeout (the client waits 10 s" in done.stdout
+    missing = run_cli("alt-config", "--file", str(copy), "--run", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert len(missing.stderr.strip().splitlines()) == 1
 
 
 def test_the_check_hint_keeps_the_slos_it_compared_with(tmp_path: Path) -> None:

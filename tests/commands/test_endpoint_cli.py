@@ -182,6 +182,7 @@ def test_cli_logs_and_insights(arm: AzureMLStandIn, workspace_config: Path, tmp_
     arm.logs["svc-aks"] = "2026-01-05T10:00:00Z ready"
     logs = cli(arm, tmp_path, "logs", "--name", "svc-aks", "--lines", "10", config=workspace_config)
     assert (logs.returncode, logs.stdout) == (0, "2026-01-05T10:00:00Z ready\n")
+    arm.operation_polls = 1  # the redeployment is "Running" once (azureml-core polls every 5 s): waited for
     on = cli(arm, tmp_path, "enable-insights", "--name", "svc-aks", config=workspace_config)
     assert (on.returncode, on.stdout) == (0, "App Insights for svc-aks: enabled\n")
     assert arm.services["svc-aks"]["appInsightsEnabled"] is True

@@ -32,10 +32,11 @@ from typing import Any
 
 from azure.core.credentials import AccessToken
 
-_WINDOW = re.compile(r"^where (\w+) >= datetime\(([^)]+)\) and \1 < datetime\(([^)]+)\)$")
-_EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
-_IN = re.compile(r"^where (\w+) in \((.*)\)$")
-_TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
+WINDOW = re.compile(r"^where (\w+) >= datetime\(([^)]+)\) and \1 < datetime\(([^)]+)\)$")
+EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
+IN = re.compile(r"^where (\w+) in \((.*)\)$")
+SUMMARIZE = re.compile(r"^summarize (\w+)=count\(\) by (\w+)=bin\((\w+), (\d+)s\)$")
+TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
 _TIME_COLUMNS = ("TimeGenerated", "timestamp")
 TRAFFIC = "AmlOnlineEndpointTrafficLog"
 
@@ -47,6 +48,17 @@ class QueryError(Exception):
 def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def bin_floor(moment: datetime, width_s: int) -> datetime:
+    """KQL's bin(T, Ns): the moment floored to a multiple of N seconds."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    whole = int((moment - epoch).total_seconds()) // width_s * width_s
+    return epoch + timedelta(seconds=whole)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _tostring(value: Any) -> str:
@@ -61,7 +73,7 @@ def _project(clause: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[d
     terms = [t.strip() for t in clause.split(",")]
     parsed = []
     for term in terms:
-        match = _TERM.match(term)
+        match = TERM.match(term)
         if not match:
             raise QueryError(f"project term not supported: {term}")
         name, str_col, key, plain_col = match.groups()
@@ -85,7 +97,7 @@ def _source_columns(clause: str) -> dict[str, str]:
     return {
         m.group(1): m.group(4) or ("" if m.group(2) else m.group(1))
         for t in clause.split(",")
-        if (m := _TERM.match(t.strip()))
+        if (m := TERM.match(t.strip()))
     }
 
 
@@ -111,14 +123,22 @@ def evaluate(
 
 
 def _step(step: str, rows: list, columns: list | None, sources: dict) -> tuple[list, list | None, dict]:
-    if m := _WINDOW.match(step):
+    if m := WINDOW.match(step):
         lo, hi = parse_time(m.group(2)), parse_time(m.group(3))
         return [r for r in rows if lo <= parse_time(str(r[m.group(1)])) < hi], columns, sources
-    if m := _EQUALS.match(step):
+    if m := EQUALS.match(step):
         return [r for r in rows if r.get(m.group(1)) == m.group(2)], columns, sources
-    if m := _IN.match(step):
+    if m := IN.match(step):
         wanted = set(re.findall(r'"([^"]*)"', m.group(2)))
         return [r for r in rows if r.get(m.group(1)) in wanted], columns, sources
+    if m := SUMMARIZE.match(step):
+        count, key, column, width = m.group(1), m.group(2), m.group(3), int(m.group(4))
+        bins: dict[datetime, int] = {}
+        for row in rows:
+            start = bin_floor(parse_time(str(row[column])), width)
+            bins[start] = bins.get(start, 0) + 1
+        summary = [{key: stamp(b), count: n} for b, n in sorted(bins.items())]
+        return summary, [key, count], {key: "TimeGenerated"}
     if step.startswith("project "):
         names, projected = _project(step[len("project ") :], rows)
         return projected, names, _source_columns(step[len("project ") :])
@@ -143,9 +163,17 @@ def _wire(value: Any) -> Any:
 class LogAnalyticsStandIn:
     """Start with `with LogAnalyticsStandIn() as la:`; `la.endpoint` is the client's endpoint."""
 
-    def __init__(self, row_limit: int = 500_000, resource_scope: str = "any") -> None:
+    def __init__(
+        self, row_limit: int = 500_000, resource_scope: str = "any", byte_limit: int = 100 * 2**20, engine: Any = None
+    ) -> None:
+        """`row_limit` / `byte_limit`: the API's cut (500,000 rows, ~100 MiB raw; azure-facts §2);
+        `engine`: something with `evaluate(query, timespan) -> (columns, rows)` instead of `tables`
+        (tests/probes/loganalytics_sqlite.py holds a million rows)."""
         self.tables: dict[str, list[dict[str, Any]]] = {}
         self.resource_scope = resource_scope
+        self.engine = engine
+        self.byte_limit = byte_limit
+        self.bytes_sent = 0
         self.scripted: list[tuple[int, dict[str, str], dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
         self.row_limit = row_limit
@@ -170,7 +198,10 @@ class LogAnalyticsStandIn:
         if not (path.startswith("/v1/") and path.endswith("/query")):
             return 404, {}, {"error": {"code": "PathNotFoundError", "message": f"no route {path}"}}
         try:
-            columns, rows = evaluate(self._scope(path), body["query"], body.get("timespan"))
+            if self.engine is not None:
+                columns, rows = self.engine.evaluate(body["query"], body.get("timespan"))
+            else:
+                columns, rows = evaluate(self._scope(path), body["query"], body.get("timespan"))
         except QueryError as exc:
             error = {
                 "code": "BadArgumentError",
@@ -179,8 +210,10 @@ class LogAnalyticsStandIn:
             }
             return 400, {}, {"error": error}
         answer: dict[str, Any] = {"tables": [{"name": "PrimaryResult", "columns": columns, "rows": rows}]}
-        if len(rows) > self.row_limit:
-            answer["tables"][0]["rows"] = rows[: self.row_limit]
+        size = len(json.dumps(rows)) if len(rows) * 40 > self.byte_limit else 0  # only when it could matter
+        if len(rows) > self.row_limit or size > self.byte_limit:
+            keep = min(self.row_limit, int(len(rows) * self.byte_limit / size) if size > self.byte_limit else len(rows))
+            answer["tables"][0]["rows"] = rows[:keep]
             answer["error"] = {
                 "code": "PartialError",
                 "message": "There were some errors when processing your query.",
@@ -215,6 +248,8 @@ class LogAnalyticsStandIn:
                 headers["has_bearer"] = str(str(self.headers.get("Authorization", "")).startswith("Bearer "))
                 status, extra, answer = standin.answer(self.path, body, headers)
                 data = json.dumps(answer).encode()
+                with standin.lock:
+                    standin.bytes_sent += len(data)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))

@@ -255,7 +255,7 @@ def test_resource_scope_reads_the_app_names_first():
     assert sorted(s.row.client_request_id for s in observed.seen) == ["a", "b"]
     assert observed.errors == {}
     queried = [r["body"]["query"].split("\n")[0] for r in la.requests]
-    assert queried == ["AppRequests", "AppExceptions"]
+    assert queried == ["AppRequests", "AppRequests", "AppExceptions"]  # census and fetch; census (none to fetch)
 
 
 def test_resource_scope_falls_back_to_the_classic_names_once():
@@ -303,3 +303,97 @@ def test_the_traffic_log_query_reads_only_the_run_endpoint_and_path(la):
     ]  # fmt: skip
     rows = probe_for(la, traffic_log=True, traffic_endpoint="ep").requests(T0, T0 + timedelta(minutes=1))
     assert [r.client_request_id for r in rows] == ["a"]
+
+
+# ---- probing that scales (probes/census.py) --------------------------------------------------------
+
+
+def test_a_poll_without_new_rows_costs_one_census_per_table(la):
+    la.tables["AppRequests"] = [aml_request(i * 0.5, f"id{i}") for i in range(40)]
+    la.tables["AppExceptions"] = []
+    probe = probe_for(la)
+    first = probe.observe(T0, T0 + timedelta(minutes=1), None)
+    sent = len(la.requests)
+    again = probe.observe(T0, T0 + timedelta(minutes=1), None)
+    assert len(la.requests) - sent == 2  # requests and exceptions: one census each, no rows fetched
+    assert sorted(s.row.client_request_id for s in again.seen) == sorted(s.row.client_request_id for s in first.seen)
+    assert len(again.seen) == 40
+    assert probe.budget.queries == len(la.requests)
+    assert probe.budget.bytes_read > 0
+
+
+def test_only_the_bins_that_grew_are_fetched_again(la):
+    la.tables["AppRequests"] = [aml_request(i, f"id{i}") for i in range(30)]
+    la.tables["AppExceptions"] = []
+    probe = probe_for(la)
+    probe.observe(T0, T0 + timedelta(minutes=1), None)
+    la.tables["AppRequests"].append(aml_request(25.5, "late"))  # one late row, in one bin
+    sent = len(la.requests)
+    seen = probe.observe(T0, T0 + timedelta(minutes=1), None).seen
+    fetches = [r["body"]["query"] for r in la.requests[sent:] if "summarize" not in r["body"]["query"]]
+    assert len(fetches) == 1
+    assert "datetime(2026-11-22T20:00:25" in fetches[0]
+    assert len(seen) == 31
+
+
+def test_a_large_window_is_fetched_in_slices_under_the_row_budget(la):
+    la.row_limit = 60  # a fetch that asked for more would come back partial (the census: 50 bins)
+    la.tables["AppRequests"] = [aml_request(i * 0.125, f"id{i}") for i in range(400)]  # 8 rows a second
+    la.tables["AppExceptions"] = []
+    probe = probe_for(la, rows_per_query=50)
+    seen = probe.observe(T0, T0 + timedelta(minutes=1), None).seen
+    assert len(seen) == 400
+    fetches = [r for r in la.requests if "summarize" not in r["body"]["query"]]
+    assert len(fetches) == 9  # 6 one-second bins (48 rows) a slice: none cut, none halved
+
+
+def test_the_fetches_of_a_poll_are_capped_and_the_rest_come_at_the_next_poll(la):
+    la.tables["AppRequests"] = [aml_request(i * 2, f"id{i}") for i in range(20)]
+    la.tables["AppExceptions"] = []
+    probe = probe_for(la, rows_per_query=2, max_queries_per_poll=4)
+    counts = [len(probe.observe(T0, T0 + timedelta(minutes=1), None).seen) for _ in range(4)]
+    assert counts == [6, 12, 18, 20]  # 4 queries a poll: the census and 3 slices of 2 rows
+
+
+def test_a_partial_error_other_than_size_is_the_tables_error_at_once(la):
+    la.tables["AppRequests"] = [aml_request(1, "a")]
+    la.tables["AppExceptions"] = []
+    partial = {
+        "tables": [{"name": "PrimaryResult", "columns": [{"name": "b", "type": "datetime"}], "rows": []}],
+        "error": {"code": "PartialError", "message": "There were some errors when processing your query.",
+                  "details": [{"code": "EngineError", "message": "x",
+                               "innererror": {"code": "E_LOW_MEMORY_CONDITION", "message": "memory budget"}}]},
+    }  # fmt: skip
+    la.scripted.append((200, {}, partial))
+    observed = probe_for(la).observe(T0, T0 + timedelta(minutes=1), None)
+    assert len(la.requests) == 2  # the failing census, then the exceptions' census: nothing halved
+    assert "partial result" in observed.errors["requests"]
+    assert "not used as data" in observed.errors["requests"]
+
+
+def test_long_id_lists_are_kept_here_not_sent_in_hundreds_of_queries(la):
+    la.tables["AppRequests"] = [aml_request(i * 0.1, f"id{i}") for i in range(500)]
+    la.tables["AppExceptions"] = []
+    ids = [f"id{i}" for i in range(0, 500, 2)] + [f"x{i}" for i in range(kql.ID_CHUNK)]
+    observed = probe_for(la).observe(T0, T0 + timedelta(minutes=1), ids)
+    assert sorted(s.row.client_request_id for s in observed.seen) == sorted(f"id{i}" for i in range(0, 500, 2))
+    assert len(la.requests) == 3  # census + one fetch of requests, census of exceptions
+    assert all(" in (" not in r["body"]["query"] for r in la.requests)
+
+
+def test_the_wait_falls_back_to_the_classic_names_with_its_census():
+    """observe (census, then fetch) at a classic resource: AppRequests fails once, then the classic
+    names are counted and fetched; a second poll costs one census per table."""
+    with LogAnalyticsStandIn(resource_scope="classic") as la:
+        la.tables["requests"] = [
+            {"timestamp": at(1), "name": "/score", "operation_Id": "op1", "resultCode": "0", "success": "True",
+             "duration": 0.0, "itemCount": 1, "customDimensions": {"Client Request Id": "c1", "resultCode": "200"}},
+        ]  # fmt: skip
+        la.tables["exceptions"] = []
+        probe = probe_for(la, app_insights_id=RID)
+        first = probe.observe(T0, T0 + timedelta(minutes=1), None)
+        again = probe.observe(T0, T0 + timedelta(minutes=1), None)
+    assert [s.row.client_request_id for s in first.seen] == [s.row.client_request_id for s in again.seen] == ["c1"]
+    assert first.errors == again.errors == {}
+    queried = [r["body"]["query"].split("\n")[0] for r in la.requests]
+    assert queried == ["AppRequests", "requests", "requests", "exceptions", "requests", "exceptions"]

@@ -19,6 +19,7 @@ from scorebench.loadtests.samples import SampleWriter
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import TEST_KEY, cli_env, run_cli
 from tests.probes.envelopes import exception_envelope, request_envelope, write_store
+from tests.probes.loganalytics_sqlite import EXCEPTION_COLUMNS, SqliteTables, soak_rows, write_soak_run
 from tests.probes.loganalytics_standin import LogAnalyticsStandIn, aml_request
 
 REQUESTS = 400
@@ -177,6 +178,32 @@ def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
         f"/v1{rid}/query",
         f"/v1{rid}/query",
     ]
+
+
+@pytest.mark.slow
+def test_a_soak_is_probed_with_a_bounded_number_of_queries(tmp_path):
+    """20,000 requests in the SQLite-backed replica (tests/benchmarks/bench_probe_1m.py: a million):
+    `scorebench probe` sees every one, and says what the queries cost (probes/census.py)."""
+    count = 20_000
+    tables = SqliteTables(tmp_path / "la.sqlite3")
+    tables.create("AppRequests")
+    tables.create("AppExceptions", EXCEPTION_COLUMNS)
+    soak = list(soak_rows(count, rps=300.0))
+    tables.insert("AppRequests", (row for _, row in soak))
+    run_dir = tmp_path / "run"
+    ended = soak[-1][1]["TimeGenerated"]
+    write_soak_run(run_dir, "ws-soak", ((cid, row["TimeGenerated"]) for cid, row in soak), ended)
+    with LogAnalyticsStandIn(engine=tables) as la:
+        env = cli_env(SCOREBENCH_LOGS_ENDPOINT=la.endpoint, SCOREBENCH_LOGS_TOKEN="t")
+        done = run_cli("probe", str(run_dir), "--telemetry-wait", "60s", "--telemetry-poll", "0.5s", env=env)
+    assert done.returncode == 0, done.stderr
+    entry = read_run(run_dir).probe
+    assert entry is not None
+    assert (entry.rows, entry.missing_client_requests, entry.stopped_because) == (count, 0, "all_seen")
+    assert entry.queries == len(la.requests) == 3  # requests: census + one fetch; exceptions: census
+    assert entry.bytes_read == la.bytes_sent
+    assert entry.table_errors == {}
+    assert f"queries: 3 Log Analytics queries, {la.bytes_sent / 1e6:,.1f} MB read" in done.stdout
 
 
 @pytest.mark.slow
