@@ -18,6 +18,7 @@ The stages are imported directly, except the Locust engine (`ENGINES`, the one l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -34,6 +35,7 @@ from scorebench.core.rundir import create_run_dir
 from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
 from scorebench.core.runrecords import LoadRecord, ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url
+from scorebench.decider import JUDGING, Budget, Decider, announce, until_decided, with_ending
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -44,7 +46,7 @@ from scorebench.progress import Progress
 from scorebench.reports.common.checks import parse_threshold
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
-from scorebench.reports.run.build import write_report
+from scorebench.reports.run.build import looker, write_report
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
@@ -83,6 +85,8 @@ class LoadSettings:
     """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
     processes: int = 0
     """ab engine processes (0: as many as the load needs, up to the cores)."""
+    budget: Budget | None = None
+    """Until decided (scorebench/decider.py) within this budget; None: a fixed length (duration_s / requests)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,10 +158,23 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
         run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
-        result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
+        decider = _decider(settings, run_dir, plan)
+        plan = dataclasses.replace(plan, stop_file=decider.stop_file if decider else None)
+        result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key, decider)
         _finish_load(run_dir, result)
         probe_error = _probe(run_dir, settings, target)
     return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
+
+
+def _decider(settings: RunSettings, run_dir: Path, plan: LoadPlan) -> Decider | None:
+    """An until-decided run's decider, judging the run's own checks (None: a fixed length)."""
+    budget = settings.load.budget
+    if budget is None:
+        return None
+    baseline = load_baseline(settings.baseline, baselines_dir()) if settings.baseline else None
+    look = looker(run_dir, baseline, settings.thresholds or None, plan.timeout_s, settings.slos, **JUDGING)
+    print(f"until decided: {announce(budget)}", flush=True)
+    return Decider(run_dir, {"run": run_dir}, lambda frames, _answers: look(frames["run"]), budget)
 
 
 def _check_judging(settings: RunSettings) -> RunSettings:
@@ -191,7 +208,7 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         endpoint=safe_url(target.url),
         local_standin=target.standin is not None,
         engine=settings.engine,
-        load_profile=load_profile(plan, settings.engine),
+        load_profile=load_profile(plan, settings.engine) | until_decided(settings.load.budget),
         timeout_s=plan.timeout_s,
         payloads=PayloadSetInfo(path=settings.payloads_path, count=len(settings.payloads)),
         payload_set_hash=payload_set_hash(settings.payloads),
@@ -246,12 +263,14 @@ class _Interrupts:
         os._exit(EXIT_INTERRUPTED)
 
 
-def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str | None) -> tuple[LoadResult, bool]:
+def _load(
+    run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str | None, decider: Decider | None = None
+) -> tuple[LoadResult, bool]:
     interrupts = _Interrupts()
     interrupts.arm_first()
     started = utc_iso(datetime.now(UTC))
     try:
-        with Progress(run_dir, enabled=show):
+        with Progress(run_dir, enabled=show), decider or contextlib.nullcontext():
             result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()
@@ -268,6 +287,9 @@ def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str
         ended = utc_iso(datetime.now(UTC))
         result = LoadResult(count, started, ended, partial=True, reason=interrupts.reason, interrupted=True)
     interrupted = interrupts.reason is not None or result.interrupted
+    result = with_ending(result, decider, interrupted)
+    if decider is not None:
+        print(f"load ended: {result.end_line}", flush=True)
     if interrupted:
         interrupts.arm_second()
         print(

@@ -19,6 +19,7 @@ probed and reported, then exits 130. Every message is scrubbed of both keys.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from scorebench.core.runinfo import (
 )
 from scorebench.core.runrecords import ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub
+from scorebench.decider import JUDGING, Budget, Decider, announce, until_decided, with_ending
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -49,7 +51,7 @@ from scorebench.probes.collect import ProbeOptions, probe_run
 from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
 from scorebench.progress import Progress
 from scorebench.reports.common.publish import publish_verdict
-from scorebench.reports.compare.comparereport import write_compare
+from scorebench.reports.compare.comparereport import looker, write_compare
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
@@ -90,6 +92,8 @@ class CompareSettings:
     timeout_explicit: bool = False
     answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
+    budget: Budget | None = None
+    """Until decided (scorebench/decider.py) within this budget (requests: per side); None: a fixed length."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +137,9 @@ def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | 
     run_dir = _start_run_dir(settings, sides, plan, checked)
     print(f"run directory: {run_dir}", flush=True)
     shape = answer_check(settings.answer_check, checked[0], warn=lambda text: _warn("current", text))
-    result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
+    decider = _decider(settings, run_dir, plan)
+    plan = dataclasses.replace(plan, stop_file=decider.stop_file if decider else None)
+    result, interrupted = _load(plan, sides, run_dir, settings.progress, shape, decider)
     _finish(run_dir, sides, result)
     for side in sides:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
@@ -196,7 +202,8 @@ def _start_run_dir(
     started = datetime.now(UTC)
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
     common = RunInfo(
-        label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
+        label=settings.label, started_at=utc_iso(started), engine="ab",
+        load_profile=load_profile(plan, "ab") | until_decided(settings.budget),
         timeout_s=plan.timeout_s, payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads)),
         payload_set_hash=payload_set_hash(settings.payloads), tool_versions=tool_versions(), git_commit=git_commit(),
     )  # fmt: skip
@@ -233,24 +240,39 @@ def _side_info(common: RunInfo, settings: CompareSettings, side: Resolved, found
     )
 
 
+def _decider(settings: CompareSettings, run_dir: Path, plan: LoadPlan) -> Decider | None:
+    """An until-decided comparison's decider, judging the comparison's own checks (None: a fixed length)."""
+    if settings.budget is None:
+        return None
+    look = looker(settings.thresholds or None, settings.min_agreement, plan.timeout_s, settings.slos or None,
+                  **JUDGING)  # fmt: skip
+    print(f"until decided: {announce(settings.budget)} a side", flush=True)
+    folders = {side: run_dir / side for side in ("current", "candidate")}
+    return Decider(run_dir, folders, look, settings.budget)
+
+
 def _load(
-    plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool, shape: dict[str, Any]
+    plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool, shape: dict[str, Any], decider: Decider | None
 ) -> tuple[dict[str, LoadResult], bool]:
     """The paired load; both sides' answers are held to the current's answer check: a candidate that
     answers in another shape is not a drop-in, and its answers count as bad_response."""
     pair = [Side(s.spec.side, s.url, run_dir / s.spec.side, s.key, s.headers, shape) for s in sides]
     try:
-        with Progress(run_dir / "candidate", enabled=show):
+        with Progress(run_dir / "candidate", enabled=show), decider or contextlib.nullcontext():
             result = run_pair(plan, pair)
     except KeyboardInterrupt:
         now = utc_iso(datetime.now(UTC))
         cut = LoadResult(0, now, now, partial=True, reason="interrupted by SIGINT", interrupted=True)
+        cut = with_ending(cut, decider, True)
         return dict.fromkeys((s.name for s in pair), cut), True
     _write_answers(run_dir, result.answers)
     stopped = [r for r in result.sides.values() if r.interrupted]
+    ended = {name: with_ending(r, decider, bool(stopped)) for name, r in result.sides.items()}
+    if decider is not None:
+        print(f"load ended: {ended['candidate'].end_line}", flush=True)
     if stopped:
         print(f"load stopped early ({stopped[0].reason}): probing and reporting what was taken", file=sys.stderr)
-    return result.sides, bool(stopped)
+    return ended, bool(stopped)
 
 
 def _write_answers(run_dir: Path, answers: list[Answer]) -> None:

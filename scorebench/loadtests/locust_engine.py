@@ -9,7 +9,8 @@ Rules: this module never imports locust (it runs inside the scorebench process, 
 patching breaks ssl for modules imported before it). The key reaches Locust through the
 environment only, never the command line or a file. The run is bounded: processes still alive
 after duration + timeout + GRACE_S are killed. SIGINT/SIGTERM stop Locust gracefully (SIGINT to
-each process) and the result is partial with the reason.
+each process) and the result is partial with the reason; the stop file (`plan.stop_file`, looked
+for every POLL_S) stops it the same graceful way, and the result is whole.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from scorebench.core.errors import HarnessError
 from scorebench.core.lifeline import Lifeline
 from scorebench.core.records import read_samples, utc_from_epoch
+from scorebench.core.rundir import stop_requested
 from scorebench.core.secrets import scrub_file
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 
@@ -41,7 +43,7 @@ REPO_ROOT = LOCUSTFILE.parents[2]
 """The folder that holds the scorebench package (a checkout, or site-packages)."""
 GRACE_S = 30.0
 STOP_WAIT_S = 15.0
-POLL_S = 0.2
+POLL_S = 0.1
 UNBOUNDED_DURATION_S = 24 * 3600.0
 """A request-bounded run (no duration) is still stopped after a day."""
 
@@ -63,7 +65,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     deadline_s = time.monotonic() + (plan.duration_s or UNBOUNDED_DURATION_S) + plan.timeout_s + GRACE_S
     interrupted: list[str] = []
     with _signals_to(interrupted), _started(commands, envs, extras) as processes:
-        reason = _wait(processes, deadline_s, interrupted)
+        reason = _wait(processes, deadline_s, interrupted, plan.stop_file)
     ended_s = time.time()
     for log in extras.glob("*.log"):  # Locust's own output: no secret stays in the run directory
         scrub_file(log)
@@ -179,10 +181,16 @@ def _started(
             log.close()
 
 
-def _wait(processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupted: list[str]) -> str | None:
-    """Wait for the first process (local runner or master) to end; the reason when partial, else None."""
+def _wait(
+    processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupted: list[str], stop_file: Path | None = None
+) -> str | None:
+    """Wait for the first process (local runner or master) to end; the reason when partial, else None
+    (also when the stop file asked for the end: every process is stopped as Ctrl-C stops it)."""
     lead = processes[0]
     while lead.poll() is None:
+        if stop_requested(stop_file):
+            _interrupt(processes)
+            return None
         if interrupted:
             _interrupt(processes)
             return f"interrupted by {interrupted[0]}"

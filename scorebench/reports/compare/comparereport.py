@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,11 +78,7 @@ def build_compare(
     answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
     found = agreement.agreement(answers, payload_ids)
-    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
-    checked = _candidate_checks(*sides["candidate"], slo_list)
-    checked += compare.relative_checks(current, candidate, limits)
-    if min_agreement is not None:
-        checked.append(agreement.agreement_check(found, min_agreement))
+    checked = compare_checks(sides, found, limits, slo_list, min_agreement)
     status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -102,6 +99,42 @@ def build_compare(
     }
     html = render_page("compare.html.j2", data)
     return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
+
+
+def compare_checks(
+    sides: dict[str, tuple[pd.DataFrame, stats.Summary]],
+    found: agreement.Agreement,
+    limits: list[compare.Limit],
+    slos: list[slo.Slo],
+    min_agreement: float | None,
+) -> list[checks.Check]:
+    """The candidate's timeout and SLOs, the relative limits, the agreement (min_agreement None: not a check)."""
+    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
+    checked = _candidate_checks(*sides["candidate"], slos)
+    checked += compare.relative_checks(current, candidate, limits)
+    if min_agreement is not None:
+        checked.append(agreement.agreement_check(found, min_agreement))
+    return checked
+
+
+def looker(
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    slos: list[str] | None = None,
+    anytime: bool = False,
+) -> Callable[[dict[str, pd.DataFrame], list[Answer]], list[checks.Check]]:
+    """The comparison's checks of the samples taken so far (each side's latency_ms, outcome, started_s)
+    and the distinct answers seen, judged as `build_compare` judges them: an until-decided look."""
+    limits = compare.resolve_limits(thresholds)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+
+    def look(frames: dict[str, pd.DataFrame], answers: list[Answer]) -> list[checks.Check]:
+        sides = {name: (frames[name], stats.summarize(frames[name], None, timeout_s)) for name in SIDES}
+        payload_ids = sorted({a.payload_id for a in answers})  # the check counts what both sides answered
+        return compare_checks(sides, agreement.agreement(answers, payload_ids), limits, slo_list, min_agreement)
+
+    return look
 
 
 def write_compare(

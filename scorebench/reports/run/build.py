@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from scorebench.core import saturation
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
-from scorebench.core.runinfo import RunInfo
+from scorebench.core.runinfo import RunInfo, load_shape
 from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, extras, frames, publish, slo, stats
@@ -156,9 +157,9 @@ def judge(
         return verdicts
     current = current_evidence(samples, summary)
     name = str(baseline.get("name", "baseline"))
-    mismatch = checks.comparable(
-        {"load_profile": info.load_profile, "payload_set_hash": info.payload_set_hash, **current},
-        baseline,
+    mismatch = checks.comparable(  # the run's length is its precision, which the intervals carry: not compared
+        {"load_profile": load_shape(info.load_profile), "payload_set_hash": info.payload_set_hash, **current},
+        {**baseline, "load_profile": load_shape(baseline.get("load_profile"))},
         name,
     )
     if mismatch:
@@ -170,6 +171,31 @@ def judge(
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
     return verdicts + [check.judge(now, then) for check in threshold_checks]
+
+
+def looker(
+    run_dir: Path,
+    baseline: dict[str, Any] | None = None,
+    thresholds: list[str] | None = None,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = False,
+) -> Callable[[pd.DataFrame], list[checks.Check]]:
+    """The run's checks of the samples taken so far, judged as `build_report` judges them (timeout,
+    SLOs, baseline thresholds, the saturation guard) without telemetry or charts: an until-decided
+    run's look (scorebench/decider.py). `samples`: latency_ms, outcome and started_s; `anytime`: the
+    intervals valid at any look (confidence sequences) rather than fixed-n ones."""
+    threshold_checks = checks.resolve_thresholds(thresholds)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    info = read_run(run_dir).info
+    timeout = float(timeout_s or info.timeout_s or DEFAULT_TIMEOUT_S)
+
+    def look(samples: pd.DataFrame) -> list[checks.Check]:
+        summary = stats.summarize(samples, None, timeout)
+        periods, _ = saturation_in(run_dir, samples)
+        return guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
+
+    return look
 
 
 def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:

@@ -1,0 +1,299 @@
+"""The decider of an until-decided run: looks at the checks while the load runs, and stops it once decided.
+
+A thread beside the progress line (scorebench/progress.py) reads the samples written so far
+(incrementally: only the rows appended since the last look, three columns kept per request), judges
+the run's checks on them with the report's own functions (`Looker`: the run's timeout, SLOs and
+baseline thresholds; compare's candidate checks, limits and agreement) and, as soon as one check
+FAILs or every check is decided (PASS or FAIL), asks the engines to stop by writing the run
+directory's stop file (core/rundir.py STOP_FILE: the stages meet only in the run directory). Each
+look's checks are streamed to looks.csv (core/records.py `Look`); `ending` says why the load
+ended, for load.json and the report.
+Rules: a look every LOOK_INTERVAL_S at least, and never more than LOOK_SHARE of the time (a
+costly look spaces the next); the intervals judged are those of `JUDGING` (confidence sequences,
+valid at any look, once reports/common/intervals.py has them); memory is capped at MAX_ROWS
+requests per side, after which the looks end and the budget decides; a stop for a decision is not
+an interruption (the run is whole, its exit code is its verdict's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from scorebench.core.records import LOOKS_FILE, OUTCOMES, Answer, Look, csv_line, header
+from scorebench.core.rundir import STOP_FILE, request_stop
+from scorebench.loadtests.plan import LoadResult
+from scorebench.progress import NewLines
+from scorebench.reports.common.checks import FAIL, PASS, Check
+
+LOOK_INTERVAL_S = 1.5
+"""The pause between looks (confidence sequences allow any schedule)."""
+LOOK_SHARE = 0.1
+"""A look may take at most this share of the time: after a look of t seconds the next waits t / LOOK_SHARE."""
+MAX_ROWS = 2_000_000
+"""Requests kept per side for the looks (about 17 bytes each); beyond it the looks end and the budget decides."""
+JUDGING: dict[str, bool] = {}
+"""Keyword arguments of the report's judging functions for looks and for an until-decided run's report
+(the one seam between fixed 95 % intervals and anytime-valid confidence sequences)."""
+UNDECIDABLE_METRICS = frozenset({"comparable"})
+"""Checks no amount of load decides (a baseline of another load profile): they do not hold the load."""
+COLUMNS = ("started_at", "latency_ms", "outcome")
+ANSWER_COLUMNS = ("payload_id", "answer_digest")
+KNOWN_OUTCOMES = (*OUTCOMES, "unknown")
+
+Frames = dict[str, pd.DataFrame]
+Judge = Callable[[Frames, list[Answer]], list[Check]]
+"""The checks of the samples so far: each side's frame (latency_ms, outcome, started_s) and, for
+compare, the distinct answers of each side to each payload (answer text left empty)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """What an until-decided run may spend: its duration and (per side) its requests."""
+
+    duration_s: float
+    requests: int | None = None
+
+    def describe(self) -> str:
+        parts = [_duration_text(self.duration_s)]
+        if self.requests is not None:
+            parts.append(f"{self.requests:,} requests")
+        return " or ".join(parts)
+
+
+class SideColumns:
+    """The columns a look needs of one folder's samples*.csv, read incrementally (at most MAX_ROWS rows)."""
+
+    def __init__(self, folder: Path, side: str, answers: bool = False) -> None:
+        self.side = side
+        self.lines = NewLines(folder)
+        self.answers = answers
+        self.count = 0
+        self.full = False
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.digests: set[tuple[str, str]] = set()
+
+    def poll(self) -> int:
+        """Read the rows appended since the last poll; how many were new."""
+        before = self.count
+        wanted = COLUMNS + (ANSWER_COLUMNS if self.answers else ())
+        for names, body in self.lines.read():
+            if self.count >= MAX_ROWS:
+                self.full = True
+                break
+            if all(name in names for name in wanted):
+                self._take(_parse(body, names, wanted))
+        return self.count - before
+
+    def frame(self) -> pd.DataFrame:
+        """latency_ms, outcome (a category, as reports/common/frames.py reads it) and started_s of every row read."""
+        if self._chunks:
+            started, latency, codes = (np.concatenate(parts) for parts in zip(*self._chunks, strict=True))
+        else:
+            started, latency, codes = np.zeros(0), np.zeros(0), np.zeros(0, dtype="int8")
+        outcome = pd.Categorical.from_codes(codes, categories=list(KNOWN_OUTCOMES))
+        return pd.DataFrame({"latency_ms": latency, "outcome": outcome, "started_s": started})
+
+    def _take(self, table: pa.Table | None) -> None:
+        if table is None or table.num_rows == 0:
+            return
+        micros = table["started_at"].cast(pa.int64())
+        started = pc.fill_null(micros, 0).to_numpy().astype("float64") / 1e6
+        started[micros.is_null().to_numpy(zero_copy_only=False)] = np.nan
+        latency = pc.fill_null(table["latency_ms"], np.nan).to_numpy()
+        index = pc.index_in(table["outcome"], value_set=pa.array(OUTCOMES))
+        codes = pc.fill_null(index, len(OUTCOMES)).to_numpy().astype("int8")
+        self._chunks.append((started, latency, codes))
+        self.count += table.num_rows
+        if self.answers:
+            self._see_answers(table)
+
+    def _see_answers(self, table: pa.Table) -> None:
+        """The distinct (payload, answer digest) of the ok answers (what agreement compares)."""
+        ok = table.filter(pc.equal(table["outcome"], "ok"))
+        pairs = ok.group_by(list(ANSWER_COLUMNS)).aggregate([])
+        for payload, digest in zip(pairs["payload_id"].to_pylist(), pairs["answer_digest"].to_pylist(), strict=True):
+            if payload and digest:
+                self.digests.add((str(payload), str(digest)))
+
+
+def _parse(body: bytes, names: list[str], wanted: tuple[str, ...]) -> pa.Table | None:
+    types = {"started_at": pa.timestamp("us", tz="UTC"), "latency_ms": pa.float64(), "outcome": pa.string(),
+             "payload_id": pa.string(), "answer_digest": pa.string()}  # fmt: skip
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _row: "skip"),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(wanted), column_types={k: types[k] for k in wanted}
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None  # a row no engine writes: the report names such files; the looks go on
+
+
+@dataclasses.dataclass(frozen=True)
+class Ending:
+    """Why the load ended (core/runrecords.py ENDINGS), in a word and in a line, and how many looks there were."""
+
+    because: str
+    line: str
+    looks: int
+
+
+class Decider:
+    """`with Decider(run_dir, sides, judge, budget):` around the load of an until-decided run.
+
+    `sides` maps a side's name to its folder ("run" → the run directory; compare: current and
+    candidate → their folders); the stop file and looks.csv are in `run_dir`.
+    """
+
+    def __init__(self, run_dir: Path, sides: dict[str, Path], judge: Judge, budget: Budget) -> None:
+        self.run_dir = run_dir
+        self.stop_file = run_dir / STOP_FILE
+        self.judge = judge
+        self.budget = budget
+        self.columns = {name: SideColumns(folder, name, answers=len(sides) > 1) for name, folder in sides.items()}
+        self.looks = 0
+        self.last: list[Check] = []
+        self.decided: Ending | None = None
+        self._started_s = time.monotonic()
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="scorebench-decider", daemon=True)
+        self._looks_file = (run_dir / LOOKS_FILE).open("w", encoding="utf-8", newline="")
+        self._looks_file.write(",".join(header(Look)) + "\n")
+        self._looks_file.flush()
+        self.error: str | None = None
+
+    def __enter__(self) -> Decider:
+        self._started_s = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._halt.set()
+        self._thread.join(timeout=30)
+        self._looks_file.close()
+
+    @property
+    def requests(self) -> int:
+        """Requests read so far (per side: the fewer of a compare's two)."""
+        return min(c.count for c in self.columns.values())
+
+    def spent(self) -> str:
+        """`after 1,234 requests (12.3 s)` (`requests a side` in a compare)."""
+        side = " a side" if len(self.columns) > 1 else ""
+        return f"after {self.requests:,} requests{side} ({time.monotonic() - self._started_s:,.1f} s)"
+
+    def look(self) -> list[Check]:
+        """Read the new rows, judge every check, record the look; the checks."""
+        for columns in self.columns.values():
+            columns.poll()
+        if self.requests == 0:
+            return []
+        frames = {name: columns.frame() for name, columns in self.columns.items()}
+        answers = [
+            Answer(name, payload, digest, "") for name, c in self.columns.items() for payload, digest in sorted(c.digests)
+        ]
+        found = self.judge(frames, answers)
+        self.looks += 1
+        at_s = time.monotonic() - self._started_s
+        for check in found:
+            row = Look(self.looks, round(at_s, 3), self.requests, check.name, check.status, check.value, check.low,
+                       check.high, check.unit)  # fmt: skip
+            self._looks_file.write(csv_line(row))
+        self._looks_file.flush()
+        self.last = found
+        return found
+
+    def _loop(self) -> None:
+        wait_s = LOOK_INTERVAL_S
+        while not self._halt.wait(wait_s):
+            began = time.monotonic()
+            try:
+                found = self.look()
+            except Exception as exc:  # a look that fails must not cost the run: the budget decides then
+                self.error = f"{type(exc).__name__}: {exc}"
+                return
+            ending = decision(found, self.spent(), self.looks)
+            if ending is not None:
+                self.decided = ending
+                request_stop(self.stop_file, ending.line)
+                return
+            if any(c.full for c in self.columns.values()):
+                return
+            wait_s = max(LOOK_INTERVAL_S, (time.monotonic() - began) / LOOK_SHARE)
+
+    def ending(self, interrupted: bool, requests: int) -> Ending:
+        """Why the load ended: the decision this decider took, else a signal, else the budget (with the
+        checks the last look left undecided)."""
+        if self.decided is not None:
+            return self.decided
+        if interrupted:
+            return Ending("interrupted", "interrupted before every check was decided", self.looks)
+        because = "requests" if self.budget.requests is not None and requests >= self.budget.requests else "duration"
+        spent = f"{self.budget.requests:,} requests" if because == "requests" else _duration_text(self.budget.duration_s)
+        open_checks = [c.name for c in self.last if c.status not in (PASS, FAIL)]
+        left = f" with {_names(open_checks)} undecided" if open_checks else ""
+        note = f" (looks ended: {self.error})" if self.error else ""
+        return Ending(because, f"budget of {spent} ended{left}{note}", self.looks)
+
+
+def decision(found: list[Check], spent: str, looks: int) -> Ending | None:
+    """Stop now? On any FAIL (the verdict is FAIL whatever the rest), or once every check is decided
+    (checks no load can decide, UNDECIDABLE_METRICS, do not hold the load). `spent`: `after N requests (S s)`."""
+    if not found:
+        return None
+    failed = [c.name for c in found if c.status == FAIL]
+    if failed:
+        return Ending("failed", f"{_names(failed)} FAIL decided {spent}: load stopped early", looks)
+    holding = [c for c in found if c.status != PASS and c.metric not in UNDECIDABLE_METRICS]
+    if holding:
+        return None
+    undecidable = [c.name for c in found if c.status != PASS]
+    rest = f"; {_names(undecidable)} cannot be decided by more load" if undecidable else ""
+    return Ending("decided", f"all {len(found) - len(undecidable)} checks decided {spent}{rest}", looks)
+
+
+def announce(budget: Budget) -> str:
+    """The line printed before an until-decided load: what it looks at and what it may spend."""
+    return f"looks at every check about every {LOOK_INTERVAL_S:g} s; stops when all are decided, one fails, or after {budget.describe()}"
+
+
+def until_decided(budget: Budget | None) -> dict[str, bool]:
+    """run.json load_profile's mark of an until-decided run ({} for a fixed length)."""
+    return {"until_decided": True} if budget is not None else {}
+
+
+def with_ending(result: LoadResult, decider: Decider | None, interrupted: bool) -> LoadResult:
+    """The engine's result with why the load ended (load.json: ended_because, end_line, looks)."""
+    ending = fixed_ending(interrupted, result.reason) if decider is None else decider.ending(interrupted, result.requests)
+    return dataclasses.replace(result, ended_because=ending.because, end_line=ending.line, looks=ending.looks)
+
+
+def fixed_ending(interrupted: bool, reason: str | None) -> Ending:
+    """A fixed-length run's ending (no looks): its length, or the signal that cut it."""
+    if interrupted:
+        return Ending("interrupted", reason or "interrupted", 0)
+    return Ending("fixed", "the fixed length (--requests / --duration) ran out", 0)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _duration_text(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
