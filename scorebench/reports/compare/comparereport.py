@@ -29,7 +29,7 @@ from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_id
 from scorebench.core.runinfo import CompareInfo
 from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
-from scorebench.reports.common import charts, checks, frames, publish, slo, stats
+from scorebench.reports.common import charts, checks, frames, looks, publish, slo, stats
 from scorebench.reports.common.html import render_page
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
 from scorebench.reports.compare import agreement, compare
@@ -78,7 +78,8 @@ def build_compare(
     answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
     found = agreement.agreement(answers, payload_ids)
-    checked = compare_checks(sides, found, limits, slo_list, min_agreement)
+    run_looks = looks.read_looks(run_dir)
+    checked = looks.settle(compare_checks(sides, found, limits, slo_list, min_agreement), run_looks)
     status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -87,6 +88,7 @@ def build_compare(
         "agreement": found.to_dict(),
         "checks": [dataclasses.asdict(c) for c in checked],
         "verdict": {"status": status, "exit_code": exit_code},
+        "stopping": looks.stopping(run.load),
     }
     view = run_view(run, run.info.compare)
     data = {
@@ -96,6 +98,8 @@ def build_compare(
         "chart_specs": chart_specs({name: sides[name][0] for name in SIDES}),
         "generated_at": generated_at or utc_iso(datetime.now(UTC)),
         "run_name": run_dir.name,
+        "looks": looks.looks_view(run_looks),
+        "stopping": document["stopping"],
     }
     html = render_page("compare.html.j2", data)
     return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
@@ -235,6 +239,7 @@ def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
         f"- candidate: `{targets.get('candidate', '')}`",
         f"- agreement: {share} of {found['compared']} distinct payloads answered alike "
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
+        *publish.stopping_lines(document),
         "",
         "| status | check |",
         "| --- | --- |",

@@ -32,7 +32,7 @@ from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_id
 from scorebench.core.runinfo import RunInfo, load_shape
 from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
-from scorebench.reports.common import charts, checks, extras, frames, publish, slo, stats
+from scorebench.reports.common import charts, checks, extras, frames, looks, publish, slo, stats
 from scorebench.reports.common.html import render_html
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, requests_per_second, slo_evidence, verdict_of
 from scorebench.reports.run import baseline as baselines
@@ -82,6 +82,7 @@ def build_report(
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     run = read_run(run_dir)
+    run_looks = looks.read_looks(run_dir)
     # Once the samples are read, the server's side (telemetry read, join, its series) runs in a
     # thread beside the client's statistics: Arrow and numpy release the GIL, so both cores work.
     # (Not both reads at once: each parser uses every core already, and both buffers would be held.)
@@ -98,6 +99,7 @@ def build_report(
         found = guard.guard_checks(
             judge(run.info, samples, summary, baseline, threshold_checks, slo_list), bool(periods)
         )
+        found = looks.settle(found, run_looks)
         status, exit_code = verdict_of(run, found)
         parts = chart_parts(samples, summary, extras.locust_users(run_dir), _rate_rps(run.info))
         exceptions = frames.read_exceptions_frame(run_dir)
@@ -120,6 +122,8 @@ def build_report(
     )
     data |= triage
     data["saturation"] = note
+    data["looks"] = looks.looks_view(run_looks)
+    data["stopping"] = looks.stopping(run.load)
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
 
@@ -337,6 +341,7 @@ def write_report(
         document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     document["saturation"] = {"note": result.saturation_note}
+    document["stopping"] = looks.stopping(run.load)  # an until-decided run: why its load ended, how many looks
     summary_path.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     report_path.write_text(scrub(result.html), encoding="utf-8")
     summary_md = publish.render_summary_md(document, run_dir.name)
