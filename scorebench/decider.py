@@ -204,7 +204,9 @@ class Decider:
             return []
         frames = {name: columns.frame() for name, columns in self.columns.items()}
         answers = [
-            Answer(name, payload, digest, "") for name, c in self.columns.items() for payload, digest in sorted(c.digests)
+            Answer(name, payload, digest, "")
+            for name, c in self.columns.items()
+            for payload, digest in sorted(c.digests)
         ]
         found = self.judge(frames, answers)
         self.looks += 1
@@ -243,7 +245,9 @@ class Decider:
         if interrupted:
             return Ending("interrupted", "interrupted before every check was decided", self.looks)
         because = "requests" if self.budget.requests is not None and requests >= self.budget.requests else "duration"
-        spent = f"{self.budget.requests:,} requests" if because == "requests" else _duration_text(self.budget.duration_s)
+        spent = (
+            f"{self.budget.requests:,} requests" if because == "requests" else _duration_text(self.budget.duration_s)
+        )
         open_checks = [c.name for c in self.last if c.status not in (PASS, FAIL)]
         left = f" with {_names(open_checks)} undecided" if open_checks else ""
         note = f" (looks ended: {self.error})" if self.error else ""
@@ -268,7 +272,8 @@ def decision(found: list[Check], spent: str, looks: int) -> Ending | None:
 
 def announce(budget: Budget) -> str:
     """The line printed before an until-decided load: what it looks at and what it may spend."""
-    return f"looks at every check about every {LOOK_INTERVAL_S:g} s; stops when all are decided, one fails, or after {budget.describe()}"
+    every = f"looks at every check about every {LOOK_INTERVAL_S:g} s"
+    return f"{every}; stops when all are decided, one fails, or after {budget.describe()}"
 
 
 def until_decided(budget: Budget | None) -> dict[str, bool]:
@@ -278,7 +283,10 @@ def until_decided(budget: Budget | None) -> dict[str, bool]:
 
 def with_ending(result: LoadResult, decider: Decider | None, interrupted: bool) -> LoadResult:
     """The engine's result with why the load ended (load.json: ended_because, end_line, looks)."""
-    ending = fixed_ending(interrupted, result.reason) if decider is None else decider.ending(interrupted, result.requests)
+    if decider is None:
+        ending = fixed_ending(interrupted, result.reason)
+    else:
+        ending = decider.ending(interrupted, result.requests)
     return dataclasses.replace(result, ended_because=ending.because, end_line=ending.line, looks=ending.looks)
 
 

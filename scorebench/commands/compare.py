@@ -72,8 +72,12 @@ SWITCHES = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
     ("--no-answer-check", "no_answer_check", "count any decodable 2xx answer that is not a caught error as ok"),
-    ("--until-decided", "until_decided", "load until every check is decided or one fails, within --max-duration "
-     "and --max-requests; the default when no --duration or --requests is given"),
+    (
+        "--until-decided",
+        "until_decided",
+        "load until every check is decided or one fails, within --max-duration "
+        "and --max-requests; the default when no --duration or --requests is given",
+    ),
 )
 
 

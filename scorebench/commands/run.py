@@ -41,8 +41,12 @@ FLAGS: tuple[Flag, ...] = (
     (("--duration",), "duration", str, "a fixed length, e.g. 60s, 5m (default: until decided)"),
     (("--requests",), "requests", int, "a fixed length: stop after N requests (with --duration: whichever first)"),
     (("--max-duration",), "max_duration", str, "until decided: stop by this time whatever the checks (default 10m)"),
-    (("--max-requests",), "max_requests", int, "until decided: stop after N requests whatever the checks "
-     "(default 1,000,000)"),
+    (
+        ("--max-requests",),
+        "max_requests",
+        int,
+        "until decided: stop after N requests whatever the checks (default 1,000,000)",
+    ),
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
     (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
     (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
@@ -82,8 +86,12 @@ SWITCHES: tuple[Switch, ...] = (
     ("--telemetry-required", "telemetry_required", "exit 2 when the server's telemetry cannot be read"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
     ("--no-answer-check", "no_answer_check", "count any decoded 2xx answer that is not a caught error as ok"),
-    ("--until-decided", "until_decided", "load until every check is decided or one fails, within the budget "
-     "(--max-duration, --max-requests); the default when no --duration or --requests is given"),
+    (
+        "--until-decided",
+        "until_decided",
+        "load until every check is decided or one fails, within the budget "
+        "(--max-duration, --max-requests); the default when no --duration or --requests is given",
+    ),
 )
 POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
 

@@ -5,9 +5,10 @@ expose `run_load(plan, run_dir) -> LoadResult`. An engine streams its samples to
 `run_dir/samples*.csv` (loadtests/samples.py) while it runs; the orchestration shows progress by
 reading those files, so engines need no callback. Rules: an engine stops by itself (requests
 and/or duration bound it), or gracefully and within about STOP_POLL_S once `plan.stop_file` exists
-(an until-decided run's stop request: not an interruption, the result is not partial); on Ctrl-C/SIGTERM it stops sending, flushes what it has and returns
-`partial=True, interrupted=True` with the reason; it never raises for a failed request (that is a sample's
-outcome). The key travels in `key` only and must never be written or printed.
+(an until-decided run's stop request: not an interruption, the result is not partial); on
+Ctrl-C/SIGTERM it stops sending, flushes what it has and returns `partial=True, interrupted=True`
+with the reason; it never raises for a failed request (that is a sample's outcome). The key
+travels in `key` only and must never be written or printed.
 """
 
 from __future__ import annotations

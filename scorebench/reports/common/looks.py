@@ -40,9 +40,9 @@ def read_looks(run_dir: Path) -> list[Look]:
 def settle(found: Sequence[Check], looks: Sequence[Look]) -> list[Check]:
     """The checks, each INCONCLUSIVE one that a look decided (its first deciding look) made that decision."""
     first: dict[str, Look] = {}
-    for look in looks:
-        if look.status in (PASS, FAIL):
-            first.setdefault(look.check, look)
+    for seen in looks:
+        if seen.status in (PASS, FAIL):
+            first.setdefault(seen.check, seen)
     settled = []
     for check in found:
         look = first.get(check.name)
