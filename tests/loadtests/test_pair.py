@@ -90,7 +90,8 @@ def test_answer_log_keeps_the_first_text_of_each_distinct_answer_redacted() -> N
 @pytest.mark.timeout(60)  # bounded: the plan's 300 s would fail it
 def test_the_stop_file_stops_both_sides_at_once_and_the_result_is_whole(tmp_path: Path) -> None:
     stop_file = tmp_path / STOP_FILE
-    with RecordingServer() as current, RecordingServer(on_request=lambda n: n == 30 and request_stop(stop_file, "x")) as candidate:  # fmt: skip
+    stopper = RecordingServer(on_request=lambda n: n == 30 and request_stop(stop_file, "decided"))
+    with RecordingServer() as current, stopper as candidate:
         plan = LoadPlan(url="", payloads=PAYLOADS, duration_s=300, concurrency=2, stop_file=stop_file)
         result = run_pair(plan, _sides({"current": current, "candidate": candidate}, tmp_path))
     for name, ended in result.sides.items():
