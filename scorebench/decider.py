@@ -171,9 +171,8 @@ class Decider:
         self._started_s = time.monotonic()
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="scorebench-decider", daemon=True)
-        self._looks_file = (run_dir / LOOKS_FILE).open("w", encoding="utf-8", newline="")
-        self._looks_file.write(",".join(header(Look)) + "\n")
-        self._looks_file.flush()
+        self.looks_path = run_dir / LOOKS_FILE
+        self.looks_path.write_text(",".join(header(Look)) + "\n", encoding="utf-8")
         self.error: str | None = None
 
     def __enter__(self) -> Decider:
@@ -184,7 +183,11 @@ class Decider:
     def __exit__(self, *exc: object) -> None:
         self._halt.set()
         self._thread.join(timeout=30)
-        self._looks_file.close()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait for the looks to end by themselves (a decision, or the memory cap); whether they did."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
 
     @property
     def requests(self) -> int:
@@ -210,12 +213,10 @@ class Decider:
         ]
         found = self.judge(frames, answers)
         self.looks += 1
-        at_s = time.monotonic() - self._started_s
-        for check in found:
-            row = Look(self.looks, round(at_s, 3), self.requests, check.name, check.status, check.value, check.low,
-                       check.high, check.unit)  # fmt: skip
-            self._looks_file.write(csv_line(row))
-        self._looks_file.flush()
+        at_s = round(time.monotonic() - self._started_s, 3)
+        rows = [Look(self.looks, at_s, self.requests, c.name, c.status, c.value, c.low, c.high, c.unit) for c in found]
+        with self.looks_path.open("a", encoding="utf-8", newline="") as handle:  # one append per look: streamed
+            handle.write("".join(csv_line(row) for row in rows))
         self.last = found
         return found
 

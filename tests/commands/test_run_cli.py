@@ -52,8 +52,15 @@ def run_dirs(out: Path) -> list[Path]:
         (["--telemetry", "carrier-pigeon"], "--telemetry: 'carrier-pigeon' is not none, local:DIR or appinsights"),
         (["--key", TEST_KEY], "the key is never a flag"),
         (["--key-file", "/nonexistent/key"], "key file /nonexistent/key does not exist"),
+        (["--until-decided", "--requests", "5"],
+         "--until-decided is for a run until decided, --requests gives a fixed length: give one"),
+        (["--duration", "5s", "--max-requests", "9"],
+         "--max-requests is for a run until decided, --duration gives a fixed length: give one"),
+        (["--max-duration", "0s"], "--max-duration: must be more than 0, got '0s'"),
+        (["--max-duration", "soon"], "--max-duration: 'soon' is not a duration"),
+        (["--max-requests", "0"], "--max-requests: must be at least 1, got 0"),
     ],
-)
+)  # fmt: skip
 def test_bad_flags_exit_2_in_one_line(tmp_path: Path, argv: list[str], contains: str) -> None:
     one_line_error(run_cli("run", "--out", str(tmp_path), *QUICK, *argv, timeout=60), contains=contains)
     assert run_dirs(tmp_path) == []
