@@ -107,7 +107,8 @@ def test_each_look_is_recorded_and_a_decision_writes_the_stop_file(
     assert (tmp_path / STOP_FILE).read_text() == looking.decided.line + "\n"  # type: ignore[union-attr]
     ended = decider.with_ending(LoadResult(5, "a", "b"), looking, interrupted=False)
     assert (ended.ended_because, ended.looks, ended.partial) == ("decided", 2, False)
-    assert ended.end_line is not None and ended.end_line.startswith("all 1 checks decided after 5 requests (")
+    assert ended.end_line is not None
+    assert ended.end_line.startswith("all 1 checks decided after 5 requests (")
 
 
 @pytest.mark.parametrize(

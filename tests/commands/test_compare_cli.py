@@ -124,7 +124,8 @@ def test_with_no_length_twins_load_until_every_check_is_decided(standins: dict[s
     assert code == 0, out
     load = json.loads((run_dir / "load.json").read_text())
     assert (load["ended_because"], load["partial"]) == ("decided", False)
-    assert load["end_line"].startswith("all 3 checks decided after ") and " requests a side (" in load["end_line"]
+    assert load["end_line"].startswith("all 3 checks decided after ")
+    assert " requests a side (" in load["end_line"]
     assert f"load ended: {load['end_line']}" in out.splitlines()
     sides = [json.loads((run_dir / side / "load.json").read_text()) for side in ("current", "candidate")]
     assert {side["ended_because"] for side in sides} == {"decided"}
@@ -139,7 +140,8 @@ def test_with_no_length_twice_as_slow_stops_early_and_fails(standins: dict[str, 
     assert code == 1, out
     load = json.loads((run_dir / "load.json").read_text())
     assert (load["ended_because"], load["partial"], load["interrupted"]) == ("failed", False, False)
-    assert "FAIL decided after" in load["end_line"] and load["end_line"].endswith(": load stopped early")
+    assert "FAIL decided after" in load["end_line"]
+    assert load["end_line"].endswith(": load stopped early")
     assert "FAIL candidate p50:" in out
     assert out.splitlines()[-1] == "verdict: FAIL (exit 1)"
 

@@ -84,8 +84,9 @@ def test_a_budget_that_ends_first_leaves_the_run_inconclusive_and_says_why(stand
 def test_a_fixed_length_run_keeps_its_length_and_takes_no_looks(standin: Any, tmp_path: Path) -> None:
     done, run_dir = until_decided(standin, tmp_path, "--requests", "25", "--slo", "p50<1ms")
     assert done.returncode == 1, done.stdout + done.stderr
-    load, summary = records(run_dir)
+    load, _summary = records(run_dir)
     assert (load["requests"], load["ended_because"], load["looks"]) == (25, "fixed", 0)
-    assert not (run_dir / LOOKS_FILE).exists() and not (run_dir / STOP_FILE).exists()
+    assert not (run_dir / LOOKS_FILE).exists()
+    assert not (run_dir / STOP_FILE).exists()
     assert not any(line.startswith(("until decided", "load ended")) for line in done.stdout.splitlines())
     assert "load ended" not in (run_dir / "summary.md").read_text()

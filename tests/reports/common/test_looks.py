@@ -45,7 +45,8 @@ def test_the_table_shows_at_most_eight_looks_with_the_first_deciding_one(tmp_pat
     view = looks.looks_view(looks.read_looks(tmp_path))
     assert view is not None
     shown = [column["look"] for column in view["columns"]]
-    assert len(shown) == looks.MAX_COLUMNS and shown == sorted(shown)
+    assert len(shown) == looks.MAX_COLUMNS
+    assert shown == sorted(shown)
     assert {1, 17, 40} <= set(shown)
     assert view["count"] == 40
     (row,) = view["rows"]
