@@ -9,8 +9,8 @@ directory's stop file (core/rundir.py STOP_FILE: the stages meet only in the run
 look's checks are streamed to looks.csv (core/records.py `Look`); `ending` says why the load
 ended, for load.json and the report.
 Rules: a look every LOOK_INTERVAL_S at least, and never more than LOOK_SHARE of the time (a
-costly look spaces the next); the intervals judged are those of `JUDGING` (confidence sequences,
-valid at any look, once reports/common/intervals.py has them); memory is capped at MAX_ROWS
+costly look spaces the next); the intervals judged, at each look and in the report, are those of
+`JUDGING` (anytime-valid confidence sequences); memory is capped at MAX_ROWS
 requests per side, after which the looks end and the budget decides; a stop for a decision is not
 an interruption (the run is whole, its exit code is its verdict's).
 """
@@ -42,9 +42,10 @@ LOOK_SHARE = 0.1
 """A look may take at most this share of the time: after a look of t seconds the next waits t / LOOK_SHARE."""
 MAX_ROWS = 2_000_000
 """Requests kept per side for the looks (about 17 bytes each); beyond it the looks end and the budget decides."""
-JUDGING: dict[str, bool] = {}
-"""Keyword arguments of the report's judging functions for looks and for an until-decided run's report
-(the one seam between fixed 95 % intervals and anytime-valid confidence sequences)."""
+JUDGING: dict[str, bool] = {"anytime": True}
+"""Keyword arguments of the report's judging functions for looks and for an until-decided run's report:
+95 % confidence sequences (reports/common/sequential.py), valid at every look at once, so looking
+every LOOK_INTERVAL_S does not inflate the error rates (the one seam between fixed intervals and these)."""
 UNDECIDABLE_METRICS = frozenset({"comparable"})
 """Checks no amount of load decides (a baseline of another load profile): they do not hold the load."""
 COLUMNS = ("started_at", "latency_ms", "outcome")

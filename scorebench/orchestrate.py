@@ -330,9 +330,9 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
+    judging = JUDGING if settings.load.budget else {}  # until decided: the looks' intervals judge the report too
     outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
-                           baselines_dir=baselines_dir(),
-                           slos=settings.slos)  # fmt: skip
+                           baselines_dir=baselines_dir(), slos=settings.slos, **judging)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")

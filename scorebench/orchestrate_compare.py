@@ -143,9 +143,10 @@ def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | 
     _finish(run_dir, sides, result)
     for side in sides:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
+    judging = JUDGING if settings.budget else {}  # until decided: the looks' intervals judge the report too
     outcome = write_compare(
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
-        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
+        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None, **judging,
     )  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     publish_verdict(run_dir, None, step_summary())

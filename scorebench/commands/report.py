@@ -68,8 +68,18 @@ def run(args: argparse.Namespace) -> int:
         baselines_dir=config.baselines_dir(args.baselines_dir),
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
+        anytime=ran_until_decided(args.run_dir),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
+
+
+def ran_until_decided(run_dir: Path) -> bool:
+    """An until-decided run (run.json load_profile `until_decided`): judged again on confidence sequences,
+    as it was when it ran (its looks' intervals)."""
+    from scorebench.core.runrecords import read_run_info
+
+    path = Path(run_dir)
+    return (path / "run.json").is_file() and bool(read_run_info(path).load_profile.get("until_decided"))
 
 
 def is_compare(run_dir: Path) -> bool:
@@ -94,6 +104,7 @@ def _report_compare(args: argparse.Namespace) -> int:
         min_agreement=info.compare.min_agreement if info.compare else None,
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo) or info.slos or None,
+        anytime=ran_until_decided(args.run_dir),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 

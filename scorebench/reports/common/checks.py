@@ -32,9 +32,12 @@ import numpy as np
 from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
 from scorebench.reports.common import intervals, metrics
 from scorebench.reports.common.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
-from scorebench.reports.common.metrics import Metric, Observed
+from scorebench.reports.common.metrics import OBSERVED, Metric, Observed
+from scorebench.reports.common.sequential import ALPHA
 
 BOOTSTRAP_SEED = 20261122
+ORDER_STATISTICS_TEST = "order-statistic test"
+"""A latency percentile's FAIL must also hold between the two fixed-n order-statistic intervals."""
 MIN_SAMPLES = 30
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 STATUSES = (PASS, FAIL, INCONCLUSIVE)
@@ -91,9 +94,30 @@ class Check:
     """One of STATUSES."""
     line: str
     """The one line printed for it."""
+    method: str = ""
+    """How its interval was made: `order statistics`, `Clopper-Pearson`, `confidence sequence
+    (Howard-Ramdas)`, `bootstrap`, ... ("" when no interval: the timeout, a check not judged)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def interval_label(anytime: bool) -> str:
+    """How a line names its interval: `95% CI` (fixed-n), `95% CS` (confidence sequence, anytime)."""
+    return "95% CS" if anytime else "95% CI"
+
+
+def intervals_record(anytime: bool) -> dict[str, Any]:
+    """summary.json `intervals`: the interval family the run was judged with."""
+    if anytime:
+        return {"family": "anytime", "confidence": 1.0 - ALPHA,
+                "guarantee": "confidence sequences: valid at every look of a growing run (Howard & Ramdas 2022; "
+                             "beta-binomial mixtures; Waudby-Smith et al. 2024 for means, asymptotic)"}  # fmt: skip
+    return {
+        "family": "fixed",
+        "confidence": 1.0 - ALPHA,
+        "guarantee": "fixed-n intervals: valid for one look at the end",
+    }
 
 
 def decide(low: float, high: float, limit: float, upper: bool, inclusive: bool) -> str:
@@ -115,6 +139,18 @@ def resolve_hint(point: float, low: float, high: float, limit: float, count: int
     if factor is None:
         return "; the estimate sits on the limit: no run length is likely to decide it"
     return f"; a run about {factor:.1f}x as long (~{math.ceil(count * factor)} requests) would likely decide it"
+
+
+def box_change(limit: ThresholdCheck, now: tuple[float, float], then: tuple[float, float]) -> tuple[float, float]:
+    """The interval of `limit.change(now, then)` over the box of the two sides' intervals: the change
+    grows with now and falls with then, so its ends are at two corners. Each side's interval at
+    alpha/2 makes the box cover both true values with probability at least 1 - alpha (Bonferroni); values
+    are nonnegative, so an unbounded lower end is 0."""
+    now_low, now_high = max(now[0], 0.0), now[1]
+    then_low, then_high = max(then[0], 0.0), then[1]
+    low = float(limit.change(np.array([now_low]), np.array([then_high]))[0])
+    high = float(limit.change(np.array([now_high]), np.array([then_low]))[0])
+    return (-math.inf if math.isnan(low) else low, math.inf if math.isnan(high) else high)
 
 
 def finite(value: float) -> float | None:
@@ -146,18 +182,25 @@ class ThresholdCheck:
         limit = self.amount / 100.0 if self.unit == "%" else self.amount
         return limit if self.sign == "+" else -limit
 
-    def judge(self, current: Evidence, baseline: Evidence) -> Check:
-        """Compare current with baseline three ways on the bootstrap interval of the change."""
+    def judge(self, current: Evidence, baseline: Evidence, anytime: bool = False) -> Check:
+        """Compare current with baseline three ways on the interval of the change: a bootstrap
+        (fixed-length runs), or with `anytime` the box of the current run's confidence sequence and
+        the baseline's fixed-n interval, alpha split between them (`box_change`)."""
         metric, now_seen, then_seen = self.measure, current.observed(), baseline.observed()
         now, then = metric.point(current.summary, now_seen), metric.point(baseline.summary, then_seen)
         if now is None or then is None:
             return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
         change = float(self.change(np.array([now]), np.array([then]))[0])
-        low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        if anytime:
+            low, high = box_change(
+                self, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, False)
+            )
+        else:
+            low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
         status = decide(low, high, self.bound, self.sign == "+", inclusive=True)
         why = ""
         unresolved = self._unresolved(current, baseline)
-        if status == FAIL and not self._ranks_apart(current, baseline):
+        if status == FAIL and not anytime and not self._ranks_apart(current, baseline):
             status = INCONCLUSIVE
         if status == PASS and unresolved:
             status, why = INCONCLUSIVE, f"; {unresolved}"
@@ -167,9 +210,20 @@ class ThresholdCheck:
         line = (
             f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} "
             f"({self.show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
-            f"95% CI {self.show(low)}..{self.show(high)}){why}"
+            f"{interval_label(anytime)} {self.show(low)}..{self.show(high)}){why}"
         )
-        return self._check(status, line, now, then, change, low, high)
+        return dataclasses.replace(self._check(status, line, now, then, change, low, high), method=self.method(anytime))
+
+    def method(self, anytime: bool) -> str:
+        """How the change's interval is made (Check.method)."""
+        measure = self.measure
+        if anytime:
+            return f"{measure.method(True)} (this run) and {measure.method(False)} (baseline), alpha split"
+        return (
+            f"bootstrap and {ORDER_STATISTICS_TEST}"
+            if measure.percentile_q is not None and self.unit == "%"
+            else "bootstrap"
+        )
 
     def fails(self, current: Evidence, baseline: Evidence) -> str | None:
         """The one-line message when this check fails, else None."""
@@ -274,13 +328,13 @@ def timeout_check(summary: dict[str, Any]) -> Check:
     if band["beyond_count"]:
         reached = f"{band['beyond_count']} of {count} requests reached the {limit}"
         line = f"{FAIL} timeout: {reached} (slowest {slowest} ms)"
-        return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line)
+        return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line, OBSERVED)
     if not count:
         line = f"{INCONCLUSIVE} timeout: no requests"
         return Check("timeout", "timeout", "max", limit_ms, None, None, None, None, "ms", INCONCLUSIVE, line)
     margin = f"slowest {slowest} ms, margin {band['slowest_margin_ms']} ms"
     line = f"{PASS} timeout: all {count} requests within the {limit} ({margin})"
-    return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line)
+    return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line, OBSERVED)
 
 
 def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:

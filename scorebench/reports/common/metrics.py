@@ -21,13 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from scorebench.reports.common import intervals
+from scorebench.reports.common import intervals, sequential
+from scorebench.reports.common.sequential import ALPHA
 
 SLO, BASELINE, CANDIDATE, AGREEMENT_KIND = "slo", "baseline", "candidate", "agreement"
 """The checks a metric can be named in (Check.kind)."""
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_MAX_SAMPLES = 4000
 """A bootstrap draws BOOTSTRAP_RESAMPLES resamples of at most this many latencies per side."""
+ORDER_STATISTICS, CLOPPER_PEARSON, NORMAL, OBSERVED = "order statistics", "Clopper-Pearson", "normal", "observed"
+HOWARD_RAMDAS = "confidence sequence (Howard-Ramdas)"
+BETA_BINOMIAL = "confidence sequence (beta-binomial mixture)"
+ASYMPTOTIC_CS = "asymptotic confidence sequence (Waudby-Smith et al.)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +82,9 @@ class Observed:
 
 
 Estimator = Callable[[Observed], float]
-Interval = Callable[[Observed], tuple[float, float]]
+Bounds = Callable[[Observed, float, bool], tuple[float, float]]
+"""(observed, error alpha, anytime) → the (1-alpha) interval: fixed-n (anytime False) or the confidence
+sequence (reports/common/sequential.py), valid however often the run is looked at."""
 Resampler = Callable[[Observed, float, np.random.Generator], np.ndarray]
 """(observed, its point value, generator) → BOOTSTRAP_RESAMPLES values of the metric."""
 SummaryReader = Callable[[Mapping[str, Any]], float | None]
@@ -97,14 +104,24 @@ class Metric:
     from_summary: SummaryReader
     estimate: Estimator
     """Point value over observations; NaN when there is nothing to measure."""
-    interval: Interval
-    """95 % interval of the estimate over one side's observations."""
+    bounds: Bounds
+    """The (1-alpha) interval of the estimate over one side's observations, fixed-n or anytime."""
+    methods: tuple[str, str]
+    """What `bounds` is, fixed-n and anytime (Check.method): `order statistics`, `Clopper-Pearson`, ..."""
     resample: Resampler
     aliases: tuple[str, ...] = ()
     quantile: float | None = None
     """0..100 for an order statistic of the latencies (max = 100), else None."""
     alt_criterion: str | None = None
     """Azure Load Testing failure criterion; `{limit}` is the SLO's limit as shown (ms, %, rps)."""
+
+    def interval(self, observed: Observed, anytime: bool = False) -> tuple[float, float]:
+        """The 95 % interval (anytime: the 95 % confidence sequence) over one side's observations."""
+        return self.bounds(observed, ALPHA, anytime)
+
+    def method(self, anytime: bool) -> str:
+        """The interval's name, for Check.method."""
+        return self.methods[1] if anytime else self.methods[0]
 
     @property
     def percentile_q(self) -> float | None:
@@ -153,7 +170,11 @@ def _percentile(name: str, q: float, *aliases: str, checks: Sequence[str], alt: 
     return Metric(
         name, MS, True, frozenset(checks), _latency_key(name),
         estimate=_of_latency(lambda v: float(np.percentile(v, q))),
-        interval=lambda ob: intervals.percentile_interval(ob.latency_ms, q),
+        bounds=lambda ob, alpha, anytime: (
+            sequential.percentile_sequence(ob.latency_ms, q, alpha) if anytime
+            else intervals.percentile_interval(ob.latency_ms, q, confidence=1.0 - alpha)
+        ),
+        methods=(ORDER_STATISTICS, HOWARD_RAMDAS),
         resample=_bootstrap_latency(lambda drawn: np.percentile(drawn, q, axis=1)),
         aliases=aliases, quantile=q, alt_criterion=alt,
     )  # fmt: skip
@@ -164,10 +185,19 @@ def _maximum(checks: Sequence[str], alt: str) -> Metric:
     return Metric(
         "max", MS, True, frozenset(checks), _latency_key("max"),
         estimate=_of_latency(lambda v: float(v.max())),
-        interval=lambda ob: (float(ob.latency_ms.max()),) * 2 if len(ob.latency_ms) else (-math.inf, math.inf),
+        bounds=lambda ob, alpha, anytime: (
+            (float(ob.latency_ms.max()),) * 2 if len(ob.latency_ms) else (-math.inf, math.inf)
+        ),
+        methods=(OBSERVED, OBSERVED),
         resample=_bootstrap_latency(lambda drawn: drawn.max(axis=1)),
         quantile=100.0, alt_criterion=alt,
     )  # fmt: skip
+
+
+def _mean_bounds(values: np.ndarray, alpha: float, anytime: bool, tuned_at: float) -> tuple[float, float]:
+    if anytime:
+        return sequential.mean_sequence(values, alpha, tuned_at)
+    return intervals.mean_interval(values, confidence=1.0 - alpha)
 
 
 def _mean(checks: Sequence[str], alt: str) -> Metric:
@@ -175,7 +205,8 @@ def _mean(checks: Sequence[str], alt: str) -> Metric:
     return Metric(
         "mean", MS, True, frozenset(checks), _latency_key("mean"),
         estimate=_of_latency(lambda v: float(v.mean())),
-        interval=lambda ob: intervals.mean_interval(ob.latency_ms),
+        bounds=lambda ob, alpha, anytime: _mean_bounds(ob.latency_ms, alpha, anytime, sequential.MEAN_TUNED_AT),
+        methods=(NORMAL, ASYMPTOTIC_CS),
         resample=_bootstrap_latency(lambda drawn: drawn.mean(axis=1)),
         alt_criterion=alt,
     )  # fmt: skip
@@ -202,7 +233,11 @@ def _rate(
     return Metric(
         name, PERCENT, lower_is_better, frozenset(checks), from_summary,
         estimate=lambda ob: events(ob) / ob.requests if ob.requests else math.nan,
-        interval=lambda ob: intervals.rate_interval(int(events(ob)), ob.requests),
+        bounds=lambda ob, alpha, anytime: (
+            sequential.rate_bounds(events(ob), ob.requests, alpha) if anytime
+            else intervals.rate_interval(int(events(ob)), ob.requests, confidence=1.0 - alpha)
+        ),
+        methods=(CLOPPER_PEARSON, BETA_BINOMIAL),
         resample=resample, aliases=aliases, alt_criterion=alt,
     )  # fmt: skip
 
@@ -220,7 +255,8 @@ def _throughput(checks: Sequence[str], alt: str) -> Metric:
     return Metric(
         "rps", RPS, False, frozenset(checks), lambda summary: summary["throughput_rps"],
         estimate=lambda ob: ob.answers_per_s,
-        interval=lambda ob: intervals.mean_interval(ob.per_second),
+        bounds=lambda ob, alpha, anytime: _mean_bounds(ob.per_second, alpha, anytime, sequential.RPS_TUNED_AT),
+        methods=(f"{NORMAL} over seconds", f"{ASYMPTOTIC_CS} over seconds"),
         resample=_resample_seconds, aliases=("throughput",), alt_criterion=alt,
     )  # fmt: skip
 

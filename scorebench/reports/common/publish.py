@@ -44,8 +44,14 @@ def render_junit(document: dict[str, Any], suite_name: str) -> str:
         ET.SubElement(props, "property", name="stopped_because", value=str(stopped["because"]))
         ET.SubElement(props, "property", name="stopping", value=str(stopped["line"]))
         ET.SubElement(props, "property", name="looks", value=str(stopped["looks"]))
+    family = (document.get("intervals") or {}).get("family")
+    if family:
+        ET.SubElement(props, "property", name="intervals", value=str(family))
     for check in checks:
         case = ET.SubElement(suite, "testcase", classname=f"scorebench.{check['kind']}", name=check["name"])
+        if check.get("method"):
+            case_props = ET.SubElement(case, "properties")
+            ET.SubElement(case_props, "property", name="method", value=str(check["method"]))
         if check["status"] == "FAIL":
             ET.SubElement(case, "failure", message=check["line"], type="FAIL").text = check["line"]
         elif check["status"] != "PASS":
@@ -62,8 +68,9 @@ def render_summary_md(document: dict[str, Any], run_name: str) -> str:
     lines = [
         f"## scorebench {run_name}: {_ICON.get(status, '')} {status} (exit {verdict.get('exit_code')})",
         "",
-        "| check | kind | status | value | 95% interval | limit |",
-        "| --- | --- | --- | --- | --- | --- |",
+        *_family_line(document),
+        "| check | kind | status | value | 95% interval | limit | method |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for check in document.get("checks", []):
         interval = (
@@ -74,7 +81,7 @@ def render_summary_md(document: dict[str, Any], run_name: str) -> str:
         unit = check.get("unit") or ""
         lines.append(
             f"| `{check['name']}` | {check['kind']} | {check['status']} | {_num(check.get('value'))} {unit} "
-            f"| {interval} | {_num(check.get('limit'))} {unit} |"
+            f"| {interval} | {_num(check.get('limit'))} {unit} | {check.get('method') or ''} |"
         )
     lines += ["", *stopping_lines(document), *_headline(document), ""]
     return "\n".join(lines) + "\n"
@@ -94,6 +101,14 @@ def stopping_lines(document: dict[str, Any]) -> list[str]:
     if stopped is None:
         return []
     return [f"- load ended: {stopped['line']} ({stopped['because']}; {stopped['looks']} looks)"]
+
+
+def _family_line(document: dict[str, Any]) -> list[str]:
+    """Which interval family judged the run (summary.json `intervals`), when it says."""
+    intervals = document.get("intervals") or {}
+    if not intervals:
+        return []
+    return [f"Judged on {intervals.get('family')} intervals: {intervals.get('guarantee')}.", ""]
 
 
 def _headline(document: dict[str, Any]) -> list[str]:

@@ -34,13 +34,16 @@ from scorebench.reports.common.checks import (
     THRESHOLD,
     Check,
     ThresholdCheck,
+    box_change,
     decide,
+    interval_label,
     overall,
     resolve_hint,
     resolve_overrides,
 )
 from scorebench.reports.common.metrics import DEFAULT_LIMITS as DEFAULT_LIMITS
 from scorebench.reports.common.metrics import RPS, Observed
+from scorebench.reports.common.sequential import ALPHA
 
 BOOTSTRAP_SEED = 20261130
 MIN_SAMPLES = 30
@@ -94,13 +97,15 @@ def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
     return resolve_overrides(DEFAULT_LIMITS, overrides, parse_limit)
 
 
-def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> list[Check]:
-    """Each limit judged on candidate vs current."""
-    return [relative_check(current, candidate, limit) for limit in limits]
+def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit], anytime: bool = False) -> list[Check]:
+    """Each limit judged on candidate vs current (`anytime`: on confidence sequences, `relative_check`)."""
+    return [relative_check(current, candidate, limit, anytime) for limit in limits]
 
 
-def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
-    """One limit, decided three ways (reports/common/checks.py `decide`) from a bootstrap interval of the change."""
+def relative_check(current: Side, candidate: Side, limit: Limit, anytime: bool = False) -> Check:
+    """One limit, decided three ways (reports/common/checks.py `decide`) from an interval of the change:
+    a bootstrap of each side (fixed-length runs), or with `anytime` the box of both sides' 95 %
+    confidence sequences at alpha/2 each (both sides grow: Bonferroni over the two sequences)."""
     judged = {name: _judged_count(limit, side) for name, side in (("current", current), ("candidate", candidate))}
     if min(judged.values()) < MIN_SAMPLES:
         what = "answered requests" if limit.measure.over_answers else "requests"
@@ -111,7 +116,14 @@ def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
     metric, now_seen, then_seen = limit.measure, candidate.observed(), current.observed()
     now, then = metric.estimate(now_seen), metric.estimate(then_seen)
     change = float(limit.change(np.array([now]), np.array([then]))[0])
-    low, high = metrics.change_interval(metric, limit.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+    if anytime:
+        low, high = box_change(
+            limit, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, True)
+        )
+        method = f"{metric.method(True)} of each side, alpha split"
+    else:
+        low, high = metrics.change_interval(metric, limit.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        method = "bootstrap"
     status = decide(low, high, limit.bound, limit.sign == "+", inclusive=True)
     why = ""
     unresolved = _unresolved(limit, current, candidate)
@@ -121,13 +133,14 @@ def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
         why = resolve_hint(change, low, high, limit.bound, judged["candidate"])
     line = (
         f"{status} candidate {limit.metric}: {metric.unit.format(now)} vs current {metric.unit.format(then)} "
-        f"({limit.show(change)}, limit {_signed(limit)}, 95% CI {limit.show(low)}..{limit.show(high)}){why}"
+        f"({limit.show(change)}, limit {_signed(limit)}, "
+        f"{interval_label(anytime)} {limit.show(low)}..{limit.show(high)}){why}"
     )
     scale = 1.0 if limit.unit == "pp" else 100.0
     shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (change, low, high)]
     unit = "pp" if limit.unit == "pp" else "%"
     return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.bound * scale, 6), shown[0], then,
-                 shown[1], shown[2], unit, status, line)  # fmt: skip
+                 shown[1], shown[2], unit, status, line, method)  # fmt: skip
 
 
 def delta_rows(

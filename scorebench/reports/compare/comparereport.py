@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,24 +62,21 @@ def build_compare(
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
+    anytime: bool = False,
 ) -> CompareBuild:
     """Judge the candidate against the current from a compare run directory.
 
     The candidate alone is held to the timeout and the SLOs (as `run` holds a run); the relative
     limits compare it with the current; the agreement is held to min_agreement (None: not a check).
+    `anytime`: every check on 95 % confidence sequences (valid however often the growing run is
+    judged: `--until-decided`); summary.json `intervals` says which family judged it.
     """
-    limits = compare.resolve_limits(thresholds)
-    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
-    run = read_run(run_dir)
-    if run.info.compare is None:
-        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
-    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
-    sides = {name: _side(run_dir / name, timeout) for name in SIDES}
-    answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
-    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
-    found = agreement.agreement(answers, payload_ids)
+    run, sides, found, checked = _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, None)
+    compared = run.info.compare
+    if compared is None:  # _judged refused it already; for the type checker
+        raise HarnessError(f"{run_dir}: not a compare run directory")
     run_looks = looks.read_looks(run_dir)
-    checked = looks.settle(compare_checks(sides, found, limits, slo_list, min_agreement), run_looks)
+    checked = looks.settle(checked, run_looks)  # an until-decided run: a check a look decided stays decided
     status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -88,9 +85,10 @@ def build_compare(
         "agreement": found.to_dict(),
         "checks": [dataclasses.asdict(c) for c in checked],
         "verdict": {"status": status, "exit_code": exit_code},
+        "intervals": checks.intervals_record(anytime),
         "stopping": looks.stopping(run.load),
     }
-    view = run_view(run, run.info.compare)
+    view = run_view(run, compared)
     data = {
         "info": view,
         "document": document,
@@ -102,7 +100,46 @@ def build_compare(
         "stopping": document["stopping"],
     }
     html = render_page("compare.html.j2", data)
-    return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
+    return CompareBuild(document, checked, status, exit_code, html, render_markdown(compared.targets, document))
+
+
+def judge_compare(
+    run_dir: Path | str,
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = True,
+    answers: Sequence[Answer] | None = None,
+) -> list[checks.Check]:
+    """The compare's checks only (no summary document, no page): what a growing paired run is judged
+    on at each look (`--until-decided`). `answers`: the distinct answers seen so far, when they are
+    held in memory (default: RUN/answers.csv, written when the load ends)."""
+    return _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, answers)[3]
+
+
+def _judged(
+    run_dir: Path,
+    thresholds: list[str] | None,
+    min_agreement: float | None,
+    timeout_s: float | None,
+    slos: list[str] | None,
+    anytime: bool,
+    answers: Sequence[Answer] | None,
+) -> tuple[RunRecords, dict[str, tuple[pd.DataFrame, stats.Summary]], agreement.Agreement, list[checks.Check]]:
+    """Read a compare run directory and judge it: (records, each side's samples and summary, agreement, checks)."""
+    limits = compare.resolve_limits(thresholds)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    run = read_run(run_dir)
+    if run.info.compare is None:
+        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
+    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
+    sides = {name: _side(run_dir / name, timeout) for name in SIDES}
+    if answers is None:
+        answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
+    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
+    found = agreement.agreement(answers, payload_ids)
+    return run, sides, found, compare_checks(sides, found, limits, slo_list, min_agreement, anytime)
 
 
 def compare_checks(
@@ -111,13 +148,14 @@ def compare_checks(
     limits: list[compare.Limit],
     slos: list[slo.Slo],
     min_agreement: float | None,
+    anytime: bool = False,
 ) -> list[checks.Check]:
     """The candidate's timeout and SLOs, the relative limits, the agreement (min_agreement None: not a check)."""
     current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
-    checked = _candidate_checks(*sides["candidate"], slos)
-    checked += compare.relative_checks(current, candidate, limits)
+    checked = _candidate_checks(*sides["candidate"], slos, anytime)
+    checked += compare.relative_checks(current, candidate, limits, anytime)
     if min_agreement is not None:
-        checked.append(agreement.agreement_check(found, min_agreement))
+        checked.append(agreement.agreement_check(found, min_agreement, anytime))
     return checked
 
 
@@ -136,7 +174,8 @@ def looker(
     def look(frames: dict[str, pd.DataFrame], answers: list[Answer]) -> list[checks.Check]:
         sides = {name: (frames[name], stats.summarize(frames[name], None, timeout_s)) for name in SIDES}
         payload_ids = sorted({a.payload_id for a in answers})  # the check counts what both sides answered
-        return compare_checks(sides, agreement.agreement(answers, payload_ids), limits, slo_list, min_agreement)
+        found = agreement.agreement(answers, payload_ids)
+        return compare_checks(sides, found, limits, slo_list, min_agreement, anytime)
 
     return look
 
@@ -148,10 +187,12 @@ def write_compare(
     timeout_s: float | None = None,
     junit: Path | str | None = None,
     slos: list[str] | None = None,
+    anytime: bool = False,
 ) -> Outcome:
-    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print."""
+    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print
+    (`anytime`: judged on confidence sequences, build_compare)."""
     run_dir = Path(run_dir)
-    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos)
+    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos, anytime=anytime)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     document = scrub_data(built.document)  # every secret the process learnt, as `report` does
     summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -171,9 +212,12 @@ def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary
     return samples, stats.summarize(samples, telemetry if len(telemetry) else None, timeout_s)
 
 
-def _candidate_checks(samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo]) -> list[checks.Check]:
+def _candidate_checks(
+    samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo], anytime: bool = False
+) -> list[checks.Check]:
     """The timeout and every SLO, judged on the candidate alone (named `candidate ...`)."""
-    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, slo_evidence(samples, summary), summary.ok)]
+    evidence = slo_evidence(samples, summary)
+    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, evidence, summary.ok, anytime)]
     return [
         dataclasses.replace(c, name=f"candidate {c.name}", line=c.line.replace(" ", " candidate ", 1)) for c in found
     ]
@@ -241,8 +285,13 @@ def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
         *publish.stopping_lines(document),
         "",
-        "| status | check |",
-        "| --- | --- |",
-        *(f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} |" for c in document["checks"]),
+        f"- intervals: {document.get('intervals', {}).get('family', 'fixed')}",
+        "",
+        "| status | check | method |",
+        "| --- | --- | --- |",
+        *(
+            f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} | {c.get('method') or ''} |"
+            for c in document["checks"]
+        ),
     ]
     return "\n".join(lines) + "\n"

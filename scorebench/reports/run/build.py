@@ -74,8 +74,12 @@ def build_report(
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
+    anytime: bool = False,
 ) -> BuildResult:
-    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict)."""
+    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict).
+
+    `anytime`: judge on 95 % confidence sequences (reports/common/sequential.py), valid however
+    often a growing run is judged (`--until-decided`); else on fixed-n intervals (one look)."""
     run_dir = Path(run_dir)
     threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
@@ -97,7 +101,7 @@ def build_report(
         summary = stats.summarize(samples, None, timeout)
         periods, note = saturation_in(run_dir, samples)
         found = guard.guard_checks(
-            judge(run.info, samples, summary, baseline, threshold_checks, slo_list), bool(periods)
+            judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime), bool(periods)
         )
         found = looks.settle(found, run_looks)
         status, exit_code = verdict_of(run, found)
@@ -127,6 +131,23 @@ def build_report(
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
 
+def judge_run(
+    run_dir: Path | str,
+    baseline: dict[str, Any] | None = None,
+    thresholds: list[str] | None = None,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = True,
+) -> list[checks.Check]:
+    """The run's checks only (no telemetry, charts or page): what a growing run is judged on at each
+    look (`--until-decided`); `anytime` (default here) judges on the confidence sequences. Reads
+    every sample from disk: scorebench/decider.py keeps its own incremental frame for `looker`."""
+    run_dir = Path(run_dir)
+    look = looker(run_dir, baseline, thresholds, timeout_s, slos, anytime)
+    samples = frames.read_samples_frame(run_dir, SAMPLE_COLUMNS)
+    return look(samples) if len(samples) else []
+
+
 def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:
     """The load generator's saturated periods within the run's requests, and the sentence saying so."""
     started = samples["started_s"].to_numpy(dtype="float64")
@@ -151,11 +172,13 @@ def judge(
     baseline: dict[str, Any] | None,
     threshold_checks: list[checks.ThresholdCheck],
     slos: list[slo.Slo] | None = None,
+    anytime: bool = False,
 ) -> list[checks.Check]:
-    """The timeout check, every SLO's check, then (with a baseline) each threshold's check."""
+    """The timeout check, every SLO's check, then (with a baseline) each threshold's check
+    (`anytime`: on confidence sequences, see build_report)."""
     verdicts = [
         checks.timeout_check(summary.to_dict()),
-        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok),
+        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok, anytime),
     ]
     if baseline is None:
         return verdicts
@@ -174,7 +197,7 @@ def judge(
         np.asarray(baseline["requests_per_second"], dtype="float64"),
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
-    return verdicts + [check.judge(now, then) for check in threshold_checks]
+    return verdicts + [check.judge(now, then, anytime) for check in threshold_checks]
 
 
 def looker(
@@ -197,7 +220,8 @@ def looker(
     def look(samples: pd.DataFrame) -> list[checks.Check]:
         summary = stats.summarize(samples, None, timeout)
         periods, _ = saturation_in(run_dir, samples)
-        return guard.guard_checks(judge(info, samples, summary, baseline, threshold_checks, slo_list), bool(periods))
+        found = judge(info, samples, summary, baseline, threshold_checks, slo_list, anytime)
+        return guard.guard_checks(found, bool(periods))
 
     return look
 
@@ -320,19 +344,24 @@ def write_report(
     baselines_dir: Path = baselines.BASELINES_DIR,
     timeout_s: float | None = None,
     slos: list[str] | None = None,
+    anytime: bool = False,
 ) -> Outcome:
     """Build a run's report and write summary.json and report.html into the run directory.
 
     Returns the Outcome: exit code (0 pass, 1 fail, 2 could not judge), the verdict lines to
     print, and the paths written. Raises HarnessError for a missing run or baseline.
+    `anytime`: judged on confidence sequences (build_report); summary.json `intervals` says which.
     """
     run_dir = Path(run_dir)
     baseline = baselines.load_baseline(baseline_name, baselines_dir) if baseline_name else None
-    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos)
+    result = build_report(
+        run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos, anytime=anytime
+    )
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    document["intervals"] = checks.intervals_record(anytime)
     run = read_run(run_dir)
     document["partial"] = run.partial_reason is not None
     document["partial_reason"] = run.partial_reason

@@ -131,7 +131,7 @@ def _result(
         )
     change = value / reference - 1.0 if value is not None and reference else None
     return Check(f"drift {limit.text}", "drift", limit.metric, limit.amount_pct, _pct(change), reference,
-                 _pct(low), _pct(high), "%", status, line)  # fmt: skip
+                 _pct(low), _pct(high), "%", status, line, "order statistics")  # fmt: skip
 
 
 def _pct(fraction: float | None) -> float | None:

@@ -164,7 +164,7 @@ def test_overall_exit_codes(statuses: list[str], expected: tuple[str, int]) -> N
 
 def test_check_is_data() -> None:
     assert list(_check("PASS").to_dict()) == [
-        "name", "kind", "metric", "limit", "value", "reference", "low", "high", "unit", "status", "line",
+        "name", "kind", "metric", "limit", "value", "reference", "low", "high", "unit", "status", "line", "method",
     ]  # fmt: skip
 
 
@@ -175,3 +175,37 @@ def test_a_percentile_is_resolved_by_the_successful_answers_not_every_request() 
     check = checks.parse_threshold("p95:+50%").judge(few_ok, BASE)
     assert check.status == "INCONCLUSIVE"
     assert check.line.endswith("too few samples to resolve p95 (10 in this run, need 20)")
+
+
+def test_anytime_judges_on_the_box_of_the_run_sequence_and_the_baseline_interval() -> None:
+    rng = np.random.default_rng(7)
+    base, now = evidence(rng.lognormal(3, 0.3, 4000)), evidence(rng.lognormal(3, 0.3, 3000))
+    limit = checks.parse_threshold("p95:+10%")
+    fixed, anytime = limit.judge(now, base), limit.judge(now, base, anytime=True)
+    assert fixed.method == "bootstrap and order-statistic test"
+    method = "confidence sequence (Howard-Ramdas) (this run) and order statistics (baseline), alpha split"
+    assert anytime.method == method
+    assert anytime.low is not None
+    assert fixed.low is not None
+    assert anytime.high is not None
+    assert fixed.high is not None
+    assert anytime.low < fixed.low
+    assert anytime.high > fixed.high
+    assert "95% CS" in anytime.line
+    assert "95% CI" in fixed.line
+    assert anytime.status == "PASS"
+    doubled = limit.judge(evidence(rng.lognormal(3 + np.log(2), 0.3, 500)), base, anytime=True)
+    assert doubled.status == "FAIL"
+
+
+def test_box_change_is_unbounded_where_a_side_is() -> None:
+    limit = checks.parse_threshold("p99:+15%")
+    assert checks.box_change(limit, (90.0, np.inf), (80.0, 100.0)) == (pytest.approx(-0.1), np.inf)
+    assert checks.box_change(limit, (-np.inf, 110.0), (-np.inf, 100.0)) == (-1.0, np.inf)
+    assert checks.box_change(checks.parse_threshold("error_rate:+0.5pp"), (0.0, 0.01), (0.0, 0.002)) == (
+        pytest.approx(-0.2), pytest.approx(1.0))  # fmt: skip
+
+
+def test_intervals_record_names_the_family() -> None:
+    assert checks.intervals_record(False)["family"] == "fixed"
+    assert checks.intervals_record(True)["family"] == "anytime"

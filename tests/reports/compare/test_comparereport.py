@@ -34,3 +34,29 @@ def test_twins_too_short_to_decide_are_inconclusive_with_how_much_longer(tmp_pat
     assert "INCONCLUSIVE candidate p95: 77.4 ms vs current 77.4 ms (+0.0%" in done.stdout
     assert "would likely decide it" in done.stdout
     assert "verdict: INCONCLUSIVE (exit 3)" in done.stdout
+
+
+def test_anytime_judges_every_check_on_confidence_sequences(tmp_path: Path) -> None:
+    from scorebench.reports.compare.comparereport import build_compare
+
+    run_dir = write_compare_run(tmp_path / "run", candidate_scale=2.0)
+    fixed, anytime = build_compare(run_dir), build_compare(run_dir, anytime=True)
+    assert (fixed.document["intervals"]["family"], anytime.document["intervals"]["family"]) == ("fixed", "anytime")
+    methods = {c.name: c.method for c in anytime.checks}
+    assert methods["candidate p95:+10%"] == "confidence sequence (Howard-Ramdas) of each side, alpha split"
+    assert methods["candidate error_rate<1%"] == "confidence sequence (beta-binomial mixture)"
+    assert methods["candidate timeout"] == "observed"
+    assert {c.name: c.method for c in fixed.checks}["candidate p95:+10%"] == "bootstrap"
+    assert {c.name: c.status for c in anytime.checks}["candidate p50:+10%"] == "FAIL"
+    assert "| method |" in anytime.markdown
+
+
+def test_judge_compare_is_build_compare_checks(tmp_path: Path) -> None:
+    from scorebench.core.records import Answer
+    from scorebench.reports.compare.comparereport import build_compare, judge_compare
+
+    run_dir = write_compare_run(tmp_path / "run", candidate_scale=1.0)
+    assert judge_compare(run_dir) == build_compare(run_dir, anytime=True).checks
+    alike = [Answer(side, f"p{i}", "same", "x") for side in ("current", "candidate") for i in range(3)]
+    found = {c.name: c for c in judge_compare(run_dir, answers=alike)}
+    assert found["agreement"].line.startswith("INCONCLUSIVE agreement: 100.00% of 3 distinct payloads")
