@@ -1,6 +1,7 @@
 """The decider of an until-decided run: looks at the checks while the load runs, and stops it once decided.
 
-A thread beside the progress line (scorebench/progress.py) reads the samples written so far
+A process of its own, forked when the load starts (the ab engine shares this process and its
+interpreter: a look here would add to the latencies it measures), reads the samples written so far
 (incrementally: only the rows appended since the last look, three columns kept per request), judges
 the run's checks on them with the report's own functions (`Looker`: the run's timeout, SLOs and
 baseline thresholds; compare's candidate checks, limits and agreement) and, as soon as one check
@@ -17,9 +18,12 @@ an interruption (the run is whole, its exit code is its verdict's).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
-import threading
+import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from scorebench.core.lifeline import die_with_parent
 from scorebench.core.records import LOOKS_FILE, OUTCOMES, Answer, Look, csv_line, header
 from scorebench.core.rundir import STOP_FILE, request_stop
 from scorebench.loadtests.plan import LoadResult
@@ -38,8 +43,12 @@ from scorebench.reports.common.checks import FAIL, PASS, Check
 
 LOOK_INTERVAL_S = 1.5
 """The pause between looks (confidence sequences allow any schedule)."""
-LOOK_SHARE = 0.1
-"""A look may take at most this share of the time: after a look of t seconds the next waits t / LOOK_SHARE."""
+LOOK_SHARE = 0.25
+"""A look may take about this share of the time (of one core, in its own process): after a look of t seconds
+the next waits t / LOOK_SHARE, at most MAX_LOOK_INTERVAL_S."""
+MAX_LOOK_INTERVAL_S = 5.0
+STOP_WAIT_S = 30.0
+"""How long the end of the load waits for a look under way to finish and report."""
 MAX_ROWS = 2_000_000
 """Requests kept per side for the looks (about 17 bytes each); beyond it the looks end and the budget decides."""
 JUDGING: dict[str, bool] = {"anytime": True}
@@ -153,11 +162,24 @@ class Ending:
     looks: int
 
 
+@dataclasses.dataclass(frozen=True)
+class LookState:
+    """What the looking process hands back when its looks end: its decision, how many looks, the checks
+    its last look left open, and why it stopped looking early (a look that failed)."""
+
+    decided: Ending | None
+    looks: int
+    open_checks: list[str]
+    error: str | None
+
+
 class Decider:
     """`with Decider(run_dir, sides, judge, budget):` around the load of an until-decided run.
 
     `sides` maps a side's name to its folder ("run" → the run directory; compare: current and
-    candidate → their folders); the stop file and looks.csv are in `run_dir`.
+    candidate → their folders); the stop file and looks.csv are in `run_dir`. The looks run in a
+    forked process of their own (dying with this one): judging holds the interpreter for a moment,
+    and the ab engine shares this process, so a look here would add to the latencies it measures.
     """
 
     def __init__(self, run_dir: Path, sides: dict[str, Path], judge: Judge, budget: Budget) -> None:
@@ -167,28 +189,54 @@ class Decider:
         self.budget = budget
         self.columns = {name: SideColumns(folder, name, answers=len(sides) > 1) for name, folder in sides.items()}
         self.looks = 0
-        self.last: list[Check] = []
+        self.open_checks: list[str] = []
+        """The checks the last look left undecided."""
         self.decided: Ending | None = None
-        self._started_s = time.monotonic()
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="scorebench-decider", daemon=True)
+        self.error: str | None = None
         self.looks_path = run_dir / LOOKS_FILE
         self.looks_path.write_text(",".join(header(Look)) + "\n", encoding="utf-8")
-        self.error: str | None = None
+        self._started_s = time.monotonic()
+        context = multiprocessing.get_context("fork")  # the judge is a closure: inherited, never pickled
+        self._halt = context.Event()
+        self._receive, self._send = context.Pipe(duplex=False)
+        self._process = context.Process(target=self._child, args=(os.getpid(),), name="scorebench-decider")
 
     def __enter__(self) -> Decider:
         self._started_s = time.monotonic()
-        self._thread.start()
+        self._process.start()
+        self._send.close()  # the child's end
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._halt.set()
-        self._thread.join(timeout=30)
+        self._halt.set()  # a look under way finishes; the child reports and ends
+        if self._receive.poll(STOP_WAIT_S):
+            with contextlib.suppress(EOFError, OSError):
+                self._take(self._receive.recv())
+        self._process.join(STOP_WAIT_S)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        self._receive.close()
 
     def wait(self, timeout_s: float) -> bool:
         """Wait for the looks to end by themselves (a decision, or the memory cap); whether they did."""
-        self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        self._process.join(timeout_s)
+        return not self._process.is_alive()
+
+    def _take(self, state: LookState) -> None:
+        self.decided, self.looks, self.error = state.decided, state.looks, state.error
+        self.open_checks = list(state.open_checks)
+
+    def _child(self, parent_pid: int) -> None:
+        """The looking process: looks until a decision, the halt, or the memory cap; then reports."""
+        die_with_parent(parent_pid)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the load's to handle: it halts us
+        self._receive.close()
+        try:
+            self._loop()
+        finally:
+            self._send.send(LookState(self.decided, self.looks, self.open_checks, self.error))
+            self._send.close()
 
     @property
     def requests(self) -> int:
@@ -218,7 +266,7 @@ class Decider:
         rows = [Look(self.looks, at_s, self.requests, c.name, c.status, c.value, c.low, c.high, c.unit) for c in found]
         with self.looks_path.open("a", encoding="utf-8", newline="") as handle:  # one append per look: streamed
             handle.write("".join(csv_line(row) for row in rows))
-        self.last = found
+        self.open_checks = [c.name for c in found if c.status not in (PASS, FAIL)]
         return found
 
     def _loop(self) -> None:
@@ -237,7 +285,7 @@ class Decider:
                 return
             if any(c.full for c in self.columns.values()):
                 return
-            wait_s = max(LOOK_INTERVAL_S, (time.monotonic() - began) / LOOK_SHARE)
+            wait_s = min(MAX_LOOK_INTERVAL_S, max(LOOK_INTERVAL_S, (time.monotonic() - began) / LOOK_SHARE))
 
     def ending(self, interrupted: bool, requests: int) -> Ending:
         """Why the load ended: the decision this decider took, else a signal, else the budget (with the
@@ -250,8 +298,7 @@ class Decider:
         spent = (
             f"{self.budget.requests:,} requests" if because == "requests" else _duration_text(self.budget.duration_s)
         )
-        open_checks = [c.name for c in self.last if c.status not in (PASS, FAIL)]
-        left = f" with {_names(open_checks)} undecided" if open_checks else ""
+        left = f" with {_names(self.open_checks)} undecided" if self.open_checks else ""
         note = f" (looks ended: {self.error})" if self.error else ""
         return Ending(because, f"budget of {spent} ended{left}{note}", self.looks)
 

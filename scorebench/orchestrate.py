@@ -270,7 +270,7 @@ def _load(
     interrupts.arm_first()
     started = utc_iso(datetime.now(UTC))
     try:
-        with Progress(run_dir, enabled=show), decider or contextlib.nullcontext():
+        with decider or contextlib.nullcontext(), Progress(run_dir, enabled=show):  # fork before the thread
             result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()

@@ -259,7 +259,7 @@ def _load(
     answers in another shape is not a drop-in, and its answers count as bad_response."""
     pair = [Side(s.spec.side, s.url, run_dir / s.spec.side, s.key, s.headers, shape) for s in sides]
     try:
-        with Progress(run_dir / "candidate", enabled=show), decider or contextlib.nullcontext():
+        with decider or contextlib.nullcontext(), Progress(run_dir / "candidate", enabled=show):  # fork first
             result = run_pair(plan, pair)
     except KeyboardInterrupt:
         now = utc_iso(datetime.now(UTC))
