@@ -73,6 +73,8 @@ class Budget:
 
     duration_s: float
     requests: int | None = None
+    requests_given: bool = False
+    """--max-requests was given (else it is the default, which a sizing from a baseline may lower)."""
 
     def describe(self) -> str:
         parts = [_duration_text(self.duration_s)]
@@ -317,6 +319,32 @@ def decision(found: list[Check], spent: str, looks: int) -> Ending | None:
     undecidable = [c.name for c in found if c.status != PASS]
     rest = f"; {_names(undecidable)} cannot be decided by more load" if undecidable else ""
     return Ending("decided", f"all {len(found) - len(undecidable)} checks decided {spent}{rest}", looks)
+
+
+SIZING_MARGIN = 4.0
+"""A run sized from a baseline may send this many times the requests the most demanding check likely needs."""
+
+
+def estimate_needs(baseline: dict[str, object] | None, thresholds: list[str], slos: list[str]) -> dict[str, int | None]:
+    """Requests each check is likely to need, from the baseline's own variability (None: it will likely
+    not decide). The seam for reports' sizing function (issue 25, "Right-size before load"): {} until it
+    lands, and then the run is bounded by its budget alone."""
+    return {}
+
+
+def sized(budget: Budget, needed: dict[str, int | None]) -> tuple[Budget, list[str]]:
+    """The budget a sizing allows (its requests lowered to SIZING_MARGIN times the most demanding check's
+    need, unless --max-requests was given) and the lines to print before the load."""
+    lines = [f"{name}: likely decided after ~{n:,} requests" if n else f"{name}: likely not decided by this budget"
+             for name, n in needed.items()]  # fmt: skip
+    known = [n for n in needed.values() if n]
+    if not known or budget.requests_given or None in needed.values():
+        return budget, lines
+    most = max(known) * SIZING_MARGIN
+    if budget.requests is not None and most >= budget.requests:
+        return budget, lines
+    lines.append(f"budget sized from the baseline: at most {int(most):,} requests ({SIZING_MARGIN:g}x the most needed)")
+    return dataclasses.replace(budget, requests=int(most)), lines
 
 
 def announce(budget: Budget) -> str:

@@ -35,7 +35,16 @@ from scorebench.core.rundir import create_run_dir
 from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
 from scorebench.core.runrecords import LoadRecord, ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url
-from scorebench.decider import JUDGING, Budget, Decider, announce, until_decided, with_ending
+from scorebench.decider import (
+    JUDGING,
+    Budget,
+    Decider,
+    announce,
+    estimate_needs,
+    sized,
+    until_decided,
+    with_ending,
+)
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -149,7 +158,7 @@ def execute(settings: RunSettings) -> int:
 
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
-    settings = _check_judging(settings)
+    settings = _sized(_check_judging(settings))
     with open_target(settings.target, settings.telemetry.telemetry) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
@@ -175,6 +184,20 @@ def _decider(settings: RunSettings, run_dir: Path, plan: LoadPlan) -> Decider | 
     look = looker(run_dir, baseline, settings.thresholds or None, plan.timeout_s, settings.slos, **JUDGING)
     print(f"until decided: {announce(budget)}", flush=True)
     return Decider(run_dir, {"run": run_dir}, lambda frames, _answers: look(frames["run"]), budget)
+
+
+def _sized(settings: RunSettings) -> RunSettings:
+    """An until-decided run's budget sized from its baseline (decider.sized), the sizing printed first."""
+    budget = settings.load.budget
+    if budget is None:
+        return settings
+    baseline = load_baseline(settings.baseline, baselines_dir()) if settings.baseline else None
+    budget, lines = sized(budget, estimate_needs(baseline, settings.thresholds, settings.slos))
+    for line in lines:
+        print(line, flush=True)
+    return dataclasses.replace(
+        settings, load=dataclasses.replace(settings.load, budget=budget, requests=budget.requests)
+    )
 
 
 def _check_judging(settings: RunSettings) -> RunSettings:

@@ -135,3 +135,17 @@ def test_a_fixed_length_run_says_so() -> None:
     assert (ended.ended_because, ended.looks) == ("fixed", 0)
     cut = decider.with_ending(LoadResult(5, "a", "b", True, "interrupted by SIGINT", True), None, interrupted=True)
     assert (cut.ended_because, cut.end_line) == ("interrupted", "interrupted by SIGINT")
+
+
+def test_a_sizing_lowers_a_default_budget_and_says_what_each_check_needs() -> None:
+    budget, lines = decider.sized(Budget(600.0, 1_000_000), {"p95:+10%": 2_300, "error_rate:+0.5pp": 900})
+    assert budget == Budget(600.0, 9_200)
+    assert lines == [
+        "p95:+10%: likely decided after ~2,300 requests",
+        "error_rate:+0.5pp: likely decided after ~900 requests",
+        "budget sized from the baseline: at most 9,200 requests (4x the most needed)",
+    ]
+    given = Budget(600.0, 50_000, requests_given=True)
+    assert decider.sized(given, {"p95:+10%": 2_300})[0] == given  # --max-requests wins
+    assert decider.sized(Budget(600.0, 1_000_000), {"p99:+15%": None})[0] == Budget(600.0, 1_000_000)
+    assert decider.sized(Budget(600.0), {}) == (Budget(600.0), [])

@@ -225,7 +225,7 @@ def load_length(args: argparse.Namespace) -> tuple[float | None, int | None, Bud
         raise HarnessError(f"{config.source_of(args, 'max_duration')}: must be more than 0, got {args.max_duration!r}")
     if args.max_requests is not None and args.max_requests < 1:
         raise HarnessError(f"{config.source_of(args, 'max_requests')}: must be at least 1, got {args.max_requests}")
-    return max_s, args.max_requests, Budget(max_s, args.max_requests)
+    return max_s, args.max_requests, Budget(max_s, args.max_requests, requests_given="max_requests" in bounds)
 
 
 def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None) -> TelemetrySettings:
