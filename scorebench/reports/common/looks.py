@@ -3,8 +3,8 @@
 An until-decided run (scorebench/decider.py) streams each look at its checks to looks.csv
 (core/records.py `Look`) and says in load.json why the load ended. This module reads them back
 for the run and compare reports: `settle` keeps a check decided at a look decided in the report
-(an anytime-valid interval holds at every look at once: the decision that stopped the load stands
-when the few requests that were in flight leave the final interval straddling the limit);
+(the decision that stopped the load stands when the few requests that were in flight at the stop
+leave the final interval straddling the limit: the last look's decisions, never an earlier one's);
 `looks_view` is the per-check table of intervals over time; `stopping` is summary.json's
 `stopping` object. Rules: pure apart from reading looks.csv; a run without looks has none of this
 (every function returns its empty value); the table stays small (at most MAX_COLUMNS looks shown).
@@ -38,11 +38,10 @@ def read_looks(run_dir: Path) -> list[Look]:
 
 
 def settle(found: Sequence[Check], looks: Sequence[Look]) -> list[Check]:
-    """The checks, each INCONCLUSIVE one that a look decided (its first deciding look) made that decision."""
-    first: dict[str, Look] = {}
-    for seen in looks:
-        if seen.status in (PASS, FAIL):
-            first.setdefault(seen.check, seen)
+    """The checks, each INCONCLUSIVE one that the last look decided (the look that stopped the load)
+    made that decision; earlier looks never decide for the report."""
+    last = max((seen.look for seen in looks), default=0)
+    first = {seen.check: seen for seen in looks if seen.look == last and seen.status in (PASS, FAIL)}
     settled = []
     for check in found:
         look = first.get(check.name)
