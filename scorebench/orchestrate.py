@@ -8,6 +8,10 @@ Order and rules:
   * run.json is written once, before the first load request; load.json once the load ends (how,
     partial + why), probe.json by the probe; swagger.json kept;
   * the engine streams samples; the progress thread only reads them;
+  * with no --duration and no --requests the run is until decided: the decider (scorebench/decider.py,
+    its own process) looks at the checks while the load runs and stops it through the run directory's
+    stop file once every check is decided or one fails; load.json says why the load ended, and the
+    report is judged on the looks' confidence sequences (decider.JUDGING);
   * SIGINT/SIGTERM during the load: the engine (or our handler) stops it, the run is marked
     partial with why, and probe and report still run; a second signal exits at once (exit 130),
     the samples already on disk;
