@@ -15,7 +15,8 @@ Rules: both targets pass preflight before anything is written; the load is one p
 (scorebench/loadtests/pair.py); each side's telemetry is probed into its own folder, filtered to
 its own client request ids when both share a telemetry source; an interrupted load is still
 probed and reported, then exits 130; with no --duration and no --requests the paired load runs
-until decided (scorebench/decider.py looks at both sides and stops both through the stop file). Every message is scrubbed of both keys.
+until decided (scorebench/decider.py looks at both sides and stops both through the stop file).
+Every message is scrubbed of both keys.
 """
 
 from __future__ import annotations
