@@ -10,14 +10,17 @@ looks, not about how long the defaults take; docs/run.md).
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from scorebench.core.records import LOOKS_FILE, Look, read_csv, read_samples
 from scorebench.core.rundir import STOP_FILE
-from tests.conftest import TEST_KEY, cli_env, run_cli
+from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, run_cli
 
 QUICK = ("--no-progress", "--label", "t", "--telemetry", "none")
 
@@ -90,3 +93,28 @@ def test_a_fixed_length_run_keeps_its_length_and_takes_no_looks(standin: Any, tm
     assert not (run_dir / STOP_FILE).exists()
     assert not any(line.startswith(("until decided", "load ended")) for line in done.stdout.splitlines())
     assert "load ended" not in (run_dir / "summary.md").read_text()
+
+
+def test_ctrl_c_before_a_decision_is_an_interruption_not_a_decision(standin: Any, tmp_path: Path) -> None:
+    argv = ["run", "--endpoint", standin.score_url, "--out", str(tmp_path), *QUICK]  # error_rate<1% needs ~370
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scorebench", *argv], cwd=REPO_ROOT, env=cli_env(SCOREBENCH_KEY=TEST_KEY),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    run_dir = Path(process.stdout.readline().split(": ", 1)[1].strip())  # "run directory: ..." once it starts
+    assert process.stdout.readline().startswith("until decided: ")
+    samples, deadline = run_dir / "samples.csv", time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline and not _lines(samples) > 2:
+        time.sleep(0.05)  # the load is under way (a condition waited for, bounded)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    load, _ = records(run_dir)
+    assert (load["ended_because"], load["interrupted"], load["partial"]) == ("interrupted", True, True)
+    assert load["end_line"] == "interrupted before every check was decided"
+    assert not (run_dir / STOP_FILE).exists()  # nobody asked the engines to stop: the signal did
+
+
+def _lines(path: Path) -> int:
+    return path.read_text(encoding="utf-8").count("\n") if path.exists() else 0
