@@ -206,15 +206,19 @@ def load_length(args: argparse.Namespace) -> tuple[float | None, int | None, Bud
     """(duration_s, requests, budget) of resolved args: a fixed length (--duration and/or --requests, no
     budget), else until decided (--until-decided, or neither given) within --max-duration and --max-requests.
 
-    One line naming both sources when a fixed length meets --until-decided or a budget."""
+    A fixed length and until-decided settings from one level (two flags, two variables, one file) are
+    refused in one line naming both; from two levels, the stronger wins (a flag over SCOREBENCH_*
+    over scorebench.toml), as for every setting."""
     fixed = [name for name in ("duration", "requests") if getattr(args, name) is not None]
-    sources = getattr(args, "sources", {})
-    bounds = [name for name in ("max_duration", "max_requests") if sources.get(name, "default") != "default"]
-    if fixed and (args.until_decided or bounds):
-        other = config.source_of(args, "until_decided") if args.until_decided else config.source_of(args, bounds[0])
-        raise HarnessError(
-            f"{other} is for a run until decided, {config.source_of(args, fixed[0])} gives a fixed length: give one"
-        )
+    until = [name for name in ("until_decided",) if args.until_decided]
+    until += [name for name in ("max_duration", "max_requests") if _level(args, name) < len(LEVELS)]
+    if fixed and until:
+        stronger = min(_level(args, name) for name in fixed) - min(_level(args, name) for name in until)
+        if stronger == 0:
+            where = config.source_of(args, until[0])
+            raise HarnessError(f"{where} is for a run until decided, {config.source_of(args, fixed[0])} gives a "
+                               "fixed length: give one")  # fmt: skip
+        fixed, until = (fixed, []) if stronger < 0 else ([], until)
     if fixed:
         duration_s = parse_duration_s(str(args.duration), config.source_of(args, "duration")) if args.duration else None
         if args.duration is not None and not (duration_s or 0) > 0:
@@ -225,7 +229,17 @@ def load_length(args: argparse.Namespace) -> tuple[float | None, int | None, Bud
         raise HarnessError(f"{config.source_of(args, 'max_duration')}: must be more than 0, got {args.max_duration!r}")
     if args.max_requests is not None and args.max_requests < 1:
         raise HarnessError(f"{config.source_of(args, 'max_requests')}: must be at least 1, got {args.max_requests}")
-    return max_s, args.max_requests, Budget(max_s, args.max_requests, requests_given="max_requests" in bounds)
+    return max_s, args.max_requests, Budget(max_s, args.max_requests, requests_given="max_requests" in until)
+
+
+LEVELS = ("--", config.ENV_PREFIX, config.CONFIG_FILE)
+"""Where a setting came from, strongest first (config.source_of); a default is weaker than all."""
+
+
+def _level(args: argparse.Namespace, dest: str) -> int:
+    """0 for a flag, 1 for a SCOREBENCH_* variable, 2 for scorebench.toml, 3 (len(LEVELS)) for the default."""
+    where = config.source_of(args, dest)
+    return next((i for i, start in enumerate(LEVELS) if where.startswith(start)), len(LEVELS))
 
 
 def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None) -> TelemetrySettings:

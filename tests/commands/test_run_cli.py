@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from scorebench.core.errors import HarnessError
 from scorebench.core.records import read_samples
 from scorebench.loadtests.outcomes import record_count
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
@@ -348,3 +349,43 @@ def test_latency_is_judged_on_successful_answers_only(tmp_path: Path, engine_fla
     printed = next(line for line in done.stdout.splitlines() if line.startswith("PASS slo p50<1000ms: "))
     assert float(printed.split(": ")[1].split(" ms")[0]) >= SLOW_ANSWER_S * 1000
     print(printed, "| failed requests' p50:", summary["failed_latency_ms"]["p50"], "ms")
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "toml", "length"),
+    [
+        ((), {}, {}, (600.0, 1_000_000, True)),  # nothing given: until decided, the default budget
+        (("--requests", "50"), {}, {}, (None, 50, False)),
+        (("--duration", "15s"), {"SCOREBENCH_MAX_DURATION": "90s"}, {}, (15.0, None, False)),  # the flag wins
+        (("--until-decided",), {}, {"duration": "60s"}, (600.0, 1_000_000, True)),  # the flag wins
+        ((), {"SCOREBENCH_MAX_DURATION": "90s"}, {"requests": 5}, (90.0, 1_000_000, True)),  # the variable wins
+        ((), {}, {"duration": "60s"}, (60.0, None, False)),
+    ],
+)
+def test_a_fixed_length_or_until_decided_the_stronger_setting_wins(
+    argv: tuple[str, ...], environ: dict[str, str], toml: dict[str, object], length: tuple[object, ...]
+) -> None:
+    import argparse
+
+    from scorebench import config
+    from scorebench.commands import run as run_command
+
+    parser = argparse.ArgumentParser()
+    run_command.add_arguments(parser)
+    args = config.resolve(parser.parse_args(list(argv)), environ=environ, toml=toml)
+    duration_s, requests, budget = run_command.load_length(args)
+    assert (duration_s, requests, budget is not None) == length
+
+
+def test_a_fixed_length_and_a_budget_from_one_place_are_refused() -> None:
+    import argparse
+
+    from scorebench import config
+    from scorebench.commands import run as run_command
+
+    parser = argparse.ArgumentParser()
+    run_command.add_arguments(parser)
+    args = config.resolve(parser.parse_args([]), environ={}, toml={"duration": "60s", "max-requests": 9})
+    with pytest.raises(HarnessError, match=r"^scorebench.toml max-requests is for a run until decided, "
+                                           r"scorebench.toml duration gives a fixed length: give one$"):  # fmt: skip
+        run_command.load_length(args)
