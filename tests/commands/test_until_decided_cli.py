@@ -56,6 +56,10 @@ def test_a_run_with_no_length_stops_by_itself_once_every_check_is_decided(standi
     assert f"- load ended: {load['end_line']} (decided; {load['looks']} looks)" in (run_dir / "summary.md").read_text()
     assert "How the decision formed" in (run_dir / "report.html").read_text()
     assert load["requests"] == len(read_samples(run_dir))
+    assert summary["intervals"]["family"] == "anytime"  # looked at repeatedly: judged on confidence sequences
+    again = run_cli("report", str(run_dir), "--slo", "error_rate<=100%", "--slo", "p50<30s", timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads((run_dir / "summary.json").read_text())["intervals"]["family"] == "anytime"  # as it ran
 
 
 def test_a_clear_fail_stops_the_load_early_and_exits_1(standin: Any, tmp_path: Path) -> None:
@@ -87,12 +91,13 @@ def test_a_budget_that_ends_first_leaves_the_run_inconclusive_and_says_why(stand
 def test_a_fixed_length_run_keeps_its_length_and_takes_no_looks(standin: Any, tmp_path: Path) -> None:
     done, run_dir = until_decided(standin, tmp_path, "--requests", "25", "--slo", "p50<1ms")
     assert done.returncode == 1, done.stdout + done.stderr
-    load, _summary = records(run_dir)
+    load, summary = records(run_dir)
     assert (load["requests"], load["ended_because"], load["looks"]) == (25, "fixed", 0)
     assert not (run_dir / LOOKS_FILE).exists()
     assert not (run_dir / STOP_FILE).exists()
     assert not any(line.startswith(("until decided", "load ended")) for line in done.stdout.splitlines())
     assert "load ended" not in (run_dir / "summary.md").read_text()
+    assert summary["intervals"]["family"] == "fixed"  # judged once: fixed-n intervals, as before
 
 
 def test_ctrl_c_before_a_decision_is_an_interruption_not_a_decision(standin: Any, tmp_path: Path) -> None:
