@@ -62,8 +62,11 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("endpoint", None),
     Setting("engine", "ab"),
-    Setting("duration", "60s"),
+    Setting("duration", None),
     Setting("requests", None, int),
+    Setting("until_decided", False, _bool),
+    Setting("max_duration", "10m"),
+    Setting("max_requests", 1_000_000, int),
     Setting("concurrency", 1, int),
     Setting("rate", None, float),
     Setting("rate_stages", None),

@@ -8,6 +8,10 @@ Order and rules:
   * run.json is written once, before the first load request; load.json once the load ends (how,
     partial + why), probe.json by the probe; swagger.json kept;
   * the engine streams samples; the progress thread only reads them;
+  * with no --duration and no --requests the run is until decided: the decider (scorebench/decider.py,
+    its own process) looks at the checks while the load runs and stops it through the run directory's
+    stop file once every check is decided or one fails; load.json says why the load ended, and the
+    report is judged on the looks' confidence sequences (decider.JUDGING);
   * SIGINT/SIGTERM during the load: the engine (or our handler) stops it, the run is marked
     partial with why, and probe and report still run; a second signal exits at once (exit 130),
     the samples already on disk;
@@ -53,6 +57,16 @@ from scorebench.core.runrecords import (
     write_run_info,
 )
 from scorebench.core.secrets import redact, safe_url
+from scorebench.decider import (
+    JUDGING,
+    Budget,
+    Decider,
+    announce,
+    estimate_needs,
+    sized,
+    until_decided,
+    with_ending,
+)
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -64,7 +78,7 @@ from scorebench.reports.common.checks import parse_threshold, profile_difference
 from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
-from scorebench.reports.run.build import write_report
+from scorebench.reports.run.build import looker, write_report
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
@@ -109,6 +123,8 @@ class LoadSettings:
     """ab engine processes (0: as many as the load needs, up to the cores)."""
     rate_stages: str | None = None
     """ab engine, open model: a ramping arrival rate (validated; duration_s is its length)."""
+    budget: Budget | None = None
+    """Until decided (scorebench/decider.py) within this budget; None: a fixed length (duration_s / requests)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,6 +192,7 @@ def execute(settings: RunSettings) -> int:
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
     settings, baseline = _check_judging(settings)
+    settings = _sized(settings, baseline)
     with open_target(settings.target, settings.telemetry.telemetry) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
@@ -198,13 +215,38 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
                 _start_run_dir(run_dir, started, settings, target, plan, checked)
                 print(f"run directory: {run_dir}", flush=True)
                 print(reading_line(target.telemetry), flush=True)
-                result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
+                decider = _decider(settings, run_dir, plan, baseline)
+                plan = dataclasses.replace(plan, stop_file=decider.stop_file if decider else None)
+                result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key, decider)
                 with _writing(run_dir, LOAD_JSON):
                     write_load_record(run_dir, result.as_record())
                 probe_error = _probe(run_dir, settings, target)
                 return _report(run_dir, settings, judged_timeout_s(plan), probe_error, interrupted)
         except WriteFailed as failure:
             raise _after_write_failure(run_dir, settings, judged_timeout_s(plan), failure) from None
+
+
+def _decider(settings: RunSettings, run_dir: Path, plan: LoadPlan, baseline: dict[str, Any] | None) -> Decider | None:
+    """An until-decided run's decider, judging the run's own checks (None: a fixed length)."""
+    budget = settings.load.budget
+    if budget is None:
+        return None
+    look = looker(run_dir, baseline, settings.thresholds or None, judged_timeout_s(plan), settings.slos, **JUDGING)
+    print(f"until decided: {announce(budget)}", flush=True)
+    return Decider(run_dir, {"run": run_dir}, lambda frames, _answers: look(frames["run"]), budget)
+
+
+def _sized(settings: RunSettings, baseline: dict[str, Any] | None) -> RunSettings:
+    """An until-decided run's budget sized from its baseline (decider.sized), the sizing printed first."""
+    budget = settings.load.budget
+    if budget is None:
+        return settings
+    budget, lines = sized(budget, estimate_needs(baseline, settings.thresholds, settings.slos))
+    for line in lines:
+        print(line, flush=True)
+    return dataclasses.replace(
+        settings, load=dataclasses.replace(settings.load, budget=budget, requests=budget.requests)
+    )
 
 
 @contextlib.contextmanager
@@ -250,7 +292,8 @@ def _after_write_failure(run_dir: Path, settings: RunSettings, timeout_s: float,
     try:
         outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None,
                                timeout_s=timeout_s, baselines_dir=baselines_dir(), slos=settings.slos,
-                               presentation=settings.presentation)  # fmt: skip
+                               presentation=settings.presentation,
+                               **(JUDGING if settings.load.budget else {}))  # fmt: skip
     except OSError:
         return WriteFailed(f"{failure}; no report (it cannot be written either)")
     except HarnessError:  # nothing to report on (no samples yet)
@@ -324,7 +367,7 @@ def _start_run_dir(
         endpoint=safe_url(target.url),
         local_standin=target.standin is not None,
         engine=settings.engine,
-        load_profile=load_profile(plan, settings.engine),
+        load_profile=load_profile(plan, settings.engine) | until_decided(settings.load.budget),
         timeout_s=judged_timeout_s(plan),
         client_timeout_s=plan.timeout_s,
         payloads=PayloadSetInfo(
@@ -382,12 +425,14 @@ class _Interrupts:
         os._exit(EXIT_INTERRUPTED)
 
 
-def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str | None) -> tuple[LoadResult, bool]:
+def _load(
+    run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str | None, decider: Decider | None = None
+) -> tuple[LoadResult, bool]:
     interrupts = _Interrupts()
     interrupts.arm_first()
     started = utc_iso(datetime.now(UTC))
     try:
-        with Progress(run_dir, enabled=show), _writing(run_dir):
+        with decider or contextlib.nullcontext(), Progress(run_dir, enabled=show), _writing(run_dir):  # fork first
             result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()
@@ -406,6 +451,9 @@ def _load(run_load: RunLoad, plan: LoadPlan, run_dir: Path, show: bool, key: str
         ended = utc_iso(datetime.now(UTC))
         result = LoadResult(count, started, ended, partial=True, reason=interrupts.reason, interrupted=True)
     interrupted = interrupts.reason is not None or result.interrupted
+    result = with_ending(result, decider, interrupted)
+    if decider is not None:
+        print(f"load ended: {result.end_line}", flush=True)
     if interrupted:
         interrupts.arm_second()
         print(
@@ -446,10 +494,11 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
+    judging = JUDGING if settings.load.budget else {}  # until decided: the looks' intervals judge the report too
     with _writing(run_dir, "the report (summary.json, report.html, summary.md)"):
         outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
                                baselines_dir=baselines_dir(), slos=settings.slos,
-                               presentation=settings.presentation)  # fmt: skip
+                               presentation=settings.presentation, **judging)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")

@@ -14,11 +14,14 @@ settings. The run directory (docs/compare.md):
 Rules: both targets pass preflight before anything is written; the load is one paired loop
 (scorebench/loadtests/pair.py); each side's telemetry is probed into its own folder, filtered to
 its own client request ids when both share a telemetry source; an interrupted load is still
-probed and reported, then exits 130. Every message is scrubbed of both keys.
+probed and reported, then exits 130; with no --duration and no --requests the paired load runs
+until decided (scorebench/decider.py looks at both sides and stops both through the stop file).
+Every message is scrubbed of both keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from collections.abc import Iterator
@@ -42,6 +45,7 @@ from scorebench.core.runinfo import (
 from scorebench.core.running import RunningMark
 from scorebench.core.runrecords import ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub
+from scorebench.decider import JUDGING, Budget, Decider, announce, until_decided, with_ending
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
 from scorebench.payloads.loader import Payload, payload_set_hash
@@ -51,7 +55,7 @@ from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, rea
 from scorebench.progress import Progress
 from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
-from scorebench.reports.compare.comparereport import write_compare
+from scorebench.reports.compare.comparereport import looker, write_compare
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
@@ -96,6 +100,8 @@ class CompareSettings:
     """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
     payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
     """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
+    budget: Budget | None = None
+    """Until decided (scorebench/decider.py) within this budget (requests: per side); None: a fixed length."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,14 +159,17 @@ def _compare_in(
     for side in sides:
         print(reading_line(side.target.telemetry, side.spec.side), flush=True)
     shape = answer_check(settings.answer_check, checked[0], lambda text: _note("current", text))
-    result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
+    decider = _decider(settings, run_dir, plan)
+    plan = dataclasses.replace(plan, stop_file=decider.stop_file if decider else None)
+    result, interrupted = _load(plan, sides, run_dir, settings.progress, shape, decider)
     _finish(run_dir, sides, result)
     for side in sides:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
+    judging = JUDGING if settings.budget else {}  # until decided: the looks' intervals judge the report too
     outcome = write_compare(
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
         timeout_s=judged_timeout_s(plan), junit=settings.junit, slos=settings.slos or None,
-        presentation=settings.presentation,
+        presentation=settings.presentation, **judging,
     )  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     publish_verdict(run_dir, None, step_summary())
@@ -223,7 +232,8 @@ def _start_run_dir(
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
     marks.enter_context(RunningMark(run_dir))
     common = RunInfo(
-        label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
+        label=settings.label, started_at=utc_iso(started), engine="ab",
+        load_profile=load_profile(plan, "ab") | until_decided(settings.budget),
         timeout_s=judged_timeout_s(plan), client_timeout_s=plan.timeout_s,
         payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads), list(settings.payload_mix)),
         payload_set_hash=payload_set_hash(settings.payloads), tool_versions=tool_versions(), git_commit=git_commit(),
@@ -262,24 +272,39 @@ def _side_info(common: RunInfo, settings: CompareSettings, side: Resolved, found
     )
 
 
+def _decider(settings: CompareSettings, run_dir: Path, plan: LoadPlan) -> Decider | None:
+    """An until-decided comparison's decider, judging the comparison's own checks (None: a fixed length)."""
+    if settings.budget is None:
+        return None
+    look = looker(settings.thresholds or None, settings.min_agreement, judged_timeout_s(plan), settings.slos or None,
+                  **JUDGING)  # fmt: skip
+    print(f"until decided: {announce(settings.budget)} a side", flush=True)
+    folders = {side: run_dir / side for side in ("current", "candidate")}
+    return Decider(run_dir, folders, look, settings.budget)
+
+
 def _load(
-    plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool, shape: dict[str, Any]
+    plan: LoadPlan, sides: list[Resolved], run_dir: Path, show: bool, shape: dict[str, Any], decider: Decider | None
 ) -> tuple[dict[str, LoadResult], bool]:
     """The paired load; both sides' answers are held to the current's answer check: a candidate that
     answers in another shape is not a drop-in, and its answers count as bad_response."""
     pair = [Side(s.spec.side, s.url, run_dir / s.spec.side, s.key, s.headers, shape) for s in sides]
     try:
-        with Progress(run_dir / "candidate", enabled=show):
+        with decider or contextlib.nullcontext(), Progress(run_dir / "candidate", enabled=show):  # fork first
             result = run_pair(plan, pair)
     except KeyboardInterrupt:
         now = utc_iso(datetime.now(UTC))
         cut = LoadResult(0, now, now, partial=True, reason="interrupted by SIGINT", interrupted=True)
+        cut = with_ending(cut, decider, True)
         return dict.fromkeys((s.name for s in pair), cut), True
     _write_answers(run_dir, result.answers)
     stopped = [r for r in result.sides.values() if r.interrupted]
+    ended = {name: with_ending(r, decider, bool(stopped)) for name, r in result.sides.items()}
+    if decider is not None:
+        print(f"load ended: {ended['candidate'].end_line}", flush=True)
     if stopped:
         print(f"load stopped early ({stopped[0].reason}): probing and reporting what was taken", file=sys.stderr)
-    return result.sides, bool(stopped)
+    return ended, bool(stopped)
 
 
 def _write_answers(run_dir: Path, answers: list[Answer]) -> None:

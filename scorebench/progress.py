@@ -39,13 +39,48 @@ TAIL_COLUMNS = ("latency_ms", "outcome")
 HIGHEST_US = 24 * 3600 * 1_000_000
 
 
-class SampleTail:
-    """Incremental reader of samples*.csv: counts, errors and latencies of the rows seen so far."""
+class NewLines:
+    """The whole lines appended to each samples*.csv of a folder since the last read (a half-written
+    last line waits for the next read), with each file's column names."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
         self._offsets: dict[Path, int] = {}
         self._names: dict[Path, list[str]] = {}
+
+    def read(self) -> list[tuple[list[str], bytes]]:
+        """(column names, new rows without the header) of each file that grew."""
+        found = []
+        for path in sorted(self.run_dir.glob(SAMPLES_GLOB)):
+            body = self._read_new(path)
+            if body:
+                found.append((self._names[path], body))
+        return found
+
+    def _read_new(self, path: Path) -> bytes:
+        try:
+            with path.open("rb") as handle:
+                handle.seek(self._offsets.get(path, 0))
+                chunk = handle.read()
+        except OSError:
+            return b""
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return b""
+        self._offsets[path] = self._offsets.get(path, 0) + end + 1
+        body = chunk[: end + 1]
+        if path not in self._names:
+            header, _, body = body.partition(b"\n")
+            self._names[path] = next(csv.reader([header.decode("utf-8", "replace")]), [])
+        return body
+
+
+class SampleTail:
+    """Incremental reader of samples*.csv: counts, errors and latencies of the rows seen so far."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.lines = NewLines(run_dir)
         self.histogram = HdrHistogram(1, HIGHEST_US, 3)
         self.requests = 0
         self.errors = 0
@@ -59,8 +94,9 @@ class SampleTail:
     def poll(self) -> int:
         """Read rows appended since the last poll; return how many were new."""
         before = self.requests
-        for path in sorted(self.run_dir.glob(SAMPLES_GLOB)):
-            self._read_new(path)
+        for names, body in self.lines.read():
+            if all(name in names for name in TAIL_COLUMNS):
+                self._take(body, names)
         return self.requests - before
 
     def p95_ms(self) -> float | None:
@@ -77,24 +113,6 @@ class SampleTail:
             self.histogram.record_value(value, count)
         self.requests += len(micros)
         self.errors += int(np.count_nonzero(~ok))
-
-    def _read_new(self, path: Path) -> None:
-        try:
-            with path.open("rb") as handle:
-                handle.seek(self._offsets.get(path, 0))
-                chunk = handle.read()
-        except OSError:
-            return
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return
-        self._offsets[path] = self._offsets.get(path, 0) + end + 1
-        body = chunk[: end + 1]
-        if path not in self._names:
-            header, _, body = body.partition(b"\n")
-            self._names[path] = next(csv.reader([header.decode("utf-8", "replace")]), [])
-        if body and all(name in self._names[path] for name in TAIL_COLUMNS):
-            self._take(body, self._names[path])
 
     def _take(self, body: bytes, names: list[str]) -> None:
         """Rows without their header → recorded; rows whose cells do not fit are skipped."""

@@ -21,7 +21,8 @@ def parse(*argv: str) -> argparse.Namespace:
 
 def test_defaults_when_nothing_is_given() -> None:
     args = config.resolve(parse(), environ={}, toml={})
-    assert (args.engine, args.duration, args.concurrency, args.timeout_s, args.out) == ("ab", "60s", 1, 60.0, "runs")
+    assert (args.engine, args.duration, args.concurrency, args.timeout_s, args.out) == ("ab", None, 1, 60.0, "runs")
+    assert (args.until_decided, args.max_duration, args.max_requests) == (False, "10m", 1_000_000)  # until decided
     assert args.threshold is None  # thresholds are read by scorebench.reports.common.checks.configured_thresholds
     assert args.insecure is False
 
@@ -34,7 +35,16 @@ def test_precedence_flag_over_env_over_toml_over_default() -> None:
     assert args.concurrency == 8
     assert args.engine == "locust"
     assert args.timeout_s == 5.0
-    assert args.duration == "60s"
+    assert args.duration is None
+
+
+def test_until_decided_settings_come_from_flags_environment_and_toml() -> None:
+    env = {"SCOREBENCH_UNTIL_DECIDED": "yes", "SCOREBENCH_MAX_REQUESTS": "5000"}
+    args = config.resolve(parse("--max-duration", "2m"), environ=env, toml={"max-requests": 9})
+    assert (args.until_decided, args.max_duration, args.max_requests) == (True, "2m", 5000)
+    assert config.source_of(args, "max_requests") == "SCOREBENCH_MAX_REQUESTS"
+    args = config.resolve(parse(), environ={}, toml={"max-duration": "30s", "until-decided": True})
+    assert (args.until_decided, args.max_duration) == (True, "30s")
 
 
 def test_env_values_are_parsed_and_bad_ones_named() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
 from scorebench.commands.report import add_presentation_arguments, presentation_of
-from scorebench.commands.run import add_table, check_upper_bounds, payload_set
+from scorebench.commands.run import add_table, check_upper_bounds, load_length, payload_set
 from scorebench.core.errors import HarnessError
 from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
@@ -43,8 +43,10 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--endpoint",), "endpoint", str, "one scoring URL routing --current/--candidate by azureml-model-deployment"),
     (("--workspace-config",), "workspace_config", str, "Azure ML workspace config.json (service names)"),
     (("--engine",), "engine", str, "load engine: ab (default)"),
-    (("--duration",), "duration", str, "how long to load both, e.g. 60s, 5m (default 60s)"),
-    (("--requests",), "requests", int, "each side gets N requests (with --duration: whichever first)"),
+    (("--duration",), "duration", str, "a fixed length for both, e.g. 60s, 5m (default: until decided)"),
+    (("--requests",), "requests", int, "a fixed length: each side gets N requests (with --duration: whichever first)"),
+    (("--max-duration",), "max_duration", str, "until decided: stop by this time whatever the checks (default 10m)"),
+    (("--max-requests",), "max_requests", int, "until decided: at most N requests a side (default 1,000,000)"),
     (("--concurrency",), "concurrency", int, "requests in flight per side, closed model (default 1)"),
     (("--rate",), "rate", float, "open model: arrivals per second, each sent to both sides"),
     (
@@ -76,6 +78,12 @@ SWITCHES = (
     ("--insecure", "insecure", "accept TLS certificates that do not verify (test servers only)"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
     ("--no-answer-check", "no_answer_check", "count any decodable 2xx answer that is not a caught error as ok"),
+    (
+        "--until-decided",
+        "until_decided",
+        "load until every check is decided or one fails, within --max-duration "
+        "and --max-requests; the default when no --duration or --requests is given",
+    ),
 )
 
 
@@ -115,6 +123,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
     for text in args.threshold or []:
         if text.partition(":")[2].strip().lower() != "off":
             parse_limit(text)
+    duration_s, requests, budget = load_length(args)
     current, candidate = _targets(args)
     payloads, payloads_path, mix = payload_set(args.payloads, "--payloads")
     return CompareSettings(
@@ -123,7 +132,8 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         payloads=payloads,
         payloads_path=payloads_path,
         payload_mix=mix,
-        plan_fields=_plan_fields(args, explicit),
+        plan_fields=_plan_fields(args, duration_s, requests),
+        budget=budget,
         out_dir=Path(args.out),
         label=args.label,
         thresholds=list(args.threshold or []),
@@ -217,15 +227,10 @@ def _check_numbers(args: argparse.Namespace) -> None:
             raise HarnessError(f"--{name.replace('_', '-')}: must be more than 0, got {value:g}")
 
 
-def _plan_fields(args: argparse.Namespace, explicit: set[str]) -> dict[str, Any]:
-    duration_s: float | None = parse_duration_s(str(args.duration), "--duration")
-    if args.requests is not None and "duration" not in explicit:
-        duration_s = None  # --requests alone: each side gets exactly N
-    if duration_s is not None and duration_s <= 0:
-        raise HarnessError(f"--duration: must be more than 0, got {args.duration!r}")
+def _plan_fields(args: argparse.Namespace, duration_s: float | None, requests: int | None) -> dict[str, Any]:
     return {
         "duration_s": duration_s,
-        "requests": args.requests,
+        "requests": requests,
         "concurrency": args.concurrency,
         "rate_rps": args.rate,
         "timeout_s": float(args.timeout_s),

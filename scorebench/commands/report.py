@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
         presentation=presentation_of(args),
+        anytime=ran_until_decided(args.run_dir),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 
@@ -105,6 +106,15 @@ def _check_judging(args: argparse.Namespace, thresholds: list[str]) -> None:
         parse_slo(text)
     if args.baseline:
         load_baseline(args.baseline, config.baselines_dir(args.baselines_dir))
+
+
+def ran_until_decided(run_dir: Path) -> bool:
+    """An until-decided run (run.json load_profile `until_decided`): judged again on confidence sequences,
+    as it was when it ran (its looks' intervals)."""
+    from scorebench.core.runrecords import read_run_info
+
+    path = Path(run_dir)
+    return (path / "run.json").is_file() and bool(read_run_info(path).load_profile.get("until_decided"))
 
 
 def is_compare(run_dir: Path) -> bool:
@@ -130,6 +140,7 @@ def _report_compare(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo) or info.slos or None,
         presentation=presentation_of(args),
+        anytime=ran_until_decided(args.run_dir),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 

@@ -21,6 +21,7 @@ from scorebench.azureml.service import ServiceTarget
 from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
+from scorebench.decider import Budget
 from scorebench.loadtests.ab.processes import usable_cores
 from scorebench.loadtests.ab.schedule import RateStages, parse_rate_stages
 from scorebench.loadtests.plan import upper_bounds
@@ -41,8 +42,15 @@ Switch = tuple[str, str, str]
 FLAGS: tuple[Flag, ...] = (
     (("--endpoint",), "endpoint", str, "scoring URL (default: start the local stand-in)"),
     (("--engine",), "engine", str, f"load engine: {' | '.join(ENGINES)} (default ab)"),
-    (("--duration",), "duration", str, "how long to load, e.g. 60s, 5m (default 60s)"),
-    (("--requests",), "requests", int, "stop after N requests (with --duration: whichever first)"),
+    (("--duration",), "duration", str, "a fixed length, e.g. 60s, 5m (default: until decided)"),
+    (("--requests",), "requests", int, "a fixed length: stop after N requests (with --duration: whichever first)"),
+    (("--max-duration",), "max_duration", str, "until decided: stop by this time whatever the checks (default 10m)"),
+    (
+        ("--max-requests",),
+        "max_requests",
+        int,
+        "until decided: stop after N requests whatever the checks (default 1,000,000)",
+    ),
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
     (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
     (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
@@ -101,6 +109,12 @@ SWITCHES: tuple[Switch, ...] = (
     ("--telemetry-required", "telemetry_required", "exit 2 when the server's telemetry cannot be read"),
     ("--no-progress", "no_progress", "no progress line while the load runs"),
     ("--no-answer-check", "no_answer_check", "count any decoded 2xx answer that is not a caught error as ok"),
+    (
+        "--until-decided",
+        "until_decided",
+        "load until every check is decided or one fails, within the budget "
+        "(--max-duration, --max-requests); the default when no --duration or --requests is given",
+    ),
 )
 POSITIVE = (("concurrency", 1), ("users", 1), ("workers", 0), ("requests", 1), ("processes", 0))
 
@@ -204,17 +218,15 @@ def _check_positive(args: argparse.Namespace) -> None:
 
 
 def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings:
-    duration_s: float | None = parse_duration_s(str(args.duration), config.source_of(args, "duration"))
-    if args.requests is not None and "duration" not in explicit:
-        duration_s = None  # --requests alone: send exactly N (ab -n)
     stages = _rate_stages(args, explicit)
-    if stages is not None:
-        duration_s = stages.duration_s
-    if duration_s is not None and duration_s <= 0:
-        raise HarnessError(f"{config.source_of(args, 'duration')}: must be more than 0, got {args.duration!r}")
+    duration_s: float | None
+    if stages is not None:  # the stages set the length: a fixed one
+        duration_s, requests, budget = stages.duration_s, None, None
+    else:
+        duration_s, requests, budget = load_length(args)
     return LoadSettings(
         duration_s=duration_s,
-        requests=args.requests,
+        requests=requests,
         concurrency=args.concurrency,
         rate_rps=args.rate,
         users=args.users,
@@ -225,6 +237,7 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
         shape=args.shape,
         timeout_s=float(args.timeout_s),
         timeout_explicit="timeout_s" in explicit,
+        budget=budget,
     )
 
 
@@ -237,7 +250,49 @@ def _rate_stages(args: argparse.Namespace, explicit: set[str]) -> RateStages | N
     for name, flag in (("duration", "--duration"), ("requests", "--requests"), ("rate", "--rate")):
         if name in explicit or (name != "duration" and getattr(args, name) is not None):
             raise HarnessError(f"{where}: the stages set the run's rate and length; leave out {flag}")
+    if args.until_decided:
+        raise HarnessError(f"{where}: the stages set the run's length; leave out --until-decided")
     return stages
+
+
+def load_length(args: argparse.Namespace) -> tuple[float | None, int | None, Budget | None]:
+    """(duration_s, requests, budget) of resolved args: a fixed length (--duration and/or --requests, no
+    budget), else until decided (--until-decided, or neither given) within --max-duration and --max-requests.
+
+    A fixed length and until-decided settings from one level (two flags, two variables, one file) are
+    refused in one line naming both; from two levels, the stronger wins (a flag over SCOREBENCH_*
+    over scorebench.toml), as for every setting."""
+    fixed = [name for name in ("duration", "requests") if getattr(args, name) is not None]
+    until = [name for name in ("until_decided",) if args.until_decided]
+    until += [name for name in ("max_duration", "max_requests") if _level(args, name) < len(LEVELS)]
+    if fixed and until:
+        stronger = min(_level(args, name) for name in fixed) - min(_level(args, name) for name in until)
+        if stronger == 0:
+            where = config.source_of(args, until[0])
+            raise HarnessError(f"{where} is for a run until decided, {config.source_of(args, fixed[0])} gives a "
+                               "fixed length: give one")  # fmt: skip
+        fixed, until = (fixed, []) if stronger < 0 else ([], until)
+    if fixed:
+        duration_s = parse_duration_s(str(args.duration), config.source_of(args, "duration")) if args.duration else None
+        if args.duration is not None and not (duration_s or 0) > 0:
+            raise HarnessError(f"{config.source_of(args, 'duration')}: must be more than 0, got {args.duration!r}")
+        return duration_s, args.requests, None
+    max_s = parse_duration_s(str(args.max_duration), config.source_of(args, "max_duration"))
+    if not max_s > 0:
+        raise HarnessError(f"{config.source_of(args, 'max_duration')}: must be more than 0, got {args.max_duration!r}")
+    if args.max_requests is not None and args.max_requests < 1:
+        raise HarnessError(f"{config.source_of(args, 'max_requests')}: must be at least 1, got {args.max_requests}")
+    return max_s, args.max_requests, Budget(max_s, args.max_requests, requests_given="max_requests" in until)
+
+
+LEVELS = ("--", config.ENV_PREFIX, config.CONFIG_FILE)
+"""Where a setting came from, strongest first (config.source_of); a default is weaker than all."""
+
+
+def _level(args: argparse.Namespace, dest: str) -> int:
+    """0 for a flag, 1 for a SCOREBENCH_* variable, 2 for scorebench.toml, 3 (len(LEVELS)) for the default."""
+    where = config.source_of(args, dest)
+    return next((i for i, start in enumerate(LEVELS) if where.startswith(start)), len(LEVELS))
 
 
 def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None) -> TelemetrySettings:

@@ -65,6 +65,8 @@ TELEMETRY_FILE = "telemetry.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
 ANSWERS_FILE = "answers.csv"
 """`scorebench compare`: the distinct answers each target gave to each payload (records.Answer)."""
+LOOKS_FILE = "looks.csv"
+"""An until-decided run: each look at each check while the load ran (records.Look), streamed."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -135,6 +137,27 @@ class Answer:
     """The digest of the decoded answer (equal answers, however formatted, share it)."""
     answer: str
     """The decoded answer as compact JSON, cut short and redacted: for people, not for comparing."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Look:
+    """One check as one look of an until-decided run saw it (looks.csv; scorebench/decider.py)."""
+
+    look: int
+    """1 for the first look, 2 for the next, ..."""
+    at_s: float
+    """Seconds since the load started."""
+    requests: int
+    """Samples read at this look (both sides of a compare)."""
+    check: str
+    """The check's name, as in summary.json `checks[].name`."""
+    status: str
+    """PASS, FAIL or INCONCLUSIVE at this look."""
+    value: float | None
+    low: float | None
+    """The check's interval at this look, in its unit (None: unbounded on that side, or not estimated)."""
+    high: float | None
+    unit: str
 
 
 R = TypeVar("R")

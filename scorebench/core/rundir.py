@@ -9,6 +9,8 @@
       exceptions.csv  server-side exceptions in the run's window
       summary.json    statistics (reports/)
       report.html     the report
+      stop            an until-decided run's stop request to the engines (why, one line), and
+      looks.csv       each look at its checks (records.Look), written while the load runs
 
 Rule: no record holds a key; URLs go through `safe_url` before they are stored; no stage rewrites
 another stage's file.
@@ -30,6 +32,8 @@ from scorebench.core.secrets import safe_url, scrub_data
 RUN_JSON = "run.json"
 SUMMARY_JSON = "summary.json"
 REPORT_HTML = "report.html"
+STOP_FILE = "stop"
+"""The orchestrator's stop request: every engine (and engine process) stops its load gracefully once it exists."""
 
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -55,6 +59,18 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
         candidate = base.with_name(f"{base.name}-{n}")
     candidate.mkdir(parents=True)
     return candidate
+
+
+def request_stop(path: Path, why: str) -> None:
+    """Ask every engine watching `path` (a run directory's STOP_FILE) to stop: written whole, by rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(why.strip() + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def stop_requested(path: Path | None) -> bool:
+    """Whether the orchestrator asked the load to stop (one stat; False without a stop file)."""
+    return path is not None and path.exists()
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:

@@ -25,7 +25,10 @@ PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
     "ab": ("duration_s", "requests", "concurrency", "rate_rps", "rate_stages", "timeout_s"),
     "locust": ("duration_s", "requests", "users", "spawn_rate", "workers", "shape", "rate_rps", "timeout_s"),
 }
-"""The LoadPlan fields each engine acts on: what a baseline comparison must match."""
+"""The LoadPlan fields each engine acts on: what a baseline comparison must match (but its length)."""
+LENGTH_FIELDS = ("duration_s", "requests", "until_decided")
+"""How long the load ran (and whether it ran until decided): its precision, which a check's interval
+carries, not its kind: a baseline comparison ignores them (`load_shape`)."""
 WHEN_SET = ("rate_stages",)
 """Profile fields recorded only when set: runs (and baselines) from before they existed stay comparable."""
 ProfileValue = float | int | str | None
@@ -169,6 +172,13 @@ def git_commit(cwd: Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+
+
+def load_shape(profile: object) -> object:
+    """A load profile without its length (LENGTH_FIELDS): what two runs must share to be compared."""
+    if not isinstance(profile, dict):
+        return profile
+    return {key: value for key, value in profile.items() if key not in LENGTH_FIELDS}
 
 
 def load_profile(plan: object, engine: str) -> dict[str, ProfileValue]:

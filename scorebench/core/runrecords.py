@@ -55,6 +55,17 @@ class LoadRecord:
     """A signal (SIGINT/SIGTERM, Ctrl-C) stopped the load."""
     error: str | None = None
     engine_info: EngineInfo = dataclasses.field(default_factory=dict)
+    ended_because: str | None = None
+    """Why the load ended (ENDINGS): decided, failed, duration, requests, fixed, interrupted (None: older files)."""
+    end_line: str | None = None
+    """The same for people: `all 5 checks decided after 1,234 requests (12.3 s)`."""
+    looks: int = 0
+    """How many times an until-decided run looked at its checks (looks.csv); 0 for a fixed-length run."""
+
+
+ENDINGS = ("decided", "failed", "duration", "requests", "fixed", "interrupted")
+"""LoadRecord.ended_because: every check decided; a check failed (stopped early); the budget's duration or
+requests ran out (until decided); a fixed-length run ran its length; a signal stopped it."""
 
 
 @dataclasses.dataclass(frozen=True)

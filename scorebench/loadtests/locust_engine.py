@@ -9,8 +9,10 @@ Rules: this module never imports locust (it runs inside the scorebench process, 
 patching breaks ssl for modules imported before it). The key reaches Locust through the
 environment only, never the command line or a file. The run is bounded: processes still alive
 after duration + timeout + GRACE_S are killed. SIGINT/SIGTERM stop Locust gracefully (SIGINT to
-each process) and the result is partial with the reason. A process that cannot write its samples
-(a full disk) exits with a code that says so, and the run ends with a WriteFailed naming its part.
+each process) and the result is partial with the reason; the stop file (`plan.stop_file`, looked
+for every POLL_S) stops it the same graceful way, and the result is whole. A process that cannot
+write its samples (a full disk) exits with a code that says so, and the run ends with a WriteFailed
+naming its part.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from urllib.parse import urlsplit
 from scorebench.core.errors import HarnessError, WriteFailed
 from scorebench.core.lifeline import Lifeline
 from scorebench.core.records import read_samples, utc_from_epoch
-from scorebench.core.rundir import write_text_atomic
+from scorebench.core.rundir import stop_requested, write_text_atomic
 from scorebench.core.secrets import scrub_file
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import write_failure_of_exit
@@ -44,7 +46,7 @@ REPO_ROOT = LOCUSTFILE.parents[2]
 """The folder that holds the scorebench package (a checkout, or site-packages)."""
 GRACE_S = 30.0
 STOP_WAIT_S = 15.0
-POLL_S = 0.2
+POLL_S = 0.1
 UNBOUNDED_DURATION_S = 24 * 3600.0
 """A request-bounded run (no duration) is still stopped after a day."""
 
@@ -66,7 +68,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     deadline_s = time.monotonic() + (plan.duration_s or UNBOUNDED_DURATION_S) + plan.timeout_s + GRACE_S
     interrupted: list[str] = []
     with _signals_to(interrupted), _started(commands, envs, extras) as processes:
-        reason = _wait(processes, deadline_s, interrupted, run_dir)
+        reason = _wait(processes, deadline_s, interrupted, run_dir, plan.stop_file)
     ended_s = time.time()
     for log in extras.glob("*.log"):  # Locust's own output: no secret stays in the run directory
         scrub_file(log)
@@ -187,9 +189,14 @@ def _started(
 
 
 def _wait(
-    processes: list[subprocess.Popen[bytes]], deadline_s: float, interrupted: list[str], run_dir: Path
+    processes: list[subprocess.Popen[bytes]],
+    deadline_s: float,
+    interrupted: list[str],
+    run_dir: Path,
+    stop_file: Path | None = None,
 ) -> str | None:
-    """Wait for the first process (local runner or master) to end; the reason when partial, else None.
+    """Wait for the first process (local runner or master) to end; the reason when partial, else None
+    (also when the stop file asked for the end: every process is stopped as Ctrl-C stops it).
 
     A process that could not write its samples (a full disk: its exit code says so) ends the run
     at once: WriteFailed naming its part (the other processes are stopped on the way out).
@@ -197,6 +204,9 @@ def _wait(
     lead = processes[0]
     while lead.poll() is None:
         _raise_if_unwritten(processes, run_dir)
+        if stop_requested(stop_file):
+            _interrupt(processes)
+            return None
         if interrupted:
             _interrupt(processes)
             return f"interrupted by {interrupted[0]}"

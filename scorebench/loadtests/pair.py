@@ -13,7 +13,8 @@ Fairness rules (docs/compare.md):
   * closed model (`concurrency` C): each side keeps C requests in flight on its own connections,
     both started in the same loop turn, so the candidate's capacity shows as its throughput;
   * bounded: `requests` N gives each side exactly N; `duration_s` ends both at the same instant;
-    SIGINT/SIGTERM stop both, flush the samples and return partial=True.
+    SIGINT/SIGTERM stop both, flush the samples and return partial=True; the stop file
+    (`plan.stop_file`) stops both at the same instant, and the result is whole.
 The keys travel only in each side's Authorization header bytes; answers kept are redacted.
 """
 
@@ -39,7 +40,7 @@ from scorebench.loadtests.ab.protocol import Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import client_ssl_context, scoring_target
 from scorebench.loadtests.outcomes import AnswerCheck, decode_answer
-from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.loadtests.plan import LoadPlan, LoadResult, watch_stop_file
 from scorebench.loadtests.samples import SampleWriter
 
 SIDES = ("current", "candidate")
@@ -206,8 +207,9 @@ async def _drive(plan: LoadPlan, sides: list[Side], writers: dict[str, SampleWri
     reasons: list[str] = []
     names = {signal.SIGINT: "interrupted by SIGINT", signal.SIGTERM: "terminated by SIGTERM"}
 
-    def stop(why: str) -> None:
-        reasons.append(why)
+    def stop(why: str | None = None) -> None:
+        if why is not None:
+            reasons.append(why)
         for engine in engines:
             engine.stop()
 
@@ -218,11 +220,13 @@ async def _drive(plan: LoadPlan, sides: list[Side], writers: dict[str, SampleWri
             installed.append(sig)
     runs = [loop.create_task(engine.run()) for engine in engines]
     schedule = loop.create_task(_arrivals(plan, engines)) if plan.rate_rps else None
+    watcher = loop.create_task(watch_stop_file(plan.stop_file, stop))
     try:
         await asyncio.gather(*runs)
     except (KeyboardInterrupt, asyncio.CancelledError):
         stop("interrupted")
     finally:
+        watcher.cancel()
         if schedule is not None:
             schedule.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -4,16 +4,22 @@ Both engines (the ab-compatible runner, loadtests/ab/; Locust, loadtests/locust_
 expose `run_load(plan, run_dir) -> LoadResult`. An engine streams its samples to
 `run_dir/samples*.csv` (loadtests/samples.py) while it runs; the orchestration shows progress by
 reading those files, so engines need no callback. Rules: an engine stops by itself (requests
-and/or duration bound it); on Ctrl-C/SIGTERM it stops sending, flushes what it has and returns
-`partial=True, interrupted=True` with the reason; it never raises for a failed request (that is a sample's
-outcome). The key travels in `key` only and must never be written or printed.
+and/or duration bound it), or gracefully and within about STOP_POLL_S once `plan.stop_file` exists
+(an until-decided run's stop request: not an interruption, the result is not partial); on
+Ctrl-C/SIGTERM it stops sending, flushes what it has and returns `partial=True, interrupted=True`
+with the reason; it never raises for a failed request (that is a sample's outcome). The key
+travels in `key` only and must never be written or printed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from scorebench.core.rundir import stop_requested
 from scorebench.core.runrecords import LoadRecord
 from scorebench.payloads.loader import Payload
 
@@ -26,6 +32,8 @@ the request reached the model, the client from when it was sent (network, TLS, t
 so a client timeout equal to the platform's races the platform's own 408 (issue 28)."""
 MAX_CONNECTIONS = 20_000
 """ab's own MAX_CONCURRENCY: one client opening more connections (or Locust users) is a mistake."""
+STOP_POLL_S = 0.1
+"""How often an engine looks for the stop file (a stat each time)."""
 PROCESSES_PER_CORE = 4
 """Engine processes (ab's --processes, Locust's --workers) per usable core: beyond that they fight
 for the cores, the client saturates, and the run measures itself (docs/faults.md, runaway load)."""
@@ -80,6 +88,17 @@ class LoadPlan:
     answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
     """What a prediction looks like: loadtests/outcomes.py AnswerCheck.to_dict() (shape from the
     preflight's warm-up answer, or --expect-schema; enabled False with --no-answer-check)."""
+    stop_file: Path | None = None
+    """Stop the load gracefully once this file exists (an until-decided run: core/rundir.py STOP_FILE)."""
+
+
+async def watch_stop_file(path: Path | None, stop: Callable[[], None]) -> None:
+    """Call `stop` once `path` exists, looking every STOP_POLL_S (an asyncio task beside the engine; cancel it)."""
+    if path is None:
+        return
+    while not stop_requested(path):
+        await asyncio.sleep(STOP_POLL_S)
+    stop()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +116,10 @@ class LoadResult:
     """A signal (SIGINT/SIGTERM, Ctrl-C) stopped the load: the run is partial and exits 130."""
     engine_info: dict[str, str] = dataclasses.field(default_factory=dict)
     """Versions and settings worth recording in load.json (never the key)."""
+    ended_because: str | None = None
+    """core/runrecords.py ENDINGS: set by the orchestrator, which knows why it asked for the stop."""
+    end_line: str | None = None
+    looks: int = 0
 
     def as_record(self) -> LoadRecord:
         """load.json's record of this ending (docs/architecture.md, "The records")."""
@@ -108,6 +131,9 @@ class LoadResult:
             partial_reason=self.reason if self.partial else None,
             interrupted=bool(self.interrupted),
             engine_info=dict(self.engine_info),
+            ended_because=self.ended_because,
+            end_line=self.end_line,
+            looks=self.looks,
         )
 
 

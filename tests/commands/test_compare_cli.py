@@ -156,6 +156,37 @@ def test_twice_as_slow_fails_naming_the_latency_check(standins: dict[str, StandI
     assert "verdict: FAIL (exit 1)" in out
 
 
+def test_with_no_length_twins_load_until_every_check_is_decided(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    code, out, run_dir = compare(
+        standins, "twin", tmp_path, "--threshold", "p50:+100%", "--threshold", "p95:off", "--threshold", "p99:off",
+        "--threshold", "rps:off", "--threshold", "error_rate:off", "--threshold", "model_error_rate:off",
+        "--slo", "error_rate<=100%", "--min-agreement", "off",
+    )  # fmt: skip  # checks the twins decide at the first looks: a test of the looks, not of the defaults
+    assert code == 0, out
+    load = json.loads((run_dir / "load.json").read_text())
+    assert (load["ended_because"], load["partial"]) == ("decided", False)
+    assert load["end_line"].startswith("all 3 checks decided after ")
+    assert " requests a side (" in load["end_line"]
+    assert f"load ended: {load['end_line']}" in out.splitlines()
+    sides = [json.loads((run_dir / side / "load.json").read_text()) for side in ("current", "candidate")]
+    assert {side["ended_because"] for side in sides} == {"decided"}
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["stopping"] == {"because": "decided", "line": load["end_line"], "looks": load["looks"]}
+    assert f"- load ended: {load['end_line']}" in (run_dir / "summary.md").read_text()
+    assert "How the decision formed" in (run_dir / "report.html").read_text()
+
+
+def test_with_no_length_twice_as_slow_stops_early_and_fails(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    code, out, run_dir = compare(standins, "slow", tmp_path, "--threshold", "p50:+10%")
+    assert code == 1, out
+    load = json.loads((run_dir / "load.json").read_text())
+    assert (load["ended_because"], load["partial"], load["interrupted"]) == ("failed", False, False)
+    assert "FAIL decided after" in load["end_line"]
+    assert load["end_line"].endswith(": load stopped early")
+    assert "FAIL candidate p50:" in out
+    assert out.splitlines()[-1] == "verdict: FAIL (exit 1)"
+
+
 def test_retrained_candidate_agreement_equals_direct_predictions(standins: dict[str, StandIn], tmp_path: Path) -> None:
     import joblib
     import pandas as pd

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from scorebench.core.errors import HarnessError
 from scorebench.core.records import read_samples
 from scorebench.loadtests.outcomes import record_count
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port, run_cli, self_signed_cert
@@ -57,8 +58,15 @@ def run_dirs(out: Path) -> list[Path]:
         (["--rate-stages", "10:5s", "--duration", "5s"], "--rate-stages: the stages set the run's rate and length"),
         (["--rate-stages", "10:5s", "--rate", "3"], "leave out --rate"),
         (["--rate-stages", "10:5s", "--engine", "locust"], "--rate-stages: applies to --engine ab only"),
+        (["--until-decided", "--requests", "5"],
+         "--until-decided is for a run until decided, --requests gives a fixed length: give one"),
+        (["--duration", "5s", "--max-requests", "9"],
+         "--max-requests is for a run until decided, --duration gives a fixed length: give one"),
+        (["--max-duration", "0s"], "--max-duration: must be more than 0, got '0s'"),
+        (["--max-duration", "soon"], "--max-duration: 'soon' is not a duration"),
+        (["--max-requests", "0"], "--max-requests: must be at least 1, got 0"),
     ],
-)
+)  # fmt: skip
 def test_bad_flags_exit_2_in_one_line(tmp_path: Path, argv: list[str], contains: str) -> None:
     one_line_error(run_cli("run", "--out", str(tmp_path), *QUICK, *argv, timeout=60), contains=contains)
     assert run_dirs(tmp_path) == []
@@ -438,3 +446,43 @@ def test_a_weighted_payload_mix_is_what_both_engines_send(tmp_path: Path, standi
         {"path": f"{tmp_path}/b.jsonl", "weight": 1, "count": 1},
     ]
     assert info["payloads"]["count"] == 8
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "toml", "length"),
+    [
+        ((), {}, {}, (600.0, 1_000_000, True)),  # nothing given: until decided, the default budget
+        (("--requests", "50"), {}, {}, (None, 50, False)),
+        (("--duration", "15s"), {"SCOREBENCH_MAX_DURATION": "90s"}, {}, (15.0, None, False)),  # the flag wins
+        (("--until-decided",), {}, {"duration": "60s"}, (600.0, 1_000_000, True)),  # the flag wins
+        ((), {"SCOREBENCH_MAX_DURATION": "90s"}, {"requests": 5}, (90.0, 1_000_000, True)),  # the variable wins
+        ((), {}, {"duration": "60s"}, (60.0, None, False)),
+    ],
+)
+def test_a_fixed_length_or_until_decided_the_stronger_setting_wins(
+    argv: tuple[str, ...], environ: dict[str, str], toml: dict[str, object], length: tuple[object, ...]
+) -> None:
+    import argparse
+
+    from scorebench import config
+    from scorebench.commands import run as run_command
+
+    parser = argparse.ArgumentParser()
+    run_command.add_arguments(parser)
+    args = config.resolve(parser.parse_args(list(argv)), environ=environ, toml=toml)
+    duration_s, requests, budget = run_command.load_length(args)
+    assert (duration_s, requests, budget is not None) == length
+
+
+def test_a_fixed_length_and_a_budget_from_one_place_are_refused() -> None:
+    import argparse
+
+    from scorebench import config
+    from scorebench.commands import run as run_command
+
+    parser = argparse.ArgumentParser()
+    run_command.add_arguments(parser)
+    args = config.resolve(parser.parse_args([]), environ={}, toml={"duration": "60s", "max-requests": 9})
+    with pytest.raises(HarnessError, match=r"^scorebench.toml max-requests is for a run until decided, "
+                                           r"scorebench.toml duration gives a fixed length: give one$"):  # fmt: skip
+        run_command.load_length(args)

@@ -14,11 +14,13 @@ import pytest
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import read_samples
+from scorebench.core.rundir import STOP_FILE, request_stop
 from scorebench.loadtests.locust_engine import run_load
 from scorebench.loadtests.plan import LoadPlan
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.probes.store import read_envelopes
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env
+from tests.loadtests.ab.recording_server import RecordingServer
 from tests.loadtests.conftest import files_text
 
 TELEMETRY_WAIT_S = 30.0
@@ -107,3 +109,16 @@ def test_locust_that_cannot_start_is_an_error_not_an_empty_run(tmp_path: Path) -
                     users=1, spawn_rate=1, shape="no-such-shape")  # the locustfile refuses it at init  # fmt: skip
     with pytest.raises(HarnessError, match=r"locust sent no request: .*no-such-shape"):
         run_load(plan, tmp_path / "run")
+
+
+@pytest.mark.timeout(120)  # bounded: the plan's 300 s would fail it
+def test_the_stop_file_stops_the_master_and_its_workers_and_the_run_is_whole(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    stop_file = run_dir / STOP_FILE
+    with RecordingServer(on_request=lambda n: n == 30 and request_stop(stop_file, "decided")) as server:
+        plan = LoadPlan(url=server.url(), payloads=load_payloads(DEFAULT_PAYLOADS), duration_s=300, users=2,
+                        spawn_rate=2, workers=2, stop_file=stop_file)  # fmt: skip
+        result = run_load(plan, run_dir)
+    assert (result.partial, result.interrupted, result.reason) == (False, False, None)
+    assert result.requests == len(read_samples(run_dir)) >= 28
+    assert len(list(run_dir.glob("samples-*.csv"))) == 2  # one part per worker: both ran and both stopped

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from scorebench.core.records import parse_utc, read_samples
+from scorebench.core.rundir import STOP_FILE, request_stop
 from scorebench.loadtests.pair import AnswerLog, Side, answer_text, run_pair
 from scorebench.loadtests.plan import LoadPlan
 from scorebench.payloads.loader import Payload
@@ -82,3 +85,15 @@ def test_answer_log_keeps_the_first_text_of_each_distinct_answer_redacted() -> N
         ("candidate", "d2", '{"echo":"***"}'),
     ]
     assert answer_text(b"<html>oops</html>") == "<html>oops</html>"
+
+
+@pytest.mark.timeout(60)  # bounded: the plan's 300 s would fail it
+def test_the_stop_file_stops_both_sides_at_once_and_the_result_is_whole(tmp_path: Path) -> None:
+    stop_file = tmp_path / STOP_FILE
+    stopper = RecordingServer(on_request=lambda n: n == 30 and request_stop(stop_file, "decided"))
+    with RecordingServer() as current, stopper as candidate:
+        plan = LoadPlan(url="", payloads=PAYLOADS, duration_s=300, concurrency=2, stop_file=stop_file)
+        result = run_pair(plan, _sides({"current": current, "candidate": candidate}, tmp_path))
+    for name, ended in result.sides.items():
+        assert (ended.partial, ended.interrupted, ended.reason) == (False, False, None), name
+        assert ended.requests == len(read_samples(tmp_path / name)) >= 28

@@ -5,8 +5,10 @@ One job: a `LoadPlan` -> samples in run_dir/samples*.csv -> `LoadResult`. The lo
 writing its own samples part and saturation part. Rules: HTTP/1.1
 persistent connections (fastest correct choice for a scoring endpoint), payload rotation, the key
 only in the Authorization header bytes, TLS verified unless `plan.insecure`; SIGINT/SIGTERM stop
-the load within a moment, flush the samples and return partial=True; a samples or saturation part
-that cannot be written (a full disk) stops it too, and is a `WriteFailed` naming the file.
+the load within a moment, flush the samples and return partial=True; the stop file
+(`plan.stop_file`, watched by every engine process) stops it as quickly, and the result is whole; a
+samples or saturation part that cannot be written (a full disk) stops it too, and is a `WriteFailed`
+naming the file.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, client_ssl_context, scoring_target
 from scorebench.loadtests.ab.schedule import parse_rate_stages
 from scorebench.loadtests.outcomes import AnswerCheck
-from scorebench.loadtests.plan import LoadPlan, LoadResult
+from scorebench.loadtests.plan import LoadPlan, LoadResult, watch_stop_file
 from scorebench.loadtests.samples import SampleWriter
 from scorebench.loadtests.watch import SelfWatch
 
@@ -86,7 +88,7 @@ def _run_share(
         )  # fmt: skip
         loop = new_loop()
         try:
-            reason = loop.run_until_complete(_drive(cfg, stats))
+            reason = loop.run_until_complete(_drive(cfg, stats, plan.stop_file))
         finally:
             loop.close()
             watch.close()
@@ -96,7 +98,8 @@ def _run_share(
     return writer.count, reason
 
 
-async def _drive(cfg: EngineConfig, stats: RunStats) -> str | None:
+async def _drive(cfg: EngineConfig, stats: RunStats, stop_file: Path | None = None) -> str | None:
+    """Run one engine; the reason when a signal stopped it (the stop file stops it with no reason: not partial)."""
     engine = Engine(cfg, stats)
     loop = asyncio.get_running_loop()
     reasons: list[str] = []
@@ -111,12 +114,14 @@ async def _drive(cfg: EngineConfig, stats: RunStats) -> str | None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, on_signal, sig)
             installed.append(sig)
+    watcher = loop.create_task(watch_stop_file(stop_file, engine.stop))
     try:
         await engine.run()
     except (KeyboardInterrupt, asyncio.CancelledError):
         engine.stop()
         reasons.append("interrupted")
     finally:
+        watcher.cancel()
         for sig in installed:
             loop.remove_signal_handler(sig)
     return reasons[0] if reasons else None

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
+from scorebench.core.runinfo import load_shape
 from scorebench.reports.common import figures, hints, intervals, metrics
 from scorebench.reports.common.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
 from scorebench.reports.common.metrics import OBSERVED, Metric, Observed
@@ -383,10 +384,15 @@ def timeout_check(summary: dict[str, Any]) -> Check:
 def profile_difference(current: Mapping[str, Any], reference: Mapping[str, Any]) -> str | None:
     """Why two runs cannot be compared before any sample is counted: their `load_profile` or
     `payload_set_hash` differ (`load profile differs (concurrency 8 vs 4)`); None when they match.
-    Shared by the baseline check, `run --baseline` before its load, and `trend`."""
+    Shared by the baseline check, `run --baseline` before its load, and `trend`. A run's length
+    (core/runinfo.LENGTH_FIELDS: duration, requests, until decided) is its precision, not its kind:
+    it is left out (`load_shape`)."""
     for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
-        if current.get(key) != reference.get(key):
-            return f"{label} differs ({_differences(current.get(key), reference.get(key))})"
+        now, then = current.get(key), reference.get(key)
+        if key == "load_profile":
+            now, then = load_shape(now), load_shape(then)
+        if now != then:
+            return f"{label} differs ({_differences(now, then)})"
     return None
 
 

@@ -41,6 +41,11 @@ def render_junit(document: dict[str, Any], suite_name: str) -> str:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="verdict", value=str(verdict.get("status", "")))
     ET.SubElement(props, "property", name="exit_code", value=str(verdict.get("exit_code", "")))
+    stopped = until_decided(document)
+    if stopped:  # an until-decided run: why its load ended and how often it looked
+        ET.SubElement(props, "property", name="stopped_because", value=str(stopped["because"]))
+        ET.SubElement(props, "property", name="stopping", value=str(stopped["line"]))
+        ET.SubElement(props, "property", name="looks", value=str(stopped["looks"]))
     family = (document.get("intervals") or {}).get("family")
     if family:
         ET.SubElement(props, "property", name="intervals", value=str(family))
@@ -80,8 +85,24 @@ def render_summary_md(document: dict[str, Any], run_name: str) -> str:
             f"| `{check['name']}` | {check['kind']} | {check['status']} | {value} | {interval} | {cells['limit']} "
             f"| {check.get('method') or ''} |"
         )
-    lines += ["", *_headline(document), ""]
+    lines += ["", *stopping_lines(document), *_headline(document), ""]
     return "\n".join(lines) + "\n"
+
+
+def until_decided(document: dict[str, Any]) -> dict[str, Any] | None:
+    """summary.json `stopping` of an until-decided run (None for a fixed-length one, or an older summary)."""
+    stopped = document.get("stopping")
+    if not isinstance(stopped, dict) or stopped.get("because") in (None, "fixed"):
+        return None
+    return stopped
+
+
+def stopping_lines(document: dict[str, Any]) -> list[str]:
+    """summary.md's line on why an until-decided load ended ([] for a fixed length)."""
+    stopped = until_decided(document)
+    if stopped is None:
+        return []
+    return [f"- load ended: {stopped['line']} ({stopped['because']}; {stopped['looks']} looks)"]
 
 
 def _family_line(document: dict[str, Any]) -> list[str]:

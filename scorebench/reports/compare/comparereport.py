@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_id
 from scorebench.core.runinfo import CompareInfo
 from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.secrets import scrub, scrub_data
-from scorebench.reports.common import charts, checks, frames, publish, slo, stats
+from scorebench.reports.common import charts, checks, frames, looks, publish, slo, stats
 from scorebench.reports.common.checkrows import check_row
 from scorebench.reports.common.figures import local_path
 from scorebench.reports.common.html import render_page
@@ -80,6 +80,8 @@ def build_compare(
     compared = run.info.compare
     if compared is None:  # _judged refused it already; for the type checker
         raise HarnessError(f"{run_dir}: not a compare run directory")
+    run_looks = looks.read_looks(run_dir)
+    checked = looks.settle(checked, run_looks)  # an until-decided run: a check a look decided stays decided
     status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -90,6 +92,7 @@ def build_compare(
         "verdict": {"status": status, "exit_code": exit_code},
         "intervals": checks.intervals_record(anytime),
         **(presentation or Presentation()).fields(),
+        "stopping": looks.stopping(run.load),
     }
     view = run_view(run, compared, run_dir)
     data = {
@@ -102,6 +105,8 @@ def build_compare(
         "check_rows": [check_row(c) for c in checked],
         "title": document["title"],
         "note": document["note"],
+        "looks": looks.looks_view(run_looks),
+        "stopping": document["stopping"],
     }
     html = render_page("compare.html.j2", data)
     return CompareBuild(document, checked, status, exit_code, html, render_markdown(compared.targets, document))
@@ -146,12 +151,45 @@ def _judged(
         answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
     payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
     found = agreement.agreement(answers, payload_ids)
+    return run, sides, found, compare_checks(sides, found, limits, slo_list, min_agreement, anytime)
+
+
+def compare_checks(
+    sides: dict[str, tuple[pd.DataFrame, stats.Summary]],
+    found: agreement.Agreement,
+    limits: list[compare.Limit],
+    slos: list[slo.Slo],
+    min_agreement: float | None,
+    anytime: bool = False,
+) -> list[checks.Check]:
+    """The candidate's timeout and SLOs, the relative limits, the agreement (min_agreement None: not a check)."""
     current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
-    checked = _candidate_checks(*sides["candidate"], slo_list, anytime)
+    checked = _candidate_checks(*sides["candidate"], slos, anytime)
     checked += compare.relative_checks(current, candidate, limits, anytime)
     if min_agreement is not None:
         checked.append(agreement.agreement_check(found, min_agreement, anytime))
-    return run, sides, found, checked
+    return checked
+
+
+def looker(
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    slos: list[str] | None = None,
+    anytime: bool = False,
+) -> Callable[[dict[str, pd.DataFrame], list[Answer]], list[checks.Check]]:
+    """The comparison's checks of the samples taken so far (each side's latency_ms, outcome, started_s)
+    and the distinct answers seen, judged as `build_compare` judges them: an until-decided look."""
+    limits = compare.resolve_limits(thresholds, anytime)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+
+    def look(frames: dict[str, pd.DataFrame], answers: list[Answer]) -> list[checks.Check]:
+        sides = {name: (frames[name], stats.summarize(frames[name], None, timeout_s)) for name in SIDES}
+        payload_ids = sorted({a.payload_id for a in answers})  # the check counts what both sides answered
+        found = agreement.agreement(answers, payload_ids)
+        return compare_checks(sides, found, limits, slo_list, min_agreement, anytime)
+
+    return look
 
 
 def write_compare(
@@ -267,6 +305,7 @@ def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
         f"- candidate: `{targets.get('candidate', '')}`",
         f"- agreement: {share} of {found['compared']} distinct payloads answered alike "
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
+        *publish.stopping_lines(document),
         "",
         f"- intervals: {document.get('intervals', {}).get('family', 'fixed')}",
         "",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +29,10 @@ from scorebench.core import saturation
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, write_text_atomic
-from scorebench.core.runinfo import RunInfo
+from scorebench.core.runinfo import RunInfo, load_shape
 from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
-from scorebench.reports.common import charts, checks, extras, frames, publish, slo, stats
+from scorebench.reports.common import charts, checks, extras, frames, looks, publish, slo, stats
 from scorebench.reports.common.html import render_html
 from scorebench.reports.common.presentation import Presentation, recorded
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, requests_per_second, slo_evidence, verdict_of
@@ -87,6 +88,7 @@ def build_report(
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
     run = read_run(run_dir)
+    run_looks = looks.read_looks(run_dir)
     # Once the samples are read, the server's side (telemetry read, join, its series) runs in a
     # thread beside the client's statistics: Arrow and numpy release the GIL, so both cores work.
     # (Not both reads at once: each parser uses every core already, and both buffers would be held.)
@@ -103,6 +105,7 @@ def build_report(
         found = guard.guard_checks(
             judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime), bool(periods)
         )
+        found = looks.settle(found, run_looks)
         status, exit_code = verdict_of(run, found)
         users = extras.locust_users(run_dir)
         parts = chart_parts(samples, summary, users, _rate_rps(run.info))
@@ -128,6 +131,8 @@ def build_report(
     )
     data |= triage
     data["saturation"], data["stages"] = note, staged
+    data["looks"] = looks.looks_view(run_looks)
+    data["stopping"] = looks.stopping(run.load)
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
 
 
@@ -143,16 +148,12 @@ def judge_run(
     """The run's checks only (no telemetry, charts or page): what a growing run is judged on at each
     look (`--until-decided`); `anytime` (default here) judges on the confidence sequences.
     `started_before_s` (epoch seconds): judge only the requests started before it, e.g. the start
-    of the earliest request still in flight, so that a look is a prefix in start order (docs/reports.md)."""
+    of the earliest request still in flight, so that a look is a prefix in start order (docs/reports.md).
+    Reads every sample from disk: scorebench/decider.py keeps its own incremental frame for `looker`."""
     run_dir = Path(run_dir)
-    threshold_checks = checks.resolve_thresholds(thresholds, anytime)
-    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
-    run = read_run(run_dir)
+    look = looker(run_dir, baseline, thresholds, timeout_s, slos, anytime)
     samples = prefix(frames.read_samples_frame(run_dir, SAMPLE_COLUMNS), started_before_s)
-    if len(samples) == 0:
-        return []
-    summary = stats.summarize(samples, None, float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S))
-    return judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime)
+    return look(samples) if len(samples) else []
 
 
 def prefix(samples: pd.DataFrame, started_before_s: float | None) -> pd.DataFrame:
@@ -199,9 +200,9 @@ def judge(
         return verdicts
     current = current_evidence(samples, summary)
     name = str(baseline.get("name", "baseline"))
-    mismatch = checks.comparable(
-        {"load_profile": info.load_profile, "payload_set_hash": info.payload_set_hash, **current},
-        baseline,
+    mismatch = checks.comparable(  # the run's length is its precision, which the intervals carry: not compared
+        {"load_profile": load_shape(info.load_profile), "payload_set_hash": info.payload_set_hash, **current},
+        {**baseline, "load_profile": load_shape(baseline.get("load_profile"))},
         name,
     )
     if mismatch:
@@ -213,6 +214,32 @@ def judge(
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
     return verdicts + [check.judge(now, then, anytime) for check in threshold_checks]
+
+
+def looker(
+    run_dir: Path,
+    baseline: dict[str, Any] | None = None,
+    thresholds: list[str] | None = None,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = False,
+) -> Callable[[pd.DataFrame], list[checks.Check]]:
+    """The run's checks of the samples taken so far, judged as `build_report` judges them (timeout,
+    SLOs, baseline thresholds, the saturation guard) without telemetry or charts: an until-decided
+    run's look (scorebench/decider.py). `samples`: latency_ms, outcome and started_s; `anytime`: the
+    intervals valid at any look (confidence sequences) rather than fixed-n ones."""
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    info = read_run(run_dir).info
+    timeout = float(timeout_s or info.timeout_s or DEFAULT_TIMEOUT_S)
+
+    def look(samples: pd.DataFrame) -> list[checks.Check]:
+        summary = stats.summarize(samples, None, timeout)
+        periods, _ = saturation_in(run_dir, samples)
+        found = judge(info, samples, summary, baseline, threshold_checks, slo_list, anytime)
+        return guard.guard_checks(found, bool(periods))
+
+    return look
 
 
 def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
@@ -360,6 +387,7 @@ def write_report(
         document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     document["saturation"] = {"note": result.saturation_note}
+    document["stopping"] = looks.stopping(run.load)  # an until-decided run: why its load ended, how many looks
     write_text_atomic(summary_path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")
     write_text_atomic(report_path, scrub(result.html))  # a full disk leaves no torn report, no .tmp
     write_text_atomic(run_dir / publish.SUMMARY_MD, scrub(publish.render_summary_md(document, run_dir.name)))

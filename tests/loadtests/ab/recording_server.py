@@ -1,6 +1,7 @@
 """A tiny threaded loopback HTTP server that records what it received (for ab engine tests).
 
-`stall_first=True` makes the first request hang (bounded by `release`/teardown) to test -s.
+`stall_first=True` makes the first request hang (bounded by `release`/teardown) to test -s;
+`on_request(n)` is called with each request's number (1, 2, ...) as it arrives.
 Answers `/score` with a JSON object plus the stand-in's `x-ms-run-fn-exec-ms` header.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from scorebench.loadtests.outcomes import record_count
@@ -27,6 +29,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with srv.lock:
             index = len(srv.received)
             srv.received.append((self.command, self.path, dict(self.headers.items()), body))
+        if srv.on_request is not None:
+            srv.on_request(index + 1)
         if srv.stall_first and index == 0:
             srv.release.wait(20)
             return
@@ -49,16 +53,20 @@ class _Server(http.server.ThreadingHTTPServer):
     release: threading.Event
     stall_first: bool
     status: int
+    on_request: Callable[[int], object] | None
 
 
 class RecordingServer:
-    def __init__(self, *, stall_first: bool = False, status: int = 200) -> None:
+    def __init__(
+        self, *, stall_first: bool = False, status: int = 200, on_request: Callable[[int], object] | None = None
+    ) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.received = []
         self._server.lock = threading.Lock()
         self._server.release = threading.Event()
         self._server.stall_first = stall_first
         self._server.status = status
+        self._server.on_request = on_request
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -9,7 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from scorebench.core.records import read_samples
+from scorebench.core.rundir import STOP_FILE, request_stop
 from scorebench.loadtests.ab import run_load
 from scorebench.loadtests.ab.protocol import Conn
 from scorebench.loadtests.plan import LoadPlan
@@ -88,3 +91,19 @@ def test_closed_connections_do_not_stay_in_memory(standin, tmp_path: Path) -> No
         gc.enable()
     assert result.requests == 100
     assert alive <= plan.concurrency
+
+
+@pytest.mark.timeout(60)  # bounded: the plan's 300 s would fail it
+def test_the_stop_file_stops_every_engine_process_and_the_run_is_whole(tmp_path: Path) -> None:
+    stop_file = tmp_path / STOP_FILE
+    with RecordingServer(on_request=lambda n: n == 40 and request_stop(stop_file, "decided")) as server:
+        plan = LoadPlan(url=server.url(), payloads=load_payloads(DEFAULT_PAYLOADS), duration_s=300, concurrency=2,
+                        processes=2, stop_file=stop_file)  # fmt: skip
+        result = run_load(plan, tmp_path)
+        sent = len(server.received)
+    samples = read_samples(tmp_path)
+    assert (result.partial, result.interrupted, result.reason) == (False, False, None)
+    assert result.engine_info["processes"] == "2"
+    assert result.requests == len(samples) >= 39  # the 40th may be in flight when the stop comes
+    assert {s.worker for s in samples} == {"ab-0", "ab-1"}
+    assert sent - len(samples) <= plan.concurrency  # what was in flight at the stop is aborted, not counted
