@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
+from scorebench.core.rundir import check_label
 from scorebench.core.secrets import register_url
 from scorebench.loadtests.shapes import SHAPES
 
@@ -42,6 +43,7 @@ def check_run_args(args: argparse.Namespace, explicit: set[str], environ: Mappin
     _check_engine_flags(args, where)
     _check_shape(args, where)
     check_out_dir(Path(args.out), where("out"))
+    check_label(str(args.label), where("label"))
 
 
 class _Sources:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scorebench.config import timeout_seconds
 from scorebench.core.errors import HarnessError
 
 
@@ -32,7 +33,7 @@ def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bo
     )
     add_slo_arguments(parser)
     parser.add_argument(
-        "--timeout-s", type=float, metavar="S", help="judge against this timeout (default: run.json, 60)"
+        "--timeout-s", type=timeout_seconds, metavar="S", help="judge against this timeout (default: run.json, 60)"
     )
 
 

@@ -31,6 +31,30 @@ SUMMARY_JSON = "summary.json"
 REPORT_HTML = "report.html"
 
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_LABEL_CHARS = 64
+"""A label's longest: `<UTC>-<label>` stays far below every file system's 255 (and Windows' path limits)."""
+_LABEL_FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def check_label(label: str, where: str) -> str:
+    """The label, when it can name a run directory on common file systems; else HarnessError naming `where`.
+
+    Rule (docs/faults.md): 1 to 64 characters, no path separator (`/`, `\\`) and no control character.
+    Other characters a file system may not take (spaces, `:*?"<>|`, non-ASCII) become `-` in the
+    directory's name (`run_dir_name`); Windows' reserved names (CON, NUL, ...) are harmless there,
+    since the name always starts with the UTC time.
+    """
+    if not label.strip():
+        raise HarnessError(f"{where}: empty; a label names the run directory (e.g. nightly)")
+    if len(label) > MAX_LABEL_CHARS:
+        raise HarnessError(
+            f"{where}: {len(label)} characters; a label is at most {MAX_LABEL_CHARS} (it names the run directory)"
+        )
+    bad = _LABEL_FORBIDDEN.search(label)
+    if bad:
+        what = "a path separator" if bad.group() in "/\\" else "a control character"
+        raise HarnessError(f"{where}: holds {what} ({bad.group()!r}); a label names one run directory")
+    return label
 
 
 def run_dir_name(started_at: datetime, label: str) -> str:
@@ -47,7 +71,10 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
     while candidate.exists():
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
-    candidate.mkdir(parents=True)
+    try:
+        candidate.mkdir(parents=True)
+    except OSError as exc:
+        raise HarnessError(f"{candidate}: cannot create the run directory ({exc.strerror})") from None
     return candidate
 
 

@@ -242,7 +242,18 @@ def parse_threshold(text: str) -> ThresholdCheck:
     if metric is None:
         unknown = metrics.canonical(match["metric"])
         raise HarnessError(f"threshold {text!r}: unknown metric {unknown!r} (metrics: {', '.join(METRICS)})")
+    check_change(text, match["sign"], float(match["amount"]), match["unit"], "threshold")
     return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"])
+
+
+def check_change(text: str, sign: str, amount: float, unit: str, what: str) -> None:
+    """A relative limit that means something: a rate moves at most 100 points, nothing falls by 100 % or more."""
+    if unit == "pp" and amount > 100:
+        raise HarnessError(f"{what} {text!r}: a rate moves at most 100 percentage points")
+    if unit == "%" and sign == "-" and amount >= 100:
+        raise HarnessError(f"{what} {text!r}: nothing falls by 100% or more (the limit would be 0 or less)")
+    if not math.isfinite(amount):
+        raise HarnessError(f"{what} {text!r}: the limit is not a finite number")
 
 
 def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
