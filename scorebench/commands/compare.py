@@ -49,7 +49,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--concurrency",), "concurrency", int, "requests in flight per side, closed model (default 1)"),
     (("--rate",), "rate", config.finite_float, "open model: arrivals per second, each sent to both sides"),
     (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
-    (("--timeout-s",), "timeout_s", config.finite_float, "the scoring timeout the candidate is judged against (default 60)"),
+    (("--timeout-s",), "timeout_s", config.finite_float, "the timeout the candidate is judged against (default 60)"),
     (("--threshold",), "threshold", str, "candidate vs current limit, replacing that metric's default "
      f"({', '.join(DEFAULT_LIMITS)}; repeatable; METRIC:off drops it)".replace("%", "%%")),
     (("--slo",), "slo", str, "an absolute objective for the candidate, e.g. p95<300ms (repeatable; as run)"),
