@@ -88,6 +88,8 @@ def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
 
 def read_json_object(path: Path) -> dict[str, Any]:
     """A record file's JSON object; HarnessError naming the file when it is unreadable or corrupt."""
+    if path.is_dir():
+        raise HarnessError(f"{path}: is a directory, not the record file; restore it or re-run")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
