@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scorebench.core.errors import HarnessError
+from scorebench.core.safefile import replacing
 from scorebench.core.sampleparts import SAMPLES_GLOB as SAMPLES_GLOB
 from scorebench.core.sampleparts import duplicate_error, sample_parts, unknown_outcome_error
 
@@ -185,9 +186,10 @@ def from_row(record_type: type[R], cells: dict[str, str]) -> R:
 
 
 def write_csv(path: Path, records: Iterable[Any], record_type: type[Any]) -> int:
-    """Write records to a new CSV file with the record type's header; returns the row count."""
+    """Write records as the CSV file at path (replaced atomically, never through a link: core/safefile.py)
+    with the record type's header; returns the row count."""
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with replacing(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header(record_type))
         for record in records:

@@ -24,6 +24,7 @@ from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.runinfo import RunInfo
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import safe_url, scrub_data
 
 RUN_JSON = "run.json"
@@ -79,11 +80,10 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
-    """Write a record's JSON atomically (tmp + rename); URLs lose their credentials, known secrets are scrubbed."""
+    """Write a record's JSON atomically (tmp + rename, never through a link: core/safefile.py); URLs lose
+    their credentials, known secrets are scrubbed."""
     clean = scrub_data({k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in document.items()})
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    replace_text(path, json.dumps(clean, indent=2, sort_keys=True) + "\n")  # never through a link
 
 
 def read_json_object(path: Path) -> dict[str, Any]:

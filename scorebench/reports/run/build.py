@@ -30,6 +30,7 @@ from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
 from scorebench.core.runinfo import RunInfo
 from scorebench.core.runrecords import read_run
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, extras, frames, publish, slo, stats
 from scorebench.reports.common.html import render_html
@@ -311,10 +312,10 @@ def write_report(
         document["telemetry"] = dict(notes)
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     document["saturation"] = {"note": result.saturation_note}
-    summary_path.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    report_path.write_text(scrub(result.html), encoding="utf-8")
+    replace_text(summary_path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")  # never via a link
+    replace_text(report_path, scrub(result.html))
     summary_md = publish.render_summary_md(document, run_dir.name)
-    (run_dir / publish.SUMMARY_MD).write_text(scrub(summary_md), encoding="utf-8")
+    replace_text(run_dir / publish.SUMMARY_MD, scrub(summary_md))
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import run_dir_name
 from scorebench.core.runrecords import read_run
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub_data
 from scorebench.reports.run import baseline as baselines
 from scorebench.reports.run.build import build_report
@@ -61,9 +62,7 @@ def write_check(
         "partial_reason": run.partial_reason,
     }
     path = _new_check_path(run_dir, now, Path(baseline_name).stem)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    replace_text(path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")  # never through a link
     return CheckOutcome(result.exit_code, result.verdict_lines, path, document)
 
 
