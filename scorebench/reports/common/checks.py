@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -295,17 +296,40 @@ def timeout_check(summary: dict[str, Any]) -> Check:
 
 
 def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:
-    """INCONCLUSIVE (not comparable) when load profile, payload set or sample counts differ too much."""
+    """INCONCLUSIVE (not comparable) when load profile, payload set, endpoint or engine differ, or sample counts
+    are too small. The endpoint is compared without its port on a loopback host (the stand-in and test servers
+    take a free port each time); a baseline that does not record the endpoint or engine is not held to them."""
     for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
         if current.get(key) != baseline.get(key):
             detail = _differences(current.get(key), baseline.get(key))
             return _not_comparable(name, f"{label} differs ({detail})")
+    then_run = baseline.get("run") if isinstance(baseline.get("run"), dict) else {}
+    for key in ("endpoint", "engine"):
+        now, then = current.get(key), then_run.get(key)
+        if now is None or then is None:
+            continue
+        if key == "endpoint":
+            now, then = endpoint_identity(str(now)), endpoint_identity(str(then))
+        if now != then:
+            return _not_comparable(name, f"{key} differs ({now!r} now, {then!r} in the baseline)")
     counts = (current["summary"]["count"], baseline["summary"]["count"])
     if min(counts) < MIN_SAMPLES:
         return _not_comparable(
             name, f"too few samples ({counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES})"
         )
     return None
+
+
+def endpoint_identity(url: str) -> str:
+    """What makes two runs' endpoints the same one: scheme, host and path (any port on a loopback host)."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return url
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    where = host if loopback or port is None else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{where}{parts.path}"
 
 
 def _not_comparable(name: str, why: str) -> Check:

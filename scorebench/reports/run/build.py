@@ -157,8 +157,10 @@ def judge(
         return verdicts
     current = current_evidence(samples, summary)
     name = str(baseline.get("name", "baseline"))
+    identity = {"load_profile": info.load_profile, "payload_set_hash": info.payload_set_hash,
+                "endpoint": info.endpoint, "engine": info.engine}  # fmt: skip
     mismatch = checks.comparable(
-        {"load_profile": info.load_profile, "payload_set_hash": info.payload_set_hash, **current},
+        {**identity, **current},
         baseline,
         name,
     )
