@@ -132,6 +132,8 @@ def toml_path(environ: Mapping[str, str] | None = None) -> Path | None:
     env = os.environ if environ is None else environ
     named = env.get(CONFIG_ENV)
     candidate = Path(named) if named else Path.cwd() / CONFIG_FILE
+    if candidate.is_dir():
+        raise HarnessError(f"config: {candidate}: is a directory, not a file")
     if not candidate.is_file():
         if named:
             raise HarnessError(f"config: {candidate} does not exist")
@@ -209,7 +211,8 @@ def _toml_value(setting: Setting, value: Any, where: str) -> Any:
         if setting.parse is int and not isinstance(value, int):
             raise HarnessError(f"{where}: {value!r} is not a whole number")
         return _parse(setting, str(value), where)
-    kind = {bool: "a boolean", list: "a list", dict: "a table"}.get(type(value), f"a {type(value).__name__}")
+    kinds = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "a table"}
+    kind = kinds.get(type(value), f"a {type(value).__name__}")
     raise HarnessError(f"{where}: {value!r} is {kind}, not a valid value for {setting.toml_key}")
 
 

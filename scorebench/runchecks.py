@@ -23,6 +23,7 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import check_label
 from scorebench.core.secrets import register_url
 from scorebench.loadtests.shapes import SHAPES
+from scorebench.preflight import check_url
 
 ENGINE_ONLY: dict[str, tuple[str, ...]] = {
     "ab": ("concurrency",),
@@ -103,11 +104,16 @@ def _check_endpoint(args: argparse.Namespace, where: _Sources) -> None:
         raise HarnessError(
             f"{where('endpoint')}: empty; give the scoring URL (leave --endpoint out to test the local stand-in)"
         )
-    if "@" in urlsplit(str(args.endpoint)).netloc:
+    try:
+        netloc = urlsplit(str(args.endpoint)).netloc
+    except ValueError:
+        netloc = ""  # check_url says what does not parse
+    if "@" in netloc:
         raise HarnessError(
             f"{where('endpoint')}: the URL carries credentials (user:password@); Azure ML takes the key as a"
             " Bearer header: put it in SCOREBENCH_KEY or --key-file"
         )
+    check_url(str(args.endpoint))
 
 
 def _check_engine_flags(args: argparse.Namespace, where: _Sources) -> None:
