@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     run_json = args.run_dir / RUN_JSON
-    if not run_json.is_file():
+    if not (run_json.exists() or run_json.is_symlink()):
         raise HarnessError(f"{args.run_dir}: not a run directory (no run.json)")
     try:
         spec = config.probe_telemetry(args, read_run_info(args.run_dir), run_json)
