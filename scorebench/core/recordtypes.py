@@ -76,4 +76,6 @@ def _shown(value: Any) -> str:
         return _KINDS[type(value)]
     if isinstance(value, int | float):
         return f"the number {value!r}"
-    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__

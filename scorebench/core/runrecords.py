@@ -120,8 +120,8 @@ def record_from_json(cls: type[_Record], data: Mapping[str, Any], where: Path, p
         if name in data:
             inner = _NESTED.get((cls, name))
             value = data[name]
-            nested = inner and isinstance(value, dict)
-            values[name] = record_from_json(inner, value, where, f"{prefix}{name}.") if nested else value
+            nested = inner is not None and isinstance(value, dict)
+            values[name] = record_from_json(inner, value, where, f"{prefix}{name}.") if inner and nested else value
     check_types(cls, values, where, prefix)
     try:
         return cls(**values)

@@ -303,7 +303,8 @@ def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> 
         if current.get(key) != baseline.get(key):
             detail = _differences(current.get(key), baseline.get(key))
             return _not_comparable(name, f"{label} differs ({detail})")
-    then_run = baseline.get("run") if isinstance(baseline.get("run"), dict) else {}
+    recorded = baseline.get("run")
+    then_run: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     for key in ("endpoint", "engine"):
         now, then = current.get(key), then_run.get(key)
         if now is None or then is None:
