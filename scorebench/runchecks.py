@@ -113,7 +113,7 @@ def _check_endpoint(args: argparse.Namespace, where: _Sources) -> None:
             f"{where('endpoint')}: the URL carries credentials (user:password@); Azure ML takes the key as a"
             " Bearer header: put it in SCOREBENCH_KEY or --key-file"
         )
-    check_url(str(args.endpoint))
+    check_url(str(args.endpoint), where("endpoint"))
 
 
 def _check_engine_flags(args: argparse.Namespace, where: _Sources) -> None:

@@ -127,7 +127,7 @@ def test_endpoint_url_that_is_not_valid(server, tmp_path, url, expected):
     )  # fmt: skip
     assert done.returncode == 2
     line = one_error_line(done.stderr)
-    assert line.startswith("scorebench: error: endpoint:")
+    assert line.startswith("scorebench: error: --endpoint:")
     assert expected in line
     assert not (tmp_path / "runs").exists()
 
@@ -147,6 +147,19 @@ def test_endpoint_url_that_is_not_valid(server, tmp_path, url, expected):
 )
 def test_limits_that_mean_nothing(server, tmp_path, args, expected):
     assert expected in refused(server, tmp_path, *args)
+
+
+def test_endpoint_from_the_environment_is_named_as_such(server, tmp_path):
+    before = len(server.seen)
+    done = run_cli(
+        "run", "--requests", "2", "--telemetry", "none", "--no-progress", "--out", str(tmp_path / "runs"),
+        env=cli_env(SCOREBENCH_ENDPOINT=server.score_url + " "), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    line = one_error_line(done.stderr)
+    assert line.startswith("scorebench: error: SCOREBENCH_ENDPOINT:")
+    assert len(server.seen) == before
+    assert "holds a space" in line
 
 
 def test_slo_that_means_nothing_from_the_environment(server, tmp_path):
