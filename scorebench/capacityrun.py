@@ -43,10 +43,11 @@ from scorebench.loadtests.plan import LoadPlan
 from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.probes.collect import probe_run
-from scorebench.probes.spec import NoTelemetry
+from scorebench.probes.spec import NoTelemetry, reading_line
 from scorebench.reports.capacity.capacityhtml import capacity_document, conclusion_line, render_capacity
 from scorebench.reports.capacity.steps import Segment, StepSamples, StepStats, measure
 from scorebench.reports.common.frames import read_samples_frame
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.slorules import StepSlo
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
@@ -85,6 +86,8 @@ class CapacitySettings:
     insecure: bool = False
     target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
     """Where the load goes (scorebench/target.py); the default is the local stand-in."""
+    presentation: Presentation = dataclasses.field(default_factory=Presentation)
+    """--title / --note for the report (reports/common/presentation.py), recorded in capacity.json."""
 
 
 @dataclasses.dataclass
@@ -114,6 +117,7 @@ def _execute(settings: CapacitySettings, keys: list[str | None]) -> int:
         preflight_target(target, settings.payloads, timeout_s=settings.timeout_s, insecure=settings.insecure)
         state = _Search(_start_run_dir(settings, target), time.monotonic() + settings.max_duration_s)
         print(f"run directory: {state.run_dir}", flush=True)
+        print(reading_line(target.telemetry), flush=True)
         _search(state, settings, target)
         _probe(state, settings, target)
     return _finish(state, settings, target)
@@ -282,7 +286,7 @@ def _probe(state: _Search, settings: CapacitySettings, target: Target) -> None:
     options = dataclasses.replace(settings.telemetry.probe_options(), only_run_requests=True)
     for step_dir in sorted((state.run_dir / "steps").iterdir()):
         try:
-            probe_run(step_dir, target.telemetry, options)
+            probe_run(step_dir, target.telemetry, dataclasses.replace(options, whose=f"step {step_dir.name}"))
         except HarnessError as exc:
             print(f"scorebench: warning: telemetry of {step_dir.name} unavailable: {exc}", file=sys.stderr)
 
@@ -297,8 +301,9 @@ def _finish(state: _Search, settings: CapacitySettings, target: Target) -> int:
         partial_reason=state.stopped, interrupted=state.interrupted,
     )  # fmt: skip
     write_load_record(state.run_dir, load)
-    document = capacity_document(
-        dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped
+    document = (
+        capacity_document(dataclasses.replace(run, load=load), conclusion, state.steps, settings.slos, state.stopped)
+        | settings.presentation.fields()
     )
     text = json.dumps(scrub_data(document), indent=2, allow_nan=False)
     (state.run_dir / CAPACITY_JSON).write_text(text, encoding="utf-8")
@@ -307,8 +312,7 @@ def _finish(state: _Search, settings: CapacitySettings, target: Target) -> int:
     print(conclusion_line(document))
     for line in document["scaling_lines"]:
         print(line)
-    print(f"run directory: {state.run_dir}")
-    print(f"report: {report}", flush=True)
+    print(f"report: {report}", flush=True)  # the run directory was printed when it was made
     if state.interrupted:
         print("capacity: partial (interrupted); exit 130", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -18,6 +18,7 @@ import argparse
 import dataclasses
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -92,6 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("requests", None, int),
     Setting("concurrency", 1, int),
     Setting("rate", None, finite_float),
+    Setting("rate_stages", None),
     Setting("users", 1, int),
     Setting("spawn_rate", 1.0, finite_float),
     Setting("workers", 0, int),
@@ -112,7 +114,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("deployment", None),
     Setting("insecure", False, _bool),
     Setting("telemetry_required", False, _bool),
-    Setting("telemetry_wait", "5m"),
+    Setting("telemetry_wait", "10m"),
     Setting("telemetry_poll", None),
     Setting("service_name", None),
     Setting("no_progress", False, _bool),
@@ -249,6 +251,11 @@ THRESHOLDS = ListSetting("--threshold", "SCOREBENCH_THRESHOLDS", ("thresholds", 
 SLOS = ListSetting("--slo", "SCOREBENCH_SLO", ("slo", "slos"))
 
 
+LIST_SEPARATOR = re.compile(r"[;,](?!\s*\d)")
+"""Items of a list variable are separated by `,` or `;`, except a comma before a number: the floor
+of a threshold, `p99:+15%,5ms` (reports/common/checks.py THRESHOLD)."""
+
+
 def configured_list(
     setting: ListSetting,
     flags: Sequence[str] | None,
@@ -261,7 +268,7 @@ def configured_list(
         return [(text, setting.flag) for text in flags]
     env = os.environ if environ is None else environ
     if env.get(setting.env, "").strip():
-        items = env[setting.env].replace(";", ",").split(",")
+        items = LIST_SEPARATOR.split(env[setting.env])
         return [(item.strip(), setting.env) for item in items if item.strip()]
     table = load_toml(environ=env) if toml is None else toml
     for key in setting.toml_keys:

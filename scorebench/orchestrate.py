@@ -26,9 +26,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from scorebench.config import baselines_dir, configured_thresholds, step_summary
-from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INTERRUPTED, HarnessError
+from scorebench.core.errors import EXIT_CODES, EXIT_HARNESS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, HarnessError
 from scorebench.core.records import read_samples, utc_iso
 from scorebench.core.rundir import create_run_dir
 from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
@@ -39,9 +40,10 @@ from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
 from scorebench.progress import Progress
-from scorebench.reports.common.checks import parse_threshold
+from scorebench.reports.common.checks import parse_threshold, profile_difference
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
 from scorebench.reports.run.build import write_report
@@ -83,6 +85,8 @@ class LoadSettings:
     """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
     processes: int = 0
     """ab engine processes (0: as many as the load needs, up to the cores)."""
+    rate_stages: str | None = None
+    """ab engine, open model: a ramping arrival rate (validated; duration_s is its length)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +129,10 @@ class RunSettings:
     junit: str | None = None
     answer_check: dict[str, object] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""
+    presentation: Presentation = dataclasses.field(default_factory=Presentation)
+    """--title / --note for the report (reports/common/presentation.py)."""
+    payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
+    """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
 
 
 def execute(settings: RunSettings) -> int:
@@ -145,29 +153,43 @@ def execute(settings: RunSettings) -> int:
 
 
 def _execute(settings: RunSettings, keys: list[str | None]) -> int:
-    settings = _check_judging(settings)
+    settings, baseline = _check_judging(settings)
     with open_target(settings.target, settings.telemetry.telemetry) as target:
         keys.append(target.key)
         plan = _plan(settings, target)
+        if baseline is not None and (why := _not_comparable(settings, plan, baseline)):
+            print(f"INCONCLUSIVE baseline {settings.baseline}: not comparable: {why}; nothing was sent")
+            print(f"verdict: INCONCLUSIVE (exit {EXIT_INCONCLUSIVE})")
+            return EXIT_INCONCLUSIVE
         checked = preflight_target(target, settings.payloads, timeout_s=plan.timeout_s, insecure=settings.insecure)
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
         run_dir = _start_run_dir(settings, target, plan, checked)
         print(f"run directory: {run_dir}", flush=True)
+        print(reading_line(target.telemetry), flush=True)
         result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key)
         _finish_load(run_dir, result)
         probe_error = _probe(run_dir, settings, target)
     return _report(run_dir, settings, plan.timeout_s, probe_error, interrupted)
 
 
-def _check_judging(settings: RunSettings) -> RunSettings:
-    """Settle the thresholds (flags, else env/toml, as `check` does); check them and the baseline before the load."""
+def _check_judging(settings: RunSettings) -> tuple[RunSettings, dict[str, Any] | None]:
+    """Settle the thresholds (flags, else env/toml, as `check` does); check them, read the baseline, before any load."""
     thresholds = configured_thresholds(settings.thresholds or None)
     for text in thresholds:
         parse_threshold(text)
-    if settings.baseline:
-        load_baseline(settings.baseline, baselines_dir())
-    return dataclasses.replace(settings, thresholds=thresholds)
+    baseline = load_baseline(settings.baseline, baselines_dir()) if settings.baseline else None
+    return dataclasses.replace(settings, thresholds=thresholds), baseline
+
+
+def _not_comparable(settings: RunSettings, plan: LoadPlan, baseline: dict[str, Any]) -> str | None:
+    """Why this run could not be judged against the baseline, known before the first request (the
+    report's own check, reports/common/checks.comparable, would say so after the load)."""
+    profile = {
+        "load_profile": load_profile(plan, settings.engine),
+        "payload_set_hash": payload_set_hash(settings.payloads),
+    }
+    return profile_difference(profile, baseline)
 
 
 def _plan(settings: RunSettings, target: Target) -> LoadPlan:
@@ -176,6 +198,7 @@ def _plan(settings: RunSettings, target: Target) -> LoadPlan:
     return LoadPlan(
         url=target.url, payloads=settings.payloads, key=target.key, headers=target.headers,
         duration_s=load.duration_s, requests=load.requests, concurrency=load.concurrency, rate_rps=load.rate_rps,
+        rate_stages=load.rate_stages,
         users=load.users, spawn_rate=load.spawn_rate, workers=load.workers, shape=load.shape,
         processes=load.processes, timeout_s=service_timeout_s or load.timeout_s, insecure=settings.insecure,
     )  # fmt: skip
@@ -193,7 +216,9 @@ def _start_run_dir(settings: RunSettings, target: Target, plan: LoadPlan, checke
         engine=settings.engine,
         load_profile=load_profile(plan, settings.engine),
         timeout_s=plan.timeout_s,
-        payloads=PayloadSetInfo(path=settings.payloads_path, count=len(settings.payloads)),
+        payloads=PayloadSetInfo(
+            path=settings.payloads_path, count=len(settings.payloads), mix=list(settings.payload_mix)
+        ),
         payload_set_hash=payload_set_hash(settings.payloads),
         service={k: v for k, v in target.service.items() if v not in ([], "")},
         headers=sorted(target.headers),
@@ -310,7 +335,7 @@ def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error:
     thresholds = settings.thresholds or None
     outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
                            baselines_dir=baselines_dir(),
-                           slos=settings.slos)  # fmt: skip
+                           slos=settings.slos, presentation=settings.presentation)  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     if probe_error and settings.telemetry.required:  # before the verdict: the printed verdict = the exit code
         raise HarnessError(f"telemetry required but unavailable: {probe_error}")

@@ -46,8 +46,9 @@ from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
 from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids
+from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
 from scorebench.progress import Progress
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.compare.comparereport import write_compare
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
@@ -88,8 +89,12 @@ class CompareSettings:
     progress: bool
     junit: Path | None = None
     timeout_explicit: bool = False
+    presentation: Presentation = dataclasses.field(default_factory=Presentation)
+    """--title / --note for the report (reports/common/presentation.py)."""
     answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
     """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
+    payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
+    """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,14 +137,16 @@ def _compare(settings: CompareSettings, sides: list[Resolved], keys: list[str | 
     checked = [_preflight(side, settings, plan) for side in sides]
     run_dir = _start_run_dir(settings, sides, plan, checked)
     print(f"run directory: {run_dir}", flush=True)
-    shape = answer_check(settings.answer_check, checked[0], warn=lambda text: _warn("current", text))
+    for side in sides:
+        print(reading_line(side.target.telemetry, side.spec.side), flush=True)
+    shape = answer_check(settings.answer_check, checked[0], lambda text: _note("current", text))
     result, interrupted = _load(plan, sides, run_dir, settings.progress, shape)
     _finish(run_dir, sides, result)
     for side in sides:
         _probe(run_dir / side.spec.side, side, settings, shared=_shared_telemetry(sides), keys=keys)
     outcome = write_compare(
         run_dir, thresholds=settings.thresholds or None, min_agreement=settings.min_agreement,
-        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None,
+        timeout_s=plan.timeout_s, junit=settings.junit, slos=settings.slos or None, presentation=settings.presentation,
     )  # fmt: skip
     print(f"report: {outcome.report_path}", flush=True)  # the run directory was printed when it was made
     publish_verdict(run_dir, None, step_summary())
@@ -190,6 +197,10 @@ def _warn(side: str, text: str) -> None:
     print(f"scorebench: warning: {side}: {text}", file=sys.stderr)
 
 
+def _note(side: str, text: str) -> None:
+    print(f"scorebench: note: {side}: {text}", file=sys.stderr)
+
+
 def _start_run_dir(
     settings: CompareSettings, sides: list[Resolved], plan: LoadPlan, checked: list[PreflightResult]
 ) -> Path:
@@ -197,7 +208,8 @@ def _start_run_dir(
     run_dir = create_run_dir(settings.out_dir, started, settings.label)
     common = RunInfo(
         label=settings.label, started_at=utc_iso(started), engine="ab", load_profile=load_profile(plan, "ab"),
-        timeout_s=plan.timeout_s, payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads)),
+        timeout_s=plan.timeout_s,
+        payloads=PayloadSetInfo(settings.payloads_path, len(settings.payloads), list(settings.payload_mix)),
         payload_set_hash=payload_set_hash(settings.payloads), tool_versions=tool_versions(), git_commit=git_commit(),
     )  # fmt: skip
     for side, found in zip(sides, checked, strict=True):
@@ -279,7 +291,8 @@ def _probe(side_dir: Path, side: Resolved, settings: CompareSettings, *, shared:
     if isinstance(spec, NoTelemetry):
         return
     try:
-        error = probe_run(side_dir, spec, dataclasses.replace(settings.probe_options, only_run_requests=shared)).error
+        options = dataclasses.replace(settings.probe_options, only_run_requests=shared, whose=side.spec.side)
+        error = probe_run(side_dir, spec, options).error
     except HarnessError as exc:
         error = str(exc)
         write_probe_record(side_dir, ProbeRecord(source=spec.text, error=error))

@@ -6,12 +6,15 @@ Steps, each failing with one HarnessError line (exit 2) the user can act on:
   3. `GET <base>/swagger.json` and every payload checked against its input schema
      (payloads/schema.py); no swagger (404, not JSON) is a warning, not an error;
   4. one authenticated warm-up `POST` of the first payload: 401/403 → the key was refused;
-     404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 → a warning
+     404/405 → wrong URL; another 4xx → the endpoint rejects the payload; 5xx/429 (and a managed
+     424 for the model's own 5xx) → a warning
      (the load will measure it); a 2xx whose decoded answer is the scoring script's caught error
      (loadtests/outcomes.py), twice in a row (one may be the service's own error rate) → the
      endpoint cannot score: exit 2 quoting the script's message and naming the payload; otherwise
      the answer's shape is what every later answer must have (`answer_check`: --expect-schema
-     wins; the swagger output schema only when the warm-up answer satisfies it, else one warning).
+     wins; the swagger output schema only when the warm-up answer satisfies it, else one warning);
+     its id headers tell the server's version, its own request id and which client request id it
+     logs (core/serverids.py: run.json `preflight`, read by the probe to join the server's rows).
 Rules: `requests` only (never locust here: its gevent patching breaks ssl); a key sent over plain
 http to a host that is not loopback gets a loud warning; no message ever holds the key.
 """
@@ -36,6 +39,7 @@ import requests
 from scorebench.core.errors import HarnessError
 from scorebench.core.runinfo import PreflightInfo
 from scorebench.core.secrets import bearer, redact, safe_url
+from scorebench.core.serverids import ServerIds, server_ids
 from scorebench.loadtests import outcomes
 from scorebench.payloads.loader import Payload
 from scorebench.payloads.schema import check_payloads
@@ -62,6 +66,8 @@ class PreflightResult:
     """The x-ms-client-request-id of the warm-up POST: the one server row no sample explains."""
     warmup_answer: Any = None
     """The decoded 2xx warm-up answer (its shape is what a prediction looks like)."""
+    server: ServerIds = dataclasses.field(default_factory=ServerIds)
+    """What the warm-up answer's id headers tell of the server (version, its own id, what it logs)."""
     warmup_counts: dict[str, int] = dataclasses.field(default_factory=dict)
     """Predictions in the warm-up answer, by payload id, when the body does not tell its record count."""
     warnings: list[str] = dataclasses.field(default_factory=list)
@@ -76,7 +82,17 @@ class PreflightResult:
             warmup_latency_ms=self.warmup_latency_ms,
             warmup_request_id=self.warmup_request_id,
             warnings=self.warnings,
+            server_version=self.server.version or None,
+            server_request_id=self.server.request_id or None,
+            client_id_header=self.server.client_id_header or None,
         )
+
+
+SWAGGER_MISMATCH = (
+    "swagger.json's output schema does not describe the service's answers (AutoML's generated swagger "
+    "declares an int64 array): answers are checked against the warm-up answer's shape"
+)
+"""The note when the swagger's output schema does not fit the warm-up answer."""
 
 
 def base_url(scoring_url: str) -> str:
@@ -258,12 +274,13 @@ def _warmup(
     response = call("POST", url, timeout_s, data=payload.body, headers={**request_headers, **bearer(key)})
     result.warmup_latency_ms = (time.perf_counter() - started_s) * 1000.0
     result.warmup_status = status = response.status_code
+    result.server = server_ids(response.headers.get, result.warmup_request_id)
     shown = safe_url(url)
     if status in (401, 403):
         raise HarnessError(_refused(status, key))
     if status in (404, 405):
         raise HarnessError(f"endpoint: POST {shown} answered HTTP {status}: is this the scoring URL (…/score)?")
-    if 400 <= status < 500 and status not in (408, 429):
+    if 400 <= status < 500 and status not in (408, 429) and not _model_failed(status, response):
         body = redact(response.text[:160], key).replace("\n", " ").strip()
         raise HarnessError(f"endpoint: rejected payload {payload.payload_id} (HTTP {status}): {body}")
     if status >= 300:
@@ -279,6 +296,13 @@ def _warmup(
             raise
         _note(result, emit, f"warm-up: {exc}; trying once more")  # one failure may be the service's error rate
         _warmup(call, url, payload, key, headers, timeout_s, result, emit, retried=True)
+
+
+def _model_failed(status: int, response: requests.Response) -> bool:
+    """A managed 424 for the model's own failure (its status 5xx, or not named): measured like a 500, not a
+    rejected payload (a model 4xx behind the 424 is the payload's fault)."""
+    model = (response.headers.get(outcomes.MODEL_STATUS_HEADER) or "").strip()
+    return status == 424 and not (model.isdigit() and 400 <= int(model) < 500)
 
 
 def _scored_answer(response: requests.Response, payload: Payload, status: int, key: str | None) -> Any:
@@ -311,11 +335,13 @@ def _scored_answer(response: requests.Response, payload: Payload, status: int, k
     return answer
 
 
-def answer_check(user: dict[str, Any], result: PreflightResult, warn: WarnFn | None = None) -> dict[str, Any]:
+def answer_check(user: dict[str, Any], result: PreflightResult, note: WarnFn | None = None) -> dict[str, Any]:
     """What a prediction looks like for the load (outcomes.AnswerCheck as a dict).
 
     --no-answer-check / --expect-schema (in `user`) win; else the swagger output schema when the
-    warm-up answer satisfies it, else the warm-up answer's shape (keys and value types)."""
+    warm-up answer satisfies it, else the warm-up answer's shape (keys and value types). A swagger
+    whose output schema the answers do not follow is common (AutoML's generated swagger declares an
+    int64 array; its script answers {"result": [...]}): a note, not a warning (`note`, default stderr)."""
     if user.get("enabled") is False or user.get("schema") is not None:
         return dict(user)
     if result.warmup_answer is None:
@@ -327,9 +353,7 @@ def answer_check(user: dict[str, Any], result: PreflightResult, warn: WarnFn | N
 
         if jsonschema.validators.validator_for(schema)(schema).is_valid(result.warmup_answer):
             return {"schema": schema, **counts}
-        _note(result, warn or _stderr_warning,
-              "swagger.json's output schema does not describe the answer the service gives: "
-              "answers are checked against the warm-up answer's shape instead")  # fmt: skip
+        _note(result, note or _stderr_note, SWAGGER_MISMATCH)
     return {"shape": outcomes.shape_of(result.warmup_answer), **counts}
 
 
@@ -374,6 +398,10 @@ def _short(exc: BaseException, key: str | None) -> str:
 
 def _stderr_warning(message: str) -> None:
     print(f"scorebench: warning: {message}", file=sys.stderr)
+
+
+def _stderr_note(message: str) -> None:
+    print(f"scorebench: note: {message}", file=sys.stderr)
 
 
 def load_schema(path: Path, where: str) -> dict[str, Any]:

@@ -75,7 +75,8 @@ class ScoringEndpoint:
                 status, body, said_headers = answer.status, answer.read(), answer.headers
         except urllib.error.HTTPError as exc:
             outcome = outcomes.classify_status(exc.code, exc.headers.get(outcomes.RUN_FAILED_HEADER),
-                                               exc.headers.get(outcomes.RETRY_AFTER_HEADER))  # fmt: skip
+                                               exc.headers.get(outcomes.RETRY_AFTER_HEADER),
+                                               exc.headers.get(outcomes.MODEL_STATUS_HEADER))  # fmt: skip
             raise ScoringError(
                 f"POST {self._safe_url()} answered {exc.code} for payload {payload.payload_id} ({outcome})"
             ) from None

@@ -26,7 +26,7 @@ from scorebench.loadtests.shapes import SHAPES
 from scorebench.preflight import check_url
 
 ENGINE_ONLY: dict[str, tuple[str, ...]] = {
-    "ab": ("concurrency",),
+    "ab": ("concurrency", "rate_stages"),
     "locust": ("users", "spawn_rate", "workers", "shape"),
 }
 """Settings only one engine honours: given to the other engine they would be silently ignored."""

@@ -65,3 +65,17 @@ def test_the_overview_loads_no_command() -> None:
     modules = imported_by("--help")
     assert "scorebench.commands" in modules
     assert sorted(m for m in modules if m.startswith(("scorebench.commands.", "scorebench.loadtests"))) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("run", "-h"), "replaces only that metric's default"),
+        (("ab", "-h"), "--processes N"),
+        (("serve", "-h"), "default 5001"),
+    ],
+)
+def test_help_says_what_the_flag_does(argv: tuple[str, ...], says: str) -> None:
+    result = run_cli(*argv)
+    assert result.returncode == 0, result.stderr
+    assert says in " ".join(result.stdout.split()), result.stdout

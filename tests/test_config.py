@@ -94,6 +94,8 @@ def test_thresholds_and_slos_come_from_flags_else_env_else_toml() -> None:
     assert config.configured_slos(None, environ={}, toml=table) == ["p95<300ms"]
     assert config.configured_slos(None, environ=env, toml=table) == ["p99<1s", "error_rate<2%"]
     assert config.configured_slos(["rps>=5"], environ=env, toml=table) == ["rps>=5"]
+    floored = {"SCOREBENCH_THRESHOLDS": "p99:+15%,10ms, rps:off;p95:+10%, 5ms"}  # a floor's comma is not a separator
+    assert config.configured_thresholds(None, environ=floored, toml={}) == ["p99:+15%,10ms", "rps:off", "p95:+10%, 5ms"]
 
 
 def test_check_table_of_the_toml_is_read(tmp_path: Path) -> None:

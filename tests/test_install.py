@@ -76,6 +76,10 @@ def test_the_wheel_holds_no_top_level_package_but_scorebench(wheel: Path) -> Non
     assert "scorebench/payloads/bank_marketing/data.jsonl" in names
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
     assert "scorebench = scorebench.pytest_plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+    requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if "extra ==" in line]
+    plugin = [line.split(";")[0].split(":", 1)[1].strip() for line in requires if 'extra == "pytest"' in line]
+    assert sorted(plugin) == ["pytest-benchmark>=4", "pytest>=8"]  # `pip install "scorebench[pytest]"` (README)
 
 
 def test_a_project_with_its_own_reports_package_runs_its_pytest(wheel: Path, tmp_path: Path) -> None:

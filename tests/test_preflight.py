@@ -16,8 +16,11 @@ import pytest
 from scorebench.core.errors import HarnessError
 from scorebench.loadtests.outcomes import record_count
 from scorebench.payloads.loader import Payload
-from scorebench.preflight import base_url, plain_http_warning, preflight, swagger_url
-from tests.conftest import TEST_KEY, free_port, self_signed_cert
+from scorebench.preflight import SWAGGER_MISMATCH, base_url, plain_http_warning, preflight, swagger_url
+from tests.conftest import REPO_ROOT, TEST_KEY, free_port, self_signed_cert
+
+AUTOML_SWAGGER = json.loads((REPO_ROOT / "tests" / "data" / "swagger" / "automl-bankmarketing.json").read_text())
+"""The swagger.json AutoML's generated scoring file serves: ServiceOutput an int64 array (docs: azure-facts §10)."""
 
 SWAGGER = {
     "swagger": "2.0",
@@ -62,7 +65,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.endswith("/swagger.json"):
             status = self.server.behaviour["swagger"]
-            self.reply(status, json.dumps(SWAGGER).encode() if status == 200 else b"not found")
+            document = self.server.behaviour.get("swagger_document", SWAGGER)
+            self.reply(status, json.dumps(document).encode() if status == 200 else b"not found")
         else:
             self.reply(self.server.behaviour["health"], b"Healthy")
 
@@ -78,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in self.server.behaviour.get("headers", {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -160,6 +166,10 @@ def test_no_swagger_is_a_warning_not_an_error(endpoint_factory: Any) -> None:
         ({"health": 503}, "health check GET"),
         ({"score": 404}, "is this the scoring URL"),
         ({"score": 400}, "endpoint: rejected payload data.json (HTTP 400)"),
+        (
+            {"score": 424, "headers": {"ms-azureml-model-error-statuscode": "400"}},
+            "rejected payload data.json (HTTP 424)",
+        ),
     ],
 )
 def test_http_answers_that_stop_the_run(endpoint_factory: Any, behaviour: dict[str, int], expected: str) -> None:
@@ -209,18 +219,29 @@ def test_warmup_answer_shape_becomes_the_answer_check(endpoint_factory: Any) -> 
     assert result.warmup_answer == {"result": ["no"]}
     assert answer_check({}, result) == {"shape": {"result": ["string"]}}
     assert answer_check({"enabled": False}, result) == {"enabled": False}
-    int64 = {
-        "paths": {
-            "/score": {"post": {"responses": {"200": {"schema": {"type": "array", "items": {"type": "integer"}}}}}}
-        }
-    }
     seen: list[str] = []
-    result.swagger = int64  # a real AutoML swagger: "array of int64", while the service answers an object
+    result.swagger = AUTOML_SWAGGER  # a real AutoML swagger: "array of int64", while the service answers an object
     assert answer_check({}, result, seen.append) == {"shape": {"result": ["string"]}}
-    assert seen == ["swagger.json's output schema does not describe the answer the service gives: "
-                    "answers are checked against the warm-up answer's shape instead"]  # fmt: skip
+    assert seen == [SWAGGER_MISMATCH]
     result.warmup_answer = [1, 0]
-    assert answer_check({}, result)["schema"]["items"] == {"type": "integer"}
+    assert answer_check({}, result)["schema"]["$ref"] == "#/definitions/ServiceOutput"  # an int64 answer fits it
+
+
+def test_a_real_automl_swagger_is_a_note_not_a_warning(endpoint_factory: Any, capsys: Any) -> None:
+    """AutoML's generated swagger (kept as a fixture) declares an int64 array; its service answers
+    {"result": [...]} in a JSON string: preflight passes, checks the bank payloads against its input
+    schema, and says once, as a note, that answers are checked against the warm-up answer's shape."""
+    from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+    from scorebench.preflight import answer_check
+
+    bank = load_payloads(DEFAULT_PAYLOADS)[:3]
+    server = endpoint_factory(swagger_document=AUTOML_SWAGGER)
+    warned: list[str] = []
+    result = preflight(server.score_url, bank, key=TEST_KEY, warn=warned.append)
+    assert (result.payloads_checked, warned) == (3, [])
+    assert answer_check({}, result)["shape"] == {"result": ["string"]}
+    assert capsys.readouterr().err == f"scorebench: note: {SWAGGER_MISMATCH}\n"
+    assert "warning" not in SWAGGER_MISMATCH
 
 
 def test_server_errors_in_warmup_only_warn(endpoint_factory: Any) -> None:
@@ -286,3 +307,24 @@ def test_plain_http_key_warning_only_off_loopback(endpoint_factory: Any) -> None
     assert plain_http_warning("http://scoring.example/score", None) is None
     assert plain_http_warning("http://localhost:5001/score", TEST_KEY) is None
     assert plain_http_warning("http://[::1]:5001/score", TEST_KEY) is None
+
+
+def test_a_managed_424_for_the_model_failing_is_measured_not_refused(endpoint_factory: Any) -> None:
+    """run() raising behind a managed front (424 naming 500) is a warning, as the same 500 is on v1."""
+    seen: list[str] = []
+    server = endpoint_factory(score=424, headers={"ms-azureml-model-error-statuscode": "500"})
+    result = preflight(server.score_url, [GOOD], key=TEST_KEY, warn=seen.append)
+    assert result.warmup_status == 424
+    assert any("answered HTTP 424; the load will measure it" in line for line in seen)
+
+
+def test_the_warmup_answer_tells_the_server_ids(endpoint_factory: Any) -> None:
+    """An inference server 0.7.1-0.7.4 answers x-request-id and x-ms-request-id with its own id, no client id."""
+    headers = {"x-request-id": "srv-1", "x-ms-request-id": "srv-1", "x-ms-server-version": "azmlinfsrv/0.7.4"}
+    result = preflight(endpoint_factory(headers=headers).score_url, [GOOD], key=TEST_KEY, warn=lambda _: None)
+    info = result.info("swagger.json")
+    assert (info.server_version, info.server_request_id, info.client_id_header) == (
+        "azmlinfsrv/0.7.4",
+        "srv-1",
+        "x-client-request-id",
+    )

@@ -1,4 +1,9 @@
-"""`scorebench baseline save RUN_DIR --name NAME [--baselines-dir DIR] [--force]`: keep a run as a baseline.
+"""`scorebench baseline save RUN_DIR --name NAME [--force] | list | show NAME` (each with --baselines-dir DIR).
+
+`save` keeps a run as a baseline; `list` prints one line per baseline of the folder (name, when,
+label, load profile, p95, requests); `show NAME` prints one baseline's run, load profile, payload
+set, figures and environment (never its latency sample). A file that is not a baseline is listed
+with why, not an error.
 
 Writes reports/baselines/NAME.json (relative to the working directory; commit it with the code).
 A baseline is never overwritten: an existing name is an error (exit 2). A run whose load never
@@ -17,7 +22,7 @@ from scorebench.core.errors import HarnessError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True, metavar="save")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="save|list|show")
     save = actions.add_parser("save", help="save RUN_DIR as the baseline NAME")
     save.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     save.add_argument("--name", required=True, help="baseline name (letters, digits, _ - .)")
@@ -28,11 +33,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="save even a finished run that failed its SLOs or was interrupted (never an unfinished one)",
     )
+    listing = actions.add_parser("list", help="one line per baseline: name, when, label, load, p95, requests")
+    listing.add_argument("--baselines-dir", metavar="DIR", help="where baselines live (default ./reports/baselines)")
+    show = actions.add_parser("show", help="one baseline: its run, load profile, payload set and figures")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--baselines-dir", metavar="DIR", help="where baselines live (default ./reports/baselines)")
 
 
 def run(args: argparse.Namespace) -> int:
     from scorebench.config import baselines_dir
-    from scorebench.reports.run.baseline import baseline_path, save_baseline
+    from scorebench.reports.run.baseline import baseline_path, describe, listing, load_baseline, save_baseline
+
+    if args.action == "list":
+        folder = baselines_dir(args.baselines_dir)
+        lines = listing(folder)
+        print("\n".join(lines) if lines else f"no baselines in {folder} (scorebench baseline save RUN --name NAME)")
+        return 0
+    if args.action == "show":
+        folder = baselines_dir(args.baselines_dir)
+        print("\n".join(describe(load_baseline(args.name, folder), baseline_path(args.name, folder))))
+        return 0
     from scorebench.reports.run.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from scorebench import config
+from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.commands.run import FLAGS as RUN_FLAGS
 from scorebench.commands.run import RefuseKey, check_upper_bounds, target_spec, telemetry_settings
 from scorebench.core.errors import HarnessError
@@ -35,7 +36,13 @@ SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
     ("--step", "step", str, "4s", "shortest measured length of a step (default 4s)"),
     ("--step-max", "step_max", str, "30s", "an inconclusive step is extended up to this length (default 30s)"),
     ("--max-duration", "max_duration", str, "5m", "hard ceiling on the whole search (default 5m)"),
-    ("--instances", "instances", int, None, "instances serving the endpoint (default: what the service tells)"),
+    (
+        "--instances",
+        "instances",
+        int,
+        None,
+        "instances serving the endpoint: gives capacity per instance (needed by --target-rps)",
+    ),
     ("--target-rps", "target_rps", config.finite_float, None, "say how many instances this rate needs"),
     ("--label", "label", str, "capacity", "label in the run directory name (default capacity)"),
 )
@@ -51,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, dest, kind, default, text in SEARCH_FLAGS:
         parser.add_argument(flag, dest=dest, type=kind, default=default, help=text)
     parser.add_argument("--insecure", action="store_const", const=True, default=None, help="accept bad TLS certs")
+    add_presentation_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +83,11 @@ def settings_from(args: argparse.Namespace) -> Any:
     check_label(str(args.label), "--label")
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
+    if args.target_rps is not None and args.instances is None:
+        raise HarnessError(
+            f"--target-rps {args.target_rps:g}: give --instances N too (how many instances serve the endpoint; "
+            "scorebench does not read it from the endpoint), else the instances needed cannot be said"
+        )
     target = target_spec(args)
     payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
     return CapacitySettings(
@@ -83,6 +96,7 @@ def settings_from(args: argparse.Namespace) -> Any:
         step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
         instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
         telemetry=telemetry_settings(args, config.run_telemetry(args)), insecure=bool(args.insecure), target=target,
+        presentation=presentation_of(args),
     )  # fmt: skip
 
 

@@ -20,13 +20,13 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
-from scorebench.commands.run import add_table, check_upper_bounds
+from scorebench.commands.report import add_presentation_arguments, presentation_of
+from scorebench.commands.run import add_table, check_upper_bounds, payload_set
 from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import check_label
 from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, SideSpec, execute_compare
-from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from scorebench.preflight import check_url
 from scorebench.probes.collect import ProbeOptions
 from scorebench.reports.compare.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
@@ -48,7 +48,13 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--requests",), "requests", int, "each side gets N requests (with --duration: whichever first)"),
     (("--concurrency",), "concurrency", int, "requests in flight per side, closed model (default 1)"),
     (("--rate",), "rate", config.finite_float, "open model: arrivals per second, each sent to both sides"),
-    (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
+    (
+        ("--payloads",),
+        "payloads",
+        str,
+        "payload file or folder (.json/.jsonl; default: bank marketing); repeatable with weights for a mix, "
+        "--payloads a.jsonl:3 --payloads b.jsonl:1",
+    ),
     (("--timeout-s",), "timeout_s", config.finite_float, "the timeout the candidate is judged against (default 60)"),
     (("--threshold",), "threshold", str, "candidate vs current limit, replacing that metric's default "
      f"({', '.join(DEFAULT_LIMITS)}; repeatable; METRIC:off drops it)".replace("%", "%%")),
@@ -88,6 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False
     parser.add_argument("--key", "--api-key", "--candidate-key", action=_RefuseKey, help=argparse.SUPPRESS)
     add_table(parser, FLAGS, SWITCHES)
+    add_presentation_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,12 +118,13 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         if text.partition(":")[2].strip().lower() != "off":
             parse_limit(text)
     current, candidate = _targets(args)
-    payloads = load_payloads(Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS)
+    payloads, payloads_path, mix = payload_set(args.payloads, "--payloads")
     return CompareSettings(
         current=current,
         candidate=candidate,
         payloads=payloads,
-        payloads_path=str(args.payloads or DEFAULT_PAYLOADS),
+        payloads_path=payloads_path,
+        payload_mix=mix,
         plan_fields=_plan_fields(args, explicit),
         out_dir=Path(args.out),
         label=args.label,
@@ -129,6 +137,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
         junit=Path(args.junit) if args.junit else None,
         answer_check=_answer_check(args),
         timeout_explicit="timeout_s" in explicit,
+        presentation=presentation_of(args),
     )
 
 

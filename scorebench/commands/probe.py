@@ -3,21 +3,25 @@
 The work is scorebench.probes.collect.probe_run (also called by `scorebench run`); this module only reads flags;
 the telemetry spec (flag, else run.json's, else SCOREBENCH_TELEMETRY) is built by scorebench/config.py.
 Exit 0 even when telemetry is unavailable (the reason lands in probe.json `error`), 2 with
---telemetry-required or a --telemetry that names no backend. A failed probe never removes the
+--telemetry-required, a --telemetry that names no backend, or a local store that is gone (a demo's
+temporary one): those two change nothing. A failed probe never removes the
 telemetry of an earlier one.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import RUN_JSON
-from scorebench.core.runrecords import read_run_info
+from scorebench.core.runrecords import adopt, read_run_info, samples_only
 from scorebench.core.units import parse_duration_s
 from scorebench.probes.collect import DEFAULT_WAIT_S, ProbeOptions, probe_run, summary_line
+from scorebench.probes.local import missing_store
+from scorebench.probes.spec import LocalTelemetry
 
 __all__ = ["add_arguments", "probe_run", "run"]
 
@@ -32,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--telemetry-wait",
         default=f"{DEFAULT_WAIT_S:g}s",
         metavar="DURATION",
-        help="how long to wait for ingestion (default 5m)",
+        help="how long to wait for ingestion (default 10m; ends early)",
     )
     parser.add_argument(
         "--telemetry-poll", metavar="DURATION", help="pause between polls (default 3s local, 20s Azure)"
@@ -57,12 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     run_json = args.run_dir / RUN_JSON
-    if not (run_json.exists() or run_json.is_symlink()):
-        raise HarnessError(f"{args.run_dir}: not a run directory (no run.json)")
+    adopted = samples_only(args.run_dir)  # `scorebench ab --run-dir`, Locust workers: samples, no run.json
+    if not (run_json.exists() or run_json.is_symlink()) and adopted is None:
+        raise HarnessError(f"{args.run_dir}: not a run directory (no run.json, no samples*.csv)")
     try:
-        spec = config.probe_telemetry(args, read_run_info(args.run_dir), run_json)
+        spec = config.probe_telemetry(args, adopted.info if adopted else read_run_info(args.run_dir), run_json)
     except HarnessError as exc:  # a spec that names no backend is a typo: exit 2 before anything is touched
         raise HarnessError(f"{exc} (the run's files are untouched)") from None
+    if isinstance(spec, LocalTelemetry) and (missing := missing_store(spec.dir)):
+        raise HarnessError(f"{missing} (the run's files are untouched)")  # an earlier probe stays as it was
     options = ProbeOptions(
         wait_s=parse_duration_s(args.telemetry_wait, "--telemetry-wait"),
         poll_s=parse_duration_s(args.telemetry_poll, "--telemetry-poll") if args.telemetry_poll else None,
@@ -70,5 +77,7 @@ def run(args: argparse.Namespace) -> int:
         required=args.telemetry_required,
         only_run_requests=args.only_run_requests,
     )
+    if adopted is not None:  # the input is good: now its records are written, once
+        print(adopt(adopted), file=sys.stderr)
     print(summary_line(probe_run(args.run_dir, spec, options)))
     return 0

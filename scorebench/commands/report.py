@@ -9,15 +9,31 @@ summary.md to $GITHUB_STEP_SUMMARY when that is set. Exit code: the printed verd
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from scorebench.config import timeout_seconds
 from scorebench.core.errors import HarnessError
+from scorebench.reports.common.presentation import Presentation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory (runs/<UTC>-<label>)")
     add_judging_arguments(parser, baseline_required=False)
+    add_presentation_arguments(parser)
+
+
+def add_presentation_arguments(parser: argparse.ArgumentParser) -> None:
+    """--title and --note (run, compare, capacity, report): what a report's reader sees first."""
+    parser.add_argument(
+        "--title", metavar="TEXT", help="the report's title (recorded: a later `report` keeps it; '' removes it)"
+    )
+    parser.add_argument("--note", metavar="TEXT", help="a note under the report's title (recorded as --title is)")
+
+
+def presentation_of(args: argparse.Namespace) -> Presentation:
+    """The --title and --note given (None: not given, so the recorded ones stay)."""
+    return Presentation(getattr(args, "title", None), getattr(args, "note", None))
 
 
 def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bool) -> None:
@@ -53,6 +69,7 @@ def add_slo_arguments(parser: argparse.ArgumentParser, dest_default: object = No
 
 def run(args: argparse.Namespace) -> int:
     from scorebench import config
+    from scorebench.core.runrecords import adopt, samples_only
     from scorebench.reports.run.build import write_report
 
     if is_compare(args.run_dir):
@@ -62,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
         raise HarnessError(
             "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
         )
+    if adopted := samples_only(args.run_dir):  # `scorebench ab --run-dir`, Locust workers: samples, no run.json
+        _check_judging(args, thresholds)  # bad input changes nothing: checked before the records are written
+        print(adopt(adopted), file=sys.stderr)
     outcome = write_report(
         args.run_dir,
         baseline_name=args.baseline,
@@ -69,8 +89,23 @@ def run(args: argparse.Namespace) -> int:
         baselines_dir=config.baselines_dir(args.baselines_dir),
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo),
+        presentation=presentation_of(args),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
+
+
+def _check_judging(args: argparse.Namespace, thresholds: list[str]) -> None:
+    """The baseline, thresholds and SLOs the report would use: HarnessError when one is bad."""
+    from scorebench import config
+    from scorebench.reports.common.checks import resolve_thresholds
+    from scorebench.reports.common.slo import parse_slo
+    from scorebench.reports.run.baseline import load_baseline
+
+    resolve_thresholds(thresholds)
+    for text in config.configured_slos(args.slo):
+        parse_slo(text)
+    if args.baseline:
+        load_baseline(args.baseline, config.baselines_dir(args.baselines_dir))
 
 
 def is_compare(run_dir: Path) -> bool:
@@ -95,6 +130,7 @@ def _report_compare(args: argparse.Namespace) -> int:
         min_agreement=info.compare.min_agreement if info.compare else None,
         timeout_s=args.timeout_s,
         slos=config.configured_slos(args.slo) or info.slos or None,
+        presentation=presentation_of(args),
     )
     return _announce(args, outcome.summary_path, outcome.report_path, outcome.verdict_lines, outcome.exit_code)
 

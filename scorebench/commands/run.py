@@ -9,6 +9,7 @@ Azure ML service).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,12 +18,15 @@ from typing import Any
 
 from scorebench import config
 from scorebench.azureml.service import ServiceTarget
+from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.core.errors import HarnessError
 from scorebench.core.units import parse_duration_s
 from scorebench.loadtests.ab.processes import usable_cores
+from scorebench.loadtests.ab.schedule import RateStages, parse_rate_stages
 from scorebench.loadtests.plan import upper_bounds
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
-from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+from scorebench.payloads.loader import DEFAULT_PAYLOADS, Payload
+from scorebench.payloads.mix import load_mix
 from scorebench.preflight import check_url, load_schema
 from scorebench.probes.spec import TelemetrySpec
 from scorebench.runchecks import check_run_args
@@ -42,20 +46,39 @@ FLAGS: tuple[Flag, ...] = (
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
     (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
     (("--rate",), "rate", config.finite_float, "open model: requests per second at a constant arrival rate"),
+    (
+        ("--rate-stages",),
+        "rate_stages",
+        str,
+        "open model, ab engine: a ramping arrival rate, RPS:DURATION,... from 0 req/s (=RPS:DURATION first: "
+        "start at RPS), e.g. 10:30s,50:1m; sets the length (no --duration/--requests/--rate)",
+    ),
     (("--users",), "users", int, "Locust users (default 1)"),
     (("--spawn-rate",), "spawn_rate", config.finite_float, "Locust users started per second (default 1)"),
     (("--workers",), "workers", int, "Locust worker processes (default 0: one local runner)"),
     (("--shape",), "shape", str, "Locust load shape: steady, ramp, step, spike, soak"),
-    (("--payloads",), "payloads", str, "payload file or folder (.json/.jsonl; default: bank marketing)"),
+    (
+        ("--payloads",),
+        "payloads",
+        str,
+        "payload file or folder (.json/.jsonl; default: bank marketing); run: repeatable with weights for a "
+        "mix, --payloads a.jsonl:3 --payloads b.jsonl:1",
+    ),
     (("--telemetry",), "telemetry", str, "none | local:DIR | appinsights (default: local for the stand-in)"),
     (("--workspace-id",), "workspace_id", str, "Log Analytics workspace id (telemetry appinsights)"),
     (("--app-insights-id",), "app_insights_id", str, "Application Insights resource id (telemetry appinsights)"),
-    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 5m; ends early)"),
+    (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 10m; ends early)"),
     (("--telemetry-poll",), "telemetry_poll", str, "pause between telemetry polls (default: 3s local, 20s Azure)"),
     (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
     (("--timeout-s",), "timeout_s", config.finite_float, "the scoring timeout the run is judged against (default 60)"),
     (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
-    (("--threshold",), "threshold", str, "with --baseline: a check like p95:+10%% (repeatable; replaces the defaults)"),
+    (
+        ("--threshold",),
+        "threshold",
+        str,
+        "with --baseline: a check like p95:+10%% (repeatable; replaces only that metric's default; "
+        "METRIC:off drops it)",
+    ),
     (
         ("--slo",),
         "slo",
@@ -93,13 +116,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.allow_abbrev = False  # `--key SECRET` must not be taken for `--key-file SECRET`
     parser.add_argument("--key", "--api-key", action=RefuseKey, help=argparse.SUPPRESS)
     add_table(parser, FLAGS, SWITCHES)
+    add_presentation_arguments(parser)
 
 
 def add_table(parser: argparse.ArgumentParser, flags: Sequence[Flag], switches: Sequence[Switch]) -> None:
     """Flags from a table (`--threshold`/`--slo` repeatable) and on/off switches; every default is None,
     so what the user gave is told apart from what the environment or scorebench.toml supplies."""
     for names, dest, kind, text in flags:
-        action = "append" if dest in ("threshold", "slo") else "store"
+        action = "append" if dest in ("threshold", "slo", "payloads") else "store"
         parser.add_argument(*names, dest=dest, type=kind, default=None, action=action, help=text)
     for flag, dest, text in switches:
         parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
@@ -133,12 +157,12 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     check_run_args(args, explicit)
     target = target_spec(args)
     telemetry = config.run_telemetry(args)
-    payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
-    payloads = load_payloads(payloads_path)
+    payloads, payloads_path, mix = payload_set(args.payloads, config.source_of(args, "payloads"))
     return RunSettings(
         engine=args.engine,
         payloads=payloads,
-        payloads_path=str(args.payloads or payloads_path),
+        payloads_path=payloads_path,
+        payload_mix=mix,
         load=_load_settings(args, explicit),
         out_dir=Path(args.out),
         label=args.label,
@@ -151,7 +175,16 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
         slos=config.configured_slos(args.slo),
         junit=args.junit,
         answer_check=_answer_check(args),
+        presentation=presentation_of(args),
     )
+
+
+def payload_set(given: str | list[str] | None, where: str) -> tuple[list[Payload], str, list[dict[str, str | int]]]:
+    """--payloads (repeatable, PATH[:WEIGHT]; one from a variable or scorebench.toml): the sequence to send,
+    the paths as run.json's `payloads.path`, and a weighted mix's parts (empty for one payload set)."""
+    items = [given] if isinstance(given, str) else list(given or [str(DEFAULT_PAYLOADS)])
+    payloads, parts = load_mix(items, where)
+    return payloads, ",".join(items), [dataclasses.asdict(part) for part in parts] if len(parts) > 1 else []
 
 
 def _answer_check(args: argparse.Namespace) -> dict[str, object]:
@@ -174,6 +207,9 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
     duration_s: float | None = parse_duration_s(str(args.duration), config.source_of(args, "duration"))
     if args.requests is not None and "duration" not in explicit:
         duration_s = None  # --requests alone: send exactly N (ab -n)
+    stages = _rate_stages(args, explicit)
+    if stages is not None:
+        duration_s = stages.duration_s
     if duration_s is not None and duration_s <= 0:
         raise HarnessError(f"{config.source_of(args, 'duration')}: must be more than 0, got {args.duration!r}")
     return LoadSettings(
@@ -185,10 +221,23 @@ def _load_settings(args: argparse.Namespace, explicit: set[str]) -> LoadSettings
         spawn_rate=args.spawn_rate,
         workers=args.workers,
         processes=args.processes,
+        rate_stages=stages.text if stages else None,
         shape=args.shape,
         timeout_s=float(args.timeout_s),
         timeout_explicit="timeout_s" in explicit,
     )
+
+
+def _rate_stages(args: argparse.Namespace, explicit: set[str]) -> RateStages | None:
+    """--rate-stages, validated; it sets the run's length, so --duration, --requests and --rate are refused."""
+    if args.rate_stages is None:
+        return None
+    where = config.source_of(args, "rate_stages")
+    stages = parse_rate_stages(args.rate_stages, where)
+    for name, flag in (("duration", "--duration"), ("requests", "--requests"), ("rate", "--rate")):
+        if name in explicit or (name != "duration" and getattr(args, name) is not None):
+            raise HarnessError(f"{where}: the stages set the run's rate and length; leave out {flag}")
+    return stages
 
 
 def telemetry_settings(args: argparse.Namespace, telemetry: TelemetrySpec | None) -> TelemetrySettings:

@@ -32,6 +32,12 @@ KNOBS = (
     ("--slow-ms", "slow_ms", float, "extra delay of the slow calls"),
     ("--throttle-rate", "throttle_rate", float, "fraction of calls the front end rejects with --throttle-status"),
     ("--throttle-status", "throttle_status", int, "429 or 503"),
+    (
+        "--throttle-retry-after",
+        "throttle_retry_after_s",
+        int,
+        "Retry-After seconds on throttled answers (default 1; 0: none, as AKS's 503 when the autoscaler is behind)",
+    ),
     ("--bad-response-rate", "bad_response_rate", float, "fraction of calls answered 200 with a body that is not JSON"),
     (
         "--model-error-rate",
@@ -55,7 +61,7 @@ KNOBS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5001, help="port of the endpoint (0 = any free port)")
+    parser.add_argument("--port", type=int, default=5001, help="port of the endpoint (default 5001; 0 = any free port)")
     auth = parser.add_mutually_exclusive_group()
     auth.add_argument("--key", help=f"the key clients must send as Bearer (default ${KEY_ENV})")
     auth.add_argument("--no-auth", action="store_true", help="no key authentication")
@@ -90,6 +96,19 @@ CONDITIONS: tuple[tuple[str, str, Any, str], ...] = (
         "with --managed: per instance (default 1); 429 beyond 2x",
     ),
     ("--endpoint-name", "endpoint_name", str, "with --managed: the endpoint's name in the traffic log"),
+    (
+        "--server-version",
+        "server_version",
+        str,
+        "the inference server version whose request-id handling to reproduce (0.7.4: reads x-client-request-id;"
+        " below 0.7.1: logs no client id; default: the installed one)",
+    ),
+    (
+        "--service-name",
+        "service_name",
+        str,
+        "the service name the server logs (with --managed: one name for every deployment, the server's default)",
+    ),
 )
 MANAGED_ONLY = {
     "deployments": "--deployment", "request_timeout_ms": "--request-timeout-ms",
@@ -136,6 +155,18 @@ def _conditions(args: argparse.Namespace) -> dict[str, float]:
         if not 0 < args.sampling_percentage <= 100:
             raise HarnessError(f"--sampling-percentage {args.sampling_percentage:g}: more than 0, at most 100")
         conditions["sampling_percentage"] = args.sampling_percentage
+    if args.server_version is not None:
+        from scorebench.local.versions import parse_version
+
+        try:
+            parse_version(args.server_version)
+        except ValueError as exc:
+            raise HarnessError(str(exc)) from None
+        conditions["server_version"] = args.server_version
+    if args.service_name is not None:
+        if not args.service_name.strip():
+            raise HarnessError("--service-name: give a name")
+        conditions["service_name"] = args.service_name.strip()
     if args.neighbour_rps is not None:
         if not 0 <= args.neighbour_rps <= 200:
             raise HarnessError(f"--neighbour-rps {args.neighbour_rps:g}: between 0 and 200 requests a second")
@@ -205,6 +236,8 @@ def _check_knobs(knobs: dict[str, Any]) -> None:
             raise HarnessError(f"--{name.replace('_', '-')} {value}: a fraction between 0 and 1")
     if knobs.get("throttle_status", 429) not in (429, 503):
         raise HarnessError("--throttle-status: 429 or 503")
+    if knobs.get("throttle_retry_after_s", 1) < 0:
+        raise HarnessError("--throttle-retry-after: 0 (none) or more seconds")
 
 
 def _ignore_signals() -> None:

@@ -10,6 +10,8 @@ Outcomes of a client request, as a tree:
     ok                      2xx carrying a prediction (the decoded answer has the expected shape)
     model_error             2xx whose decoded answer is the scoring script's own caught error
                             (`{"error": ...}` with no prediction, or bare text), or 424 (managed)
+                            that does not name the model's status (a 424 that does is classified
+                            by that status: a model 500 is run_function_failed, as on v1)
     empty_answer            2xx with no prediction in it: null, "", [], {}, only nulls or NaN, in
                             the answer or its prediction member (`{"result": null}`)
     wrong_count             2xx whose prediction list holds another number of predictions than the
@@ -17,7 +19,8 @@ Outcomes of a client request, as a tree:
     bad_response            2xx that is not a prediction: HTML, empty body, wrong shape; a redirect
     bad_encoding            2xx compressed in a way the client did not advertise or cannot decode
     http_4xx                the server answered 4xx (401, 403, 404, 413, ...)
-    throttled               429, or 503 with Retry-After (the platform shed the request)
+    throttled               429, or 503 (the platform shed the request; AKS/Kubernetes send 503
+                            without Retry-After when the autoscaler is behind)
     http_5xx                the server answered 5xx that is not a scoring failure (502, 503, ...)
     run_function_failed     500 with `x-ms-run-function-failed: True` (run() raised or timed out)
     timeout                 no complete answer within the client timeout; 408 / 504 from the platform
@@ -90,6 +93,10 @@ class Sample:
     answer_digest: str = ""
     """Short digest of the decoded 2xx answer ("" otherwise): two deployments' answers compare by it.
     Files written before this column existed are read with it empty."""
+    server_request_id: str = ""
+    """The server's own request id from the answer's headers (`x-request-id`, else `x-ms-request-id`;
+    on a managed endpoint the platform's GUID, the traffic log's XRequestId): the join key to the
+    server's telemetry when it logs no client request id. "" when not sent (and in older files)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,6 +112,8 @@ class TelemetryRow:
     duration_ms: float
     item_count: int
     """Sampling weight: count requests with sum(item_count), never by counting rows."""
+    server_request_id: str = ""
+    """The server's own request id ("Request Id" custom dimension; the traffic log's XRequestId)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -216,17 +225,21 @@ def read_csv(path: Path, record_type: type[R]) -> Iterator[R]:
             yield from_row(record_type, {**cells, **dict.fromkeys(missing, "")})
 
 
-OPTIONAL_TRAILING: dict[str, tuple[str, ...]] = {"Sample": ("answer_digest",)}
-"""Trailing columns added after files were first written: an older file without them still reads."""
+OPTIONAL_TRAILING: dict[str, tuple[str, ...]] = {
+    "Sample": ("answer_digest", "server_request_id"),
+    "TelemetryRow": ("server_request_id",),
+}
+"""Trailing columns added after files were first written, oldest first: an older file without
+some of them (those at the end) still reads."""
 
 
 def optional_missing(record_type: type[Any], columns: Sequence[str]) -> tuple[str, ...]:
     """The optional trailing columns a file's header lacks (older files), else ()."""
     names = header(record_type)
     optional = OPTIONAL_TRAILING.get(record_type.__name__, ())
-    cut = len(names) - len(optional)
-    if list(columns) == names[:cut] and optional:
-        return optional
+    for lacking in range(len(optional), 0, -1):
+        if list(columns) == names[: len(names) - lacking]:
+            return optional[len(optional) - lacking :]
     return ()
 
 

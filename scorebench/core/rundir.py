@@ -58,10 +58,15 @@ def check_label(label: str, where: str) -> str:
     return label
 
 
+def run_dir_label(label: str) -> str:
+    """A label as file names carry it: runs of letters, digits, `_`, `.`, `-`; anything else a `-`."""
+    return _LABEL_UNSAFE.sub("-", label).strip("-") or "run"
+
+
 def run_dir_name(started_at: datetime, label: str) -> str:
     """`20261122T205630Z-label`: sortable, UTC, filesystem-safe."""
     stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
-    clean = _LABEL_UNSAFE.sub("-", label).strip("-") or "run"
+    clean = run_dir_label(label)
     return f"{stamp}-{clean}"
 
 

@@ -22,10 +22,12 @@ from typing import Any
 from scorebench.core.version import __version__
 
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
-    "ab": ("duration_s", "requests", "concurrency", "rate_rps", "timeout_s"),
+    "ab": ("duration_s", "requests", "concurrency", "rate_rps", "rate_stages", "timeout_s"),
     "locust": ("duration_s", "requests", "users", "spawn_rate", "workers", "shape", "rate_rps", "timeout_s"),
 }
 """The LoadPlan fields each engine acts on: what a baseline comparison must match."""
+WHEN_SET = ("rate_stages",)
+"""Profile fields recorded only when set: runs (and baselines) from before they existed stay comparable."""
 ProfileValue = float | int | str | None
 TOOLS = ("locust", "azureml-inference-server-http", "inference-schema", "requests", "azure-monitor-query")
 
@@ -36,6 +38,9 @@ class PayloadSetInfo:
 
     path: str
     count: int
+    mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
+    """A weighted mix (`--payloads a.jsonl:3 --payloads b.jsonl:1`): each part's path, weight and
+    bodies (payloads/mix.py); `count` is then the length of the mixed sequence the engines rotate through."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +54,13 @@ class PreflightInfo:
     warmup_latency_ms: float | None = None
     warmup_request_id: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    server_version: str | None = None
+    """The warm-up answer's `x-ms-server-version` (e.g. "azmlinfsrv/1.5.1"), when sent."""
+    server_request_id: str | None = None
+    """The server's own id of the warm-up request (x-request-id, else x-ms-request-id)."""
+    client_id_header: str | None = None
+    """Which header the server logs as its client request id, told from the warm-up answer's id
+    headers (core/serverids.py): x-ms-client-request-id, x-client-request-id, none; None: unknown."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,4 +171,5 @@ def git_commit(cwd: Path | None = None) -> str | None:
 def load_profile(plan: object, engine: str) -> dict[str, ProfileValue]:
     """The LoadPlan fields the engine acts on (never url, key or headers)."""
     names = PROFILE_FIELDS.get(engine) or tuple(sorted({n for fields in PROFILE_FIELDS.values() for n in fields}))
-    return {name: getattr(plan, name, None) for name in names}
+    profile = {name: getattr(plan, name, None) for name in names}
+    return {name: value for name, value in profile.items() if value is not None or name not in WHEN_SET}

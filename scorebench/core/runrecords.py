@@ -10,17 +10,21 @@ scrubbed, and the endpoint read back is made safe again (a hand-edited run.json 
 a missing load.json means the load never finished (the run was killed or still runs), which
 `RunRecords.partial_reason` says. Run directories of the old layout (everything merged into
 run.json, no load.json / probe.json) are read by `scorebench/core/legacyrun.py` into the same records.
+A directory of samples only (`scorebench ab --run-dir`, Locust workers with SCOREBENCH_RUN_DIR: no
+run.json) is given its records from its samples by `samples_only` / `adopt` (probe and report call them).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from scorebench.core import legacyrun
 from scorebench.core.errors import HarnessError
+from scorebench.core.records import parse_utc, read_samples, utc_from_epoch
 from scorebench.core.recordtypes import check_types
 from scorebench.core.rundir import RUN_JSON, read_json_object, write_json_atomic
 from scorebench.core.runinfo import CapacityInfo, CompareInfo, PayloadSetInfo, PreflightInfo, RunInfo
@@ -77,6 +81,9 @@ class ProbeRecord:
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
     """The probe's reading for the report: why the wait ended, sampling against loss, other traffic."""
     exception_groups: list[JsonObject] = dataclasses.field(default_factory=list)
+    join_key: str | None = None
+    """How the server's rows were joined to the samples (probes/joins.py): client_request_id,
+    server_request_id (the server logs no client id), none (unjoined: totals only), None (no rows)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,10 +179,63 @@ def read_run(run_dir: Path) -> RunRecords:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Adopted:
+    """The records a directory of samples only is given (`samples_only`), written by `adopt`."""
+
+    run_dir: Path
+    info: RunInfo
+    load: LoadRecord
+
+    @property
+    def note(self) -> str:
+        """The line that says what was written, and from what."""
+        return (
+            f"{self.run_dir}: samples only (no {RUN_JSON}: `scorebench ab --run-dir` or Locust workers);"
+            f" wrote {RUN_JSON} and {LOAD_JSON} from its {self.load.requests} samples"
+            f" ({self.info.engine} engine, {self.load.load_started_at} .. {self.load.load_ended_at})"
+        )
+
+
+def samples_only(run_dir: Path) -> Adopted | None:
+    """The records of a directory with samples*.csv and no run.json, derived from the samples (None for
+    any other directory): the label from the folder's name, started when the first request started,
+    ended when the last answer came; the engine `ab` when there is a samples.csv (ab writes it; Locust
+    workers write samples-<worker>.csv only); endpoint, load profile and telemetry unknown (the probe's
+    --telemetry, else SCOREBENCH_TELEMETRY, says where the server's view is)."""
+    run_dir = Path(run_dir)
+    if (run_dir / RUN_JSON).exists() or not run_dir.is_dir():
+        return None
+    samples = [s for s in read_samples(run_dir) if s.started_at]
+    if not samples:
+        return None
+    try:
+        starts = [parse_utc(s.started_at).timestamp() for s in samples]
+    except ValueError as exc:
+        raise HarnessError(f"{run_dir}: samples*.csv started_at: {exc}") from None
+    ends = [start + float(s.latency_ms or 0.0) / 1000.0 for start, s in zip(starts, samples, strict=True)]
+    engine = "ab" if (run_dir / "samples.csv").is_file() else "locust"
+    started = utc_from_epoch(min(starts))
+    info = RunInfo(label=_label_of(run_dir), started_at=started, engine=engine)
+    load = LoadRecord(load_started_at=started, load_ended_at=utc_from_epoch(max(ends)), requests=len(samples))
+    return Adopted(run_dir, info, load)
+
+
+def adopt(adopted: Adopted) -> str:
+    """Write the derived run.json and load.json (never over existing ones: run.json is written once);
+    returns the line that says so."""
+    if not (adopted.run_dir / RUN_JSON).exists():
+        write_load_record(adopted.run_dir, adopted.load)
+        write_run_info(adopted.run_dir, adopted.info)
+    return adopted.note
+
+
 def _optional(path: Path) -> dict[str, Any] | None:
     return read_json_object(path) if path.exists() or path.is_symlink() else None
 
 
 def _label_of(run_dir: Path) -> str:
-    """The label of a run.json that names none: what the directory's name carries (`<UTC>-<label>`)."""
-    return run_dir.name.partition("-")[2] or run_dir.name
+    """The label of a run.json that names none: what the directory's name carries (`<UTC>-<label>`),
+    else the whole name (`ab-run`)."""
+    stamped = re.match(r"^\d{8}T\d{6}Z-(?P<label>.+)$", run_dir.name)
+    return stamped["label"] if stamped else run_dir.name

@@ -9,8 +9,10 @@ Rules:
 - CPU demand is the share of the interval the process ran or waited to run (psutil CPU time plus
   the kernel's run-queue wait): a client starved by a busy neighbour shows 50 % CPU but 100 % demand;
 - saturated while the demand stays above CPU_LIMIT_PERCENT for CPU_SUSTAIN_READINGS readings in a
-  row, or while the client's own scheduling lag (timers and ticks firing late: the open model
-  falling behind its schedule) exceeds LAG_LIMIT_MS in a reading;
+  row, while the client's own scheduling lag (timers and ticks firing late: the open model
+  falling behind its schedule) exceeds LAG_LIMIT_MS in a reading, or when the event loop stalled
+  for STALL_LIMIT_MS or more (its heartbeat, a timer every HEARTBEAT_S, woke that late: a blocked
+  loop sends nothing and reads nothing, so every answer due meanwhile waits in the client);
 - times are epoch seconds; a reading covers [start_s, end_s]; pure functions, no clock here.
 """
 
@@ -24,6 +26,9 @@ from pathlib import Path
 CPU_LIMIT_PERCENT = 90.0
 CPU_SUSTAIN_READINGS = 2
 LAG_LIMIT_MS = 50.0
+STALL_LIMIT_MS = 100.0
+HEARTBEAT_S = 0.01
+"""The engines' event-loop heartbeat: a timer this often; how late it wakes is the loop's stall."""
 INTERVAL_S = 1.0
 SATURATION_GLOB = "saturation*.json"
 
@@ -37,6 +42,8 @@ class Reading:
     cpu_percent: float
     wait_percent: float
     lag_ms: float
+    stall_ms: float = 0.0
+    """The event loop's worst stall in the interval (its heartbeat's lateness); 0 in parts written before it."""
 
     @property
     def demand_percent(self) -> float:
@@ -57,7 +64,7 @@ class Period:
 def _hot(readings: Sequence[Reading], cpu_limit: float, lag_limit_ms: float, sustain: int) -> list[bool]:
     """Per reading: lag over the bound, or part of a run of >= sustain readings over the CPU limit."""
     over = [r.demand_percent > cpu_limit for r in readings]
-    hot = [r.lag_ms > lag_limit_ms for r in readings]
+    hot = [r.lag_ms > lag_limit_ms or r.stall_ms >= STALL_LIMIT_MS for r in readings]
     run = 0
     for i, flag in enumerate(over):
         run = run + 1 if flag else 0
@@ -94,7 +101,7 @@ def _period(group: list[Reading], worker: str) -> Period:
         start_s=group[0].start_s,
         end_s=group[-1].end_s,
         peak_demand_percent=round(max(r.demand_percent for r in group), 1),
-        peak_lag_ms=round(max(r.lag_ms for r in group), 1),
+        peak_lag_ms=round(max(max(r.lag_ms, r.stall_ms) for r in group), 1),
         worker=worker,
     )
 
@@ -129,6 +136,7 @@ def part_document(worker: str, readings: Sequence[Reading]) -> dict[str, object]
         "cpu_limit_percent": CPU_LIMIT_PERCENT,
         "cpu_sustain_readings": CPU_SUSTAIN_READINGS,
         "lag_limit_ms": LAG_LIMIT_MS,
+        "stall_limit_ms": STALL_LIMIT_MS,
         "readings": [dataclasses.astuple(r) for r in readings],
         "periods": [dataclasses.asdict(p) for p in saturated_periods(readings, worker)],
     }

@@ -7,7 +7,9 @@ only when a schema is given. The taxonomy (records.py OUTCOMES, docs/architectur
 
     ok                   2xx carrying a prediction: not empty, one per record, of the expected shape
     model_error          2xx whose decoded answer is the scoring script's own caught error (an object
-                         with `error`/`errors` and no prediction, or bare text), or 424 (managed)
+                         with `error`/`errors` and no prediction, or bare text), or 424 (managed) without
+                         the model's status; a 424 naming it (`ms-azureml-model-error-statuscode`) is
+                         classified as that status would be, so one fault reads alike on v1 and v2
     empty_answer         2xx whose prediction is missing: the answer, or its prediction member
                          (`result`, `predictions`, ...), is null, "", [], {} or holds only nulls/NaN
     wrong_count          2xx whose prediction list holds another number of predictions than the
@@ -17,9 +19,10 @@ only when a schema is given. The taxonomy (records.py OUTCOMES, docs/architectur
     bad_encoding         2xx compressed with an encoding the client did not advertise, or that does
                          not decode
     http_4xx             4xx not named below
-    throttled            429, or 503 with Retry-After
+    throttled            429, or 503 (the Azure ML front shedding load: AKS/Kubernetes answer 503 without
+                         Retry-After when the autoscaler is behind, v1 AKS after max_request_wait_time)
     http_5xx             5xx that is not a scoring failure
-    run_function_failed  500 with `x-ms-run-function-failed: True`
+    run_function_failed  500 with `x-ms-run-function-failed: True`; a model's 500 behind a managed 424
     timeout              no complete answer within the client timeout; 408 / 504 from the platform
     connect_error        the connection could not be made (refused, DNS, TLS handshake)
     read_error           the connection broke while sending or reading
@@ -65,6 +68,11 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the flat uploa
 RUN_FAILED_HEADER = "x-ms-run-function-failed"
 SERVER_FN_MS_HEADER = "x-ms-run-fn-exec-ms"
 RETRY_AFTER_HEADER = "retry-after"
+MODEL_STATUS_HEADER = "ms-azureml-model-error-statuscode"
+"""A managed endpoint's 424 names the status the model container answered (how-to-troubleshoot-online-endpoints)."""
+SERVER_REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id")
+"""The server's own request id, first found wins: the inference server ≥0.7.1 (and the managed platform, which
+overwrites it with a GUID) answer x-request-id; older v1 images only x-ms-request-id (docs/probes.md)."""
 
 CONTENT_ENCODING_HEADER = "content-encoding"
 ACCEPT_ENCODING = "gzip, deflate"
@@ -74,8 +82,10 @@ FAILURE_OUTCOMES = frozenset(
     {"model_error", "empty_answer", "wrong_count", "bad_response", "bad_encoding", "http_4xx", "throttled",
      "http_5xx", "run_function_failed", "timeout", "connect_error", "read_error"}
 )  # fmt: skip
-STATUS_OUTCOMES = {408: "timeout", 424: "model_error", 429: "throttled", 504: "timeout"}
-"""Statuses with their own outcome (managed online endpoints); 503 is `throttled` only with Retry-After."""
+STATUS_OUTCOMES = {408: "timeout", 424: "model_error", 429: "throttled", 503: "throttled", 504: "timeout"}
+"""Statuses with their own outcome (managed and Kubernetes online endpoints, v1 AKS): 503 is the front
+shedding load with or without Retry-After (docs/probes.md); a 424 naming the model's status is
+classified by that status (classify_status)."""
 ERROR_KEYS = frozenset({"error", "errors"})
 ERROR_ONLY_KEYS = frozenset(
     {"error", "errors", "message", "code", "detail", "details", "status", "traceback", "type", "exception"}
@@ -151,6 +161,27 @@ DEFAULT_CHECK = AnswerCheck()
 _VALIDATORS: dict[int, tuple[AnswerCheck, Callable[[Any], bool]]] = {}
 
 
+class Verdicts:
+    """`classify_answer` under one check, remembered per (body, expected count, encoding): a model
+    answers a payload alike again and again, and the verdict is a pure function of these. At most
+    `limit` distinct answers are kept (all forgotten at once beyond: bounded memory)."""
+
+    def __init__(self, check: AnswerCheck = DEFAULT_CHECK, limit: int = 4096) -> None:
+        self.check, self.limit = check, limit
+        self._known: dict[tuple[bytes, int | None, str | None], tuple[str, str]] = {}
+
+    def judge(self, body: bytes, records: int | None, content_encoding: str | None) -> tuple[str, str]:
+        """(outcome, digest) of a 2xx body, as classify_answer gives it."""
+        key = (body, records, content_encoding)
+        verdict = self._known.get(key)
+        if verdict is None:
+            verdict = classify_answer(body, self.check, records, content_encoding)
+            if len(self._known) >= self.limit:
+                self._known.clear()
+            self._known[key] = verdict
+        return verdict
+
+
 def classify(
     status: int,
     body: bytes | None,
@@ -159,14 +190,16 @@ def classify(
     check: AnswerCheck = DEFAULT_CHECK,
     records: int | None = None,
     content_encoding: str | None = None,
+    model_status: str | None = None,
 ) -> tuple[str, str]:
     """(outcome, answer digest) of a request that got an HTTP answer; the digest is "" unless 2xx.
 
     `records`: how many predictions the answer must hold (check.expected_count of its payload);
-    `content_encoding`: the answer's Content-Encoding header, the body as it came off the wire."""
+    `content_encoding`: the answer's Content-Encoding header, the body as it came off the wire;
+    `model_status`: a managed 424's `ms-azureml-model-error-statuscode` header."""
     if 200 <= status < 300:
         return classify_answer(body, check, records, content_encoding)
-    return classify_status(status, run_function_failed, retry_after), ""
+    return classify_status(status, run_function_failed, retry_after, model_status), ""
 
 
 def classify_answer(
@@ -292,15 +325,22 @@ def _inflate(body: bytes) -> bytes:
         return zlib.decompress(body, -zlib.MAX_WBITS)
 
 
-def classify_status(status: int, run_function_failed: str | None = None, retry_after: str | None = None) -> str:
-    """The outcome of a non-2xx answer (no body needed)."""
+def classify_status(
+    status: int, run_function_failed: str | None = None, retry_after: str | None = None, model_status: str | None = None
+) -> str:
+    """The outcome of a non-2xx answer (no body needed). A 424 naming the model's status is that status's
+    outcome, a model 500 being run() failing (the inference server answers 500 only when run() raised or
+    timed out, and the platform need not pass x-ms-run-function-failed on): the same fault reads alike
+    whether the server answered the client itself (v1) or behind a managed front (v2)."""
+    model = (model_status or "").strip()
+    if status == 424 and model.isdigit() and int(model) not in (200, 424):
+        code = int(model)
+        return "run_function_failed" if code == 500 else classify_status(code, run_function_failed, retry_after)
     named = STATUS_OUTCOMES.get(status)
     if named is not None:
         return named
     if status == 500 and (run_function_failed or "").strip().lower() == "true":
         return "run_function_failed"
-    if status == 503 and retry_after:
-        return "throttled"
     if 400 <= status < 500:
         return "http_4xx"
     if 500 <= status < 600:
@@ -429,6 +469,15 @@ def classify_exception(error: BaseException) -> str:
     if any(isinstance(item, _CONNECT_ERRORS) for item in chain):
         return "connect_error"
     return "read_error"
+
+
+def server_request_id(headers: Any) -> str:
+    """The server's own request id from an answer's headers (SERVER_REQUEST_ID_HEADERS), "" when none."""
+    for name in SERVER_REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)[:100]
+    return ""
 
 
 def server_fn_ms(header_value: str | None) -> float | None:

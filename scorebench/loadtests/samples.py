@@ -79,7 +79,8 @@ def sample_line(sample: Sample) -> str:
     return (
         f"{_text(sample.client_request_id)},{_text(sample.started_at)},{sample.latency_ms:.3f},{sample.status},"
         f"{_text(sample.outcome)},{fn_ms},{sample.bytes_sent},{sample.bytes_received},"
-        f"{_text(sample.payload_id)},{_text(sample.worker)},{sample.answer_digest}\r\n"
+        f"{_text(sample.payload_id)},{_text(sample.worker)},{sample.answer_digest},"
+        f"{_text(sample.server_request_id)}\r\n"
     )
 
 

@@ -58,7 +58,7 @@ except ImportError:  # uploaded flat, next to outcomes.py and shapes.py
 
 try:
     from scorebench.core.records import Sample
-    from scorebench.core.saturation import INTERVAL_S
+    from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
     from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
     from scorebench.loadtests.watch import SelfWatch
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
@@ -236,6 +236,8 @@ class Scenario:
         self._rotation: Iterator[Body] = itertools.cycle(config.payloads)
         check = config.answer_check
         self.records: dict[str, int | None] = {pid: check.expected_count(pid, body) for pid, body in config.payloads}
+        self.verdicts = outcomes.Verdicts(check)
+        """The classifier's verdicts on the answers seen (a payload is answered alike again and again)."""
         """Predictions each payload's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
         self._writer: SampleWriter | None = None
         self._watch: SelfWatch | None = None
@@ -292,6 +294,7 @@ class Scenario:
                     payload_id=info["payload_id"],
                     worker=self.worker,
                     answer_digest=info["digest"],
+                    server_request_id=info["server_request_id"],
                 )
             )
             writer.flush_if_due()
@@ -309,6 +312,7 @@ class Scenario:
 
     def _start_watch(self, **_kw: Any) -> None:
         gevent.spawn(self._watch_forever)
+        gevent.spawn(self._heartbeat_forever)
 
     def _watch_forever(self) -> None:
         """The saturation guard of this worker: a reading a second; a late wake-up is its own lag."""
@@ -317,6 +321,14 @@ class Scenario:
             gevent.sleep(INTERVAL_S)
             if self._watch is not None:
                 self._watch.tick(max(0.0, time.monotonic() - due) * 1000.0)
+
+    def _heartbeat_forever(self) -> None:
+        """A timer every HEARTBEAT_S: how late it wakes is how long the gevent hub was blocked."""
+        while self._watch is not None:
+            due = time.monotonic() + HEARTBEAT_S
+            gevent.sleep(HEARTBEAT_S)
+            if self._watch is not None:
+                self._watch.note_stall(max(0.0, time.monotonic() - due) * 1000.0)
 
     def _flush_forever(self) -> None:
         while self._writer is not None:
@@ -354,28 +366,33 @@ events.init.add_listener(on_locust_init)  # type: ignore[no-untyped-call]
 
 
 def _classify(
-    response: Any, check: outcomes.AnswerCheck, records: int | None
-) -> tuple[int, str, float | None, str, int]:
-    """(status, outcome, server_fn_ms, answer_digest, bytes received) of a FastHttpSession response
-    sent with stream=True: the body is read here, raw, and decoded by the one classifier (the
-    ab engine reads and decodes it the same way)."""
+    response: Any, verdicts: outcomes.Verdicts, records: int | None
+) -> tuple[int, str, float | None, str, int, str]:
+    """(status, outcome, server_fn_ms, answer_digest, bytes received, server request id) of a
+    FastHttpSession response sent with stream=True: the body is read here, raw, and decoded by the
+    one classifier (the ab engine reads and decodes it the same way); `verdicts` remembers its
+    verdicts per distinct answer."""
     status = int(response.status_code or 0)
     error = response.request_meta.get("exception")
     if status == 0 or (error is not None and not isinstance(error, LocustBadStatusCode)):
-        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, "", 0
+        return status, outcomes.classify_exception(getattr(response, "error", None) or error), None, "", 0, ""
+    headers = response.headers if response.headers is not None else {}
+    server_id = outcomes.server_request_id(headers)
     try:
         body = response.read()  # every body is read (the connection is reused), only a 2xx one decoded
     except Exception as exc:
         response.request_meta["exception"] = exc
-        return status, outcomes.classify_exception(exc), None, "", 0
+        return status, outcomes.classify_exception(exc), None, "", 0, server_id
     finally:
         response.release()
-    headers = response.headers if response.headers is not None else {}
-    outcome, digest = outcomes.classify(
-        status, body, headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER), check,
-        records, headers.get(outcomes.CONTENT_ENCODING_HEADER),
-    )  # fmt: skip
-    return status, outcome, outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER)), digest, len(body)
+    if 200 <= status < 300:
+        outcome, digest = verdicts.judge(body, records, headers.get(outcomes.CONTENT_ENCODING_HEADER))
+    else:
+        run_failed, retry = headers.get(outcomes.RUN_FAILED_HEADER), headers.get(outcomes.RETRY_AFTER_HEADER)
+        outcome = outcomes.classify_status(status, run_failed, retry, headers.get(outcomes.MODEL_STATUS_HEADER))
+        digest = ""
+    fn_ms = outcomes.server_fn_ms(headers.get(outcomes.SERVER_FN_MS_HEADER))
+    return status, outcome, fn_ms, digest, len(body), server_id
 
 
 class ScoringUser(FastHttpUser):
@@ -427,6 +444,7 @@ class ScoringUser(FastHttpUser):
             "outcome": "read_error",  # replaced by _classify once the answer is in
             "server_fn_ms": None,
             "digest": "",
+            "server_request_id": "",
         }
         headers = {**self._scenario.config.headers, "x-ms-client-request-id": request_id}
         started_s = time.perf_counter()
@@ -440,9 +458,14 @@ class ScoringUser(FastHttpUser):
             stream=True,  # the body is read raw in _classify and decoded by the one classifier
             allow_redirects=False,  # never follow: the key would go with it (a 3xx is bad_response)
         ) as response:
-            info["status"], info["outcome"], info["server_fn_ms"], info["digest"], received = _classify(
-                response, self._scenario.config.answer_check, self._scenario.records.get(payload_id)
-            )
+            (
+                info["status"],
+                info["outcome"],
+                info["server_fn_ms"],
+                info["digest"],
+                received,
+                info["server_request_id"],
+            ) = _classify(response, self._scenario.verdicts, self._scenario.records.get(payload_id))
             response.request_meta["response_time"] = (time.perf_counter() - started_s) * 1000.0  # body included
             response.request_meta["response_length"] = received
             if info["outcome"] == "ok":

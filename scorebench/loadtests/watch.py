@@ -1,10 +1,11 @@
 """The load generator watching itself: one `Reading` a second, its part of the saturation record.
 
 One job: turn the process's CPU time (psutil), its run-queue wait (Linux schedstat) and the
-scheduling lag its engine reports into `core.saturation` readings, and keep
+scheduling lag and event-loop stalls its engine reports into `core.saturation` readings, and keep
 `run_dir/saturation-<worker>.json` up to date (written when the periods change and at the end,
 atomically). The engines drive it: the ab engine from an asyncio task, each Locust worker from a
-greenlet; both call `tick(lag_ms)` about once a second with how late that tick itself woke up.
+greenlet; both call `tick(lag_ms)` about once a second with how late that tick itself woke up,
+and `note_stall(ms)` from a heartbeat every `HEARTBEAT_S` (a stall shorter than a second is still seen).
 Rules: cheap (one psutil call and one small file read a second); never raises into the load loop.
 """
 
@@ -39,6 +40,7 @@ class SelfWatch:
         self.periods: list[Period] = []
         self._process = psutil.Process()
         self._lag_ms = 0.0
+        self._stall_ms = 0.0
         self._last = self._now()
 
     def _now(self) -> tuple[float, float, float]:
@@ -49,6 +51,11 @@ class SelfWatch:
         """The engine ran something this much later than it was scheduled for."""
         if lag_ms > self._lag_ms:
             self._lag_ms = lag_ms
+
+    def note_stall(self, stall_ms: float) -> None:
+        """The heartbeat woke this much later than due: the event loop was blocked meanwhile."""
+        if stall_ms > self._stall_ms:
+            self._stall_ms = stall_ms
 
     def tick(self, tick_lag_ms: float = 0.0) -> Reading | None:
         """Close the current interval: one reading; rewrite the part when the periods changed."""
@@ -64,8 +71,9 @@ class SelfWatch:
             cpu_percent=round(100.0 * (cpu1 - cpu0) / wall, 1),
             wait_percent=round(100.0 * (wait1 - wait0) / wall, 1),
             lag_ms=round(max(self._lag_ms, tick_lag_ms), 1),
+            stall_ms=round(self._stall_ms, 1),
         )
-        self._lag_ms = 0.0
+        self._lag_ms = self._stall_ms = 0.0
         self.readings.append(reading)
         periods = saturated_periods(self.readings, self.worker)
         if periods != self.periods:

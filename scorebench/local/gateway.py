@@ -4,10 +4,14 @@ A WSGI wrapper around the real inference server's Flask app, run in the same gun
     - key authentication: `POST /score` without `Authorization: Bearer KEY` → 401 JSON, and the
       request never reaches the container (so, as in Azure, it leaves no request telemetry);
       `GET /` (health) and `GET /swagger.json` stay open;
-    - throttling: an exact fraction of scoring calls answered 429 or 503 with Retry-After, as the
-      front end does when the replicas' queue is full.
+    - throttling: an exact fraction of scoring calls answered 429 or 503, with Retry-After unless
+      _THROTTLE_RETRY_AFTER is 0 (AKS / Kubernetes endpoints answer 503 without it when the
+      autoscaler is behind), as the front end does when the replicas' queue is full;
+    - the server version's request-id handling (_SERVER_VERSION, scorebench/local/versions.py): which
+      header it reads as the client request id, what it logs and which id headers it answers.
 Settings come from the environment `scorebench serve` sets (SCOREBENCH_STANDIN_KEY, _THROTTLE_RATE,
-_THROTTLE_STATUS); the key is compared in constant time and never logged.
+_THROTTLE_STATUS, _THROTTLE_RETRY_AFTER, _SERVER_VERSION); the key is compared in constant time and
+never logged.
 
 Sampling (SCOREBENCH_STANDIN_SAMPLING_PERCENTAGE < 100) is configured here, in the server process,
 before the inference server builds its tracer: the tracer provider gets the Azure Monitor exporter's
@@ -35,11 +39,19 @@ _REASONS = {401: "Unauthorized", 429: "Too Many Requests", 503: "Service Unavail
 class Gateway:
     """Key check and throttling in front of a WSGI app."""
 
-    def __init__(self, inner: WsgiApp, key: str | None, throttle_rate: float = 0.0, throttle_status: int = 429) -> None:
+    def __init__(
+        self,
+        inner: WsgiApp,
+        key: str | None,
+        throttle_rate: float = 0.0,
+        throttle_status: int = 429,
+        retry_after_s: int = 1,
+    ) -> None:
         self.inner = inner
         self._expected = f"Bearer {key}".encode() if key else None
         self.throttle_rate = throttle_rate
         self.throttle_status = throttle_status
+        self.retry_after = [("Retry-After", str(retry_after_s))] if retry_after_s > 0 else []
         self._calls = 0
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -53,7 +65,7 @@ class Gateway:
                     start_response,
                     self.throttle_status,
                     {"message": "Too many pending requests; retry later"},
-                    [("Retry-After", "1")],
+                    self.retry_after,
                 )
         return self.inner(environ, start_response)
 
@@ -91,11 +103,15 @@ def _from_environment() -> Gateway:
     configure_sampling(float(os.environ.get("SCOREBENCH_STANDIN_SAMPLING_PERCENTAGE", "100")))
     from azureml_inference_server_http.server.entry import app as inference_app
 
+    from scorebench.local.versions import IdHandling
+
+    handling = IdHandling.of(os.environ.get("SCOREBENCH_STANDIN_SERVER_VERSION", ""))
     return Gateway(
-        inference_app,
+        handling.wrap(inference_app),
         key=os.environ.get("SCOREBENCH_STANDIN_KEY") or None,
         throttle_rate=float(os.environ.get("SCOREBENCH_STANDIN_THROTTLE_RATE", "0")),
         throttle_status=int(os.environ.get("SCOREBENCH_STANDIN_THROTTLE_STATUS", "429")),
+        retry_after_s=int(float(os.environ.get("SCOREBENCH_STANDIN_THROTTLE_RETRY_AFTER", "1"))),
     )
 
 

@@ -9,8 +9,11 @@ Each deployment is a real inference server (scorebench/local/process.py) with it
 front (scorebench/local/front.py) answers 408/424/429 as the platform does and writes the traffic
 log through the sink (its ingestion lag included). As on Azure, a deployment's App Insights is off
 unless its options say `app_insights:1` (`app_insights_enabled`); its service name (and cloud role)
-is the deployment's name. Rules: loopback only; two deployments at least on the command line
-(`scorebench serve --managed`), one is enough here; everything stops with stop().
+is the deployment's name, or with `service_name` one name for every deployment (the server's
+default: rows that cannot tell deployments apart). `server_version` gives every deployment that
+inference server version's request-id handling (scorebench/local/versions.py). Rules: loopback
+only; two deployments at least on the command line (`scorebench serve --managed`), one is enough
+here; everything stops with stop().
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ class ManagedStandIn:
         ingestion_delay_s: float = 0.0,
         sampling_percentage: float = 100.0,
         model_dir: Path | None = None,
+        service_name: str | None = None,
+        server_version: str = "",
     ) -> None:
         if not deployments:
             raise HarnessError("--managed needs at least one --deployment NAME=OPTIONS")
@@ -104,6 +109,7 @@ class ManagedStandIn:
         self.request_timeout_ms, self.max_concurrent_requests = request_timeout_ms, max_concurrent_requests
         self.endpoint_name, self.ingestion_delay_s = endpoint_name, ingestion_delay_s
         self.sampling_percentage = sampling_percentage
+        self.service_name, self.server_version = service_name, server_version
         self.model_dir = model_dir or default_model_dir()
         self.sink: Sink | None = None
         self.servers: dict[str, ServerProcess] = {}
@@ -179,7 +185,8 @@ class ManagedStandIn:
         port = free_port(self.host)
         knobs: dict[str, Any] = {KNOBS[k]: v for k, v in spec.knobs.items()}
         knobs["SAMPLING_PERCENTAGE"] = self.sampling_percentage
-        env = server_environment(f"http://{self.host}:{port}", self.sink.url, spec.name, knobs,
+        knobs["SERVER_VERSION"] = self.server_version
+        env = server_environment(f"http://{self.host}:{port}", self.sink.url, self.service_name or spec.name, knobs,
                                  app_insights=spec.app_insights)  # fmt: skip
         log = self.data_dir / f"{spec.name}.log"
         return ServerProcess(self.host, port, spec.workers, model_dir, env, log).start()

@@ -9,7 +9,10 @@ The sink runs in a thread of this process; the inference server in its own proce
     sampling_percentage   the server's own exporter samples with the Azure Monitor
                           ApplicationInsightsSampler (configured in the server process, gateway.py);
     neighbour_rps         a second service (its own service name and cloud role) on the same sink,
-                          scored at that rate until stop().
+                          scored at that rate until stop();
+    server_version        the request-id handling of that inference server version (0.7.4 reads
+                          x-client-request-id, < 0.7.1 logs no client id: scorebench/local/versions.py),
+                          answered as `x-ms-server-version: azmlinfsrv/VERSION` from 0.7.1 on.
 Rules: loopback only; the exporter's statsbeat and every other call home are disabled; the key
 reaches the server through its environment only and is never written to the data directory or its log.
 """
@@ -55,6 +58,7 @@ class StandIn:
         slow_ms: float = 0,
         throttle_rate: float = 0.0,
         throttle_status: int = 429,
+        throttle_retry_after_s: int = 1,
         bad_response_rate: float = 0.0,
         response_bytes: int = 0,
         workers: int = 1,
@@ -67,6 +71,7 @@ class StandIn:
         sampling_percentage: float = 100.0,
         neighbour_rps: float = 0.0,
         service_name: str = SERVICE_NAME,
+        server_version: str = "",
     ) -> None:
         if data_dir is None:
             import tempfile
@@ -89,6 +94,8 @@ class StandIn:
             "RESPONSE_BYTES": response_bytes,
             "THROTTLE_RATE": throttle_rate,
             "THROTTLE_STATUS": throttle_status,
+            "THROTTLE_RETRY_AFTER": throttle_retry_after_s,
+            "SERVER_VERSION": server_version,
             "SCORE_STYLE": score_style,
             "MODEL_ERROR_RATE": model_error_rate,
             "SAMPLING_PERCENTAGE": sampling_percentage,

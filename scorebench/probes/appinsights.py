@@ -2,10 +2,13 @@
 
 Rules:
 - Workspace-based resources (`workspace_id`) are read with query_workspace from AppRequests /
-  AppExceptions; an Application Insights resource id (`app_insights_id`) with query_resource from
-  the classic requests / exceptions tables. With `traffic_log` the managed online endpoint's
-  AmlOnlineEndpointTrafficLog is read too (no sampling, the platform's own timing; `requests()`
-  then answers from it); with `app_insights` False (a deployment with App Insights off) only it.
+  AppExceptions; an Application Insights resource id (`app_insights_id`) with query_resource, also
+  by the AppRequests / AppExceptions names (documented for resource-centric queries), falling back
+  to the classic requests / exceptions once the service answers "Failed to resolve" for them.
+  With `traffic_log` the managed online endpoint's AmlOnlineEndpointTrafficLog is read too (no
+  sampling, the platform's own timing; `requests()` then answers from it), only the run's endpoint
+  (`traffic_endpoint`) and path; it lives in a workspace only, so at resource scope it is an error
+  of that table at once, never a query; with `app_insights` False (App Insights off) only it.
 - `observe` reads every table once per poll; a table that fails (e.g. not enabled: "Failed to
   resolve table") costs only its own rows and says why.
 - A result may be cut at 500,000 rows / ~64 MB and arrive as LogsQueryPartialResult (HTTP 200, no
@@ -21,6 +24,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -40,6 +44,15 @@ from scorebench.probes.target import EXCEPTIONS, REQUESTS, TRAFFIC_LOG, Observat
 from scorebench.probes.traffic import as_telemetry, service_of, traffic_row
 
 Row = dict[str, Any]
+_MISSING_TABLE = re.compile(r"named '([^']+)'")
+
+
+class MissingTable(HarnessError):
+    """The service answered that a table does not exist ("Failed to resolve table ... named 'X'")."""
+
+    def __init__(self, message: str, table: str) -> None:
+        super().__init__(message)
+        self.table = table
 
 
 class AppInsightsProbe:
@@ -59,7 +72,8 @@ class AppInsightsProbe:
         """The spec says where and how (probes/spec.py); `credential` replaces the spec's sign-in
         (tests, or a caller holding one), `client_options` go to LogsQueryClient (azure-core's)."""
         self.workspace_id, self.resource_id = spec.workspace_id, spec.app_insights_id
-        self.schema = kql.WORKSPACE if spec.workspace_id else kql.CLASSIC
+        self.schema = kql.WORKSPACE  # at resource scope too, until the service says it has no AppRequests
+        self.traffic_endpoint = spec.traffic_endpoint
         self.traffic_log, self.request_name = spec.traffic_log or not spec.app_insights, spec.request_name
         self.app_insights = spec.app_insights
         self.throttle_retries, self.min_slice_s = spec.throttle_retries, spec.min_slice_s
@@ -83,14 +97,31 @@ class AppInsightsProbe:
         ids = None if client_request_ids is None else sorted(set(client_request_ids))
         chunks: list[list[str] | None] = [None] if ids is None else _chunks(ids, kql.ID_CHUNK)
         rows: list[TelemetryRow] = []
+        read = self._traffic_rows if self.traffic_log else self._insights_rows
         for chunk in chunks:
-            rows += [self._to_request(r) for r in self._sliced(self._request_query(chunk), start, end)]
+            rows += [self._to_request(r) for r in read(chunk, start, end)]
         return rows
 
     def exceptions(self, start: datetime, end: datetime) -> list[ExceptionRow]:
         """Server exceptions in [start, end)."""
-        rows = self._sliced(lambda a, b: kql.exceptions_query(self.schema, a, b), start, end)
+        rows = self._classic_on_missing(lambda: self._sliced(self._exceptions_query, start, end))
         return [_to_exception(row) for row in rows]
+
+    def _exceptions_query(self, start: datetime, end: datetime) -> str:
+        return kql.exceptions_query(self.schema, start, end)
+
+    def _classic_on_missing(self, read: Callable[[], list[Row]]) -> list[Row]:
+        """`read()`; at resource scope, once more with the classic names when AppRequests/AppExceptions
+        do not resolve (a classic resource queried by the names documented for resource-centric queries)."""
+        try:
+            return read()
+        except MissingTable as exc:
+            if self.workspace_id or self.schema is kql.CLASSIC or exc.table not in (
+                kql.WORKSPACE.requests, kql.WORKSPACE.exceptions,
+            ):  # fmt: skip
+                raise
+            self.schema = kql.CLASSIC
+            return read()
 
     def tables(self) -> tuple[str, ...]:
         """The tables this probe reads."""
@@ -105,15 +136,13 @@ class AppInsightsProbe:
         exceptions: list[SeenException] = []
         errors: dict[str, str] = {}
         readers = {
-            REQUESTS: lambda: [
-                self._seen_request(r) for c in chunks for r in self._sliced(self._insights(c), start, end)
-            ],
-            TRAFFIC_LOG: lambda: [_seen_traffic(r) for c in chunks for r in self._sliced(self._traffic(c), start, end)],
+            REQUESTS: lambda: [self._seen_request(r) for c in chunks for r in self._insights_rows(c, start, end)],
+            TRAFFIC_LOG: lambda: [_seen_traffic(r) for c in chunks for r in self._traffic_rows(c, start, end)],
         }
         for table in self.tables():
             try:
                 if table == EXCEPTIONS:
-                    rows = self._sliced(lambda a, b: kql.exceptions_query(self.schema, a, b), start, end)
+                    rows = self._classic_on_missing(lambda: self._sliced(self._exceptions_query, start, end))
                     exceptions += [SeenException(str(r.get("role") or ""), _to_exception(r)) for r in rows]
                 else:
                     seen += readers[table]()
@@ -125,13 +154,18 @@ class AppInsightsProbe:
         return lambda a, b: kql.requests_query(self.schema, a, b, chunk, self.request_name)
 
     def _traffic(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
-        return lambda a, b: kql.traffic_log_query(a, b, chunk)
+        return lambda a, b: kql.traffic_log_query(a, b, chunk, self.traffic_endpoint, self.request_name)
+
+    def _insights_rows(self, chunk: Sequence[str] | None, start: datetime, end: datetime) -> list[Row]:
+        return self._classic_on_missing(lambda: self._sliced(self._insights(chunk), start, end))
+
+    def _traffic_rows(self, chunk: Sequence[str] | None, start: datetime, end: datetime) -> list[Row]:
+        if not self.workspace_id:
+            raise HarnessError(kql.traffic_log_needs_workspace(str(self.resource_id)))
+        return self._sliced(self._traffic(chunk), start, end)
 
     def _seen_request(self, row: Row) -> Seen:
         return Seen(str(row.get("service") or "") or str(row.get("role") or ""), _request_row(row))
-
-    def _request_query(self, chunk: Sequence[str] | None) -> Callable[[datetime, datetime], str]:
-        return self._traffic(chunk) if self.traffic_log else self._insights(chunk)
 
     def _to_request(self, row: Row) -> TelemetryRow:
         return _traffic_row(row) if self.traffic_log else _request_row(row)
@@ -160,6 +194,9 @@ class AppInsightsProbe:
                     return self.client.query_workspace(self.workspace_id, query, **options)
                 return self.client.query_resource(str(self.resource_id), query, **options)
             except HttpResponseError as exc:
+                missing = _missing_table(exc)
+                if missing:
+                    raise MissingTable(self._missing_hint(missing), missing) from None
                 if exc.status_code != 429 or attempt == self.throttle_retries:
                     raise HarnessError(self._explain(exc)) from None
                 self._sleep(_retry_after_s(exc, default_s=2.0 * 2**attempt))
@@ -188,12 +225,23 @@ class AppInsightsProbe:
             429: f"Log Analytics throttled the queries for {target} (429) after {self.throttle_retries} retries:"
             " wait a minute, then run `scorebench probe RUN_DIR` again",
         }
-        if status == 400 and self.traffic_log and "resolve" in message.lower():
+        return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
+
+    def _missing_hint(self, table: str) -> str:
+        """One line for a table the service says does not exist, naming that table and what makes it."""
+        target = self._target()
+        if table == kql.TRAFFIC_LOG:
             return (
-                f"{target} has no {kql.TRAFFIC_LOG} table: enable the endpoint's diagnostic setting"
+                f"{target} has no {table} table: enable the endpoint's diagnostic setting"
                 " 'AmlOnlineEndpointTrafficLog' to this workspace, or drop the traffic log option"
             )
-        return hints.get(status or 0, f"Log Analytics answered {status} for {target}: {message}")
+        if self.workspace_id:
+            return (
+                f"{target} has no {table} table: no Application Insights resource sends to this workspace;"
+                " check --workspace-id (the Log Analytics workspace of the workspace-based App Insights"
+                " resource), or pass --app-insights-id"
+            )
+        return f"{target} has no {table} table: check --app-insights-id (the Application Insights resource's id)"
 
 
 def spec_credential(spec: AppInsightsTelemetry) -> TokenCredential:
@@ -242,6 +290,17 @@ def _is_auth_failure(exc: BaseException) -> bool:
     return False
 
 
+def _missing_table(exc: HttpResponseError) -> str:
+    """The table a 400 "Failed to resolve table ... named 'X'" names ("" for any other failure)."""
+    if exc.status_code != 400:
+        return ""
+    texts = [_service_message(exc), str(getattr(exc, "message", "") or exc)]
+    for text in texts:
+        if "resolve" in text.lower() and (match := _MISSING_TABLE.search(text)):
+            return match.group(1)
+    return ""
+
+
 def _retry_after_s(exc: HttpResponseError, default_s: float) -> float:
     headers = getattr(exc.response, "headers", None) or {}
     header = headers.get("Retry-After")
@@ -276,6 +335,7 @@ def _table_rows(tables: Sequence[Any]) -> list[Row]:
 def _request_row(row: Row) -> TelemetryRow:
     custom = {
         "Client Request Id": row.get("client_request_id"),
+        "Request Id": row.get("request_id"),
         "duration": row.get("custom_duration"),
         "resultCode": row.get("custom_result_code"),
         "success": row.get("custom_success"),

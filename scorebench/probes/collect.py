@@ -3,8 +3,13 @@
 `probe_run(run_dir, spec, ProbeOptions(...)) -> ProbeRecord` is what `scorebench probe` and the
 `scorebench run` orchestration call; the spec (probes/spec.py) is parsed by the app, which reads
 configuration (nothing here reads the environment). Rules:
-- The window is [run.json started_at - before_s, load.json load_ended_at + after_s): the server logs a request
-  when it finishes, which may be after a client gave up on it.
+- The window is [run.json started_at - lead_in_s, load.json load_ended_at + after_s): the server logs a
+  request when it finishes, which may be after a client gave up on it, and stamps it on its own clock,
+  which may be behind the client's (`lead_in_s`, a minute: skew must not drop the first requests).
+  A row stamped before started_at - before_s is kept only when it carries one of the run's ids
+  (earlier traffic is not the run's).
+- Rows without the run's client ids are joined by the next-best key (probes/joins.py): the samples'
+  server request ids (and the warm-up's, run.json `preflight`); probe.json `join_key` says which.
 - Every scoring request of the window is kept (unless `only_run_requests`, for an endpoint shared with
   other traffic), so the server rows no client sample explains are counted (`unmatched_server_rows`).
 - Unavailable telemetry is not a failed run: the reason goes to probe.json `error` and the record
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ from scorebench.core.records import (
     EXCEPTIONS_FILE,
     TELEMETRY_FILE,
     ExceptionRow,
+    Sample,
     TelemetryRow,
     parse_utc,
     read_samples,
@@ -42,18 +49,25 @@ from scorebench.core.records import (
 from scorebench.core.rundir import harness_request_ids
 from scorebench.core.runinfo import RunInfo
 from scorebench.core.runrecords import LOAD_JSON, ProbeRecord, RunRecords, read_run, write_probe_record
+from scorebench.core.serverids import ServerIds
 from scorebench.probes.base import TelemetryProbe, make_probe
 from scorebench.probes.groups import group_exceptions
+from scorebench.probes.joins import UNJOINED, JoinKeys
+from scorebench.probes.kql import traffic_log_needs_workspace
 from scorebench.probes.reading import notes, sampling_reading
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec
+from scorebench.probes.spec import AppInsightsTelemetry, NoTelemetry, TelemetrySpec
 from scorebench.probes.target import Target
 from scorebench.probes.traffic import TRAFFIC_FILE, TrafficRow
 from scorebench.probes.wait import WaitResult, wait_for
 
-DEFAULT_WAIT_S = 300.0
+DEFAULT_WAIT_S = 600.0
+"""Ten minutes: Application Insights indexes low-volume data in about five minutes, and resource logs
+(the traffic log) take 30-90 s more (learn.microsoft.com, azure-monitor/logs/data-ingestion-time); the
+wait ends early once the rows are in (probes/wait.py)."""
 MAX_GROUPS = 20
 """Distinct exception groups kept in probe.json (the report reads exceptions.csv for all)."""
 BEFORE_S = 5.0
+LEAD_IN_S = 60.0
 AFTER_S = 60.0
 
 
@@ -73,9 +87,13 @@ class ProbeOptions:
     """Query only the run's client request ids (an endpoint shared with other traffic)."""
     stable_polls: int = 3
     before_s: float = BEFORE_S
+    lead_in_s: float = LEAD_IN_S
+    """How far before the run the query window opens (the server's clock may be behind the client's)."""
     after_s: float = AFTER_S
     progress: bool = True
     """A progress line on stderr while waiting."""
+    whose: str = ""
+    """Whose telemetry (a compare side, a capacity step): named in each progress line, `telemetry (WHOSE): ...`."""
 
 
 def probe_run(
@@ -99,24 +117,30 @@ def probe_run(
     run_dir = Path(run_dir)
     records = read_run(run_dir)
     info = records.info
-    start, end = _window(run_dir, records, options.before_s, options.after_s)
+    start, end = _window(run_dir, records, max(options.before_s, options.lead_in_s), options.after_s)
+    run_start = start + timedelta(seconds=max(options.before_s, options.lead_in_s) - options.before_s)
     samples = read_samples(run_dir)
     ids = [s.client_request_id for s in samples if s.client_request_id]
+    join = _join_keys(samples, info)
     failed_runs = [s.client_request_id for s in samples if s.outcome == "run_function_failed" and s.client_request_id]
     entry: dict[str, Any] = {"source": spec.text, "window": [utc_iso(start), utc_iso(end)], "client_requests": len(ids)}
     target = _target(info, options.service_name)
     insights_off = _insights_off(info)
     spec = _for_target(spec, target, bool(insights_off))
     no_server_view = isinstance(spec, NoTelemetry)  # nothing will ever arrive: do not wait for it
-    say = _say if options.progress and not no_server_view else None
+    say = _sayer(options.whose) if options.progress and not no_server_view else None
+    if say is not None:
+        for line in _opening_lines(spec, join):
+            say(line)
     try:
         probe = probe or make_probe(spec)
         entry["source"] = probe.source
         waited = wait_for(
             probe, ids, start, end, 0.0 if no_server_view else options.wait_s, options.poll_s,
             target=target, stable_polls=options.stable_polls, filter_ids=options.only_run_requests, say=say,
-            exception_ids=failed_runs,
+            exception_ids=failed_runs, join=join,
         )  # fmt: skip
+        waited = _from_run_start(waited, run_start, set(ids) | harness_request_ids(info))
         if waited.unreadable():
             raise HarnessError("; ".join(f"{t}: {why}" for t, why in sorted(waited.errors.items())))
     except HarnessError as exc:
@@ -130,9 +154,11 @@ def probe_run(
     entry.update(_write(run_dir, waited, set(ids) | harness))
     none = no_server_view
     load_only = dataclasses.replace(waited, rows=[r for r in waited.rows if r.client_request_id not in harness])
+    unjoined = waited.join_key == UNJOINED
     entry.update(
         _reading(load_only, len(ids)) if not none else {},
-        missing_client_requests=None if none else waited.missing_client_requests,
+        missing_client_requests=None if none or unjoined else waited.missing_client_requests,
+        join_key=waited.join_key or None,
     )
     entry.update(error=None)
     if insights_off and entry.get("notes") is not None:
@@ -142,12 +168,52 @@ def probe_run(
     return record
 
 
+def _join_keys(samples: list[Sample], info: RunInfo) -> JoinKeys:
+    """The server request id → client request id of every sample that recorded one, and the warm-up's."""
+    by_server_id = {s.server_request_id: s.client_request_id for s in samples if s.server_request_id}
+    preflight = info.preflight
+    if preflight is not None and preflight.server_request_id and preflight.warmup_request_id:
+        by_server_id[preflight.server_request_id] = preflight.warmup_request_id
+    server = ServerIds(
+        preflight.server_version or "", preflight.server_request_id or "", preflight.client_id_header or ""
+    ) if preflight is not None else ServerIds()  # fmt: skip
+    return JoinKeys(by_server_id, server)
+
+
+def _opening_lines(spec: TelemetrySpec, join: JoinKeys) -> list[str]:
+    """What is known before the first poll: a traffic log that cannot be read, ids the server does not log."""
+    lines = []
+    if isinstance(spec, AppInsightsTelemetry) and spec.traffic_log and spec.app_insights_id:
+        lines.append(f"telemetry: {traffic_log_needs_workspace(spec.app_insights_id)}")
+    if join.server.logs_run_ids() is False:
+        key = "the server's own request id" if join.by_server_id else "nothing (reported as unjoined)"
+        lines.append(f"telemetry: the warm-up's answer says {join.server.why_no_run_ids()}: joining by {key}")
+    return lines
+
+
+def _from_run_start(waited: WaitResult, run_start: datetime, ids: set[str]) -> WaitResult:
+    """The lead-in's rows only when they are the run's own (a skewed server clock), not earlier traffic."""
+    cut = utc_iso(run_start)
+
+    def keep(timestamp: str, client_id: str) -> bool:
+        return timestamp >= cut or client_id in ids
+
+    return dataclasses.replace(
+        waited,
+        rows=[r for r in waited.rows if keep(r.timestamp, r.client_request_id)],
+        traffic=[t for t in waited.traffic if keep(t.timestamp, t.client_request_id)],
+    )
+
+
 def _for_target(spec: TelemetrySpec, target: Target, insights_off: bool) -> TelemetrySpec:
     """The spec for this run's target: a managed endpoint's traffic log read too; App Insights not read
     when the service says it is off (v2: the platform's traffic log is the server view)."""
     if isinstance(spec, NoTelemetry) or not target.endpoint:
         return spec
-    return dataclasses.replace(spec, traffic_log=True, app_insights=spec.app_insights and not insights_off)
+    spec = dataclasses.replace(spec, traffic_log=True, app_insights=spec.app_insights and not insights_off)
+    if isinstance(spec, AppInsightsTelemetry):
+        spec = dataclasses.replace(spec, traffic_endpoint=target.endpoint)
+    return spec
 
 
 def _insights_off(info: RunInfo) -> str:
@@ -183,14 +249,25 @@ def _reading(waited: WaitResult, client_requests: int) -> dict[str, Any]:
 
 
 def _target(info: RunInfo, service_name: str | None) -> Target:
-    """The run's target: --service-name, else run.json's endpoint/deployment (names nothing: inferred)."""
+    """The run's target: --service-name, else run.json's endpoint/deployment (names nothing: inferred).
+    A managed endpoint's App Insights rows go by the run's ids, never by service name (probes/target.py)."""
     service = {key: value for key, value in info.service.items() if isinstance(value, str)}
     names = frozenset(n.strip() for n in (service_name or service.get("service_name") or "").split(",") if n.strip())
-    return Target(names, service.get("endpoint_name") or None, service.get("deployment") or None)
+    endpoint, deployment = service.get("endpoint_name") or None, service.get("deployment") or None
+    return Target(
+        names, endpoint, deployment, by_ids=bool(endpoint or deployment) and not names,
+        ids=frozenset(harness_request_ids(info)),
+    )  # fmt: skip
 
 
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _sayer(whose: str) -> Callable[[str], None]:
+    """Print a progress line on stderr, `telemetry:` naming whose it is when given."""
+    head = f"telemetry ({whose}):" if whose else "telemetry:"
+
+    def say(line: str) -> None:
+        print(line.replace("telemetry:", head, 1), file=sys.stderr, flush=True)
+
+    return say
 
 
 def summary_line(record: ProbeRecord) -> str:

@@ -101,6 +101,7 @@ def requests_query(
     lines.append(
         f"| project timestamp={s.time}, name={s.name}, operation_id={s.operation_id},"
         f' client_request_id=tostring({custom}["Client Request Id"]),'
+        f' request_id=tostring({custom}["Request Id"]),'
         f' custom_duration=tostring({custom}["duration"]),'
         f' custom_result_code=tostring({custom}["resultCode"]),'
         f' custom_success=tostring({custom}["success"]),'
@@ -128,13 +129,35 @@ def exceptions_query(schema: Schema, start: datetime, end: datetime) -> str:
     )
 
 
-def traffic_log_query(start: datetime, end: datetime, client_request_ids: Sequence[str] | None = None) -> str:
+def traffic_log_query(
+    start: datetime,
+    end: datetime,
+    client_request_ids: Sequence[str] | None = None,
+    endpoint: str | None = None,
+    path: str | None = None,
+) -> str:
     """Managed online endpoint platform log: one row per request, no sampling (azure-facts §5.2).
 
-    The table's own column names are kept (probes/traffic.py maps them, for the local front too);
-    endpoint and deployment are kept so the probe can tell the target from other traffic.
+    The table's own column names are kept (probes/traffic.py maps them, for the local front too).
+    Only the run's endpoint and scoring path are read when known (a workspace's log holds every
+    endpoint's requests); every deployment of that endpoint is, so the probe can count the other
+    deployments' requests as other traffic.
     """
-    lines = [TRAFFIC_LOG, window_filter("TimeGenerated", start, end), "| project " + ", ".join(TRAFFIC_COLUMNS)]
+    lines = [TRAFFIC_LOG, window_filter("TimeGenerated", start, end)]
+    if endpoint:
+        lines.append(f"| where EndpointName == {kql_string(endpoint)}")
+    if path:
+        lines.append(f"| where Path == {kql_string(path)}")
+    lines.append("| project " + ", ".join(TRAFFIC_COLUMNS))
     if client_request_ids is not None:
         lines.append(ids_filter("XMSClientRequestId", client_request_ids))
     return "\n".join(lines)
+
+
+def traffic_log_needs_workspace(resource_id: str) -> str:
+    """Why the traffic log cannot be read at an Application Insights resource's scope."""
+    return (
+        f"{TRAFFIC_LOG} is not read: it lives in the Log Analytics workspace the endpoint's diagnostic"
+        f" setting sends to, which --app-insights-id {resource_id} cannot reach; pass --workspace-id"
+        " (workspace-based App Insights and the traffic log are both there)"
+    )

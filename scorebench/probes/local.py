@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scorebench.core.errors import HarnessError
@@ -101,11 +102,9 @@ class LocalProbe:
         return found
 
     def _check_store(self) -> None:
-        if not (self.data_dir / STORE_FILE).is_file():
-            raise HarnessError(
-                f"no telemetry store at {self.data_dir / STORE_FILE}: is this the stand-in's data directory"
-                " (`scorebench serve` prints it)? Or pass --telemetry none"
-            )
+        missing = missing_store(self.data_dir)
+        if missing:
+            raise HarnessError(missing)
 
     def requests(
         self, start: datetime, end: datetime, client_request_ids: Collection[str] | None = None
@@ -133,6 +132,19 @@ class LocalProbe:
                     yield envelope
         except sqlite3.Error as exc:
             raise HarnessError(f"cannot read telemetry store {self.data_dir / STORE_FILE}: {exc}") from None
+
+
+def missing_store(data_dir: Path) -> str | None:
+    """Why a `local:DIR` source cannot be read (no store there: a wrong folder, or a demo's temporary
+    one, gone with its stand-in), or None when it can."""
+    store = data_dir.expanduser() / STORE_FILE
+    if store.is_file():
+        return None
+    return (
+        f"no telemetry store at {store}: is this the stand-in's data directory (`scorebench serve` prints it)?"
+        " A run's temporary store goes with its stand-in (start one with --data-dir to keep it)."
+        " Or pass --telemetry none"
+    )
 
 
 def _base_data(envelope: dict[str, Any]) -> dict[str, Any]:

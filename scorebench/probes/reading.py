@@ -7,6 +7,8 @@ run.json (`probe.sampling`, `probe.notes`) for the report and summary. Rules:
   it hides are Binomial(n, 1 - share): a missing-id figure within mean + 3 sd is sampling, and only
   what exceeds mean + 3 sd is reported as lost (the excess over the mean).
 - Without sampling every missing id is a loss (or ingestion still under way when the wait gave up).
+- A server side joined by no key (probes/joins.py, `join_key` none) is never read as loss: its
+  rows are totals (requests, failures) beside the client's, and no id counts as missing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 from typing import Any
 
 from scorebench.core.records import TelemetryRow
+from scorebench.probes.joins import SERVER_ID, UNJOINED
 from scorebench.probes.wait import WaitResult
 
 WHY = {
@@ -43,8 +46,15 @@ def sampling_reading(rows: list[TelemetryRow], client_requests: int, missing: in
 def notes(result: WaitResult, client_requests: int, sampling: dict[str, Any]) -> dict[str, str]:
     """Label → one line, for the report's run table and summary.md."""
     lines = {"wait": wait_line(result)}
-    if result.rows or client_requests:
+    if result.join_key == UNJOINED:
+        lines["server vs client"] = unjoined_line(result, client_requests)
+    elif result.rows or client_requests:
         lines["server vs client"] = sampling_line(result, client_requests, sampling)
+    if result.join_key == SERVER_ID:
+        lines["join"] = (
+            "the server logs none of the run's client request ids: its rows were joined by the server's own"
+            " request id (x-request-id, logged as Request Id)"
+        )
     if result.other_traffic or result.other_exceptions:
         lines["other traffic"] = other_line(result)
     for table, why in sorted(result.errors.items()):
@@ -76,6 +86,17 @@ def sampling_line(result: WaitResult, client_requests: int, sampling: dict[str, 
             f" {sampling['expected_missing']:,.0f} (up to {sampling['allowance']:,.0f}); {verdict}"
         )
     return f"{head}; {missing:,} client requests not seen" + (" (lost, or not yet ingested)" if missing else "")
+
+
+def unjoined_line(result: WaitResult, client_requests: int) -> str:
+    """The server's side as totals: it logs no client request id and the samples hold none of its ids."""
+    weight = sum(r.item_count for r in result.rows)
+    failed = sum(r.item_count for r in result.rows if not r.success)
+    return (
+        f"unjoined (the server logs no client request ids): it counted {weight:,} requests (sum of item_count,"
+        f" {len(result.rows):,} rows, {failed:,} failed) for {client_requests:,} client requests; totals"
+        " compare, single requests cannot"
+    )
 
 
 def other_line(result: WaitResult) -> str:

@@ -3,7 +3,8 @@
 Rules (the same for the local sink's envelopes and Application Insights' query results):
 - The Azure ML inference server writes its real values only into custom dimensions (azure-facts
   §4.2): `duration` ("HH:MM:SS.mmm", "D." prefix beyond a day), `resultCode`, `success`
-  ("True"/"False"), `Client Request Id`. When a custom dimension is absent or empty (another
+  ("True"/"False"), `Client Request Id`, and the server's own `Request Id` (the fallback join key
+  when no client id is logged: probes/joins.py). When a custom dimension is absent or empty (another
   server), the standard fields are used instead (duration, responseCode/ResultCode, success).
 - Exceptions carry the request ids only inside a Python-repr string `custom_dimensions`
   (azure-facts §4.3); the client request id is recovered from it.
@@ -89,6 +90,7 @@ def request_row(
         success=ok,
         duration_ms=custom_ms if custom_ms is not None else float(duration_ms or 0.0),
         item_count=int(item_count or 1),
+        server_request_id=str(custom.get("Request Id") or ""),
     )
 
 

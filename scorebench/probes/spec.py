@@ -35,6 +35,7 @@ __all__ = [
     "TelemetrySpec",
     "insights_ids",
     "parse_telemetry",
+    "reading_line",
 ]
 
 PUBLIC_ENDPOINT = "https://api.loganalytics.io"
@@ -82,10 +83,12 @@ class AppInsightsTelemetry:
     audience: str | None = None
     """The token audience (None: the endpoint itself when https, else the public cloud's)."""
     traffic_log: bool = False
-    """Read AmlOnlineEndpointTrafficLog too (managed online endpoints)."""
+    """Read AmlOnlineEndpointTrafficLog too (managed online endpoints; a workspace's table only)."""
     app_insights: bool = True
     """Read AppRequests/AppExceptions (False: App Insights off; the traffic log only)."""
     request_name: str | None = SCORE_NAME
+    traffic_endpoint: str | None = None
+    """The run's endpoint: only its rows of the traffic log are read (None: every endpoint's)."""
     throttle_retries: int = 3
     """Retries of a 429 beyond azure-core's own."""
     min_slice_s: float = 1.0
@@ -103,6 +106,22 @@ class AppInsightsTelemetry:
 
 
 TelemetrySpec = NoTelemetry | LocalTelemetry | AppInsightsTelemetry
+
+
+def reading_line(spec: TelemetrySpec, whose: str = "") -> str:
+    """The one `telemetry:` line `run`, `capacity` and each side of `compare` print before the load: where the
+    server's view is read from, or that there is none and how to turn it on (`whose` names a compare side)."""
+    head = f"telemetry ({whose}):" if whose else "telemetry:"
+    if isinstance(spec, LocalTelemetry):
+        return f"{head} {spec.text} (the stand-in's own store)"
+    if isinstance(spec, AppInsightsTelemetry):
+        where = f"workspace {spec.workspace_id}" if spec.workspace_id else f"resource {spec.app_insights_id}"
+        log = " and the traffic log" if spec.traffic_log else ""
+        return f"{head} appinsights ({where}){log}"
+    return (
+        f"{head} none: the server's own view is not read, the report uses client samples only"
+        " (turn it on: --telemetry appinsights --workspace-id ID, or SCOREBENCH_TELEMETRY)"
+    )
 
 
 def insights_ids(spec: TelemetrySpec | None) -> tuple[str | None, str | None]:

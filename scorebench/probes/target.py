@@ -10,6 +10,10 @@ Rules (pure functions):
   it, inferred: the services whose rows carry the run's own client request ids. Until a row carries
   one, no row is the target's (a neighbour's older rows must not pass for the run's while the run's
   own are still being ingested); only a probe without client ids at all keeps every row.
+- A managed deployment (`by_ids`: the run's endpoint is known, no --service-name) is never told by
+  service name: its server may log one default name for every deployment of the endpoint. Its App
+  Insights rows and exceptions are the target's when they carry one of the run's ids (the load's,
+  or the harness's own `ids`); its traffic-log rows by endpoint + deployment.
 - Rows of other services are counted per service (sum of item_count) and never enter the server's
   statistics.
 """
@@ -63,9 +67,13 @@ class Target:
     services: frozenset[str] = frozenset()
     endpoint: str | None = None
     deployment: str | None = None
+    by_ids: bool = False
+    """App Insights rows chosen by the run's ids, never by service name (a managed deployment)."""
+    ids: frozenset[str] = frozenset()
+    """Ids the harness sent besides the load's (preflight's warm-up): the target's too when by_ids."""
 
     def describe(self) -> str:
-        names = sorted(self.services)
+        names = sorted(self.services) + (["App Insights rows by the run's ids"] if self.by_ids else [])
         if self.endpoint:
             names.append(self.endpoint + (f"/{self.deployment}" if self.deployment else ""))
         return ", ".join(names) or "inferred from the run's request ids"
@@ -90,14 +98,20 @@ def is_target(item: Seen, target: Target, services: frozenset[str]) -> bool:
 def split(
     seen: list[Seen], target: Target, client_request_ids: Collection[str]
 ) -> tuple[list[Seen], dict[str, int], frozenset[str]]:
-    """(the target's rows, {"table:service": sum of item_count} of the others, the target's services)."""
-    services = target_services(seen, target, client_request_ids)
-    if not services and not client_request_ids:
+    """(the target's rows, {"table:service": sum of item_count} of the others, the target's services;
+    none when `by_ids`: exceptions then go by ids too)."""
+    ids = set(client_request_ids) | target.ids
+    services = frozenset() if target.by_ids else target_services(seen, target, client_request_ids)
+    if not target.by_ids and not services and not client_request_ids:
         services = frozenset(s.service for s in seen)  # nothing to tell by: every row
     ours: list[Seen] = []
     other: dict[str, int] = {}
     for item in seen:
-        if is_target(item, target, services):
+        if target.by_ids and item.table != TRAFFIC_LOG:
+            mine = item.row.client_request_id in ids
+        else:
+            mine = is_target(item, target, services)
+        if mine:
             ours.append(item)
         else:
             key = f"{item.table}:{item.service or '(unnamed)'}"

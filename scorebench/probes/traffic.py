@@ -88,6 +88,7 @@ def as_telemetry(row: TrafficRow, path: str = "/score") -> TelemetryRow:
         success=code.isdigit() and int(code) < 400,
         duration_ms=row.total_duration_ms,
         item_count=1,
+        server_request_id=row.x_request_id,
     )
 
 

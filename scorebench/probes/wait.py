@@ -16,11 +16,15 @@ varies; the managed endpoint's traffic log likewise. Rules:
   ingestion has not started), `deadline`.
 - The lag of a batch is measured, not configured: when new rows appear after the first poll, now
   minus the newest of their timestamps. Waiting that long again without growth outlasts the jitter of real ingestion.
+- Rows that carry no run id are joined by the next-best key, decided in the first polls that can
+  tell, and said at once (probes/joins.py; `join`): the server's own request id, else unjoined
+  aggregates — never a wait to the deadline for ids the server does not log.
 - Never a fixed sleep: the condition ends the wait; `clock`, `sleep` and `now` are injectable.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -28,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from scorebench.core.records import ExceptionRow, TelemetryRow, parse_utc
+from scorebench.probes.joins import UNJOINED, JoinKeys, JoinState, join_poll, unjoined_target
 from scorebench.probes.target import (
     EXCEPTIONS,
     REQUESTS,
@@ -79,6 +84,9 @@ class WaitResult:
     main_table: str = REQUESTS
     services: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
+    join_key: str = ""
+    """How the server's rows were joined (probes/joins.py): client_request_id, server_request_id,
+    none (unjoined aggregates), or "" (no row told)."""
 
     def unreadable(self) -> bool:
         """True when no table of server requests (App Insights requests, traffic log) could be read."""
@@ -112,17 +120,23 @@ def wait_for(
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     say: Callable[[str], None] | None = None,
+    join: JoinKeys | None = None,
 ) -> WaitResult:
     """Poll until all ids are seen, the count is stable (see the module rules), or deadline_s passes."""
     wanted = set(client_request_ids)
     pause_s = probe.poll_s if poll_s is None else poll_s
     began = clock()
     give_up_at = began + max(0.0, deadline_s)
-    state, polls, said = _State(grew_at=began), 0, ""
+    state, polls, said, joined = _State(grew_at=began), 0, "", JoinState()
     while True:
         observed = probe.observe(start, end, wanted if filter_ids and wanted else None)
+        observed, join_line = join_poll(observed, join or JoinKeys(), wanted, joined)
+        if say and join_line:
+            say(join_line)
         polls += 1
-        result = _result(observed, wanted, target, polls, clock() - began, state.lag_s or None, set(exception_ids))
+        aim = unjoined_target(target, observed) if joined.key == UNJOINED else target
+        result = _result(observed, wanted, aim, polls, clock() - began, state.lag_s or None, set(exception_ids))
+        result = dataclasses.replace(result, join_key=joined.key)
         _track(state, result, observed.seen, clock(), now())
         line = progress_line(result, wanted, give_up_at - clock())
         if say and (line.split(",")[0] != said.split(",")[0] or polls % 10 == 1):

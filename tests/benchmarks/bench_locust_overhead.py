@@ -1,7 +1,7 @@
 """Benchmark: what the scorebench Locust scenario (with its sample listener) costs against a bare FastHttpUser.
 
 Run: `python tests/benchmarks/bench_locust_overhead.py [--seconds 15] [--rounds 2] [--users 10]`.
-Against a loopback nginx (one worker, `location /score { return 200 '{"result":["no"]}'; }`),
+Against a loopback nginx (one worker answering a prediction for each of the 8 records of a default body),
 alternates three variants with identical Locust settings (one process, N users, no wait):
 
     bare       a FastHttpUser POSTing the same body (no tagging, no classification, no samples)
@@ -38,7 +38,7 @@ http {{
     client_body_temp_path {tmp};
     server {{
         listen 127.0.0.1:{port};
-        location /score {{ return 200 '{{"result":["no"]}}'; }}
+        location /score {{ default_type application/json; return 200 '{answer}'; }}
     }}
 }}
 """
@@ -73,7 +73,8 @@ def free_port() -> int:
 def start_nginx(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
+    answer = json.dumps({"result": ["no"] * 8}, separators=(",", ":"))  # one prediction per record of a body
+    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, answer=answer))
     nginx = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

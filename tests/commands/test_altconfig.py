@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -33,3 +34,16 @@ def test_slos_become_criteria_and_the_rest_of_the_file_stays(tmp_path: Path) -> 
     assert text.replace("\n", "").startswith(CONFIG.read_text().split("failureCriteria:")[0].replace("\n", ""))
     assert "autoStop:\n  errorPercentage: 90" in text
     assert run_cli("alt-config", "--file", str(copy), "--check", *slos, "--timeout-s", "5").returncode == 0
+
+
+def test_the_check_hint_keeps_the_slos_it_compared_with(tmp_path: Path) -> None:
+    copy = tmp_path / "alt.yaml"
+    shutil.copy(CONFIG, copy)
+    given = ("--slo", "p95<300ms", "--slo", "rps>=50", "--timeout-s", "5", "--file", str(copy))
+    done = run_cli("alt-config", "--check", *given)
+    assert done.returncode == 1, done.stdout + done.stderr
+    hint = done.stdout.split("run `")[1].split("`")[0]
+    assert hint.startswith("scorebench alt-config ")
+    words = shlex.split(hint)[2:]
+    assert run_cli("alt-config", *words).returncode == 0  # the hint, as printed, writes those criteria
+    assert run_cli("alt-config", "--check", *given).returncode == 0, "the hint dropped the --slo / --timeout-s given"

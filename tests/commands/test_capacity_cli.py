@@ -52,6 +52,7 @@ def one_line_error(done: subprocess.CompletedProcess[str], contains: str) -> Non
         (["--slo", "p95<300ms", "--max-duration", "forever"], "--max-duration: 'forever' is not a duration"),
         (["--slo", "p95<300ms", "--instances", "0"], "--instances: must be at least 1"),
         (["--slo", "p95<300ms", "--key", TEST_KEY], "the key is never a flag"),
+        (["--slo", "p95<300ms", "--target-rps", "400"], "--target-rps 400: give --instances N too"),
     ],
 )
 def test_bad_input_exits_2_in_one_line(tmp_path: Path, argv: list[str], contains: str) -> None:
@@ -188,6 +189,13 @@ def test_local_standin_with_telemetry_per_step_and_max_rps_reached(tmp_path: Pat
     assert done.returncode == 0, done.stdout + done.stderr
     assert "capacity: at least 3 req/s holds p50<2s (every step held up to --max-rps 3)" in done.stdout
     (run_dir,) = tmp_path.iterdir()
+    assert done.stdout.count(f"run directory: {run_dir}") == 1, done.stdout  # once, when it was made
+    (reading,) = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
+    assert reading.startswith("telemetry: local:")
+    assert "stand-in" in reading
+    progress = [line for line in done.stderr.splitlines() if line.startswith("telemetry")]
+    assert progress, done.stderr
+    assert all(re.match(r"telemetry \(step 0[12]-[23]rps\): ", line) for line in progress), progress
     steps = sorted((run_dir / "steps").iterdir())
     assert [p.name for p in steps] == ["01-2rps", "02-3rps"]
     top = read_run(run_dir)  # run.json of the search and of each step: RunInfo records; load.json at their end

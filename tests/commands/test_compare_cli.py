@@ -108,6 +108,47 @@ def test_twins_pass_with_full_agreement(standins: dict[str, StandIn], tmp_path: 
     assert KEYS["candidate"] not in text
 
 
+def test_telemetry_lines_name_their_side(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    """One `telemetry (SIDE):` line per side before the load, and the probe's progress lines name their side."""
+    env = cli_env(SCOREBENCH_KEY=KEYS["current"], SCOREBENCH_CANDIDATE_KEY=KEYS["candidate"])
+    done = run_cli(
+        "compare", "--current", standins["current"].score_url, "--candidate", standins["twin"].score_url,
+        "--telemetry", standins["current"].telemetry_spec, "--candidate-telemetry", "none", "--telemetry-wait", "20s",
+        "--requests", "20", "--no-progress",
+        "--out", str(tmp_path), "--slo", "error_rate<=100%", env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode in (0, 1, 3), done.stderr
+    readings = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
+    assert readings == [
+        f"telemetry (current): {standins['current'].telemetry_spec} (the stand-in's own store)",
+        "telemetry (candidate): none: the server's own view is not read, the report uses client samples only"
+        " (turn it on: --telemetry appinsights --workspace-id ID, or SCOREBENCH_TELEMETRY)",
+    ]
+    progress = [line for line in done.stderr.splitlines() if line.startswith("telemetry")]
+    assert progress, done.stderr
+    assert all(line.startswith("telemetry (current): ") for line in progress), progress
+
+
+def test_a_weighted_payload_mix_reaches_both_sides(standins: dict[str, StandIn], tmp_path: Path) -> None:
+    from collections import Counter
+
+    from scorebench.core.records import read_samples
+    from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+
+    bodies = [p.body.decode() for p in load_payloads(DEFAULT_PAYLOADS)[:3]]
+    (tmp_path / "a.jsonl").write_text("\n".join(bodies[:2]) + "\n")
+    (tmp_path / "b.jsonl").write_text(bodies[2] + "\n")
+    mix = ("--payloads", f"{tmp_path}/a.jsonl:3", "--payloads", f"{tmp_path}/b.jsonl:1")
+    code, out, run_dir = compare(standins, "twin", tmp_path / "runs", "--requests", "16", *mix)
+    assert code in (0, 3), out
+    for side in ("current", "candidate"):
+        sent = Counter(s.payload_id.split(":")[0] for s in read_samples(run_dir / side))
+        assert sent == {"a.jsonl": 12, "b.jsonl": 4}, side
+    parts = read_run_info(run_dir).payloads
+    assert parts is not None
+    assert [(part["weight"], part["count"]) for part in parts.mix] == [(3, 2), (1, 1)]
+
+
 def test_twice_as_slow_fails_naming_the_latency_check(standins: dict[str, StandIn], tmp_path: Path) -> None:
     code, out, _ = compare(standins, "slow", tmp_path, "--requests", "100", "--concurrency", "1")
     assert code == 1, out

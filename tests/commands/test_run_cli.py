@@ -52,6 +52,11 @@ def run_dirs(out: Path) -> list[Path]:
         (["--telemetry", "carrier-pigeon"], "--telemetry: 'carrier-pigeon' is not none, local:DIR or appinsights"),
         (["--key", TEST_KEY], "the key is never a flag"),
         (["--key-file", "/nonexistent/key"], "key file /nonexistent/key does not exist"),
+        (["--rate-stages", "10:fast"], "--rate-stages '10:fast': 'fast' is not a duration"),
+        (["--rate-stages", "0:5s"], "the schedule sends no request"),
+        (["--rate-stages", "10:5s", "--duration", "5s"], "--rate-stages: the stages set the run's rate and length"),
+        (["--rate-stages", "10:5s", "--rate", "3"], "leave out --rate"),
+        (["--rate-stages", "10:5s", "--engine", "locust"], "--rate-stages: applies to --engine ab only"),
     ],
 )
 def test_bad_flags_exit_2_in_one_line(tmp_path: Path, argv: list[str], contains: str) -> None:
@@ -132,12 +137,24 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
         ENGINE,
         "--slo",
         "error_rate<=100%",
+        "--title",
+        "Demo for the team",
+        "--note",
+        "The stand-in, three seconds.",
         timeout=240,
     )
     assert done.returncode == 0, done.stderr
+    assert "scorebench: note" not in done.stderr
+    assert "warning" not in done.stderr
     run_dir, info = finished_run(done)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["title"], summary["note"]) == ("Demo for the team", "The stand-in, three seconds.")
+    assert "<h1>Demo for the team</h1>" in (run_dir / "report.html").read_text()
     assert info["local_standin"] is True
     assert info["telemetry"].startswith("local:")
+    assert [line for line in done.stdout.splitlines() if line.startswith("telemetry")] == [
+        f"telemetry: {info['telemetry']} (the stand-in's own store)"
+    ]
     assert info["partial"] is False
     assert info["load_ended_at"] > info["started_at"]
     assert len(info["payload_set_hash"]) == 64
@@ -149,10 +166,13 @@ def test_bare_run_starts_its_own_standin_and_reports(tmp_path: Path) -> None:
 
 def test_run_against_an_endpoint_keeps_the_key_out_of_everything(tmp_path: Path, standin: Any) -> None:
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)
-    argv = ("--endpoint", standin.score_url, "--requests", "30", "--concurrency", "2", "--telemetry", "none")
+    argv = ("--endpoint", standin.score_url, "--requests", "30", "--concurrency", "2")  # no --telemetry: none
     done = run_cli("run", *argv, "--out", str(tmp_path), *QUICK, env=env, timeout=180)
     assert done.returncode == 0, done.stderr
     run_dir, info = finished_run(done)
+    (reading,) = [line for line in done.stdout.splitlines() if line.startswith("telemetry")]
+    assert reading.startswith("telemetry: none: "), reading
+    assert "--telemetry appinsights" in reading, reading
     assert info["load_profile"]["requests"] == 30
     assert info["load_profile"]["duration_s"] is None
     assert info["requests"] == 30
@@ -341,3 +361,80 @@ def test_latency_is_judged_on_successful_answers_only(tmp_path: Path, engine_fla
     printed = next(line for line in done.stdout.splitlines() if line.startswith("PASS slo p50<1000ms: "))
     assert float(printed.split(": ")[1].split(" ms")[0]) >= SLOW_ANSWER_S * 1000
     print(printed, "| failed requests' p50:", summary["failed_latency_ms"]["p50"], "ms")
+
+
+def test_a_baseline_of_another_load_profile_is_exit_3_before_the_first_request(tmp_path: Path) -> None:
+    from tests.faults.recording_server import RecordingServer
+
+    store = tmp_path / "baselines"
+    saved = run_cli("baseline", "save", str(REPO_ROOT / "tests/data/fixture_runs/small"), "--name", "small",
+                    env=cli_env(SCOREBENCH_BASELINES_DIR=str(store)))  # fmt: skip
+    assert saved.returncode == 0, saved.stderr  # concurrency 4 for 30 s
+    env = cli_env(SCOREBENCH_BASELINES_DIR=str(store))
+    with RecordingServer() as server:
+        done = run_cli("run", "--endpoint", server.score_url, "--baseline", "small", "--concurrency", "8",
+                       "--duration", "30s", "--out", str(tmp_path / "runs"), *QUICK, env=env, timeout=60)  # fmt: skip
+        posts = [seen for seen in server.seen if seen.method == "POST"]
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "INCONCLUSIVE baseline small: not comparable: load profile differs (concurrency 8 vs 4); nothing was sent",
+        "verdict: INCONCLUSIVE (exit 3)",
+    ]
+    assert posts == []
+    assert run_dirs(tmp_path / "runs") == []
+
+
+def test_rate_stages_send_the_ramping_schedule_and_record_it(tmp_path: Path, standin: Any) -> None:
+    from scorebench.loadtests.ab.schedule import parse_rate_stages
+
+    stages = "=5:1s,10:1s"  # 5 arrivals at 5/s, then 7.5 more while the rate climbs to 10/s
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    argv = ("--endpoint", standin.score_url, "--rate-stages", stages, "--concurrency", "4", "--processes", "2")
+    done = run_cli("run", *argv, "--out", str(tmp_path), *QUICK, env=env, timeout=180)
+    assert done.returncode in (0, 3), done.stdout + done.stderr
+    run_dir, info = finished_run(done)
+    assert info["load_profile"]["rate_stages"] == stages
+    assert info["load_profile"]["duration_s"] == 2.0
+    assert info["load_profile"]["requests"] is None
+    schedule = parse_rate_stages(stages)
+    due = [schedule.arrival_s(k) for k in range(schedule.count)]
+    samples = read_samples(run_dir)
+    assert 0 < len(samples) <= schedule.count
+    workers = sorted({s.worker for s in samples})
+    assert workers == ["ab-0", "ab-1"]
+    for index, worker in enumerate(workers):  # process i sends arrivals i, i + 2, ... from its own start
+        starts = sorted(utc_seconds(s.started_at) for s in samples if s.worker == worker)
+        offsets = [start - starts[0] for start in starts]  # the open model records each intended start
+        mine = due[index::2]
+        assert offsets == pytest.approx([t - mine[0] for t in mine[: len(offsets)]], abs=0.002)
+
+
+def utc_seconds(text: str) -> float:
+    from scorebench.core.records import parse_utc
+
+    return parse_utc(text).timestamp()
+
+
+@pytest.mark.parametrize("engine", ["ab", "locust"])
+def test_a_weighted_payload_mix_is_what_both_engines_send(tmp_path: Path, standin: Any, engine: str) -> None:
+    from collections import Counter
+
+    from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
+
+    bodies = [p.body.decode() for p in load_payloads(DEFAULT_PAYLOADS)[:3]]
+    (tmp_path / "a.jsonl").write_text("\n".join(bodies[:2]) + "\n")
+    (tmp_path / "b.jsonl").write_text(bodies[2] + "\n")
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY)
+    mix = ("--payloads", f"{tmp_path}/a.jsonl:3", "--payloads", f"{tmp_path}/b.jsonl:1")
+    argv = ("--endpoint", standin.score_url, "--requests", "40", *mix, "--out", str(tmp_path / "runs"), *QUICK)
+    argv = (*argv, "--engine", engine)
+    done = run_cli("run", *argv, *(("--processes", "1") if engine == "ab" else ()), env=env, timeout=240)
+    assert done.returncode in (0, 3), done.stdout + done.stderr
+    run_dir, info = finished_run(done)
+    sent = Counter(s.payload_id.split(":")[0] for s in read_samples(run_dir))
+    assert sent == {"a.jsonl": 30, "b.jsonl": 10}  # 3 : 1, in every stretch of 4
+    assert info["payloads"]["mix"] == [
+        {"path": f"{tmp_path}/a.jsonl", "weight": 3, "count": 2},
+        {"path": f"{tmp_path}/b.jsonl", "weight": 1, "count": 1},
+    ]
+    assert info["payloads"]["count"] == 8

@@ -24,8 +24,25 @@ SAMPLE = Sample("a" * 32, "2026-11-22T20:00:00.000001Z", 12.3456, 200, "ok", Non
 def test_header_is_field_names():
     assert header(Sample) == [
         "client_request_id", "started_at", "latency_ms", "status", "outcome", "server_fn_ms",
-        "bytes_sent", "bytes_received", "payload_id", "worker", "answer_digest",
+        "bytes_sent", "bytes_received", "payload_id", "worker", "answer_digest", "server_request_id",
     ]  # fmt: skip
+
+
+def test_files_written_before_the_trailing_columns_still_read(tmp_path):
+    """Samples without server_request_id (or also without answer_digest), telemetry without it: read empty."""
+    with_id = Sample("a" * 32, SAMPLE.started_at, 1.0, 200, "ok", None, 1, 2, "p", "w", "d1", "srv-1")
+    write_csv(tmp_path / "new.csv", [with_id], Sample)
+    lines = (tmp_path / "new.csv").read_text().splitlines()
+    for cut, expected in ((1, ("d1", "")), (2, ("", ""))):
+        older = "\n".join(",".join(line.split(",")[:-cut]) for line in lines) + "\n"
+        (tmp_path / "old.csv").write_text(older)
+        (back,) = read_csv(tmp_path / "old.csv", Sample)
+        assert (back.answer_digest, back.server_request_id) == expected
+    row = TelemetryRow("2026-11-22T20:00:00.000000Z", "id", "op", "/score", "200", True, 4.0, 1)
+    write_csv(tmp_path / "t.csv", [row], TelemetryRow)
+    text = (tmp_path / "t.csv").read_text().splitlines()
+    (tmp_path / "t.csv").write_text("\n".join(line.rsplit(",", 1)[0] for line in text) + "\n")
+    assert list(read_csv(tmp_path / "t.csv", TelemetryRow)) == [row]
 
 
 def test_round_trip_rounds_floats_to_microseconds(tmp_path):

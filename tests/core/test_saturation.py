@@ -42,6 +42,17 @@ def test_lag_beyond_the_bound_marks_its_second_alone() -> None:
     assert found == [Period(1001, 1002, 30.0, 120.0, ""), Period(1003, 1004, 30.0, 51.0, "")]
 
 
+def test_a_stall_of_the_event_loop_of_100_ms_or_more_marks_its_second() -> None:
+    stalls = [Reading(1000 + i, 1001 + i, 30.0, 0.0, 0.0, stall) for i, stall in enumerate([99.9, 100.0, 0.0, 300.0])]
+    assert saturated_periods(stalls) == [Period(1001, 1002, 30.0, 100.0, ""), Period(1003, 1004, 30.0, 300.0, "")]
+
+
+def test_readings_written_before_the_heartbeat_read_back_without_a_stall() -> None:
+    old = Reading(*[1000.0, 1001.0, 30.0, 0.0, 12.0])  # a part's reading of five values
+    assert old.stall_ms == 0.0
+    assert saturated_periods([old]) == []
+
+
 def test_periods_of_several_processes_are_merged_where_they_overlap() -> None:
     a = Period(10, 20, 95, 0, "ab-0")
     b = Period(15, 25, 99, 70, "ab-1")

@@ -33,8 +33,8 @@ def test_probe_with_a_mistyped_telemetry_exits_2_and_keeps_telemetry(run_dir, sp
 def test_probe_that_fails_keeps_the_telemetry_it_did_not_replace(run_dir, tmp_path):
     before = files_of(run_dir)
     done = run_cli("probe", str(run_dir), "--telemetry", f"local:{tmp_path / 'nowhere'}", "--telemetry-wait", "0s")
-    assert done.returncode == 0, done.stderr  # unavailable telemetry is recorded, not fatal
-    assert "no telemetry" in done.stdout
+    assert done.returncode == 2, done.stderr  # a store that is not there: said, and nothing is changed
+    assert "no telemetry store" in done.stderr
     assert files_of(run_dir) == before
 
 

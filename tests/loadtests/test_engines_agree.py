@@ -47,7 +47,7 @@ ANSWERS: list[tuple[int, dict[str, str], bytes, str]] = [
     (424, {}, b'{"message": "model error"}', "model_error"),  # managed endpoint: the model's container failed
     (429, {}, b"too many requests", "throttled"),
     (503, {"Retry-After": "1"}, b"", "throttled"),
-    (503, {}, b"", "http_5xx"),
+    (503, {}, b"", "throttled"),  # AKS / Kubernetes: the autoscaler is behind (no Retry-After)
     (500, {"x-ms-run-function-failed": "True"}, b'{"message": "An unexpected error occurred"}', "run_function_failed"),
     (502, {}, b"bad gateway", "http_5xx"),
     (200, {}, b"null", "empty_answer"),  # run() returned None
@@ -65,6 +65,9 @@ ANSWERS: list[tuple[int, dict[str, str], bytes, str]] = [
     (200, {"Connection": "close", "x-close-delimited": "1"}, PREDICTION, "ok"),  # HTTP/1.0 style: ends at the close
     (200, {"x-cut-short": "1"}, PREDICTION, "read_error"),  # Content-Length promised, connection closed mid-answer
     (307, {"Location": "http://127.0.0.2:{other}/score"}, b"", "bad_response"),  # never followed to another host
+    (424, {"ms-azureml-model-error-statuscode": "500", "x-request-id": "platform-guid-1"}, b'{"message": "m"}',
+     "run_function_failed"),  # managed: run() raised behind the front, as the 500 above on v1
+    (200, {"x-ms-request-id": "v1-image-id-1"}, json.dumps(PREDICTION.decode()).encode(), "ok"),  # old server's id
 ]  # fmt: skip
 SHAPE = {"shape": {"result": ["string"]}}
 RECORDS = [{"age": 41, "job": "admin."}, {"age": 57, "job": "retired"}]
@@ -153,6 +156,7 @@ def test_the_table_by_hand() -> None:
         p.payload_id: outcomes.classify(
             status, body, headers.get("x-ms-run-function-failed"), headers.get("Retry-After"), check,
             check.expected_count(p.payload_id, p.body), headers.get("Content-Encoding"),
+            headers.get("ms-azureml-model-error-statuscode"),
         )[0]
         for p, (status, headers, body, _) in zip(PAYLOADS, ANSWERS, strict=True)
         if TRANSPORT.isdisjoint(headers)
@@ -172,6 +176,8 @@ def test_both_engines_give_the_same_outcomes(answers_url: str, tmp_path: Path, r
     digests = {s.payload_id: s.answer_digest for s in samples}
     assert digests["case-00"] == outcomes.answer_digest({"result": ["yes", "no"]})  # the decoded answer's digest
     assert digests["case-10"] == ""  # only 2xx answers carry one
+    server_ids = {s.payload_id: s.server_request_id for s in samples if s.server_request_id}
+    assert server_ids == {"case-33": "platform-guid-1", "case-34": "v1-image-id-1"}
 
 
 def test_the_plugin_accepts_exactly_the_ok_answers(answers_url: str) -> None:

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from scorebench.core.records import read_samples
+from scorebench.core.saturation import STALL_LIMIT_MS, read_periods
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
 from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port
 from tests.loadtests.conftest import files_text, run_locust
@@ -114,6 +115,38 @@ def test_a_startup_longer_than_the_run_time_still_gets_its_load(standin, tmp_pat
     samples = read_samples(tmp_path)
     assert samples
     assert {s.outcome for s in samples} == {"ok"}
+
+
+STALLING = """
+import time
+
+import gevent
+from locust import events
+
+from scorebench.loadtests.scenario import *  # noqa: F403
+
+
+def _block():
+    gevent.sleep(0.3)  # between two of the one-second ticks: only the heartbeat can see it
+    until = time.perf_counter() + 0.3  # a blocking call in a user: the whole hub waits
+    while time.perf_counter() < until:
+        pass
+
+
+events.test_start.add_listener(lambda **_kw: gevent.spawn(_block))
+"""
+
+
+def test_a_blocking_stall_of_the_hub_marks_its_second_saturated(standin, tmp_path: Path) -> None:
+    locustfile = tmp_path / "stalling_locustfile.py"
+    locustfile.write_text(STALLING, encoding="utf-8")
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", standin.score_url,
+               "-u", "1", "-t", "3s"]  # fmt: skip
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_RUN_DIR=str(tmp_path))
+    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    stall = max(read_periods(tmp_path), key=lambda period: period.peak_lag_ms)  # a busy machine may add others
+    assert stall.peak_lag_ms >= 300 * 0.9 >= STALL_LIMIT_MS
 
 
 def test_rate_paces_users_below_the_target(standin, tmp_path: Path) -> None:

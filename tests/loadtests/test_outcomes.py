@@ -10,11 +10,17 @@ import pytest
 
 from scorebench.core.records import OUTCOMES
 from scorebench.loadtests.outcomes import (
+    DEFAULT_CHECK,
     FAILURE_OUTCOMES,
+    Verdicts,
+    classify,
+    classify_answer,
     classify_exception,
     classify_response,
+    classify_status,
     new_request_id,
     server_fn_ms,
+    server_request_id,
 )
 
 
@@ -32,7 +38,9 @@ from scorebench.loadtests.outcomes import (
         (500, "true", b"", "run_function_failed"),
         (500, "False", b"", "http_5xx"),
         (500, None, b"", "http_5xx"),
-        (503, "True", b"", "http_5xx"),
+        (503, "True", b"", "throttled"),  # AKS / Kubernetes: the autoscaler behind, no Retry-After
+        (503, None, b"", "throttled"),
+        (502, None, b"", "http_5xx"),
         (302, None, b"", "bad_response"),
     ],
 )
@@ -184,3 +192,43 @@ def test_decode_body_undoes_only_what_was_advertised() -> None:
     assert decode_body(b"[1]", "identity") == b"[1]"
     assert decode_body(b"[1]", "gzip") is None  # says gzip, is not
     assert decode_body(b"[1]", "br") is None  # never advertised
+
+
+def test_remembered_verdicts_are_the_classifiers_for_every_body_even_past_the_limit() -> None:
+    verdicts = Verdicts(DEFAULT_CHECK, limit=2)
+    bodies = [b'{"result": ["no", "yes"]}', b"null", b'{"result": ["no"]}', b"[]", b'{"result": ["no", "yes"]}']
+    for body in bodies * 2:  # the second pass is answered from memory (or after it was forgotten)
+        assert verdicts.judge(body, 2, None) == classify_answer(body, DEFAULT_CHECK, 2, None)
+    assert verdicts.judge(b'{"result": ["no"]}', 1, None)[0] == "ok"  # the expected count is part of the key
+    assert verdicts.judge(b'{"result": ["no"]}', 2, None)[0] == "wrong_count"
+
+
+@pytest.mark.parametrize(
+    ("model_status", "outcome"),
+    [
+        ("500", "run_function_failed"),  # run() raised: what the same fault is on v1 (500 + header)
+        ("400", "http_4xx"),
+        ("503", "throttled"),
+        ("429", "throttled"),
+        ("408", "timeout"),
+        (None, "model_error"),  # no header: the model failed, how is unknown
+        ("", "model_error"),
+        ("junk", "model_error"),
+    ],
+)
+def test_a_managed_424_is_classified_by_the_model_status_it_names(model_status: str | None, outcome: str) -> None:
+    assert classify_status(424, None, None, model_status) == outcome
+
+
+def test_the_same_fault_reads_alike_on_v1_and_v2() -> None:
+    """run() raising: v1 answers 500 with x-ms-run-function-failed itself; v2's front answers 424 naming 500."""
+    assert classify_status(500, "True") == classify_status(424, None, None, "500") == "run_function_failed"
+    assert classify(424, b'{"message": "Model returned a non-200 status code"}', model_status="500")[0] == (
+        "run_function_failed"
+    )
+
+
+def test_the_server_request_id_comes_from_x_request_id_else_x_ms_request_id() -> None:
+    assert server_request_id({"x-request-id": "a", "x-ms-request-id": "b"}) == "a"
+    assert server_request_id({"x-ms-request-id": "b"}) == "b"
+    assert server_request_id({}) == ""

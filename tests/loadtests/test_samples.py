@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def sample(payload_id: str = "data.json", server_fn_ms: float | None = 1.5, late
     [
         sample(),
         sample(server_fn_ms=None),
+        dataclasses.replace(sample(), answer_digest="0f1e", server_request_id="9e2a7045-ad7d-4f4b"),
         sample(payload_id='odd,name "quoted".json'),
         sample(payload_id="line\nbreak.jsonl:3"),
         sample(latency_ms=60000.0005),

@@ -49,10 +49,19 @@ def test_more_records_more_labels(standin):
     assert len(json.loads(score(standin, body).json())["result"]) == 10
 
 
-def test_automl_swagger_declares_an_output_the_service_does_not_send(standin):
-    swagger = requests.get(standin.swagger_url, timeout=10).json()
-    output = swagger["definitions"]["ServiceOutput"]
-    assert (output["type"], output["items"]["type"]) == ("array", "integer")  # like AutoML's int64 sample
+def test_the_swagger_declares_the_answer_the_service_sends(standin):
+    """Unlike AutoML's generated swagger (tests/data/swagger/automl-bankmarketing.json declares an int64
+    array), the stand-in's describes its answer, so a run against it prints no swagger note."""
+    import jsonschema
+
+    from scorebench.preflight import output_schema
+
+    schema = output_schema(requests.get(standin.swagger_url, timeout=10).json())
+    assert schema is not None
+    answer = json.loads(score(standin).json())  # the JSON string holding JSON, decoded as clients do
+    jsonschema.validate(answer, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate([0, 1], schema)  # not the int64 array AutoML's swagger declares
 
 
 def test_caught_model_errors_answer_200_and_the_server_logs_200(standin_factory):

@@ -9,6 +9,11 @@ It is not a KQL engine: it evaluates exactly the subset scorebench's queries use
 b=tostring(Col["key"]), c=tostring(Col), Col`, `| where col in ("x", ...)` — and answers 400
 BadArgumentError for anything else, so a query drifting outside that subset fails loudly.
 
+At resource scope (POST /v1/{resource id}/query) `resource_scope` says which names resolve: "any"
+(every table, the default), "app" (only the App* names, as documented for resource-centric queries:
+classic `requests`/`exceptions` and the workspace's AmlOnlineEndpointTrafficLog fail to resolve) or
+"classic" (only the classic names, as the portal's resource Logs show them).
+
 Scripting (per test): `tables[name]` holds raw rows in the documented table schema (dicts;
 `Properties`/`customDimensions` are dicts); `scripted` is a queue of (status, headers, body) answers
 sent before the normal ones (429 with Retry-After, 403, ...); `requests` records every call
@@ -32,6 +37,7 @@ _EQUALS = re.compile(r'^where (\w+) == "([^"]*)"$')
 _IN = re.compile(r"^where (\w+) in \((.*)\)$")
 _TERM = re.compile(r'(\w+)(?:=(?:tostring\((\w+)(?:\["([^"]+)"\])?\)|(\w+)))?$')
 _TIME_COLUMNS = ("TimeGenerated", "timestamp")
+TRAFFIC = "AmlOnlineEndpointTrafficLog"
 
 
 class QueryError(Exception):
@@ -137,8 +143,9 @@ def _wire(value: Any) -> Any:
 class LogAnalyticsStandIn:
     """Start with `with LogAnalyticsStandIn() as la:`; `la.endpoint` is the client's endpoint."""
 
-    def __init__(self, row_limit: int = 500_000) -> None:
+    def __init__(self, row_limit: int = 500_000, resource_scope: str = "any") -> None:
         self.tables: dict[str, list[dict[str, Any]]] = {}
+        self.resource_scope = resource_scope
         self.scripted: list[tuple[int, dict[str, str], dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
         self.row_limit = row_limit
@@ -163,7 +170,7 @@ class LogAnalyticsStandIn:
         if not (path.startswith("/v1/") and path.endswith("/query")):
             return 404, {}, {"error": {"code": "PathNotFoundError", "message": f"no route {path}"}}
         try:
-            columns, rows = evaluate(self.tables, body["query"], body.get("timespan"))
+            columns, rows = evaluate(self._scope(path), body["query"], body.get("timespan"))
         except QueryError as exc:
             error = {
                 "code": "BadArgumentError",
@@ -189,6 +196,13 @@ class LogAnalyticsStandIn:
                 ],
             }
         return 200, {}, answer
+
+    def _scope(self, path: str) -> dict[str, list[dict[str, Any]]]:
+        """The tables a query on this path can name (resource scope: `resource_scope`)."""
+        if path.startswith("/v1/workspaces/") or self.resource_scope == "any":
+            return self.tables
+        app = self.resource_scope == "app"
+        return {name: rows for name, rows in self.tables.items() if name.startswith("App") == app and name != TRAFFIC}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         standin = self

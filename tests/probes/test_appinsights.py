@@ -243,3 +243,63 @@ def test_unreachable_endpoint_is_a_one_line_error():
     probe = AppInsightsProbe(spec, credential=StaticTokenCredential(), client_options={"retry_total": 0})
     with pytest.raises(HarnessError, match=f"cannot reach Log Analytics at {endpoint}"):
         probe.requests(T0, T0 + timedelta(minutes=1))
+
+
+def test_resource_scope_reads_the_app_names_first():
+    """query_resource by the App* names (documented for resource-centric queries): no classic query needed."""
+    with LogAnalyticsStandIn(resource_scope="app") as la:
+        la.tables["AppRequests"] = [aml_request(1, "a"), aml_request(2, "b")]
+        la.tables["AppExceptions"] = []
+        probe = probe_for(la, app_insights_id=RID)
+        observed = probe.observe(T0, T0 + timedelta(minutes=1), None)
+    assert sorted(s.row.client_request_id for s in observed.seen) == ["a", "b"]
+    assert observed.errors == {}
+    queried = [r["body"]["query"].split("\n")[0] for r in la.requests]
+    assert queried == ["AppRequests", "AppExceptions"]
+
+
+def test_resource_scope_falls_back_to_the_classic_names_once():
+    with LogAnalyticsStandIn(resource_scope="classic") as la:
+        la.tables["requests"] = [
+            {"timestamp": at(1), "name": "/score", "operation_Id": "op1", "resultCode": "0", "success": "True",
+             "duration": 0.0, "itemCount": 1, "customDimensions": {"Client Request Id": "c1", "resultCode": "200"}},
+        ]  # fmt: skip
+        la.tables["AppRequests"] = [aml_request(1, "never-read")]  # not resolvable at this resource's scope
+        probe = probe_for(la, app_insights_id=RID)
+        first = probe.requests(T0, T0 + timedelta(minutes=1))
+        second = probe.requests(T0, T0 + timedelta(minutes=1))
+    assert [r.client_request_id for r in first] == [r.client_request_id for r in second] == ["c1"]
+    queried = [r["body"]["query"].split("\n")[0] for r in la.requests]
+    assert queried == ["AppRequests", "requests", "requests"]  # "Failed to resolve" once, then classic
+
+
+def test_the_traffic_log_at_resource_scope_is_named_at_once_without_a_query(la):
+    la.tables["AppRequests"] = [aml_request(1, "a")]
+    la.tables["AppExceptions"] = []
+    observed = probe_for(la, app_insights_id=RID, traffic_log=True).observe(T0, T0 + timedelta(minutes=1), None)
+    assert "--workspace-id" in observed.errors["traffic_log"]
+    assert [s.row.client_request_id for s in observed.seen] == ["a"]  # App Insights still read
+    assert not any("AmlOnlineEndpointTrafficLog" in r["body"]["query"] for r in la.requests)
+
+
+def test_a_missing_table_is_named_as_the_service_named_it(la):
+    """A workspace without App Insights data (wrong --workspace-id) is not told to enable the traffic log."""
+    la.tables["AmlOnlineEndpointTrafficLog"] = []
+    observed = probe_for(la, traffic_log=True).observe(T0, T0 + timedelta(minutes=1), None)
+    assert "no AppRequests table" in observed.errors["requests"]
+    assert "--workspace-id" in observed.errors["requests"]
+    assert "diagnostic setting" not in observed.errors["requests"]
+    assert "traffic_log" not in observed.errors
+
+
+def test_the_traffic_log_query_reads_only_the_run_endpoint_and_path(la):
+    la.tables["AmlOnlineEndpointTrafficLog"] = [
+        {"TimeGenerated": at(1), "EndpointName": "ep", "DeploymentName": "blue", "Path": "/score",
+         "XMSClientRequestId": "a", "ResponseCode": 200},
+        {"TimeGenerated": at(1), "EndpointName": "other-ep", "DeploymentName": "blue", "Path": "/score",
+         "XMSClientRequestId": "b", "ResponseCode": 200},
+        {"TimeGenerated": at(1), "EndpointName": "ep", "DeploymentName": "blue", "Path": "/swagger.json",
+         "XMSClientRequestId": "c", "ResponseCode": 200},
+    ]  # fmt: skip
+    rows = probe_for(la, traffic_log=True, traffic_endpoint="ep").requests(T0, T0 + timedelta(minutes=1))
+    assert [r.client_request_id for r in rows] == ["a"]

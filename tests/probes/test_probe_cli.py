@@ -108,21 +108,22 @@ def test_probe_of_a_stored_run_counts_missing_and_unmatched(tmp_path):
     assert "1 of 3 client requests not seen" in done.stdout
 
 
-def test_unavailable_telemetry_is_recorded_not_fatal_unless_required(tmp_path):
+def test_a_gone_local_store_is_exit_2_and_changes_nothing(tmp_path):
+    """A demo run's temporary store goes with its stand-in: re-probing says so and leaves the run as it was."""
     run_dir = tmp_path / "run"
     write_run(run_dir, f"local:{tmp_path / 'nowhere'}", [], "2026-11-22T20:00:00Z", "2026-11-22T20:00:10Z")
     (run_dir / "telemetry.csv").write_text("stale\n")
+    write_json_atomic(run_dir / "probe.json", {"source": "local:earlier", "rows": 7})
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
 
-    done = run_cli("probe", str(run_dir))
-    assert done.returncode == 0, done.stderr
-    assert "no telemetry store" in done.stdout
-    assert "no telemetry store" in asdict(read_run(run_dir).probe)["error"]
-    assert (run_dir / "telemetry.csv").read_text() == "stale\n"  # a failed probe never removes what it did not replace
-
-    required = run_cli("probe", str(run_dir), "--telemetry-required")
-    assert required.returncode == 2
-    assert len(required.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in required.stderr
+    for argv in ((), ("--telemetry-required",)):
+        done = run_cli("probe", str(run_dir), *argv)
+        assert done.returncode == 2, done.stdout + done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert "no telemetry store" in line
+        assert "untouched" in line
+        assert "Traceback" not in line
+        assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path):
@@ -176,3 +177,27 @@ def test_target_ids_come_from_run_json_unless_a_flag_names_one(tmp_path):
         f"/v1{rid}/query",
         f"/v1{rid}/query",
     ]
+
+
+@pytest.mark.slow
+def test_probe_and_report_take_the_samples_of_scorebench_ab(standin_factory, tmp_path):
+    """`scorebench ab --run-dir` leaves samples only: probe writes its run.json and load.json once, then probes."""
+    standin = standin_factory(key=TEST_KEY)
+    run_dir = tmp_path / "ab-run"
+    ab = run_cli("ab", "-n", "40", "-c", "2", "-H", f"Authorization: Bearer {TEST_KEY}", "--run-dir", str(run_dir),
+                 "--payloads", str(DEFAULT_PAYLOADS), standin.score_url)  # fmt: skip
+    assert ab.returncode == 0, ab.stderr
+    assert not (run_dir / "run.json").exists()
+    done = run_cli("probe", str(run_dir), "--telemetry", standin.telemetry_spec, "--telemetry-wait", "30s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "samples only (no run.json" in done.stderr
+    assert "from its 40 samples (ab engine" in done.stderr
+    records = read_run(run_dir)
+    assert (records.info.engine, records.info.label, records.load.requests) == ("ab", "ab-run", 40)
+    assert (records.probe.error, records.probe.missing_client_requests) == (None, 0)
+    written = (run_dir / "run.json").read_bytes()
+    report = run_cli("report", str(run_dir))
+    assert report.returncode in (0, 3), report.stdout + report.stderr  # 40 requests may not decide error_rate<1%
+    assert (run_dir / "report.html").is_file()
+    assert (run_dir / "run.json").read_bytes() == written  # written once
+    assert "samples only" not in report.stderr

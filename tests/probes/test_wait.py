@@ -171,3 +171,18 @@ def test_all_seen_waits_for_the_exception_of_each_failed_run_call():
                     exceptions=[(6, SeenException("ours", boom))])  # fmt: skip
     result = wait(probe, ["a", "b"], exception_ids=["b"])
     assert (result.stopped_because, result.exceptions, probe.now_s) == ("all_seen", [boom], 6.0)
+
+
+def test_a_managed_deployment_is_chosen_by_the_run_ids_not_by_a_shared_service_name():
+    """Every deployment's server logs the default name: green's run must not count blue's rows."""
+    probe = Lagging([
+        (0, Seen("default", row("g1", 1))),
+        (0, Seen("default", row("warm-up", 1))),
+        (0, Seen("default", row("b1", 1))),  # blue's user, same name
+        (0, Seen("default", row("", 2))),  # blue's, no id
+    ])  # fmt: skip
+    target = Target(deployment="green", by_ids=True, ids=frozenset({"warm-up"}))
+    result = wait(probe, ["g1"], target=target)
+    assert sorted(r.client_request_id for r in result.rows) == ["g1", "warm-up"]
+    assert result.other_traffic == {"requests:default": 2}
+    assert result.stopped_because == "all_seen"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -129,3 +130,97 @@ def test_baseline_save_refuses_a_run_that_failed_its_slos(runs: Path) -> None:
     assert refused.stderr.rstrip().endswith("not saved (--force keeps it)")
     forced = run_cli("baseline", "save", str(runs / "slow"), "--name", "v2", "--baselines-dir", store, "--force")
     assert forced.returncode == 0, forced.stderr
+
+
+def test_baseline_list_and_show(runs: Path) -> None:
+    store = runs / "baselines-listed"
+    empty = run_cli("baseline", "list", "--baselines-dir", str(store))
+    assert (empty.returncode, empty.stdout.strip()) == (
+        0,
+        f"no baselines in {store} (scorebench baseline save RUN --name NAME)",
+    )
+    for run, name in (("small", "small-v1"), ("other-profile", "heavy")):
+        assert (
+            run_cli("baseline", "save", str(runs / run), "--name", name, "--baselines-dir", str(store)).returncode == 0
+        )
+    (store / "notes.json").write_text("[]")
+    listed = run_cli("baseline", "list", "--baselines-dir", str(store))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["heavy", "notes", "small-v1"]
+    assert "label small  ab concurrency 4, duration_s 30, timeout_s 60  p95 56.5 ms  300 requests" in lines[2]
+    assert "concurrency 8" in lines[0]
+    assert lines[1].startswith("notes  (not readable: ")
+    assert "not a scorebench baseline" in lines[1]
+    shown = run_cli("baseline", "show", "small-v1", "--baselines-dir", str(store))
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout.splitlines()
+    assert text[0] == f"baseline small-v1: {store}/small-v1.json (version 2)"
+    assert "load profile: concurrency 4, duration_s 30, timeout_s 60" in text
+    assert "payload set: sha256:4f1c0e0b9d2a7d3e" in text
+    assert any(line.startswith("requests: 300; latency of ok answers: p50 ") for line in text)
+    assert "latency_sample_ms" not in shown.stdout
+    missing = run_cli("baseline", "show", "nope", "--baselines-dir", str(store))
+    assert missing.returncode == 2
+    assert "baseline 'nope' not found" in missing.stderr
+
+
+def test_report_takes_a_folder_of_samples_only_and_bad_input_changes_nothing(tmp_path: Path) -> None:
+    from scorebench.core.records import Sample, utc_from_epoch, write_csv
+    from scorebench.core.runrecords import read_run
+
+    folder = tmp_path / "gathered"
+    folder.mkdir()
+    samples = [Sample(f"id{i}", utc_from_epoch(1_790_000_000 + i / 10), 20.0 + i % 7, 200, "ok", None, 800, 20,
+                      "data.jsonl:1", "hostb-1") for i in range(50)]  # fmt: skip
+    write_csv(folder / "samples-hostb-1.csv", samples, Sample)
+    refused = run_cli("report", str(folder), "--baseline", "nope", "--baselines-dir", str(tmp_path / "b"))
+    assert refused.returncode == 2, refused.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["samples-hostb-1.csv"]
+    done = run_cli("report", str(folder))
+    assert done.returncode in (0, 3), done.stdout + done.stderr  # 50 requests may not decide error_rate<1%
+    assert "samples only (no run.json" in done.stderr
+    records = read_run(folder)
+    assert (records.info.label, records.info.engine, records.load.requests) == ("gathered", "locust", 50)
+    assert records.load.load_ended_at == utc_from_epoch(1_790_000_000 + 4.9 + 0.020)  # the last answer: 49 at 4.9 s
+    assert json.loads((folder / "summary.json").read_text())["count"] == 50
+
+
+def test_title_and_note_are_recorded_and_summary_md_reads_like_a_report(runs: Path, tmp_path: Path) -> None:
+    run_dir, step = runs / "small", tmp_path / "step.md"
+    argv = ("report", str(run_dir), "--slo", "error_rate<5%")
+    assert run_cli(*argv, "--title", "Bank model, release 7", "--note", "Same load as release 6.").returncode == 0
+    done = run_cli(*argv, env=cli_env(GITHUB_STEP_SUMMARY=str(step)))  # no --title: the recorded one stays
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["title"], summary["note"]) == ("Bank model, release 7", "Same load as release 6.")
+    html = (run_dir / "report.html").read_text()
+    assert "<h1>Bank model, release 7</h1>" in html
+    assert "Same load as release 6." in html
+    markdown = step.read_text()
+    assert markdown.startswith("## Bank model, release 7: ✅ PASS (exit 0)\n\nrun `small`\n\n> Same load as release 6.")
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| `error_rate<5%`")]
+    percent = r"\d\.\d\d%"
+    cells = rf"\| `error_rate<5%` \| slo \| PASS \| {percent} \| {percent} … {percent} \| < 5\.00% \|"
+    assert re.fullmatch(cells, row), row
+    assert not re.search(r"\d\.\d{5,}", markdown)  # no 25.5891: four significant digits
+    assert "- requests: 300 (" in markdown
+    assert re.search(r"latency of successful answers: p50 [\d.]+ ms, p95 [\d.]+ ms", markdown)
+    assert run_cli(*argv, "--title", "").returncode == 0  # an empty title removes it
+    assert json.loads((run_dir / "summary.json").read_text())["title"] is None
+    assert "<h1>scorebench report: small</h1>" in (run_dir / "report.html").read_text()
+
+
+def test_a_ramp_runs_summary_md_says_its_headline_mixes_the_load_levels(tmp_path: Path) -> None:
+    from tests.reports.runs import make_ramp_run
+
+    run_dir = make_ramp_run(tmp_path / "20261118T000000Z-ramp")
+    assert run_cli("report", str(run_dir)).returncode == 0
+    lines = (run_dir / "summary.md").read_text().splitlines()
+    (headline,) = [line for line in lines if line.startswith("- latency of successful answers:")]
+    assert headline.endswith("(over all 2 load levels, 5 → 10 users: per stage below)")
+    stages = [line for line in lines if line.startswith("  - ")]
+    assert [line.split(" (")[0] for line in stages] == ["  - 5 users", "  - 10 users"]
+    assert "900 requests, errors 0 (0.00%)" in stages[0]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [row["load"] for row in summary["stages"]["rows"]] == ["5 users", "10 users"]

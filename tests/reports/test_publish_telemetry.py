@@ -35,7 +35,7 @@ def test_summary_md_headline_is_the_successful_answers_and_the_failures_have_the
                 "failed_latency_ms": {"p50": 1.0, "p95": 1.0, "max": 1.0}, "throughput_rps": 2.0,
                 "requests_rps": 4.0}  # fmt: skip
     text = render_summary_md(document, "run-1")
-    assert "- latency ms of successful answers: p50 201.5, p95 202.85, p99 202.97, max 203\n" in text
-    assert "- failed requests: 4, their own latency ms: p50 1, p95 1, max 1\n" in text
+    assert "- latency of successful answers: p50 201.5 ms, p95 202.8 ms, p99 203 ms, max 203 ms\n" in text
+    assert "- failed requests: 4, their own latency: p50 1 ms, p95 1 ms, max 1 ms\n" in text
     assert "- throughput: 2 successful answers/s (4 requests/s)\n" in text
     assert "failed requests" not in render_summary_md(DOCUMENT, "run-1")

@@ -44,6 +44,8 @@ Extra options:
     --rate RPS      (alias -R) Open model: constant arrival rate; latency counts from
                     each request's intended start (coordinated omission corrected);
                     prints exact p50/p90/p99/p99.9/max after the report
+    --processes N   Engine processes sharing the -c connections (default: as many as
+                    the load needs, up to the cores)
 """
 
 

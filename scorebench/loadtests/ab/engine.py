@@ -17,14 +17,15 @@ import ssl
 import time
 from collections.abc import Callable
 
-from scorebench.core.records import Sample, utc_from_epoch
-from scorebench.core.saturation import INTERVAL_S
+from scorebench.core.records import Sample
+from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S
 from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
-from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, classify_answer, classify_status
-from scorebench.loadtests.samples import SampleWriter
+from scorebench.loadtests.ab.schedule import RateStages
+from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, Verdicts, classify_status
+from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
 from scorebench.loadtests.watch import SelfWatch
 
 perf = time.perf_counter
@@ -64,6 +65,10 @@ class EngineConfig:
     turns it off: its samples stream to disk, so a long soak holds nothing per request."""
     phase_s: float = 0.0
     """Open model: offset of this engine's arrivals (one share of several processes' schedule)."""
+    stages: RateStages | None = None
+    """Open model with a ramping rate (--rate-stages): this engine sends arrivals offset, offset + stride, ..."""
+    stride: int = 1
+    offset: int = 0
     publish: Callable[[int], None] | None = None
     """Told the number of finished requests about ten times a second (progress across processes)."""
     watch: SelfWatch | None = None
@@ -107,7 +112,7 @@ class Engine:
         self.max_requests = cfg.requests if cfg.requests is not None else float("inf")
         self._ids: list[bytes] = []
         self._requests = [(b.prefix, b"\r\n\r\n" + b.body) for b in cfg.target.bodies]
-        self.record_all = cfg.writer is not None or bool(cfg.rate_rps)
+        self.record_all = cfg.writer is not None or bool(cfg.rate_rps) or cfg.stages is not None
         self.fast = not (self.record_all or self.keep_raw or cfg.on_progress is not None)
         self.times: list[tuple[float, int, int, int]] = []
         self.conn_class = HeadConn if cfg.head else FullConn if cfg.writer is not None else Conn
@@ -115,6 +120,7 @@ class Engine:
         check = cfg.answer_check
         self.records = [check.expected_count(b.payload_id, b.body) for b in cfg.target.bodies] if cfg.check_json else []
         """Predictions each body's answer must hold (outcomes.AnswerCheck.expected_count), learned once."""
+        self.verdicts = Verdicts(check)
 
     def see_server(self, data: bytes) -> None:
         """ab's 'Server Software': the first response's Server header, up to the first blank."""
@@ -132,7 +138,8 @@ class Engine:
         if self.cfg.duration_s:
             self.end_at = self.t0 + self.cfg.duration_s
         sweeper = self.loop.create_task(self._sweep())
-        watcher = self.loop.create_task(self._watch(self.cfg.watch)) if self.cfg.watch is not None else None
+        watch = self.cfg.watch
+        watchers = [self.loop.create_task(job(watch)) for job in (self._watch, self._heartbeat)] if watch else []
         gc_was_enabled = gc.isenabled()
         gc.disable()  # many small objects per request; the one cycle (Conn <-> parser) is broken on close
         for slot in self.slots:
@@ -140,9 +147,8 @@ class Engine:
         try:
             await self.done_future
         finally:
-            sweeper.cancel()
-            if watcher is not None:
-                watcher.cancel()
+            for task in (sweeper, *watchers):
+                task.cancel()
             if gc_was_enabled:
                 gc.enable()
         self.stats.time_taken_s = self.t_last - self.t0
@@ -176,8 +182,8 @@ class Engine:
             return
         index = self.issued
         self.issued += 1
-        if cfg.rate_rps:
-            intended = self.t0 + cfg.phase_s + index / cfg.rate_rps
+        if cfg.rate_rps or cfg.stages is not None:
+            intended = self._due(index)
             if intended > now:
                 slot.start = 0.0
                 self.loop.call_later(intended - now, self._scheduled, slot, index, intended)
@@ -185,6 +191,14 @@ class Engine:
             self._begin(slot, index, intended)
         else:
             self._begin(slot, index, now)
+
+    def _due(self, index: int) -> float:
+        """Open model: when this engine's request `index` is due (its share of the rate stages, or of --rate)."""
+        cfg = self.cfg
+        if cfg.stages is not None:
+            due_s = cfg.stages.arrival_s(index * cfg.stride + cfg.offset)
+            return self.t0 + (due_s if due_s is not None else cfg.stages.duration_s)
+        return self.t0 + cfg.phase_s + index / float(cfg.rate_rps or 1.0)
 
     def _scheduled(self, slot: Slot, index: int, intended: float) -> None:
         """Open model: a start that waited for its time; how late the timer fired is client lag."""
@@ -205,7 +219,8 @@ class Engine:
             slot.fn_ms = None
             slot.rff = slot.keep = slot.retry = slot.framed = False
             slot.encoding = None
-            slot.digest = ""
+            slot.digest = slot.srid = ""
+            slot.model = None
             slot.raw = [] if self.keep_raw else None
             slot.body_parts = [] if self.keep_body else None
         ids = self._ids
@@ -356,14 +371,10 @@ class Engine:
         if 200 <= status < 300 and not (self.cfg.check_json and slot.body_parts is not None):
             return "ok"  # plain ab: a 2xx is a success, the body is not read
         if not 200 <= status < 300:
-            return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None)
-        body = b"".join(slot.body_parts) if slot.body_parts is not None else None
-        outcome, slot.digest = classify_answer(
-            body,
-            self.cfg.answer_check,
-            self.records[slot.index % self.nbodies] if self.records else None,
-            slot.encoding,
-        )
+            return classify_status(status, "true" if slot.rff else None, "1" if slot.retry else None, slot.model)
+        body = b"".join(slot.body_parts) if slot.body_parts is not None else b""
+        records = self.records[slot.index % self.nbodies] if self.records else None
+        outcome, slot.digest = self.verdicts.judge(body, records, slot.encoding)
         return outcome
 
     def fail(self, slot: Slot, outcome: str) -> None:
@@ -407,11 +418,12 @@ class Engine:
             return
         writer.write(
             Sample(
-                client_request_id=slot.rid.decode(), started_at=utc_from_epoch(self.epoch0 + (slot.intended - self.t0)),
+                client_request_id=slot.rid.decode(),
+                started_at=utc_from_epoch_fast(self.epoch0 + (slot.intended - self.t0)),
                 latency_ms=latency_ms, status=status, outcome=outcome, server_fn_ms=slot.fn_ms,
                 bytes_sent=slot.sent if slot.t_written else 0, bytes_received=slot.nread,
                 payload_id=self.cfg.target.bodies[slot.index % self.nbodies].payload_id, worker=self.cfg.worker,
-                answer_digest=slot.digest,
+                answer_digest=slot.digest, server_request_id=slot.srid,
             )
         )  # fmt: skip
 
@@ -435,6 +447,13 @@ class Engine:
             due = perf() + INTERVAL_S
             await asyncio.sleep(INTERVAL_S)
             watch.tick(max(0.0, perf() - due) * 1000.0)
+
+    async def _heartbeat(self, watch: SelfWatch) -> None:
+        """A timer every HEARTBEAT_S: how late it wakes is how long the loop was blocked (a stall)."""
+        while True:
+            due = perf() + HEARTBEAT_S
+            await asyncio.sleep(HEARTBEAT_S)
+            watch.note_stall(max(0.0, perf() - due) * 1000.0)
 
 
 def new_loop() -> asyncio.AbstractEventLoop:

@@ -24,6 +24,7 @@ from scorebench.loadtests.ab import processes
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, client_ssl_context, scoring_target
+from scorebench.loadtests.ab.schedule import parse_rate_stages
 from scorebench.loadtests.outcomes import AnswerCheck
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import SampleWriter
@@ -36,13 +37,13 @@ ENGINE_VERSION = "2.3-compatible"
 def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
     target = scoring_target(plan.url, [(p.payload_id, p.body) for p in plan.payloads], plan.headers, plan.key)
     ctx = client_ssl_context(verify=not plan.insecure) if target.tls else None
-    requests = plan.requests
+    stages = parse_rate_stages(plan.rate_stages) if plan.rate_stages else None
+    requests = stages.count if stages else plan.requests  # a ramping rate sends its schedule's arrivals
     if requests is None and not plan.duration_s:
         requests = 1
     concurrency = max(1, plan.concurrency)
-    count = plan.processes or processes.default_processes(
-        requests, concurrency, plan.rate_rps, processes.usable_cores()
-    )
+    peak_rps = stages.peak_rps if stages else plan.rate_rps
+    count = plan.processes or processes.default_processes(requests, concurrency, peak_rps, processes.usable_cores())
     shares = processes.split(requests, concurrency, plan.rate_rps, min(count, concurrency))
     started = datetime.now(UTC)
     work = functools.partial(_run_share, plan, target, ctx, run_dir)
@@ -56,6 +57,7 @@ def run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
             "engine": ENGINE_NAME, "engine_version": ENGINE_VERSION, "python": sys.version.split()[0],
             "http": "HTTP/1.1 keep-alive", "concurrency": str(plan.concurrency), "processes": str(len(shares)),
             "rate_rps": "" if plan.rate_rps is None else f"{plan.rate_rps:g}",
+            **({"rate_stages": plan.rate_stages} if plan.rate_stages else {}),
         },
     )  # fmt: skip
 
@@ -66,6 +68,7 @@ def _run_share(
     """One engine over one share (here, or in a forked process): (samples written, why it stopped early)."""
     stats = RunStats(hostname=target.host, port=target.port, path=target.path, concurrency=plan.concurrency)
     watch = SelfWatch(run_dir, share.worker)
+    stages = parse_rate_stages(plan.rate_stages) if plan.rate_stages else None
     with SampleWriter(run_dir / share.samples_file) as writer:
         cfg = EngineConfig(
             target=target, concurrency=share.concurrency, requests=share.requests, duration_s=plan.duration_s,
@@ -73,6 +76,7 @@ def _run_share(
             ssl_context=ctx, variable_length=True, check_json=True,
             writer=writer, worker=share.worker, keep_timings=False, watch=watch,
             answer_check=AnswerCheck.from_dict(plan.answer_check),
+            stages=stages, stride=share.count, offset=share.index,
         )  # fmt: skip
         loop = new_loop()
         try:

@@ -23,8 +23,8 @@ class Slot:
     """One concurrent request lane and the state of its current request."""
 
     __slots__ = ("body_len", "body_parts", "conn", "digest", "encoding", "fn_ms", "framed", "index", "intended",
-                 "keep", "nread", "raw", "retry", "rff", "rid", "sent", "start", "status", "t_conn", "t_first",
-                 "t_written", "task")  # fmt: skip
+                 "keep", "model", "nread", "raw", "retry", "rff", "rid", "sent", "srid", "start", "status", "t_conn",
+                 "t_first", "t_written", "task")  # fmt: skip
 
     def __init__(self) -> None:
         self.conn: Conn | None = None
@@ -33,7 +33,10 @@ class Slot:
         self.index = self.status = self.nread = self.body_len = self.sent = 0
         self.fn_ms: float | None = None
         self.rff = self.keep = self.retry = self.framed = False
-        self.digest = ""
+        self.digest = self.srid = ""
+        """srid: the server's own request id (x-request-id, else x-ms-request-id; FullConn)."""
+        self.model: str | None = None
+        """A managed 424's ms-azureml-model-error-statuscode (FullConn)."""
         self.encoding: str | None = None
         """The answer's Content-Encoding (FullConn)."""
         self.raw: list[bytes] | None = None
@@ -125,7 +128,8 @@ class Conn(asyncio.Protocol):
 
 
 class FullConn(Conn):
-    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed), the answer's
+    """Also reads the scoring headers (x-ms-run-fn-exec-ms, x-ms-run-function-failed, the server's request
+    id, a 424's model status), the answer's
     Content-Encoding, and whether its length is framed (Content-Length or chunked: a close before
     the end is then a broken answer, `read_error`, not a short one)."""
 
@@ -141,6 +145,10 @@ class FullConn(Conn):
             slot.rff = value.strip().lower() == b"true"
         elif low == b"retry-after":
             slot.retry = True
+        elif low == b"x-request-id" or (low == b"x-ms-request-id" and not slot.srid):
+            slot.srid = value.decode("latin-1")[:100]  # outcomes.SERVER_REQUEST_ID_HEADERS, first wins
+        elif low == b"ms-azureml-model-error-statuscode":
+            slot.model = value.decode("latin-1")
         elif low == b"content-encoding":
             slot.encoding = value.decode("latin-1")
         elif low == b"content-length" or low == b"transfer-encoding":

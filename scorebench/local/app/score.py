@@ -17,9 +17,11 @@ server's own duration and failure telemetry; each rate is an exact fraction of t
 
 Score styles. `automl` reproduces the scoring file AutoML generates (scoring_file_v_2_0_0.py):
 run() catches every exception of the prediction, returns json.dumps({"result": [...]}) (so the
-server sends a JSON string holding JSON) or json.dumps({"error": str(e)}), and its output schema
-declares a numpy int64 array, which is not what the service answers. `plain` returns the
-object {"result": [...]} (or {"error": ...}) and declares that shape.
+server sends a JSON string holding JSON) or json.dumps({"error": str(e)}). Unlike AutoML's
+generated swagger, which declares a numpy int64 array the service never answers
+(tests/data/swagger/automl-bankmarketing.json keeps that case), the stand-in's swagger declares
+what it answers, {"result": [...]}. `plain` returns the object
+{"result": [...]} (or {"error": ...}) itself.
 """
 
 import json
@@ -30,10 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-import numpy as np
 import pandas as pd
 from azureml_inference_server_http.api.aml_response import AMLResponse
-from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType
 from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
 from inference_schema.schema_decorators import input_schema, output_schema
 
@@ -55,9 +55,8 @@ BAD_RESPONSE_RATE = _knob("BAD_RESPONSE_RATE")
 RESPONSE_BYTES = int(_knob("RESPONSE_BYTES"))
 MODEL_ERROR_RATE = _knob("MODEL_ERROR_RATE")
 AUTOML = os.environ.get("SCOREBENCH_STANDIN_SCORE_STYLE", "automl") != "plain"
-OUTPUT_SCHEMA = (
-    NumpyParameterType(np.array([0], dtype="int64")) if AUTOML else StandardPythonParameterType({"result": ["no"]})
-)
+OUTPUT_SCHEMA = StandardPythonParameterType({"result": ["no"]})
+"""What run() answers in both styles (automl's JSON string holds this object): the swagger matches it."""
 
 
 class InjectedFailure(RuntimeError):

@@ -151,7 +151,7 @@ def _decide(
     if saturated:
         reasons.append(f"saturated: {achieved:.1f} req/s answered of {rate:g} offered")
     if throttled:
-        reasons.append(f"throttled: {throttled} requests refused (429 / 503 Retry-After)")
+        reasons.append(f"throttled: {throttled} requests refused (429 / 503)")
     if reasons:
         return FAIL, reasons
     open_checks = [c.line for c, slo in zip(checks, slos, strict=True) if c.status == INCONCLUSIVE and slo.holds_open]

@@ -8,8 +8,9 @@ put it in the page's `charts` list, and place its box with the Jinja macro
 
 A spec: {"id", "title", "kind": "line"|"bar", "x": axis, "y": axis, "y2": axis|None,
 "series": [series...], "empty": text shown instead of an empty chart}. An axis: {"title", "min",
-"max", "log", "origin_epoch_s", "labels"} (origin set: x is seconds since that UTC moment, and the
-tooltip shows the wall-clock UTC time; labels set: x = 1, 2, … are named by labels[x - 1]).
+"max", "log", "origin_epoch_s", "labels", and "integer" when ticks are whole numbers} (origin
+set: x is seconds since that UTC moment, and the tooltip shows the wall-clock UTC time; labels
+set: x = 1, 2, … are named by labels[x - 1]).
 A series: {"label", "x", "y", "color", "axis": "y"|"y2", "dash", "fill", "step"}.
 Rules: pure (no files, no clock); every list is bounded by its caller's bucketing; units are in
 the axis titles; `bucket_seconds` picks sub-second buckets for short runs, so a 0.3 s run is drawn
@@ -40,6 +41,8 @@ MIN_BUCKETS = 20
 """A run shorter than MIN_BUCKETS seconds gets sub-second buckets, so its charts are not one dot."""
 SUB_SECOND_BUCKETS_S = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 INFLIGHT_PROBES_PER_BUCKET = 10
+INTEGER_LOADS = ("users", "requests in flight")
+"""Offered loads counted in whole users or requests: their axis has integer ticks (a rate does not)."""
 
 
 def bucket_seconds(window_s: float) -> float:
@@ -58,9 +61,12 @@ def axis(
     log: bool = False,
     origin_epoch_s: float | None = None,
     labels: list[str] | None = None,
+    integer: bool = False,
 ) -> dict[str, Any]:
-    """One axis of a spec (low/high None: Chart.js picks them; `labels[i]` names x = i + 1 on hover)."""
-    return {"title": title, "min": low, "max": high, "log": log, "origin_epoch_s": origin_epoch_s, "labels": labels}
+    """One axis of a spec (low/high None: Chart.js picks them; `labels[i]` names x = i + 1 on hover;
+    `integer` (implied by labels): ticks on whole numbers only, for run numbers, users, requests)."""
+    found = {"title": title, "min": low, "max": high, "log": log, "origin_epoch_s": origin_epoch_s, "labels": labels}
+    return found | {"integer": True} if integer or labels else found
 
 
 def time_axis(window_s: float, origin_epoch_s: float | None, bucket_s: float) -> dict[str, Any]:
@@ -133,7 +139,7 @@ def load_overlay(load: dict[str, Any] | None) -> tuple[list[dict[str, Any]], dic
     if not load or not load["t_s"]:
         return [], None
     line = series(load["label"], load["t_s"], load["values"], COLORS["load"], "y2", dash=True, step=load["step"])
-    return [line], axis(load["unit"], 0.0)
+    return [line], axis(load["unit"], 0.0, integer=load["unit"] in INTEGER_LOADS)
 
 
 def latency_time_spec(

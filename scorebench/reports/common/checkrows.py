@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scorebench.reports.common.checks import Check
+from scorebench.reports.common.figures import figure, share, with_unit
 
 METRIC_UNITS = {"error_rate": "%", "model_error_rate": "%", "rps": "rps"}
 """Units of a metric's own figures in a relative check's reference (rates are fractions; else ms)."""
@@ -64,25 +65,22 @@ def _interval(low: float | None, high: float | None, show: Callable[[float | Non
 
 
 def _signed(value: float | None, unit: str) -> str:
-    return f"{'+' if value >= 0 else '-'}{_figure(abs(value))}{unit}" if isinstance(value, int | float) else "–"
+    return f"{'+' if value >= 0 else '-'}{figure(abs(value))}{unit}" if isinstance(value, int | float) else "–"
 
 
 def _plain(value: float | None, unit: str) -> str:
-    if not isinstance(value, int | float):
-        return "–"
-    return f"{_figure(value)}%" if unit == "%" else f"{_figure(value)} {unit}".rstrip()
-
-
-def _figure(value: float) -> str:
-    """Four significant digits, never an exponent: 60000, 156.6, 1.381, 0.02051."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
+    return with_unit(value, unit)
 
 
 def _num(value: Any, unit: str = "") -> str:
     if not isinstance(value, int | float):
         return "–"
     if unit in ("%", "share"):
-        return f"{value * 100:.2f}%"
-    return f"{_figure(value)}{' ' + unit if unit else ''}"
+        return share(value)
+    return with_unit(value, unit)
+
+
+def check_cells(check: dict[str, Any]) -> dict[str, str]:
+    """check_row of a summary.json check (a dict; keys a reader does not know are ignored)."""
+    known: dict[str, Any] = {name: check.get(name) for name in Check.__dataclass_fields__}
+    return check_row(Check(**known))

@@ -24,18 +24,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from scorebench.core.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_PASSED, HarnessError
-from scorebench.reports.common import intervals, metrics
+from scorebench.reports.common import figures, hints, intervals, metrics
 from scorebench.reports.common.metrics import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
-from scorebench.reports.common.metrics import Metric, Observed
+from scorebench.reports.common.metrics import OBSERVED, Metric, Observed
+from scorebench.reports.common.sequential import ALPHA
 
 BOOTSTRAP_SEED = 20261122
+ORDER_STATISTICS_TEST = "order-statistic test"
+"""A latency percentile's FAIL must also hold between the two fixed-n order-statistic intervals."""
 MIN_SAMPLES = 30
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 STATUSES = (PASS, FAIL, INCONCLUSIVE)
@@ -44,7 +47,12 @@ KINDS = ("slo", "timeout", "baseline", "agreement", "drift", "candidate")
 
 LATENCY_METRICS = metrics.latency_quantiles()
 METRICS = metrics.names(metrics.BASELINE)
-THRESHOLD = re.compile(r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)$")
+THRESHOLD = re.compile(
+    r"^(?P<metric>[a-z0-9_.]+):(?P<sign>[+-])(?P<amount>\d+(?:\.\d+)?)(?P<unit>%|pp)"
+    r"(?:,\s*(?P<floor>\d+(?:\.\d+)?)(?P<floor_unit>ms|s))?$"
+)
+"""`p95:+10%`, `error_rate:+0.5pp`, `rps:-10%`; a latency limit may add an absolute floor: `p99:+15%,5ms`
+fails only when worse by more than 15 % AND by more than 5 ms (`ThresholdCheck.floor_ms`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,9 +100,30 @@ class Check:
     """One of STATUSES."""
     line: str
     """The one line printed for it."""
+    method: str = ""
+    """How its interval was made: `order statistics`, `Clopper-Pearson`, `confidence sequence
+    (Howard-Ramdas)`, `bootstrap`, ... ("" when no interval: the timeout, a check not judged)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def interval_label(anytime: bool) -> str:
+    """How a line names its interval: `95% CI` (fixed-n), `95% CS` (confidence sequence, anytime)."""
+    return "95% CS" if anytime else "95% CI"
+
+
+def intervals_record(anytime: bool) -> dict[str, Any]:
+    """summary.json `intervals`: the interval family the run was judged with."""
+    if anytime:
+        return {"family": "anytime", "confidence": 1.0 - ALPHA,
+                "guarantee": "confidence sequences: valid at every look of a growing run (Howard & Ramdas 2022; "
+                             "beta-binomial mixtures; Waudby-Smith et al. 2024 for means, asymptotic)"}  # fmt: skip
+    return {
+        "family": "fixed",
+        "confidence": 1.0 - ALPHA,
+        "guarantee": "fixed-n intervals: valid for one look at the end",
+    }
 
 
 def decide(low: float, high: float, limit: float, upper: bool, inclusive: bool) -> str:
@@ -110,14 +139,6 @@ def decide(low: float, high: float, limit: float, upper: bool, inclusive: bool) 
     return PASS if within else FAIL if beyond else INCONCLUSIVE
 
 
-def resolve_hint(point: float, low: float, high: float, limit: float, count: int) -> str:
-    """The INCONCLUSIVE suffix: about how much longer a run would likely decide it."""
-    factor = intervals.longer_factor(point, low, high, limit)
-    if factor is None:
-        return "; the estimate sits on the limit: no run length is likely to decide it"
-    return f"; a run about {factor:.1f}x as long (~{math.ceil(count * factor)} requests) would likely decide it"
-
-
 def finite(value: float) -> float | None:
     """JSON-safe bound: None for an unbounded side."""
     return float(value) if math.isfinite(value) else None
@@ -131,10 +152,37 @@ class ThresholdCheck:
     sign: str
     amount: float
     unit: str
+    floor_ms: float | None = None
+    """An absolute floor beside a relative latency limit: the change is a regression only when it
+    is more than `amount` % AND more than this many ms (judged on `judged`, the excess in ms)."""
 
     @property
     def text(self) -> str:
-        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}"
+        floor = f",{self.floor_ms:g}ms" if self.floor_ms is not None else ""
+        return f"{self.metric}:{self.sign}{self.amount:g}{self.unit}{floor}"
+
+    @property
+    def judged_bound(self) -> float:
+        """The limit on `judged`: the change's bound, or 0 ms of excess with a floor."""
+        return self.bound if self.floor_ms is None else 0.0
+
+    def judged(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
+        """What is decided: the change, or with a floor the excess (ms) of now over the larger of
+        then·(1 + amount) and then + floor (increasing in now, decreasing in then, as the change)."""
+        if self.floor_ms is None:
+            return self.change(now, then)
+        allowed = np.maximum(then * (1.0 + self.amount / 100.0), then + self.floor_ms)
+        excess: np.ndarray = now - allowed
+        return excess
+
+    def limit_text(self) -> str:
+        """`+10%`, or `+15% and +5 ms` with a floor."""
+        floor = f" and +{self.floor_ms:g} ms" if self.floor_ms is not None else ""
+        return f"{self.sign}{self.amount:g}{self.unit}{floor}"
+
+    def show_judged(self, value: float) -> str:
+        """`judged` as shown: the change (`show`), or `+3.1 ms` of excess."""
+        return self.show(value) if self.floor_ms is None else f"{value:+.1f} ms"
 
     @property
     def measure(self) -> Metric:
@@ -147,30 +195,62 @@ class ThresholdCheck:
         limit = self.amount / 100.0 if self.unit == "%" else self.amount
         return limit if self.sign == "+" else -limit
 
-    def judge(self, current: Evidence, baseline: Evidence) -> Check:
-        """Compare current with baseline three ways on the bootstrap interval of the change."""
+    def judge(self, current: Evidence, baseline: Evidence, anytime: bool = False) -> Check:
+        """Compare current with baseline three ways on the interval of the change: a bootstrap
+        (fixed-length runs), or with `anytime` the box of the current run's confidence sequence and
+        the baseline's fixed-n interval, alpha split between them (`box_change`)."""
         metric, now_seen, then_seen = self.measure, current.observed(), baseline.observed()
         now, then = metric.point(current.summary, now_seen), metric.point(baseline.summary, then_seen)
         if now is None or then is None:
             return self._check(INCONCLUSIVE, f"{INCONCLUSIVE} {self.metric}: no value to compare", None, None)
         change = float(self.change(np.array([now]), np.array([then]))[0])
-        low, high = metrics.change_interval(metric, self.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
-        status = decide(low, high, self.bound, self.sign == "+", inclusive=True)
+        judged = float(self.judged(np.array([now]), np.array([then]))[0])
+        if anytime:
+            low, high = hints.box_change(
+                self.judged, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, False)
+            )
+        else:
+            low, high = metrics.change_interval(metric, self.judged, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        status = decide(low, high, self.judged_bound, self.sign == "+", inclusive=True)
         why = ""
         unresolved = self._unresolved(current, baseline)
-        if status == FAIL and not self._ranks_apart(current, baseline):
+        if status == FAIL and not anytime and not self._ranks_apart(current, baseline):
             status = INCONCLUSIVE
         if status == PASS and unresolved:
             status, why = INCONCLUSIVE, f"; {unresolved}"
         if status == INCONCLUSIVE and not why:
             count = int(current.summary.get("count") or 0)
-            why = resolve_hint(change, low, high, self.bound, count)
-        line = (
-            f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} "
-            f"({self.show(change)}, limit {self.sign}{self.amount:g}{self.unit}, "
-            f"95% CI {self.show(low)}..{self.show(high)}){why}"
+            case = hints.ChangeCase(metric, self.judged, (now_seen, then_seen), (now, then), anytime, False)
+            why = hints.change_hint(case, self.judged_bound, count)
+        line = f"{status} {self.metric}: {metric.unit.format(now)} vs baseline {metric.unit.format(then)} " + (
+            self.describe(change, now - then, (low, high), anytime) + why
         )
-        return self._check(status, line, now, then, change, low, high)
+        shown = (judged if self.floor_ms is not None else change, low, high)
+        return dataclasses.replace(self._check(status, line, now, then, *shown), method=self.method(anytime))
+
+    def describe(self, change: float, difference: float, interval: tuple[float, float], anytime: bool) -> str:
+        """The line's bracket: the change, the limit and the interval of what is judged."""
+        low, high = interval
+        if self.floor_ms is None:
+            return (
+                f"({self.show(change)}, limit {self.limit_text()}, "
+                f"{interval_label(anytime)} {self.show(low)}..{self.show(high)})"
+            )
+        return (
+            f"({self.show(change)}, {difference:+.1f} ms; limit {self.limit_text()}; "
+            f"{interval_label(anytime)} of the excess over it {self.show_judged(low)}..{self.show_judged(high)})"
+        )
+
+    def method(self, anytime: bool) -> str:
+        """How the change's interval is made (Check.method)."""
+        measure = self.measure
+        if anytime:
+            return f"{measure.method(True)} (this run) and {measure.method(False)} (baseline), alpha split"
+        return (
+            f"bootstrap and {ORDER_STATISTICS_TEST}"
+            if measure.percentile_q is not None and self.unit == "%"
+            else "bootstrap"
+        )
 
     def fails(self, current: Evidence, baseline: Evidence) -> str | None:
         """The one-line message when this check fails, else None."""
@@ -187,11 +267,16 @@ class ThresholdCheck:
         low: float | None = None,
         high: float | None = None,
     ) -> Check:
-        scale = 1.0 if self.unit == "pp" else 100.0
+        scale = 1.0 if self.unit == "pp" or self.floor_ms is not None else 100.0
         limit = self.amount if self.sign == "+" else -self.amount
         shown = [None if v is None or not math.isfinite(v) else round(v * scale, 4) for v in (change, low, high)]
-        return Check(self.text, "baseline", self.metric, limit, shown[0], then, shown[1], shown[2],
-                     "pp" if self.unit == "pp" else "%", status, line)  # fmt: skip
+        return Check(self.text, "baseline", self.metric, limit if self.floor_ms is None else 0.0, shown[0], then,
+                     shown[1], shown[2], self.judged_unit, status, line)  # fmt: skip
+
+    @property
+    def judged_unit(self) -> str:
+        """Check.unit: `pp`, `%`, or `ms` (the excess over a limit with a floor)."""
+        return "ms" if self.floor_ms is not None else "pp" if self.unit == "pp" else "%"
 
     def change(self, now: np.ndarray, then: np.ndarray) -> np.ndarray:
         """now against then: in pp (rates as fractions → points), else relative (0.1 = +10 %)."""
@@ -224,7 +309,7 @@ class ThresholdCheck:
         now_low, now_high = intervals.percentile_interval(current.latency_sample_ms, q, clip=True)
         then_low, then_high = intervals.percentile_interval(baseline.latency_sample_ms, q, clip=True)
         if self.sign == "+":
-            return bool(now_low > then_high * (1 + self.amount / 100.0))
+            return bool(self.judged(np.array([now_low]), np.array([then_high]))[0] > (self.judged_bound))
         return bool(now_high < then_low * (1 - self.amount / 100.0))
 
     def show(self, change: float) -> str:
@@ -244,7 +329,7 @@ def parse_threshold(text: str) -> ThresholdCheck:
         unknown = metrics.canonical(match["metric"])
         raise HarnessError(f"threshold {text!r}: unknown metric {unknown!r} (metrics: {', '.join(METRICS)})")
     check_change(text, match["sign"], float(match["amount"]), match["unit"], "threshold")
-    return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"])
+    return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"], floor_of(text, match))
 
 
 def check_change(text: str, sign: str, amount: float, unit: str, what: str) -> None:
@@ -257,9 +342,21 @@ def check_change(text: str, sign: str, amount: float, unit: str, what: str) -> N
         raise HarnessError(f"{what} {text!r}: the limit is not a finite number")
 
 
-def resolve_thresholds(overrides: Sequence[str] | None) -> list[ThresholdCheck]:
-    """The default thresholds, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    return resolve_overrides(DEFAULT_THRESHOLDS, overrides, parse_threshold)
+def floor_of(text: str, match: re.Match[str]) -> float | None:
+    """The absolute floor (ms) of a threshold's text, if any: only beside a relative latency increase."""
+    if match["floor"] is None:
+        return None
+    metric = metrics.BY_NAME[metrics.canonical(match["metric"])]
+    if metric.unit is not metrics.MS or match["sign"] != "+" or match["unit"] != "%":
+        raise HarnessError(f"threshold {text!r}: a floor (,Nms) goes with a latency increase only (e.g. p99:+15%,5ms)")
+    return float(match["floor"]) * (1000.0 if match["floor_unit"] == "s" else 1.0)
+
+
+def resolve_thresholds(overrides: Sequence[str] | None, anytime: bool = False) -> list[ThresholdCheck]:
+    """The default thresholds (anytime: UNTIL_DECIDED_THRESHOLDS, with floors), each replaced by an
+    override of the same metric (`METRIC:off` drops it)."""
+    defaults = metrics.UNTIL_DECIDED_THRESHOLDS if anytime else DEFAULT_THRESHOLDS
+    return resolve_overrides(defaults, overrides, parse_threshold)
 
 
 def resolve_overrides(
@@ -284,25 +381,34 @@ def timeout_check(summary: dict[str, Any]) -> Check:
     limit = f"{band['timeout_s']:g} s timeout"
     slowest = band.get("slowest_ms")
     if band["beyond_count"]:
-        reached = f"{band['beyond_count']} of {count} requests reached the {limit}"
-        line = f"{FAIL} timeout: {reached} (slowest {slowest} ms)"
-        return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line)
+        reached = f"{figures.count(band['beyond_count'])} of {figures.count(count)} requests reached the {limit}"
+        line = f"{FAIL} timeout: {reached} (slowest {figures.ms(slowest)})"
+        return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", FAIL, line, OBSERVED)
     if not count:
         line = f"{INCONCLUSIVE} timeout: no requests"
         return Check("timeout", "timeout", "max", limit_ms, None, None, None, None, "ms", INCONCLUSIVE, line)
-    margin = f"slowest {slowest} ms, margin {band['slowest_margin_ms']} ms"
-    line = f"{PASS} timeout: all {count} requests within the {limit} ({margin})"
-    return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line)
+    margin = f"slowest {figures.ms(slowest)}, margin {figures.ms(band['slowest_margin_ms'])}"
+    line = f"{PASS} timeout: all {figures.count(count)} requests within the {limit} ({margin})"
+    return Check("timeout", "timeout", "max", limit_ms, slowest, None, None, None, "ms", PASS, line, OBSERVED)
+
+
+def profile_difference(current: Mapping[str, Any], reference: Mapping[str, Any]) -> str | None:
+    """Why two runs cannot be compared before any sample is counted: their `load_profile` or
+    `payload_set_hash` differ (`load profile differs (concurrency 8 vs 4)`); None when they match.
+    Shared by the baseline check, `run --baseline` before its load, and `trend`."""
+    for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
+        if current.get(key) != reference.get(key):
+            return f"{label} differs ({_differences(current.get(key), reference.get(key))})"
+    return None
 
 
 def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:
     """INCONCLUSIVE (not comparable) when load profile, payload set, endpoint or engine differ, or sample counts
     are too small. The endpoint is compared without its port on a loopback host (the stand-in and test servers
     take a free port each time); a baseline that does not record the endpoint or engine is not held to them."""
-    for key, label in (("load_profile", "load profile"), ("payload_set_hash", "payload set")):
-        if current.get(key) != baseline.get(key):
-            detail = _differences(current.get(key), baseline.get(key))
-            return _not_comparable(name, f"{label} differs ({detail})")
+    why = profile_difference(current, baseline)
+    if why:
+        return _not_comparable(name, why)
     recorded = baseline.get("run")
     then_run: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     for key in ("endpoint", "engine"):

@@ -68,6 +68,14 @@ class RunEntry:
     summary: dict[str, Any]
     verdict: dict[str, Any]
     checks: list[dict[str, Any]]
+    load_profile: dict[str, Any] = dataclasses.field(default_factory=dict)
+    payload_set_hash: str | None = None
+    """run.json's load profile and payload set: what makes two runs comparable (checks.profile_difference)."""
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        """The keys checks.profile_difference compares."""
+        return {"load_profile": self.load_profile, "payload_set_hash": self.payload_set_hash}
 
 
 def read_runs(out_dir: Path) -> list[RunEntry]:
@@ -96,6 +104,8 @@ def read_run(run_dir: Path) -> RunEntry | None:
         summary=normalize_summary(summary),
         verdict=verdict or {},
         checks=[c for c in summary.get("checks") or [] if isinstance(c, dict)],
+        load_profile=dict(info.load_profile),
+        payload_set_hash=info.payload_set_hash,
     )
 
 

@@ -50,6 +50,7 @@ SAMPLE_DTYPES = {
     "payload_id": "category",
     "worker": "category",
     "answer_digest": "string",
+    "server_request_id": "string",
 }
 TELEMETRY_DTYPES = {
     "timestamp": "string",
@@ -60,6 +61,7 @@ TELEMETRY_DTYPES = {
     "success": "category",
     "duration_ms": "float64",
     "item_count": "float64",
+    "server_request_id": "string",
 }
 EXCEPTION_DTYPES = {
     "timestamp": "string",

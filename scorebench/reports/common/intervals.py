@@ -8,9 +8,8 @@ these intervals. Rules:
   fewer than 100 requests) has no finite upper end and can never pass;
 - a rate's interval is Clopper-Pearson (exact binomial), so 0 errors in 20 requests is
   0 %..16.8 %, not 0 %;
-- a mean's interval is the normal one, mean ± 1.96·s/√n;
-- interval widths shrink as 1/√n, which gives `longer_factor`: how many times longer a run would
-  likely make the interval clear the limit.
+- a mean's interval is the normal one, mean ± 1.96·s/√n.
+How much longer a run would decide a check: reports/common/projection.py (each interval at a larger n).
 """
 
 from __future__ import annotations
@@ -25,8 +24,10 @@ Z95 = 1.959963984540054
 CONFIDENCE = 0.95
 
 
-def percentile_interval(latency_ms: np.ndarray, q: float, clip: bool = False) -> tuple[float, float]:
-    """95 % distribution-free interval of the q-th percentile (0..100) of exact values.
+def percentile_interval(
+    latency_ms: np.ndarray, q: float, clip: bool = False, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """95 % (`confidence`) distribution-free interval of the q-th percentile (0..100) of exact values.
 
     `clip` bounds an unbounded side by the sample's extreme (a rank test between two samples)."""
     ordered = np.sort(np.asarray(latency_ms, dtype="float64"))
@@ -36,7 +37,7 @@ def percentile_interval(latency_ms: np.ndarray, q: float, clip: bool = False) ->
     if q >= 100.0:
         return (float(ordered[-1]), math.inf)
     p = q / 100.0
-    tail = (1.0 - CONFIDENCE) / 2.0
+    tail = (1.0 - confidence) / 2.0
     low_rank = binom_ppf(tail, n, p)  # ranks 1..n: P(Bin <= low_rank - 1) <= 2.5 %
     high_rank = binom_ppf(1.0 - tail, n, p) + 1
     low = float(ordered[low_rank - 1]) if low_rank >= 1 else -math.inf
@@ -59,33 +60,24 @@ def resolving_count(q: float) -> int:
     return math.ceil(round(100 / (100 - q), 6))
 
 
-def rate_interval(events: int, trials: int) -> tuple[float, float]:
-    """Clopper-Pearson 95 % interval of a proportion (0..1)."""
+def rate_interval(events: float, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Clopper-Pearson 95 % (`confidence`) interval of a proportion (0..1)."""
     if trials <= 0:
         return (0.0, 1.0)
-    tail = (1.0 - CONFIDENCE) / 2.0
-    low = 0.0 if events == 0 else float(special.betaincinv(events, trials - events + 1, tail))
-    high = 1.0 if events == trials else float(special.betaincinv(events + 1, trials - events, 1.0 - tail))
+    tail = (1.0 - confidence) / 2.0
+    low = 0.0 if events <= 0 else float(special.betaincinv(events, trials - events + 1, tail))
+    high = 1.0 if events >= trials else float(special.betaincinv(events + 1, trials - events, 1.0 - tail))
     return (low, high)
 
 
-def mean_interval(values: np.ndarray) -> tuple[float, float]:
-    """mean ± 1.96·s/√n (unbounded below two values)."""
+def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """mean ± 1.96·s/√n (z of `confidence`; unbounded below two values)."""
     values = np.asarray(values, dtype="float64")
     if len(values) < 2:
         return (-math.inf, math.inf)
-    mean, half = float(values.mean()), Z95 * float(values.std(ddof=1)) / math.sqrt(len(values))
+    z = Z95 if confidence == CONFIDENCE else float(special.ndtri(1.0 - (1.0 - confidence) / 2.0))
+    mean, half = float(values.mean()), z * float(values.std(ddof=1)) / math.sqrt(len(values))
     return (mean - half, mean + half)
-
-
-def longer_factor(point: float, low: float, high: float, limit: float) -> float | None:
-    """How many times more data would likely shrink the interval (width ∝ 1/√n) so that it no
-    longer holds `limit`; None when it cannot be told (the estimate sits on the limit, or unbounded)."""
-    distance = abs(point - limit)
-    half = (high - low) / 2.0
-    if distance <= 1e-12 or not math.isfinite(half) or half <= 0:
-        return None
-    return max((half / distance) ** 2, 1.0)
 
 
 def bounding_count(q: float) -> int:

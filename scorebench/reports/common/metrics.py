@@ -21,13 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from scorebench.reports.common import intervals
+from scorebench.reports.common import intervals, projection, sequential
+from scorebench.reports.common.sequential import ALPHA
 
 SLO, BASELINE, CANDIDATE, AGREEMENT_KIND = "slo", "baseline", "candidate", "agreement"
 """The checks a metric can be named in (Check.kind)."""
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_MAX_SAMPLES = 4000
 """A bootstrap draws BOOTSTRAP_RESAMPLES resamples of at most this many latencies per side."""
+ORDER_STATISTICS, CLOPPER_PEARSON, NORMAL, OBSERVED = "order statistics", "Clopper-Pearson", "normal", "observed"
+HOWARD_RAMDAS = "confidence sequence (Howard-Ramdas)"
+BETA_BINOMIAL = "confidence sequence (beta-binomial mixture)"
+ASYMPTOTIC_CS = "asymptotic confidence sequence (Waudby-Smith et al.)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +82,10 @@ class Observed:
 
 
 Estimator = Callable[[Observed], float]
-Interval = Callable[[Observed], tuple[float, float]]
+Bounds = Callable[[Observed, float, bool], tuple[float, float]]
+Projected = Callable[[Observed, float, float, bool], tuple[float, float]]
+"""(observed, error alpha, anytime) → the (1-alpha) interval: fixed-n (anytime False) or the confidence
+sequence (reports/common/sequential.py), valid however often the run is looked at."""
 Resampler = Callable[[Observed, float, np.random.Generator], np.ndarray]
 """(observed, its point value, generator) → BOOTSTRAP_RESAMPLES values of the metric."""
 SummaryReader = Callable[[Mapping[str, Any]], float | None]
@@ -97,14 +105,33 @@ class Metric:
     from_summary: SummaryReader
     estimate: Estimator
     """Point value over observations; NaN when there is nothing to measure."""
-    interval: Interval
-    """95 % interval of the estimate over one side's observations."""
+    bounds: Bounds
+    """The (1-alpha) interval of the estimate over one side's observations, fixed-n or anytime."""
+    methods: tuple[str, str]
+    """What `bounds` is, fixed-n and anytime (Check.method): `order statistics`, `Clopper-Pearson`, ..."""
+    projected: Projected
+    """(observed, n, alpha, anytime) → `bounds` after n of what it counts (answers, requests or seconds)
+    shaped like the observations (reports/common/projection.py): the hint's and the sizing's interval."""
+    per_request: Callable[[Observed], float]
+    """What it counts per request: the share answered (latency), 1 (rates), seconds per request (rps)."""
     resample: Resampler
     aliases: tuple[str, ...] = ()
     quantile: float | None = None
     """0..100 for an order statistic of the latencies (max = 100), else None."""
     alt_criterion: str | None = None
     """Azure Load Testing failure criterion; `{limit}` is the SLO's limit as shown (ms, %, rps)."""
+
+    def interval(self, observed: Observed, anytime: bool = False) -> tuple[float, float]:
+        """The 95 % interval (anytime: the 95 % confidence sequence) over one side's observations."""
+        return self.bounds(observed, ALPHA, anytime)
+
+    def interval_after(self, observed: Observed, requests: int, alpha: float, anytime: bool) -> tuple[float, float]:
+        """The interval after `requests` requests shaped like `observed` (projection.py)."""
+        return self.projected(observed, requests * self.per_request(observed), alpha, anytime)
+
+    def method(self, anytime: bool) -> str:
+        """The interval's name, for Check.method."""
+        return self.methods[1] if anytime else self.methods[0]
 
     @property
     def percentile_q(self) -> float | None:
@@ -144,6 +171,11 @@ def _bootstrap_latency(statistic: Callable[[np.ndarray], np.ndarray]) -> Resampl
     return resample
 
 
+def _answered_share(observed: Observed) -> float:
+    """Successful answers per request (what latency metrics count)."""
+    return 1.0 - observed.errors / observed.requests if observed.requests else 1.0
+
+
 def _of_latency(statistic: Callable[[np.ndarray], float]) -> Estimator:
     return lambda ob: statistic(ob.latency_ms) if len(ob.latency_ms) else math.nan
 
@@ -153,7 +185,13 @@ def _percentile(name: str, q: float, *aliases: str, checks: Sequence[str], alt: 
     return Metric(
         name, MS, True, frozenset(checks), _latency_key(name),
         estimate=_of_latency(lambda v: float(np.percentile(v, q))),
-        interval=lambda ob: intervals.percentile_interval(ob.latency_ms, q),
+        bounds=lambda ob, alpha, anytime: (
+            sequential.percentile_sequence(ob.latency_ms, q, alpha) if anytime
+            else intervals.percentile_interval(ob.latency_ms, q, confidence=1.0 - alpha)
+        ),
+        methods=(ORDER_STATISTICS, HOWARD_RAMDAS),
+        projected=lambda ob, n, alpha, anytime: projection.percentile_at(ob.latency_ms, q, n, alpha, anytime),
+        per_request=_answered_share,
         resample=_bootstrap_latency(lambda drawn: np.percentile(drawn, q, axis=1)),
         aliases=aliases, quantile=q, alt_criterion=alt,
     )  # fmt: skip
@@ -164,10 +202,21 @@ def _maximum(checks: Sequence[str], alt: str) -> Metric:
     return Metric(
         "max", MS, True, frozenset(checks), _latency_key("max"),
         estimate=_of_latency(lambda v: float(v.max())),
-        interval=lambda ob: (float(ob.latency_ms.max()),) * 2 if len(ob.latency_ms) else (-math.inf, math.inf),
+        bounds=lambda ob, alpha, anytime: (
+            (float(ob.latency_ms.max()),) * 2 if len(ob.latency_ms) else (-math.inf, math.inf)
+        ),
+        methods=(OBSERVED, OBSERVED),
+        projected=lambda ob, n, alpha, anytime: projection.percentile_at(ob.latency_ms, 100.0, n, alpha, anytime),
+        per_request=_answered_share,
         resample=_bootstrap_latency(lambda drawn: drawn.max(axis=1)),
         quantile=100.0, alt_criterion=alt,
     )  # fmt: skip
+
+
+def _mean_bounds(values: np.ndarray, alpha: float, anytime: bool, tuned_at: float) -> tuple[float, float]:
+    if anytime:
+        return sequential.mean_sequence(values, alpha, tuned_at)
+    return intervals.mean_interval(values, confidence=1.0 - alpha)
 
 
 def _mean(checks: Sequence[str], alt: str) -> Metric:
@@ -175,7 +224,10 @@ def _mean(checks: Sequence[str], alt: str) -> Metric:
     return Metric(
         "mean", MS, True, frozenset(checks), _latency_key("mean"),
         estimate=_of_latency(lambda v: float(v.mean())),
-        interval=lambda ob: intervals.mean_interval(ob.latency_ms),
+        bounds=lambda ob, alpha, anytime: _mean_bounds(ob.latency_ms, alpha, anytime, sequential.MEAN_TUNED_AT),
+        methods=(NORMAL, ASYMPTOTIC_CS),
+        projected=lambda ob, n, alpha, anytime: projection.mean_at(ob.latency_ms, n, alpha, anytime),
+        per_request=_answered_share,
         resample=_bootstrap_latency(lambda drawn: drawn.mean(axis=1)),
         alt_criterion=alt,
     )  # fmt: skip
@@ -202,7 +254,15 @@ def _rate(
     return Metric(
         name, PERCENT, lower_is_better, frozenset(checks), from_summary,
         estimate=lambda ob: events(ob) / ob.requests if ob.requests else math.nan,
-        interval=lambda ob: intervals.rate_interval(int(events(ob)), ob.requests),
+        bounds=lambda ob, alpha, anytime: (
+            sequential.rate_bounds(events(ob), ob.requests, alpha) if anytime
+            else intervals.rate_interval(int(events(ob)), ob.requests, confidence=1.0 - alpha)
+        ),
+        methods=(CLOPPER_PEARSON, BETA_BINOMIAL),
+        projected=lambda ob, n, alpha, anytime: projection.rate_at(
+            events(ob) / ob.requests if ob.requests else 0.0, n, alpha, anytime
+        ),
+        per_request=lambda ob: 1.0,
         resample=resample, aliases=aliases, alt_criterion=alt,
     )  # fmt: skip
 
@@ -220,7 +280,12 @@ def _throughput(checks: Sequence[str], alt: str) -> Metric:
     return Metric(
         "rps", RPS, False, frozenset(checks), lambda summary: summary["throughput_rps"],
         estimate=lambda ob: ob.answers_per_s,
-        interval=lambda ob: intervals.mean_interval(ob.per_second),
+        bounds=lambda ob, alpha, anytime: _mean_bounds(ob.per_second, alpha, anytime, sequential.RPS_TUNED_AT),
+        methods=(f"{NORMAL} over seconds", f"{ASYMPTOTIC_CS} over seconds"),
+        projected=lambda ob, n, alpha, anytime: projection.mean_at(
+            ob.per_second, n, alpha, anytime, sequential.RPS_TUNED_AT
+        ),
+        per_request=lambda ob: _answered_share(ob) / ob.answers_per_s if ob.answers_per_s > 0 else 0.0,
         resample=_resample_seconds, aliases=("throughput",), alt_criterion=alt,
     )  # fmt: skip
 
@@ -261,6 +326,14 @@ DEFAULT_THRESHOLDS = ("p95:+10%", "p99:+15%", "error_rate:+0.5pp", "rps:-10%")
 """A baseline check's limits unless --threshold replaces one (reports/common/checks.py)."""
 DEFAULT_LIMITS = ("p50:+10%", "p95:+10%", "p99:+15%", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%")
 """What `compare` checks unless --threshold replaces a metric's limit (reports/compare/compare.py)."""
+UNTIL_DECIDED_THRESHOLDS = ("p95:+10%,5ms", "p99:+15%,10ms", "error_rate:+0.5pp", "rps:-10%")
+"""The baseline limits of a run judged on confidence sequences (anytime): the tail limits carry an
+absolute floor, so a fast service's tail is not held to a fraction of a millisecond (docs/reports.md,
+"Defaults that can be decided"); a default the budget cannot decide is left out (sizing.py)."""
+UNTIL_DECIDED_LIMITS = (
+    "p50:+10%", "p95:+10%,5ms", "p99:+15%,10ms", "error_rate:+0.5pp", "model_error_rate:+0.5pp", "rps:-10%",
+)  # fmt: skip
+"""`compare`'s limits when judged on confidence sequences (anytime)."""
 DEFAULT_MIN_AGREEMENT = 0.95
 """`compare`'s agreement limit unless --min-agreement gives another (reports/compare/agreement.py)."""
 

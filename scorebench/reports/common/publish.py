@@ -16,6 +16,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from scorebench.core.secrets import scrub
+from scorebench.reports.common import figures
+from scorebench.reports.common.checkrows import check_cells
 
 SUMMARY_MD = "summary.md"
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -39,8 +41,14 @@ def render_junit(document: dict[str, Any], suite_name: str) -> str:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="verdict", value=str(verdict.get("status", "")))
     ET.SubElement(props, "property", name="exit_code", value=str(verdict.get("exit_code", "")))
+    family = (document.get("intervals") or {}).get("family")
+    if family:
+        ET.SubElement(props, "property", name="intervals", value=str(family))
     for check in checks:
         case = ET.SubElement(suite, "testcase", classname=f"scorebench.{check['kind']}", name=check["name"])
+        if check.get("method"):
+            case_props = ET.SubElement(case, "properties")
+            ET.SubElement(case_props, "property", name="method", value=str(check["method"]))
         if check["status"] == "FAIL":
             ET.SubElement(case, "failure", message=check["line"], type="FAIL").text = check["line"]
         elif check["status"] != "PASS":
@@ -54,41 +62,67 @@ def render_summary_md(document: dict[str, Any], run_name: str) -> str:
     """Markdown: the verdict (= exit code), a table of the checks, and the headline numbers."""
     verdict = document.get("verdict", {})
     status = str(verdict.get("status", ""))
+    title = document.get("title") or f"scorebench {run_name}"
     lines = [
-        f"## scorebench {run_name}: {_ICON.get(status, '')} {status} (exit {verdict.get('exit_code')})",
+        f"## {title}: {_ICON.get(status, '')} {status} (exit {verdict.get('exit_code')})",
         "",
-        "| check | kind | status | value | 95% interval | limit |",
-        "| --- | --- | --- | --- | --- | --- |",
+        *([f"run `{run_name}`", ""] if document.get("title") else []),
+        *([f"> {str(document['note']).replace(chr(10), chr(10) + '> ')}", ""] if document.get("note") else []),
+        *_family_line(document),
+        "| check | kind | status | value | 95% interval | limit | method |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for check in document.get("checks", []):
-        interval = (
-            f"{_num(check.get('low'), '-∞')} .. {_num(check.get('high'), '∞')}"
-            if check.get("kind") != "timeout"
-            else ""
-        )
-        unit = check.get("unit") or ""
+        cells = check_cells(check)  # the report's own figures: units on every value and interval
+        value = cells["change"] if cells["change"] != "–" else cells["now"]
+        interval = cells["interval"] if check.get("kind") != "timeout" else ""
         lines.append(
-            f"| `{check['name']}` | {check['kind']} | {check['status']} | {_num(check.get('value'))} {unit} "
-            f"| {interval} | {_num(check.get('limit'))} {unit} |"
+            f"| `{check['name']}` | {check['kind']} | {check['status']} | {value} | {interval} | {cells['limit']} "
+            f"| {check.get('method') or ''} |"
         )
     lines += ["", *_headline(document), ""]
     return "\n".join(lines) + "\n"
 
 
+def _family_line(document: dict[str, Any]) -> list[str]:
+    """Which interval family judged the run (summary.json `intervals`), when it says."""
+    intervals = document.get("intervals") or {}
+    if not intervals:
+        return []
+    return [f"Judged on {intervals.get('family')} intervals: {intervals.get('guarantee')}.", ""]
+
+
 def _headline(document: dict[str, Any]) -> list[str]:
     latency = document.get("latency_ms") or {}
     outcomes = {k: v for k, v in (document.get("outcomes") or {}).items() if v}
-    shown = ", ".join(f"{k} {v}" for k, v in outcomes.items()) or "none"
+    shown = ", ".join(f"{k} {figures.count(v)}" for k, v in outcomes.items()) or "none"
     return [
-        f"- requests: {document.get('count', 0)} ({shown})",
-        f"- error rate: {float(document.get('error_rate') or 0) * 100:.2f}%",
-        f"- latency ms of successful answers: p50 {_num(latency.get('p50'))}, p95 {_num(latency.get('p95'))}, "
-        f"p99 {_num(latency.get('p99'))}, max {_num(latency.get('max'))}",
+        f"- requests: {figures.count(document.get('count', 0))} ({shown})",
+        f"- error rate: {figures.share(float(document.get('error_rate') or 0))}",
+        f"- latency of successful answers: {_latencies(latency, ('p50', 'p95', 'p99', 'max'))}{_mixed(document)}",
+        *_stage_lines(document),
         *_failed_line(document),
-        f"- throughput: {_num(document.get('throughput_rps'))} successful answers/s "
-        f"({_num(document.get('requests_rps'))} requests/s)",
+        f"- throughput: {figures.figure(document.get('throughput_rps'))} successful answers/s "
+        f"({figures.figure(document.get('requests_rps'))} requests/s)",
         *(f"- telemetry {label}: {text}" for label, text in (document.get("telemetry") or {}).items()),
     ]
+
+
+def _mixed(document: dict[str, Any]) -> str:
+    """Beside the headline latency of a run whose offered load changed: it mixes the load levels."""
+    stages = document.get("stages") or {}
+    return f" (over all {stages['count']} load levels, {stages['levels']}: per stage below)" if stages else ""
+
+
+def _stage_lines(document: dict[str, Any]) -> list[str]:
+    """One line per stage of a staged run (reports/run/stages.py rows, already formatted)."""
+    rows = (document.get("stages") or {}).get("rows") or []
+    return [f"  - {r['load']} ({r['span']}): p50 {r['p50']}, p95 {r['p95']}, {r['rps']} successful answers/s, "
+            f"{r['requests']} requests, errors {r['errors']}" for r in rows]  # fmt: skip
+
+
+def _latencies(latency: dict[str, Any], keys: tuple[str, ...]) -> str:
+    return ", ".join(f"{key} {figures.ms(latency.get(key))}" for key in keys)
 
 
 def _failed_line(document: dict[str, Any]) -> list[str]:
@@ -96,18 +130,8 @@ def _failed_line(document: dict[str, Any]) -> list[str]:
     if not document.get("errors"):
         return []
     failed = document.get("failed_latency_ms") or {}
-    return [
-        f"- failed requests: {document['errors']}, their own latency ms: p50 {_num(failed.get('p50'))}, "
-        f"p95 {_num(failed.get('p95'))}, max {_num(failed.get('max'))}"
-    ]
-
-
-def _num(value: Any, empty: str = "–") -> str:
-    if value is None:
-        return empty
-    if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e9 else f"{value:.0f}"
-    return str(value)
+    return [f"- failed requests: {figures.count(document['errors'])}, their own latency: "
+            f"{_latencies(failed, ('p50', 'p95', 'max'))}"]  # fmt: skip
 
 
 def publish_verdict(run_dir: Path, junit: str | None, step_summary: str | None) -> None:

@@ -31,10 +31,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.common import intervals, metrics
-from scorebench.reports.common.checks import FAIL, INCONCLUSIVE, PASS, Check, decide, finite, resolve_hint
+from scorebench.reports.common import hints, intervals, metrics, projection, sequential
+from scorebench.reports.common.checks import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    Check,
+    decide,
+    finite,
+    interval_label,
+)
 from scorebench.reports.common.metrics import DEFAULT_SLOS as DEFAULT_SLOS
 from scorebench.reports.common.metrics import PERCENT, Metric, Observed
+from scorebench.reports.common.sequential import ALPHA
 
 SLO_METRICS = metrics.names(metrics.SLO)
 _SLO = re.compile(r"^(?P<metric>[a-z0-9_.]+)\s*(?P<op><=|>=|<|>)\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|rps)?$")
@@ -133,15 +142,17 @@ def default_slos(given: Sequence[Slo]) -> list[Slo]:
     return [*given, *(s for s in map(parse_slo, DEFAULT_SLOS) if s.metric not in metrics)]
 
 
-def evidence_interval(slo: Slo, ev: SloEvidence) -> tuple[float, float, float]:
-    """(value, low, high) of the SLO's metric on this run; NaN value when there is nothing to measure."""
+def evidence_interval(slo: Slo, ev: SloEvidence, anytime: bool = False) -> tuple[float, float, float]:
+    """(value, low, high) of the SLO's metric on this run; NaN value when there is nothing to measure.
+    `anytime`: the 95 % confidence sequence (reports/common/sequential.py) instead of the fixed-n interval."""
     observed = ev.observed()
-    return (slo.measure.estimate(observed), *slo.measure.interval(observed))
+    return (slo.measure.estimate(observed), *slo.measure.interval(observed, anytime))
 
 
-def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
-    """One SLO decided three ways; the line names the value, the interval and the limit."""
-    value, low, high = evidence_interval(slo, ev)
+def judge_slo(slo: Slo, ev: SloEvidence, anytime: bool = False) -> Check:
+    """One SLO decided three ways; the line names the value, the interval and the limit (`anytime`:
+    judged on the confidence sequence, valid however often the growing run is judged)."""
+    value, low, high = evidence_interval(slo, ev, anytime)
     if math.isnan(value):
         among = f"no successful answer among {ev.count} requests" if slo.unit == "ms" else f"{ev.count} requests"
         line = f"{INCONCLUSIVE} slo {slo.text}: nothing to measure ({among})"
@@ -155,14 +166,19 @@ def judge_slo(slo: Slo, ev: SloEvidence) -> Check:
         status = FAIL if status == FAIL else INCONCLUSIVE
     elif status == INCONCLUSIVE and q is not None and not math.isfinite(high):
         why = f"; {len(ev.latency_ms)} requests cannot bound {slo.metric} from above: a run of at least " \
-              f"{intervals.bounding_count(q)} can"  # fmt: skip
+              f"{sequential.bounding_count(q) if anytime else intervals.bounding_count(q)} can"  # fmt: skip
     elif status == INCONCLUSIVE:
-        why = resolve_hint(value, low, high, slo.limit, ev.count)
+        observed = ev.observed()
+        needed = projection.requests_for_limit(
+            lambda n: slo.measure.interval_after(observed, n, ALPHA, anytime), value, slo.limit, ev.count
+        )
+        why = hints.hint(needed, ev.count)
     line = (
         f"{status} slo {slo.text}: {_show(slo, value)} "
-        f"(95% CI {_show(slo, low)}..{_show(slo, high)}, limit {slo.op} {_show(slo, slo.limit)}){why}"
+        f"({interval_label(anytime)} {_show(slo, low)}..{_show(slo, high)}, "
+        f"limit {slo.op} {_show(slo, slo.limit)}){why}"
     )
-    return _check(slo, status, line, value, low, high)
+    return dataclasses.replace(_check(slo, status, line, value, low, high), method=slo.measure.method(anytime))
 
 
 def nothing_succeeded(count: int, ok: int) -> Check | None:
@@ -170,12 +186,12 @@ def nothing_succeeded(count: int, ok: int) -> Check | None:
     if ok > 0:
         return None
     line = f"{FAIL} slo requests: none of {count} requests was answered with a prediction"
-    return Check("any_ok", "slo", "ok", 1.0, float(ok), None, None, None, "requests", FAIL, line)
+    return Check("any_ok", "slo", "ok", 1.0, float(ok), None, None, None, "requests", FAIL, line, metrics.OBSERVED)
 
 
-def judge_all(slos: Sequence[Slo], ev: SloEvidence, ok: int) -> list[Check]:
+def judge_all(slos: Sequence[Slo], ev: SloEvidence, ok: int, anytime: bool = False) -> list[Check]:
     """Every SLO's check, then the no-success guard when it applies."""
-    checks = [judge_slo(slo, ev) for slo in slos]
+    checks = [judge_slo(slo, ev, anytime) for slo in slos]
     guard = nothing_succeeded(ev.count, ok)
     return [*checks, guard] if guard else checks
 

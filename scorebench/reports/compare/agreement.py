@@ -23,7 +23,7 @@ from typing import Any
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import Answer
 from scorebench.reports.common import metrics
-from scorebench.reports.common.checks import FAIL, INCONCLUSIVE, Check, decide
+from scorebench.reports.common.checks import FAIL, INCONCLUSIVE, Check, decide, interval_label
 from scorebench.reports.common.metrics import DEFAULT_MIN_AGREEMENT as DEFAULT_MIN_AGREEMENT
 from scorebench.reports.common.metrics import Observed
 
@@ -96,37 +96,40 @@ def agreement(answers: Sequence[Answer], payload_ids: Sequence[str]) -> Agreemen
     )
 
 
-def agreement_check(found: Agreement, minimum: float) -> Check:
-    """The share agreeing, decided three ways by its 95 % interval over the distinct payloads compared."""
+def agreement_check(found: Agreement, minimum: float, anytime: bool = False) -> Check:
+    """The share agreeing, decided three ways by its 95 % interval over the distinct payloads compared
+    (`anytime`: its confidence sequence, the beta-binomial mixture, as the payloads compared grow)."""
     limit = round(minimum * 100, 6)
     if not found.compared:
         return _nothing_compared(found, limit)
     observed = Observed(requests=found.compared, agreeing=found.agreeing)
-    share, (low, high) = AGREEMENT.estimate(observed), AGREEMENT.interval(observed)
+    share, (low, high) = AGREEMENT.estimate(observed), AGREEMENT.interval(observed, anytime)
     status = decide(low, high, minimum, upper=AGREEMENT.lower_is_better, inclusive=True)
     show = AGREEMENT.unit.format
     line = (
         f"{status} agreement: {show(share)} of {found.compared} distinct payloads answered alike "
-        f"({found.compared - found.agreeing} differ; 95% CI {show(low)}..{show(high)}, "
-        f"limit >= {limit:g}%){_hint(found, minimum) if status == INCONCLUSIVE else ''}"
+        f"({found.compared - found.agreeing} differ; {interval_label(anytime)} {show(low)}..{show(high)}, "
+        f"limit >= {limit:g}%){_hint(found, minimum, anytime) if status == INCONCLUSIVE else ''}"
     )
     shown = [round(v * AGREEMENT.unit.display_scale, 4) for v in (share, low, high)]
-    return Check("agreement", "agreement", "agreement", limit, shown[0], None, shown[1], shown[2], "%", status, line)
+    return Check("agreement", "agreement", "agreement", limit, shown[0], None, shown[1], shown[2], "%", status, line,
+                 AGREEMENT.method(anytime))  # fmt: skip
 
 
-def payloads_to_decide(agreeing: int, compared: int, minimum: float) -> int | None:
+def payloads_to_decide(agreeing: int, compared: int, minimum: float, anytime: bool = False) -> int | None:
     """The fewest distinct payloads whose interval, at the share seen, would clear the limit
-    (all of 72 agreeing decide >= 95 %); None when the share sits on the limit."""
+    (all of 72 agreeing decide >= 95 %; 116 under the confidence sequence); None when the share
+    sits on the limit."""
     share = agreeing / compared
     for count in range(compared + 1, MAX_DECIDING_PAYLOADS + 1):
-        low, high = AGREEMENT.interval(Observed(requests=count, agreeing=round(share * count)))
+        low, high = AGREEMENT.interval(Observed(requests=count, agreeing=round(share * count)), anytime)
         if decide(low, high, minimum, upper=AGREEMENT.lower_is_better, inclusive=True) != INCONCLUSIVE:
             return count
     return None
 
 
-def _hint(found: Agreement, minimum: float) -> str:
-    count = payloads_to_decide(found.agreeing, found.compared, minimum)
+def _hint(found: Agreement, minimum: float, anytime: bool) -> str:
+    count = payloads_to_decide(found.agreeing, found.compared, minimum, anytime)
     if count is None:
         return "; the share sits on the limit: no payload set is likely to decide it"
     return f"; about {count} distinct payloads answered by both would likely decide it"

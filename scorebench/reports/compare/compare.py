@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.common import intervals, metrics
+from scorebench.reports.common import hints, intervals, metrics, sequential
 from scorebench.reports.common.checks import (
     FAIL,
     INCONCLUSIVE,
@@ -36,12 +36,14 @@ from scorebench.reports.common.checks import (
     ThresholdCheck,
     check_change,
     decide,
+    floor_of,
     overall,
-    resolve_hint,
     resolve_overrides,
 )
 from scorebench.reports.common.metrics import DEFAULT_LIMITS as DEFAULT_LIMITS
 from scorebench.reports.common.metrics import RPS, Observed
+from scorebench.reports.common.sequential import ALPHA
+from scorebench.reports.compare import paired
 
 BOOTSTRAP_SEED = 20261130
 MIN_SAMPLES = 30
@@ -62,12 +64,19 @@ class Side:
     outcome: np.ndarray
     started_s: np.ndarray
     summary: dict[str, Any]
+    payload_id: np.ndarray | None = None
+    """Every request's payload (None: not known, no per-payload pairing)."""
+    all_latency_ms: np.ndarray | None = None
+    """Every request's latency, in the order of `outcome` (for the per-payload pairs)."""
 
     @classmethod
     def from_frame(cls, samples: pd.DataFrame, summary: dict[str, Any]) -> Side:
         outcome = samples["outcome"].astype("string").fillna("ok").to_numpy(dtype=object)
-        latency = samples["latency_ms"].to_numpy(dtype="float64")[outcome == "ok"]
-        return cls(latency, outcome, samples["started_s"].to_numpy(dtype="float64"), summary)
+        every = samples["latency_ms"].to_numpy(dtype="float64")
+        payload = samples["payload_id"].astype("string").fillna("").to_numpy(dtype=object) \
+            if "payload_id" in samples else None  # fmt: skip
+        return cls(every[outcome == "ok"], outcome, samples["started_s"].to_numpy(dtype="float64"), summary,
+                   payload, every)  # fmt: skip
 
     def observed(self) -> Observed:
         """The side as the metrics table reads it (errors: every outcome but ok; throughput: answers/s)."""
@@ -88,21 +97,26 @@ def parse_limit(text: str) -> Limit:
     if metric is None:
         raise HarnessError(f"--threshold {text!r}: unknown metric (metrics: {', '.join(METRICS)})")
     check_change(text, match["sign"], float(match["amount"]), match["unit"], "--threshold")
-    return Limit(metric.name, match["sign"], float(match["amount"]), match["unit"])
+    return Limit(
+        metric.name, match["sign"], float(match["amount"]), match["unit"], floor_of(f"--threshold {text}", match)
+    )
 
 
-def resolve_limits(overrides: Sequence[str] | None) -> list[Limit]:
-    """DEFAULT_LIMITS, each replaced by an override of the same metric (`METRIC:off` drops it)."""
-    return resolve_overrides(DEFAULT_LIMITS, overrides, parse_limit)
+def resolve_limits(overrides: Sequence[str] | None, anytime: bool = False) -> list[Limit]:
+    """DEFAULT_LIMITS (anytime: UNTIL_DECIDED_LIMITS, with floors), each replaced by an override of
+    the same metric (`METRIC:off` drops it)."""
+    return resolve_overrides(metrics.UNTIL_DECIDED_LIMITS if anytime else DEFAULT_LIMITS, overrides, parse_limit)
 
 
-def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit]) -> list[Check]:
-    """Each limit judged on candidate vs current."""
-    return [relative_check(current, candidate, limit) for limit in limits]
+def relative_checks(current: Side, candidate: Side, limits: Sequence[Limit], anytime: bool = False) -> list[Check]:
+    """Each limit judged on candidate vs current (`anytime`: on confidence sequences, `relative_check`)."""
+    return [relative_check(current, candidate, limit, anytime) for limit in limits]
 
 
-def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
-    """One limit, decided three ways (reports/common/checks.py `decide`) from a bootstrap interval of the change."""
+def relative_check(current: Side, candidate: Side, limit: Limit, anytime: bool = False) -> Check:
+    """One limit, decided three ways (reports/common/checks.py `decide`) from an interval of the change:
+    a bootstrap of each side (fixed-length runs), or with `anytime` the box of both sides' 95 %
+    confidence sequences at alpha/2 each (both sides grow: Bonferroni over the two sequences)."""
     judged = {name: _judged_count(limit, side) for name, side in (("current", current), ("candidate", candidate))}
     if min(judged.values()) < MIN_SAMPLES:
         what = "answered requests" if limit.measure.over_answers else "requests"
@@ -110,26 +124,80 @@ def relative_check(current: Side, candidate: Side, limit: Limit) -> Check:
         return _unjudged(limit, f"too few {what} ({counts})")
     if limit.measure.unit is RPS and min(_whole_seconds(current), _whole_seconds(candidate)) < MIN_SECONDS:
         return _unjudged(limit, f"under {MIN_SECONDS} whole seconds of load: run longer to judge throughput")
+    pairs = _pairs(limit, current, candidate) if anytime else None
+    if pairs is not None:
+        return _paired_check(limit, candidate, *pairs)
     metric, now_seen, then_seen = limit.measure, candidate.observed(), current.observed()
     now, then = metric.estimate(now_seen), metric.estimate(then_seen)
     change = float(limit.change(np.array([now]), np.array([then]))[0])
-    low, high = metrics.change_interval(metric, limit.change, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
-    status = decide(low, high, limit.bound, limit.sign == "+", inclusive=True)
+    judged_point = float(limit.judged(np.array([now]), np.array([then]))[0])
+    if anytime:
+        low, high = hints.box_change(
+            limit.judged, metric.bounds(now_seen, ALPHA / 2, True), metric.bounds(then_seen, ALPHA / 2, True)
+        )
+        method = f"{metric.method(True)} of each side, alpha split"
+    else:
+        low, high = metrics.change_interval(metric, limit.judged, (now_seen, now), (then_seen, then), BOOTSTRAP_SEED)
+        method = "bootstrap"
+    status = decide(low, high, limit.judged_bound, limit.sign == "+", inclusive=True)
     why = ""
     unresolved = _unresolved(limit, current, candidate)
     if status == PASS and unresolved:
         status, why = INCONCLUSIVE, f"; {unresolved}"
     elif status == INCONCLUSIVE:
-        why = resolve_hint(change, low, high, limit.bound, judged["candidate"])
+        case = hints.ChangeCase(metric, limit.judged, (now_seen, then_seen), (now, then), anytime, True)
+        why = hints.change_hint(case, limit.judged_bound, len(candidate.outcome))
     line = (
         f"{status} candidate {limit.metric}: {metric.unit.format(now)} vs current {metric.unit.format(then)} "
-        f"({limit.show(change)}, limit {_signed(limit)}, 95% CI {limit.show(low)}..{limit.show(high)}){why}"
+        f"{limit.describe(change, now - then, (low, high), anytime)}{why}"
     )
-    scale = 1.0 if limit.unit == "pp" else 100.0
-    shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (change, low, high)]
-    unit = "pp" if limit.unit == "pp" else "%"
-    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.bound * scale, 6), shown[0], then,
-                 shown[1], shown[2], unit, status, line)  # fmt: skip
+    scale = 1.0 if limit.judged_unit != "%" else 100.0
+    value = judged_point if limit.floor_ms is not None else change
+    shown = [round(v * scale, 4) if math.isfinite(v) else None for v in (value, low, high)]
+    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.judged_bound * scale, 6), shown[0],
+                 then, shown[1], shown[2], limit.judged_unit, status, line, method)  # fmt: skip
+
+
+def _pairs(limit: Limit, current: Side, candidate: Side) -> tuple[np.ndarray, np.ndarray, float, str] | None:
+    """The paired observations a relative limit of a mean is judged on (reports/compare/paired.py):
+    (current, candidate, tuned_at, method), or None when the metric is not paired or too few pairs."""
+    metric = limit.measure
+    if limit.unit != "%" or limit.floor_ms is not None:
+        return None
+    if metric.unit is RPS:
+        then, now = paired.second_pairs((current.started_s, current.outcome), (candidate.started_s, candidate.outcome))
+        return (then, now, sequential.RPS_TUNED_AT, paired.PAIRED_SECOND) if len(now) >= MIN_SECONDS else None
+    ids, latency = (current.payload_id, candidate.payload_id), (current.all_latency_ms, candidate.all_latency_ms)
+    if not metric.over_answers or metric.quantile is not None:
+        return None
+    if ids[0] is None or ids[1] is None or latency[0] is None or latency[1] is None:
+        return None
+    then, now = paired.payload_pairs(
+        (ids[0], current.started_s, latency[0], current.outcome),
+        (ids[1], candidate.started_s, latency[1], candidate.outcome),
+    )
+    return (then, now, sequential.MEAN_TUNED_AT, paired.PAIRED_PAYLOAD) if len(now) >= paired.MIN_PAIRS else None
+
+
+def _paired_check(limit: Limit, candidate: Side, then: np.ndarray, now: np.ndarray, tuned_at: float, method: str
+                  ) -> Check:  # fmt: skip
+    """A limit on a mean decided on the confidence sequence of its paired differences (one sequence,
+    the full alpha): the change's interval is bound + the differences' interval / the current mean."""
+    metric = limit.measure
+    change, low, high, _ = paired.mean_change(then, now, limit.bound, tuned_at)
+    status = decide(low, high, limit.bound, limit.sign == "+", inclusive=True)
+    why = ""
+    if status == INCONCLUSIVE:
+        count = len(candidate.outcome)
+        needed = paired.requests_to_decide(then, now, limit.bound, tuned_at, len(now) / max(count, 1), count)
+        why = hints.hint(needed, count)
+    line = (
+        f"{status} candidate {limit.metric}: {metric.unit.format(float(now.mean()))} vs current "
+        f"{metric.unit.format(float(then.mean()))} {limit.describe(change, 0.0, (low, high), True)}{why}"
+    )
+    shown = [round(v * 100.0, 4) if math.isfinite(v) else None for v in (change, low, high)]
+    return Check(f"candidate {limit.text}", "candidate", limit.metric, round(limit.bound * 100.0, 6), shown[0],
+                 float(then.mean()), shown[1], shown[2], "%", status, line, method)  # fmt: skip
 
 
 def delta_rows(
@@ -161,7 +229,7 @@ def _answered_latency(summary: dict[str, Any]) -> dict[str, Any]:
 def _row(metric: str, then: float | None, now: float | None, change: str, check: Check | None) -> dict[str, Any]:
     interval, status = "", ""
     if check is not None and check.low is not None and check.high is not None:
-        interval = f"{check.low:+.1f} .. {check.high:+.1f} {check.unit}"
+        interval = f"{check.low:+.1f}{check.unit} … {check.high:+.1f}{check.unit}"  # the unit on both ends
     if check is not None:
         status = check.status
     return {"metric": metric, "current": then, "candidate": now, "change": change, "interval": interval,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,10 @@ from scorebench.core.runrecords import RunRecords, read_run, read_run_info
 from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, frames, publish, slo, stats
+from scorebench.reports.common.checkrows import check_row
+from scorebench.reports.common.figures import local_path
 from scorebench.reports.common.html import render_page
+from scorebench.reports.common.presentation import Presentation, recorded
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, slo_evidence, verdict_of
 from scorebench.reports.compare import agreement, compare
 
@@ -62,27 +66,21 @@ def build_compare(
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> CompareBuild:
     """Judge the candidate against the current from a compare run directory.
 
     The candidate alone is held to the timeout and the SLOs (as `run` holds a run); the relative
     limits compare it with the current; the agreement is held to min_agreement (None: not a check).
+    `anytime`: every check on 95 % confidence sequences (valid however often the growing run is
+    judged: `--until-decided`); summary.json `intervals` says which family judged it.
     """
-    limits = compare.resolve_limits(thresholds)
-    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
-    run = read_run(run_dir)
-    if run.info.compare is None:
-        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
-    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
-    sides = {name: _side(run_dir / name, timeout) for name in SIDES}
-    answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
-    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
-    found = agreement.agreement(answers, payload_ids)
-    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
-    checked = _candidate_checks(*sides["candidate"], slo_list)
-    checked += compare.relative_checks(current, candidate, limits)
-    if min_agreement is not None:
-        checked.append(agreement.agreement_check(found, min_agreement))
+    run_dir = Path(run_dir)
+    run, sides, found, checked = _judged(run_dir, thresholds, min_agreement, timeout_s, slos, anytime, None)
+    compared = run.info.compare
+    if compared is None:  # _judged refused it already; for the type checker
+        raise HarnessError(f"{run_dir}: not a compare run directory")
     status, exit_code = verdict_of(run, checked)
     summaries = {name: sides[name][1].to_dict() for name in SIDES}
     document = {
@@ -91,8 +89,10 @@ def build_compare(
         "agreement": found.to_dict(),
         "checks": [dataclasses.asdict(c) for c in checked],
         "verdict": {"status": status, "exit_code": exit_code},
+        "intervals": checks.intervals_record(anytime),
+        **(presentation or Presentation()).fields(),
     }
-    view = run_view(run, run.info.compare)
+    view = run_view(run, compared, run_dir)
     data = {
         "info": view,
         "document": document,
@@ -100,9 +100,59 @@ def build_compare(
         "chart_specs": chart_specs({name: sides[name][0] for name in SIDES}),
         "generated_at": generated_at or utc_iso(datetime.now(UTC)),
         "run_name": run_dir.name,
+        "check_rows": [check_row(c) for c in checked],
+        "title": document["title"],
+        "note": document["note"],
     }
     html = render_page("compare.html.j2", data)
-    return CompareBuild(document, checked, status, exit_code, html, render_markdown(run.info.compare.targets, document))
+    return CompareBuild(document, checked, status, exit_code, html, render_markdown(compared.targets, document))
+
+
+def judge_compare(
+    run_dir: Path | str,
+    thresholds: list[str] | None = None,
+    min_agreement: float | None = agreement.DEFAULT_MIN_AGREEMENT,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = True,
+    answers: Sequence[Answer] | None = None,
+    started_before_s: float | None = None,
+) -> list[checks.Check]:
+    """The compare's checks only (no summary document, no page): what a growing paired run is judged
+    on at each look (`--until-decided`). `answers`: the distinct answers seen so far, when they are
+    held in memory (default: RUN/answers.csv, written when the load ends); `started_before_s`
+    (epoch seconds): only the requests started before it on both sides (a prefix in start order)."""
+    return _judged(Path(run_dir), thresholds, min_agreement, timeout_s, slos, anytime, answers, started_before_s)[3]
+
+
+def _judged(
+    run_dir: Path,
+    thresholds: list[str] | None,
+    min_agreement: float | None,
+    timeout_s: float | None,
+    slos: list[str] | None,
+    anytime: bool,
+    answers: Sequence[Answer] | None,
+    started_before_s: float | None = None,
+) -> tuple[RunRecords, dict[str, tuple[pd.DataFrame, stats.Summary]], agreement.Agreement, list[checks.Check]]:
+    """Read a compare run directory and judge it: (records, each side's samples and summary, agreement, checks)."""
+    limits = compare.resolve_limits(thresholds, anytime)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    run = read_run(run_dir)
+    if run.info.compare is None:
+        raise HarnessError(f"{run_dir}: not a compare run directory (run.json kind is not 'compare')")
+    timeout = float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S)
+    sides = {name: _side(run_dir / name, timeout, started_before_s) for name in SIDES}
+    if answers is None:
+        answers = list(read_csv(run_dir / ANSWERS_FILE, Answer)) if (run_dir / ANSWERS_FILE).exists() else []
+    payload_ids = [str(p) for p in sides["current"][0]["payload_id"].dropna().unique()]
+    found = agreement.agreement(answers, payload_ids)
+    current, candidate = (compare.Side.from_frame(sides[n][0], sides[n][1].to_dict()) for n in SIDES)
+    checked = _candidate_checks(*sides["candidate"], slo_list, anytime)
+    checked += compare.relative_checks(current, candidate, limits, anytime)
+    if min_agreement is not None:
+        checked.append(agreement.agreement_check(found, min_agreement, anytime))
+    return run, sides, found, checked
 
 
 def write_compare(
@@ -112,11 +162,16 @@ def write_compare(
     timeout_s: float | None = None,
     junit: Path | str | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> Outcome:
-    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print."""
+    """Build and write summary.json, summary.md, report.html (and JUnit XML); the Outcome to print.
+    The title and note not given are those the run's summary.json recorded (`anytime`: judged on
+    confidence sequences, build_compare)."""
     run_dir = Path(run_dir)
-    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
+    shown = recorded(summary_path, presentation)
+    built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos, presentation=shown, anytime=anytime)
     document = scrub_data(built.document)  # every secret the process learnt, as `report` does
     replace_text(summary_path, json.dumps(document, indent=2, sort_keys=True) + "\n")  # never through a link
     replace_text(run_dir / SUMMARY_MD, scrub(built.markdown))
@@ -126,8 +181,12 @@ def write_compare(
     return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)
 
 
-def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary]:
+def _side(
+    side_dir: Path, timeout_s: float, started_before_s: float | None = None
+) -> tuple[pd.DataFrame, stats.Summary]:
     samples = frames.read_samples_frame(side_dir)
+    if started_before_s is not None:
+        samples = samples[samples["started_s"].to_numpy(dtype="float64") < started_before_s].reset_index(drop=True)
     if len(samples) == 0:
         raise HarnessError(f"{side_dir}: no samples (samples*.csv missing or empty)")
     telemetry = frames.read_telemetry_frame(side_dir)
@@ -135,9 +194,12 @@ def _side(side_dir: Path, timeout_s: float) -> tuple[pd.DataFrame, stats.Summary
     return samples, stats.summarize(samples, telemetry if len(telemetry) else None, timeout_s)
 
 
-def _candidate_checks(samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo]) -> list[checks.Check]:
+def _candidate_checks(
+    samples: pd.DataFrame, summary: stats.Summary, slos: list[slo.Slo], anytime: bool = False
+) -> list[checks.Check]:
     """The timeout and every SLO, judged on the candidate alone (named `candidate ...`)."""
-    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, slo_evidence(samples, summary), summary.ok)]
+    evidence = slo_evidence(samples, summary)
+    found = [checks.timeout_check(summary.to_dict()), *slo.judge_all(slos, evidence, summary.ok, anytime)]
     return [
         dataclasses.replace(c, name=f"candidate {c.name}", line=c.line.replace(" ", " candidate ", 1)) for c in found
     ]
@@ -180,13 +242,15 @@ def chart_specs(samples: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def run_view(run: RunRecords, compared: CompareInfo) -> dict[str, Any]:
+def run_view(run: RunRecords, compared: CompareInfo, run_dir: Path) -> dict[str, Any]:
     """What the template shows of the compare run's records, as plain data."""
     info, payloads = run.info, run.info.payloads
     return {
         "targets": compared.targets, "pairing": compared.pairing, "load_profile": info.load_profile,
-        "payloads": dataclasses.asdict(payloads) if payloads else {"path": "?", "count": "?"},
+        "payloads": {"path": local_path(payloads.path, run_dir), "count": payloads.count} if payloads
+        else {"path": "?", "count": "?"},
         "payload_set_hash": info.payload_set_hash or "", "started_at": info.started_at, "ended_at": run.ended_at,
+        "load_profile_text": ", ".join(f"{k}={v}" for k, v in sorted(info.load_profile.items()) if v is not None),
         "partial": run.partial_reason,
     }  # fmt: skip
 
@@ -197,15 +261,21 @@ def render_markdown(targets: dict[str, str], document: dict[str, Any]) -> str:
     found = document["agreement"]
     share = "n/a" if found["share"] is None else f"{found['share'] * 100:.2f}%"
     lines = [
-        f"# scorebench compare: {verdict['status']} (exit {verdict['exit_code']})",
+        f"# {document.get('title') or 'scorebench compare'}: {verdict['status']} (exit {verdict['exit_code']})",
         "",
+        *([f"> {document['note']}", ""] if document.get("note") else []),
         f"- current: `{targets.get('current', '')}`",
         f"- candidate: `{targets.get('candidate', '')}`",
         f"- agreement: {share} of {found['compared']} distinct payloads answered alike "
         f"({found['compared'] - found['agreeing']} differ, {found['unanswered_count']} not answered by both)",
         "",
-        "| status | check |",
-        "| --- | --- |",
-        *(f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} |" for c in document["checks"]),
+        f"- intervals: {document.get('intervals', {}).get('family', 'fixed')}",
+        "",
+        "| status | check | method |",
+        "| --- | --- | --- |",
+        *(
+            f"| {c['status']} | {c['line'].split(' ', 1)[1].replace('|', '/')} | {c.get('method') or ''} |"
+            for c in document["checks"]
+        ),
     ]
     return "\n".join(lines) + "\n"

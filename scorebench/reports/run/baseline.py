@@ -185,3 +185,56 @@ def _check_shape(data: dict[str, Any], where: str) -> None:
     ]
     if problems:
         raise HarnessError(f"{where}: {problems[0]} (hand-edited? restore the file or save a new baseline)")
+
+
+def listing(directory: Path) -> list[str]:
+    """`scorebench baseline list`: one line per baseline file of the folder, by name; a file that is not
+    a baseline is listed with why."""
+    lines = []
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            document = load_baseline(str(path), directory)
+        except HarnessError as exc:
+            lines.append(f"{path.stem}  (not readable: {exc})")
+            continue
+        summary, run = document["summary"], document.get("run") or {}
+        p95 = (summary.get("latency_ms") or {}).get("p95")
+        lines.append(
+            f"{path.stem}  {document.get('created_at') or '?'}  label {run.get('label') or '?'}"
+            f"  {run.get('engine') or '?'} {_profile(document.get('load_profile'))}"
+            f"  p95 {_ms(p95)}  {summary.get('count', '?')} requests"
+        )
+    return lines
+
+
+def describe(document: dict[str, Any], path: Path) -> list[str]:
+    """`scorebench baseline show NAME`: what a baseline holds, a line per fact (not its latency sample)."""
+    summary, run = document["summary"], document.get("run") or {}
+    latency = summary.get("latency_ms") or {}
+    error_rate = summary.get("error_rate")
+    environment_text = ", ".join(f"{k} {v}" for k, v in sorted((document.get("environment") or {}).items()))
+    return [
+        f"baseline {document.get('name') or path.stem}: {path} (version {document.get('version', '?')})",
+        f"created: {document.get('created_at') or '?'}",
+        f"run: label {run.get('label') or '?'}, {run.get('engine') or '?'} engine, {run.get('endpoint') or '?'},"
+        f" {run.get('started_at') or '?'} .. {run.get('ended_at') or '?'}, commit {run.get('git_commit') or '?'}",
+        f"load profile: {_profile(document.get('load_profile'))}",
+        f"payload set: {document.get('payload_set_hash') or '?'}",
+        f"requests: {summary.get('count', '?')}; latency of ok answers: p50 {_ms(latency.get('p50'))},"
+        f" p95 {_ms(latency.get('p95'))}, p99 {_ms(latency.get('p99'))}",
+        f"errors: {error_rate * 100:.2f} %; throughput: {summary.get('throughput_rps', '?')} req/s"
+        if isinstance(error_rate, int | float)
+        else f"errors: ?; throughput: {summary.get('throughput_rps', '?')} req/s",
+        f"environment: {environment_text or '?'}",
+    ]
+
+
+def _profile(profile: Any) -> str:
+    """`concurrency 4, duration_s 30` (what was set), or `(none recorded)` for an old baseline."""
+    if not isinstance(profile, dict):
+        return "(no load profile recorded)"
+    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in profile.items() if v is not None)
+
+
+def _ms(value: Any) -> str:
+    return f"{value:.1f} ms" if isinstance(value, int | float) else "?"

@@ -34,9 +34,10 @@ from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, extras, frames, publish, slo, stats
 from scorebench.reports.common.html import render_html
+from scorebench.reports.common.presentation import Presentation, recorded
 from scorebench.reports.common.verdict import DEFAULT_TIMEOUT_S, Outcome, requests_per_second, slo_evidence, verdict_of
 from scorebench.reports.run import baseline as baselines
-from scorebench.reports.run import guard, runcharts, triage
+from scorebench.reports.run import guard, runcharts, stages, triage
 from scorebench.reports.run.reportdata import report_data
 
 TREND_PANEL_RUNS = 10
@@ -74,10 +75,15 @@ def build_report(
     timeout_s: float | None = None,
     generated_at: str | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> BuildResult:
-    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict)."""
+    """Build the summary, checks and HTML of a run (baseline: a normalised baseline dict).
+
+    `anytime`: judge on 95 % confidence sequences (reports/common/sequential.py), valid however
+    often a growing run is judged (`--until-decided`); else on fixed-n intervals (one look)."""
     run_dir = Path(run_dir)
-    threshold_checks = checks.resolve_thresholds(thresholds)  # bad text fails here, baseline or not
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)  # bad text fails here, baseline or not
     slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
     if not run_dir.is_dir():
         raise HarnessError(f"run directory {run_dir} does not exist")
@@ -96,12 +102,14 @@ def build_report(
         summary = stats.summarize(samples, None, timeout)
         periods, note = saturation_in(run_dir, samples)
         found = guard.guard_checks(
-            judge(run.info, samples, summary, baseline, threshold_checks, slo_list), bool(periods)
+            judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime), bool(periods)
         )
         status, exit_code = verdict_of(run, found)
-        parts = chart_parts(samples, summary, extras.locust_users(run_dir), _rate_rps(run.info))
+        users = extras.locust_users(run_dir)
+        parts = chart_parts(samples, summary, users, _rate_rps(run.info))
         exceptions = frames.read_exceptions_frame(run_dir)
-        triage = triage_data(run_dir, samples, exceptions, summary)
+        triage = triage_data(run_dir, samples, summary)
+        staged = stages.stage_table(samples, origin_s, summary.window_s, users, run.info.load_profile)
         server = pending.result()
     summary = dataclasses.replace(summary, server=server.server)
     chart = chart_specs(parts, server.joined_series, samples, summary)
@@ -117,10 +125,43 @@ def build_report(
         verdicts=found,
         status=(status, exit_code),
         generated_at=generated_at or utc_iso(datetime.now(UTC)),
+        presentation=presentation,
     )
     data |= triage
-    data["saturation"] = note
+    data["saturation"], data["stages"] = note, staged
     return BuildResult(summary, found, status, exit_code, render_html(data), data, note)
+
+
+def judge_run(
+    run_dir: Path | str,
+    baseline: dict[str, Any] | None = None,
+    thresholds: list[str] | None = None,
+    timeout_s: float | None = None,
+    slos: list[str] | None = None,
+    anytime: bool = True,
+    started_before_s: float | None = None,
+) -> list[checks.Check]:
+    """The run's checks only (no telemetry, charts or page): what a growing run is judged on at each
+    look (`--until-decided`); `anytime` (default here) judges on the confidence sequences.
+    `started_before_s` (epoch seconds): judge only the requests started before it, e.g. the start
+    of the earliest request still in flight, so that a look is a prefix in start order (docs/reports.md)."""
+    run_dir = Path(run_dir)
+    threshold_checks = checks.resolve_thresholds(thresholds, anytime)
+    slo_list = slo.default_slos([slo.parse_slo(text) for text in slos or ()])
+    run = read_run(run_dir)
+    samples = prefix(frames.read_samples_frame(run_dir, SAMPLE_COLUMNS), started_before_s)
+    if len(samples) == 0:
+        return []
+    summary = stats.summarize(samples, None, float(timeout_s or run.info.timeout_s or DEFAULT_TIMEOUT_S))
+    return judge(run.info, samples, summary, baseline, threshold_checks, slo_list, anytime)
+
+
+def prefix(samples: pd.DataFrame, started_before_s: float | None) -> pd.DataFrame:
+    """The samples of requests started before `started_before_s` (all of them when None)."""
+    if started_before_s is None:
+        return samples
+    keep = samples["started_s"].to_numpy(dtype="float64") < started_before_s
+    return samples if keep.all() else samples[keep].reset_index(drop=True)
 
 
 def saturation_in(run_dir: Path, samples: pd.DataFrame) -> tuple[list[saturation.Period], str]:
@@ -147,11 +188,13 @@ def judge(
     baseline: dict[str, Any] | None,
     threshold_checks: list[checks.ThresholdCheck],
     slos: list[slo.Slo] | None = None,
+    anytime: bool = False,
 ) -> list[checks.Check]:
-    """The timeout check, every SLO's check, then (with a baseline) each threshold's check."""
+    """The timeout check, every SLO's check, then (with a baseline) each threshold's check
+    (`anytime`: on confidence sequences, see build_report)."""
     verdicts = [
         checks.timeout_check(summary.to_dict()),
-        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok),
+        *slo.judge_all(slos or [], slo_evidence(samples, summary), summary.ok, anytime),
     ]
     if baseline is None:
         return verdicts
@@ -172,7 +215,7 @@ def judge(
         np.asarray(baseline["requests_per_second"], dtype="float64"),
     )
     now = checks.Evidence(summary.to_dict(), current["latency_sample_ms"], current["requests_per_second"])
-    return verdicts + [check.judge(now, then) for check in threshold_checks]
+    return verdicts + [check.judge(now, then, anytime) for check in threshold_checks]
 
 
 def current_evidence(samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
@@ -271,14 +314,11 @@ def _trend_specs(run_dir: Path, info: RunInfo, summary: stats.Summary) -> list[d
     return [runcharts.trend_panel([*points, summary.latency_ms])]
 
 
-def triage_data(
-    run_dir: Path, samples: pd.DataFrame, exceptions: pd.DataFrame, summary: stats.Summary
-) -> dict[str, Any]:
+def triage_data(run_dir: Path, samples: pd.DataFrame, summary: stats.Summary) -> dict[str, Any]:
     """The triage tables and Locust's companions of the run (reports/run/triage.py, reports/common/extras.py)."""
     locust_rows = [{**row, "error": triage.clean_text(row["error"])} for row in extras.locust_failures(run_dir)]
     return {
         "failures": triage.failures(samples),
-        "exception_groups": triage.exception_groups(exceptions),
         "payload_rows": triage.payload_rows(samples),
         "traffic": triage.traffic(samples, summary.window_s),
         "locust_failures": locust_rows[: triage.MAX_ROWS],
@@ -293,19 +333,28 @@ def write_report(
     baselines_dir: Path = baselines.BASELINES_DIR,
     timeout_s: float | None = None,
     slos: list[str] | None = None,
+    presentation: Presentation | None = None,
+    anytime: bool = False,
 ) -> Outcome:
     """Build a run's report and write summary.json and report.html into the run directory.
 
     Returns the Outcome: exit code (0 pass, 1 fail, 2 could not judge), the verdict lines to
-    print, and the paths written. Raises HarnessError for a missing run or baseline.
+    print, and the paths written. Raises HarnessError for a missing run or baseline. The title and
+    note not given are those the run's summary.json recorded (reports/common/presentation.py).
+    `anytime`: judged on confidence sequences (build_report); summary.json `intervals` says which.
     """
     run_dir = Path(run_dir)
     baseline = baselines.load_baseline(baseline_name, baselines_dir) if baseline_name else None
-    result = build_report(run_dir, baseline=baseline, thresholds=thresholds, timeout_s=timeout_s, slos=slos)
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
+    shown = recorded(summary_path, presentation)
+    result = build_report(run_dir, baseline, thresholds, timeout_s, slos=slos, presentation=shown, anytime=anytime)
     document = {**result.summary.to_dict(), "verdict": {"status": result.status, "exit_code": result.exit_code}}
+    document |= shown.fields()
+    if result.data["stages"]:  # the run's load changed: summary.md says its headline mixes the levels
+        document["stages"] = result.data["stages"]
     document["verdict"]["lines"] = [c.line for c in result.checks]
     document["checks"] = [c.to_dict() for c in result.checks]
+    document["intervals"] = checks.intervals_record(anytime)
     run = read_run(run_dir)
     document["partial"] = run.partial_reason is not None
     document["partial_reason"] = run.partial_reason

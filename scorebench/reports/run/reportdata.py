@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,14 @@ from scorebench.core.secrets import safe_url
 from scorebench.probes.groups import group_exceptions
 from scorebench.reports.common.checkrows import STATUS_CSS, check_row
 from scorebench.reports.common.checks import Check
+from scorebench.reports.common.figures import count, local_path, utc_ms
+from scorebench.reports.common.presentation import Presentation
+from scorebench.reports.run.triage import clean_text
 
 MAX_EXCEPTIONS = 50
 MAX_MESSAGE_CHARS = 300
 MAX_SWAGGER_CHARS = 20_000
+_EXC_INFO = re.compile(r"^\(<class '[^']*'>, (\w+)\((['\"])(.*)\2\), <traceback object at 0x[0-9a-fA-F]+>\)$", re.S)
 LATENCY_ROWS: tuple[tuple[str, str], ...] = (("min", "min"), ("mean", "mean"), ("p50", "p50"), ("p90", "p90"))
 LATENCY_ROWS += (("p95", "p95"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max"))
 BEYOND_MARK = " †"
@@ -49,13 +54,16 @@ def report_data(
     verdicts: list[Check],
     status: tuple[str, int],
     generated_at: str,
+    presentation: Presentation | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data."""
     label = run.info.label
+    shown = (presentation or Presentation()).fields()
     return {
-        "title": f"scorebench report: {label}",
-        "run_name": run_dir.name if run_dir.name != label else None,  # the folder once, not twice
-        "generated_at": generated_at,
+        "title": shown["title"] or f"scorebench report: {label}",
+        "note": shown["note"],
+        "run_name": run_dir.name if run_dir.name != label or shown["title"] else None,  # the folder once
+        "generated_at": utc_ms(generated_at),
         "verdict": {
             "status": status[0],
             "exit_code": status[1],
@@ -63,7 +71,8 @@ def report_data(
             "css": STATUS_CSS.get(status[0], "UNJUDGED"),
         },
         "checks": [check_row(v) for v in verdicts],
-        "run": [row for row in run_rows(run, summary) if row[0] != "label"],
+        "run": [row for row in run_rows(run, summary, run_dir) if row[0] != "label"],
+        "appendix": appendix_rows(run),
         "harness_note": harness_note(run, summary),
         "partial": run.partial_reason,
         "telemetry_error": run.probe.error if run.probe else None,
@@ -79,25 +88,33 @@ def report_data(
     }
 
 
-def run_rows(run: RunRecords, summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """Run metadata as (label, text) rows; absent facts are left out."""
+def run_rows(run: RunRecords, summary: dict[str, Any], run_dir: Path) -> list[tuple[str, str]]:
+    """Run metadata as (label, text) rows, local paths relative to the run directory, times to the
+    millisecond; absent facts are left out (hashes and versions: `appendix_rows`)."""
     info, payloads = run.info, run.info.payloads
     rows = [
         ("endpoint", safe_url(info.endpoint) if info.endpoint else None),
         ("label", info.label),
         ("engine", info.engine),
         ("load profile", _inline(info.load_profile)),
-        ("payloads", f"{payloads.path} ({_bodies(payloads.count)})" if payloads else None),
-        ("payload set hash", info.payload_set_hash),
+        ("payloads", f"{local_path(payloads.path, run_dir)} ({_bodies(payloads.count)})" if payloads else None),
         ("model / deployment", _inline(info.service)),
-        ("started (UTC)", info.started_at or _epoch(summary.get("started_at_s"))),
-        ("ended (UTC)", run.ended_at or _epoch(summary.get("ended_at_s"))),
+        ("started (UTC)", utc_ms(info.started_at or _epoch(summary.get("started_at_s")))),
+        ("ended (UTC)", utc_ms(run.ended_at or _epoch(summary.get("ended_at_s")))),
         ("timeout judged against", f"{summary['timeout']['timeout_s']:g} s"),
-        ("telemetry", _telemetry_source(run)),
+        ("telemetry", _telemetry_source(run, run_dir)),
         *telemetry_notes(run.probe),
-        ("tool versions", _inline(info.tool_versions)),
-        ("git commit", info.git_commit),
     ]
+    return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
+
+
+def appendix_rows(run: RunRecords) -> list[tuple[str, str]]:
+    """What an auditor reads, at the end of the report: the payload set's hash, tool versions, the
+    git commit and the preflight's notes."""
+    info = run.info
+    rows = [("payload set hash", info.payload_set_hash), ("tool versions", _inline(info.tool_versions)),
+            ("git commit", info.git_commit), ("preflight notes", "; ".join(info.preflight.warnings)
+                                              if info.preflight else None)]  # fmt: skip
     return [(label, str(value)) for label, value in rows if value not in (None, "", {})]
 
 
@@ -191,9 +208,17 @@ def exception_rows(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
     ]
     return [
         {"type": g.type, "message": g.message[:MAX_MESSAGE_CHARS], "count": g.count,
-         "first_seen": g.first_seen, "last_seen": g.last_seen, "example": g.example[:MAX_MESSAGE_CHARS]}
+         "first_seen": utc_ms(g.first_seen), "last_seen": utc_ms(g.last_seen),
+         "example": clean_text(readable_message(g.example)[:MAX_MESSAGE_CHARS])}
         for g in group_exceptions(rows)[:MAX_EXCEPTIONS]
     ]  # fmt: skip
+
+
+def readable_message(message: str) -> str:
+    """The message itself when the inference server logged the exception as its sys.exc_info() tuple
+    (`(<class '...'>, UserScriptException('Caught ...'), <traceback object at 0x...>)`), else as it is."""
+    match = _EXC_INFO.match(message.strip())
+    return f"{match.group(1)}: {match.group(3)}" if match else message
 
 
 def baseline_rows(baseline: dict[str, Any], summary: dict[str, Any], verdicts: list[Check]) -> dict[str, Any]:
@@ -282,11 +307,14 @@ def _epoch(value: float | None) -> str | None:
     return utc_from_epoch(value) if value is not None else None
 
 
-def _telemetry_source(run: RunRecords) -> str | None:
+def _telemetry_source(run: RunRecords, run_dir: Path) -> str | None:
+    source = run.probe.source if run.probe else run.info.telemetry
+    if source and source.startswith("local:"):  # the stand-in's sink: a local folder
+        source = "local:" + local_path(source.removeprefix("local:"), run_dir)
     if run.probe is None:
-        return run.info.telemetry
+        return source
     warmup = " incl. the harness's warm-up request" if run.info.warmup_request_id else ""
-    return f"{run.probe.source} ({run.probe.rows} rows fetched{warmup})"
+    return f"{source} ({count(run.probe.rows)} rows fetched{warmup})"
 
 
 def _bodies(count: object) -> str:

@@ -121,4 +121,4 @@ def trend_panel(points: list[dict[str, Any]]) -> dict[str, Any]:
     xs = list(range(1, len(points) + 1))
     lines = [series(name, xs, [p.get(name) for p in points], COLORS[name]) for name in ("p50", "p95", "p99")]
     title = f"This label's last {len(points)} runs in this folder: latency of successful answers (ms), oldest first"
-    return spec("chart-trend", title, axis("run (1 = oldest)", 1, len(points)), axis("ms", 0.0), lines)
+    return spec("chart-trend", title, axis("run (1 = oldest)", 1, len(points), integer=True), axis("ms", 0.0), lines)

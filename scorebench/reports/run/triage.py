@@ -2,16 +2,13 @@
 
 - `failures`: requests that were not `ok`, by outcome and HTTP status, with first and last seen
   (UTC) and the payloads involved;
-- `exception_groups`: server exceptions grouped by type and *normalised* message (addresses,
-  ids, numbers and quoted values replaced), so one failure with a different memory address in
-  each message is one row, not eleven. (The telemetry issue writes the project's grouping
-  function; until it is merged this small one stands in.) Counted with sum(item_count);
 - `payload_rows`: per payload: requests, errors, p50/p95 and bytes (payloads differ in batch
   size and cost);
 - `traffic`: bytes sent and received, total and per request.
 Rules: every table capped (MAX_ROWS); texts cut to MAX_TEXT characters and passed through
 `scorebench.core.secrets.scrub` (every secret the process registered) and a bearer-token
-pattern; no clock, no files.
+pattern; times to the millisecond; no clock, no files. (Server exceptions are grouped by
+scorebench/probes/groups.py, shown by reportdata.exception_rows.)
 """
 
 from __future__ import annotations
@@ -25,24 +22,11 @@ import pandas as pd
 from scorebench.core.records import utc_from_epoch
 from scorebench.core.secrets import scrub
 from scorebench.reports.common import stats
+from scorebench.reports.common.figures import utc_ms
 
 MAX_ROWS = 50
 MAX_TEXT = 300
-_NORMALISE: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"0x[0-9a-fA-F]+"), "<addr>"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b"), "<id>"),
-    (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<id>"),
-    (re.compile(r"'[^']*'|\"[^\"]*\""), "'…'"),
-    (re.compile(r"\d+(\.\d+)?"), "<n>"),
-)
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
-
-
-def normalise_message(message: str) -> str:
-    """An exception message with its varying parts replaced: the grouping key beside the type."""
-    for pattern, replacement in _NORMALISE:
-        message = pattern.sub(replacement, message)
-    return message.strip()
 
 
 def clean_text(text: str) -> str:
@@ -77,26 +61,6 @@ def failures(samples: pd.DataFrame) -> list[dict[str, Any]]:
         {"outcome": outcome, "status": "no answer" if status == 0 else str(status), "count": int(row["count"]),
          "first_seen": _utc(row["first"]), "last_seen": _utc(row["last"]), "payloads": row["payloads"]}
         for (outcome, status), row in grouped.iterrows()
-    ]  # fmt: skip
-
-
-def exception_groups(exceptions: pd.DataFrame) -> list[dict[str, Any]]:
-    """Server exceptions by type and normalised message: count (sum of item_count), distinct
-    messages, first/last seen, one example message (redacted, cut)."""
-    if len(exceptions) == 0:
-        return []
-    frame = exceptions.fillna({"type": "?", "message": "", "timestamp": ""}).copy()
-    frame["group"] = frame["message"].astype(str).map(normalise_message)
-    grouped = frame.groupby(["type", "group"], observed=True).agg(
-        count=("item_count", "sum"), messages=("message", "nunique"), first=("timestamp", "min"),
-        last=("timestamp", "max"), example=("message", "first"),
-    )  # fmt: skip
-    grouped = grouped.sort_values("count", ascending=False).head(MAX_ROWS)
-    return [
-        {"type": kind, "message": clean_text(str(group)), "count": int(row["count"]),
-         "variants": int(row["messages"]), "first_seen": row["first"], "last_seen": row["last"],
-         "example": clean_text(str(row["example"]))}
-        for (kind, group), row in grouped.iterrows()
     ]  # fmt: skip
 
 
@@ -158,4 +122,4 @@ def _ms(value: float) -> str:
 
 
 def _utc(epoch_s: float) -> str:
-    return utc_from_epoch(float(epoch_s)) if not np.isnan(epoch_s) else "–"
+    return utc_ms(utc_from_epoch(float(epoch_s))) if not np.isnan(epoch_s) else "–"

@@ -7,6 +7,8 @@ the median in ms) compares the newest run with the median of the previous N *acc
 p95 that creeps +8 % per release fails a +15 % drift limit after a few releases even though each
 release passed its own +10 % check against the one before.
 Rules:
+- only runs comparable with the newest count (`comparable_runs`: one label, the same load profile
+  and payload set); the others are named with why they were left out;
 - latency is that of the successful (`ok`) answers (summary.json `latency_ms`; the newest run's
   samples filtered by outcome), throughput the successful answers per second: a run whose fast
   failures rose does not look faster;
@@ -31,11 +33,11 @@ from typing import Any
 import numpy as np
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.common.checks import EXIT_BY_STATUS, INCONCLUSIVE, PASS, Check, decide
+from scorebench.reports.common.checks import EXIT_BY_STATUS, INCONCLUSIVE, PASS, Check, decide, profile_difference
 from scorebench.reports.common.extras import RunEntry
 from scorebench.reports.common.intervals import percentile_interval
 
-__all__ = ["EXIT_BY_STATUS", "DriftLimit", "accepted", "drift_check", "parse_drift", "trend_rows"]
+__all__ = ["EXIT_BY_STATUS", "DriftLimit", "accepted", "comparable_runs", "drift_check", "parse_drift", "trend_rows"]
 DEFAULT_DRIFT = "p95:+15%"
 DEFAULT_REFERENCE_RUNS = 5
 MIN_REFERENCE_RUNS = 2
@@ -66,6 +68,23 @@ def parse_drift(text: str) -> DriftLimit:
 def accepted(entry: RunEntry) -> bool:
     """A run the team accepted: its own verdict passed."""
     return entry.verdict.get("status") == PASS
+
+
+def comparable_runs(entries: list[RunEntry]) -> tuple[list[RunEntry], list[tuple[RunEntry, str]]]:
+    """The runs comparable with the newest (same label, load profile and payload set: checks.profile_difference),
+    oldest first, and the others with why each was left out. A trend across a change of load says nothing."""
+    if not entries:
+        return [], []
+    newest = entries[-1]
+    kept, skipped = [], []
+    for entry in entries:
+        why = f"label {entry.label!r}, not {newest.label!r}" if entry.label != newest.label else None
+        why = why or profile_difference(entry.profile, newest.profile)
+        if why:
+            skipped.append((entry, why))
+        else:
+            kept.append(entry)
+    return kept, skipped
 
 
 def trend_rows(entries: list[RunEntry]) -> list[dict[str, Any]]:
@@ -131,7 +150,7 @@ def _result(
         )
     change = value / reference - 1.0 if value is not None and reference else None
     return Check(f"drift {limit.text}", "drift", limit.metric, limit.amount_pct, _pct(change), reference,
-                 _pct(low), _pct(high), "%", status, line)  # fmt: skip
+                 _pct(low), _pct(high), "%", status, line, "order statistics")  # fmt: skip
 
 
 def _pct(fraction: float | None) -> float | None:

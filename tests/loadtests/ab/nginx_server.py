@@ -51,8 +51,10 @@ def _free_port() -> int:
 class Nginx:
     """Context manager: `with Nginx() as server: server.url('/score')`."""
 
-    def __init__(self, cpus: str | None = None) -> None:
+    def __init__(self, cpus: str | None = None, body: str = SCORE_BODY) -> None:
         self.cpus = cpus
+        self.body = body
+        """What `/score` answers (JSON without single quotes)."""
         """Pin nginx (master and worker) to these CPUs with taskset, e.g. "0" (benchmarks)."""
         self.port = _free_port()
         self._dir = Path(tempfile.mkdtemp(prefix="sb-nginx-"))
@@ -63,7 +65,7 @@ class Nginx:
 
     def __enter__(self) -> Nginx:
         conf = self._dir / "nginx.conf"
-        conf.write_text(CONFIG.format(dir=self._dir, port=self.port, body=SCORE_BODY))
+        conf.write_text(CONFIG.format(dir=self._dir, port=self.port, body=self.body))
         pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self._proc = subprocess.Popen(
             [*pin, NGINX, "-c", str(conf), "-p", str(self._dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

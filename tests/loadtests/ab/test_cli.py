@@ -89,7 +89,7 @@ def test_stall_past_s_is_a_failed_request_and_the_run_goes_on(
 
 def test_non_2xx_counted_but_not_failed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     run = tmp_path / "run"
-    with RecordingServer(status=503) as server:
+    with RecordingServer(status=502) as server:
         code, out, _ = _run(capsys, "-n", "4", "--run-dir", str(run), server.url())
     assert code == 0
     assert "Failed requests:        0" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 from scorebench.capacitysearch import BRACKETED, MAX_RPS, START_BROKEN, UNFINISHED, Conclusion
 from scorebench.core.runinfo import CapacityInfo, RunInfo
@@ -19,7 +20,7 @@ BOUNDS = CapacityInfo(
     step={"settle_s": 1.0, "step_s": 4.0, "step_max_s": 30.0}, max_duration_s=600.0,
 )  # fmt: skip
 RUN_INFO = RunInfo(
-    label="capacity", started_at="2026-11-30T12:00:00Z", kind="capacity", endpoint="http://127.0.0.1:5001/score",
+    label="capacity", started_at="2026-11-30T12:00:00.123456Z", kind="capacity", endpoint="http://127.0.0.1:5001/score",
     capacity=BOUNDS,
 )  # fmt: skip
 INFO = RunRecords(RUN_INFO, load=None, probe=None)
@@ -92,3 +93,13 @@ def test_report_has_the_three_knee_charts_the_table_and_no_network():
     assert latency["capacity 47 req/s"]["x"] == [47, 47]
     achieved = {s["label"]: s for s in specs[1]["series"]}["achieved"]
     assert achieved["y"] == [40, 47, 52]
+
+
+def test_a_title_and_note_lead_the_page_and_times_are_to_the_millisecond():
+    document = capacity_document(INFO, Conclusion(BRACKETED, 47, 52), [step(40, 120, "PASS")], SLOS, None)
+    html = render_capacity(document | {"title": "Bank model capacity", "note": "Two instances."}, "fixed")
+    assert "<h1>Bank model capacity</h1>" in html
+    assert '<p class="note" id="note">Two instances.</p>' in html
+    assert f"Capacity of {document['run']['endpoint']}" in html
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{4}", html.split("chart-specs")[0])
+    assert "<h1>Capacity of " in render_capacity(document, "fixed")  # none given: the endpoint is the title

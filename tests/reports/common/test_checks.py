@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scorebench.core.errors import HarnessError
-from scorebench.reports.common import checks
+from scorebench.reports.common import checks, hints
 
 
 def evidence(latency: np.ndarray, error_rate: float = 0.0, rps: float = 10.0) -> checks.Evidence:
@@ -70,7 +70,7 @@ def test_overrides_replace_defaults_by_metric() -> None:
          "FAIL p99: 219.6 ms vs baseline 109.8 ms (+100.0%, limit +15%, 95% CI +99.1%..+100.9%)"),
         ("error_rate:+0.5pp",
          "INCONCLUSIVE error_rate: 0.00% vs baseline 0.00% (+0.00pp, limit +0.5pp, 95% CI -1.06pp..+1.20pp); "
-         "a run about 5.1x as long (~1027 requests) would likely decide it",
+         "a run of about 2,212 requests (11.1x this one) would likely decide it",
          "FAIL error_rate: 5.00% vs baseline 0.00% (+5.00pp, limit +0.5pp, 95% CI +2.23pp..+8.27pp)"),
         ("rps:-10%",
          "PASS rps: 10.00 rps vs baseline 10.00 rps (+0.0%, limit -10%, 95% CI +0.0%..+0.0%)",
@@ -92,7 +92,7 @@ def test_a_change_noise_could_explain_is_inconclusive_never_pass() -> None:
     noisy = evidence(base.latency_sample_ms * 1.12)
     check = checks.parse_threshold("p95:+10%").judge(noisy, base)
     assert check.status == checks.INCONCLUSIVE
-    assert "would likely decide it" in check.line
+    assert check.line.endswith("; the baseline's own interval is too wide to decide it: save a longer baseline")
     assert check.kind == "baseline"
     assert check.low is not None
     assert check.low < 10.0 < check.high
@@ -123,11 +123,11 @@ def test_timeout_checks() -> None:
         "timeout": {"timeout_s": 60.0, "beyond_count": 2, "slowest_ms": 60000.5, "slowest_margin_ms": -0.5},
     }
     failed = checks.timeout_check(summary)
-    assert failed.line == "FAIL timeout: 2 of 10 requests reached the 60 s timeout (slowest 60000.5 ms)"
+    assert failed.line == "FAIL timeout: 2 of 10 requests reached the 60 s timeout (slowest 60,000 ms)"
     assert (failed.kind, failed.status, failed.limit, failed.value) == ("timeout", "FAIL", 60000.0, 60000.5)
     summary["timeout"] |= {"beyond_count": 0, "slowest_ms": 812.5, "slowest_margin_ms": 59187.5}
     assert checks.timeout_check(summary).line == (
-        "PASS timeout: all 10 requests within the 60 s timeout (slowest 812.5 ms, margin 59187.5 ms)"
+        "PASS timeout: all 10 requests within the 60 s timeout (slowest 812.5 ms, margin 59,188 ms)"
     )  # fmt: skip
 
 
@@ -164,7 +164,7 @@ def test_overall_exit_codes(statuses: list[str], expected: tuple[str, int]) -> N
 
 def test_check_is_data() -> None:
     assert list(_check("PASS").to_dict()) == [
-        "name", "kind", "metric", "limit", "value", "reference", "low", "high", "unit", "status", "line",
+        "name", "kind", "metric", "limit", "value", "reference", "low", "high", "unit", "status", "line", "method",
     ]  # fmt: skip
 
 
@@ -175,3 +175,63 @@ def test_a_percentile_is_resolved_by_the_successful_answers_not_every_request() 
     check = checks.parse_threshold("p95:+50%").judge(few_ok, BASE)
     assert check.status == "INCONCLUSIVE"
     assert check.line.endswith("too few samples to resolve p95 (10 in this run, need 20)")
+
+
+def test_anytime_judges_on_the_box_of_the_run_sequence_and_the_baseline_interval() -> None:
+    rng = np.random.default_rng(7)
+    base, now = evidence(rng.lognormal(3, 0.3, 4000)), evidence(rng.lognormal(3, 0.3, 3000))
+    limit = checks.parse_threshold("p95:+10%")
+    fixed, anytime = limit.judge(now, base), limit.judge(now, base, anytime=True)
+    assert fixed.method == "bootstrap and order-statistic test"
+    method = "confidence sequence (Howard-Ramdas) (this run) and order statistics (baseline), alpha split"
+    assert anytime.method == method
+    assert anytime.low is not None
+    assert fixed.low is not None
+    assert anytime.high is not None
+    assert fixed.high is not None
+    assert anytime.low < fixed.low
+    assert anytime.high > fixed.high
+    assert "95% CS" in anytime.line
+    assert "95% CI" in fixed.line
+    assert anytime.status == "PASS"
+    doubled = limit.judge(evidence(rng.lognormal(3 + np.log(2), 0.3, 500)), base, anytime=True)
+    assert doubled.status == "FAIL"
+
+
+def test_box_change_is_unbounded_where_a_side_is() -> None:
+    limit = checks.parse_threshold("p99:+15%")
+    assert hints.box_change(limit.change, (90.0, np.inf), (80.0, 100.0)) == (pytest.approx(-0.1), np.inf)
+    assert hints.box_change(limit.change, (-np.inf, 110.0), (-np.inf, 100.0)) == (-1.0, np.inf)
+    assert hints.box_change(checks.parse_threshold("error_rate:+0.5pp").change, (0.0, 0.01), (0.0, 0.002)) == (
+        pytest.approx(-0.2), pytest.approx(1.0))  # fmt: skip
+
+
+def test_intervals_record_names_the_family() -> None:
+    assert checks.intervals_record(False)["family"] == "fixed"
+    assert checks.intervals_record(True)["family"] == "anytime"
+
+
+def test_a_floor_fails_only_beyond_both_the_relative_limit_and_the_floor() -> None:
+    rng = np.random.default_rng(11)
+    base = evidence(rng.lognormal(np.log(5.0), 0.3, 4000))  # a 5 ms service
+    slower = evidence(rng.lognormal(np.log(5.0 * 1.3), 0.3, 4000))  # +30 %: about +2.4 ms at p95
+    limit = checks.parse_threshold("p95:+10%,5ms")
+    assert limit.text == "p95:+10%,5ms"
+    assert checks.parse_threshold("p95:+10%").judge(slower, base).status == checks.FAIL
+    for anytime in (False, True):
+        check = limit.judge(slower, base, anytime)
+        assert check.status == checks.PASS, check.line
+        assert check.unit == "ms"
+        assert "limit +10% and +5 ms;" in check.line
+    much_slower = evidence(rng.lognormal(np.log(5.0 * 3), 0.3, 4000))  # +200 %: about +16 ms at p95
+    assert limit.judge(much_slower, base, anytime=True).status == checks.FAIL
+    assert limit.judge(much_slower, base).status == checks.FAIL
+
+
+def test_a_floor_goes_with_a_latency_increase_only() -> None:
+    with pytest.raises(HarnessError, match="a floor"):
+        checks.parse_threshold("rps:-10%,5ms")
+    assert checks.parse_threshold("p99:+15%,0.02s").floor_ms == 20.0
+    assert [c.text for c in checks.resolve_thresholds(None, anytime=True)] == [
+        "p95:+10%,5ms", "p99:+15%,10ms", "error_rate:+0.5pp", "rps:-10%",
+    ]  # fmt: skip

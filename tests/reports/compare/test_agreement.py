@@ -94,3 +94,20 @@ def test_parse_min_agreement(text: str, expected: float | None) -> None:
 def test_parse_min_agreement_refuses_nonsense(text: str) -> None:
     with pytest.raises(HarnessError, match="--min-agreement"):
         agreement.parse_min_agreement(text)
+
+
+def test_anytime_agreement_uses_the_rate_sequence_and_needs_more_payloads() -> None:
+    """All alike: the fixed interval clears 95 % from 72 distinct payloads, the sequence from 116."""
+    for count, fixed, anytime in (
+        (100, "PASS", "INCONCLUSIVE"),
+        (116, "PASS", "PASS"),
+        (1, "INCONCLUSIVE", "INCONCLUSIVE"),
+    ):
+        assert agreement.agreement_check(_alike(count), 0.95).status == fixed
+        check = agreement.agreement_check(_alike(count), 0.95, anytime=True)
+        assert (check.status, check.method) == (anytime, "confidence sequence (beta-binomial mixture)")
+    assert agreement.agreement_check(_alike(100), 0.95).method == "Clopper-Pearson"
+    retrained = agreement.agreement_check(_alike(266, 34), 0.95, anytime=True)  # --model-seed 7 on the default set
+    assert retrained.status == "FAIL"
+    assert "95% CS" in retrained.line
+    assert agreement.payloads_to_decide(100, 100, 0.95, anytime=True) == 116

@@ -108,3 +108,17 @@ def test_fast_failures_do_not_make_the_candidate_faster_and_cost_it_throughput()
     errors = compare.relative_check(current, nothing, compare.parse_limit("error_rate:+0.5pp"))  # counts every request
     assert (errors.status, errors.value) == ("FAIL", 100.0)
     assert compare.relative_check(current, nothing, compare.parse_limit("rps:-10%")).status == "FAIL"  # 0 answers/s
+
+
+def test_a_floor_spares_a_fast_candidate_a_tail_change_of_a_millisecond() -> None:
+    rng = np.random.default_rng(3)
+    current = _side(rng.lognormal(np.log(5.0), 0.3, 3000))
+    candidate = _side(rng.lognormal(np.log(5.0 * 1.25), 0.3, 3000))  # +25 %: about +2 ms at p95
+    plain, floored = compare.parse_limit("p95:+10%"), compare.parse_limit("p95:+10%,5ms")
+    assert compare.relative_check(current, candidate, plain).status == "FAIL"
+    for anytime in (False, True):
+        check = compare.relative_check(current, candidate, floored, anytime)
+        assert (check.status, check.unit, check.name) == ("PASS", "ms", "candidate p95:+10%,5ms")
+    assert [limit.text for limit in compare.resolve_limits(None, anytime=True)][:3] == [
+        "p50:+10%", "p95:+10%,5ms", "p99:+15%,10ms",
+    ]  # fmt: skip

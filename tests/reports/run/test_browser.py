@@ -19,13 +19,16 @@ from typing import Any
 
 import pytest
 
+from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.run import baseline as baselines
 from scorebench.reports.run.build import build_report, make_baseline
 from tests.conftest import REPO_ROOT
-from tests.reports.runs import make_ramp_run, make_short_run
+from tests.reports.runs import creep_run, make_ramp_run, make_short_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PDFTOPPM = shutil.which("pdftoppm")
+PDFTOTEXT = shutil.which("pdftotext")
+AUTOML_SWAGGER = REPO_ROOT / "tests" / "data" / "swagger" / "automl-bankmarketing.json"
 RUNS = REPO_ROOT / "tests" / "data" / "fixture_runs"
 OUTPUT_DIR = REPO_ROOT / "test-output"
 CLOCK = "2026-11-22T21:00:00.000000Z"
@@ -68,6 +71,8 @@ PROBE_TAIL = """<script>
         return { label: d.label, axis: d.yAxisID, points: d.data.length };
       }),
       x: [ch.scales.x.min, ch.scales.x.max],
+      ticks: { x: ch.scales.x.ticks.map(function (t) { return t.value; }),
+               y2: ch.scales.y2 ? ch.scales.y2.ticks.map(function (t) { return t.value; }) : null },
       hover: null
     };
     if (ch.data.datasets.length && ch.data.datasets[0].data.length) {
@@ -159,6 +164,7 @@ def test_ramp_run_carries_the_user_count_on_the_latency_chart(tmp_path: Path) ->
     latency = {d["label"]: d for d in result["charts"]["chart-percentiles"]["datasets"]}
     assert latency["Locust users"]["axis"] == "y2"
     assert latency["Locust users"]["points"] >= 20
+    assert all(float(t).is_integer() for t in result["charts"]["chart-percentiles"]["ticks"]["y2"])  # whole users
     assert 'href="locust/report.html"' in page.read_text(encoding="utf-8")
     # hovering the first point names its wall-clock time (the run starts 2026-11-18T11:06:40Z)
     assert result["charts"]["chart-percentiles"]["hover"] == "0 s · 2026-11-18 11:06:40.000 UTC"
@@ -173,6 +179,9 @@ def test_sub_second_run_has_a_time_axis_from_zero_to_its_length(tmp_path: Path) 
     assert low == 0
     assert 0.2 < high < 1.0
     assert result["charts"]["chart-percentiles"]["datasets"][0]["points"] >= 10
+    in_flight = result["charts"]["chart-percentiles"]["ticks"]["y2"]  # about one request in flight: no 0.1 steps
+    assert in_flight
+    assert all(float(t).is_integer() for t in in_flight)
     screenshot(page, "short", tmp_path)
 
 
@@ -221,4 +230,60 @@ def test_trend_page_draws_its_charts(tmp_path: Path) -> None:
     assert set(result["canvases"]) == {"trend-latency", "trend-errors", "trend-throughput"}
     assert "baseline demo-v1 p95" in {d["label"] for d in result["charts"]["trend-latency"]["datasets"]}
     assert result["charts"]["trend-latency"]["hover"] == "1: 20261110T000000Z-demo"  # the run, not its index
+    assert all(float(t).is_integer() for t in result["charts"]["trend-latency"]["ticks"]["x"])  # run numbers
     screenshot(page, "trend", tmp_path, height=1400)
+
+
+def test_the_trend_panel_numbers_its_runs_with_whole_ticks(tmp_path: Path) -> None:
+    runs = [creep_run(tmp_path, index, factor=1.0) for index in range(3)]
+    for run_dir in runs[:-1]:
+        (run_dir / "summary.json").write_text(json.dumps(build_report(run_dir, generated_at=CLOCK).summary.to_dict()))
+    page = written(build_report(runs[-1], generated_at=CLOCK).html, runs[-1])
+    ticks = probe(page, tmp_path)["charts"]["chart-trend"]["ticks"]["x"]
+    assert ticks == [1, 2, 3]
+
+
+def print_pdf(page: Path, tmp_path: Path, query: str = "") -> Path:
+    """The page printed by headless Chromium (`query`: e.g. ?appendix)."""
+    pdf = tmp_path / f"report{query.strip('?')}.pdf"
+    done = chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri() + query, profile=tmp_path / "p")
+    assert pdf.exists(), done.stderr[-2000:]
+    return pdf
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page in reading order (pdftotext; pages end with a form feed)."""
+    assert PDFTOTEXT is not None
+    text = subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) is not installed")
+def test_a_ramp_runs_pdf_leads_with_the_per_stage_table_and_prints_no_raw_json(tmp_path: Path) -> None:
+    run_dir = make_ramp_run(tmp_path / "20261118T000000Z-ramp")
+    shutil.copy(AUTOML_SWAGGER, run_dir / "swagger.json")  # an endpoint's API: appendix only
+    shown = Presentation("Bank model: 5 then 10 users", "For the release review: is 10 users still fast?")
+    page = written(build_report(run_dir, generated_at=CLOCK, presentation=shown).html, run_dir)
+    pages = pdf_pages(print_pdf(page, tmp_path))
+    first = " ".join(pages[0].split())
+    assert "Bank model: 5 then 10 users" in first
+    assert "For the release review: is 10 users still fast?" in first
+    assert "Per stage: 5 → 10 users" in first
+    assert re.search(r"5 users 0 … 10 s 900 90 [\d.]+ ms [\d.]+ ms 0 \(0\.00%\)", first), first
+    assert re.search(r"10 users 10 … 20\.2 s 641 [\d.]+ [\d.]+ ms [\d.]+ ms 1 \(0\.16%\)", first), first
+    assert "over all 2 load levels (5 → 10 users)" in first  # beside the headline p95
+    assert "locust/report.html in the run directory" in first  # no dead link in a forwarded PDF
+    assert str(tmp_path) not in first
+    whole = "\n".join(pages)
+    assert "ServiceOutput" not in whole
+    assert '"type"' not in whole
+    assert "Appendix" not in whole
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{4}", whole)  # times to the millisecond
+    for heading, chart in (("Latency over time", "Latency percentiles of successful answers"),):
+        (where,) = [i for i, text in enumerate(pages) if heading in text]
+        assert chart in " ".join(pages[where].split()), f"{heading!r} printed apart from its chart"
+    asked = "\n".join(pdf_pages(print_pdf(page, tmp_path, "?appendix")))
+    assert "ServiceOutput" in asked
+    assert "tool versions" not in whole
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    shutil.copy(tmp_path / "report.pdf", OUTPUT_DIR / "report-ramp.pdf")

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from scorebench.core.records import TelemetryRow, read_csv, write_csv
 from scorebench.core.runinfo import RunInfo
 from scorebench.reports.common import slo, stats, verdict
@@ -77,3 +79,39 @@ def test_with_no_successful_answer_latency_slos_have_nothing_to_measure() -> Non
     assert (p50.status, p50.value) == ("INCONCLUSIVE", None)
     assert p50.line == "INCONCLUSIVE slo p50<1000ms: nothing to measure (no successful answer among 3 requests)"
     assert [c.status for c in found if c.name == "any_ok"] == ["FAIL"]
+
+
+def test_write_report_anytime_says_how_each_check_was_judged(tmp_path: Path) -> None:
+    from scorebench.reports.common import publish
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(SMALL, run_dir)
+    build.write_report(run_dir, slos=["p95<10s"], anytime=True)
+    document = json.loads((run_dir / "summary.json").read_text())
+    assert document["intervals"]["family"] == "anytime"
+    methods = {c["name"]: c["method"] for c in document["checks"]}
+    assert methods == {"timeout": "observed", "p95<10s": "confidence sequence (Howard-Ramdas)",
+                       "error_rate<1%": "confidence sequence (beta-binomial mixture)"}  # fmt: skip
+    assert "confidence sequence (Howard-Ramdas) |" in (run_dir / "summary.md").read_text()
+    junit = publish.render_junit(document, "run")
+    assert '<property name="method" value="confidence sequence (Howard-Ramdas)" />' in junit
+    assert '<property name="intervals" value="anytime" />' in junit
+    build.write_report(run_dir, slos=["p95<10s"])
+    fixed = json.loads((run_dir / "summary.json").read_text())
+    assert fixed["intervals"]["family"] == "fixed"
+    assert {c["name"]: c["method"] for c in fixed["checks"]}["p95<10s"] == "order statistics"
+
+
+def test_judge_run_is_the_reports_checks_without_the_report(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(SMALL, run_dir)
+    assert build.judge_run(run_dir, slos=["p95<10s"]) == build_report(run_dir, slos=["p95<10s"], anytime=True).checks
+    assert [c.method for c in build.judge_run(run_dir, anytime=False)] == ["observed", "Clopper-Pearson"]
+
+
+def test_judge_run_judges_a_prefix_in_start_order() -> None:
+    samples = build.frames.read_samples_frame(SMALL, build.SAMPLE_COLUMNS)
+    cut = float(np.sort(samples["started_s"].to_numpy())[100])  # the 101st request's start
+    timeout = build.judge_run(SMALL, started_before_s=cut)[0]
+    assert timeout.line.startswith("PASS timeout: all 100 requests within")
+    assert build.prefix(samples, None) is samples

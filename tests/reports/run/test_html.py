@@ -105,7 +105,9 @@ def test_render_html_takes_plain_data_only() -> None:
 def test_payload_row_counts_bodies(count: int, text: str) -> None:
     rows = dict(
         run_rows(
-            RunRecords(RunInfo("x", payloads=PayloadSetInfo("p", count)), None, None), {"timeout": {"timeout_s": 60}}
+            RunRecords(RunInfo("x", payloads=PayloadSetInfo("p", count)), None, None),
+            {"timeout": {"timeout_s": 60}},
+            Path("runs/x"),
         )
     )
     assert rows["payloads"] == text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from scorebench.reports.run import baseline as baselines
 from scorebench.reports.run.build import make_baseline, write_report
 from scorebench.reports.trend import trend
 from tests.conftest import run_cli
+from tests.data.make_fixtures import PROFILE, START_EPOCH_S, make_run
 from tests.reports.runs import creep_run
 
 
@@ -87,10 +89,10 @@ def test_a_slow_creep_fails_the_drift_check_while_each_run_passes_its_own(creep:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL drift p95:" in done.stdout
     assert "verdict: FAIL (exit 1)" in done.stdout
-    document = json.loads((out / "trend.json").read_text())
+    document = json.loads((out / "trend-creep.json").read_text())
     assert [r["verdict"] for r in document["runs"]] == ["PASS"] * 5
     assert document["checks"][0]["status"] == "FAIL"
-    html = (out / "trend.html").read_text()
+    html = (out / "trend-creep.html").read_text()
     assert 'id="trend-latency"' in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # self-contained
     assert "<link" not in html
@@ -108,6 +110,36 @@ def test_trend_of_the_runs_judged_against_one_baseline(creep: tuple[Path, Path])
     done = run_cli("trend", "--out", str(out), "--baseline", "creep-3", "--baselines-dir", str(store))
     assert done.returncode == 3, done.stdout + done.stderr  # one run: nothing earlier to drift from
     assert "INCONCLUSIVE drift p95: " in done.stdout
-    document = json.loads((out / "trend.json").read_text())
+    document = json.loads((out / "trend-creep.json").read_text())
     assert [r["baseline"] for r in document["runs"]] == ["creep-3"]
-    assert "baseline creep-3 p95" in (out / "trend.html").read_text()
+    assert "baseline creep-3 p95" in (out / "trend-creep.html").read_text()
+
+
+def test_runs_of_another_load_profile_are_skipped_and_labels_get_their_own_pages(
+    creep: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "runs"
+    shutil.copytree(creep[0], out)
+    for name in ("trend-creep.html", "trend-creep.json"):
+        (out / name).unlink(missing_ok=True)
+    day = 86_400
+    make_run(out / "20261101T000000Z-creep", count=2000, seed=99, latency_factor=3.0, label="creep",
+             profile={**PROFILE, "concurrency": 8}, start_epoch_s=START_EPOCH_S - day, errors=False)  # fmt: skip
+    make_run(out / "20261201T000000Z-other", count=500, seed=98, label="other", errors=False,
+             start_epoch_s=START_EPOCH_S + 10 * day)  # fmt: skip
+    for name in ("20261101T000000Z-creep", "20261201T000000Z-other"):
+        write_report(out / name)  # their summary.json, as `scorebench report` writes it
+    done = run_cli("trend", "--out", str(out), "--label", "creep")
+    assert done.returncode == 1, done.stdout + done.stderr  # the creep is still caught, the heavier run left out
+    (skip,) = [line for line in done.stdout.splitlines() if line.startswith("trend: skipped")]
+    assert skip.startswith("trend: skipped 20261101T000000Z-creep: load profile differs (concurrency 8 vs ")
+    document = json.loads((out / "trend-creep.json").read_text())
+    assert len(document["runs"]) == 5
+    assert document["skipped"][0]["name"] == "20261101T000000Z-creep"
+    page = (out / "trend-creep.html").read_bytes()
+
+    other = run_cli("trend", "--out", str(out))  # the newest run's label: its own page, the other left alone
+    assert other.returncode == 3, other.stdout + other.stderr  # one run: nothing earlier to drift from
+    assert "trend: " + str(out / "trend-other.html") in other.stdout
+    assert (out / "trend-creep.html").read_bytes() == page
+    assert json.loads((out / "trend-other.json").read_text())["label"] == "other"
