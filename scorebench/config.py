@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -31,6 +32,32 @@ from scorebench.probes.spec import PUBLIC_ENDPOINT, InsightsSettings, TelemetryS
 ENV_PREFIX = "SCOREBENCH_"
 CONFIG_FILE = "scorebench.toml"
 CONFIG_ENV = "SCOREBENCH_CONFIG"
+
+
+class NotANumber(argparse.ArgumentTypeError, ValueError):
+    """A numeric setting that is not a finite number (argparse prints its message; config names the source)."""
+
+
+def finite_float(text: str) -> float:
+    """A finite float from text (argparse `type=` and the settings table): `inf` and `nan` are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise NotANumber(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise NotANumber(f"{text!r} is not a finite number")
+    return value
+
+
+def timeout_seconds(text: str) -> float:
+    """A scoring timeout in seconds (`report`/`check`/`alt-config --timeout-s`): finite, more than 0, at most
+    an hour (the inference server's own longest)."""
+    from scorebench.loadtests.plan import MAX_TIMEOUT_S
+
+    value = finite_float(text)
+    if not 0 < value <= MAX_TIMEOUT_S:
+        raise NotANumber(f"{text!r}: a timeout is more than 0 and at most {MAX_TIMEOUT_S} s")
+    return value
 
 
 def _bool(text: str) -> bool:
@@ -68,10 +95,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_duration", "10m"),
     Setting("max_requests", 1_000_000, int),
     Setting("concurrency", 1, int),
-    Setting("rate", None, float),
+    Setting("rate", None, finite_float),
     Setting("rate_stages", None),
     Setting("users", 1, int),
-    Setting("spawn_rate", 1.0, float),
+    Setting("spawn_rate", 1.0, finite_float),
     Setting("workers", 0, int),
     Setting("processes", 0, int),
     Setting("shape", None),
@@ -79,7 +106,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("telemetry", None),
     Setting("workspace_id", None),
     Setting("app_insights_id", None),
-    Setting("timeout_s", 60.0, float),
+    Setting("timeout_s", 60.0, finite_float),
     Setting("baseline", None),
     Setting("out", "runs"),
     Setting("label", "run"),
@@ -110,6 +137,8 @@ def toml_path(environ: Mapping[str, str] | None = None) -> Path | None:
     env = os.environ if environ is None else environ
     named = env.get(CONFIG_ENV)
     candidate = Path(named) if named else Path.cwd() / CONFIG_FILE
+    if candidate.is_dir():
+        raise HarnessError(f"config: {candidate}: is a directory, not a file")
     if not candidate.is_file():
         if named:
             raise HarnessError(f"config: {candidate} does not exist")
@@ -171,15 +200,32 @@ def _from_sources(setting: Setting, env: Mapping[str, str], table: Mapping[str, 
         return _parse(setting, env[setting.env], setting.env), setting.env
     for key in (setting.toml_key, setting.dest):
         if key in table:
-            value = table[key]
             where = f"{CONFIG_FILE} {key}"
-            return (_parse(setting, value, where) if isinstance(value, str) else value), where
+            return _toml_value(setting, table[key], where), where
     return (list(setting.default) if isinstance(setting.default, list) else setting.default), "default"
+
+
+def _toml_value(setting: Setting, value: Any, where: str) -> Any:
+    """A scorebench.toml value as the setting's type: text is parsed, a number read as its text; a list, a
+    table or a boolean the setting does not take is one line naming file and key (TOML's `inf` and `nan` too)."""
+    if isinstance(value, str):
+        return _parse(setting, value, where)
+    if isinstance(value, bool) and setting.parse is _bool:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and setting.parse is not _bool:
+        if setting.parse is int and not isinstance(value, int):
+            raise HarnessError(f"{where}: {value!r} is not a whole number")
+        return _parse(setting, str(value), where)
+    kinds = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "a table"}
+    kind = kinds.get(type(value), f"a {type(value).__name__}")
+    raise HarnessError(f"{where}: {value!r} is {kind}, not a valid value for {setting.toml_key}")
 
 
 def _parse(setting: Setting, text: str, where: str) -> Any:
     try:
         return setting.parse(text)
+    except NotANumber as exc:
+        raise HarnessError(f"{where}: {exc}") from None
     except ValueError:
         raise HarnessError(f"{where}: {text!r} is not a valid value for {setting.toml_key}") from None
 

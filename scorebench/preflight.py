@@ -107,15 +107,20 @@ def swagger_url(scoring_url: str) -> str:
     return base_url(scoring_url) + "swagger.json"
 
 
-def check_url(url: str) -> tuple[str, int]:
-    """(host, port) of an http(s) URL; HarnessError for a URL without scheme or host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise HarnessError(f"endpoint: {safe_url(url)!r} is not an http(s) URL (e.g. https://HOST/score)")
+def check_url(url: str, where: str = "endpoint") -> tuple[str, int]:
+    """(host, port) of an http(s) URL; HarnessError for a URL without scheme or host, with a space or a control
+    character (every request would fail: percent-encode it, %20), or with a port or IPv6 host that does not parse."""
+    odd = next((c for c in url if c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if odd is not None:
+        what = "a space" if odd == " " else f"a control character ({odd!r})"
+        raise HarnessError(f"{where}: {safe_url(url)!r} holds {what}; a URL has none (percent-encode it: %20)")
     try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise HarnessError(f"{where}: {safe_url(url)!r} is not an http(s) URL (e.g. https://HOST/score)")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise HarnessError(f"endpoint: {safe_url(url)!r} has an invalid port") from None
+    except ValueError as exc:
+        raise HarnessError(f"{where}: {safe_url(url)!r} does not parse ({exc})") from None
     return parts.hostname, port
 
 

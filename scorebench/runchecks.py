@@ -20,8 +20,10 @@ from urllib.parse import urlsplit
 
 from scorebench import config
 from scorebench.core.errors import HarnessError
+from scorebench.core.rundir import check_label
 from scorebench.core.secrets import register_url
 from scorebench.loadtests.shapes import SHAPES
+from scorebench.preflight import check_url
 
 ENGINE_ONLY: dict[str, tuple[str, ...]] = {
     "ab": ("concurrency", "rate_stages"),
@@ -42,6 +44,7 @@ def check_run_args(args: argparse.Namespace, explicit: set[str], environ: Mappin
     _check_engine_flags(args, where)
     _check_shape(args, where)
     check_out_dir(Path(args.out), where("out"))
+    check_label(str(args.label), where("label"))
 
 
 class _Sources:
@@ -101,11 +104,16 @@ def _check_endpoint(args: argparse.Namespace, where: _Sources) -> None:
         raise HarnessError(
             f"{where('endpoint')}: empty; give the scoring URL (leave --endpoint out to test the local stand-in)"
         )
-    if "@" in urlsplit(str(args.endpoint)).netloc:
+    try:
+        netloc = urlsplit(str(args.endpoint)).netloc
+    except ValueError:
+        netloc = ""  # check_url says what does not parse
+    if "@" in netloc:
         raise HarnessError(
             f"{where('endpoint')}: the URL carries credentials (user:password@); Azure ML takes the key as a"
             " Bearer header: put it in SCOREBENCH_KEY or --key-file"
         )
+    check_url(str(args.endpoint), where("endpoint"))
 
 
 def _check_engine_flags(args: argparse.Namespace, where: _Sources) -> None:

@@ -19,17 +19,18 @@ from typing import Any
 from scorebench import config
 from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.commands.run import FLAGS as RUN_FLAGS
-from scorebench.commands.run import RefuseKey, target_spec, telemetry_settings
+from scorebench.commands.run import RefuseKey, check_upper_bounds, target_spec, telemetry_settings
 from scorebench.core.errors import HarnessError
+from scorebench.core.rundir import check_label
 from scorebench.core.units import parse_duration_s
 
 TARGET_FLAGS = ("endpoint", "payloads", "telemetry", "workspace_id", "app_insights_id", "timeout_s", "out", "key_file")
 SERVICE_FLAGS = ("service", "workspace_config", "endpoint_name", "deployment")
 # (flag, dest, type, default, help)
 SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
-    ("--start-rps", "start_rps", float, 5.0, "offered rate of the first step (default 5)"),
-    ("--max-rps", "max_rps", float, 100.0, "hard ceiling: no step offers more (default 100)"),
-    ("--growth", "growth", float, 1.5, "factor between steps while every step holds (default 1.5)"),
+    ("--start-rps", "start_rps", config.finite_float, 5.0, "offered rate of the first step (default 5)"),
+    ("--max-rps", "max_rps", config.finite_float, 100.0, "hard ceiling: no step offers more (default 100)"),
+    ("--growth", "growth", config.finite_float, 1.5, "factor between steps while every step holds (default 1.5)"),
     ("--resolution", "resolution", str, "10%", "bisect until the bracket is this narrow (default 10%%)"),
     ("--settle", "settle", str, "1s", "start of each step excluded from its statistics (default 1s)"),
     ("--step", "step", str, "4s", "shortest measured length of a step (default 4s)"),
@@ -42,7 +43,7 @@ SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
         None,
         "instances serving the endpoint: gives capacity per instance (needed by --target-rps)",
     ),
-    ("--target-rps", "target_rps", float, None, "say how many instances this rate needs"),
+    ("--target-rps", "target_rps", config.finite_float, None, "say how many instances this rate needs"),
     ("--label", "label", str, "capacity", "label in the run directory name (default capacity)"),
 )
 
@@ -78,6 +79,8 @@ def settings_from(args: argparse.Namespace) -> Any:
     if not found:
         raise HarnessError("capacity: give at least one --slo (e.g. --slo 'p95<300ms'), $SCOREBENCH_SLO or toml slo")
     slos = step_slos([text for text, _ in found], found[0][1])
+    check_upper_bounds(args)
+    check_label(str(args.label), "--label")
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
     if args.target_rps is not None and args.instances is None:

@@ -23,6 +23,7 @@ from scorebench.azureml.service import ServiceTarget
 from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.commands.run import add_table, check_upper_bounds, load_length, payload_set
 from scorebench.core.errors import HarnessError
+from scorebench.core.rundir import check_label
 from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
 from scorebench.orchestrate_compare import CompareSettings, SideSpec, execute_compare
@@ -48,7 +49,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
     (("--max-duration",), "max_duration", str, "until decided: stop by this time whatever the checks (default 10m)"),
     (("--max-requests",), "max_requests", int, "until decided: at most N requests a side (default 1,000,000)"),
     (("--concurrency",), "concurrency", int, "requests in flight per side, closed model (default 1)"),
-    (("--rate",), "rate", float, "open model: arrivals per second, each sent to both sides"),
+    (("--rate",), "rate", config.finite_float, "open model: arrivals per second, each sent to both sides"),
     (
         ("--payloads",),
         "payloads",
@@ -56,7 +57,7 @@ FLAGS: tuple[tuple[tuple[str, ...], str, Any, str], ...] = (
         "payload file or folder (.json/.jsonl; default: bank marketing); repeatable with weights for a mix, "
         "--payloads a.jsonl:3 --payloads b.jsonl:1",
     ),
-    (("--timeout-s",), "timeout_s", float, "the scoring timeout the candidate is judged against (default 60)"),
+    (("--timeout-s",), "timeout_s", config.finite_float, "the timeout the candidate is judged against (default 60)"),
     (("--threshold",), "threshold", str, "candidate vs current limit, replacing that metric's default "
      f"({', '.join(DEFAULT_LIMITS)}; repeatable; METRIC:off drops it)".replace("%", "%%")),
     (("--slo",), "slo", str, "an absolute objective for the candidate, e.g. p95<300ms (repeatable; as run)"),
@@ -120,6 +121,7 @@ def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettin
     if args.engine != "ab":
         raise HarnessError(f"--engine {args.engine}: compare drives both targets from one ab-compatible loop (use ab)")
     _check_numbers(args)
+    check_label(str(args.label), "--label" if "label" in explicit else "SCOREBENCH_LABEL")
     for text in args.threshold or []:
         if text.partition(":")[2].strip().lower() != "off":
             parse_limit(text)

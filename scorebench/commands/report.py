@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from scorebench.config import timeout_seconds
 from scorebench.core.errors import HarnessError
 from scorebench.reports.common.presentation import Presentation
 
@@ -48,7 +49,7 @@ def add_judging_arguments(parser: argparse.ArgumentParser, baseline_required: bo
     )
     add_slo_arguments(parser)
     parser.add_argument(
-        "--timeout-s", type=float, metavar="S", help="judge against this timeout (default: run.json, 60)"
+        "--timeout-s", type=timeout_seconds, metavar="S", help="judge against this timeout (default: run.json, 60)"
     )
 
 

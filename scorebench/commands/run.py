@@ -53,7 +53,7 @@ FLAGS: tuple[Flag, ...] = (
     ),
     (("--concurrency",), "concurrency", int, "requests in flight, closed model (ab engine; default 1)"),
     (("--processes",), "processes", int, "ab engine processes (default 0: as many as the load needs, up to the cores)"),
-    (("--rate",), "rate", float, "open model: requests per second at a constant arrival rate"),
+    (("--rate",), "rate", config.finite_float, "open model: requests per second at a constant arrival rate"),
     (
         ("--rate-stages",),
         "rate_stages",
@@ -62,7 +62,7 @@ FLAGS: tuple[Flag, ...] = (
         "start at RPS), e.g. 10:30s,50:1m; sets the length (no --duration/--requests/--rate)",
     ),
     (("--users",), "users", int, "Locust users (default 1)"),
-    (("--spawn-rate",), "spawn_rate", float, "Locust users started per second (default 1)"),
+    (("--spawn-rate",), "spawn_rate", config.finite_float, "Locust users started per second (default 1)"),
     (("--workers",), "workers", int, "Locust worker processes (default 0: one local runner)"),
     (("--shape",), "shape", str, "Locust load shape: steady, ramp, step, spike, soak"),
     (
@@ -78,7 +78,7 @@ FLAGS: tuple[Flag, ...] = (
     (("--telemetry-wait",), "telemetry_wait", str, "longest wait for telemetry ingestion (default 10m; ends early)"),
     (("--telemetry-poll",), "telemetry_poll", str, "pause between telemetry polls (default: 3s local, 20s Azure)"),
     (("--service-name",), "service_name", str, "the target's service name / cloud role in shared telemetry"),
-    (("--timeout-s",), "timeout_s", float, "the scoring timeout the run is judged against (default 60)"),
+    (("--timeout-s",), "timeout_s", config.finite_float, "the scoring timeout the run is judged against (default 60)"),
     (("--baseline",), "baseline", str, "compare with this saved baseline (exit 1 on regression)"),
     (
         ("--threshold",),
@@ -312,7 +312,8 @@ def check_upper_bounds(args: argparse.Namespace) -> None:
     for name, (most, why) in upper_bounds(usable_cores()).items():
         value = getattr(args, name, None)
         if value is not None and value > most:
-            raise HarnessError(f"{config.source_of(args, name)}: at most {most:,} ({why}), got {value:,}")
+            shown = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+            raise HarnessError(f"{config.source_of(args, name)}: at most {most:,} ({why}), got {shown}")
 
 
 def target_spec(args: argparse.Namespace) -> TargetSpec:

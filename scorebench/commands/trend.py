@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from scorebench import config
     from scorebench.core.errors import HarnessError
     from scorebench.core.records import utc_iso
+    from scorebench.core.safefile import replace_text
     from scorebench.reports.common import extras, frames, stats
     from scorebench.reports.common.html import render_page
     from scorebench.reports.run import baseline as baselines
@@ -74,11 +75,11 @@ def run(args: argparse.Namespace) -> int:
     data = trendpage.trend_data(entries[-1].label, rows, drift, baseline, generated_at, str(args.out))
     name = page_name(entries[-1].label)
     html_path, json_path = args.out / f"{name}.html", args.out / f"{name}.json"
-    html_path.write_text(render_page("trend.html.j2", data), encoding="utf-8")
+    replace_text(html_path, render_page("trend.html.j2", data))  # never through a link (core/safefile.py)
     document = {"label": entries[-1].label, "generated_at": generated_at, "runs": rows, "checks": [drift.to_dict()],
                 "skipped": [{"name": entry.name, "why": why} for entry, why in skipped],
                 "verdict": {"status": drift.status, "exit_code": trend.EXIT_BY_STATUS[drift.status]}}  # fmt: skip
-    json_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    replace_text(json_path, json.dumps(document, indent=2, sort_keys=True) + "\n")
     print(f"trend: {html_path}")
     print(f"data: {json_path}")
     print(drift.line)

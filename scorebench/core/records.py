@@ -43,6 +43,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from scorebench.core.errors import HarnessError
+from scorebench.core.safefile import replacing
+from scorebench.core.sampleparts import SAMPLES_GLOB as SAMPLES_GLOB
+from scorebench.core.sampleparts import duplicate_error, sample_parts, unknown_outcome_error
+
 OUTCOMES = (
     "ok",
     "model_error",
@@ -59,8 +64,6 @@ OUTCOMES = (
     "read_error",
 )
 
-SAMPLES_GLOB = "samples*.csv"
-"""Samples may be split in parts (one per Locust worker: samples-<worker>.csv); read them all."""
 TELEMETRY_FILE = "telemetry.csv"
 EXCEPTIONS_FILE = "exceptions.csv"
 ANSWERS_FILE = "answers.csv"
@@ -215,9 +218,10 @@ def from_row(record_type: type[R], cells: dict[str, str]) -> R:
 
 
 def write_csv(path: Path, records: Iterable[Any], record_type: type[Any]) -> int:
-    """Write records to a new CSV file with the record type's header; returns the row count."""
+    """Write records as the CSV file at path (replaced atomically, never through a link: core/safefile.py)
+    with the record type's header; returns the row count."""
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with replacing(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header(record_type))
         for record in records:
@@ -263,10 +267,29 @@ def optional_missing(record_type: type[Any], columns: Sequence[str]) -> tuple[st
 
 
 def read_samples(run_dir: Path) -> list[Sample]:
-    """All samples of a run directory, from every part file, in file order."""
+    """All samples of a run directory, from every part file (core/sampleparts.py), in file order.
+
+    Raises:
+        HarnessError: naming the file, for a part that is not the engine's, does not read or parse, holds an
+            outcome no engine writes, or a request id found twice.
+    """
     samples: list[Sample] = []
-    for path in sorted(run_dir.glob(SAMPLES_GLOB)):
-        samples.extend(read_csv(path, Sample))
+    paths = sample_parts(run_dir)
+    for path in paths:
+        try:
+            samples.extend(read_csv(path, Sample))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise HarnessError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+        except (ValueError, KeyError) as exc:
+            text = str(exc)
+            raise HarnessError(text if text.startswith(str(path)) else f"{path}: not a samples CSV ({text})") from None
+    seen: set[str] = set()
+    for sample in samples:
+        if sample.client_request_id in seen:
+            raise duplicate_error(paths, sample.client_request_id)
+        seen.add(sample.client_request_id)
+        if sample.outcome not in OUTCOMES:
+            raise unknown_outcome_error(paths, sample.outcome)
     return samples
 
 

@@ -18,7 +18,6 @@ another stage's file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import datetime
@@ -27,6 +26,7 @@ from typing import Any
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.runinfo import RunInfo
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import safe_url, scrub_data
 
 RUN_JSON = "run.json"
@@ -36,6 +36,30 @@ STOP_FILE = "stop"
 """The orchestrator's stop request: every engine (and engine process) stops its load gracefully once it exists."""
 
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_LABEL_CHARS = 64
+"""A label's longest: `<UTC>-<label>` stays far below every file system's 255 (and Windows' path limits)."""
+_LABEL_FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def check_label(label: str, where: str) -> str:
+    """The label, when it can name a run directory on common file systems; else HarnessError naming `where`.
+
+    Rule (docs/faults.md): 1 to 64 characters, no path separator (`/`, `\\`) and no control character.
+    Other characters a file system may not take (spaces, `:*?"<>|`, non-ASCII) become `-` in the
+    directory's name (`run_dir_name`); Windows' reserved names (CON, NUL, ...) are harmless there,
+    since the name always starts with the UTC time.
+    """
+    if not label.strip():
+        raise HarnessError(f"{where}: empty; a label names the run directory (e.g. nightly)")
+    if len(label) > MAX_LABEL_CHARS:
+        raise HarnessError(
+            f"{where}: {len(label)} characters; a label is at most {MAX_LABEL_CHARS} (it names the run directory)"
+        )
+    bad = _LABEL_FORBIDDEN.search(label)
+    if bad:
+        what = "a path separator" if bad.group() in "/\\" else "a control character"
+        raise HarnessError(f"{where}: holds {what} ({bad.group()!r}); a label names one run directory")
+    return label
 
 
 def run_dir_label(label: str) -> str:
@@ -57,7 +81,10 @@ def create_run_dir(out_dir: Path, started_at: datetime, label: str) -> Path:
     while candidate.exists():
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
-    candidate.mkdir(parents=True)
+    try:
+        candidate.mkdir(parents=True)
+    except OSError as exc:
+        raise HarnessError(f"{candidate}: cannot create the run directory ({exc.strerror})") from None
     return candidate
 
 
@@ -74,25 +101,22 @@ def stop_requested(path: Path | None) -> bool:
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
-    """Write a record's JSON atomically (tmp + rename); URLs lose their credentials, known secrets are scrubbed."""
+    """Write a record's JSON atomically (tmp + rename, never through a link: core/safefile.py); URLs lose
+    their credentials, known secrets are scrubbed."""
     clean = scrub_data({k: safe_url(v) if _is_url_key(k) and isinstance(v, str) else v for k, v in document.items()})
-    write_text_atomic(path, json.dumps(clean, indent=2, sort_keys=True) + "\n")
+    replace_text(path, json.dumps(clean, indent=2, sort_keys=True) + "\n")  # never through a link
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write text beside path, then rename over it: a failure (a full disk) leaves the old file, no `.tmp`."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise
+    """Write text beside path, then rename over it (core/safefile.py: never through a link): a failure
+    (a full disk) leaves the old file and no `.tmp`, and is a WriteFailed naming the file."""
+    replace_text(path, text)
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
     """A record file's JSON object; HarnessError naming the file when it is unreadable or corrupt."""
+    if path.is_dir():
+        raise HarnessError(f"{path}: is a directory, not the record file; restore it or re-run")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:

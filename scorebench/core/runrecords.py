@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from scorebench.core import legacyrun
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import parse_utc, read_samples, utc_from_epoch
+from scorebench.core.recordtypes import check_types
 from scorebench.core.rundir import RUN_JSON, read_json_object, write_json_atomic
 from scorebench.core.runinfo import CapacityInfo, CompareInfo, PayloadSetInfo, PreflightInfo, RunInfo
 from scorebench.core.running import RunWriter, run_writer
@@ -153,15 +154,18 @@ _NESTED: dict[tuple[type, str], type] = {
 _Record = TypeVar("_Record")
 
 
-def record_from_json(cls: type[_Record], data: Mapping[str, Any], where: Path) -> _Record:
-    """A record from its JSON object: known keys only (a newer file's extra keys are ignored)."""
+def record_from_json(cls: type[_Record], data: Mapping[str, Any], where: Path, prefix: str = "") -> _Record:
+    """A record from its JSON object: known keys only (a newer file's extra keys are ignored); a value of the
+    wrong type (hand-edited, or cut short) is a HarnessError naming the file and the field."""
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     for name in names:
         if name in data:
             inner = _NESTED.get((cls, name))
             value = data[name]
-            values[name] = record_from_json(inner, value, where) if inner and isinstance(value, dict) else value
+            nested = inner is not None and isinstance(value, dict)
+            values[name] = record_from_json(inner, value, where, f"{prefix}{name}.") if inner and nested else value
+    check_types(cls, values, where, prefix)
     try:
         return cls(**values)
     except TypeError as exc:
@@ -192,7 +196,7 @@ def read_run(run_dir: Path) -> RunRecords:
     """run.json, load.json and probe.json of a run directory, old layouts included."""
     run_dir = Path(run_dir)
     path = run_dir / RUN_JSON
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         raise HarnessError(f"{run_dir}: not a run directory (no {RUN_JSON})")
     data = read_json_object(path)
     fields = legacyrun.info_fields(data, default_label=_label_of(run_dir))
@@ -264,7 +268,7 @@ def adopt(adopted: Adopted) -> str:
 
 
 def _optional(path: Path) -> dict[str, Any] | None:
-    return read_json_object(path) if path.is_file() else None
+    return read_json_object(path) if path.exists() or path.is_symlink() else None
 
 
 def _label_of(run_dir: Path) -> str:

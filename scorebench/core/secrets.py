@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -30,7 +31,12 @@ from scorebench.core.errors import HarnessError
 KEY_ENV = "SCOREBENCH_KEY"
 MASK = "***"
 MIN_SECRET_CHARS = 4
-"""Shorter values are not registered: scrubbing them would mangle ordinary text."""
+"""Shorter values are not registered: scrubbing them would mangle ordinary text (a header or URL parameter
+with a secret-looking name is still masked by its name: `mask_header`, `safe_url`)."""
+MIN_KEY_CHARS = 8
+"""The shortest endpoint key accepted (Azure ML's are 32 or more). A registered secret shorter than this
+(a 4-7 character header or parameter value) is scrubbed only where it stands alone, never from inside a
+longer word or number: `2026` never eats the `20261207T...` of a run directory's name."""
 SECRET_QUERY_NAMES = (
     "key",
     "code",
@@ -72,6 +78,8 @@ def is_secret_header(name: str) -> bool:
 
 _REGISTRY: set[str] = set()
 _FORMS: dict[str, tuple[str, ...]] = {}
+_PATTERN: list[re.Pattern[str]] = []
+"""The one compiled pattern of every form of every registered secret (empty: rebuild)."""
 
 
 # --- the registry -----------------------------------------------------------------------------
@@ -87,6 +95,7 @@ def register(*values: str | None) -> None:
         if fresh:
             _REGISTRY.update(fresh)
             _FORMS.clear()
+            _PATTERN.clear()
 
 
 def registered() -> tuple[str, ...]:
@@ -98,6 +107,7 @@ def forget_all() -> None:
     """Empty the registry (tests)."""
     _REGISTRY.clear()
     _FORMS.clear()
+    _PATTERN.clear()
 
 
 def register_environment(environ: Mapping[str, str]) -> None:
@@ -165,21 +175,40 @@ def forms(secret: str) -> tuple[str, ...]:
         base64.b64encode(raw).decode(),
         raw.decode("latin-1"),
     }
-    found |= {html.escape(json.dumps(secret)[1:-1])}
+    found |= {html.escape(json.dumps(secret)[1:-1]), *_idna(secret)}
     result = tuple(sorted((f for f in found if len(f) >= MIN_SECRET_CHARS), key=len, reverse=True))
     _FORMS[secret] = result
     return result
 
 
 def scrub(text: str) -> str:
-    """Replace every form of every registered secret in text with ***."""
+    """Replace every form of every registered secret in text, in any case (a host name is lowercased by DNS
+    and IDNA), with ***; a secret shorter than MIN_KEY_CHARS only where no letter or digit touches it."""
     if not _REGISTRY or not text:
         return text
-    for secret in registered():
-        for form in forms(secret):
-            if form in text:
-                text = text.replace(form, MASK)
-    return text
+    return _pattern().sub(MASK, text)
+
+
+def _pattern() -> re.Pattern[str]:
+    if not _PATTERN:
+        alternatives = []
+        for secret in registered():
+            short = len(secret) < MIN_KEY_CHARS
+            for form in forms(secret):
+                escaped = re.escape(form)
+                alternatives.append((len(form), rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])" if short else escaped))
+        ordered = [pattern for _, pattern in sorted(alternatives, key=lambda pair: pair[0], reverse=True)]
+        _PATTERN.append(re.compile("|".join(ordered), re.IGNORECASE))
+    return _PATTERN[0]
+
+
+def _idna(secret: str) -> set[str]:
+    """The forms a secret takes inside a host name: IDNA (punycode) of it, when it has any."""
+    try:
+        encoded = secret.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return set()
+    return {encoded} if encoded.lower() != secret.lower() else set()
 
 
 def scrub_data(value: Any) -> Any:
@@ -299,6 +328,11 @@ def check_key(key: str, where: str) -> str:
     for wrong, what in _WHAT_IS_WRONG:
         if any(wrong(char) for char in key):
             raise HarnessError(f"{where}: the key {what}; a key is one line of printable ASCII (value not shown)")
+    if len(key) < MIN_KEY_CHARS:
+        raise HarnessError(
+            f"{where}: the key is shorter than {MIN_KEY_CHARS} characters (Azure ML's are 32 or more); so short a key"
+            " could not be kept out of the output without mangling it (value not shown)"
+        )
     return key
 
 
@@ -313,6 +347,17 @@ def mask_header(name: str, value: str) -> str:
         scheme = value.split(" ", 1)[0] if " " in value.strip() else ""
         return f"{scheme} {MASK}".strip()
     return scrub(value)
+
+
+def mask_header_lines(text: str) -> str:
+    """A block of `Name: value` lines (a response's header, as `ab -v` shows it) with every secret header masked."""
+    lines = []
+    for line in text.split("\n"):
+        body, end = (line[:-1], "\r") if line.endswith("\r") else (line, "")
+        name, colon, value = body.partition(":")
+        is_header = bool(colon and name.strip()) and " " not in name.strip()
+        lines.append((f"{name}: {mask_header(name, value.strip())}" if is_header else scrub(body)) + end)
+    return "\n".join(lines)
 
 
 def safe_url(url: str) -> str:

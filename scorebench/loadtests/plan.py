@@ -34,19 +34,28 @@ MAX_CONNECTIONS = 20_000
 """ab's own MAX_CONCURRENCY: one client opening more connections (or Locust users) is a mistake."""
 STOP_POLL_S = 0.1
 """How often an engine looks for the stop file (a stat each time)."""
+MAX_RATE_RPS = 100_000
+"""More arrivals per second than one client machine can send: a typo (an extra zero), not a plan."""
+MAX_REQUESTS = 1_000_000_000
+MAX_TIMEOUT_S = 3600
+"""The Azure ML inference server's own longest scoring timeout (SCORING_TIMEOUT_MS 3,600,000)."""
 PROCESSES_PER_CORE = 4
 """Engine processes (ab's --processes, Locust's --workers) per usable core: beyond that they fight
 for the cores, the client saturates, and the run measures itself (docs/faults.md, runaway load)."""
 
 
 def upper_bounds(cores: int) -> dict[str, tuple[int, str]]:
-    """The most each load setting may ask for on a machine with `cores` usable cores, and why."""
+    """The most each load setting (and the timeout) may ask for on a machine with `cores` usable cores, and why."""
     processes = (PROCESSES_PER_CORE * cores, f"{PROCESSES_PER_CORE} per usable core, and this machine has {cores}")
     return {
         "concurrency": (MAX_CONNECTIONS, "ab's own limit of connections"),
         "users": (MAX_CONNECTIONS, "as many as ab allows connections"),
         "workers": processes,
         "processes": processes,
+        "rate": (MAX_RATE_RPS, "more than one client machine can send"),
+        "spawn_rate": (MAX_CONNECTIONS, "no more users can be started"),
+        "requests": (MAX_REQUESTS, "a billion requests"),
+        "timeout_s": (MAX_TIMEOUT_S, "the inference server's own longest scoring timeout"),
     }
 
 

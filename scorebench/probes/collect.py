@@ -326,10 +326,6 @@ def _write(run_dir: Path, waited: WaitResult, ids: set[str]) -> dict[str, int]:
 
 
 def _replace_csv(path: Path, rows: list[Any], record: type) -> None:
-    """Write rows beside path, then rename over it: a failure never leaves half a file or none."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write_csv(tmp, rows, record)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write rows beside path, then rename over it (core/safefile.py): a failure never leaves half a file or
+    none, and a link at path is replaced, never written through."""
+    write_csv(path, rows, record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from scorebench.core.records import (
@@ -55,20 +56,20 @@ def test_round_trip_rounds_floats_to_microseconds(tmp_path):
 
 
 def test_streamed_parts_are_read_together_and_a_torn_last_line_is_skipped(tmp_path):
-    with SampleWriter(tmp_path / "samples-w1.csv") as writer:
+    with SampleWriter(tmp_path / "samples.csv") as writer:
         writer.write(SAMPLE)
-    with SampleWriter(tmp_path / "samples-w2.csv") as writer:
-        writer.write(SAMPLE)
-    with (tmp_path / "samples-w2.csv").open("a") as handle:
+    with SampleWriter(tmp_path / "samples-ab-1.csv") as writer:
+        writer.write(dataclasses.replace(SAMPLE, client_request_id="c" * 32, worker="ab-1"))
+    with (tmp_path / "samples-ab-1.csv").open("a") as handle:
         handle.write("b" * 32 + ",2026-11-22T20:00:01Z,5.0")  # the writer died mid-line
     assert len(read_samples(tmp_path)) == 2
 
 
 def test_writer_appends_without_second_header(tmp_path):
     path = tmp_path / "samples.csv"
-    for _ in range(2):
+    for n in range(2):
         with SampleWriter(path) as writer:
-            writer.write(SAMPLE)
+            writer.write(dataclasses.replace(SAMPLE, client_request_id=f"{n}" * 32))
     assert path.read_text().count("client_request_id") == 1
     assert len(read_samples(tmp_path)) == 2
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from scorebench.core.errors import HarnessError
 from scorebench.core.saturation import Period, describe, union
-from scorebench.core.secrets import register_basic, register_header, register_url
+from scorebench.core.secrets import mask_header_lines, register_basic, register_header, register_url
 from scorebench.loadtests.ab import processes, report
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop
 from scorebench.loadtests.ab.merge import Merged, Part, merge
@@ -278,7 +278,7 @@ def rate_lines(rate_rps: float, latencies_ms: list[float]) -> list[str]:
 
 def _verbose_hook(verbosity: int):  # type: ignore[no-untyped-def]
     def hook(raw: bytes, status: int) -> None:
-        text = raw.decode("latin-1")
+        text = mask_header_lines(raw.decode("latin-1"))  # a Set-Cookie or token the server sends back
         sys.stdout.write(f"LOG: header received:\n{text}\n")
         if not 200 <= status < 300:
             sys.stdout.write(f"WARNING: Response code not 2xx ({status})\n")

@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -328,7 +329,18 @@ def parse_threshold(text: str) -> ThresholdCheck:
     if metric is None:
         unknown = metrics.canonical(match["metric"])
         raise HarnessError(f"threshold {text!r}: unknown metric {unknown!r} (metrics: {', '.join(METRICS)})")
+    check_change(text, match["sign"], float(match["amount"]), match["unit"], "threshold")
     return ThresholdCheck(metric.name, match["sign"], float(match["amount"]), match["unit"], floor_of(text, match))
+
+
+def check_change(text: str, sign: str, amount: float, unit: str, what: str) -> None:
+    """A relative limit that means something: a rate moves at most 100 points, nothing falls by 100 % or more."""
+    if unit == "pp" and amount > 100:
+        raise HarnessError(f"{what} {text!r}: a rate moves at most 100 percentage points")
+    if unit == "%" and sign == "-" and amount >= 100:
+        raise HarnessError(f"{what} {text!r}: nothing falls by 100% or more (the limit would be 0 or less)")
+    if not math.isfinite(amount):
+        raise HarnessError(f"{what} {text!r}: the limit is not a finite number")
 
 
 def floor_of(text: str, match: re.Match[str]) -> float | None:
@@ -397,16 +409,40 @@ def profile_difference(current: Mapping[str, Any], reference: Mapping[str, Any])
 
 
 def comparable(current: dict[str, Any], baseline: dict[str, Any], name: str) -> Check | None:
-    """INCONCLUSIVE (not comparable) when load profile, payload set or sample counts differ too much."""
+    """INCONCLUSIVE (not comparable) when load profile, payload set, endpoint or engine differ, or sample counts
+    are too small. The endpoint is compared without its port on a loopback host (the stand-in and test servers
+    take a free port each time); a baseline that does not record the endpoint or engine is not held to them."""
     why = profile_difference(current, baseline)
     if why:
         return _not_comparable(name, why)
+    recorded = baseline.get("run")
+    then_run: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+    for key in ("endpoint", "engine"):
+        now, then = current.get(key), then_run.get(key)
+        if now is None or then is None:
+            continue
+        if key == "endpoint":
+            now, then = endpoint_identity(str(now)), endpoint_identity(str(then))
+        if now != then:
+            return _not_comparable(name, f"{key} differs ({now!r} now, {then!r} in the baseline)")
     counts = (current["summary"]["count"], baseline["summary"]["count"])
     if min(counts) < MIN_SAMPLES:
         return _not_comparable(
             name, f"too few samples ({counts[0]} now, {counts[1]} in the baseline; need {MIN_SAMPLES})"
         )
     return None
+
+
+def endpoint_identity(url: str) -> str:
+    """What makes two runs' endpoints the same one: scheme, host and path (any port on a loopback host)."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return url
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    where = host if loopback or port is None else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{where}{parts.path}"
 
 
 def _not_comparable(name: str, why: str) -> Check:

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import (
     EXCEPTIONS_FILE,
-    SAMPLES_GLOB,
+    OUTCOMES,
     TELEMETRY_FILE,
     ExceptionRow,
     Sample,
@@ -36,6 +36,7 @@ from scorebench.core.records import (
     header,
     optional_missing,
 )
+from scorebench.core.sampleparts import duplicate_error, sample_parts, unknown_outcome_error
 
 SAMPLE_DTYPES = {
     "client_request_id": "string",
@@ -75,7 +76,7 @@ def read_samples_frame(run_dir: Path, columns: Sequence[str] | None = None) -> p
     """Every samples*.csv of a run as one frame (all columns, or `columns`), plus `started_s`
     (float seconds since the epoch); `outcome` is a category with no missing value ("ok")."""
     wanted = _wanted(Sample, columns, ("started_at", "outcome"))
-    paths = sorted(run_dir.glob(SAMPLES_GLOB))
+    paths = sample_parts(run_dir)
     stamps_only = columns is not None and "started_at" not in columns
     table = _read_parts(paths, wanted, {**SAMPLE_DTYPES, "started_at": "timestamp"}) if stamps_only else None
     if table is not None:  # the start times parsed while reading: seconds straight from Arrow
@@ -89,7 +90,20 @@ def read_samples_frame(run_dir: Path, columns: Sequence[str] | None = None) -> p
         if stamps_only:
             frame = frame.drop(columns="started_at")
     frame["outcome"] = filled_category(frame["outcome"], "ok")
+    _check_samples(frame, paths)
     return frame
+
+
+def _check_samples(frame: pd.DataFrame, paths: list[Path]) -> None:
+    """No outcome an engine never writes; no request id twice (when the ids were read): core/sampleparts.py."""
+    unknown = sorted(set(frame["outcome"].cat.categories) - set(OUTCOMES))
+    if unknown and (frame["outcome"].isin(unknown)).any():
+        raise unknown_outcome_error(paths, str(unknown[0]))
+    if "client_request_id" in frame.columns:
+        ids = frame["client_request_id"].dropna()
+        repeated = ids[ids.duplicated()]
+        if len(repeated):
+            raise duplicate_error(paths, str(repeated.iloc[0]))
 
 
 def filled_category(values: pd.Series, fill: str) -> pd.Series:

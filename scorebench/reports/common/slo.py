@@ -114,7 +114,26 @@ def parse_slo(text: str, where: str = "--slo") -> Slo:
     if scale is None or metric.lower_is_better != match["op"].startswith("<"):
         direction = "<|<=" if metric.lower_is_better else ">|>="
         raise HarnessError(f"{where}: {text!r}: expected {metric.name} {direction} N{metric.unit.slo_hint}")
-    return Slo(metric.name, match["op"], float(match["amount"]) * scale, cleaned.replace(" ", ""))
+    limit = float(match["amount"]) * scale
+    meaningless = _meaningless(metric, match["op"], limit)
+    if meaningless:
+        raise HarnessError(f"{where}: {text!r}: {meaningless}")
+    return Slo(metric.name, match["op"], limit, cleaned.replace(" ", ""))
+
+
+def _meaningless(metric: Metric, op: str, limit: float) -> str | None:
+    """Why a limit means nothing (a rate above 100 % or below 0 %, a latency of 0), else None."""
+    if metric.unit is PERCENT:
+        if limit > 1.0:
+            return "a rate is between 0% and 100%"
+        if limit == 0 and op == "<":
+            return "no rate is below 0% (use <=0% for none at all)"
+        return None
+    if limit <= 0 and metric.lower_is_better:
+        return f"{metric.name} is more than 0: the limit must be too"
+    if not math.isfinite(limit):
+        return "the limit is not a finite number"
+    return None
 
 
 def default_slos(given: Sequence[Slo]) -> list[Slo]:

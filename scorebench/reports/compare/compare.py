@@ -34,6 +34,7 @@ from scorebench.reports.common.checks import (
     THRESHOLD,
     Check,
     ThresholdCheck,
+    check_change,
     decide,
     floor_of,
     overall,
@@ -95,6 +96,7 @@ def parse_limit(text: str) -> Limit:
     metric = metrics.find(match["metric"], metrics.CANDIDATE)
     if metric is None:
         raise HarnessError(f"--threshold {text!r}: unknown metric (metrics: {', '.join(METRICS)})")
+    check_change(text, match["sign"], float(match["amount"]), match["unit"], "--threshold")
     return Limit(
         metric.name, match["sign"], float(match["amount"]), match["unit"], floor_of(f"--threshold {text}", match)
     )

@@ -28,6 +28,7 @@ from scorebench.core.records import ANSWERS_FILE, Answer, read_csv, utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
 from scorebench.core.runinfo import CompareInfo
 from scorebench.core.runrecords import RunRecords, read_run, read_run_info
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, frames, looks, publish, slo, stats
 from scorebench.reports.common.checkrows import check_row
@@ -210,9 +211,9 @@ def write_compare(
     shown = recorded(summary_path, presentation)
     built = build_compare(run_dir, thresholds, min_agreement, timeout_s, slos=slos, presentation=shown, anytime=anytime)
     document = scrub_data(built.document)  # every secret the process learnt, as `report` does
-    summary_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (run_dir / SUMMARY_MD).write_text(scrub(built.markdown), encoding="utf-8")
-    report_path.write_text(scrub(built.html), encoding="utf-8")
+    replace_text(summary_path, json.dumps(document, indent=2, sort_keys=True) + "\n")  # never through a link
+    replace_text(run_dir / SUMMARY_MD, scrub(built.markdown))
+    replace_text(report_path, scrub(built.html))
     if junit is not None:
         Path(junit).write_text(scrub(publish.render_junit(document, f"compare {run_dir.name}")), encoding="utf-8")
     return Outcome(built.exit_code, built.verdict_lines, report_path, summary_path)

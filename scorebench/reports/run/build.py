@@ -29,7 +29,7 @@ from scorebench.core import saturation
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
 from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, write_text_atomic
-from scorebench.core.runinfo import RunInfo, load_shape
+from scorebench.core.runinfo import RunInfo
 from scorebench.core.runrecords import read_run
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, extras, frames, looks, publish, slo, stats
@@ -200,9 +200,11 @@ def judge(
         return verdicts
     current = current_evidence(samples, summary)
     name = str(baseline.get("name", "baseline"))
-    mismatch = checks.comparable(  # the run's length is its precision, which the intervals carry: not compared
-        {"load_profile": load_shape(info.load_profile), "payload_set_hash": info.payload_set_hash, **current},
-        {**baseline, "load_profile": load_shape(baseline.get("load_profile"))},
+    identity = {"load_profile": info.load_profile, "payload_set_hash": info.payload_set_hash,
+                "endpoint": info.endpoint, "engine": info.engine}  # fmt: skip
+    mismatch = checks.comparable(  # the run's length is left out (checks.profile_difference)
+        {**identity, **current},
+        baseline,
         name,
     )
     if mismatch:

@@ -20,8 +20,9 @@ from typing import Any
 
 from scorebench.core.errors import EXIT_INCONCLUSIVE
 from scorebench.core.records import utc_iso
-from scorebench.core.rundir import run_dir_name, write_text_atomic
+from scorebench.core.rundir import run_dir_name
 from scorebench.core.runrecords import RunRecords, read_run, refuse_in_progress
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub_data
 from scorebench.reports.common.checks import INCONCLUSIVE, PASS
 from scorebench.reports.run import baseline as baselines
@@ -67,7 +68,7 @@ def write_check(
         "partial_reason": run.partial_reason,
     }
     path = _new_check_path(run_dir, now, Path(baseline_name).stem)
-    write_text_atomic(path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")
+    replace_text(path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")  # never through a link
     return CheckOutcome(exit_code, lines, path, document)
 
 

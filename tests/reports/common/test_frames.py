@@ -27,8 +27,8 @@ def test_frame_matches_the_record_reader() -> None:
 
 def test_parts_are_read_together_and_a_cut_last_line_is_dropped(tmp_path: Path) -> None:
     text = (SMALL / "samples.csv").read_text().splitlines()
-    (tmp_path / "samples-w1.csv").write_text("\n".join(text[:101]) + "\n")
-    (tmp_path / "samples-w2.csv").write_text("\n".join([text[0], *text[101:], text[5][:40]]))  # killed mid-line
+    (tmp_path / "samples.csv").write_text("\n".join(text[:101]) + "\n")
+    (tmp_path / "samples-w0.csv").write_text("\n".join([text[0], *text[101:], text[5][:40]]))  # killed mid-line
     assert len(frames.read_samples_frame(tmp_path)) == 300
 
 
