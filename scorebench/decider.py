@@ -27,6 +27,7 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,9 @@ from scorebench.core.records import LOOKS_FILE, OUTCOMES, Answer, Look, csv_line
 from scorebench.core.rundir import STOP_FILE, request_stop
 from scorebench.loadtests.plan import LoadResult
 from scorebench.progress import NewLines
-from scorebench.reports.common.checks import FAIL, PASS, Check
+from scorebench.reports.common import sizing
+from scorebench.reports.common.checks import FAIL, PASS, Check, resolve_thresholds
+from scorebench.reports.common.slo import default_slos, parse_slo
 
 LOOK_INTERVAL_S = 1.5
 """The pause between looks (confidence sequences allow any schedule)."""
@@ -325,18 +328,40 @@ SIZING_MARGIN = 4.0
 """A run sized from a baseline may send this many times the requests the most demanding check likely needs."""
 
 
-def estimate_needs(baseline: dict[str, object] | None, thresholds: list[str], slos: list[str]) -> dict[str, int | None]:
-    """Requests each check is likely to need, from the baseline's own variability (None: it will likely
-    not decide). The seam for reports' sizing function (issue 25, "Right-size before load"): {} until it
-    lands, and then the run is bounded by its budget alone."""
-    return {}
+def estimate_needs(
+    baseline: dict[str, Any] | None, thresholds: list[str], slos: list[str], budget: Budget
+) -> tuple[dict[str, int | None], list[str], list[str]]:
+    """From the baseline's own variability (reports/common/sizing.py), before the load: the requests
+    each check is likely to need, the default thresholds the budget is unlikely to decide (as
+    `METRIC:off`: an until-decided run leaves them out rather than run its budget to INCONCLUSIVE;
+    a threshold the user named is always judged), and the lines that say so. The requests the budget
+    reaches are its --max-requests, or the baseline's answers per second over its duration (the
+    load profile is the baseline's: run --baseline refuses another)."""
+    if baseline is None:
+        return {}, [], []
+    needs = sizing.requests_needed(
+        baseline, resolve_thresholds(thresholds or None, anytime=True),
+        default_slos([parse_slo(text) for text in slos]), anytime=True,
+    )  # fmt: skip
+    rate_rps = float(dict(baseline.get("summary") or {}).get("throughput_rps") or 0.0)
+    reach = int(rate_rps * budget.duration_s) if rate_rps > 0 else None
+    if budget.requests is not None:
+        reach = min(reach, budget.requests) if reach is not None else budget.requests
+    left_out = sizing.beyond_budget(needs, reach, given=thresholds) if reach is not None else []
+    lines = [
+        f"left out: {need.check} ({need.line().split(': ', 1)[1]}; this budget reaches about {reach:,}): "
+        f"give --threshold {need.check} (and a longer --max-duration) to judge it"
+        for need in left_out
+    ]
+    kept = {need.check: need.requests for need in needs if need not in left_out}
+    return kept, [f"{need.metric}:off" for need in left_out], lines
 
 
 def sized(budget: Budget, needed: dict[str, int | None]) -> tuple[Budget, list[str]]:
     """The budget a sizing allows (its requests lowered to SIZING_MARGIN times the most demanding check's
     need, unless --max-requests was given) and the lines to print before the load."""
-    lines = [f"{name}: likely decided after ~{n:,} requests" if n else f"{name}: likely not decided by this budget"
-             for name, n in needed.items()]  # fmt: skip
+    lines = [f"sizing: {name}: likely decided after about {n:,} requests" if n else
+             f"sizing: {name}: likely not decided by this budget" for name, n in needed.items()]  # fmt: skip
     known = [n for n in needed.values() if n]
     if not known or budget.requests_given or None in needed.values():
         return budget, lines

@@ -241,11 +241,14 @@ def _sized(settings: RunSettings, baseline: dict[str, Any] | None) -> RunSetting
     budget = settings.load.budget
     if budget is None:
         return settings
-    budget, lines = sized(budget, estimate_needs(baseline, settings.thresholds, settings.slos))
-    for line in lines:
+    needed, left_out, notes = estimate_needs(baseline, settings.thresholds, settings.slos, budget)
+    budget, lines = sized(budget, needed)
+    for line in [*notes, *lines]:
         print(line, flush=True)
     return dataclasses.replace(
-        settings, load=dataclasses.replace(settings.load, budget=budget, requests=budget.requests)
+        settings,
+        load=dataclasses.replace(settings.load, budget=budget, requests=budget.requests),
+        thresholds=[*settings.thresholds, *left_out],
     )
 
 

@@ -36,7 +36,7 @@ def test_columns_are_read_incrementally_and_a_half_written_line_waits(tmp_path: 
     columns = SideColumns(tmp_path, "run")
     assert columns.poll() == 2
     with (tmp_path / "samples.csv").open("a", encoding="utf-8") as handle:  # the rest of the cut line, and one more
-        handle.write("00:03.000000Z,13.0,200,timeout,,10,10,p1,ab-0,\n" + csv_line(sample(4)))
+        handle.write("00:03.000000Z,13.0,200,timeout,,10,10,p1,ab-0,,\n" + csv_line(sample(4)))  # every column
     write_samples(tmp_path, [sample(5)], name="samples-ab-1.csv")
     assert columns.poll() == 3
     frame = columns.frame()
@@ -141,8 +141,8 @@ def test_a_sizing_lowers_a_default_budget_and_says_what_each_check_needs() -> No
     budget, lines = decider.sized(Budget(600.0, 1_000_000), {"p95:+10%": 2_300, "error_rate:+0.5pp": 900})
     assert budget == Budget(600.0, 9_200)
     assert lines == [
-        "p95:+10%: likely decided after ~2,300 requests",
-        "error_rate:+0.5pp: likely decided after ~900 requests",
+        "sizing: p95:+10%: likely decided after about 2,300 requests",
+        "sizing: error_rate:+0.5pp: likely decided after about 900 requests",
         "budget sized from the baseline: at most 9,200 requests (4x the most needed)",
     ]
     given = Budget(600.0, 50_000, requests_given=True)

@@ -31,7 +31,7 @@ LENGTH_FIELDS = ("duration_s", "requests", "until_decided")
 carries, not its kind: a baseline comparison ignores them (`load_shape`)."""
 WHEN_SET = ("rate_stages",)
 """Profile fields recorded only when set: runs (and baselines) from before they existed stay comparable."""
-ProfileValue = float | int | str | None
+ProfileValue = float | int | str | bool | None
 TOOLS = ("locust", "azureml-inference-server-http", "inference-schema", "requests", "azure-monitor-query")
 
 

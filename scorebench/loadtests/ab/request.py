@@ -46,6 +46,7 @@ class Target:
 
 _ID_BATCH = 4096
 _ids: list[bytes] = []
+os.register_at_fork(after_in_child=_ids.clear)  # a forked engine process draws its own ids, never its parent's
 
 
 def new_request_id() -> bytes:

@@ -60,9 +60,8 @@ def test_the_baselines_own_interval_bounds_what_a_check_can_decide() -> None:
 
 
 def test_beyond_budget_leaves_out_defaults_the_budget_cannot_decide_but_never_a_given_one() -> None:
-    found = sizing.requests_needed(
-        reference(60.0), checks.resolve_thresholds(None, anytime=True), slo.default_slos([]), both_grow=True
-    )
+    limits = checks.resolve_thresholds(["p99:+15%,10ms"], anytime=True)  # the defaults and a tail limit
+    found = sizing.requests_needed(reference(60.0), limits, slo.default_slos([]), both_grow=True)
     budget = 9_000
     dropped = {need.metric for need in sizing.beyond_budget(found, budget)}
     assert dropped == {need.metric for need in found if need.kind != "slo" and (need.requests or math.inf) > budget}

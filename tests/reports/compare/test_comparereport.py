@@ -41,7 +41,8 @@ def test_anytime_judges_every_check_on_confidence_sequences(tmp_path: Path) -> N
     from scorebench.reports.compare.comparereport import build_compare
 
     run_dir = write_compare_run(tmp_path / "run", candidate_scale=2.0)
-    fixed, anytime = build_compare(run_dir), build_compare(run_dir, anytime=True)
+    fixed = build_compare(run_dir)
+    anytime = build_compare(run_dir, ["p95:+10%,5ms"], anytime=True)  # a tail limit is no until-decided default
     assert (fixed.document["intervals"]["family"], anytime.document["intervals"]["family"]) == ("fixed", "anytime")
     methods = {c.name: c.method for c in anytime.checks}
     assert methods["candidate p95:+10%,5ms"] == "confidence sequence (Howard-Ramdas) of each side, alpha split"
