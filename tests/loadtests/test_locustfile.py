@@ -103,14 +103,19 @@ from scorebench.loadtests.scenario import *  # noqa: E402, F403
 """
 
 
+def run_own_locustfile(text: str, host: str, run_dir: Path, seconds: int) -> subprocess.CompletedProcess[str]:
+    """`locust -f` a locustfile of the test's own (importing the scenario), one user, `seconds` long."""
+    locustfile = run_dir / "own_locustfile.py"
+    locustfile.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", host,
+               "-u", "1", "-t", f"{seconds}s"]  # fmt: skip
+    env = cli_env(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_RUN_DIR=str(run_dir))
+    return subprocess.run(command, cwd=run_dir, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
 def test_a_startup_longer_than_the_run_time_still_gets_its_load(standin, tmp_path: Path) -> None:
     """Locust arms -t on gevent's cached clock: without the init listener's refresh it expired at once."""
-    locustfile = tmp_path / "slow_locustfile.py"
-    locustfile.write_text(SLOW_START, encoding="utf-8")
-    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", standin.score_url,
-               "-u", "1", "-t", "2s"]  # fmt: skip
-    env = cli_env(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_RUN_DIR=str(tmp_path))
-    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    run = run_own_locustfile(SLOW_START, standin.score_url, tmp_path, 2)
     assert run.returncode == 0, run.stderr[-2000:]
     samples = read_samples(tmp_path)
     assert samples
@@ -138,12 +143,7 @@ events.test_start.add_listener(lambda **_kw: gevent.spawn(_block))
 
 
 def test_a_blocking_stall_of_the_hub_marks_its_second_saturated(standin, tmp_path: Path) -> None:
-    locustfile = tmp_path / "stalling_locustfile.py"
-    locustfile.write_text(STALLING, encoding="utf-8")
-    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", standin.score_url,
-               "-u", "1", "-t", "3s"]  # fmt: skip
-    env = cli_env(SCOREBENCH_KEY=TEST_KEY, SCOREBENCH_RUN_DIR=str(tmp_path))
-    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    run = run_own_locustfile(STALLING, standin.score_url, tmp_path, 3)
     assert run.returncode == 0, run.stderr[-2000:]
     stall = max(read_periods(tmp_path), key=lambda period: period.peak_lag_ms)  # a busy machine may add others
     assert stall.peak_lag_ms >= 300 * 0.9 >= STALL_LIMIT_MS
