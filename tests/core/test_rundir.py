@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-
 from pathlib import Path
 
 import pytest
@@ -38,6 +37,6 @@ def test_a_write_that_cannot_complete_removes_its_tmp(tmp_path: Path, monkeypatc
         return Full()
 
     monkeypatch.setattr(os, "fdopen", full)  # the tmp's write fails as on a full disk
-    with pytest.raises(WriteFailed, match="cannot write summary.json"):
+    with pytest.raises(WriteFailed, match=r"cannot write summary\.json"):
         write_text_atomic(tmp_path / "summary.json", "x" * 100_000)
     assert sorted(p.name for p in tmp_path.iterdir()) == []

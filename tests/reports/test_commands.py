@@ -201,7 +201,8 @@ def test_title_and_note_are_recorded_and_summary_md_reads_like_a_report(runs: Pa
     assert markdown.startswith("## Bank model, release 7: ✅ PASS (exit 0)\n\nrun `small`\n\n> Same load as release 6.")
     (row,) = [line for line in markdown.splitlines() if line.startswith("| `error_rate<5%`")]
     percent = r"\d\.\d\d%"
-    cells = rf"\| `error_rate<5%` \| slo \| PASS \| {percent} \| {percent} … {percent} \| < 5\.00% \| Clopper-Pearson \|"
+    method = r"Clopper-Pearson"
+    cells = rf"\| `error_rate<5%` \| slo \| PASS \| {percent} \| {percent} … {percent} \| < 5\.00% \| {method} \|"
     assert re.fullmatch(cells, row), row
     assert not re.search(r"\d\.\d{5,}", markdown)  # no 25.5891: four significant digits
     assert "- requests: 300 (" in markdown
