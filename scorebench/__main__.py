@@ -1,5 +1,5 @@
 """`python -m scorebench` is the same entry point as the `scorebench` console script."""
 
-from scorebench.cli import main
+from scorebench.cli import console
 
-raise SystemExit(main())
+console()

@@ -65,6 +65,21 @@ def ab_main() -> int:
     return main(["ab", *sys.argv[1:]])
 
 
+def console() -> NoReturn:
+    """The `scorebench` console script and `python -m scorebench`: main(), then leave with its code.
+
+    A harness error (exit 2) leaves at once once the streams are flushed (os._exit): an error raised
+    while Arrow's reader threads still ran could abort the interpreter's finalization under load
+    ("terminate called without an active exception", exit -6 instead of the 2 its line promised).
+    Everything the command opened was closed on the way out (context managers)."""
+    code = main()
+    if code == EXIT_HARNESS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help"):
         print(_overview())

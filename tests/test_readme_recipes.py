@@ -29,7 +29,7 @@ from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port
 
 pytestmark = pytest.mark.slow
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-LOCUST_RUN_LENGTH = "6s"
+LOCUST_RUN_LENGTH = "15s"
 """What `-t 10m` becomes: long enough for every worker to send, short enough for a test."""
 
 
