@@ -1,13 +1,15 @@
-"""README.md's pytest recipe and distributed Locust recipe run as written, on a fresh directory.
+"""The pytest recipe and the distributed Locust recipe, as README.md and the docs write them, on a fresh directory.
 
-The commands are read out of README.md's fenced blocks here, so the docs cannot drift from what is
-tested. Only the placeholders are filled in: the key (`SCOREBENCH_KEY=...`), the endpoint
-(`https://.../score`, `https://ENDPOINT`: the local stand-in), the hosts (`HOST_A`, and `0.0.0.0`:
-this harness binds loopback only) and the Locust run length (`-t 10m`: a few seconds). `pip
-install` lines are checked against the package's declared extras instead of run. Every host's lines
-run on this machine (hosts B and C: the worker lines twice, writing into the same run folder, as
-the gathering step would); Locust's master port comes from LOCUST_MASTER_BIND_PORT /
-LOCUST_MASTER_NODE_PORT, so parallel tests never share one.
+The commands are read out of the documents' fenced blocks (tests/docs/blocks.py), so the docs cannot
+drift from what is tested. Only the placeholders are filled in: the key (`SCOREBENCH_KEY=...`), the
+endpoint (`https://.../score`, `https://ENDPOINT`: the local stand-in), the hosts (`HOST_A`, and
+`0.0.0.0`: this harness binds loopback only) and the Locust run length (`-t 10m`: a few seconds).
+`pip install` lines are checked against the package's declared extras instead of run, and the
+gathering step (`rsync B:run/... run/`) is what the test does by running every host's lines on this
+machine (hosts B and C: the worker lines twice, writing into the same run folder); Locust's master
+port comes from LOCUST_MASTER_BIND_PORT / LOCUST_MASTER_NODE_PORT, so parallel tests never share one.
+The Quick start's two commands are checked for what they are: the demo (tests/test_scripts.py runs
+it) and the test command `.ci/run` calls.
 """
 
 from __future__ import annotations
@@ -25,60 +27,52 @@ from typing import Any
 import pytest
 
 from scorebench.core.records import read_samples
-from tests.conftest import REPO_ROOT, TEST_KEY, cli_env, free_port
+from tests.conftest import REPO_ROOT, TEST_KEY, free_port
+from tests.docs.blocks import Block, claim, command_lines, fill, replay_env
 
 pytestmark = pytest.mark.slow
-README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 LOCUST_RUN_LENGTH = "15s"
 """What `-t 10m` becomes: long enough for every worker to send, short enough for a test."""
 
-
-def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    """(language, body) of every ``` block of a markdown text."""
-    return [(m["lang"], m["body"]) for m in re.finditer(r"^```(?P<lang>\w*)\n(?P<body>.*?)^```$", text, re.S | re.M)]
-
-
-def block_with(needle: str, lang: str = "") -> str:
-    (body,) = [body for language, body in fenced_blocks(README) if needle in body and language == lang]
-    return body
-
-
-def command_lines(body: str) -> list[str]:
-    """Shell lines of a block: continuations joined, comments dropped (a comment line stays as `#...`)."""
-    joined = body.replace("\\\n", " ")
-    lines = []
-    for raw in joined.splitlines():
-        line = raw.strip()
-        if line.startswith("#"):
-            lines.append(line)
-        elif line:
-            lines.append(re.sub(r"\s+#.*$", "", line))
-    return lines
+QUICK_START = claim("README.md", "./scripts/demo.sh", "replayed")
+PYTEST_RECIPES = [  # (the test file's block, the commands' block)
+    (claim("README.md", "def test_score_latency(scoring_endpoint):", "replayed"),
+     claim("README.md", 'pip install "scorebench[pytest]"', "replayed")),
+    (claim("docs/reports.md", "# tests/test_endpoint_latency.py", "replayed"),
+     claim("docs/reports.md", 'pip install "scorebench[pytest]"', "replayed")),
+]  # fmt: skip
+DISTRIBUTED = [
+    claim("README.md", "# host A (master): sends no requests", "replayed"),
+    claim("docs/locust.md", "# host A (master): no key needed", "replayed"),
+]
+GATHER = re.compile(r"^rsync B:run/samples-\*\.csv C:run/samples-\*\.csv run/$")
+"""The gathering step, which the test does by running every host on this machine into one folder."""
 
 
-def fill(line: str, **values: str) -> str:
-    """The README's placeholders replaced by this machine's values."""
-    for placeholder, value in values.items():
-        assert placeholder in line or placeholder not in README, placeholder
-        line = line.replace(placeholder, value)
-    return line
+def test_the_quick_start_is_the_demo_and_the_test_command() -> None:
+    assert command_lines(QUICK_START.body) == ["./scripts/demo.sh", "./scripts/test.sh"]
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    (called,) = [line for line in ci.splitlines() if line.startswith("./scripts/test.sh")]
+    assert called.split()[0] == "./scripts/test.sh"
+    assert "test_demo_passes_its_arguments_to_the_run" in (REPO_ROOT / "tests" / "test_scripts.py").read_text()
 
 
-def test_the_pytest_extra_is_declared() -> None:
-    (install,) = [line for line in command_lines(block_with("--benchmark-autosave")) if line.startswith("pip ")]
+@pytest.mark.parametrize("commands", [c for _, c in PYTEST_RECIPES], ids=lambda b: b.doc)
+def test_the_pytest_extra_is_declared(commands: Block) -> None:
+    (install,) = [line for line in command_lines(commands.body) if line.startswith("pip ")]
     assert install == 'pip install "scorebench[pytest]"'
     extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert {re.split(r"[<>=]", r)[0] for r in extras["pytest"]} == {"pytest", "pytest-benchmark"}
 
 
-def test_the_pytest_recipe(standin: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("test_file", "commands"), PYTEST_RECIPES, ids=lambda b: b.doc)
+def test_the_pytest_recipe(test_file: Block, commands: Block, standin: Any, tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_endpoint_latency.py").write_text(block_with("scoring_endpoint", "python"))
-    lines = [line for line in command_lines(block_with("--benchmark-autosave")) if not line.startswith(("#", "pip "))]
+    (tmp_path / "tests" / "test_endpoint_latency.py").write_text(test_file.body)
+    lines = [line for line in command_lines(commands.body) if not line.startswith(("#", "pip "))]
     assert lines[0] == "export SCOREBENCH_KEY=..."
-    env = cli_env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    env["SCOREBENCH_KEY"] = TEST_KEY
-    first, second = (fill(line, **{"https://.../score": standin.score_url}) for line in lines[1:])
+    env = replay_env(SCOREBENCH_KEY=TEST_KEY)
+    first, second = (fill(commands, line, {"https://.../score": standin.score_url}) for line in lines[1:])
     stored = subprocess.run(first, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert stored.returncode == 0, stored.stdout + stored.stderr
     assert "1 passed" in stored.stdout
@@ -93,27 +87,27 @@ def test_the_pytest_recipe(standin: Any, tmp_path: Path) -> None:
     assert "1 passed" in compared.stdout or "Performance has regressed" in compared.stdout + compared.stderr
 
 
-def test_the_distributed_locust_recipe(standin: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("recipe", DISTRIBUTED, ids=lambda b: b.doc)
+def test_the_distributed_locust_recipe(recipe: Block, standin: Any, tmp_path: Path) -> None:
     (tmp_path / "loadtests").mkdir()
     (tmp_path / "loadtests" / "locustfile.py").write_text((REPO_ROOT / "loadtests" / "locustfile.py").read_text())
     hosts: dict[str, list[str]] = {}  # a section's first comment line → its commands
     header, in_commands = "", True
-    for line in command_lines(block_with("--master-host HOST_A")):
+    for line in command_lines(recipe.body):
         if line.startswith("#"):
             header, in_commands = (line, False) if in_commands else (header, False)
-        else:
+        elif not GATHER.match(line):
             hosts.setdefault(header, []).append(line)
             in_commands = True
     master_header, worker_header, after_header = hosts
     assert master_header.startswith("# host A (master)")
-    assert worker_header.startswith("# hosts B and C")
+    assert worker_header.startswith("# hosts B")
     assert after_header.startswith("# afterwards")
     port = str(free_port())
-    env = cli_env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                  LOCUST_MASTER_BIND_PORT=port, LOCUST_MASTER_NODE_PORT=port)  # fmt: skip
+    env = replay_env(LOCUST_MASTER_BIND_PORT=port, LOCUST_MASTER_NODE_PORT=port)
     places = {"https://ENDPOINT": standin.score_url, "HOST_A": "127.0.0.1", "0.0.0.0": "127.0.0.1",
               "-t 10m": f"-t {LOCUST_RUN_LENGTH}", "SCOREBENCH_KEY=...": f"SCOREBENCH_KEY={TEST_KEY}"}  # fmt: skip
-    script = {name: "\n".join(fill(line, **{k: v for k, v in places.items() if k in line}) for line in lines)
+    script = {name: "\n".join(fill(recipe, line, {k: v for k, v in places.items() if k in line}) for line in lines)
               for name, lines in hosts.items()}  # fmt: skip
     started: list[subprocess.Popen[str]] = []
     try:

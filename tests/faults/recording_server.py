@@ -8,11 +8,13 @@ command line sent nothing, or that `ab --payloads` really POSTs JSON.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from pathlib import Path
+from typing import Any, Self
 
 from scorebench.loadtests.outcomes import record_count
 
@@ -25,13 +27,32 @@ class Seen:
     body: bytes
 
 
+class _CountingHTTPServer(ThreadingHTTPServer):
+    """Knows how many accepted connections are still being served."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.open_connections = 0
+        self._lock = threading.Lock()
+
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        with self._lock:
+            self.open_connections += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket | tuple[bytes, socket.socket]) -> None:
+        super().shutdown_request(request)
+        with self._lock:
+            self.open_connections -= 1
+
+
 class LoopbackServer:
     """A ThreadingHTTPServer on a free loopback port, served from a daemon thread inside `with`."""
 
     scheme = "http"
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _CountingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -46,6 +67,25 @@ class LoopbackServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def drained(self) -> bool:
+        """Nothing left to serve: no connection waits in the listen queue and none is open.
+
+        Once the clients are gone this is final: a request sent before they died has been
+        served (and counted) by then, and nothing can send a new one.
+        """
+        return self.server.open_connections == 0 and _accept_queue(self.server.server_address[1]) == 0
+
+
+def _accept_queue(port: int) -> int:
+    """Connections the kernel accepted for the loopback listener on `port` that wait for accept()
+    (/proc/net/tcp shows a listener's accept queue as its rx_queue)."""
+    wanted = f"0100007F:{port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == wanted and fields[3] == "0A":
+            return int(fields[4].split(":")[1], 16)
+    return 0
 
 
 Answer = Callable[[Seen, int], tuple[bytes, dict[str, str]]]

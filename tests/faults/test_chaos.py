@@ -77,6 +77,7 @@ def test_sigkill_at_a_random_point_leaves_no_load_and_an_honest_run_directory(
             run.wait()
             killed_at = time.monotonic()
             took_s = wait_for(lambda: not marked(token), GONE_WITHIN_S, "every process of the run ending")
+            wait_for(server.drained, GONE_WITHIN_S, "the requests sent before the kill being served")
             count = len(arrivals)
         finally:
             for pid in marked(token):  # never leave load behind, whatever failed above
