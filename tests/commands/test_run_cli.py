@@ -404,6 +404,7 @@ def test_rate_stages_send_the_ramping_schedule_and_record_it(tmp_path: Path, sta
     assert info["load_profile"]["rate_stages"] == stages
     assert info["load_profile"]["duration_s"] == 2.0
     assert info["load_profile"]["requests"] is None
+    assert "offered rate (rps)" in (run_dir / "report.html").read_text()  # the ramp beside latency and rps
     schedule = parse_rate_stages(stages)
     due = [schedule.arrival_s(k) for k in range(schedule.count)]
     samples = read_samples(run_dir)

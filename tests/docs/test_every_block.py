@@ -35,11 +35,15 @@ def test_a_picture_holds_no_command() -> None:
         assert not re.search(r"^\s*(\$ |scorebench |locust |pip |export )", block.body, re.M), block.where
 
 
+PRINTED = "PASS timeout: all 300 requests within the 60 s timeout (slowest 94.98 ms, margin 59,905 ms)"
+SHOWN = "PASS timeout: all 711 requests within the 60 s timeout (slowest {} ms, margin 59,760 ms)"
+
+
 def test_a_transcript_line_is_compared_by_shape_and_by_how_its_figures_are_written() -> None:
-    printed = "PASS timeout: all 300 requests within the 60 s timeout (slowest 94.98 ms, margin 59,905 ms)\nverdict: PASS (exit 0)"
+    printed = PRINTED + "\nverdict: PASS (exit 0)"
     assert shape("FAIL p95: 12.0 ms; a hint") == "OUTCOME p95: N ms"
-    assert transcript_problems(["PASS timeout: all 711 requests within the 60 s timeout (slowest 239.9 ms, margin 59,760 ms)"], printed) == []
-    (stale,) = transcript_problems(["PASS timeout: all 711 requests within the 60 s timeout (slowest 239.922 ms, margin 59,760 ms)"], printed)
+    assert transcript_problems([SHOWN.format("239.9")], printed) == []
+    (stale,) = transcript_problems([SHOWN.format("239.922")], printed)
     assert "239.922 is not written as the tool writes it (94.98" in stale
     (other,) = transcript_problems(["PASS timeout: all 711 requests (slowest 239.9 ms)"], printed)
     assert other.startswith("printed otherwise")

@@ -19,7 +19,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any

@@ -4,8 +4,8 @@ A counting loopback endpoint answers each POST with one prediction per record an
 came. `scorebench run` (a long `--duration`, several engine processes) is SIGKILLed once load
 flows; every process that carries the run's marker in its environment must then end by itself
 (the kernel tells them: core/lifeline.py), and no request reaches the endpoint after they are
-gone (once what they sent before the kill is served). Before the lifeline, the ab engine's children kept sending requests with the key until
-`--duration` ended, and Locust workers stayed behind.
+gone (once what they sent before the kill is served). Before the lifeline, the ab engine's children
+kept sending requests with the key until `--duration` ended, and Locust workers stayed behind.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def build_report(
         found = looks.settle(found, run_looks)
         status, exit_code = verdict_of(run, found)
         users = extras.locust_users(run_dir)
-        parts = chart_parts(samples, summary, users, _rate_rps(run.info))
+        parts = chart_parts(samples, summary, users, _rate_rps(run.info), run.info.load_profile.get("rate_stages"))
         exceptions = frames.read_exceptions_frame(run_dir)
         triage = triage_data(run_dir, samples, summary)
         staged = stages.stage_table(samples, origin_s, summary.window_s, users, run.info.load_profile)
@@ -273,13 +273,14 @@ def chart_parts(
     summary: stats.Summary,
     users: list[tuple[float, int]] | None = None,
     rate_rps: float | None = None,
+    rate_stages: object = None,
 ) -> dict[str, Any]:
-    """The client side's series: buckets, per-bucket latency and requests, offered load, the curve
-    (percentiles of the successful answers)."""
+    """The client side's series: buckets, per-bucket latency and requests, offered load (the recorded
+    `rate_stages` when the rate was staged), the curve (percentiles of the successful answers)."""
     origin = runcharts.origin_of(samples)
     bucket_s = charts.bucket_seconds(summary.window_s)
     return {"bucket_s": bucket_s, "origin_s": origin, "series": stats.time_series(samples, bucket_s, origin),
-            "load": runcharts.offered_load(samples, summary.window_s, bucket_s, users, rate_rps),
+            "load": runcharts.offered_load(samples, summary.window_s, bucket_s, users, rate_rps, rate_stages),
             "curve": stats.percentile_curve(stats.ok_latency(samples))}  # fmt: skip
 
 

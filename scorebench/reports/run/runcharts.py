@@ -18,6 +18,7 @@ import pandas as pd
 
 from scorebench.reports.common import charts, stats
 from scorebench.reports.common.charts import COLORS, axis, series, spec
+from scorebench.reports.run import stages
 
 
 def origin_of(samples: pd.DataFrame) -> float:
@@ -33,9 +34,16 @@ def offered_load(
     bucket_s: float,
     users: list[tuple[float, int]] | None,
     rate_rps: float | None,
+    rate_stages: object = None,
 ) -> dict[str, Any]:
-    """The load offered to the endpoint over time: {"label", "unit", "t_s", "values", "step"}."""
+    """The load offered to the endpoint over time: {"label", "unit", "t_s", "values", "step"}; staged
+    arrival rates (the load profile's `rate_stages`) as their ramps, a fixed rate as a line."""
     origin = origin_of(samples)
+    levels = stages.rate_levels(rate_stages, window_s) if rate_stages else []
+    if levels:
+        t_s = [at for level in levels for at in (level.start_s, level.end_s)]
+        values = [rate for level in levels for rate in (level.begin, level.end)]
+        return {"label": "offered rate (rps)", "unit": "requests / s", "t_s": t_s, "values": values, "step": False}
     if rate_rps:
         ends = [0.0, round(max(window_s, bucket_s), 6)]
         return {"label": "offered rate (rps)", "unit": "requests / s", "t_s": ends, "values": [rate_rps] * 2,

@@ -96,7 +96,8 @@ def user_levels(users: list[tuple[float, int]] | None, origin_s: float, window_s
 def rate_levels(stages: Any, window_s: float) -> list[Level]:
     """Staged arrival rates (see the module) as levels, clipped to the run's window; [] when none.
     As `run --rate-stages` (k6's ramping-arrival-rate) means them: the rate starts at 0 (at the first
-    target when it is written `=RPS:DURATION`) and each stage moves it linearly to its target."""
+    target when it is written `=RPS:DURATION`) and each stage moves it linearly to its target; a stage the
+    window cuts ends at the rate it had reached."""
     items = stages.split(",") if isinstance(stages, str) else stages if isinstance(stages, list) else []
     parsed = [stage for stage in (_rate_stage(item) for item in items) if stage is not None]
     if not parsed or len(parsed) != len(items):
@@ -105,8 +106,9 @@ def rate_levels(stages: Any, window_s: float) -> list[Level]:
     for index, (target, seconds, held) in enumerate(parsed):
         begin = target if held and index == 0 else rate
         end = min(at + seconds, window_s)
-        if end > at:
-            levels.append(Level(at, end, begin, target, "rps"))
+        if end > at:  # a stage cut by the run's end reached only part of its ramp
+            reached = begin + (target - begin) * (end - at) / seconds
+            levels.append(Level(at, end, begin, reached, "rps"))
         at, rate = at + seconds, target
     return levels
 

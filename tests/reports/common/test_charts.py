@@ -45,6 +45,17 @@ def test_offered_load_is_the_rate_then_locust_users_then_in_flight() -> None:
     assert runcharts.offered_load(samples, 1.5, 1.0, [(100.0, 3)], 20.0)["label"] == "offered rate (rps)"
 
 
+def test_staged_rates_are_offered_as_their_ramps_clipped_to_the_run() -> None:
+    samples = frame([1000.0, 1000.0], started_s=[100.0, 100.5])
+    ramp = runcharts.offered_load(samples, 2.5, 1.0, None, None, "10:1s,20:1s,5:5s")
+    assert (ramp["label"], ramp["step"]) == ("offered rate (rps)", False)
+    assert ramp["t_s"] == [0.0, 1.0, 1.0, 2.0, 2.0, 2.5]  # the last stage is cut where the run ended
+    assert ramp["values"] == [0.0, 10.0, 10.0, 20.0, 20.0, 18.5]  # each ramps to its target; the cut one part way
+    held = runcharts.offered_load(samples, 2.0, 1.0, None, None, "=8:1s,8:1s")
+    assert (held["t_s"], held["values"]) == ([0.0, 1.0, 1.0, 2.0], [8.0, 8.0, 8.0, 8.0])
+    assert runcharts.offered_load(samples, 1.5, 1.0, None, None, "not a stage")["label"] == "requests in flight"
+
+
 def test_the_latency_chart_carries_the_load_on_a_second_axis() -> None:
     series = {"t_s": [0.0], "p50": [1.0], "p95": [2.0], "p99": [3.0], "max": [4.0]}
     load = {"label": "Locust users", "unit": "users", "t_s": [0.0], "values": [5], "step": True}
