@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from scorebench.config import baselines_dir, configured_thresholds, step_summary
+from scorebench.core.diskwrites import make_run_dir, room_for_report, writing
 from scorebench.core.errors import (
     EXIT_CODES,
     EXIT_HARNESS,
@@ -44,9 +44,8 @@ from scorebench.core.errors import (
     WriteFailed,
 )
 from scorebench.core.records import read_samples, utc_iso
-from scorebench.core.rundir import RUN_JSON, create_run_dir
+from scorebench.core.rundir import RUN_JSON
 from scorebench.core.runinfo import PayloadSetInfo, RunInfo, git_commit, load_profile, tool_versions
-from scorebench.core.running import RUNNING_JSON, RunningMark
 from scorebench.core.runrecords import (
     LOAD_JSON,
     PROBE_JSON,
@@ -82,10 +81,6 @@ from scorebench.reports.run.build import looker, write_report
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
-_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
-"""What a write that failed for the disk's sake raises (with no file named when write() fails)."""
-REPORT_ROOM_BYTES = 4 << 20
-"""Free space below which a run whose write failed tries no report (summary.json, report.html, summary.md)."""
 RunLoad = Callable[[LoadPlan, Path], LoadResult]
 
 
@@ -209,7 +204,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
         plan = dataclasses.replace(plan, answer_check=answer_check(settings.answer_check, checked))
         run_load = ENGINES[settings.engine]
         started = datetime.now(UTC)
-        run_dir, mark = _make_run_dir(settings, started)
+        run_dir, mark = make_run_dir(settings.out_dir, started, settings.label)
         try:
             with mark:  # running.json until the run ends (core/running.py)
                 _start_run_dir(run_dir, started, settings, target, plan, checked)
@@ -218,7 +213,7 @@ def _execute(settings: RunSettings, keys: list[str | None]) -> int:
                 decider = _decider(settings, run_dir, plan, baseline)
                 plan = dataclasses.replace(plan, stop_file=decider.stop_file if decider else None)
                 result, interrupted = _load(run_load, plan, run_dir, settings.progress, target.key, decider)
-                with _writing(run_dir, LOAD_JSON):
+                with writing(run_dir, LOAD_JSON):
                     write_load_record(run_dir, result.as_record())
                 probe_error = _probe(run_dir, settings, target)
                 return _report(run_dir, settings, judged_timeout_s(plan), probe_error, interrupted)
@@ -252,45 +247,13 @@ def _sized(settings: RunSettings, baseline: dict[str, Any] | None) -> RunSetting
     )
 
 
-@contextlib.contextmanager
-def _writing(run_dir: Path, what: str | None = None, *, samples: bool = True) -> Iterator[None]:
-    """An OSError while writing `what` into the run directory is the run's end: WriteFailed naming both.
-
-    Without `what`: an OSError about a file inside the run directory, named by its path there
-    (one outside, e.g. a telemetry source, passes on as it is).
-    """
-    try:
-        yield
-    except OSError as exc:
-        if what is None:
-            what = _inside(exc.filename, run_dir)
-            if what is None and exc.filename is None and exc.errno in _DISK_ERRNOS:
-                what = "a file of the run"  # a failed write() names no file
-            if what is None:
-                raise
-        raise WriteFailed.of(run_dir, what, exc, samples=samples) from None
-
-
-def _inside(filename: object, run_dir: Path) -> str | None:
-    """An OSError's file as a path inside the run directory; None when it lies elsewhere (or is not said)."""
-    if not isinstance(filename, str | Path):
-        return None
-    try:
-        inside = Path(filename).resolve().relative_to(Path(run_dir).resolve())
-    except ValueError:
-        return None
-    if inside.name.endswith(".tmp"):  # an atomic write's tmp: name the file it was to become
-        inside = inside.with_name(inside.name.removesuffix(".tmp").lstrip("."))
-    return str(inside)
-
-
 def _after_write_failure(run_dir: Path, settings: RunSettings, timeout_s: float, failure: WriteFailed) -> WriteFailed:
     """The run could not write a file (a full disk): a report marked partial when one still fits.
 
     The run is no longer marked running here, so a run without load.json reads as unfinished. On a
     disk without room for a report, none is tried (building it takes seconds, writing it would fail).
     """
-    if not _room_for_report(run_dir):
+    if not room_for_report(run_dir):
         return WriteFailed(f"{failure}; no report (no room for it)")
     try:
         outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=settings.thresholds or None,
@@ -302,29 +265,6 @@ def _after_write_failure(run_dir: Path, settings: RunSettings, timeout_s: float,
     except HarnessError:  # nothing to report on (no samples yet)
         return failure
     return WriteFailed(f"{failure}; the report, marked partial: {outcome.report_path}")
-
-
-def _room_for_report(run_dir: Path) -> bool:
-    try:
-        stat = os.statvfs(run_dir)
-    except (OSError, AttributeError):  # not said (or not POSIX): try
-        return True
-    return stat.f_bavail * stat.f_frsize >= REPORT_ROOM_BYTES
-
-
-def _make_run_dir(settings: RunSettings, started: datetime) -> tuple[Path, RunningMark]:
-    """A new run directory, marked running (a full disk: WriteFailed naming where)."""
-    try:
-        run_dir = create_run_dir(settings.out_dir, started, settings.label)
-    except OSError as exc:
-        raise WriteFailed.of(settings.out_dir, "a new run directory", exc, samples=False) from None
-    try:
-        return run_dir, RunningMark(run_dir)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            run_dir.rmdir()  # still empty: no run directory is left that holds nothing
-        what = f"a new run directory ({run_dir.name}/{RUNNING_JSON})"
-        raise WriteFailed.of(settings.out_dir, what, exc, samples=False) from None
 
 
 def _check_judging(settings: RunSettings) -> tuple[RunSettings, dict[str, Any] | None]:
@@ -363,7 +303,7 @@ def _start_run_dir(
     run_dir: Path, started: datetime, settings: RunSettings, target: Target, plan: LoadPlan, checked: PreflightResult
 ) -> None:
     if checked.swagger_text is not None:
-        with _writing(run_dir, SWAGGER_FILE, samples=False):
+        with writing(run_dir, SWAGGER_FILE, samples=False):
             (run_dir / SWAGGER_FILE).write_text(redact(checked.swagger_text, target.key), encoding="utf-8")
     info = RunInfo(
         label=settings.label,
@@ -390,7 +330,7 @@ def _start_run_dir(
         git_commit=git_commit(),
         started_at=utc_iso(started),
     )
-    with _writing(run_dir, RUN_JSON, samples=False):
+    with writing(run_dir, RUN_JSON, samples=False):
         write_run_info(run_dir, info)
 
 
@@ -435,7 +375,7 @@ def _load(
     interrupts.arm_first()
     started = utc_iso(datetime.now(UTC))
     try:
-        with decider or contextlib.nullcontext(), Progress(run_dir, enabled=show), _writing(run_dir):  # fork first
+        with decider or contextlib.nullcontext(), Progress(run_dir, enabled=show), writing(run_dir):  # fork first
             result = run_load(plan, run_dir)
     except HarnessError as exc:
         interrupts.restore()
@@ -473,7 +413,7 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
     if isinstance(target.telemetry, NoTelemetry):
         return None
     try:
-        with _writing(run_dir):  # telemetry.csv, exceptions.csv, probe.json
+        with writing(run_dir):  # telemetry.csv, exceptions.csv, probe.json
             entry = probe_run(run_dir, target.telemetry, settings.telemetry.probe_options())
         error = entry.error
     except WriteFailed:
@@ -490,7 +430,7 @@ def _probe(run_dir: Path, settings: RunSettings, target: Target) -> str | None:
 
 
 def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
-    with _writing(run_dir, PROBE_JSON):
+    with writing(run_dir, PROBE_JSON):
         write_probe_record(run_dir, ProbeRecord(source=spec, error=message))
     return message
 
@@ -498,7 +438,7 @@ def _record_probe_error(run_dir: Path, spec: str, message: str) -> str:
 def _report(run_dir: Path, settings: RunSettings, timeout_s: float, probe_error: str | None, interrupted: bool) -> int:
     thresholds = settings.thresholds or None
     judging = JUDGING if settings.load.budget else {}  # until decided: the looks' intervals judge the report too
-    with _writing(run_dir, "the report (summary.json, report.html, summary.md)"):
+    with writing(run_dir, "the report (summary.json, report.html, summary.md)"):
         outcome = write_report(run_dir, baseline_name=settings.baseline, thresholds=thresholds, timeout_s=timeout_s,
                                baselines_dir=baselines_dir(), slos=settings.slos,
                                presentation=settings.presentation, **judging)  # fmt: skip

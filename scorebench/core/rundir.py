@@ -107,12 +107,6 @@ def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
     replace_text(path, json.dumps(clean, indent=2, sort_keys=True) + "\n")  # never through a link
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write text beside path, then rename over it (core/safefile.py: never through a link): a failure
-    (a full disk) leaves the old file and no `.tmp`, and is a WriteFailed naming the file."""
-    replace_text(path, text)
-
-
 def read_json_object(path: Path) -> dict[str, Any]:
     """A record file's JSON object; HarnessError naming the file when it is unreadable or corrupt."""
     if path.is_dir():

@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 from scorebench.core.errors import HarnessError, WriteFailed
 from scorebench.core.lifeline import Lifeline
 from scorebench.core.records import read_samples, utc_from_epoch
-from scorebench.core.rundir import stop_requested, write_text_atomic
+from scorebench.core.rundir import stop_requested
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub_file
 from scorebench.loadtests.plan import LoadPlan, LoadResult
 from scorebench.loadtests.samples import write_failure_of_exit
@@ -127,7 +128,7 @@ def _environment(plan: LoadPlan, run_dir: Path, extras: Path) -> dict[str, str]:
     manifest = extras / "payloads.json"
     bodies = [{"payload_id": p.payload_id, "body": p.body.decode("utf-8")} for p in plan.payloads]
     try:
-        write_text_atomic(manifest, json.dumps(bodies))
+        replace_text(manifest, json.dumps(bodies))
     except OSError as exc:
         raise WriteFailed.of(run_dir, f"{extras.name}/{manifest.name}", exc) from None
     parts = urlsplit(plan.url)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from scorebench.core.rundir import write_text_atomic
+from scorebench.core.safefile import replace_text
 from scorebench.core.saturation import Period, Reading, part_document, part_name, saturated_periods
 
 SCHEDSTAT = Path("/proc/thread-self/schedstat")
@@ -97,6 +97,6 @@ class SelfWatch:
             return
         try:
             text = json.dumps(part_document(self.worker, self.readings)) + "\n"
-            write_text_atomic(self.run_dir / part_name(self.worker), text)
+            replace_text(self.run_dir / part_name(self.worker), text)
         except OSError as exc:
             self.failure = self.failure or exc

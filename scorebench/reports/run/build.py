@@ -28,9 +28,10 @@ import pandas as pd
 from scorebench.core import saturation
 from scorebench.core.errors import HarnessError
 from scorebench.core.records import utc_iso
-from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids, write_text_atomic
+from scorebench.core.rundir import REPORT_HTML, SUMMARY_JSON, harness_request_ids
 from scorebench.core.runinfo import RunInfo
 from scorebench.core.runrecords import read_run
+from scorebench.core.safefile import replace_text
 from scorebench.core.secrets import scrub, scrub_data
 from scorebench.reports.common import charts, checks, extras, frames, looks, publish, slo, stats
 from scorebench.reports.common.html import render_html
@@ -391,9 +392,9 @@ def write_report(
     document["baseline"] = {"name": baseline_name} if baseline_name else None  # for `scorebench trend --baseline`
     document["saturation"] = {"note": result.saturation_note}
     document["stopping"] = looks.stopping(run.load)  # an until-decided run: why its load ended, how many looks
-    write_text_atomic(summary_path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")
-    write_text_atomic(report_path, scrub(result.html))  # a full disk leaves no torn report, no .tmp
-    write_text_atomic(run_dir / publish.SUMMARY_MD, scrub(publish.render_summary_md(document, run_dir.name)))
+    replace_text(summary_path, json.dumps(scrub_data(document), indent=2, sort_keys=True) + "\n")
+    replace_text(report_path, scrub(result.html))  # a full disk leaves no torn report, no .tmp
+    replace_text(run_dir / publish.SUMMARY_MD, scrub(publish.render_summary_md(document, run_dir.name)))
     return Outcome(result.exit_code, result.verdict_lines, report_path, summary_path)
 
 

@@ -1,4 +1,5 @@
-"""core/rundir.py: an atomic write that fails leaves the old file and no `.tmp`."""
+"""core/safefile.py (and rundir.write_json_atomic, which writes through it): an atomic write that fails leaves
+the old file and no `.tmp`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from scorebench.core.errors import WriteFailed
-from scorebench.core.rundir import write_json_atomic, write_text_atomic
+from scorebench.core.rundir import write_json_atomic
+from scorebench.core.safefile import replace_text
 
 
 def test_a_failed_atomic_write_leaves_the_old_file_and_no_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,7 +24,7 @@ def test_a_failed_atomic_write_leaves_the_old_file_and_no_tmp(tmp_path: Path, mo
 
     monkeypatch.setattr(Path, "replace", disk_full)
     with pytest.raises(WriteFailed, match=r": cannot write load.json \(No space left on device\)$"):
-        write_text_atomic(path, "new")
+        replace_text(path, "new")
     assert path.read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["load.json"]
 
@@ -38,5 +40,5 @@ def test_a_write_that_cannot_complete_removes_its_tmp(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(os, "fdopen", full)  # the tmp's write fails as on a full disk
     with pytest.raises(WriteFailed, match=r"cannot write summary\.json"):
-        write_text_atomic(tmp_path / "summary.json", "x" * 100_000)
+        replace_text(tmp_path / "summary.json", "x" * 100_000)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
