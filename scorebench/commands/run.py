@@ -20,10 +20,10 @@ from scorebench import config
 from scorebench.azureml.service import ServiceTarget
 from scorebench.commands.report import add_presentation_arguments, presentation_of
 from scorebench.core.errors import HarnessError
+from scorebench.core.ratestages import RateStages, parse_rate_stages
 from scorebench.core.units import parse_duration_s
 from scorebench.decider import Budget
 from scorebench.loadtests.ab.processes import usable_cores
-from scorebench.loadtests.ab.schedule import RateStages, parse_rate_stages
 from scorebench.loadtests.plan import upper_bounds
 from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, Payload

@@ -76,7 +76,7 @@ class LoadPlan:
     rate_rps: float | None = None
     """Open model: constant arrival rate; latency counts from each request's intended start."""
     rate_stages: str | None = None
-    """ab engine, open model: a ramping arrival rate, `10:30s,50:1m` (loadtests/ab/schedule.py); it
+    """ab engine, open model: a ramping arrival rate, `10:30s,50:1m` (core/ratestages.py); it
     sets the run's length and its number of requests."""
     users: int = 1
     """Locust: simulated users."""

@@ -393,7 +393,7 @@ def test_a_baseline_of_another_load_profile_is_exit_3_before_the_first_request(t
 
 
 def test_rate_stages_send_the_ramping_schedule_and_record_it(tmp_path: Path, standin: Any) -> None:
-    from scorebench.loadtests.ab.schedule import parse_rate_stages
+    from scorebench.core.ratestages import parse_rate_stages
 
     stages = "=5:1s,10:1s"  # 5 arrivals at 5/s, then 7.5 more while the rate climbs to 10/s
     env = cli_env(SCOREBENCH_KEY=TEST_KEY)

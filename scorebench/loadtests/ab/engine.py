@@ -17,13 +17,13 @@ import ssl
 import time
 from collections.abc import Callable
 
+from scorebench.core.ratestages import RateStages
 from scorebench.core.records import Sample
 from scorebench.core.saturation import HEARTBEAT_S, INTERVAL_S, part_name
 from scorebench.loadtests.ab.merge import Part
 from scorebench.loadtests.ab.protocol import Conn, FullConn, HeadConn, Slot
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, new_request_id
-from scorebench.loadtests.ab.schedule import RateStages
 from scorebench.loadtests.outcomes import DEFAULT_CHECK, AnswerCheck, Verdicts, classify_status
 from scorebench.loadtests.samples import SampleWriter, utc_from_epoch_fast
 from scorebench.loadtests.watch import SelfWatch

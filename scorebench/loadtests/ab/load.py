@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scorebench.core.errors import WriteFailed
+from scorebench.core.ratestages import parse_rate_stages
 from scorebench.core.records import utc_iso
 from scorebench.loadtests.ab import processes
 from scorebench.loadtests.ab.engine import Engine, EngineConfig, new_loop, write_failure
 from scorebench.loadtests.ab.report import RunStats
 from scorebench.loadtests.ab.request import Target, client_ssl_context, scoring_target
-from scorebench.loadtests.ab.schedule import parse_rate_stages
 from scorebench.loadtests.outcomes import AnswerCheck
 from scorebench.loadtests.plan import LoadPlan, LoadResult, watch_stop_file
 from scorebench.loadtests.samples import SampleWriter

@@ -21,20 +21,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scorebench.core.errors import HarnessError
-from scorebench.core.units import parse_duration_s
+from scorebench.core.ratestages import RateStages, Stage, parse_rate_stages
 from scorebench.reports.common import figures, stats
 
 MAX_STAGES = 12
 STEADY_SHARE = 0.9
 """A level that covers this share of the run makes it steady: its spawn is no stage of interest."""
-_TEXT_STAGE = re.compile(r"^\s*(=?)\s*([0-9.]+)\s*:\s*(\S+)\s*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,38 +92,31 @@ def user_levels(users: list[tuple[float, int]] | None, origin_s: float, window_s
 
 
 def rate_levels(stages: Any, window_s: float) -> list[Level]:
-    """Staged arrival rates (see the module) as levels, clipped to the run's window; [] when none.
-    As `run --rate-stages` (k6's ramping-arrival-rate) means them: the rate starts at 0 (at the first
-    target when it is written `=RPS:DURATION`) and each stage moves it linearly to its target; a stage the
-    window cuts ends at the rate it had reached."""
-    items = stages.split(",") if isinstance(stages, str) else stages if isinstance(stages, list) else []
-    parsed = [stage for stage in (_rate_stage(item) for item in items) if stage is not None]
-    if not parsed or len(parsed) != len(items):
+    """Staged arrival rates (see the module) as levels, clipped to the run's window; [] when none or
+    unreadable. As `run --rate-stages` (k6's ramping-arrival-rate, core/ratestages.py) means them; a
+    stage the window cuts ends at the rate it had reached."""
+    schedule = _schedule(stages)
+    if schedule is None:
         return []
-    levels, at, rate = [], 0.0, 0.0
-    for index, (target, seconds, held) in enumerate(parsed):
-        begin = target if held and index == 0 else rate
-        end = min(at + seconds, window_s)
-        if end > at:  # a stage cut by the run's end reached only part of its ramp
-            reached = begin + (target - begin) * (end - at) / seconds
+    levels = []
+    for at, begin, stage in zip(schedule.starts_s, schedule.begin_rps, schedule.stages, strict=True):
+        end = min(at + stage.duration_s, window_s)
+        if end > at:
+            reached = begin + (stage.target_rps - begin) * (end - at) / stage.duration_s
             levels.append(Level(at, end, begin, reached, "rps"))
-        at, rate = at + seconds, target
     return levels
 
 
-def _rate_stage(item: Any) -> tuple[float, float, bool] | None:
-    """(target rps, seconds, held from the start) of one recorded stage."""
+def _schedule(stages: Any) -> RateStages | None:
+    """The recorded stages (the flag's text, or [[rps, seconds], ...]) as a schedule; None when unreadable."""
     try:
-        if isinstance(item, dict):
-            rate: Any = item.get("target_rps", item.get("rate_rps"))
-            seconds: Any = item.get("duration_s")
-            return float(rate), float(seconds), False
-        if isinstance(item, list | tuple) and len(item) == 2:
-            return float(item[0]), float(item[1]), False
-        match = _TEXT_STAGE.match(str(item))
-        return (float(match.group(2)), parse_duration_s(match.group(3)), bool(match.group(1))) if match else None
+        if isinstance(stages, str):
+            return parse_rate_stages(stages, "rate_stages")
+        if isinstance(stages, list) and stages:
+            return RateStages(tuple(Stage(float(rate), float(seconds)) for rate, seconds in stages))
     except (TypeError, ValueError, HarnessError):
-        return None
+        pass
+    return None
 
 
 def _merged(levels: list[Level]) -> list[list[Level]]:

@@ -1,4 +1,4 @@
-"""loadtests/ab/schedule.py: the ramping arrival rate's schedule, worked out by hand."""
+"""core/ratestages.py: the ramping arrival rate's schedule, worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 
 from scorebench.core.errors import HarnessError
-from scorebench.loadtests.ab.schedule import parse_rate_stages
+from scorebench.core.ratestages import parse_rate_stages
 
 
 def test_a_held_rate_is_evenly_spaced() -> None:

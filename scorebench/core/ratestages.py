@@ -1,4 +1,4 @@
-"""The ab engine's arrival schedule for a ramping arrival rate (`--rate-stages 10:30s,50:1m`).
+"""core/ratestages.py: a ramping arrival rate and its schedule (`--rate-stages 10:30s,50:1m`).
 
 Like k6's ramping-arrival-rate: the rate starts at 0 requests/s (or at the first stage's target
 when that stage is written `=10:30s`, held) and each stage `RPS:DURATION` moves it linearly to RPS
