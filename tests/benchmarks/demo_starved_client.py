@@ -16,6 +16,7 @@ INCONCLUSIVE and the exit code is 3. Needs 2 CPUs, nginx and taskset; not collec
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -43,6 +44,16 @@ def starved_prefix() -> list[str]:
     return ["sh", "-c", f'echo $$ > {CGROUP}/cgroup.procs && exec "$@"', "starved"]
 
 
+def one_record_payloads(out: Path) -> Path:
+    """A payload set of one one-record body: nginx answers `{"result":["no"]}`, one prediction, to
+    every request, and the warm-up must get one prediction per record (loadtests/outcomes.py)."""
+    first = json.loads((ROOT / "payloads" / "bank_marketing" / "data.jsonl").read_text().splitlines()[0])
+    path = out / "one-record.jsonl"
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"data": first["data"][:1]}) + "\n")
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="/tmp/starved-runs")
@@ -60,6 +71,7 @@ def main() -> int:
                 [*prefix, sys.executable, "-m", "scorebench", "run",
                  "--endpoint", server.url("/score"), "--engine", "ab", "--rate", "1500", "--concurrency", "16",
                  "--duration", "12s", "--telemetry", "none", "--slo", "p95<5000ms", "--out", args.out,
+                 "--payloads", str(one_record_payloads(Path(args.out))),
                  "--label", "starved"],
                 env=env, capture_output=True, text=True, timeout=120, check=False,
             )  # fmt: skip

@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -116,7 +117,7 @@ def help_text(*command: str) -> str:
 
 
 _PATH = re.compile(r"(?:\S*/)?runs/[^\s:,)]*")
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<!\w)(?<!\w\.)[-+]?\d[\d,]*(?:\.\d+)?")  # not a decimal's tail; after `..` a number
 _OUTCOME = re.compile(r"^(PASS|FAIL|INCONCLUSIVE|ERROR)\b")
 
 
@@ -161,17 +162,24 @@ def transcript_problems(shown: list[str], printed: str, may_be_missing: frozense
 
 
 def _figure_problems(shown: str, real: str) -> list[str]:
-    """Figures of `shown` written unlike the same slot of `real` (`59760.078` where `59,760` is printed)."""
+    """Figures of `shown` written unlike the same slot of `real` (`59760.078` where `59,760` is printed).
+
+    A slot's writer is any of the tool's formatters that writes the real figure as printed — figures
+    (four significant digits), counts, and the checks' fixed decimals (`metrics.Unit.format`: ms to
+    one, % and rps to two) — and the shown figure must be written as one of those writes it (`243`
+    may be a figure or a count; `156.6` is then a figure, `3344.6` a one-decimal millisecond value)."""
     from scorebench.reports.common.figures import count, figure
+
+    def decimals(digits: int) -> Callable[[float], str]:
+        return lambda value: f"{value:.{digits}f}"
 
     problems = []
     cut = shown.split("; ", 1)[0], real.split("; ", 1)[0]
     for mine, theirs in zip(_NUMBER.findall(cut[0]), _NUMBER.findall(cut[1]), strict=True):
         mine, theirs = mine.lstrip("+-"), theirs.lstrip("+-")
-        for formatter in (figure, count):
-            if formatter(_value(theirs)) == theirs and formatter(_value(mine)) != mine:
-                problems.append(f"{mine} is not written as the tool writes it ({theirs} in a real run)")
-                break
+        writers = [f for f in (figure, count, decimals(1), decimals(2)) if f(_value(theirs)) == theirs]
+        if writers and all(f(_value(mine)) != mine for f in writers):
+            problems.append(f"{mine} is not written as the tool writes it ({theirs} in a real run)")
     return problems
 
 

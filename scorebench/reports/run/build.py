@@ -358,7 +358,7 @@ def write_report(
     run_dir: Path | str,
     baseline_name: str | None = None,
     thresholds: list[str] | None = None,
-    baselines_dir: Path = baselines.BASELINES_DIR,
+    baselines_dir: Path | None = None,
     timeout_s: float | None = None,
     slos: list[str] | None = None,
     presentation: Presentation | None = None,
@@ -366,13 +366,15 @@ def write_report(
 ) -> Outcome:
     """Build a run's report and write summary.json and report.html into the run directory.
 
-    Returns the Outcome: exit code (0 pass, 1 fail, 2 could not judge), the verdict lines to
-    print, and the paths written. Raises HarnessError for a missing run or baseline. The title and
+    Returns the Outcome: exit code (0 pass, 1 fail, 3 inconclusive, 130 interrupted), the verdict lines to
+    print, and the paths written. Raises HarnessError for a missing run or baseline (looked up in
+    `baselines_dir`, None: ./reports/baselines, the commands' default). The title and
     note not given are those the run's summary.json recorded (reports/common/presentation.py).
     `anytime`: judged on confidence sequences (build_report); summary.json `intervals` says which.
     """
     run_dir = Path(run_dir)
-    baseline = baselines.load_baseline(baseline_name, baselines_dir) if baseline_name else None
+    folder = baselines.BASELINES_DIR if baselines_dir is None else Path(baselines_dir)
+    baseline = baselines.load_baseline(baseline_name, folder) if baseline_name else None
     summary_path, report_path = run_dir / SUMMARY_JSON, run_dir / REPORT_HTML
     shown = recorded(summary_path, presentation)
     result = build_report(run_dir, baseline, thresholds, timeout_s, slos=slos, presentation=shown, anytime=anytime)

@@ -150,11 +150,19 @@ def _result(
         change_now = value / reference - 1.0 if value is not None else 0.0
         line = (
             f"{status} drift {limit.metric}: {shown} vs {reference:.1f} ms, the {why} "
-            f"({change_now * 100:+.1f}%, limit +{limit.amount_pct:g}%, 95% CI {low * 100:+.1f}%..{high * 100:+.1f}%)"
+            f"({change_now * 100:+.1f}%, limit +{limit.amount_pct:g}%, 95% CI {_change(low)}..{_change(high)})"
         )
     change = value / reference - 1.0 if value is not None and reference else None
     return Check(f"drift {limit.text}", "drift", limit.metric, limit.amount_pct, _pct(change), reference,
                  _pct(low), _pct(high), "%", status, line, "order statistics")  # fmt: skip
+
+
+def _change(fraction: float) -> str:
+    """A bound of the change as printed: `+20.6%`, or `+∞` / `-∞` for an unbounded side (too few samples
+    for the percentile's order-statistic bound), as the other check lines write it."""
+    if not math.isfinite(fraction):
+        return "+∞" if fraction > 0 else "-∞"
+    return f"{fraction * 100:+.1f}%"
 
 
 def _pct(fraction: float | None) -> float | None:
