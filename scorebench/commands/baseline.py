@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         folder = baselines_dir(args.baselines_dir)
         print("\n".join(describe(load_baseline(args.name, folder), baseline_path(args.name, folder))))
         return 0
+    from scorebench.reports.common import figures
     from scorebench.reports.run.build import make_baseline
 
     path = baseline_path(args.name, baselines_dir(args.baselines_dir))
@@ -67,9 +68,11 @@ def run(args: argparse.Namespace) -> int:
     save_baseline(document, path)
     summary = document["summary"]
     print(f"baseline {name}: {path}")
+    latency = summary["latency_ms"]
     print(
-        f"{summary['count']} requests, p95 {summary['latency_ms']['p95']} ms, p99 {summary['latency_ms']['p99']} ms, "
-        f"errors {summary['error_rate'] * 100:.2f}%, {summary['throughput_rps']} rps"
+        f"{figures.count(summary['count'])} requests, p95 {figures.ms(latency['p95'])}, "
+        f"p99 {figures.ms(latency['p99'])}, errors {figures.share(summary['error_rate'])}, "
+        f"{figures.with_unit(summary['throughput_rps'], 'rps')}"
     )
     return 0
 

@@ -66,7 +66,8 @@ def test_baseline_then_check_passes_a_rerun_and_fails_a_doubled_latency(runs: Pa
     store = str(runs / "baselines")
     saved = run_cli("baseline", "save", str(runs / "small"), "--name", "small-v1", "--baselines-dir", store)
     assert saved.returncode == 0, saved.stderr
-    assert saved.stdout.startswith(f"baseline small-v1: {store}/small-v1.json\n300 requests, p95 ")
+    figures = "300 requests, p95 56.54 ms, p99 75.9 ms, errors 1.00%, 9.913 rps\n"  # as every page writes them
+    assert saved.stdout == f"baseline small-v1: {store}/small-v1.json\n{figures}"
     wide = ("--slo", "error_rate<10%", "--threshold", "error_rate:+5pp")
     same = run_cli("check", str(runs / "small"), "--baseline", "small-v1", "--baselines-dir", store, *wide)
     assert same.returncode == 3, same.stdout + same.stderr  # 300 requests cannot show p95 within +10 %
@@ -148,7 +149,7 @@ def test_baseline_list_and_show(runs: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["heavy", "notes", "small-v1"]
-    assert "label small  ab concurrency 4, duration_s 30, timeout_s 60  p95 56.5 ms  300 requests" in lines[2]
+    assert "label small  ab concurrency 4, duration_s 30, timeout_s 60  p95 56.54 ms  300 requests" in lines[2]
     assert "concurrency 8" in lines[0]
     assert lines[1].startswith("notes  (not readable: ")
     assert "not a scorebench baseline" in lines[1]
@@ -159,6 +160,8 @@ def test_baseline_list_and_show(runs: Path) -> None:
     assert "load profile: concurrency 4, duration_s 30, timeout_s 60" in text
     assert "payload set: sha256:4f1c0e0b9d2a7d3e" in text
     assert any(line.startswith("requests: 300; latency of ok answers: p50 ") for line in text)
+    assert "errors: 1.00%; throughput: 9.913 req/s" in text  # figures as every page writes them
+    assert re.fullmatch(r"created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", text[1])  # to the millisecond
     assert "latency_sample_ms" not in shown.stdout
     missing = run_cli("baseline", "show", "nope", "--baselines-dir", str(store))
     assert missing.returncode == 2

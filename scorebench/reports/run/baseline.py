@@ -21,6 +21,7 @@ from typing import Any
 from scorebench.core.errors import HarnessError
 from scorebench.core.runrecords import RunRecords
 from scorebench.core.version import __version__
+from scorebench.reports.common import figures
 from scorebench.reports.common.summarydoc import normalize_summary
 
 BASELINE_VERSION = 2
@@ -200,9 +201,9 @@ def listing(directory: Path) -> list[str]:
         summary, run = document["summary"], document.get("run") or {}
         p95 = (summary.get("latency_ms") or {}).get("p95")
         lines.append(
-            f"{path.stem}  {document.get('created_at') or '?'}  label {run.get('label') or '?'}"
+            f"{path.stem}  {figures.utc_ms(document.get('created_at'))}  label {run.get('label') or '?'}"
             f"  {run.get('engine') or '?'} {_profile(document.get('load_profile'))}"
-            f"  p95 {_ms(p95)}  {summary.get('count', '?')} requests"
+            f"  p95 {_ms(p95)}  {_count(summary.get('count'))} requests"
         )
     return lines
 
@@ -215,16 +216,15 @@ def describe(document: dict[str, Any], path: Path) -> list[str]:
     environment_text = ", ".join(f"{k} {v}" for k, v in sorted((document.get("environment") or {}).items()))
     return [
         f"baseline {document.get('name') or path.stem}: {path} (version {document.get('version', '?')})",
-        f"created: {document.get('created_at') or '?'}",
+        f"created: {figures.utc_ms(document.get('created_at'))}",
         f"run: label {run.get('label') or '?'}, {run.get('engine') or '?'} engine, {run.get('endpoint') or '?'},"
-        f" {run.get('started_at') or '?'} .. {run.get('ended_at') or '?'}, commit {run.get('git_commit') or '?'}",
+        f" {figures.utc_ms(run.get('started_at'))} .. {figures.utc_ms(run.get('ended_at'))}, commit {run.get('git_commit') or '?'}",
         f"load profile: {_profile(document.get('load_profile'))}",
         f"payload set: {document.get('payload_set_hash') or '?'}",
-        f"requests: {summary.get('count', '?')}; latency of ok answers: p50 {_ms(latency.get('p50'))},"
+        f"requests: {_count(summary.get('count'))}; latency of ok answers: p50 {_ms(latency.get('p50'))},"
         f" p95 {_ms(latency.get('p95'))}, p99 {_ms(latency.get('p99'))}",
-        f"errors: {error_rate * 100:.2f} %; throughput: {summary.get('throughput_rps', '?')} req/s"
-        if isinstance(error_rate, int | float)
-        else f"errors: ?; throughput: {summary.get('throughput_rps', '?')} req/s",
+        f"errors: {figures.share(error_rate) if isinstance(error_rate, int | float) else '?'};"
+        f" throughput: {figures.with_unit(summary.get('throughput_rps'), 'req/s')}",
         f"environment: {environment_text or '?'}",
     ]
 
@@ -237,4 +237,8 @@ def _profile(profile: Any) -> str:
 
 
 def _ms(value: Any) -> str:
-    return f"{value:.1f} ms" if isinstance(value, int | float) else "?"
+    return figures.ms(value) if isinstance(value, int | float) else "?"
+
+
+def _count(value: Any) -> str:
+    return figures.count(value) if isinstance(value, int | float) else "?"
