@@ -116,7 +116,7 @@ def help_text(*command: str) -> str:
 
 
 _PATH = re.compile(r"(?:\S*/)?runs/[^\s:,)]*")
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?:(?<![\w.])|(?<=\.\.))[-+]?\d[\d,]*(?:\.\d+)?")  # `..` joins a range: 1.0..2.0
 _OUTCOME = re.compile(r"^(PASS|FAIL|INCONCLUSIVE|ERROR)\b")
 
 
@@ -168,11 +168,15 @@ def _figure_problems(shown: str, real: str) -> list[str]:
     cut = shown.split("; ", 1)[0], real.split("; ", 1)[0]
     for mine, theirs in zip(_NUMBER.findall(cut[0]), _NUMBER.findall(cut[1]), strict=True):
         mine, theirs = mine.lstrip("+-"), theirs.lstrip("+-")
-        for formatter in (figure, count):
-            if formatter(_value(theirs)) == theirs and formatter(_value(mine)) != mine:
-                problems.append(f"{mine} is not written as the tool writes it ({theirs} in a real run)")
-                break
+        fits = [formatter for formatter in (figure, count, _tenths) if formatter(_value(theirs)) == theirs]
+        if fits and not any(formatter(_value(mine)) == mine for formatter in fits):  # `132` fits both
+            problems.append(f"{mine} is not written as the tool writes it ({theirs} in a real run)")
     return problems
+
+
+def _tenths(value: float) -> str:
+    """How an SLO line writes milliseconds: `13.0 ms`, `300.0 ms` (where `figure` writes 13 and 300)."""
+    return f"{value:,.1f}"
 
 
 def _value(text: str) -> float:
