@@ -42,9 +42,19 @@ SHOWN = "PASS timeout: all 711 requests within the 60 s timeout (slowest {} ms, 
 def test_a_transcript_line_is_compared_by_shape_and_by_how_its_figures_are_written() -> None:
     printed = PRINTED + "\nverdict: PASS (exit 0)"
     assert shape("FAIL p95: 12.0 ms; a hint") == "OUTCOME p95: N ms"
+    assert shape("p95: 11.8 ms (95% CI 11.5 ms..13.0 ms)") == "p95: N ms (N% CI N ms..N ms)"
     assert transcript_problems([SHOWN.format("239.9")], printed) == []
     (stale,) = transcript_problems([SHOWN.format("239.922")], printed)
     assert "239.922 is not written as the tool writes it (94.98" in stale
+    assert (
+        transcript_problems(
+            ["PASS timeout: all 9 requests within the 60 s timeout (slowest 19.27 ms, margin 59,981 ms)"],
+            printed.replace("94.98", "132"),
+        )
+        == []
+    )  # 132 is written alike by count and figure
+    slo = "PASS slo p95<300ms: 30.7 ms (95% CI 28.4 ms..35.6 ms, limit < 300.0 ms)"
+    assert transcript_problems(["PASS slo p95<300ms: 11.8 ms (95% CI 11.5 ms..13.0 ms, limit < 300.0 ms)"], slo) == []
     (other,) = transcript_problems(["PASS timeout: all 711 requests (slowest 239.9 ms)"], printed)
     assert other.startswith("printed otherwise")
     (gone,) = transcript_problems(["load ended: all 2 checks decided"], printed)
