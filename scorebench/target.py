@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scorebench.azureml.service import ServiceTarget, resolve_service
-from scorebench.core.secrets import check_key, register, register_url, safe_url
+from scorebench.core.secrets import check_key, register, register_header, register_url, safe_url
 from scorebench.local.standin import StandIn
 from scorebench.payloads.loader import Payload
 from scorebench.preflight import PreflightResult, WarnFn, preflight
@@ -173,7 +173,9 @@ def _service_target(service: ServiceTarget, key: str | None, telemetry: Telemetr
     }  # a managed deployment's gate (2 x max_concurrent x instances), for run.json and preflight
     info.update({name: str(value) for name, value in admission.items() if value})
     key = key or resolved.key
-    register(key, *headers.values())  # the service's key: scrubbed from every output from now on
+    register(key)  # the service's key: scrubbed from every output from now on
+    for name, value in headers.items():  # a secret-looking header too; the deployment's name is no secret
+        register_header(name, value)
     register_url(resolved.scoring_uri)
     return Target(
         url=resolved.scoring_uri,
