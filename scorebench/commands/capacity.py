@@ -1,9 +1,9 @@
 """`scorebench capacity`: flags -> validated CapacitySettings -> scorebench/capacityrun.py.
 
 The target flags (--endpoint, --service, --endpoint-name, --deployment, --key-file, --payloads,
---telemetry, --timeout-s, --out, --insecure) mean what they mean for `run`, and fall back to
-SCOREBENCH_* variables and scorebench.toml the same way (scorebench/config.py); SLOs come from
---slo (repeatable), else $SCOREBENCH_SLO (comma-separated), else scorebench.toml `slo`, as for
+--telemetry, --timeout-s, --out, --insecure) and --max-duration (default 5m here) mean what they mean
+for `run`, and fall back to SCOREBENCH_* variables and scorebench.toml the same way (scorebench/config.py);
+SLOs come from --slo (repeatable), else $SCOREBENCH_SLO (comma-separated), else scorebench.toml `slo`, as for
 `run` (reports/common/slo.py grammar). Rules: every bad value is one
 HarnessError line before anything starts; the key is never a flag.
 """
@@ -24,6 +24,8 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import check_label
 from scorebench.core.units import parse_duration_s
 
+MAX_DURATION = "5m"
+"""The search's budget when neither --max-duration, SCOREBENCH_MAX_DURATION nor toml max-duration gives one."""
 TARGET_FLAGS = ("endpoint", "payloads", "telemetry", "workspace_id", "app_insights_id", "timeout_s", "out", "key_file")
 SERVICE_FLAGS = ("service", "workspace_config", "endpoint_name", "deployment")
 # (flag, dest, type, default, help)
@@ -35,7 +37,13 @@ SEARCH_FLAGS: tuple[tuple[str, str, Any, Any, str], ...] = (
     ("--settle", "settle", str, "1s", "start of each step excluded from its statistics (default 1s)"),
     ("--step", "step", str, "4s", "shortest measured length of a step (default 4s)"),
     ("--step-max", "step_max", str, "30s", "an inconclusive step is extended up to this length (default 30s)"),
-    ("--max-duration", "max_duration", str, "5m", "hard ceiling on the whole search (default 5m)"),
+    (
+        "--max-duration",
+        "max_duration",
+        str,
+        None,
+        "hard ceiling on the whole search (default 5m; SCOREBENCH_MAX_DURATION, toml max-duration)",
+    ),
     (
         "--instances",
         "instances",
@@ -81,6 +89,8 @@ def settings_from(args: argparse.Namespace) -> Any:
     slos = step_slos([text for text, _ in found], found[0][1])
     check_upper_bounds(args)
     check_label(str(args.label), "--label")
+    if config.source_of(args, "max_duration") == "default":  # run's default budget is not the search's
+        args.max_duration = MAX_DURATION
     search = _search(args)
     durations = {name: _duration(args, name) for name in ("settle", "step", "step_max", "max_duration")}
     if args.target_rps is not None and args.instances is None:
@@ -123,7 +133,7 @@ def _fraction(text: str) -> float:
 
 
 def _duration(args: argparse.Namespace, name: str) -> float:
-    flag = f"--{name.replace('_', '-')}"
+    flag = config.source_of(args, name) if name == "max_duration" else f"--{name.replace('_', '-')}"
     seconds = parse_duration_s(str(getattr(args, name)), flag)
     if seconds < 0 or (seconds == 0 and name != "settle"):
         raise HarnessError(f"{flag}: must be more than 0, got {getattr(args, name)!r}")

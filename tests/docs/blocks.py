@@ -117,7 +117,8 @@ def help_text(*command: str) -> str:
 
 
 _PATH = re.compile(r"(?:\S*/)?runs/[^\s:,)]*")
-_NUMBER = re.compile(r"(?<!\w)(?<!\w\.)[-+]?\d[\d,]*(?:\.\d+)?")  # not a decimal's tail; after `..` a number
+_NUMBER = re.compile(r"(?<!\w)(?<!\d\.)[-+]?\d[\d,]*(?:\.\d+)?")
+"""A figure, not the digits after a figure's point (`1.2.3`), but the upper end of a range (`2637.0..3187.0`)."""
 _OUTCOME = re.compile(r"^(PASS|FAIL|INCONCLUSIVE|ERROR)\b")
 
 
@@ -157,30 +158,31 @@ def transcript_problems(shown: list[str], printed: str, may_be_missing: frozense
         if not alike:
             problems.append(f"printed otherwise: {line!r}, really {same_kind[0]!r}")
             continue
-        problems += [f"{line!r}: {bad}" for bad in _figure_problems(line, alike[0])]
+        closest = min(alike, key=lambda r: len(_figure_problems(line, r)))  # a rate of 10 is written as a count
+        problems += [f"{line!r}: {bad}" for bad in _figure_problems(line, closest)]
     return problems
 
 
 def _figure_problems(shown: str, real: str) -> list[str]:
-    """Figures of `shown` written unlike the same slot of `real` (`59760.078` where `59,760` is printed).
-
-    A slot's writer is any of the tool's formatters that writes the real figure as printed — figures
-    (four significant digits), counts, and the checks' fixed decimals (`metrics.Unit.format`: ms to
-    one, % and rps to two) — and the shown figure must be written as one of those writes it (`243`
-    may be a figure or a count; `156.6` is then a figure, `3344.6` a one-decimal millisecond value)."""
-    from scorebench.reports.common.figures import count, figure
-
-    def decimals(digits: int) -> Callable[[float], str]:
-        return lambda value: f"{value:.{digits}f}"
-
+    """Figures of `shown` written unlike the same slot of `real` (`59760.078` where `59,760` is printed): no
+    way of writing figures that writes the real one writes the shown one too. The ways: the reports' own
+    (`figure`, `count`) and a fixed number of decimals as the real one has, grouped in thousands or not
+    (a line formatted with `:.1f` writes `5.0` beside `10.5`)."""
     problems = []
     cut = shown.split("; ", 1)[0], real.split("; ", 1)[0]
     for mine, theirs in zip(_NUMBER.findall(cut[0]), _NUMBER.findall(cut[1]), strict=True):
         mine, theirs = mine.lstrip("+-"), theirs.lstrip("+-")
-        writers = [f for f in (figure, count, decimals(1), decimals(2)) if f(_value(theirs)) == theirs]
-        if writers and all(f(_value(mine)) != mine for f in writers):
+        ways = [way for way in _ways_of_writing(theirs) if way(_value(theirs)) == theirs]
+        if ways and not any(way(_value(mine)) == mine for way in ways):
             problems.append(f"{mine} is not written as the tool writes it ({theirs} in a real run)")
     return problems
+
+
+def _ways_of_writing(real: str) -> list[Callable[[float], str]]:
+    from scorebench.reports.common.figures import count, figure
+
+    decimals = len(real.partition(".")[2])
+    return [figure, count, lambda v: f"{v:.{decimals}f}", lambda v: f"{v:,.{decimals}f}"]
 
 
 def _value(text: str) -> float:

@@ -218,7 +218,8 @@ def describe(document: dict[str, Any], path: Path) -> list[str]:
         f"baseline {document.get('name') or path.stem}: {path} (version {document.get('version', '?')})",
         f"created: {figures.utc_ms(document.get('created_at'))}",
         f"run: label {run.get('label') or '?'}, {run.get('engine') or '?'} engine, {run.get('endpoint') or '?'},"
-        f" {figures.utc_ms(run.get('started_at'))} .. {figures.utc_ms(run.get('ended_at'))}, commit {run.get('git_commit') or '?'}",
+        f" {figures.utc_ms(run.get('started_at'))} .. {figures.utc_ms(run.get('ended_at'))},"
+        f" commit {run.get('git_commit') or '?'}",
         f"load profile: {_profile(document.get('load_profile'))}",
         f"payload set: {document.get('payload_set_hash') or '?'}",
         f"requests: {_count(summary.get('count'))}; latency of ok answers: p50 {_ms(latency.get('p50'))},"
