@@ -46,7 +46,9 @@ def test_caught_model_errors_are_counted_and_fail_the_run(flaky, tmp_path: Path,
     assert (outcomes.count("model_error"), outcomes.count("ok")) == (REQUESTS // 5, REQUESTS - REQUESTS // 5)
     lines = done.stdout.splitlines()
     assert any(line.startswith("FAIL slo error_rate<1%: 20.00% (95% CI ") for line in lines)
-    assert any(line.startswith("FAIL slo p95<10ms: ") for line in lines)  # a 30 ms endpoint
+    (p95_line,) = [line for line in lines if " slo p95<10ms: " in line]
+    # a 30 ms endpoint: FAIL; INCONCLUSIVE only when the machine starved the client (latency then holds queueing)
+    assert p95_line.startswith("FAIL ") or ("saturated" in p95_line and p95_line.startswith("INCONCLUSIVE ")), p95_line
     assert lines[-1] == "verdict: FAIL (exit 1)"
     assert ET.parse(junit).getroot().find("properties/property[@name='exit_code']").get("value") == "1"  # type: ignore[union-attr]
     assert (run_dir / "summary.md").read_text().splitlines()[0].endswith("FAIL (exit 1)")
