@@ -57,4 +57,7 @@ def test_the_scoring_url_line_and_the_output_it_prints(standin: Any, standin_fac
                     tmp_path / "runs", replay_env(SCOREBENCH_KEY=TEST_KEY), timeout=180)  # fmt: skip
     assert search.returncode == 0, search.stdout + search.stderr
     shown = [text for text in OUTPUT.body.splitlines() if text.strip()]
-    assert transcript_problems(shown, replayed.stdout + search.stdout) == [], search.stdout
+    # a step above the knee fails on its p95 SLO or on saturation, as busy as this machine is: the doc
+    # shows both; the variant this search did not print is let be (the other one is checked)
+    situational = frozenset({"step N req/s", "capacity"})
+    assert transcript_problems(shown, replayed.stdout + search.stdout, situational) == [], search.stdout

@@ -60,3 +60,6 @@ def test_a_transcript_line_is_compared_by_shape_and_by_how_its_figures_are_writt
     (gone,) = transcript_problems(["load ended: all 2 checks decided"], printed)
     assert gone.startswith("not printed any more")
     assert transcript_problems(["load ended: all 2 checks decided"], printed, frozenset({"load ended"})) == []
+    variant = "PASS timeout: all 711 requests (slowest 239.9 ms)"  # a kind printed, in a variant not staged
+    assert transcript_problems([variant], printed, frozenset({"OUTCOME timeout"})) == []
+    assert transcript_problems([SHOWN.format("239.922")], printed, frozenset({"OUTCOME timeout"})) != []
