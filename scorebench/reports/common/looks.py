@@ -52,7 +52,7 @@ def settle(found: Sequence[Check], looks: Sequence[Look]) -> list[Check]:
         final = final.split("); ", 1)[0] + ")" if "); " in final else final  # its "how much longer" hint is moot
         line = (
             f"{look.status} {check.name}: decided at look {look.look} after {look.requests:,} requests, "
-            f"95% CI {_num(look.low, '-∞')}..{_num(look.high, '∞')} {look.unit} (at the end: {final})"
+            f"95% CS {_end(look.low, '-∞', look.unit)}..{_end(look.high, '∞', look.unit)} (at the end: {final})"
         )
         settled.append(
             dataclasses.replace(check, status=look.status, value=look.value, low=look.low, high=look.high, line=line)
@@ -105,6 +105,13 @@ def _interval(look: Look) -> str:
     if look.low is None and look.high is None:
         return _num(look.value)
     return f"{_num(look.low, '-∞')}..{_num(look.high, '∞')}"
+
+
+def _end(value: float | None, open_end: str, unit: str) -> str:
+    """One end of a look's interval with its unit (`12.9 ms`, `-21.9%`; an open end has none)."""
+    if value is None:
+        return open_end
+    return f"{_num(value)}{unit}" if unit in ("%", "") else f"{_num(value)} {unit}"
 
 
 def _num(value: float | None, empty: str = "–") -> str:

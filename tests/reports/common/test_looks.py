@@ -26,7 +26,7 @@ def test_a_check_the_last_look_decided_stays_decided_with_that_look_s_interval()
     (settled,) = looks.settle([final], seen)
     assert (settled.status, settled.low, settled.high) == ("PASS", -21.9, 10.6)
     assert settled.line == (
-        "PASS candidate p99:+15%: decided at look 2 after 200 requests, 95% CI -21.9..10.6 % (at the end: "
+        "PASS candidate p99:+15%: decided at look 2 after 200 requests, 95% CS -21.9%..10.6% (at the end: "
         "candidate p99: 139 ms vs current 136 ms (+2.5%, limit +15%, 95% CI -9.7%..+19.3%))"
     )
 
