@@ -42,7 +42,6 @@ from scorebench.core.runrecords import LoadRecord, read_run, write_load_record, 
 from scorebench.core.secrets import redact, safe_url, scrub, scrub_data
 from scorebench.loadtests.ab.load import run_load
 from scorebench.loadtests.plan import LoadPlan
-from scorebench.orchestrate import TelemetrySettings
 from scorebench.payloads.loader import Payload, payload_set_hash
 from scorebench.probes.collect import probe_run
 from scorebench.probes.spec import NoTelemetry, reading_line
@@ -51,6 +50,7 @@ from scorebench.reports.capacity.steps import Segment, StepSamples, StepStats, m
 from scorebench.reports.common.frames import read_samples_frame
 from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.slorules import StepSlo
+from scorebench.runsettings import TelemetrySettings
 from scorebench.target import Target, TargetSpec, open_target, preflight_target
 
 CAPACITY_JSON = "capacity.json"

@@ -38,7 +38,7 @@ import pyarrow.csv as pacsv
 from scorebench.core.lifeline import die_with_parent
 from scorebench.core.records import LOOKS_FILE, OUTCOMES, Answer, Look, csv_line, header
 from scorebench.core.rundir import STOP_FILE, request_stop
-from scorebench.loadtests.plan import LoadResult
+from scorebench.loadtests.plan import Budget, LoadResult, duration_text
 from scorebench.progress import NewLines
 from scorebench.reports.common import sizing
 from scorebench.reports.common.checks import FAIL, PASS, Check, resolve_thresholds
@@ -68,22 +68,6 @@ Frames = dict[str, pd.DataFrame]
 Judge = Callable[[Frames, list[Answer]], list[Check]]
 """The checks of the samples so far: each side's frame (latency_ms, outcome, started_s) and, for
 compare, the distinct answers of each side to each payload (answer text left empty)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Budget:
-    """What an until-decided run may spend: its duration and (per side) its requests."""
-
-    duration_s: float
-    requests: int | None = None
-    requests_given: bool = False
-    """--max-requests was given (else it is the default, which a sizing from a baseline may lower)."""
-
-    def describe(self) -> str:
-        parts = [_duration_text(self.duration_s)]
-        if self.requests is not None:
-            parts.append(f"{self.requests:,} requests")
-        return " or ".join(parts)
 
 
 class SideColumns:
@@ -300,9 +284,7 @@ class Decider:
         if interrupted:
             return Ending("interrupted", "interrupted before every check was decided", self.looks)
         because = "requests" if self.budget.requests is not None and requests >= self.budget.requests else "duration"
-        spent = (
-            f"{self.budget.requests:,} requests" if because == "requests" else _duration_text(self.budget.duration_s)
-        )
+        spent = f"{self.budget.requests:,} requests" if because == "requests" else duration_text(self.budget.duration_s)
         left = f" with {_names(self.open_checks)} undecided" if self.open_checks else ""
         note = f" (looks ended: {self.error})" if self.error else ""
         return Ending(because, f"budget of {spent} ended{left}{note}", self.looks)
@@ -401,9 +383,3 @@ def fixed_ending(interrupted: bool, reason: str | None) -> Ending:
 
 def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _duration_text(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"

@@ -58,7 +58,6 @@ from scorebench.core.runrecords import (
 from scorebench.core.secrets import redact, safe_url
 from scorebench.decider import (
     JUDGING,
-    Budget,
     Decider,
     announce,
     estimate_needs,
@@ -68,17 +67,17 @@ from scorebench.decider import (
 )
 from scorebench.loadtests import ab
 from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
-from scorebench.payloads.loader import Payload, payload_set_hash
+from scorebench.payloads.loader import payload_set_hash
 from scorebench.preflight import PreflightResult, admission_warning, answer_check
-from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
+from scorebench.probes.collect import probe_run
+from scorebench.probes.spec import NoTelemetry, insights_ids, reading_line
 from scorebench.progress import Progress
 from scorebench.reports.common.checks import parse_threshold, profile_difference
-from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.run.baseline import load_baseline
 from scorebench.reports.run.build import looker, write_report
-from scorebench.target import Target, TargetSpec, open_target, preflight_target
+from scorebench.runsettings import ENGINE_NAMES, RunSettings
+from scorebench.target import Target, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
 RunLoad = Callable[[LoadPlan, Path], LoadResult]
@@ -96,76 +95,8 @@ def _locust_run_load(plan: LoadPlan, run_dir: Path) -> LoadResult:
 
 
 ENGINES: dict[str, RunLoad] = {"ab": ab.run_load, "locust": _locust_run_load}
-"""The load engines `--engine` chooses from (the one place they are named)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class LoadSettings:
-    """The load the flags ask for (LoadPlan's fields but the target's url, key and headers)."""
-
-    duration_s: float | None
-    requests: int | None
-    concurrency: int
-    rate_rps: float | None
-    users: int
-    spawn_rate: float
-    workers: int
-    shape: str | None
-    timeout_s: float
-    timeout_explicit: bool = False
-    """--timeout-s was given: it wins over the timeout the Azure ML service reports."""
-    processes: int = 0
-    """ab engine processes (0: as many as the load needs, up to the cores)."""
-    rate_stages: str | None = None
-    """ab engine, open model: a ramping arrival rate (validated; duration_s is its length)."""
-    budget: Budget | None = None
-    """Until decided (scorebench/decider.py) within this budget; None: a fixed length (duration_s / requests)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class TelemetrySettings:
-    """Where the server's telemetry is read (`telemetry` None: local for the stand-in, else none) and how long
-    to wait for it; the spec is parsed once, by scorebench/config.py (docs/probes.md, Backends)."""
-
-    telemetry: TelemetrySpec | None
-    wait_s: float
-    poll_s: float | None = None
-    """Pause between polls (None: the backend's own)."""
-    service_name: str | None = None
-    """The target's service name / cloud role in shared telemetry (None: inferred from the run's ids)."""
-    required: bool = False
-
-    def probe_options(self) -> ProbeOptions:
-        """The probe's options (a failure is recorded, the run goes on: `required` is judged after the report)."""
-        return ProbeOptions(wait_s=self.wait_s, poll_s=self.poll_s, service_name=self.service_name)
-
-
-@dataclasses.dataclass(frozen=True)
-class RunSettings:
-    """Everything a run needs, validated (commands/run.py builds it)."""
-
-    engine: str
-    payloads: list[Payload]
-    payloads_path: str
-    load: LoadSettings
-    out_dir: Path
-    label: str
-    telemetry: TelemetrySettings
-    baseline: str | None
-    thresholds: list[str]
-    insecure: bool
-    progress: bool
-    target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
-    """Where the load goes (scorebench/target.py); the default is the local stand-in."""
-    slos: list[str] = dataclasses.field(default_factory=list)
-    """Absolute SLOs (scorebench/config.py configured_slos, parsed once); defaults added in reports/common/slo.py."""
-    junit: str | None = None
-    answer_check: dict[str, object] = dataclasses.field(default_factory=dict)
-    """--expect-schema / --no-answer-check (scorebench/loadtests/outcomes.py AnswerCheck fields)."""
-    presentation: Presentation = dataclasses.field(default_factory=Presentation)
-    """--title / --note for the report (reports/common/presentation.py)."""
-    payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
-    """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
+"""The load engines `--engine` chooses from (runsettings.ENGINE_NAMES, their names)."""
+assert tuple(ENGINES) == ENGINE_NAMES
 
 
 def execute(settings: RunSettings) -> int:

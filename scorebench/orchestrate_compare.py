@@ -45,63 +45,21 @@ from scorebench.core.runinfo import (
 from scorebench.core.running import RunningMark
 from scorebench.core.runrecords import ProbeRecord, write_load_record, write_probe_record, write_run_info
 from scorebench.core.secrets import redact, safe_url, scrub
-from scorebench.decider import JUDGING, Budget, Decider, announce, until_decided, with_ending
+from scorebench.decider import JUDGING, Decider, announce, until_decided, with_ending
 from scorebench.loadtests.pair import Side, run_pair
 from scorebench.loadtests.plan import LoadPlan, LoadResult, client_timeout_s, judged_timeout_s
-from scorebench.payloads.loader import Payload, payload_set_hash
+from scorebench.payloads.loader import payload_set_hash
 from scorebench.preflight import PreflightResult, answer_check
-from scorebench.probes.collect import ProbeOptions, probe_run
-from scorebench.probes.spec import NoTelemetry, TelemetrySpec, insights_ids, reading_line
+from scorebench.probes.collect import probe_run
+from scorebench.probes.spec import NoTelemetry, insights_ids, reading_line
 from scorebench.progress import Progress
-from scorebench.reports.common.presentation import Presentation
 from scorebench.reports.common.publish import publish_verdict
 from scorebench.reports.compare.comparereport import looker, write_compare
-from scorebench.target import Target, TargetSpec, open_target, preflight_target
+from scorebench.runsettings import CompareSettings, SideSpec
+from scorebench.target import Target, open_target, preflight_target
 
 SWAGGER_FILE = "swagger.json"
 KEY_HINTS = {"current": "SCOREBENCH_KEY or --key-file", "candidate": "SCOREBENCH_CANDIDATE_KEY or --candidate-key-file"}
-
-
-@dataclasses.dataclass(frozen=True)
-class SideSpec:
-    """One side as the flags name it: its target (scorebench/target.py) and its telemetry source."""
-
-    side: str
-    """current | candidate: its folder in the run directory."""
-    target: TargetSpec
-    telemetry: TelemetrySpec | None = None
-
-    def describe(self) -> str:
-        return self.target.describe()
-
-
-@dataclasses.dataclass
-class CompareSettings:
-    """Everything a comparison needs, validated."""
-
-    current: SideSpec
-    candidate: SideSpec
-    payloads: list[Payload]
-    payloads_path: str
-    plan_fields: dict[str, Any]
-    out_dir: Path
-    label: str
-    thresholds: list[str]
-    slos: list[str]
-    min_agreement: float | None
-    probe_options: ProbeOptions
-    insecure: bool
-    progress: bool
-    junit: Path | None = None
-    timeout_explicit: bool = False
-    presentation: Presentation = dataclasses.field(default_factory=Presentation)
-    """--title / --note for the report (reports/common/presentation.py)."""
-    answer_check: dict[str, Any] = dataclasses.field(default_factory=dict)
-    """--expect-schema / --no-answer-check (loadtests/outcomes.py AnswerCheck fields), as `run`."""
-    payload_mix: list[dict[str, str | int]] = dataclasses.field(default_factory=list)
-    """A weighted mix's parts (path, weight, count) for run.json; empty for one payload set."""
-    budget: Budget | None = None
-    """Until decided (scorebench/decider.py) within this budget (requests: per side); None: a fixed length."""
 
 
 @dataclasses.dataclass(frozen=True)

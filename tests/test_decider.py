@@ -10,8 +10,8 @@ import pytest
 from scorebench import decider
 from scorebench.core.records import LOOKS_FILE, Answer, Look, Sample, csv_line, header, read_csv
 from scorebench.core.rundir import STOP_FILE
-from scorebench.decider import Budget, Decider, SideColumns, decision
-from scorebench.loadtests.plan import LoadResult
+from scorebench.decider import Decider, SideColumns, decision
+from scorebench.loadtests.plan import Budget, LoadResult
 from scorebench.reports.common.checks import Check
 
 

@@ -26,11 +26,11 @@ from scorebench.core.errors import HarnessError
 from scorebench.core.rundir import check_label
 from scorebench.core.secrets import check_key, read_key_file, register
 from scorebench.core.units import parse_duration_s
-from scorebench.orchestrate_compare import CompareSettings, SideSpec, execute_compare
 from scorebench.preflight import check_url
 from scorebench.probes.collect import ProbeOptions
 from scorebench.reports.compare.agreement import DEFAULT_MIN_AGREEMENT, parse_min_agreement
 from scorebench.reports.compare.compare import DEFAULT_LIMITS, parse_limit
+from scorebench.runsettings import CompareSettings, SideSpec
 from scorebench.target import EndpointUrl, TargetSpec
 
 CANDIDATE_KEY_ENV = "SCOREBENCH_CANDIDATE_KEY"
@@ -113,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
     config.resolve(args)
     for name, value in targets.items():  # `run`'s SCOREBENCH_ENDPOINT must not turn names into deployments
         setattr(args, name, value)
-    return execute_compare(settings_from(args, explicit))
+    settings = settings_from(args, explicit)  # every flag checked before the comparison machinery is loaded
+    from scorebench.orchestrate_compare import execute_compare
+
+    return execute_compare(settings)
 
 
 def settings_from(args: argparse.Namespace, explicit: set[str]) -> CompareSettings:

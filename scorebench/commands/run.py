@@ -22,15 +22,14 @@ from scorebench.commands.report import add_presentation_arguments, presentation_
 from scorebench.core.errors import HarnessError
 from scorebench.core.ratestages import RateStages, parse_rate_stages
 from scorebench.core.units import parse_duration_s
-from scorebench.decider import Budget
 from scorebench.loadtests.ab.processes import usable_cores
-from scorebench.loadtests.plan import upper_bounds
-from scorebench.orchestrate import ENGINES, LoadSettings, RunSettings, TelemetrySettings, execute
+from scorebench.loadtests.plan import Budget, upper_bounds
 from scorebench.payloads.loader import DEFAULT_PAYLOADS, Payload
 from scorebench.payloads.mix import load_mix
 from scorebench.preflight import check_url, load_schema
 from scorebench.probes.spec import TelemetrySpec
 from scorebench.runchecks import check_run_args
+from scorebench.runsettings import ENGINE_NAMES, LoadSettings, RunSettings, TelemetrySettings
 from scorebench.target import EndpointUrl, LocalStandIn, TargetSpec
 
 # (flags, dest, type, help) — every default is None: config.resolve fills it.
@@ -41,7 +40,7 @@ Switch = tuple[str, str, str]
 
 FLAGS: tuple[Flag, ...] = (
     (("--endpoint",), "endpoint", str, "scoring URL (default: start the local stand-in)"),
-    (("--engine",), "engine", str, f"load engine: {' | '.join(ENGINES)} (default ab)"),
+    (("--engine",), "engine", str, f"load engine: {' | '.join(ENGINE_NAMES)} (default ab)"),
     (("--duration",), "duration", str, "a fixed length, e.g. 60s, 5m (default: until decided)"),
     (("--requests",), "requests", int, "a fixed length: stop after N requests (with --duration: whichever first)"),
     (("--max-duration",), "max_duration", str, "until decided: stop by this time whatever the checks (default 10m)"),
@@ -152,14 +151,17 @@ def run(args: argparse.Namespace) -> int:
         raise HarnessError(
             "--threshold compares with a baseline: give --baseline NAME, or use --slo for an absolute limit"
         )
-    return execute(settings_from(args, explicit))
+    settings = settings_from(args, explicit)  # every flag checked before the run machinery is loaded
+    from scorebench.orchestrate import execute
+
+    return execute(settings)
 
 
 def settings_from(args: argparse.Namespace, explicit: set[str]) -> RunSettings:
     """Validate resolved args into RunSettings (HarnessError on the first bad value)."""
-    if args.engine not in ENGINES:
+    if args.engine not in ENGINE_NAMES:
         where = config.source_of(args, "engine")
-        raise HarnessError(f"{where}: unknown engine {args.engine!r} (choose {', '.join(ENGINES)})")
+        raise HarnessError(f"{where}: unknown engine {args.engine!r} (choose {', '.join(ENGINE_NAMES)})")
     for name, least in POSITIVE:
         value = getattr(args, name)
         if value is not None and value < least:

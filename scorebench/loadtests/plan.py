@@ -154,3 +154,26 @@ def client_timeout_s(platform_timeout_s: float) -> float:
 def judged_timeout_s(plan: LoadPlan) -> float:
     """The timeout a run is judged against: the platform's when it told one, else the client's."""
     return plan.judged_timeout_s or plan.timeout_s
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """What an until-decided run may spend: its duration and (per side) its requests."""
+
+    duration_s: float
+    requests: int | None = None
+    requests_given: bool = False
+    """--max-requests was given (else it is the default, which a sizing from a baseline may lower)."""
+
+    def describe(self) -> str:
+        parts = [duration_text(self.duration_s)]
+        if self.requests is not None:
+            parts.append(f"{self.requests:,} requests")
+        return " or ".join(parts)
+
+
+def duration_text(seconds: float) -> str:
+    """`10 min`, `90 s`: a budget's length as the lines say it."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
