@@ -70,16 +70,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scorebench.capacityrun import execute
-
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     config.resolve(args)
-    return execute(settings_from(args))
+    settings = settings_from(args)  # every flag checked before the search machinery is loaded
+    from scorebench.capacityrun import execute
+
+    return execute(settings)
 
 
 def settings_from(args: argparse.Namespace) -> Any:
     """Validate resolved args into CapacitySettings (HarnessError on the first bad value)."""
-    from scorebench.capacityrun import CapacitySettings
     from scorebench.payloads.loader import DEFAULT_PAYLOADS, load_payloads
     from scorebench.reports.common.slorules import step_slos
 
@@ -100,8 +100,11 @@ def settings_from(args: argparse.Namespace) -> Any:
         )
     target = target_spec(args)
     payloads_path = Path(args.payloads) if args.payloads else DEFAULT_PAYLOADS
+    payloads = load_payloads(payloads_path)
+    from scorebench.capacityrun import CapacitySettings  # what follows cannot fail: the search loads now
+
     return CapacitySettings(
-        slos=slos, search=search, payloads=load_payloads(payloads_path), payloads_path=str(payloads_path),
+        slos=slos, search=search, payloads=payloads, payloads_path=str(payloads_path),
         out_dir=Path(args.out), label=args.label, settle_s=durations["settle"], step_s=durations["step"],
         step_max_s=durations["step_max"], max_duration_s=durations["max_duration"], timeout_s=float(args.timeout_s),
         instances=_positive_int(args.instances, "--instances"), target_rps=_positive(args.target_rps, "--target-rps"),
