@@ -56,14 +56,18 @@ def compare_env(arm: AzureMLStandIn, home: Path, **extra: str) -> dict[str, str]
     return env
 
 
-def replay_compare(line: str, folder: Path, env: dict[str, str], allowed: tuple[int, ...] = (0, 3)) -> Replayed:
-    """Run one compare line from `folder`; its exit code is one of `allowed` (not decided in a few seconds: 3),
+def replay_compare(line: str, folder: Path, env: dict[str, str], allowed: tuple[int, ...] = (0, 1, 3)) -> Replayed:
+    """Run one compare line from `folder`; its exit code is one of `allowed` (not decided in a few seconds: 3;
+    a FAIL only on latency, which two stand-ins sharing a busy machine can really show: 1),
     it names why the load ended and the verdict, and no key shows in its output or in any file it wrote."""
     runs = folder / "runs"
     before = set(runs.glob("*")) if runs.exists() else set()
     done = replay([line], folder, env)
     printed = done.stdout + done.stderr
     assert done.returncode in allowed, f"{line}\n{printed}"
+    failed = [text for text in done.stdout.splitlines() if text.startswith("FAIL ")]
+    # twins answer alike and without errors; on a busy machine one server process can really be slower
+    assert all(re.match(r"FAIL candidate (p\d+|mean\w*):", text) for text in failed), printed
     assert "load ended: " in printed, printed
     assert "verdict: " in done.stdout, printed
     (run_dir,) = set(runs.glob("*-compare")) - before
