@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     run_json = args.run_dir / RUN_JSON
     adopted = samples_only(args.run_dir)  # `scorebench ab --run-dir`, Locust workers: samples, no run.json
     if not (run_json.exists() or run_json.is_symlink()) and adopted is None:
+        if any(Path(args.run_dir).glob("samples*.csv")):
+            raise HarnessError(f"{args.run_dir}: its samples*.csv hold no request (no run.json): nothing to probe")
         raise HarnessError(f"{args.run_dir}: not a run directory (no run.json, no samples*.csv)")
     try:
         spec = config.probe_telemetry(args, adopted.info if adopted else read_run_info(args.run_dir), run_json)

@@ -30,7 +30,7 @@ from tests.conftest import REPO_ROOT, TEST_KEY, free_port
 from tests.docs.blocks import Block, claim, command_lines, fill, replay_env
 
 pytestmark = pytest.mark.slow
-LOCUST_RUN_LENGTH = "10s"
+LOCUST_RUN_LENGTH = "15s"
 """What `-t 10m` becomes: long enough for every worker to send, short enough for a test."""
 
 QUICK_START = claim("README.md", "./scripts/demo.sh", "replayed")

@@ -228,3 +228,21 @@ def test_probe_and_report_take_the_samples_of_scorebench_ab(standin_factory, tmp
     assert (run_dir / "report.html").is_file()
     assert (run_dir / "run.json").read_bytes() == written  # written once
     assert "samples only" not in report.stderr
+
+
+def test_samples_that_hold_no_request_are_named_as_such(tmp_path) -> None:
+    """Locust workers that never got a user write a header only: the probe says so, not "no samples*.csv"."""
+    from scorebench.core.records import header
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "samples-hostb-41.csv").write_text(",".join(header(Sample)) + "\n")
+    done = run_cli("probe", str(folder), "--telemetry", "none")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert (
+        done.stderr
+        == f"scorebench: error: {folder}: its samples*.csv hold no request (no run.json): nothing to probe\n"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["samples-hostb-41.csv"]  # nothing written
+    empty = run_cli("probe", str(tmp_path / "elsewhere"), "--telemetry", "none")
+    assert "not a run directory (no run.json, no samples*.csv)" in empty.stderr
